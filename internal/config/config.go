@@ -1,0 +1,181 @@
+// Package config is the only user of viper: it reads defaults, the YAML file,
+// HERALD_* environment variables and flags into a typed Config and validates
+// it, naming the key at fault.
+package config
+
+import "time"
+
+// Config is Herald's whole configuration. Keys (yaml/mapstructure names) are
+// the public contract documented in configs/herald.example.yaml.
+type Config struct {
+	Database   Database           `mapstructure:"database"`
+	HTTP       HTTP               `mapstructure:"http"`
+	Publish    Publish            `mapstructure:"publish"`
+	Feed       Feed               `mapstructure:"feed"`
+	Dispatch   Dispatch           `mapstructure:"dispatch"`
+	Ranking    Ranking            `mapstructure:"ranking"`
+	Evergreen  Evergreen          `mapstructure:"evergreen"`
+	Log        Log                `mapstructure:"log"`
+	Sandbox    bool               `mapstructure:"sandbox"`
+	Shortlinks bool               `mapstructure:"shortlinks"`
+	Sources    []Source           `mapstructure:"sources"`
+	Accounts   map[string]Account `mapstructure:"accounts"`
+}
+
+// Database selects the store: "sqlite:path" or "postgres://...".
+type Database struct {
+	URL string `mapstructure:"url"`
+}
+
+// HTTP configures Herald's server.
+type HTTP struct {
+	Addr          string `mapstructure:"addr"`
+	PublicURL     string `mapstructure:"public_url"`
+	WebhookSecret string `mapstructure:"webhook_secret"` // secret
+	// WebhookTargets are the accounts a webhook article goes to when it names none (default: all).
+	WebhookTargets []string `mapstructure:"webhook_targets"`
+	AdminToken     string   `mapstructure:"admin_token"` // secret
+}
+
+// Publish holds what decides whether and when a story is posted.
+type Publish struct {
+	DryRun             bool          `mapstructure:"dry_run"`
+	MaxAge             time.Duration `mapstructure:"max_age"`
+	Backfill           int           `mapstructure:"backfill"`
+	BreakingCategories []string      `mapstructure:"breaking_categories"`
+}
+
+// Feed tunes the poller.
+type Feed struct {
+	Timeout     time.Duration `mapstructure:"timeout"`
+	MaxBody     int64         `mapstructure:"max_body"`
+	Concurrency int           `mapstructure:"concurrency"`
+	UserAgent   string        `mapstructure:"user_agent"`
+	MaxBackoff  time.Duration `mapstructure:"max_backoff"`
+}
+
+// Dispatch tunes the outbox worker.
+type Dispatch struct {
+	InstanceID   string        `mapstructure:"instance_id"` // default: hostname-pid
+	Lease        time.Duration `mapstructure:"lease"`
+	MaxAttempts  int           `mapstructure:"max_attempts"`
+	RetryFor     time.Duration `mapstructure:"retry_for"`
+	Concurrency  int           `mapstructure:"concurrency"`
+	Timeout      time.Duration `mapstructure:"timeout"` // per API call
+	ShutdownWait time.Duration `mapstructure:"shutdown_wait"`
+}
+
+// Ranking configures the engagement collector and the score.
+type Ranking struct {
+	CollectInterval time.Duration `mapstructure:"collect_interval"`
+	CollectFor      time.Duration `mapstructure:"collect_for"`
+	Weights         Weights       `mapstructure:"weights"`
+}
+
+// Weights of the score.
+type Weights struct {
+	Shares    float64 `mapstructure:"shares"`
+	Comments  float64 `mapstructure:"comments"`
+	Reactions float64 `mapstructure:"reactions"`
+	Clicks    float64 `mapstructure:"clicks"`
+}
+
+// Evergreen configures scheduled resharing of the best performers.
+type Evergreen struct {
+	Schedule        string        `mapstructure:"schedule"` // cron; empty: off
+	Count           int           `mapstructure:"count"`
+	MinGap          time.Duration `mapstructure:"min_gap"`
+	Since           time.Duration `mapstructure:"since"`
+	By              string        `mapstructure:"by"`
+	MinAge          time.Duration `mapstructure:"min_age"`
+	ExcludeSections []string      `mapstructure:"exclude_sections"`
+}
+
+// Log configures log/slog.
+type Log struct {
+	Level  string `mapstructure:"level"`  // debug, info, warn, error
+	Format string `mapstructure:"format"` // auto, text, json
+}
+
+// Source is one feed.
+type Source struct {
+	Name     string        `mapstructure:"name"`
+	URL      string        `mapstructure:"url"`
+	Interval time.Duration `mapstructure:"interval"`
+	Targets  []string      `mapstructure:"targets"`
+	WebSub   bool          `mapstructure:"websub"`
+	// TimeBound sections are never reshared by the evergreen schedule.
+	TimeBound bool `mapstructure:"time_bound"`
+}
+
+// Account is one social account. Secrets are marked; Redacted() hides them.
+type Account struct {
+	Network string `mapstructure:"network"` // twitter, facebook, mastodon, bluesky
+
+	// X
+	API               string `mapstructure:"api"`  // v2 (default) or v1.1
+	Auth              string `mapstructure:"auth"` // oauth1 (default) or oauth2
+	APIBaseURL        string `mapstructure:"api_base_url"`
+	UserID            string `mapstructure:"user_id"` // optional; looked up with /2/users/me
+	ConsumerKey       string `mapstructure:"consumer_key"`
+	ConsumerSecret    string `mapstructure:"consumer_secret"`     // secret
+	AccessToken       string `mapstructure:"access_token"`        // secret
+	AccessTokenSecret string `mapstructure:"access_token_secret"` // secret
+	ClientID          string `mapstructure:"client_id"`
+	ClientSecret      string `mapstructure:"client_secret"` // secret
+	RefreshToken      string `mapstructure:"refresh_token"` // secret
+
+	// Facebook
+	GraphBaseURL    string `mapstructure:"graph_base_url"`
+	GraphVersion    string `mapstructure:"graph_version"`
+	PageID          string `mapstructure:"page_id"`
+	PageAccessToken string `mapstructure:"page_access_token"` // secret
+	AppID           string `mapstructure:"app_id"`
+	AppSecret       string `mapstructure:"app_secret"` // secret
+
+	// Mastodon
+	InstanceURL string `mapstructure:"instance_url"`
+	Visibility  string `mapstructure:"visibility"`
+	Language    string `mapstructure:"language"`
+
+	// Bluesky (AccessToken-free: handle + app password)
+	PDSURL      string `mapstructure:"pds_url"`
+	Handle      string `mapstructure:"handle"`
+	AppPassword string `mapstructure:"app_password"` // secret
+
+	// Composition
+	Template       string `mapstructure:"template"`
+	RepostTemplate string `mapstructure:"repost_template"`
+	Hashtags       int    `mapstructure:"hashtags"`
+	UTM            UTM    `mapstructure:"utm"`
+
+	// Pacing
+	MinInterval time.Duration `mapstructure:"min_interval"`
+	DailyCap    int           `mapstructure:"daily_cap"`
+	QuietHours  QuietHours    `mapstructure:"quiet_hours"`
+	Timezone    string        `mapstructure:"timezone"`
+
+	Cost Cost `mapstructure:"cost"`
+}
+
+// UTM parameters added to links.
+type UTM struct {
+	Source   string `mapstructure:"source"`
+	Medium   string `mapstructure:"medium"`
+	Campaign string `mapstructure:"campaign"`
+}
+
+// QuietHours is a daily window ("22:00" to "06:30", in the account's
+// timezone) during which posts are held.
+type QuietHours struct {
+	Start string `mapstructure:"start"`
+	End   string `mapstructure:"end"`
+}
+
+// Cost is what the network bills per call, in dollars; MonthlyBudget 0 means none.
+type Cost struct {
+	PostWithLink  float64 `mapstructure:"post_with_link"`
+	Post          float64 `mapstructure:"post"`
+	Read          float64 `mapstructure:"read"`
+	MonthlyBudget float64 `mapstructure:"monthly_budget"`
+}
