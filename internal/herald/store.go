@@ -64,6 +64,10 @@ type Store interface {
 	// SavePoll records a poll's result and releases owner's lease (ErrLeaseLost
 	// when the lease was lost; the result is then not recorded).
 	SavePoll(ctx context.Context, owner string, r PollResult) error
+	// PushSource returns the push-only source with this name (the CMS webhook),
+	// creating it if needed. A push-only source has no URL, is never claimed
+	// for polling and is left alone by SyncSources.
+	PushSource(ctx context.Context, name string) (Source, error)
 	// SetPush records a source's WebSub subscription state.
 	SetPush(ctx context.Context, sourceID int64, p PushState) error
 
