@@ -1,0 +1,56 @@
+package herald
+
+import "testing"
+
+func TestPlainText(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"", ""},
+		{"Plain headline", "Plain headline"},
+		{"  Lots \n\t of   space\u00a0here  ", "Lots of space here"},
+		{"Tom &amp; Jerry", "Tom & Jerry"},
+		{"Tom &amp;amp; Jerry", "Tom & Jerry"},
+		{"Caf&eacute; &#8220;quoted&#8221; &#x2014; dash", "Café “quoted” — dash"},
+		{"<b>Breaking:</b> storm hits coast", "Breaking: storm hits coast"},
+		{"&lt;b&gt;Breaking:&lt;/b&gt; storm hits coast", "Breaking: storm hits coast"},
+		{"<p>First paragraph.</p><p>Second.</p>", "First paragraph. Second."},
+		{"line one<br>line two<br/>line three", "line one line two line three"},
+		{"in<em>line</em> words", "inline words"},
+		{"<a href=\"https://example.com\">Link</a> text", "Link text"},
+		{"before<script>alert('x')</script>after", "before after"},
+		{"<style>p{color:red}</style>Styled", "Styled"},
+		{"<!-- comment -->Visible", "Visible"},
+		{"5 < 6 and 7 > 3", "5 < 6 and 7 > 3"},
+		{"I &lt;3 news", "I <3 news"},
+		{"AT&T and Q&A", "AT&T and Q&A"},
+		{"<![CDATA[ignored?]]>Text", "Text"},
+		{"Control\x00chars\x07here", "Control chars here"},
+		{"\ufeffBOM start", "BOM start"},
+		{"bad \xff utf8", "bad utf8"},
+		{"Emoji 👍🏽 stays", "Emoji 👍🏽 stays"},
+		{"<div>\n  <h1>Title</h1>\n  <ul><li>one</li><li>two</li></ul>\n</div>", "Title one two"},
+		{"unclosed <b>bold", "unclosed bold"},
+		{"0<\xe5?", "0"},
+	}
+	for _, tt := range tests {
+		if got := PlainText(tt.in); got != tt.want {
+			t.Errorf("PlainText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzPlainText(f *testing.F) {
+	for _, s := range []string{"<b>x</b>", "&amp;amp;", "&lt;i&gt;y", "a < b", "<script>x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out := PlainText(in)
+		if PlainText(out) != out && !looksLikeMarkup(out) {
+			t.Fatalf("PlainText(%q) = %q is not stable", in, out)
+		}
+		if len(out) > 0 && (out[0] == ' ' || out[len(out)-1] == ' ') {
+			t.Fatalf("PlainText(%q) = %q is not trimmed", in, out)
+		}
+	})
+}
