@@ -6,7 +6,8 @@ package config
 import "time"
 
 // Config is Herald's whole configuration. Keys (yaml/mapstructure names) are
-// the public contract documented in configs/herald.example.yaml.
+// the public contract documented in configs/herald.example.yaml. Fields tagged
+// secret:"true" are hidden by Redacted.
 type Config struct {
 	Database   Database           `mapstructure:"database"`
 	HTTP       HTTP               `mapstructure:"http"`
@@ -20,6 +21,9 @@ type Config struct {
 	Shortlinks bool               `mapstructure:"shortlinks"`
 	Sources    []Source           `mapstructure:"sources"`
 	Accounts   map[string]Account `mapstructure:"accounts"`
+
+	// File is the configuration file that was read ("" when none was).
+	File string `mapstructure:"-"`
 }
 
 // Database selects the store: "sqlite:path" or "postgres://...".
@@ -31,10 +35,10 @@ type Database struct {
 type HTTP struct {
 	Addr          string `mapstructure:"addr"`
 	PublicURL     string `mapstructure:"public_url"`
-	WebhookSecret string `mapstructure:"webhook_secret"` // secret
+	WebhookSecret string `mapstructure:"webhook_secret" secret:"true"` // secret
 	// WebhookTargets are the accounts a webhook article goes to when it names none (default: all).
 	WebhookTargets []string `mapstructure:"webhook_targets"`
-	AdminToken     string   `mapstructure:"admin_token"` // secret
+	AdminToken     string   `mapstructure:"admin_token" secret:"true"` // secret
 }
 
 // Publish holds what decides whether and when a story is posted.
@@ -118,20 +122,20 @@ type Account struct {
 	APIBaseURL        string `mapstructure:"api_base_url"`
 	UserID            string `mapstructure:"user_id"` // optional; looked up with /2/users/me
 	ConsumerKey       string `mapstructure:"consumer_key"`
-	ConsumerSecret    string `mapstructure:"consumer_secret"`     // secret
-	AccessToken       string `mapstructure:"access_token"`        // secret
-	AccessTokenSecret string `mapstructure:"access_token_secret"` // secret
+	ConsumerSecret    string `mapstructure:"consumer_secret" secret:"true"`     // secret
+	AccessToken       string `mapstructure:"access_token" secret:"true"`        // secret
+	AccessTokenSecret string `mapstructure:"access_token_secret" secret:"true"` // secret
 	ClientID          string `mapstructure:"client_id"`
-	ClientSecret      string `mapstructure:"client_secret"` // secret
-	RefreshToken      string `mapstructure:"refresh_token"` // secret
+	ClientSecret      string `mapstructure:"client_secret" secret:"true"` // secret
+	RefreshToken      string `mapstructure:"refresh_token" secret:"true"` // secret
 
 	// Facebook
 	GraphBaseURL    string `mapstructure:"graph_base_url"`
 	GraphVersion    string `mapstructure:"graph_version"`
 	PageID          string `mapstructure:"page_id"`
-	PageAccessToken string `mapstructure:"page_access_token"` // secret
+	PageAccessToken string `mapstructure:"page_access_token" secret:"true"` // secret
 	AppID           string `mapstructure:"app_id"`
-	AppSecret       string `mapstructure:"app_secret"` // secret
+	AppSecret       string `mapstructure:"app_secret" secret:"true"` // secret
 
 	// Mastodon
 	InstanceURL string `mapstructure:"instance_url"`
@@ -141,7 +145,7 @@ type Account struct {
 	// Bluesky (AccessToken-free: handle + app password)
 	PDSURL      string `mapstructure:"pds_url"`
 	Handle      string `mapstructure:"handle"`
-	AppPassword string `mapstructure:"app_password"` // secret
+	AppPassword string `mapstructure:"app_password" secret:"true"` // secret
 
 	// Composition
 	Template       string `mapstructure:"template"`

@@ -1,0 +1,250 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// FieldError is one problem with one key, e.g.
+// {Key: "sources[2].interval", Message: "must be a positive duration"}.
+type FieldError struct {
+	Key     string
+	Message string
+}
+
+// Error returns "key: message".
+func (e FieldError) Error() string {
+	if e.Key == "" {
+		return e.Message
+	}
+	return e.Key + ": " + e.Message
+}
+
+// ValidationError lists every problem found in a configuration. Commands
+// exit with status 2 on it.
+type ValidationError struct {
+	File   string // the file read, if any
+	Errors []FieldError
+}
+
+// Error returns the problems, one per line after the first.
+func (e *ValidationError) Error() string {
+	where := "configuration"
+	if e.File != "" {
+		where = e.File
+	}
+	if len(e.Errors) == 1 {
+		return fmt.Sprintf("%s: %s", where, e.Errors[0])
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d problems:", where, len(e.Errors))
+	for _, fe := range e.Errors {
+		b.WriteString("\n  " + fe.Error())
+	}
+	return b.String()
+}
+
+// Has reports whether a problem names key.
+func (e *ValidationError) Has(key string) bool {
+	return slices.ContainsFunc(e.Errors, func(fe FieldError) bool { return fe.Key == key })
+}
+
+// checker collects problems.
+type checker struct{ errs []FieldError }
+
+func (c *checker) add(key, format string, args ...any) {
+	c.errs = append(c.errs, FieldError{key, fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) positive(key string, d time.Duration) {
+	if d <= 0 {
+		c.add(key, "must be a positive duration")
+	}
+}
+
+func (c *checker) notNegative(key string, d time.Duration) {
+	if d < 0 {
+		c.add(key, "must not be negative")
+	}
+}
+
+func (c *checker) atLeast(key string, v, lowest int64) {
+	if v < lowest {
+		c.add(key, "must be at least %d", lowest)
+	}
+}
+
+func (c *checker) amount(key string, v float64) {
+	if v < 0 {
+		c.add(key, "must not be negative")
+	}
+}
+
+func (c *checker) oneOf(key, v string, allowed ...string) {
+	if !slices.Contains(allowed, v) {
+		c.add(key, "must be one of %s (got %q)", strings.Join(allowed, ", "), v)
+	}
+}
+
+// httpURL checks an absolute http(s) URL.
+func (c *checker) httpURL(key, v string) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		c.add(key, "must be an absolute http or https URL (got %q)", v)
+	}
+}
+
+// namePattern is what source names and account ids may hold: they appear
+// in environment variable names, URLs and CLI arguments.
+var namePattern = regexp.MustCompile(`^[a-z0-9_-]+$`)
+
+// Validate checks every key and returns a *ValidationError listing each
+// problem, or nil.
+func (c *Config) Validate() error {
+	var ch checker
+	c.validateCore(&ch)
+	c.validateSources(&ch)
+	for _, id := range sortedKeys(c.Accounts) {
+		c.validateAccount(&ch, id, c.Accounts[id])
+	}
+	if len(ch.errs) == 0 {
+		return nil
+	}
+	return &ValidationError{File: c.File, Errors: ch.errs}
+}
+
+func (c *Config) validateCore(ch *checker) {
+	validateDatabaseURL(ch, c.Database.URL)
+	if host, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil || !validPort(port) || strings.ContainsAny(host, "/ ") {
+		ch.add("http.addr", "must be host:port, like 127.0.0.1:8080 (got %q)", c.HTTP.Addr)
+	}
+	ch.httpURL("http.public_url", c.HTTP.PublicURL)
+	c.checkTargets(ch, "http.webhook_targets", c.HTTP.WebhookTargets)
+
+	ch.positive("publish.max_age", c.Publish.MaxAge)
+	ch.atLeast("publish.backfill", int64(c.Publish.Backfill), 0)
+
+	ch.positive("feed.timeout", c.Feed.Timeout)
+	ch.atLeast("feed.max_body", c.Feed.MaxBody, 1)
+	ch.atLeast("feed.concurrency", int64(c.Feed.Concurrency), 1)
+	if strings.TrimSpace(c.Feed.UserAgent) == "" {
+		ch.add("feed.user_agent", "must not be empty")
+	}
+	ch.positive("feed.max_backoff", c.Feed.MaxBackoff)
+
+	ch.positive("dispatch.lease", c.Dispatch.Lease)
+	ch.atLeast("dispatch.max_attempts", int64(c.Dispatch.MaxAttempts), 1)
+	ch.positive("dispatch.retry_for", c.Dispatch.RetryFor)
+	ch.atLeast("dispatch.concurrency", int64(c.Dispatch.Concurrency), 1)
+	ch.positive("dispatch.timeout", c.Dispatch.Timeout)
+	ch.positive("dispatch.shutdown_wait", c.Dispatch.ShutdownWait)
+
+	ch.positive("ranking.collect_interval", c.Ranking.CollectInterval)
+	ch.positive("ranking.collect_for", c.Ranking.CollectFor)
+	w := c.Ranking.Weights
+	ch.amount("ranking.weights.shares", w.Shares)
+	ch.amount("ranking.weights.comments", w.Comments)
+	ch.amount("ranking.weights.reactions", w.Reactions)
+	ch.amount("ranking.weights.clicks", w.Clicks)
+
+	e := c.Evergreen
+	if e.Schedule != "" {
+		if _, err := cron.ParseStandard(e.Schedule); err != nil {
+			ch.add("evergreen.schedule", "must be a cron schedule like \"0 10 * * 1-5\": %v", err)
+		}
+		ch.atLeast("evergreen.count", int64(e.Count), 1)
+	} else {
+		ch.atLeast("evergreen.count", int64(e.Count), 0)
+	}
+	ch.notNegative("evergreen.min_gap", e.MinGap)
+	ch.positive("evergreen.since", e.Since)
+	ch.oneOf("evergreen.by", e.By, "score", "shares", "reactions", "comments", "clicks")
+	ch.notNegative("evergreen.min_age", e.MinAge)
+
+	ch.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	ch.oneOf("log.format", c.Log.Format, "auto", "text", "json")
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 0 && n <= 65535
+}
+
+func validateDatabaseURL(ch *checker, v string) {
+	switch {
+	case strings.HasPrefix(v, "sqlite:"):
+		if strings.TrimPrefix(v, "sqlite:") == "" {
+			ch.add("database.url", "must name a file after sqlite: (like sqlite:data/herald.db)")
+		}
+	case strings.HasPrefix(v, "postgres://"), strings.HasPrefix(v, "postgresql://"):
+		if _, err := url.Parse(v); err != nil {
+			ch.add("database.url", "must be a valid postgres:// URL")
+		}
+	default:
+		ch.add("database.url", "must start with sqlite: or postgres://")
+	}
+}
+
+func (c *Config) validateSources(ch *checker) {
+	seen := make(map[string]int)
+	for i, s := range c.Sources {
+		key := indexKey("sources", i)
+		switch {
+		case s.Name == "":
+			ch.add(key+".name", "must be set")
+		case !namePattern.MatchString(s.Name):
+			ch.add(key+".name", "must use only a-z, 0-9, _ and - (got %q)", s.Name)
+		}
+		if j, dup := seen[s.Name]; dup && s.Name != "" {
+			ch.add(key+".name", "%q is already the name of sources[%d]", s.Name, j)
+		} else {
+			seen[s.Name] = i
+		}
+		validateSourceURL(ch, key+".url", s.URL)
+		ch.positive(key+".interval", s.Interval)
+		if len(s.Targets) == 0 {
+			ch.add(key+".targets", "must name at least one account")
+		}
+		c.checkTargets(ch, key+".targets", s.Targets)
+	}
+}
+
+func validateSourceURL(ch *checker, key, v string) {
+	u, err := url.Parse(v)
+	switch {
+	case v == "":
+		ch.add(key, "must be set")
+	case err != nil:
+		ch.add(key, "must be a valid URL: %v", err)
+	case u.Scheme == "http" || u.Scheme == "https":
+		if u.Host == "" {
+			ch.add(key, "must name a host (got %q)", v)
+		}
+	case u.Scheme == "file":
+		if u.Host+u.Path+u.Opaque == "" {
+			ch.add(key, "must name a file (got %q)", v)
+		}
+	default:
+		ch.add(key, "must be an http, https or file URL (got %q)", v)
+	}
+}
+
+// checkTargets checks that every entry names a configured account, once.
+func (c *Config) checkTargets(ch *checker, key string, targets []string) {
+	for i, t := range targets {
+		if _, ok := c.Accounts[t]; !ok {
+			ch.add(indexKey(key, i), "names no account (%q is not under accounts)", t)
+		}
+		if slices.Index(targets, t) < i {
+			ch.add(indexKey(key, i), "%q is listed twice", t)
+		}
+	}
+}
