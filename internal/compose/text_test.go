@@ -1,0 +1,102 @@
+package compose
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestHashtags(t *testing.T) {
+	tests := []struct {
+		cats []string
+		n    int
+		want []string
+	}{
+		{[]string{"world news"}, 3, []string{"#WorldNews"}},
+		{[]string{"economía", "Ciudad de México"}, 3, []string{"#Economía", "#CiudadDeMéxico"}},
+		{[]string{"U.S. politics", "covid-19", "rock'n'roll"}, 3, []string{"#USPolitics", "#Covid19", "#RockNRoll"}},
+		{[]string{"World News", "world news", "WORLD  NEWS", "world-news"}, 5, []string{"#WorldNews"}},
+		{[]string{"2024", "---", "", "#Mexico"}, 5, []string{"#Mexico"}},
+		{[]string{"a", "b", "c", "d"}, 2, []string{"#A", "#B"}},
+		{[]string{"Peña &amp; Nieto"}, 1, []string{"#PeñaNieto"}},
+		{[]string{"東京", "日本 経済"}, 2, []string{"#東京", "#日本経済"}},
+		{[]string{"news"}, 0, nil},
+		{nil, 3, nil},
+	}
+	for _, tt := range tests {
+		if got := Hashtags(tt.cats, tt.n); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Hashtags(%q, %d) = %q, want %q", tt.cats, tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestContainsTag(t *testing.T) {
+	tests := []struct {
+		text, tag string
+		want      bool
+	}{
+		{"Hoy #Mexico gana", "#Mexico", true},
+		{"Hoy #mexico", "#Mexico", true},
+		{"Hoy #MexicoCity", "#Mexico", false},
+		{"Hoy Mexico", "#Mexico", false},
+		{"#", "#Mexico", false},
+	}
+	for _, tt := range tests {
+		if got := containsTag(tt.text, tt.tag); got != tt.want {
+			t.Errorf("containsTag(%q, %q) = %v", tt.text, tt.tag, got)
+		}
+	}
+}
+
+func TestTagURL(t *testing.T) {
+	utm := UTM{Source: "twitter", Medium: "social", Campaign: "herald auto"}
+	tests := []struct {
+		link string
+		utm  UTM
+		want string
+	}{
+		{"https://ex.com/a", utm, "https://ex.com/a?utm_source=twitter&utm_medium=social&utm_campaign=herald+auto"},
+		{"https://ex.com/a?z=1&b=2", utm, "https://ex.com/a?z=1&b=2&utm_source=twitter&utm_medium=social&utm_campaign=herald+auto"},
+		{"https://ex.com/a?b=%20x#frag", UTM{Source: "x"}, "https://ex.com/a?b=%20x&utm_source=x#frag"},
+		{"https://ex.com/a?utm_source=feed", utm, "https://ex.com/a?utm_source=feed&utm_medium=social&utm_campaign=herald+auto"},
+		{"https://ex.com/a?utm%5Fsource=feed", UTM{Source: "x"}, "https://ex.com/a?utm%5Fsource=feed"},
+		{"https://ex.com/a?", UTM{Medium: "m"}, "https://ex.com/a?utm_medium=m"},
+		{"https://ex.com/a", UTM{}, "https://ex.com/a"},
+		{"mailto:a@example.com", utm, "mailto:a@example.com"},
+		{"", utm, ""},
+	}
+	for _, tt := range tests {
+		if got := TagURL(tt.link, tt.utm); got != tt.want {
+			t.Errorf("TagURL(%q) = %q, want %q", tt.link, got, tt.want)
+		}
+	}
+}
+
+func TestPlainAndTidy(t *testing.T) {
+	for in, want := range map[string]string{
+		"Peña Nieto &amp; Videgaray": "Peña Nieto & Videgaray",
+		"  a \n b\t c ":              "a b c",
+		"&quot;x&quot; &#8212; y":    "\"x\" — y",
+		"Pen\u0303a":                 "Peña",
+		"":                           "",
+	} {
+		if got := plain(in); got != want {
+			t.Errorf("plain(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := tidy("  a  b \n c  "); got != "a b \n c" {
+		t.Errorf("tidy = %q", got)
+	}
+}
+
+func TestCuts(t *testing.T) {
+	if got, want := wordCuts("Peña Nieto, hoy."), []int{5, 11, 16}; !reflect.DeepEqual(got, want) {
+		t.Errorf("wordCuts = %v, want %v", got, want)
+	}
+	if got, want := wordCuts("東京都"), []int{3, 6}; !reflect.DeepEqual(got, want) {
+		t.Errorf("wordCuts(CJK) = %v, want %v", got, want)
+	}
+	// A ZWJ family is one grapheme: no cut inside it.
+	if got, want := graphemeCuts("a👨‍👩‍👧b"), []int{1, 1 + len("👨‍👩‍👧")}; !reflect.DeepEqual(got, want) {
+		t.Errorf("graphemeCuts = %v, want %v", got, want)
+	}
+}
