@@ -1,7 +1,9 @@
 package apitest
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -234,6 +236,10 @@ type xCall struct {
 
 func (x *X) handle(h func(r *http.Request, c *xCall) xReply) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// Read the body first: the server then notices a client that hangs
+		// up, which ends an injected delay early.
+		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		r.Body = io.NopCloser(bytes.NewReader(b))
 		c := &xCall{}
 		rep := h(r, c)
 		entry := XRequest{
