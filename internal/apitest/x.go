@@ -126,6 +126,7 @@ type X struct {
 	refresh  map[string]string   // refresh token → user ID
 	requests []XRequest
 	counts   map[string]int // route → requests served
+	live     map[string]int // user ID + "\x00" + text → live posts: the duplicate rule
 	simulate bool
 }
 
@@ -181,6 +182,7 @@ func NewX(opts XOptions) *X {
 		bearer:  map[string]*xBearer{},
 		refresh: map[string]string{},
 		counts:  map[string]int{},
+		live:    map[string]int{},
 	}
 	for _, u := range opts.Users {
 		x.AddUser(u)
@@ -396,7 +398,7 @@ func (x *X) DeletePost(id string) bool {
 	if !ok || p.Deleted {
 		return false
 	}
-	p.Deleted, p.DeletedAt = true, x.opts.Now()
+	x.markDeleted(p)
 	return true
 }
 
@@ -438,6 +440,12 @@ func (x *X) SimulateEngagement(on bool) {
 func (x *X) nextID() string {
 	x.seq++
 	return strconv.FormatInt(1880000000000000000+x.seq<<12, 10)
+}
+
+// markDeleted deletes a live post. Caller holds mu.
+func (x *X) markDeleted(p *xPost) {
+	p.Deleted, p.DeletedAt = true, x.opts.Now()
+	x.live[p.UserID+"\x00"+p.Text]--
 }
 
 // livePost returns a post that exists and is not deleted. Caller holds mu.

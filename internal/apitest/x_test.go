@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/dghubble/oauth1"
+
+	"github.com/heraldhq/herald/internal/compose"
 )
 
 // xTestClock is a settable clock.
@@ -228,27 +230,6 @@ func (xSwapBody) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r2)
 }
 
-func TestXWeightedLength(t *testing.T) {
-	tests := []struct {
-		text string
-		want int
-	}{
-		{"hello", 5},
-		{strings.Repeat("a", 280), 280},
-		{"Read https://example.com/" + strings.Repeat("x", 200), 5 + 23},
-		{"日本語", 6},
-		{"Peña Nieto “quote” — done", 25},
-		{"👨‍👩‍👧‍👦 family", 9},
-		{"🇲🇽 México", 9},
-		{"e\u0301", 1}, // NFC: é
-	}
-	for _, tt := range tests {
-		if got := xWeightedLength(tt.text); got != tt.want {
-			t.Errorf("xWeightedLength(%q) = %d, want %d", tt.text, got, tt.want)
-		}
-	}
-}
-
 func TestXLengthLimit(t *testing.T) {
 	x, base, _ := startXTest(t, XOptions{})
 	c := xSigned(xAlice, "cs")
@@ -263,17 +244,20 @@ func TestXLengthLimit(t *testing.T) {
 		{strings.Repeat("d", 257) + link, http.StatusBadRequest},
 		{strings.Repeat("語", 140), http.StatusCreated},
 		{strings.Repeat("字", 141), http.StatusBadRequest},
+		// A domain in a headline is a link to X: 23, not 10.
+		{strings.Repeat("e", 256) + " Amazon.com", http.StatusCreated},
+		{strings.Repeat("f", 257) + " Amazon.com", http.StatusBadRequest},
 	} {
 		a := xPostText(t, c, base, tt.text)
 		if a.status != tt.status {
-			t.Errorf("len %d: status %d, want %d: %s", xWeightedLength(tt.text), a.status, tt.status, a.raw)
+			t.Errorf("len %d: status %d, want %d: %s", compose.WeightedLength(tt.text), a.status, tt.status, a.raw)
 		}
 		if a.status == http.StatusBadRequest && !strings.Contains(a.raw, "too long") {
 			t.Errorf("too long answer %s", a.raw)
 		}
 	}
-	if n := len(x.Posts()); n != 3 {
-		t.Errorf("posts %d, want 3", n)
+	if n := len(x.Posts()); n != 4 {
+		t.Errorf("posts %d, want 4", n)
 	}
 }
 

@@ -105,7 +105,7 @@ func (x *X) v11Destroy(r *http.Request, c *xCall) xReply {
 	case p.UserID != c.user.ID:
 		return xV11Error(http.StatusForbidden, 183, "You may not delete another user's status.")
 	}
-	p.Deleted, p.DeletedAt = true, x.opts.Now()
+	x.markDeleted(p)
 	return xReply{status: http.StatusOK, header: http.Header{}, body: x.statusJSON(p)}
 }
 

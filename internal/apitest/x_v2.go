@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/internal/compose"
 )
 
 // xPostResult is what recording a post came to.
@@ -60,13 +62,11 @@ func (x *X) record(u *xUser, text, api string) (*xPost, []xLimit, xPostResult) {
 	if !ok {
 		return nil, limits, xLimited
 	}
-	if xWeightedLength(text) > xMaxWeightedLength {
+	if compose.WeightedLength(text) > compose.MaxTweetLength {
 		return nil, limits, xTooLong
 	}
-	for _, p := range x.posts {
-		if p.UserID == u.ID && !p.Deleted && p.Text == text {
-			return nil, limits, xDuplicate
-		}
+	if x.live[u.ID+"\x00"+text] > 0 {
+		return nil, limits, xDuplicate
 	}
 	id := x.nextID()
 	display, ents := xLinkify(text, id)
@@ -80,6 +80,7 @@ func (x *X) record(u *xUser, text, api string) (*xPost, []xLimit, xPostResult) {
 	}
 	x.posts = append(x.posts, p)
 	x.postIdx[id] = p
+	x.live[u.ID+"\x00"+text]++
 	return p, limits, xPosted
 }
 
@@ -159,7 +160,7 @@ func (x *X) deletePost(r *http.Request, c *xCall) xReply {
 	case p.UserID != c.user.ID:
 		out = xProblem(http.StatusForbidden, "Forbidden", "about:blank", "You are not authorized to delete this Tweet.")
 	default:
-		p.Deleted, p.DeletedAt = true, x.opts.Now()
+		x.markDeleted(p)
 		out = xReply{status: http.StatusOK, header: http.Header{}, body: map[string]any{"data": map[string]any{"deleted": true}}}
 	}
 	x.mu.Unlock()

@@ -113,7 +113,7 @@ func TestTransportErrors(t *testing.T) {
 	t.Cleanup(hang.Close)
 	c = client(t, hang.URL, alice, Config{HTTPTimeout: 150 * time.Millisecond}, nil)
 	_, _, err = c.Engagement(ctx, []string{"1"})
-	if he := kindOf(t, err, herald.ErrRetryable); he.Status != 0 || !strings.Contains(he.Message, "Timeout") {
+	if he := kindOf(t, err, herald.ErrRetryable); he.Status != 0 || !strings.Contains(strings.ToLower(he.Message), "timeout") {
 		t.Errorf("read timeout: %v", he)
 	}
 }

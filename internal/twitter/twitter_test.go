@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -254,5 +255,29 @@ func TestPublishV11(t *testing.T) {
 	ident, err := c.Check(ctx)
 	if err != nil || ident.Name != "@alice_news" {
 		t.Errorf("Check = %+v, %v", ident, err)
+	}
+}
+
+// BenchmarkPublish measures a post through the real signing client to the
+// emulation over loopback: the publisher's share of job-to-API latency.
+func BenchmarkPublish(b *testing.B) {
+	x, srv := apitest.StartX(apitest.XOptions{Users: []apitest.XUser{alice}, PostLimit: -1, PostLimit24h: -1})
+	defer srv.Close()
+	c, err := New(Config{AccountID: "bench", BaseURL: srv.URL, ConsumerKey: alice.ConsumerKey,
+		ConsumerSecret: alice.ConsumerSecret, AccessToken: alice.AccessToken, AccessTokenSecret: alice.AccessTokenSecret}, nil, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := c.Publish(ctx, herald.Message{Text: "Story " + strconv.Itoa(i) + " https://example.com/" + strconv.Itoa(i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if len(x.Posts()) != i {
+		b.Fatalf("posts %d, want %d", len(x.Posts()), i)
 	}
 }
