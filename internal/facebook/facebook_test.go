@@ -1,0 +1,292 @@
+package facebook_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/facebook"
+	"github.com/heraldhq/herald/internal/herald"
+)
+
+const (
+	pageID    = "104857600"
+	pageToken = "EAAGpageTokenSecret123"
+	appID     = "424242"
+	appSecret = "s3cr3t-app"
+)
+
+// clock is a settable clock shared by the emulation and the client.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type fixture struct {
+	graph  *apitest.Graph
+	client *facebook.Client
+	clock  *clock
+	url    string
+}
+
+// setup starts a Graph with one page and a client for it.
+func setup(t *testing.T, opts apitest.GraphOptions, edit func(*facebook.Config)) *fixture {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
+	if opts.Now == nil {
+		opts.Now = clk.Now
+	}
+	g, srv := apitest.StartGraph(opts)
+	t.Cleanup(srv.Close)
+	g.AddPage(apitest.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken, AppID: appID, AppSecret: appSecret})
+	cfg := facebook.Config{AccountID: "fb_page", PageID: pageID, PageAccessToken: pageToken,
+		AppID: appID, AppSecret: appSecret, GraphBaseURL: srv.URL, HTTPTimeout: 5 * time.Second, Now: clk.Now}
+	if edit != nil {
+		edit(&cfg)
+	}
+	c, err := facebook.New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{graph: g, client: c, clock: clk, url: srv.URL}
+}
+
+func msg(text, link string) herald.Message { return herald.Message{Text: text, Link: link} }
+
+// asError returns err as a *herald.Error and checks it keeps every secret out.
+func asError(t *testing.T, err error) *herald.Error {
+	t.Helper()
+	var he *herald.Error
+	if !errors.As(err, &he) {
+		t.Fatalf("error %v (%T) is not a *herald.Error", err, err)
+	}
+	all := fmt.Sprintf("%v %+v %v", err, *he, he.Err)
+	for _, secret := range []string{pageToken, appSecret} {
+		if strings.Contains(all, secret) {
+			t.Errorf("error leaks a secret: %s", all)
+		}
+	}
+	if he.Network != herald.Facebook {
+		t.Errorf("network = %q", he.Network)
+	}
+	return he
+}
+
+func TestPublish(t *testing.T) {
+	f := setup(t, apitest.GraphOptions{RequireAppsecretProof: true, PageCallLimit: 10}, nil)
+	r, err := f.client.Publish(context.Background(), msg("Storm hits the coast", "https://news.example/storm?utm_source=facebook"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts := f.graph.Posts()
+	if len(posts) != 1 {
+		t.Fatalf("%d posts", len(posts))
+	}
+	p := posts[0]
+	if p.Message != "Storm hits the coast" || p.Link != "https://news.example/storm?utm_source=facebook" || p.PageID != pageID {
+		t.Errorf("post = %+v", p)
+	}
+	if !p.ProofSent || !p.ProofValid {
+		t.Errorf("appsecret_proof sent %v valid %v", p.ProofSent, p.ProofValid)
+	}
+	_, post, _ := strings.Cut(p.ID, "_")
+	if r.RemoteID != p.ID || r.Permalink != "https://www.facebook.com/"+pageID+"/posts/"+post || !r.At.Equal(f.clock.Now()) {
+		t.Errorf("receipt = %+v for post %s", r, p.ID)
+	}
+	// One call of ten: the page (X-Page-Usage and the business use case) has 90 % left.
+	if len(r.Limits) != 3 || r.Limits[1].Limit != 100 || r.Limits[1].Remaining != 90 || r.Limits[2].Remaining != 90 {
+		t.Errorf("limits = %+v, want app, page and business use case usage", r.Limits)
+	}
+	for _, req := range f.graph.Requests() {
+		if req.TokenVia != "header" {
+			t.Errorf("token sent in the %s, want the Authorization header", req.TokenVia)
+		}
+	}
+	if f.client.Network() != herald.Facebook {
+		t.Errorf("network = %q", f.client.Network())
+	}
+}
+
+// TestAppsecretProofValue checks the proof sent against HMAC-SHA256(app
+// secret, token) computed here, independently of the library and the emulation.
+func TestAppsecretProofValue(t *testing.T) {
+	m := hmac.New(sha256.New, []byte(appSecret))
+	m.Write([]byte(pageToken))
+	want := hex.EncodeToString(m.Sum(nil))
+
+	g := apitest.NewGraph(apitest.GraphOptions{})
+	g.AddPage(apitest.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken, AppID: appID, AppSecret: appSecret})
+	var mu sync.Mutex
+	var proofs []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err == nil {
+			mu.Lock()
+			proofs = append(proofs, r.Form.Get("appsecret_proof"))
+			mu.Unlock()
+		}
+		g.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := facebook.New(facebook.Config{PageID: pageID, PageAccessToken: pageToken, AppID: appID,
+		AppSecret: appSecret, GraphBaseURL: srv.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Publish(context.Background(), msg("x", "")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Engagement(context.Background(), []string{g.Posts()[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if len(proofs) != 2 || proofs[0] != want || proofs[1] != want {
+		t.Errorf("proofs sent %q, want %q on the POST and the GET", proofs, want)
+	}
+
+	wrong := setup(t, apitest.GraphOptions{}, func(c *facebook.Config) { c.AppSecret = "not-the-secret" })
+	_, err = wrong.client.Publish(context.Background(), msg("x", ""))
+	he := asError(t, err)
+	if he.Kind != herald.ErrAuth || he.Code != 100 || !strings.Contains(he.Message, "Invalid appsecret_proof") {
+		t.Errorf("wrong app secret: %+v", he)
+	}
+	if strings.Contains(fmt.Sprint(err), "not-the-secret") {
+		t.Errorf("error shows the secret: %v", err)
+	}
+}
+
+func TestPublishErrors(t *testing.T) {
+	type tc struct {
+		name  string
+		opts  apitest.GraphOptions
+		prep  func(f *fixture)
+		kind  herald.ErrorKind
+		code  int
+		check func(t *testing.T, f *fixture, he *herald.Error)
+	}
+	cases := []tc{
+		{name: "expired token", prep: func(f *fixture) { f.graph.ExpirePage(pageID) }, kind: herald.ErrAuth, code: 190,
+			check: func(t *testing.T, _ *fixture, he *herald.Error) {
+				if !strings.Contains(he.Message, "Session has expired") || !strings.Contains(he.Message, "subcode 463") || he.Status != 400 {
+					t.Errorf("expired: %+v", he)
+				}
+			}},
+		{name: "duplicate", prep: func(f *fixture) {
+			if _, err := f.client.Publish(context.Background(), msg("Same", "https://news.example/same")); err != nil {
+				panic(err)
+			}
+		}, kind: herald.ErrDuplicate, code: 506},
+		{name: "missing permission", prep: func(f *fixture) {
+			f.graph.AddPage(apitest.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken, AppID: appID,
+				AppSecret: appSecret, Scopes: []string{"pages_read_engagement"}})
+		}, kind: herald.ErrAuth, code: 200},
+		{name: "injected 613 throttle", opts: apitest.GraphOptions{RegainAccess: 7 * time.Minute},
+			prep: func(f *fixture) { f.graph.Faults.Next(apitest.FaultRateLimit) }, kind: herald.ErrRateLimited, code: 613,
+			check: func(t *testing.T, f *fixture, he *herald.Error) {
+				if want := f.clock.Now().Add(7 * time.Minute); !he.RetryAt.Equal(want) {
+					t.Errorf("RetryAt = %v, want %v", he.RetryAt, want)
+				}
+			}},
+		{name: "page over its limit", opts: apitest.GraphOptions{PageCallLimit: 2, Window: time.Hour},
+			prep: func(f *fixture) {
+				for i := range 2 {
+					if _, err := f.client.Publish(context.Background(), msg(fmt.Sprint("story ", i), "")); err != nil {
+						panic(err)
+					}
+				}
+				f.clock.Add(15 * time.Minute)
+			}, kind: herald.ErrRateLimited, code: 80001,
+			check: func(t *testing.T, f *fixture, he *herald.Error) {
+				if want := f.clock.Now().Add(45 * time.Minute); !he.RetryAt.Equal(want) {
+					t.Errorf("RetryAt = %v, want %v (end of the window)", he.RetryAt, want)
+				}
+			}},
+		{name: "503 with an HTML body", prep: func(f *fixture) { f.graph.Faults.Next(apitest.FaultServerError) },
+			kind: herald.ErrRetryable, check: wantStatus(503)},
+		{name: "503 with an empty body", prep: func(f *fixture) {
+			f.graph.Faults.Next(apitest.FaultServerError, apitest.FaultServerError)
+			_, _ = f.client.Publish(context.Background(), msg("html first", ""))
+		}, kind: herald.ErrRetryable, check: wantStatus(503)},
+		{name: "accept then drop", prep: func(f *fixture) { f.graph.Faults.Next(apitest.FaultDrop) }, kind: herald.ErrUnknownOutcome},
+		{name: "link not scrapable", opts: apitest.GraphOptions{Unscrapable: func(string) bool { return true }},
+			kind: herald.ErrRetryable, code: 1609005},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := setup(t, c.opts, nil)
+			if c.prep != nil {
+				c.prep(f)
+			}
+			_, err := f.client.Publish(context.Background(), msg("Same", "https://news.example/same"))
+			he := asError(t, err)
+			if he.Kind != c.kind || he.Code != c.code || he.Op != "create post" {
+				t.Fatalf("got %s code %d op %q (%v), want %s code %d", he.Kind, he.Code, he.Op, err, c.kind, c.code)
+			}
+			if c.check != nil {
+				c.check(t, f, he)
+			}
+		})
+	}
+}
+
+func wantStatus(status int) func(*testing.T, *fixture, *herald.Error) {
+	return func(t *testing.T, f *fixture, he *herald.Error) {
+		if he.Status != status || len(f.graph.Posts()) != 0 {
+			t.Errorf("status %d (want %d), %d posts recorded", he.Status, status, len(f.graph.Posts()))
+		}
+	}
+}
+
+func TestPublishTimeoutIsUnknownOutcome(t *testing.T) {
+	f := setup(t, apitest.GraphOptions{}, func(c *facebook.Config) { c.HTTPTimeout = 150 * time.Millisecond })
+	f.graph.Faults.Set(0, 0, 0, 5*time.Second, 1)
+	_, err := f.client.Publish(context.Background(), msg("slow", ""))
+	if he := asError(t, err); he.Kind != herald.ErrUnknownOutcome {
+		t.Errorf("timeout: %s (%v), want unknown outcome", he.Kind, err)
+	}
+}
+
+func TestPublishUnreachableIsRetryable(t *testing.T) {
+	f := setup(t, apitest.GraphOptions{}, nil)
+	down := setup(t, apitest.GraphOptions{}, func(c *facebook.Config) { c.GraphBaseURL = "http://127.0.0.1:1" })
+	_, err := down.client.Publish(context.Background(), msg("nobody home", ""))
+	if he := asError(t, err); he.Kind != herald.ErrRetryable {
+		t.Errorf("connection refused: %s (%v), want retryable", he.Kind, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = f.client.Publish(ctx, msg("cancelled", ""))
+	if he := asError(t, err); he.Kind != herald.ErrRetryable || !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled before sending: %s (%v), want retryable wrapping context.Canceled", he.Kind, err)
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	for _, cfg := range []facebook.Config{
+		{PageAccessToken: "t"},
+		{PageID: "1"},
+		{PageID: "1", PageAccessToken: "t", GraphBaseURL: "graph.facebook.com"},
+		{PageID: "1", PageAccessToken: "t", GraphVersion: "25"},
+	} {
+		if _, err := facebook.New(cfg, nil); err == nil {
+			t.Errorf("New(%+v) accepted", cfg)
+		} else if strings.Contains(err.Error(), "t\"") {
+			t.Errorf("error shows the token: %v", err)
+		}
+	}
+}
