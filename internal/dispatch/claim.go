@@ -1,0 +1,178 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/heraldhq/herald/internal/herald"
+)
+
+// dispatch claims the jobs that may be sent at now and starts one batch per
+// account (sent in order, one after another). It returns how many jobs it
+// claimed.
+func (d *Dispatcher) dispatch(ctx context.Context, now time.Time) (int, error) {
+	d.mu.Lock()
+	if d.stopped {
+		d.mu.Unlock()
+		return 0, nil
+	}
+	var free []*Account
+	for _, id := range d.order {
+		if !d.busy[id] {
+			free = append(free, d.accts[id])
+		}
+	}
+	d.mu.Unlock()
+
+	// Accounts grouped by how many jobs each may take now: one claim per group.
+	groups := map[int]map[string]time.Duration{}
+	for _, a := range free {
+		n, err := d.allowance(ctx, a, now)
+		if err != nil {
+			return 0, err
+		}
+		if n <= 0 {
+			continue
+		}
+		if groups[n] == nil {
+			groups[n] = map[string]time.Duration{}
+		}
+		groups[n][a.ID] = a.MinInterval
+	}
+
+	total := 0
+	for per, accounts := range groups {
+		jobs, err := d.store.ClaimJobs(ctx, herald.ClaimOptions{
+			Owner:      d.opts.Owner,
+			Now:        now,
+			Lease:      d.opts.Lease,
+			Accounts:   accounts,
+			PerAccount: per,
+			Limit:      d.opts.Concurrency * d.opts.PerAccount,
+		})
+		if err != nil {
+			return total, fmt.Errorf("dispatch: claim: %w", err)
+		}
+		total += len(jobs)
+		d.start(ctx, now, jobs)
+	}
+	return total, nil
+}
+
+// start runs claimed jobs: one goroutine per account, in the order the store
+// gave them (priority, then publication).
+func (d *Dispatcher) start(ctx context.Context, now time.Time, jobs []herald.Job) {
+	byAccount := map[string][]herald.Job{}
+	var order []string
+	for _, j := range jobs {
+		if byAccount[j.Account] == nil {
+			order = append(order, j.Account)
+		}
+		byAccount[j.Account] = append(byAccount[j.Account], j)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, id := range order {
+		a := d.accts[id]
+		batch := byAccount[id]
+		if a == nil {
+			// Not ours (the store served an account we did not ask for):
+			// give the jobs back untouched.
+			d.wg.Go(func() { d.release(ctx, batch) })
+			continue
+		}
+		if a.MinInterval > 0 {
+			d.holds[id] = now.Add(a.MinInterval)
+		}
+		d.busy[id] = true
+		d.wg.Go(func() { d.runBatch(ctx, a, batch) })
+	}
+}
+
+// runBatch sends one account's claimed jobs in order. Once the account is
+// paused or held by an answer, or the dispatcher stops, the rest go back.
+func (d *Dispatcher) runBatch(ctx context.Context, a *Account, jobs []herald.Job) {
+	defer func() {
+		d.mu.Lock()
+		delete(d.busy, a.ID)
+		d.mu.Unlock()
+		d.Wake()
+	}()
+	for i, j := range jobs {
+		select {
+		case <-d.stop:
+			d.release(ctx, jobs[i:])
+			return
+		case d.sem <- struct{}{}:
+		}
+		cont := d.process(ctx, a, j)
+		<-d.sem
+		if !cont {
+			d.release(ctx, jobs[i+1:])
+			return
+		}
+	}
+}
+
+// release gives claimed jobs back without any call to the network.
+func (d *Dispatcher) release(ctx context.Context, jobs []herald.Job) {
+	ctx, cancel := d.storeCtx(ctx)
+	defer cancel()
+	now := d.opts.Now()
+	for _, j := range jobs {
+		o := herald.Outcome{State: herald.JobPending, NextAttemptAt: j.NextAttemptAt,
+			Error: j.LastError, ErrorKind: j.ErrorKind}
+		if j.Reconcile {
+			// Its previous attempt's outcome is still unknown: keep it marked
+			// so that the next claim looks for the post before sending.
+			o.ErrorKind = herald.ErrUnknownOutcome
+		}
+		if err := d.store.FinishJob(ctx, j.ID, d.opts.Owner, o, now); err != nil {
+			d.log.Warn("dispatch: give back job", "job_id", j.ID, "account", j.Account, "error", err)
+		}
+	}
+}
+
+// storeCtx is a context for recording results: it outlives a cancelled ctx
+// (a send that happened must be recorded) but not by long.
+func (d *Dispatcher) storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), d.opts.Timeout)
+}
+
+// allowance is how many jobs account a may be given now: 0 while it is in
+// quiet hours, at its daily cap or out of budget.
+func (d *Dispatcher) allowance(ctx context.Context, a *Account, now time.Time) (int, error) {
+	n := d.opts.PerAccount
+	if a.MinInterval > 0 {
+		n = 1
+	}
+	if q, until := quiet(a, now); q {
+		d.noteHold(a.ID, until)
+		return 0, nil
+	}
+	if a.DailyCap > 0 {
+		sent, err := d.store.SentCount(ctx, a.ID, startOfDay(now, a.Location))
+		if err != nil {
+			return 0, fmt.Errorf("dispatch: sent count %s: %w", a.ID, err)
+		}
+		n = min(n, a.DailyCap-sent)
+	}
+	if a.Cost.MonthlyBudget > 0 {
+		left, err := d.budgetLeft(ctx, a, now)
+		if err != nil {
+			return 0, err
+		}
+		n = min(n, left)
+	}
+	return n, nil
+}
+
+// noteHold remembers when a hold of account id ends, so Run wakes then.
+func (d *Dispatcher) noteHold(id string, until time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if until.After(d.holds[id]) {
+		d.holds[id] = until
+	}
+}

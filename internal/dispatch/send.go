@@ -1,0 +1,322 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/herald"
+)
+
+// process takes one claimed job to its next state. It returns false when the
+// rest of the account's batch must go back (the account was paused or held).
+func (d *Dispatcher) process(ctx context.Context, a *Account, j herald.Job) bool {
+	log := d.log.With("account", a.ID, "job_id", j.ID, "article_id", j.ArticleID)
+	now := d.opts.Now()
+	art, err := d.article(ctx, j)
+	if err != nil {
+		log.Error("dispatch: load article", "error", err)
+		d.release(ctx, []herald.Job{j})
+		return true
+	}
+	if skip, err := d.overBudgetLastMonth(ctx, a, j, now); err != nil {
+		log.Error("dispatch: read spend", "error", err)
+		d.release(ctx, []herald.Job{j})
+		return true
+	} else if skip {
+		log.Warn("job skipped: the monthly budget ran out before it could be sent", "scheduled_at", j.ScheduledAt)
+		d.finish(ctx, log, a, j, herald.Outcome{State: herald.JobSkipped, SkipReason: herald.SkipBudget,
+			Error: "monthly budget reached", ErrorKind: herald.ErrBudget})
+		return true
+	}
+
+	msg, err := a.Compose(art, j)
+	if err != nil {
+		var he *herald.Error
+		o := herald.Outcome{State: herald.JobFailed, Error: "compose: " + err.Error(), ErrorKind: herald.ErrPermanent}
+		if errors.As(err, &he) && he.Kind == herald.ErrPermanent {
+			o = herald.Outcome{State: herald.JobSkipped, SkipReason: herald.SkipTooLong, Error: err.Error()}
+		}
+		log.Warn("job not composed", "state", o.State, "error", err)
+		d.finish(ctx, log, a, j, o)
+		return true
+	}
+	link := msg.Link
+	if link == "" {
+		link = art.URL
+	}
+
+	if j.Reconcile {
+		done, cont := d.reconcile(ctx, log, a, j, msg, link)
+		if done {
+			return cont
+		}
+	}
+
+	if d.opts.DryRun {
+		log.Info("dry run: not sent", "text", msg.Text, "link", msg.Link)
+		d.finish(ctx, log, a, j, herald.Outcome{State: herald.JobSkipped, SkipReason: herald.SkipDryRun, SentText: msg.Text})
+		return true
+	}
+	return d.send(ctx, log, a, j, msg)
+}
+
+// article returns the job's article, loading it when the claim did not.
+func (d *Dispatcher) article(ctx context.Context, j herald.Job) (herald.Article, error) {
+	if j.Article != nil {
+		return *j.Article, nil
+	}
+	full, err := d.store.GetJob(ctx, j.ID)
+	if err != nil {
+		return herald.Article{}, err
+	}
+	if full.Article == nil {
+		return d.store.GetArticle(ctx, j.ArticleID)
+	}
+	return *full.Article, nil
+}
+
+// reconcile looks for the post of a job whose last attempt has an unknown
+// outcome. done is true when the job was handled (found and recorded sent,
+// or given back because the search failed); false means the post is not
+// there and the job may be sent.
+func (d *Dispatcher) reconcile(ctx context.Context, log *slog.Logger, a *Account, j herald.Job, msg herald.Message, link string) (done, cont bool) {
+	since := j.AttemptStartedAt
+	if since.IsZero() {
+		since = j.ScheduledAt
+	}
+	since = since.Add(-d.opts.ReconcileWindow)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.Timeout)
+	start := time.Now()
+	r, found, reads, err := a.Publisher.FindPost(cctx, link, since)
+	cancel()
+	d.observe(a, "find_post", time.Since(start))
+	now := d.opts.Now()
+	if reads > 0 && a.Cost.Read > 0 {
+		d.charge(ctx, log, herald.Charge{Account: a.ID, Kind: herald.CostRead,
+			Amount: herald.Money(reads) * a.Cost.Read, At: now})
+	}
+	if err != nil {
+		kind := herald.KindOf(err)
+		log.Warn("reconcile failed: job kept until its post can be looked for", "error", err)
+		o := herald.Outcome{State: herald.JobPending, ErrorKind: herald.ErrUnknownOutcome,
+			Error: "reconcile: " + err.Error(), NextAttemptAt: now.Add(d.backoff(j.Attempts))}
+		cont = d.answer(ctx, log, a, err, now)
+		if kind != herald.ErrAuth && kind != herald.ErrRateLimited && now.Sub(j.ScheduledAt) >= d.opts.RetryFor {
+			// Never resend blindly; give up visibly so an operator can check.
+			o = herald.Outcome{State: herald.JobFailed, ErrorKind: herald.ErrUnknownOutcome,
+				Error: "outcome unknown and the post could not be looked for: " + err.Error()}
+		}
+		d.finish(ctx, log, a, j, o)
+		return true, cont
+	}
+	if !found {
+		log.Info("reconcile: post not found, sending", "since", since)
+		return false, true
+	}
+	log.Info("reconcile: post found, recorded as sent", "remote_id", r.RemoteID)
+	at := r.At
+	if at.IsZero() {
+		at = now
+	}
+	d.finish(ctx, log, a, j, herald.Outcome{State: herald.JobSent, RemoteID: r.RemoteID,
+		Permalink: r.Permalink, SentText: msg.Text, SentAt: at, Attempted: true})
+	// The attempt that made it was billed like any post.
+	if kind, amount := postKind(a, msg); amount > 0 {
+		d.charge(ctx, log, herald.Charge{Account: a.ID, Kind: kind, RemoteID: r.RemoteID, Amount: amount, At: now})
+	}
+	return true, true
+}
+
+// postKind is the ledger kind and price of posting msg from a.
+func postKind(a *Account, msg herald.Message) (string, herald.Money) {
+	if msg.Link != "" || strings.Contains(msg.Text, "http://") || strings.Contains(msg.Text, "https://") {
+		return herald.CostPostWithLink, a.Cost.PostWithLink
+	}
+	return herald.CostPost, a.Cost.Post
+}
+
+// backoff is the delay before retry number attempts+1: exponential from
+// BackoffBase, capped at BackoffMax, with jitter (between half and all of it)
+// so that jobs failed together do not retry together.
+func (d *Dispatcher) backoff(attempts int) time.Duration {
+	delay := d.opts.BackoffBase
+	for i := 1; i < attempts && delay < d.opts.BackoffMax; i++ {
+		delay *= 2
+	}
+	delay = min(delay, d.opts.BackoffMax)
+	return delay/2 + rand.N(delay/2+1)
+}
+
+// send makes the attempt: marked sending first, then the call.
+func (d *Dispatcher) send(ctx context.Context, log *slog.Logger, a *Account, j herald.Job, msg herald.Message) bool {
+	sctx, cancel := d.storeCtx(ctx)
+	err := d.store.StartAttempt(sctx, j.ID, d.opts.Owner, d.opts.Now(), d.opts.Lease)
+	cancel()
+	if err != nil {
+		// Without the sending mark the call must not be made: a crash during
+		// it would leave a post nobody knows about.
+		if errors.Is(err, herald.ErrLeaseLost) {
+			log.Info("job taken over by another instance; not sent")
+		} else {
+			log.Error("dispatch: start attempt", "error", err)
+			d.release(ctx, []herald.Job{j})
+		}
+		return true
+	}
+	j.Attempts++
+
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.Timeout)
+	start := time.Now()
+	r, err := a.Publisher.Publish(cctx, msg)
+	cancel()
+	d.observe(a, "publish", time.Since(start))
+	now := d.opts.Now()
+	if err == nil {
+		d.sent(ctx, log, a, j, msg, r, now)
+		return true
+	}
+	return d.failed(ctx, log, a, j, err, now)
+}
+
+// sent records a successful post, its cost, and any exhausted allowance.
+func (d *Dispatcher) sent(ctx context.Context, log *slog.Logger, a *Account, j herald.Job, msg herald.Message, r herald.Receipt, now time.Time) {
+	at := r.At
+	if at.IsZero() {
+		at = now
+	}
+	kind, amount := postKind(a, msg)
+	d.finish(ctx, log, a, j, herald.Outcome{State: herald.JobSent, RemoteID: r.RemoteID,
+		Permalink: r.Permalink, SentText: msg.Text, SentAt: at, Attempted: true})
+	if amount > 0 {
+		d.charge(ctx, log, herald.Charge{Account: a.ID, Kind: kind, RemoteID: r.RemoteID, Amount: amount, At: now})
+	}
+	for _, l := range r.Limits {
+		if l.Limit > 0 && l.Remaining <= 0 && l.Reset.After(now) {
+			d.hold(ctx, log, a, l.Reset, "rate limit allowance used up")
+		}
+	}
+}
+
+// failed records a failed attempt as its error kind dictates. It returns
+// false when the account may not send any more for now.
+func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, a *Account, j herald.Job, err error, now time.Time) bool {
+	kind := herald.KindOf(err)
+	msg := err.Error()
+	var he *herald.Error
+	if errors.As(err, &he) && he.Message != "" {
+		msg = he.Message
+	}
+	o := herald.Outcome{State: herald.JobPending, Error: msg, ErrorKind: kind, Attempted: true}
+	cont := d.answer(ctx, log, a, err, now)
+	switch kind {
+	case herald.ErrUnknownOutcome:
+		// The post may exist: the next claim looks for it before any resend.
+		o.NextAttemptAt = now.Add(d.opts.ReconcileDelay)
+		log.Warn("outcome unknown; will look for the post before sending again", "error", err)
+	case herald.ErrDuplicate:
+		o = herald.Outcome{State: herald.JobSkipped, SkipReason: herald.SkipDuplicate, Error: msg, ErrorKind: kind, Attempted: true}
+		log.Warn("job skipped: the network says duplicate", "error", err)
+	case herald.ErrPermanent:
+		o.State = herald.JobFailed
+		log.Error("job failed", "error", err)
+	case herald.ErrRateLimited, herald.ErrAuth, herald.ErrBudget:
+		// Not the job's fault: it waits for the account (hold or pause). The
+		// network refused the call before acting on it, so it does not count
+		// as an attempt: rate limits never use up a job's attempts.
+		o.Attempted = false
+		o.NextAttemptAt = now
+		if he != nil && he.RetryAt.After(now) {
+			o.NextAttemptAt = he.RetryAt
+		}
+	default: // retryable
+		if j.Attempts >= d.opts.MaxAttempts || now.Sub(j.ScheduledAt) >= d.opts.RetryFor {
+			o.State = herald.JobFailed
+			log.Error("job failed after retries", "attempts", j.Attempts, "error", err)
+		} else {
+			o.NextAttemptAt = now.Add(d.backoff(j.Attempts))
+			log.Warn("send failed; will retry", "attempts", j.Attempts, "retry_at", o.NextAttemptAt, "error", err)
+		}
+	}
+	d.finish(ctx, log, a, j, o)
+	return cont
+}
+
+// answer applies what an error says about the account (pause, hold). It
+// returns false when the account may not send any more for now.
+func (d *Dispatcher) answer(ctx context.Context, log *slog.Logger, a *Account, err error, now time.Time) bool {
+	var he *herald.Error
+	errors.As(err, &he)
+	switch herald.KindOf(err) {
+	case herald.ErrAuth:
+		reason := err.Error()
+		if he != nil && he.Message != "" {
+			reason = he.Message
+		}
+		sctx, cancel := d.storeCtx(ctx)
+		defer cancel()
+		if perr := d.store.PauseAccount(sctx, a.ID, reason); perr != nil {
+			log.Error("dispatch: pause account", "error", perr)
+		}
+		log.Error("account paused: its credentials were refused; fix them, then run `herald accounts resume "+a.ID+"`",
+			"reason", reason)
+		d.metric(func(m *Metrics) { m.paused.WithLabelValues(a.ID).Set(1) })
+		return false
+	case herald.ErrRateLimited, herald.ErrBudget:
+		until := now.Add(time.Minute)
+		if he != nil && he.RetryAt.After(now) {
+			until = he.RetryAt
+		} else if herald.KindOf(err) == herald.ErrBudget {
+			until = now.Add(time.Hour)
+		}
+		d.hold(ctx, log, a, until, string(herald.KindOf(err))+": "+err.Error())
+		return false
+	}
+	return true
+}
+
+// hold keeps account a from sending before until, in the store (for every
+// instance) and locally (to wake when it ends).
+func (d *Dispatcher) hold(ctx context.Context, log *slog.Logger, a *Account, until time.Time, reason string) {
+	sctx, cancel := d.storeCtx(ctx)
+	defer cancel()
+	if err := d.store.HoldAccount(sctx, a.ID, until, reason); err != nil {
+		log.Error("dispatch: hold account", "error", err)
+	}
+	d.noteHold(a.ID, until)
+	log.Warn("account held", "until", until, "reason", reason)
+}
+
+// finish records an outcome. A lost lease means another instance owns the
+// job now: the result is dropped (that instance reconciles before sending).
+func (d *Dispatcher) finish(ctx context.Context, log *slog.Logger, a *Account, j herald.Job, o herald.Outcome) {
+	sctx, cancel := d.storeCtx(ctx)
+	defer cancel()
+	err := d.store.FinishJob(sctx, j.ID, d.opts.Owner, o, d.opts.Now())
+	switch {
+	case errors.Is(err, herald.ErrLeaseLost):
+		log.Warn("lease lost before the outcome was recorded; another instance owns the job", "state", o.State)
+		return
+	case err != nil:
+		// The job stays sending or claimed; when the lease expires it is
+		// claimed again and, if it was sending, reconciled.
+		log.Error("dispatch: record outcome", "state", o.State, "error", err)
+		return
+	}
+	d.count(a, j, o)
+	if o.State == herald.JobSent {
+		log.Info("post sent", "remote_id", o.RemoteID, "permalink", o.Permalink)
+	}
+}
+
+// charge adds a billable call to the ledger.
+func (d *Dispatcher) charge(ctx context.Context, log *slog.Logger, c herald.Charge) {
+	sctx, cancel := d.storeCtx(ctx)
+	defer cancel()
+	if _, err := d.store.RecordCharge(sctx, c); err != nil {
+		log.Error("dispatch: record charge", "kind", c.Kind, "error", err)
+	}
+}
