@@ -1,0 +1,336 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/heraldhq/herald/internal/herald"
+)
+
+// candidate is a job ClaimJobs may take.
+type candidate struct {
+	id        int64
+	account   string
+	priority  int
+	published int64
+	reconcile bool
+}
+
+// before is the dispatch order: priority, then oldest publication, then ID.
+func (c candidate) before(d candidate) bool {
+	if c.priority != d.priority {
+		return c.priority > d.priority
+	}
+	if c.published != d.published {
+		return c.published < d.published
+	}
+	return c.id < d.id
+}
+
+func sortCandidates(cs []candidate) {
+	slices.SortFunc(cs, func(a, b candidate) int {
+		switch {
+		case a.before(b):
+			return -1
+		case b.before(a):
+			return 1
+		}
+		return 0
+	})
+}
+
+// ClaimJobs leases due jobs to opts.Owner in one write transaction; see
+// herald.Store and herald.ClaimOptions. A zero Lease means 30 s.
+func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald.Job, error) {
+	if opts.Owner == "" {
+		return nil, errors.New("sqlite: claim jobs: no owner")
+	}
+	if len(opts.Accounts) == 0 {
+		return nil, nil
+	}
+	now := opts.Now.UnixMilli()
+	until := opts.Now.Add(defaultLease(opts.Lease)).UnixMilli()
+	var out []herald.Job
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		chosen, err := claimCandidates(ctx, tx, opts)
+		if err != nil || len(chosen) == 0 {
+			return err
+		}
+		ids := make([]any, len(chosen))
+		held := make(map[string]bool)
+		for i, c := range chosen {
+			ids[i] = c.id
+			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET claimed_by = ?, lease_until = ?, updated_at = ? WHERE id = ?`,
+				opts.Owner, until, now, c.id); err != nil {
+				return err
+			}
+			if c.reconcile {
+				if err := expireAttempt(ctx, tx, c.id, now); err != nil {
+					return err
+				}
+			}
+			if sp := opts.Accounts[c.account]; sp > 0 && !held[c.account] {
+				held[c.account] = true
+				if _, err := tx.ExecContext(ctx, `UPDATE accounts SET hold_until = max(coalesce(hold_until, 0), ?),
+					hold_reason = 'spacing' WHERE id = ?`, opts.Now.Add(sp).UnixMilli(), c.account); err != nil {
+					return err
+				}
+			}
+		}
+		jobs, err := queryJobs(ctx, tx, `SELECT `+jobCols+` FROM jobs j WHERE j.id IN (`+placeholders(len(ids))+`)`, ids...)
+		if err != nil {
+			return err
+		}
+		byID := make(map[int64]herald.Job, len(jobs))
+		for _, j := range jobs {
+			j.Reconcile = j.ErrorKind == herald.ErrUnknownOutcome
+			byID[j.ID] = j
+		}
+		for _, c := range chosen {
+			out = append(out, byID[c.id])
+		}
+		return attachArticles(ctx, tx, out)
+	})
+	if err != nil {
+		return nil, wrap("claim jobs", err)
+	}
+	return out, nil
+}
+
+// claimCandidates picks the jobs to claim: for each account that may send
+// (not paused, hold passed), its first due pending jobs and its jobs left in
+// sending by an expired lease, at most one per spaced account and PerAccount
+// per other account, then the first opts.Limit of all in dispatch order.
+func claimCandidates(ctx context.Context, tx *sql.Tx, opts herald.ClaimOptions) ([]candidate, error) {
+	now := opts.Now.UnixMilli()
+	names := slices.Sorted(maps.Keys(opts.Accounts))
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = n
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM accounts WHERE id IN (`+placeholders(len(names))+`)
+		AND paused = 0 AND (hold_until IS NULL OR hold_until <= ?) ORDER BY id`, append(args, now)...)
+	if err != nil {
+		return nil, err
+	}
+	var ready []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ready = append(ready, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var all []candidate
+	for _, acct := range ready {
+		k := max(opts.PerAccount, 1)
+		if opts.Accounts[acct] > 0 {
+			k = 1
+		}
+		if opts.Limit > 0 {
+			k = min(k, opts.Limit)
+		}
+		stuck, err := candidates(ctx, tx, true, `SELECT id, account_id, priority, published_at FROM jobs
+			WHERE account_id = ?1 AND state = 'sending' AND (lease_until IS NULL OR lease_until <= ?2)
+			ORDER BY priority DESC, published_at, id LIMIT ?3`, acct, now, k)
+		if err != nil {
+			return nil, err
+		}
+		due, err := candidates(ctx, tx, false, `SELECT id, account_id, priority, published_at FROM jobs
+			WHERE account_id = ?1 AND state = 'pending' AND next_attempt_at <= ?2
+			AND (lease_until IS NULL OR lease_until <= ?2)
+			ORDER BY priority DESC, published_at, id LIMIT ?3`, acct, now, k)
+		if err != nil {
+			return nil, err
+		}
+		mine := append(stuck, due...)
+		sortCandidates(mine)
+		all = append(all, mine[:min(k, len(mine))]...)
+	}
+	sortCandidates(all)
+	if opts.Limit > 0 && len(all) > opts.Limit {
+		all = all[:opts.Limit]
+	}
+	return all, nil
+}
+
+func candidates(ctx context.Context, tx *sql.Tx, reconcile bool, query string, args ...any) ([]candidate, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []candidate
+	for rows.Next() {
+		c := candidate{reconcile: reconcile}
+		if err := rows.Scan(&c.id, &c.account, &c.priority, &c.published); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+const leaseExpired = "the lease expired before the outcome was recorded"
+
+// expireAttempt records that the attempt of a job found in sending with an
+// expired lease has an unknown outcome, so it is reconciled before any resend
+// (also if it is given back unattempted).
+func expireAttempt(ctx context.Context, tx *sql.Tx, jobID, now int64) error {
+	if err := closeOpenAttempts(ctx, tx, jobID, now); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE jobs SET error_kind = ?, last_error = ? WHERE id = ?`,
+		string(herald.ErrUnknownOutcome), leaseExpired, jobID)
+	return err
+}
+
+// closeOpenAttempts closes a job's attempts left open by a lost lease.
+func closeOpenAttempts(ctx context.Context, tx *sql.Tx, jobID, now int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE attempts SET finished_at = ?, outcome = ?, error = ?
+		WHERE job_id = ? AND finished_at IS NULL`, now, string(herald.ErrUnknownOutcome), leaseExpired, jobID)
+	return err
+}
+
+// StartAttempt marks a job claimed by owner sending, records the attempt and
+// extends the lease to now+lease.
+func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now time.Time, lease time.Duration) error {
+	if owner == "" {
+		return errors.New("sqlite: start attempt: no owner")
+	}
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'sending', attempts = attempts + 1,
+			attempt_started_at = ?1, lease_until = ?2, updated_at = ?1
+			WHERE id = ?3 AND claimed_by = ?4 AND state IN ('pending', 'sending')`,
+			now.UnixMilli(), now.Add(defaultLease(lease)).UnixMilli(), jobID, owner)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return notFoundOr(ctx, tx, "jobs", jobID, herald.ErrLeaseLost)
+		}
+		if err := closeOpenAttempts(ctx, tx, jobID, now.UnixMilli()); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO attempts (job_id, n, owner, started_at)
+			SELECT id, attempts, ?, ? FROM jobs WHERE id = ?`, owner, now.UnixMilli(), jobID)
+		return err
+	})
+	return wrap(fmt.Sprintf("start attempt of job %d", jobID), err)
+}
+
+// FinishJob records an attempt's outcome and releases owner's lease; see
+// herald.Store. An attempt given back unattempted is not counted, and a job
+// that still needs reconciling keeps needing it until an attempt finishes.
+func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald.Outcome, now time.Time) error {
+	switch o.State {
+	case herald.JobSent, herald.JobSkipped, herald.JobFailed, herald.JobPending:
+	default:
+		return fmt.Errorf("sqlite: finish job %d: outcome state %q", jobID, o.State)
+	}
+	if owner == "" {
+		return errors.New("sqlite: finish job: no owner")
+	}
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		var account string
+		var attempts int
+		var kind herald.ErrorKind
+		var lastErr string
+		err := tx.QueryRowContext(ctx, `SELECT account_id, attempts, error_kind, last_error FROM jobs
+			WHERE id = ? AND claimed_by = ? AND state IN ('pending', 'sending')`, jobID, owner).
+			Scan(&account, &attempts, &kind, &lastErr)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFoundOr(ctx, tx, "jobs", jobID, herald.ErrLeaseLost)
+		}
+		if err != nil {
+			return err
+		}
+		attempts, err = closeAttempt(ctx, tx, jobID, attempts, o, now)
+		if err != nil {
+			return err
+		}
+		switch {
+		case o.Attempted || o.State.Terminal():
+			kind, lastErr = o.ErrorKind, o.Error
+		default: // given back unattempted: an unknown outcome still stands
+			if o.ErrorKind != "" && kind != herald.ErrUnknownOutcome {
+				kind = o.ErrorKind
+			}
+			if o.Error != "" {
+				lastErr = o.Error
+			}
+		}
+		return finishRow(ctx, tx, jobID, account, attempts, kind, lastErr, o, now)
+	})
+	return wrap(fmt.Sprintf("finish job %d", jobID), err)
+}
+
+// closeAttempt closes the attempt StartAttempt opened, or drops it when the
+// job was given back before the network was called, and returns the job's
+// attempt count.
+func closeAttempt(ctx context.Context, tx *sql.Tx, jobID int64, attempts int, o herald.Outcome, now time.Time) (int, error) {
+	var open int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM attempts WHERE job_id = ? AND finished_at IS NULL
+		ORDER BY id DESC LIMIT 1`, jobID).Scan(&open)
+	if errors.Is(err, sql.ErrNoRows) {
+		return attempts, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if !o.Attempted {
+		_, err := tx.ExecContext(ctx, `DELETE FROM attempts WHERE id = ?`, open)
+		return max(attempts-1, 0), err
+	}
+	outcome := string(o.State)
+	if o.State == herald.JobPending && o.ErrorKind != "" {
+		outcome = string(o.ErrorKind)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE attempts SET finished_at = ?, outcome = ?, error = ? WHERE id = ?`,
+		now.UnixMilli(), outcome, o.Error, open)
+	return attempts, err
+}
+
+func finishRow(ctx context.Context, tx *sql.Tx, jobID int64, account string, attempts int,
+	kind herald.ErrorKind, lastErr string, o herald.Outcome, now time.Time) error {
+	next := o.NextAttemptAt
+	if next.IsZero() {
+		next = now
+	}
+	var skip string
+	if o.State == herald.JobSkipped {
+		skip = o.SkipReason
+	}
+	if o.State != herald.JobSent {
+		_, err := tx.ExecContext(ctx, `UPDATE jobs SET state = ?, attempts = ?, error_kind = ?, last_error = ?,
+			skip_reason = ?, next_attempt_at = CASE WHEN ? = 'pending' THEN ? ELSE next_attempt_at END,
+			claimed_by = '', lease_until = NULL, updated_at = ? WHERE id = ?`,
+			string(o.State), attempts, string(kind), lastErr, skip, string(o.State), next.UnixMilli(),
+			now.UnixMilli(), jobID)
+		return err
+	}
+	sentAt := o.SentAt
+	if sentAt.IsZero() {
+		sentAt = now
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'sent', attempts = ?, error_kind = ?, last_error = ?,
+		skip_reason = '', sent_text = ?, remote_id = ?, permalink = ?, sent_at = ?, claimed_by = '',
+		lease_until = NULL, updated_at = ? WHERE id = ?`,
+		attempts, string(kind), lastErr, o.SentText, o.RemoteID, o.Permalink, sentAt.UnixMilli(),
+		now.UnixMilli(), jobID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE accounts SET last_sent_at = max(coalesce(last_sent_at, 0), ?) WHERE id = ?`,
+		sentAt.UnixMilli(), account)
+	return err
+}
