@@ -59,6 +59,10 @@ type GraphOptions struct {
 	PageLimitCode int
 	// ThrottleCode is the code of an injected FaultRateLimit (default 613).
 	ThrottleCode int
+	// ServerErrorCode, when 1 or 2, makes an injected FaultServerError a
+	// Graph error (HTTP 500, that code, is_transient) instead of the default
+	// 503 from a proxy with an HTML or empty body.
+	ServerErrorCode int
 	// RegainAccess is the estimated_time_to_regain_access (whole minutes,
 	// rounded up) reported with an injected FaultRateLimit; zero reports 0.
 	RegainAccess time.Duration
@@ -67,7 +71,7 @@ type GraphOptions struct {
 	Unscrapable func(link string) bool
 	// SimulateEngagement makes counters grow a little on every read, for the sandbox.
 	SimulateEngagement bool
-	// Seed makes post ids' trace ids and simulated engagement repeatable.
+	// Seed makes trace ids and simulated engagement repeatable.
 	Seed uint64
 	// MaxLog bounds the request log (default 10,000; the oldest are dropped).
 	MaxLog int

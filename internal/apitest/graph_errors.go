@@ -115,6 +115,15 @@ func errScrape() *graphErr {
 		userTitle: "Error Posting Link", userMsg: "There was a problem scraping data from provided link."}
 }
 
+// errServer is Graph's own transient failure: code 1 (unknown) or 2 (service).
+func errServer(code int) *graphErr {
+	msg := "An unknown error has occurred."
+	if code == 2 {
+		msg = "An unexpected error has occurred. Please retry your request later."
+	}
+	return &graphErr{status: http.StatusInternalServerError, typ: "OAuthException", code: code, message: msg, transient: true}
+}
+
 // errThrottle is the answer of a page, app or API over its rate limit.
 func errThrottle(code int, regain time.Duration) *graphErr {
 	msgs := map[int]string{

@@ -29,6 +29,10 @@ func (g *Graph) handleCreatePost(w http.ResponseWriter, r *http.Request, rec *Gr
 	}
 	switch fault {
 	case FaultServerError:
+		if g.opts.ServerErrorCode != 0 {
+			g.writeError(w, rec, nil, errServer(g.opts.ServerErrorCode))
+			return
+		}
 		g.writeProxyError(w)
 		return
 	case FaultRateLimit:

@@ -281,3 +281,41 @@ func TestGraphDebugToken(t *testing.T) {
 		t.Errorf("debug_token of an expired token: %+v", a.body)
 	}
 }
+
+func TestGraphServerErrorCode(t *testing.T) {
+	g, srv := startTestGraph(t, GraphOptions{ServerErrorCode: 2})
+	g.Faults.Next(FaultServerError)
+	a := call(t, srv, "POST", "/v25.0/"+testPage+"/feed", postForm("x", ""), bearer(testToken))
+	if a.status != 500 || a.code() != 2 || a.errField("is_transient") != true {
+		t.Errorf("answer %d %+v", a.status, a.body)
+	}
+	if len(g.Posts()) != 0 {
+		t.Error("a post was made")
+	}
+}
+
+func TestGraphSimulatedEngagement(t *testing.T) {
+	g, srv := startTestGraph(t, GraphOptions{Seed: 7})
+	auth := bearer(testToken)
+	id := call(t, srv, "POST", "/v25.0/"+testPage+"/feed", postForm("Grows", ""), auth).body["id"].(string)
+	read := func() GraphEngagement {
+		call(t, srv, "GET", "/v25.0/"+id, url.Values{"fields": {"shares,reactions.summary(true),comments.summary(true)"}}, auth)
+		p, _ := g.Post(id)
+		return p.Engagement
+	}
+	if e := read(); e != (GraphEngagement{}) {
+		t.Fatalf("engagement grew while simulation was off: %+v", e)
+	}
+	g.SimulateEngagement(true)
+	prev := read()
+	for range 20 {
+		e := read()
+		if e.Shares < prev.Shares || e.Reactions < prev.Reactions || e.Comments < prev.Comments {
+			t.Fatalf("engagement went down: %+v after %+v", e, prev)
+		}
+		prev = e
+	}
+	if prev.Reactions == 0 || prev.Shares == 0 {
+		t.Errorf("after 21 reads engagement is still %+v", prev)
+	}
+}

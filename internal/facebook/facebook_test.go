@@ -222,6 +222,9 @@ func TestPublishErrors(t *testing.T) {
 			f.graph.Faults.Next(apitest.FaultServerError, apitest.FaultServerError)
 			_, _ = f.client.Publish(context.Background(), msg("html first", ""))
 		}, kind: herald.ErrRetryable, check: wantStatus(503)},
+		{name: "Graph code 2", opts: apitest.GraphOptions{ServerErrorCode: 2},
+			prep: func(f *fixture) { f.graph.Faults.Next(apitest.FaultServerError) }, kind: herald.ErrRetryable, code: 2,
+			check: wantStatus(500)},
 		{name: "accept then drop", prep: func(f *fixture) { f.graph.Faults.Next(apitest.FaultDrop) }, kind: herald.ErrUnknownOutcome},
 		{name: "link not scrapable", opts: apitest.GraphOptions{Unscrapable: func(string) bool { return true }},
 			kind: herald.ErrRetryable, code: 1609005},
