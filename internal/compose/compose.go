@@ -85,6 +85,7 @@ const maxJobTemplates = 64
 // tmpl is a parsed template and which optional fields it shows.
 type tmpl struct {
 	t            *template.Template
+	segs         []segment // nil: execute t
 	usesHashtags bool
 	usesSummary  bool
 }
@@ -101,10 +102,10 @@ func New(o Options) (*Composer, error) {
 	}
 	c := &Composer{network: o.Network, rules: r, hashtags: o.Hashtags, utm: o.UTM, jobTmpls: map[string]*tmpl{}}
 	var err error
-	if c.post, err = parse("template", orDefault(o.Template, r.template)); err != nil {
+	if c.post, err = parseTemplate("template", orDefault(o.Template, r.template)); err != nil {
 		return nil, fmt.Errorf("compose: %w", err)
 	}
-	if c.repost, err = parse("repost_template", orDefault(o.RepostTemplate, r.repostTemplate)); err != nil {
+	if c.repost, err = parseTemplate("repost_template", orDefault(o.RepostTemplate, r.repostTemplate)); err != nil {
 		return nil, fmt.Errorf("compose: %w", err)
 	}
 	return c, nil
@@ -123,9 +124,9 @@ const (
 	summaryProbe  = "\x00summary\x00"
 )
 
-// parse parses a template and executes it once on sample data, so an
+// parseTemplate parses a template and executes it once on sample data, so an
 // unknown field ("{{.Titel}}") fails here rather than on the first post.
-func parse(name, text string) (*tmpl, error) {
+func parseTemplate(name, text string) (*tmpl, error) {
 	t, err := template.New(name).Option("missingkey=error").Parse(text)
 	if err != nil {
 		return nil, err
@@ -139,6 +140,7 @@ func parse(name, text string) (*tmpl, error) {
 	out := b.String()
 	return &tmpl{
 		t:            t,
+		segs:         segmentsOf(t),
 		usesHashtags: strings.Contains(out, hashtagsProbe),
 		usesSummary:  strings.Contains(out, summaryProbe),
 	}, nil
@@ -206,7 +208,7 @@ func (c *Composer) template(j ComposeJob) (*tmpl, error) {
 	if ok {
 		return t, nil
 	}
-	t, err := parse("job template", j.Template)
+	t, err := parseTemplate("job template", j.Template)
 	if err != nil {
 		return nil, err
 	}

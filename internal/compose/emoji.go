@@ -65,6 +65,19 @@ func emojiSequence(s string) int {
 	return i
 }
 
+// mayStartEmoji reports whether r can begin an emoji sequence.
+func mayStartEmoji(r rune) bool {
+	switch {
+	case r == '#' || r == '*' || (r >= '0' && r <= '9'):
+		return true
+	case r < minPictoRune:
+		return false
+	case r >= regionalLo && r <= regionalHi:
+		return true
+	}
+	return isPictographic(r)
+}
+
 // emojiElementTail returns the length of what may follow a pictograph in one
 // element: a presentation selector or a skin tone, or a tag sequence.
 func emojiElementTail(s string) int {

@@ -23,7 +23,7 @@ func plain(s string) string {
 	if needsCollapse(s) {
 		s = strings.Join(strings.Fields(s), " ")
 	}
-	if !norm.NFC.IsNormalString(s) {
+	if !quickNFC(s) {
 		s = norm.NFC.String(s)
 	}
 	return s

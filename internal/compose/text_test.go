@@ -2,6 +2,7 @@ package compose
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -98,5 +99,67 @@ func TestCuts(t *testing.T) {
 	// A ZWJ family is one grapheme: no cut inside it.
 	if got, want := graphemeCuts("a👨‍👩‍👧b"), []int{1, 1 + len("👨‍👩‍👧")}; !reflect.DeepEqual(got, want) {
 		t.Errorf("graphemeCuts = %v, want %v", got, want)
+	}
+}
+
+// TestSegmentsMatchTemplate: the concatenating renderer gives what
+// text/template gives, and is used only for plain field templates.
+func TestSegmentsMatchTemplate(t *testing.T) {
+	d := Data{Title: "Peña & <b>", URL: storyURL, Summary: "S {{.x}}", Section: "mx", Hashtags: "#A #B", Author: "Ana"}
+	for text, plainOnly := range map[string]bool{
+		"{{.Title}} {{.URL}}": true,
+		"ICYMI: {{.Title}}\n{{.Hashtags}} {{.URL}} — {{.Author}}": true,
+		"[{{.Section}}] {{.Summary}}{{.Title}}":                   true,
+		"{{- .Title -}} {{.URL}}":                                 true,
+		"{{/* note */}}{{.Title}}":                                true,
+		"{{if .Summary}}{{.Summary}}{{end}} {{.URL}}":             false,
+		"{{.Title | printf \"%.10s\"}} {{.URL}}":                  false,
+		"{{define \"x\"}}{{.Title}}{{end}}{{template \"x\" .}}":   false,
+		"{{with .Author}}by {{.}}{{end}}":                         false,
+	} {
+		tm, err := parseTemplate("t", text)
+		if err != nil {
+			t.Fatalf("%q: %v", text, err)
+		}
+		if (tm.segs != nil) != plainOnly {
+			t.Errorf("%q: segments %v, want %v", text, tm.segs != nil, plainOnly)
+		}
+		if tm.segs == nil {
+			continue
+		}
+		var want strings.Builder
+		if err := tm.t.Execute(&want, &d); err != nil {
+			t.Fatal(err)
+		}
+		var got strings.Builder
+		renderSegments(&got, tm.segs, &d)
+		if got.String() != want.String() {
+			t.Errorf("%q: segments give %q, template %q", text, got.String(), want.String())
+		}
+	}
+}
+
+// TestSearch: with a monotonic predicate, search finds the last index that
+// holds from any guess, in few probes when the guess is right.
+func TestSearch(t *testing.T) {
+	for n := 0; n <= 40; n++ {
+		for last := -1; last < n; last++ {
+			for guess := -1; guess <= n; guess++ {
+				probes := 0
+				got := search(n, guess, func(i int) bool {
+					if i < 0 || i >= n {
+						t.Fatalf("probe %d outside [0, %d)", i, n)
+					}
+					probes++
+					return i <= last
+				})
+				if got != last {
+					t.Fatalf("search(n=%d, guess=%d) = %d, want %d", n, guess, got, last)
+				}
+				if guess == last && last >= 0 && last < n-1 && probes != 2 {
+					t.Errorf("right guess took %d probes", probes)
+				}
+			}
+		}
 	}
 }

@@ -90,8 +90,13 @@ func (u *urlScanner) next() (urlSpan, bool) {
 func (u *urlScanner) find() (urlMatch, bool) {
 	s := u.s
 	for i := u.pos; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if validPreceding(r) {
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(s[i:])
+		}
+		// A URL starts with a scheme or a host character: a letter or digit
+		// of ASCII, or a non-ASCII letter.
+		if validPreceding(r) && i+n < len(s) && (isASCIIAlnum(s[i+n]) || s[i+n] >= utf8.RuneSelf) {
 			if m, ok := u.matchAt(i + n); ok {
 				m.before = r
 				return m, true
@@ -177,10 +182,10 @@ func (u *urlScanner) finish(start, hostStart, hostEnd int) urlMatch {
 func (u *urlScanner) host(q int, afterScheme bool) (int, bool) {
 	s := u.s
 	if q >= u.noDomainUntil {
-		var startBuf, dotBuf [16]int
+		var startBuf, dotBuf [8]int
 		starts, dots := startBuf[:0], dotBuf[:0]
 		for pos := q; ; {
-			e, ok := labelEnd(s, pos, isURLChar, true)
+			e, ok := hostLabelEnd(s, pos)
 			if !ok || e >= len(s) || s[e] != '.' {
 				if len(starts) == 0 && e > pos && (e >= len(s) || s[e] != '.') {
 					u.noDomainUntil = e
@@ -215,7 +220,10 @@ func labelEnd(s string, p int, valid func(rune) bool, underscore bool) (int, boo
 	i := p
 	var first, last rune = -1, -1
 	for i < len(s) {
-		r, n := utf8.DecodeRuneInString(s[i:])
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(s[i:])
+		}
 		if !valid(r) && r != '-' && (!underscore || r != '_') {
 			break
 		}
@@ -227,6 +235,30 @@ func labelEnd(s string, p int, valid func(rune) bool, underscore bool) (int, boo
 	}
 	return i, i > p && valid(first) && valid(last)
 }
+
+// hostLabelEnd is labelEnd for scheme-less host labels, with an ASCII fast
+// path: it is run on every word of a post.
+func hostLabelEnd(s string, p int) (int, bool) {
+	i := p
+	for i < len(s) && labelBytes[s[i]] != 0 {
+		i++
+	}
+	if i < len(s) && s[i] >= utf8.RuneSelf {
+		return labelEnd(s, p, isURLChar, true)
+	}
+	return i, i > p && labelBytes[s[p]] == 1 && labelBytes[s[i-1]] == 1
+}
+
+// labelBytes: 1 for ASCII letters and digits, 2 for '-' and '_'.
+var labelBytes = func() (t [256]byte) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		if isASCIIAlnum(byte(c)) {
+			t[c] = 1
+		}
+	}
+	t['-'], t['_'] = 2, 2
+	return t
+}()
 
 // tldAt matches a top-level domain at q: a known one not followed by an
 // ASCII letter or digit, '@', '+' or '-'; else, if allowed, punycode.

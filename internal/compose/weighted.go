@@ -54,7 +54,7 @@ var v3 = counter{
 func WeightedLength(s string) int { return v3.weightedLength(s) }
 
 func (c *counter) weightedLength(s string) int {
-	if !norm.NFC.IsNormalString(s) {
+	if !quickNFC(s) && !norm.NFC.IsNormalString(s) {
 		s = norm.NFC.String(s)
 	}
 	var urls urlScanner
@@ -71,20 +71,17 @@ func (c *counter) weightedLength(s string) int {
 			u, ok = urls.next()
 			continue
 		}
-		if c.emojiParsing {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		if c.emojiParsing && mayStartEmoji(r) {
 			if n := emojiSequence(s[i:]); n > 0 {
 				total += c.defaultWeight
 				i += n
 				continue
 			}
 		}
-		b := s[i]
-		if b < utf8.RuneSelf {
-			total += c.weight(rune(b))
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
 		total += c.weight(r)
 		i += size
 	}
@@ -99,4 +96,33 @@ func (c *counter) weight(r rune) int {
 		}
 	}
 	return c.defaultWeight
+}
+
+// quickNFC reports whether s is certainly in NFC without consulting the
+// normalisation tables: every code point is one that never decomposes nor
+// combines (NFC_Quick_Check=Yes, canonical combining class 0). That holds for
+// most headlines; anything else goes to norm.
+func quickNFC(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r < 0x300, // Latin-1, Latin Extended-A and -B, IPA
+			r >= 0x4e00 && r <= 0x9fff,   // CJK Unified Ideographs
+			r >= 0x3041 && r <= 0x3096,   // Hiragana (not the combining voicing marks)
+			r >= 0x30a1 && r <= 0x30fa,   // Katakana
+			r >= 0xac00 && r <= 0xd7a3,   // Hangul syllables
+			r >= 0x1f300 && r <= 0x1faff, // emoji
+			r == zwj, r == vs16, r == '…', r == '—', r == '–',
+			r == '‘', r == '’', r == '“', r == '”', r == '、', r == '。':
+			i += n
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -7,7 +7,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode"
 
+	"golang.org/x/text/unicode/norm"
 	"gopkg.in/yaml.v3"
 )
 
@@ -187,5 +189,36 @@ func TestURLsWithoutProtocol(t *testing.T) {
 		if found := len(got) == 1 && got[0] == tc.Text; found != tc.Expected {
 			t.Errorf("%s: extracted %q", tc.Description, got)
 		}
+	}
+}
+
+// TestQuickNFC: every code point quickNFC trusts is NFC on its own, has
+// combining class 0 and does not combine with what precedes it.
+func TestQuickNFC(t *testing.T) {
+	starters := []string{"a", "e", "A", "\u1100", "가", "か", "故"}
+	trusted := 0
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if r >= 0xd800 && r <= 0xdfff {
+			continue
+		}
+		s := string(r)
+		if !quickNFC(s) {
+			continue
+		}
+		trusted++
+		if !norm.NFC.IsNormalString(s) || norm.NFC.PropertiesString(s).CCC() != 0 {
+			t.Fatalf("U+%04X is trusted but not NFC-stable", r)
+		}
+		for _, p := range starters {
+			if !norm.NFC.IsNormalString(p + s) {
+				t.Fatalf("U+%04X combines with %q", r, p)
+			}
+		}
+	}
+	if trusted < 30000 {
+		t.Errorf("only %d code points trusted", trusted)
+	}
+	if quickNFC("Pen\u0303a") || quickNFC("\u212b") {
+		t.Error("decomposed or compatibility text trusted")
 	}
 }
