@@ -100,6 +100,10 @@ func (d *Dispatcher) runBatch(ctx context.Context, a *Account, jobs []herald.Job
 		d.Wake()
 	}()
 	for i, j := range jobs {
+		if d.stopping() {
+			d.release(ctx, jobs[i:])
+			return
+		}
 		select {
 		case <-d.stop:
 			d.release(ctx, jobs[i:])
@@ -112,6 +116,15 @@ func (d *Dispatcher) runBatch(ctx context.Context, a *Account, jobs []herald.Job
 			d.release(ctx, jobs[i+1:])
 			return
 		}
+	}
+}
+
+func (d *Dispatcher) stopping() bool {
+	select {
+	case <-d.stop:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -1,0 +1,278 @@
+package dispatch
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/heraldhq/herald/internal/herald"
+)
+
+// runDispatcher runs d in the background until the test ends.
+func runDispatcher(t *testing.T, d *Dispatcher) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(30 * time.Second):
+				err = fmt.Errorf("Run did not return")
+			}
+			d.wg.Wait() // sends past ShutdownWait must not log after the test
+		})
+		return err
+	}
+	t.Cleanup(func() { stop() })
+	return stop
+}
+
+// waitFor polls cond until it holds or a minute passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestWakeSendsAtOnce(t *testing.T) {
+	fx := newFixture(t)
+	x := newFake(herald.Twitter, time.Now)
+	accts := []Account{xAccount("x", x)}
+	fx.sync(accts...)
+	// With a one-hour idle timer only Wake can explain a prompt send.
+	d := fx.dispatcher(accts, Options{Now: time.Now, MaxIdle: time.Hour})
+	stop := runDispatcher(t, d)
+	waitFor(t, "the first idle look at the queue", func() bool { return fx.logs.Count("dispatcher started") == 1 })
+	time.Sleep(20 * time.Millisecond)
+
+	fx.clock.Set(time.Now())
+	fx.articles(1, "x")
+	d.Wake()
+	waitFor(t, "the post", func() bool { return len(x.Posts()) == 1 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestShutdownFinishesInFlightAndGivesBackTheRest(t *testing.T) {
+	fx := newFixture(t)
+	x := newFake(herald.Twitter, time.Now)
+	started, release := make(chan struct{}), make(chan struct{})
+	x.publish = func(call int, _ herald.Message) (bool, error) {
+		if call == 1 {
+			close(started)
+			<-release
+		}
+		return true, nil
+	}
+	accts := []Account{xAccount("x", x)}
+	fx.sync(accts...)
+	fx.clock.Set(time.Now())
+	ids := fx.articles(3, "x")
+	d := fx.dispatcher(accts, Options{Now: time.Now, ShutdownWait: 10 * time.Second})
+	stop := runDispatcher(t, d)
+	<-started
+
+	errc := make(chan error, 1)
+	go func() { errc <- stop() }()
+	time.Sleep(50 * time.Millisecond) // let the cancellation reach Run
+	close(release)
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if j := fx.job(ids[0]); j.State != herald.JobSent {
+		t.Fatalf("in-flight job is %s, want sent (finished despite the shutdown)", j.State)
+	}
+	for _, id := range ids[1:] {
+		if j := fx.job(id); j.State != herald.JobPending || j.ClaimedBy != "" || j.Attempts != 0 {
+			t.Fatalf("unstarted job %d: %s claimed by %q attempts %d, want given back untouched", id, j.State, j.ClaimedBy, j.Attempts)
+		}
+	}
+	if x.Calls() != 1 {
+		t.Fatalf("%d calls after shutdown began, want 1", x.Calls())
+	}
+}
+
+func TestShutdownWaitIsBounded(t *testing.T) {
+	fx := newFixture(t)
+	x := newFake(herald.Twitter, time.Now)
+	started := make(chan struct{})
+	x.publish = func(call int, _ herald.Message) (bool, error) {
+		close(started)
+		time.Sleep(300 * time.Millisecond) // a slow API, within the call timeout
+		return true, nil
+	}
+	accts := []Account{xAccount("x", x)}
+	fx.sync(accts...)
+	fx.clock.Set(time.Now())
+	id := fx.articles(1, "x")[0]
+	d := fx.dispatcher(accts, Options{Now: time.Now, ShutdownWait: 20 * time.Millisecond})
+	stop := runDispatcher(t, d)
+	<-started
+	if err := stop(); err != nil { // also waits for the send, to check its outcome
+		t.Fatal(err)
+	}
+	if fx.logs.Count("dispatcher stopped with sends in flight") != 1 {
+		t.Fatal("Run did not give up waiting after ShutdownWait")
+	}
+	if j := fx.job(id); j.State != herald.JobSent {
+		t.Fatalf("job %s: a send that outlived shutdown must still be recorded", j.State)
+	}
+}
+
+func TestTwoInstancesNeverSendAJobTwice(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	fx := &fixture{t: t, store: openStoreAt(t, path), clock: newClock(time.Now())}
+	fakes := map[string]*fakePub{}
+	var accts []Account
+	for _, id := range []string{"x1", "x2", "fb"} {
+		fakes[id] = newFake(herald.Twitter, time.Now)
+		// A little latency, so both instances have work in flight together.
+		fakes[id].publish = func(int, herald.Message) (bool, error) { time.Sleep(200 * time.Microsecond); return true, nil }
+		accts = append(accts, xAccount(id, fakes[id]))
+	}
+	fx.sync(accts...)
+	other := openStoreAt(t, path)
+
+	var ds []*Dispatcher
+	for i, st := range []herald.Store{fx.store, other} {
+		d, err := New(st, accts, Options{Owner: fmt.Sprintf("instance-%d", i), Now: time.Now, PerAccount: 3},
+			testLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds = append(ds, d)
+		runDispatcher(t, d)
+	}
+	const stories = 60
+	for i := 0; i < stories; i += 10 {
+		fx.clock.Set(time.Now())
+		fx.articles(10, "x1", "x2", "fb")
+		ds[i/10%2].Wake()
+	}
+	waitFor(t, "every job sent", func() bool { return fx.states()[herald.JobSent] == 3*stories })
+	for id, f := range fakes {
+		seen := map[string]int{}
+		for _, p := range f.Posts() {
+			seen[p.Link]++
+		}
+		if len(f.Posts()) != stories || len(seen) != stories {
+			t.Errorf("%s: %d posts of %d stories, want %d once each", id, len(f.Posts()), len(seen), stories)
+		}
+	}
+	for _, j := range mustList(t, fx.store) {
+		if j.Attempts != 1 {
+			t.Errorf("job %d took %d attempts", j.ID, j.Attempts)
+		}
+	}
+}
+
+func mustList(t *testing.T, s herald.Store) []herald.Job {
+	t.Helper()
+	jobs, err := s.ListJobs(context.Background(), herald.JobFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jobs
+}
+
+func TestMetrics(t *testing.T) {
+	fx := newFixture(t)
+	x := newFake(herald.Twitter, fx.clock.Now)
+	x.publish = func(call int, _ herald.Message) (bool, error) {
+		if call == 1 {
+			return false, &herald.Error{Kind: herald.ErrRetryable, Status: 502}
+		}
+		return true, nil
+	}
+	accts := []Account{xAccount("x", x)}
+	fx.sync(accts...)
+	fx.articles(3, "x")
+	reg := prometheus.NewRegistry()
+	d := fx.dispatcher(accts, Options{Metrics: NewMetrics(reg)})
+	fx.runOnce(d)
+	d.refreshGauge(context.Background())
+
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range families {
+		for _, m := range mf.GetMetric() {
+			key := mf.GetName() + labels(m)
+			switch {
+			case m.Counter != nil:
+				got[key] = m.Counter.GetValue()
+			case m.Gauge != nil:
+				got[key] = m.Gauge.GetValue()
+			case m.Histogram != nil:
+				got[key] = float64(m.Histogram.GetSampleCount())
+			}
+		}
+	}
+	for key, want := range map[string]float64{
+		`herald_sends_total{account="x",outcome="sent"}`:                         2,
+		`herald_sends_total{account="x",outcome="retryable"}`:                    1,
+		`herald_api_latency_seconds{account="x",network="twitter",op="publish"}`: 3,
+		`herald_jobs{state="sent"}`:                                              2,
+		`herald_jobs{state="pending"}`:                                           1,
+		`herald_account_paused{account="x"}`:                                     0,
+	} {
+		if got[key] != want {
+			t.Errorf("%s = %v, want %v", key, got[key], want)
+		}
+	}
+}
+
+func labels(m *dto.Metric) string {
+	s := "{"
+	for i, l := range m.GetLabel() {
+		if i > 0 {
+			s += ","
+		}
+		s += fmt.Sprintf("%s=%q", l.GetName(), l.GetValue())
+	}
+	return s + "}"
+}
+
+func TestTokenExpiryWarnsSevenDaysAhead(t *testing.T) {
+	for _, tc := range []struct {
+		in   time.Duration
+		warn bool
+	}{{6 * 24 * time.Hour, true}, {8 * 24 * time.Hour, false}, {-time.Hour, true}} {
+		fx := newFixture(t)
+		fb := newFake(herald.Facebook, fx.clock.Now)
+		fb.ident = herald.Identity{ID: "1", Name: "Page", Expires: t0.Add(tc.in)}
+		accts := []Account{{ID: "fb", Network: herald.Facebook, Publisher: fb}, xAccount("x", newFake(herald.Twitter, fx.clock.Now))}
+		fx.sync(accts...)
+		d := fx.dispatcher(accts, Options{})
+		d.CheckTokens(context.Background())
+		h, err := d.Health(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h) != 2 || h[0].ID != "fb" || !h[0].TokenExpiresAt.Equal(t0.Add(tc.in)) || !h[1].OK() {
+			t.Fatalf("health %+v", h)
+		}
+		if warned := !h[0].OK(); warned != tc.warn || (fx.logs.Count("token needs renewing") == 1) != tc.warn {
+			t.Errorf("token expiring in %s: health warnings %v, log %d; want warning=%v", tc.in, h[0].Warnings,
+				fx.logs.Count("token needs renewing"), tc.warn)
+		}
+	}
+}
