@@ -105,9 +105,26 @@ func cleanQuery(raw string) string {
 		if b.Len() > 0 {
 			b.WriteByte('&')
 		}
-		b.WriteString(part)
+		escapeQuery(&b, part)
 	}
 	return b.String()
+}
+
+// escapeQuery writes s with the bytes a query may not contain unescaped
+// (spaces, controls, non-ASCII, and the few ASCII characters RFC 3986 leaves
+// out) percent-encoded, so the result survives another parse unchanged.
+func escapeQuery(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"<>\^`+"`{|}", c) >= 0 {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			continue
+		}
+		b.WriteByte(c)
+	}
 }
 
 func isTracking(pair string) bool {

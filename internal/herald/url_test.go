@@ -34,6 +34,8 @@ func TestCanonicalURL(t *testing.T) {
 		{"https://example.com/caf%C3%A9", "https://example.com/caf%C3%A9"},
 		{"https://example.com/café", "https://example.com/caf%C3%A9"},
 		{"https://user@example.com/a", "https://user@example.com/a"},
+		{"https://example.com/a?q=a b&x=\"é\"", "https://example.com/a?q=a%20b&x=%22%C3%A9%22"},
+		{"https://example.com/? #x", "https://example.com/?%20"},
 	}
 	for _, tt := range tests {
 		got, err := CanonicalURL(tt.in)
@@ -72,6 +74,7 @@ func FuzzCanonicalURL(f *testing.F) {
 		"https://[::1]:443/?fbclid=1",
 		"http://a.b/c d?e=f g",
 		"https://example.com/;param?x=1;y=2",
+		"https://news.example/? \t",
 	} {
 		f.Add(s)
 	}
