@@ -1,7 +1,3 @@
-// Package web is Herald's HTTP server: health and readiness probes, Prometheus
-// metrics, the CMS webhook that announces articles the moment they are
-// published, and the mount point of the WebSub callback. Other pages (the
-// dashboard, the popular widget, short links) are added with Handle.
 package web
 
 import (
@@ -137,6 +133,7 @@ func (s *Server) Addr() string {
 // Run listens on Options.Addr and serves until ctx is done, then shuts down
 // gracefully within ShutdownTimeout (closing what is left after that). It
 // returns nil after a shutdown asked for by ctx, or the listen/serve error.
+// Call it once.
 func (s *Server) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", s.opts.Addr)
 	if err != nil {
