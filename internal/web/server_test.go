@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/heraldhq/herald/internal/push"
 )
 
 func get(t *testing.T, url string) (int, http.Header, string) {
@@ -130,5 +132,32 @@ func TestRunListenError(t *testing.T) {
 	srv := New(Options{Addr: "256.0.0.1:99999"}, nil)
 	if err := srv.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "listen") {
 		t.Fatalf("Run on a bad address: %v", err)
+	}
+}
+
+func TestWebSubCallbackIsMounted(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	f := newFixture(t, func(o *Options) {
+		o.Registry = reg
+		o.Push = push.NewSubscriber(push.SubscriberOptions{Store: o.Store,
+			Sources: []push.SourceConfig{{Name: "mexico", URL: "https://news.example/rss/mexico.xml", WebSub: true}},
+			Ingest:  func(context.Context, string, []byte, string) error { t.Error("ingested"); return nil }}, nil)
+	})
+	// No subscription yet: a verification is refused, a push dropped with a 2xx.
+	code, _, _ := get(t, f.ts.URL+"/websub/mexico?hub.mode=subscribe&hub.topic=https%3A%2F%2Fnews.example%2Frss%2Fmexico.xml&hub.challenge=x&hub.lease_seconds=60")
+	if code != http.StatusNotFound {
+		t.Errorf("verification without a subscription: %d", code)
+	}
+	resp, err := http.Post(f.ts.URL+"/websub/mexico", "application/rss+xml", strings.NewReader("<rss/>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Errorf("unsigned push: %d, want 202", resp.StatusCode)
+	}
+	_, _, body := get(t, f.ts.URL+"/metrics")
+	if !strings.Contains(body, `route="/websub/{source}"`) {
+		t.Errorf("callback requests not counted by route:\n%s", body)
 	}
 }
