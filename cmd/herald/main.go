@@ -1,0 +1,20 @@
+// Command herald posts a newsroom's stories to X and Facebook the moment
+// they are published. See `herald --help`.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // account time zones resolve in a static image without zoneinfo
+
+	"github.com/heraldhq/herald/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
