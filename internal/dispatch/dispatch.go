@@ -30,9 +30,9 @@ type Account struct {
 	ID        string
 	Network   herald.Network
 	Publisher herald.Publisher
-	// Compose turns an article into this account's post for job j. An error
-	// of kind herald.ErrPermanent (the post cannot fit) skips the job as too
-	// long; any other error fails it. Nil composes "Title URL".
+	// Compose turns an article into this account's post for job j
+	// (internal/compose). An error wrapping compose.ErrTooLong skips the job
+	// as too long; any other error fails it. Nil composes "Title URL".
 	Compose func(a herald.Article, j herald.Job) (herald.Message, error)
 	// MinInterval is the least time between two posts (0: no spacing).
 	MinInterval time.Duration
@@ -81,6 +81,9 @@ type Options struct {
 	// looked for [1m].
 	ReconcileWindow time.Duration
 	MaxIdle         time.Duration // longest sleep between looks at the queue [1s]
+	// RateLimitWait is how long an account is held after a rate-limit answer
+	// that does not say until when [1m].
+	RateLimitWait time.Duration
 	// TokenWarning: warn when a token expires within this [7 days].
 	TokenWarning time.Duration
 	// TokenCheck: how often Run checks Facebook token expiry (negative: never) [12h].
@@ -105,6 +108,7 @@ func (o *Options) defaults() error {
 	setDur(&o.ReconcileDelay, 5*time.Second)
 	setDur(&o.ReconcileWindow, time.Minute)
 	setDur(&o.MaxIdle, time.Second)
+	setDur(&o.RateLimitWait, time.Minute)
 	setDur(&o.TokenWarning, 7*24*time.Hour)
 	setDur(&o.TokenCheck, 12*time.Hour)
 	setDur(&o.MetricsInterval, 15*time.Second)

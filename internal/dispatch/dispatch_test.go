@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/compose"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -268,9 +269,11 @@ func TestComposeErrors(t *testing.T) {
 	a := xAccount("x", x)
 	a.Compose = func(art herald.Article, j herald.Job) (herald.Message, error) {
 		if strings.HasSuffix(art.URL, "/1") {
-			return herald.Message{}, &herald.Error{Kind: herald.ErrPermanent, Message: "post is 301 characters; the limit is 280"}
+			return herald.Message{}, &herald.Error{Kind: herald.ErrPermanent, Op: "compose",
+				Message: "too long: the post is 301, the limit 280", Err: compose.ErrTooLong}
 		}
-		return herald.Message{}, errors.New("template: x:1: function \"nope\" not defined")
+		return herald.Message{}, &herald.Error{Kind: herald.ErrPermanent, Op: "compose",
+			Message: "job template: template: x:1: function \"nope\" not defined"}
 	}
 	fx.sync(a)
 	ids := fx.articles(2, "x")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/compose"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -35,10 +36,11 @@ func (d *Dispatcher) process(ctx context.Context, a *Account, j herald.Job) bool
 
 	msg, err := a.Compose(art, j)
 	if err != nil {
-		var he *herald.Error
-		o := herald.Outcome{State: herald.JobFailed, Error: "compose: " + err.Error(), ErrorKind: herald.ErrPermanent}
-		if errors.As(err, &he) && he.Kind == herald.ErrPermanent {
-			o = herald.Outcome{State: herald.JobSkipped, SkipReason: herald.SkipTooLong, Error: err.Error()}
+		// Too long is a reason to skip; anything else (a template that fails
+		// on this article) is a failure an operator can fix and retry.
+		o := herald.Outcome{State: herald.JobFailed, Error: errMessage(err), ErrorKind: herald.ErrPermanent}
+		if errors.Is(err, compose.ErrTooLong) {
+			o = herald.Outcome{State: herald.JobSkipped, SkipReason: herald.SkipTooLong, Error: errMessage(err)}
 		}
 		log.Warn("job not composed", "state", o.State, "error", err)
 		d.finish(ctx, log, a, j, o)
@@ -205,11 +207,9 @@ func (d *Dispatcher) sent(ctx context.Context, log *slog.Logger, a *Account, j h
 // false when the account may not send any more for now.
 func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, a *Account, j herald.Job, err error, now time.Time) bool {
 	kind := herald.KindOf(err)
-	msg := err.Error()
+	msg := errMessage(err)
 	var he *herald.Error
-	if errors.As(err, &he) && he.Message != "" {
-		msg = he.Message
-	}
+	errors.As(err, &he)
 	o := herald.Outcome{State: herald.JobPending, Error: msg, ErrorKind: kind, Attempted: true}
 	cont := d.answer(ctx, log, a, err, now)
 	switch kind {
@@ -245,6 +245,16 @@ func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, a *Account, j
 	return cont
 }
 
+// errMessage is what an operator is shown of err: the API's own words when
+// it gave any.
+func errMessage(err error) string {
+	var he *herald.Error
+	if errors.As(err, &he) && he.Message != "" {
+		return he.Message
+	}
+	return err.Error()
+}
+
 // answer applies what an error says about the account (pause, hold). It
 // returns false when the account may not send any more for now.
 func (d *Dispatcher) answer(ctx context.Context, log *slog.Logger, a *Account, err error, now time.Time) bool {
@@ -252,10 +262,7 @@ func (d *Dispatcher) answer(ctx context.Context, log *slog.Logger, a *Account, e
 	errors.As(err, &he)
 	switch herald.KindOf(err) {
 	case herald.ErrAuth:
-		reason := err.Error()
-		if he != nil && he.Message != "" {
-			reason = he.Message
-		}
+		reason := errMessage(err)
 		sctx, cancel := d.storeCtx(ctx)
 		defer cancel()
 		if perr := d.store.PauseAccount(sctx, a.ID, reason); perr != nil {
@@ -266,11 +273,11 @@ func (d *Dispatcher) answer(ctx context.Context, log *slog.Logger, a *Account, e
 		d.metric(func(m *Metrics) { m.paused.WithLabelValues(a.ID).Set(1) })
 		return false
 	case herald.ErrRateLimited, herald.ErrBudget:
-		until := now.Add(time.Minute)
+		until := now.Add(d.opts.RateLimitWait)
 		if he != nil && he.RetryAt.After(now) {
 			until = he.RetryAt
 		} else if herald.KindOf(err) == herald.ErrBudget {
-			until = now.Add(time.Hour)
+			until = now.Add(time.Hour) // out of credits: an operator must top up
 		}
 		d.hold(ctx, log, a, until, string(herald.KindOf(err))+": "+err.Error())
 		return false
