@@ -1,0 +1,370 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/heraldhq/herald/internal/herald"
+)
+
+const articleCols = `a.id, a.url, a.guid, a.title, a.summary, a.author, a.image_url, a.categories,
+	a.section, a.published_at, a.first_seen_at, a.updated_at, a.stale`
+
+func scanArticle(row pgx.Row) (herald.Article, error) {
+	var a herald.Article
+	err := row.Scan(&a.ID, &a.URL, &a.GUID, &a.Title, &a.Summary, &a.Author, &a.ImageURL, &a.Categories,
+		&a.Section, tm(&a.PublishedAt), tm(&a.FirstSeenAt), tm(&a.UpdatedAt), &a.Stale)
+	if len(a.Categories) == 0 {
+		a.Categories = nil
+	}
+	return a, err
+}
+
+// categories is how a list of categories is stored: never NULL.
+func categories(c []string) []string {
+	if c == nil {
+		return []string{}
+	}
+	return c
+}
+
+// SaveArticles records items delivered by one source in one transaction; see
+// herald.Store. Every item needs a canonical URL. Empty fields of an item
+// never erase what is known; the publication time is set once. When another
+// instance saves the same new story at the same moment, the loser's
+// transaction hits the unique URL (or GUID, or job) and runs again, finding
+// the winner's rows: one article, one job per account.
+func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.ArticleInput, now time.Time) ([]herald.SaveResult, error) {
+	for i, it := range items {
+		if it.URL == "" {
+			return nil, fmt.Errorf("postgres: save articles: item %d has no URL", i)
+		}
+	}
+	var out []herald.SaveResult
+	err := db.write(ctx, true, func(tx pgx.Tx) error {
+		out = make([]herald.SaveResult, 0, len(items))
+		var source string
+		if err := tx.QueryRow(ctx, `SELECT name FROM sources WHERE id = $1`, sourceID).Scan(&source); err != nil {
+			return err
+		}
+		s := saver{ctx: ctx, tx: tx, sourceID: sourceID, source: source, now: now}
+		ids := make([]int64, 0, len(items))
+		for _, it := range items {
+			r, err := s.save(it)
+			if err != nil {
+				return err
+			}
+			out = append(out, r)
+			ids = append(ids, r.Article.ID)
+		}
+		sections, err := loadSections(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		for i := range out {
+			out[i].Article.Sections = sections[out[i].Article.ID]
+		}
+		if s.jobs > 0 {
+			return notifyJobs(ctx, tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(fmt.Sprintf("save articles of source %d", sourceID), err)
+	}
+	return out, nil
+}
+
+// saver saves the items of one SaveArticles call.
+type saver struct {
+	ctx      context.Context
+	tx       pgx.Tx
+	sourceID int64
+	source   string
+	now      time.Time
+	jobs     int // created
+}
+
+func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
+	var r herald.SaveResult
+	a, byURL, err := s.match(it)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		a, err = s.insert(it)
+		r.New = true
+	case err == nil:
+		r.Updated, err = s.update(&a, it, byURL)
+	}
+	if err != nil {
+		return r, err
+	}
+	linked, err := s.link(a.ID, it.GUID)
+	if err != nil {
+		return r, err
+	}
+	r.Article = a
+	if it.Announce && !it.Stale && !a.Stale && (r.New || linked) {
+		r.Jobs, err = s.createJobs(a, it)
+		s.jobs += len(r.Jobs)
+	}
+	return r, err
+}
+
+// match finds the article an item is: by canonical URL (current or earlier),
+// else by its GUID in this source.
+func (s *saver) match(it herald.ArticleInput) (a herald.Article, byURL bool, err error) {
+	a, err = scanArticle(s.tx.QueryRow(s.ctx, `SELECT `+articleCols+` FROM articles a WHERE a.id = (
+		SELECT id FROM articles WHERE url = $1 UNION ALL SELECT article_id FROM article_urls WHERE url = $1 LIMIT 1)`, it.URL))
+	if err == nil || !errors.Is(err, pgx.ErrNoRows) || it.GUID == "" {
+		return a, err == nil, err
+	}
+	a, err = scanArticle(s.tx.QueryRow(s.ctx, `SELECT `+articleCols+` FROM articles a WHERE a.id = (
+		SELECT article_id FROM article_sources WHERE source_id = $1 AND guid = $2)`, s.sourceID, it.GUID))
+	return a, false, err
+}
+
+func (s *saver) insert(it herald.ArticleInput) (herald.Article, error) {
+	pub := it.PublishedAt
+	if pub.IsZero() {
+		pub = s.now
+	}
+	a := herald.Article{
+		URL: it.URL, GUID: it.GUID, Title: it.Title, Summary: it.Summary, Author: it.Author,
+		ImageURL: it.ImageURL, Categories: slices.Clone(it.Categories), Section: s.source,
+		PublishedAt: fromMS(pub.UnixMilli()), FirstSeenAt: fromMS(s.now.UnixMilli()),
+		UpdatedAt: fromMS(s.now.UnixMilli()), Stale: it.Stale,
+	}
+	if len(a.Categories) == 0 {
+		a.Categories = nil
+	}
+	err := s.tx.QueryRow(s.ctx, `INSERT INTO articles (url, guid, title, summary, author, image_url,
+		categories, section, published_at, first_seen_at, updated_at, stale)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		a.URL, a.GUID, a.Title, a.Summary, a.Author, a.ImageURL, categories(a.Categories), a.Section,
+		ms(a.PublishedAt), ms(a.FirstSeenAt), ms(a.UpdatedAt), a.Stale).Scan(&a.ID)
+	return a, err
+}
+
+// update applies an item's non-empty fields to a known article and reports
+// whether anything changed. An article found by GUID under a new URL moves to
+// it and keeps the old one as an alias.
+func (s *saver) update(a *herald.Article, it herald.ArticleInput, byURL bool) (bool, error) {
+	changed := false
+	set := func(dst *string, v string) {
+		if v != "" && v != *dst {
+			*dst, changed = v, true
+		}
+	}
+	oldURL := a.URL
+	if !byURL {
+		set(&a.URL, it.URL)
+	}
+	set(&a.Title, it.Title)
+	set(&a.Summary, it.Summary)
+	set(&a.Author, it.Author)
+	set(&a.ImageURL, it.ImageURL)
+	if len(it.Categories) > 0 && !slices.Equal(it.Categories, a.Categories) {
+		a.Categories, changed = slices.Clone(it.Categories), true
+	}
+	if !changed {
+		return false, nil
+	}
+	if a.URL != oldURL {
+		if _, err := s.tx.Exec(s.ctx, `INSERT INTO article_urls (url, article_id) VALUES ($1, $2)
+			ON CONFLICT (url) DO UPDATE SET article_id = excluded.article_id`, oldURL, a.ID); err != nil {
+			return false, err
+		}
+	}
+	a.UpdatedAt = fromMS(s.now.UnixMilli())
+	_, err := s.tx.Exec(s.ctx, `UPDATE articles SET url = $1, title = $2, summary = $3, author = $4,
+		image_url = $5, categories = $6, updated_at = $7 WHERE id = $8`,
+		a.URL, a.Title, a.Summary, a.Author, a.ImageURL, categories(a.Categories), ms(a.UpdatedAt), a.ID)
+	return true, err
+}
+
+// link records that this source carries the article under guid, and reports
+// whether the link is new. A GUID already given to another article of the
+// source is not recorded twice.
+func (s *saver) link(articleID int64, guid string) (bool, error) {
+	if guid != "" {
+		var other int64
+		err := s.tx.QueryRow(s.ctx, `SELECT article_id FROM article_sources WHERE source_id = $1 AND guid = $2`,
+			s.sourceID, guid).Scan(&other)
+		switch {
+		case err == nil && other != articleID:
+			guid = ""
+		case err != nil && !errors.Is(err, pgx.ErrNoRows):
+			return false, err
+		}
+	}
+	var cur string
+	err := s.tx.QueryRow(s.ctx, `SELECT guid FROM article_sources WHERE article_id = $1 AND source_id = $2`,
+		articleID, s.sourceID).Scan(&cur)
+	switch {
+	case err == nil:
+		if guid != "" && guid != cur {
+			_, err = s.tx.Exec(s.ctx, `UPDATE article_sources SET guid = $1 WHERE article_id = $2 AND source_id = $3`,
+				guid, articleID, s.sourceID)
+		}
+		return false, err
+	case !errors.Is(err, pgx.ErrNoRows):
+		return false, err
+	}
+	if _, err := s.tx.Exec(s.ctx, `INSERT INTO article_sources (article_id, source_id, guid, first_seen_at)
+		VALUES ($1, $2, $3, $4)`, articleID, s.sourceID, guid, s.now.UnixMilli()); err != nil {
+		return false, err
+	}
+	_, err = s.tx.Exec(s.ctx, `UPDATE sources SET article_count = article_count + 1 WHERE id = $1`, s.sourceID)
+	return true, err
+}
+
+// createJobs creates the automatic post (Seq 0) for each target that has no
+// job at all for the article (a hand-made post counts: it is not sent twice).
+// The article's row is locked first, so that another instance creating jobs
+// for it (a second source, a repost) waits and then sees these.
+func (s *saver) createJobs(a herald.Article, it herald.ArticleInput) ([]int64, error) {
+	if err := lockArticle(s.ctx, s.tx, a.ID); err != nil {
+		return nil, err
+	}
+	var ids []int64
+	seen := make(map[string]bool, len(it.Targets))
+	for _, acct := range it.Targets {
+		if acct == "" || seen[acct] {
+			continue
+		}
+		seen[acct] = true
+		var n int
+		if err := s.tx.QueryRow(s.ctx, `SELECT count(*) FROM jobs WHERE article_id = $1 AND account_id = $2`,
+			a.ID, acct).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			continue
+		}
+		id, err := insertJob(s.ctx, s.tx, jobRow{
+			articleID: a.ID, account: acct, seq: 0, kind: herald.KindPost, priority: it.Priority,
+			publishedAt: a.PublishedAt, due: s.now, now: s.now,
+		})
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// lockArticle takes the article's row lock (not the key lock, so jobs may
+// still reference it) until the transaction ends.
+func lockArticle(ctx context.Context, tx pgx.Tx, id int64) error {
+	var one int
+	return tx.QueryRow(ctx, `SELECT 1 FROM articles WHERE id = $1 FOR NO KEY UPDATE`, id).Scan(&one)
+}
+
+// loadSections returns the names of the sources linked to each article, in
+// the order they first carried it.
+func loadSections(ctx context.Context, q queryer, ids []int64) (map[int64][]string, error) {
+	out := make(map[int64][]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := q.Query(ctx, `SELECT x.article_id, s.name FROM article_sources x
+		JOIN sources s ON s.id = x.source_id WHERE x.article_id = ANY($1)
+		ORDER BY x.article_id, x.first_seen_at, s.id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], name)
+	}
+	return out, rows.Err()
+}
+
+// GetArticle returns an article by ID.
+func (db *DB) GetArticle(ctx context.Context, id int64) (herald.Article, error) {
+	a, err := db.oneArticle(ctx, `SELECT `+articleCols+` FROM articles a WHERE a.id = $1`, id)
+	return a, wrap(fmt.Sprintf("get article %d", id), err)
+}
+
+// FindArticle returns the article with this canonical URL (or one it had).
+func (db *DB) FindArticle(ctx context.Context, canonicalURL string) (herald.Article, error) {
+	a, err := db.oneArticle(ctx, `SELECT `+articleCols+` FROM articles a WHERE a.id = (
+		SELECT id FROM articles WHERE url = $1 UNION ALL SELECT article_id FROM article_urls WHERE url = $1 LIMIT 1)`,
+		canonicalURL)
+	return a, wrap("find article", err)
+}
+
+func (db *DB) oneArticle(ctx context.Context, query string, args ...any) (herald.Article, error) {
+	var a herald.Article
+	err := db.read(ctx, func(tx pgx.Tx) error {
+		var err error
+		if a, err = scanArticle(tx.QueryRow(ctx, query, args...)); err != nil {
+			return err
+		}
+		sections, err := loadSections(ctx, tx, []int64{a.ID})
+		a.Sections = sections[a.ID]
+		return err
+	})
+	return a, err
+}
+
+// ListArticles returns articles first seen at or after f.Since (and carried
+// by f.Source), newest publication first.
+func (db *DB) ListArticles(ctx context.Context, f herald.ArticleFilter) ([]herald.Article, error) {
+	query := `SELECT ` + articleCols + ` FROM articles a WHERE a.first_seen_at >= $1`
+	args := []any{f.Since.UnixMilli()}
+	if f.Since.IsZero() {
+		args[0] = int64(-1 << 62)
+	}
+	if f.Source != "" {
+		query += ` AND a.id IN (SELECT x.article_id FROM article_sources x JOIN sources s ON s.id = x.source_id
+			WHERE s.name = $2)`
+		args = append(args, f.Source)
+	}
+	query += ` ORDER BY a.published_at DESC, a.id DESC`
+	if f.Limit > 0 {
+		args = append(args, f.Limit)
+		query += fmt.Sprintf(` LIMIT $%d`, len(args))
+	}
+	var out []herald.Article
+	err := db.read(ctx, func(tx pgx.Tx) error {
+		out = nil
+		rows, err := tx.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			a, err := scanArticle(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, a)
+			ids = append(ids, a.ID)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		sections, err := loadSections(ctx, tx, ids)
+		for i := range out {
+			out[i].Sections = sections[out[i].ID]
+		}
+		return err
+	})
+	if err != nil {
+		return nil, wrap("list articles", err)
+	}
+	return out, nil
+}

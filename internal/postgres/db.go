@@ -1,0 +1,343 @@
+// Package postgres implements herald.Store on PostgreSQL through pgx, for
+// several Herald instances sharing one database. Work is shared without a
+// coordinator: sources and jobs are claimed with SELECT … FOR UPDATE SKIP
+// LOCKED and a lease (claimed_by, lease_until) that another instance takes
+// over once it expires; per-account spacing is claimed with the account's
+// row locked, so it holds across instances.
+//
+// The schema mirrors the SQLite store's table for table and column for
+// column (times are BIGINT milliseconds there too), so `herald store copy`
+// moves an installation row by row.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/heraldhq/herald/internal/herald"
+)
+
+var _ herald.Store = (*DB)(nil)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is a herald.Store on a PostgreSQL database.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database at url (postgres:// or postgresql://, as
+// libpq and pgx take it). Parameters the driver does not know are sent to
+// the server as run-time settings, so ?search_path=herald keeps Herald's
+// tables in their own schema (Migrate creates it). It does not migrate:
+// call Migrate.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", redactErr(err))
+	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "herald"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", redactErr(err))
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port,
+			cfg.ConnConfig.Database, redactErr(err))
+	}
+	return &DB{pool: pool}, nil
+}
+
+// redactErr keeps a connection string's password out of an error: pgx
+// quotes the string it could not parse.
+func redactErr(err error) error {
+	var pe *pgconn.ParseConfigError
+	if errors.As(err, &pe) {
+		return errors.New("invalid connection string")
+	}
+	return err
+}
+
+// Close releases the connections.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// Pool returns the connection pool, for tools that work on the database
+// directly (benchmarks, `herald store copy`).
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// migrateLock is the advisory lock key (with the schema's hash) that keeps
+// instances starting together from migrating the same schema at once.
+const migrateLock = 0x48524c44 // "HRLD"
+
+// Migrate applies the embedded schema migrations not yet applied, each in
+// its own transaction, in version order, holding an advisory lock so that
+// several instances may start (and migrate) at once. It creates the schema
+// search_path names first when it does not exist.
+func (db *DB) Migrate(ctx context.Context) error {
+	files, err := migrationFiles()
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	defer conn.Release()
+	schema, err := ensureSchema(ctx, conn.Conn())
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, hashtext($2))`, migrateLock, schema); err != nil {
+		return fmt.Errorf("postgres: migrate: lock: %w", err)
+	}
+	defer func() {
+		// A cancelled ctx must not leave the session holding the lock.
+		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if _, err := conn.Exec(c, `SELECT pg_advisory_unlock($1, hashtext($2))`, migrateLock, schema); err != nil {
+			conn.Conn().Close(c) // closing the session releases the lock
+		}
+	}()
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	for _, m := range files {
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			body, err := migrations.ReadFile("migrations/" + m.name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+				m.version, m.name, time.Now().UnixMilli())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("postgres: migrate %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// ensureSchema returns the schema new tables go to, creating the first one
+// search_path names when none of them exists yet.
+func ensureSchema(ctx context.Context, conn *pgx.Conn) (string, error) {
+	var cur *string
+	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&cur); err != nil {
+		return "", err
+	}
+	if cur != nil {
+		return *cur, nil
+	}
+	var path string
+	if err := conn.QueryRow(ctx, `SHOW search_path`).Scan(&path); err != nil {
+		return "", err
+	}
+	first := strings.TrimSpace(strings.Split(path, ",")[0])
+	if first == "" || first == `"$user"` {
+		return "", errors.New("search_path names no schema to create")
+	}
+	name := strings.Trim(first, `"`)
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", fmt.Errorf("create schema %s: %w", name, err)
+	}
+	return name, nil
+}
+
+// SchemaVersion returns the highest applied migration (0 before Migrate).
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v *int
+	err := db.pool.QueryRow(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("postgres: schema version: %w", err)
+	}
+	if v == nil {
+		return 0, nil
+	}
+	return *v, nil
+}
+
+type migration struct {
+	version int
+	name    string
+}
+
+// migrationFiles lists migrations/NNNN_name.sql in version order.
+func migrationFiles() ([]migration, error) {
+	entries, err := fs.ReadDir(migrations, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s: name must start with a positive version and '_'", e.Name())
+		}
+		ms = append(ms, migration{version: v, name: e.Name()})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			return nil, fmt.Errorf("migrations %s and %s share a version", ms[i-1].name, ms[i].name)
+		}
+	}
+	return ms, nil
+}
+
+// maxTries bounds the retries of a transaction that lost a race.
+const maxTries = 8
+
+// write runs fn in a read-committed transaction and commits it when fn
+// returns nil. A transaction that deadlocked or failed to serialise is run
+// again (fn must start from scratch each time); with retryUnique, so is one
+// that hit a uniqueness violation, which on a shared database means another
+// instance inserted the same row first: run again, fn finds it.
+func (db *DB) write(ctx context.Context, retryUnique bool, fn func(tx pgx.Tx) error) error {
+	for try := 1; ; try++ {
+		err := pgx.BeginFunc(ctx, db.pool, fn)
+		if err == nil || try == maxTries || ctx.Err() != nil {
+			return err
+		}
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) {
+			return err
+		}
+		switch {
+		case pe.Code == "40001", pe.Code == "40P01": // serialization_failure, deadlock_detected
+		case retryUnique && pe.Code == "23505":
+		default:
+			return err
+		}
+	}
+}
+
+// read runs fn in a read-only transaction, so that its queries see one snapshot.
+func (db *DB) read(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+}
+
+// queryer is what *pgxpool.Pool and pgx.Tx share.
+type queryer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// wrap adds the operation to err and turns pgx.ErrNoRows into
+// herald.ErrNotFound, uniqueness violations into herald.ErrConflict and
+// references to missing rows into herald.ErrNotFound.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *pgconn.PgError
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		err = herald.ErrNotFound
+	case errors.As(err, &pe) && pe.Code == "23505": // unique_violation
+		err = fmt.Errorf("%w: %v", herald.ErrConflict, err)
+	case errors.As(err, &pe) && pe.Code == "23503": // foreign_key_violation
+		err = fmt.Errorf("%w: %v", herald.ErrNotFound, err)
+	}
+	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+// isUniqueOn reports whether err violates the named unique constraint.
+func isUniqueOn(err error, constraint string) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == constraint
+}
+
+// ms is a time as stored: Unix milliseconds, or NULL for the zero time.
+func ms(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// fromMS is the time of a stored millisecond count, in UTC.
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// nullTime scans a nullable millisecond column into a time.Time.
+type nullTime struct{ t *time.Time }
+
+func tm(t *time.Time) nullTime { return nullTime{t} }
+
+// Scan implements sql.Scanner, which pgx uses for this destination.
+func (n nullTime) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*n.t = time.Time{}
+	case int64:
+		*n.t = fromMS(x)
+	default:
+		return fmt.Errorf("time column holds %T", v)
+	}
+	return nil
+}
+
+// notFoundOr tells a missing row (ErrNotFound) from a lease held by another
+// owner (ErrLeaseLost) after an update that matched nothing.
+func notFoundOr(ctx context.Context, q queryer, table string, id int64, otherwise error) error {
+	var n int
+	if err := q.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE id = $1`, id).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return herald.ErrNotFound
+	}
+	return otherwise
+}
+
+// defaultLease guards against a zero lease, which would let a second claimer
+// take the work at once.
+func defaultLease(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 30 * time.Second
+	}
+	return d
+}
+
+// prefix qualifies each column of a comma-separated list with p ("j.").
+func prefix(p, cols string) string {
+	fields := strings.Split(cols, ",")
+	for i, f := range fields {
+		fields[i] = p + strings.TrimSpace(f)
+	}
+	return strings.Join(fields, ", ")
+}
