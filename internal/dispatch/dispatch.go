@@ -22,6 +22,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -234,6 +236,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	d.log.Info("dispatcher started", "accounts", len(d.order), "concurrency", d.opts.Concurrency, "dry_run", d.opts.DryRun)
 
 	var lastTokens, lastMetrics time.Time
+	errLog := rate.Sometimes{First: 3, Interval: time.Minute}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -250,7 +253,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		wait := d.opts.MaxIdle
 		switch {
 		case err != nil && ctx.Err() == nil:
-			d.log.Error("dispatch: claim jobs", "error", err)
+			// Retried every MaxIdle; told to the operator now and then.
+			errLog.Do(func() { d.log.Error("dispatch: claim jobs", "error", err) })
 		case n > 0:
 			wait = 0 // more may be due
 		default:

@@ -179,3 +179,22 @@ func TestLostLeaseDropsTheResult(t *testing.T) {
 		t.Fatal("the lost lease was not logged")
 	}
 }
+
+func TestRepeatedDropsEndFailedOnlyOnceKnownUnposted(t *testing.T) {
+	fx := newFixture(t)
+	x := newFake(herald.Twitter, fx.clock.Now)
+	x.publish = func(int, herald.Message) (bool, error) { return false, errDropped } // never made
+	accts := []Account{xAccount("x", x)}
+	fx.sync(accts...)
+	id := fx.articles(1, "x")[0]
+	d := fx.dispatcher(accts, Options{MaxAttempts: 3, ReconcileDelay: time.Second})
+	for range 10 {
+		fx.runOnce(d)
+		fx.clock.Advance(time.Second)
+	}
+	j := fx.job(id)
+	if j.State != herald.JobFailed || j.Attempts != 3 || x.Calls() != 3 || x.finds != 3 {
+		t.Fatalf("job %s after %d attempts, %d calls, %d searches; want failed after 3 calls, each followed by a search",
+			j.State, j.Attempts, x.Calls(), x.finds)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,12 +21,12 @@ func (d *Dispatcher) process(ctx context.Context, a *Account, j herald.Job) bool
 	art, err := d.article(ctx, j)
 	if err != nil {
 		log.Error("dispatch: load article", "error", err)
-		d.release(ctx, []herald.Job{j})
+		d.retryLater(ctx, log, j)
 		return true
 	}
 	if skip, err := d.overBudgetLastMonth(ctx, a, j, now); err != nil {
 		log.Error("dispatch: read spend", "error", err)
-		d.release(ctx, []herald.Job{j})
+		d.retryLater(ctx, log, j)
 		return true
 	} else if skip {
 		log.Warn("job skipped: the monthly budget ran out before it could be sent", "scheduled_at", j.ScheduledAt)
@@ -64,6 +65,13 @@ func (d *Dispatcher) process(ctx context.Context, a *Account, j herald.Job) bool
 		return true
 	}
 	return d.send(ctx, log, a, j, msg)
+}
+
+// retryLater gives a job back unattempted after a failure of our own (the
+// store), due after a backoff so that a lasting failure is not a hot loop.
+func (d *Dispatcher) retryLater(ctx context.Context, log *slog.Logger, j herald.Job) {
+	j.NextAttemptAt = d.opts.Now().Add(d.backoff(1))
+	d.release(ctx, []herald.Job{j})
 }
 
 // article returns the job's article, loading it when the claim did not.
@@ -116,6 +124,13 @@ func (d *Dispatcher) reconcile(ctx context.Context, log *slog.Logger, a *Account
 		return true, cont
 	}
 	if !found {
+		if j.Attempts >= d.opts.MaxAttempts || now.Sub(j.ScheduledAt) >= d.opts.RetryFor {
+			// Known not to be posted, and out of attempts: a visible failure.
+			log.Error("job failed after retries: its post is not on the network", "attempts", j.Attempts)
+			d.finish(ctx, log, a, j, herald.Outcome{State: herald.JobFailed, ErrorKind: herald.ErrUnknownOutcome,
+				Error: "gave up after " + strconv.Itoa(j.Attempts) + " attempts: " + j.LastError})
+			return true, true
+		}
 		log.Info("reconcile: post not found, sending", "since", since)
 		return false, true
 	}
@@ -165,7 +180,7 @@ func (d *Dispatcher) send(ctx context.Context, log *slog.Logger, a *Account, j h
 			log.Info("job taken over by another instance; not sent")
 		} else {
 			log.Error("dispatch: start attempt", "error", err)
-			d.release(ctx, []herald.Job{j})
+			d.retryLater(ctx, log, j)
 		}
 		return true
 	}
