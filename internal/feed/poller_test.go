@@ -229,7 +229,7 @@ func TestBadInputRecordedOnSource(t *testing.T) {
 	var logMu sync.Mutex
 	clk := newClock(t0)
 	p := New(db, Options{
-		Sources: sources, Now: clk.Now, Jitter: -1, Timeout: time.Second, Owner: "test", MaxBackoff: 10 * time.Minute,
+		Sources: sources, Now: clk.Now, Jitter: -1, Timeout: time.Second, MaxBody: 1 << 20, Owner: "test", MaxBackoff: 10 * time.Minute,
 	}, slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logs}, nil)))
 	t.Cleanup(p.client.CloseIdleConnections)
 
