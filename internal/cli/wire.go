@@ -3,8 +3,8 @@ package cli
 // Wiring: how a command turns the configuration into working parts. Every
 // command that posts, previews, checks or runs builds them the same way:
 //
-//	stop, err := startSandbox(cfg, logger)        // sandbox: true only; no-op otherwise; defer stop()
-//	st, err := a.OpenStore(ctx)                    // migrated, sources and accounts synced
+//	sb, err := startSandbox(cfg, logger)          // sandbox: true only (nil otherwise); defer sb.Close()
+//	st, err := a.OpenStore(ctx)                   // migrated, sources and accounts synced
 //	pubs, err := buildPublishers(ctx, cfg, st, logger)  // account ID → herald.Publisher
 //	comps, err := buildComposers(cfg)                    // account ID → *compose.Composer
 //	accts, err := buildDispatchAccounts(cfg, pubs, comps, shortBase(cfg))
@@ -45,7 +45,8 @@ func accountIDs(cfg *config.Config) []string {
 
 // buildPublishers returns a Publisher per configured account. Publishers do
 // no I/O when built. With sandbox: true, startSandbox must have run first (it
-// fills the credentials in). With publish.dry_run, an account whose
+// fills the credentials in); otherwise this fails rather than risk a real
+// network. With publish.dry_run, an account whose
 // credentials are missing gets a publisher that refuses every call, since a
 // dry run never sends.
 func buildPublishers(ctx context.Context, cfg *config.Config, store herald.Store, logger *slog.Logger) (map[string]herald.Publisher, error) {
@@ -102,10 +103,18 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 		if cfg.Publish.DryRun {
 			return offlinePublisher{network: herald.Network(a.Network), reason: err.Error()}, nil
 		}
-		if cfg.Sandbox {
-			return nil, fmt.Errorf("accounts.%s: %w (sandbox: the sandbox was not started)", id, err)
-		}
 		return nil, fmt.Errorf("accounts.%s: %w", id, err)
+	}
+	if cfg.Sandbox {
+		// Never let a sandbox configuration reach a real network.
+		base := a.APIBaseURL
+		if a.Network == config.NetworkFacebook {
+			base = a.GraphBaseURL
+		}
+		if !isLoopbackURL(base) {
+			return nil, fmt.Errorf("accounts.%s: sandbox is on but the sandbox was not started (startSandbox)", id)
+		}
+		p = sandboxPublisher{Publisher: p, base: base}
 	}
 	return p, nil
 }

@@ -1,0 +1,132 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/herald"
+)
+
+// sandbox is the in-process emulation of the X API and the Graph API that
+// `sandbox: true` runs on loopback, so a fresh clone shows the whole flow
+// (feed → posts → permalinks) without credentials and without reaching the
+// real networks.
+type sandbox struct {
+	X     *apitest.X
+	Graph *apitest.Graph
+	xsrv  *httptest.Server
+	gsrv  *httptest.Server
+}
+
+// startSandbox, when cfg.Sandbox is set, starts the X and Graph emulations
+// on 127.0.0.1 with simulated engagement, registers an X user for every
+// twitter account and a Page for every facebook account with freshly
+// generated credentials, and writes those credentials and the emulations'
+// URLs into cfg (in memory only: they are never printed or stored). It logs
+// where posts go. Without sandbox it does nothing and returns nil; Close on
+// a nil *sandbox is a no-op, so callers may always defer it.
+func startSandbox(cfg *config.Config, logger *slog.Logger) (*sandbox, error) {
+	if !cfg.Sandbox {
+		return nil, nil
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	sb := &sandbox{}
+	// The emulation's own limits stay (100 posts per 15 minutes per user),
+	// so the sandbox behaves like X; its injected 429s reset after a second.
+	sb.X, sb.xsrv = apitest.StartX(apitest.XOptions{})
+	sb.Graph, sb.gsrv = apitest.StartGraph(apitest.GraphOptions{SimulateEngagement: true})
+	sb.X.SimulateEngagement(true)
+
+	var xs, fbs []string
+	for i, id := range accountIDs(cfg) {
+		a := cfg.Accounts[id]
+		switch a.Network {
+		case config.NetworkTwitter:
+			u := apitest.XUser{
+				ID: strconv.Itoa(1_700_000_001 + i), Username: strings.ReplaceAll(id, "-", "_"),
+				Name: id + " (sandbox)", ConsumerKey: "sandbox-" + rand.Text(), ConsumerSecret: rand.Text(),
+				AccessToken: rand.Text(), AccessTokenSecret: rand.Text(), V11Access: true,
+			}
+			sb.X.AddUser(u)
+			// OAuth 1.0a whatever the account says: a stored OAuth 2.0 token
+			// from an earlier run would mean nothing to a fresh emulation.
+			a.Auth, a.APIBaseURL, a.UserID = "oauth1", sb.xsrv.URL, u.ID
+			a.ConsumerKey, a.ConsumerSecret = u.ConsumerKey, u.ConsumerSecret
+			a.AccessToken, a.AccessTokenSecret = u.AccessToken, u.AccessTokenSecret
+			a.ClientID, a.ClientSecret, a.RefreshToken = "", "", ""
+			xs = append(xs, id)
+		case config.NetworkFacebook:
+			p := apitest.GraphPage{
+				ID: strconv.Itoa(990_000_000_000_001 + i), Name: id + " (sandbox)", AccessToken: rand.Text(),
+				AppID: strconv.Itoa(880_000_000_000_001 + i), AppSecret: rand.Text(),
+			}
+			sb.Graph.AddPage(p)
+			a.GraphBaseURL, a.PageID, a.PageAccessToken = sb.gsrv.URL, p.ID, p.AccessToken
+			a.AppID, a.AppSecret = p.AppID, p.AppSecret
+			fbs = append(fbs, id)
+		}
+		cfg.Accounts[id] = a
+	}
+	logger.Info("SANDBOX: posts go to local emulations of X and Facebook on this machine, not to the real networks",
+		"x_api", sb.xsrv.URL, "graph_api", sb.gsrv.URL, "x_accounts", xs, "facebook_pages", fbs)
+	return sb, nil
+}
+
+// Close stops the emulations (nil: nothing to stop).
+func (sb *sandbox) Close() {
+	if sb == nil {
+		return
+	}
+	sb.xsrv.Close()
+	sb.gsrv.Close()
+}
+
+// isLoopbackURL reports whether u is an http(s) URL on this machine.
+func isLoopbackURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return false
+	}
+	h := p.Hostname()
+	ip := net.ParseIP(h)
+	return h == "localhost" || (ip != nil && ip.IsLoopback())
+}
+
+// sandboxPublisher marks a sandbox account's posts as local: their
+// permalinks point at the emulation rather than at x.com or facebook.com,
+// where they do not exist.
+type sandboxPublisher struct {
+	herald.Publisher
+	base string // the emulation's URL
+}
+
+func (s sandboxPublisher) local(r herald.Receipt) herald.Receipt {
+	if u, err := url.Parse(r.Permalink); err == nil && u.Host != "" {
+		r.Permalink = strings.TrimRight(s.base, "/") + u.EscapedPath()
+		if u.RawQuery != "" {
+			r.Permalink += "?" + u.RawQuery
+		}
+	}
+	return r
+}
+
+func (s sandboxPublisher) Publish(ctx context.Context, m herald.Message) (herald.Receipt, error) {
+	r, err := s.Publisher.Publish(ctx, m)
+	return s.local(r), err
+}
+
+func (s sandboxPublisher) FindPost(ctx context.Context, link string, since time.Time) (herald.Receipt, bool, int, error) {
+	r, found, reads, err := s.Publisher.FindPost(ctx, link, since)
+	return s.local(r), found, reads, err
+}
