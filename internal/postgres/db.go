@@ -101,21 +101,22 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
 	defer conn.Release()
-	schema, err := ensureSchema(ctx, conn.Conn())
-	if err != nil {
-		return fmt.Errorf("postgres: migrate: %w", err)
-	}
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, hashtext($2))`, migrateLock, schema); err != nil {
+	// The key is the search path's (the schema may not exist yet), so that
+	// databases in different schemas of one server migrate independently.
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, hashtext(current_setting('search_path')))`, migrateLock); err != nil {
 		return fmt.Errorf("postgres: migrate: lock: %w", err)
 	}
 	defer func() {
 		// A cancelled ctx must not leave the session holding the lock.
 		c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		if _, err := conn.Exec(c, `SELECT pg_advisory_unlock($1, hashtext($2))`, migrateLock, schema); err != nil {
+		if _, err := conn.Exec(c, `SELECT pg_advisory_unlock($1, hashtext(current_setting('search_path')))`, migrateLock); err != nil {
 			conn.Conn().Close(c) // closing the session releases the lock
 		}
 	}()
+	if err := ensureSchema(ctx, conn.Conn()); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
@@ -147,29 +148,29 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// ensureSchema returns the schema new tables go to, creating the first one
-// search_path names when none of them exists yet.
-func ensureSchema(ctx context.Context, conn *pgx.Conn) (string, error) {
+// ensureSchema creates the first schema search_path names when none of
+// them exists yet, so that new tables have a home.
+func ensureSchema(ctx context.Context, conn *pgx.Conn) error {
 	var cur *string
 	if err := conn.QueryRow(ctx, `SELECT current_schema()`).Scan(&cur); err != nil {
-		return "", err
+		return err
 	}
 	if cur != nil {
-		return *cur, nil
+		return nil
 	}
 	var path string
 	if err := conn.QueryRow(ctx, `SHOW search_path`).Scan(&path); err != nil {
-		return "", err
+		return err
 	}
 	first := strings.TrimSpace(strings.Split(path, ",")[0])
 	if first == "" || first == `"$user"` {
-		return "", errors.New("search_path names no schema to create")
+		return errors.New("search_path names no schema to create")
 	}
 	name := strings.Trim(first, `"`)
 	if _, err := conn.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{name}.Sanitize()); err != nil {
-		return "", fmt.Errorf("create schema %s: %w", name, err)
+		return fmt.Errorf("create schema %s: %w", name, err)
 	}
-	return name, nil
+	return nil
 }
 
 // SchemaVersion returns the highest applied migration (0 before Migrate).
