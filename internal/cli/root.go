@@ -10,8 +10,10 @@ import (
 // package and add a line here.
 func commands(a *App) []*cobra.Command {
 	return []*cobra.Command{
+		newCollectCmd(a),
 		newConfigCmd(a),
 		newMigrateCmd(a),
+		newReportCmd(a),
 		newSourcesCmd(a),
 		newVersionCmd(a),
 	}

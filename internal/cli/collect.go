@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/dispatch"
+	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/rank"
+)
+
+// progressFrom is how many due posts make a collect long enough for a
+// progress bar.
+const progressFrom = 500
+
+func newCollectCmd(a *App) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "collect",
+		Short: "Read the engagement of recent posts now (one collector pass)",
+		Long: `Read back, now, the public counters of the posts that are due (the same
+pass the daemon runs every ranking.collect_interval): posts younger than an
+hour every time, younger than a day hourly, older ones every six hours, until
+ranking.collect_for. X is asked 100 posts a request and Facebook 50; each
+post read on X is charged once per UTC day in the ledger. Posts the network
+no longer has are marked gone and leave the rankings.
+
+A rate-limited or failing account is skipped (and named on standard error);
+the others are still read.`,
+		Example: "  herald collect\n  herald collect --format json",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "text" && format != "json" {
+				return usageErrorf("--format: must be text or json, not %q", format)
+			}
+			cfg, err := a.Config()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := a.OpenStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			pubs, err := buildPublishers(ctx, cfg, st, a.Logger())
+			if err != nil {
+				return fmt.Errorf("collect: %w", err)
+			}
+			opts := collectOptions(cfg)
+			var bar *progressbar.ProgressBar
+			if a.Interactive() {
+				opts.Progress = func(done, total int) {
+					if bar == nil && total >= progressFrom {
+						bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(a.Err()),
+							progressbar.OptionSetDescription("reading engagement"), progressbar.OptionShowCount(),
+							progressbar.OptionClearOnFinish())
+					}
+					if bar != nil {
+						_ = bar.Set(done)
+					}
+				}
+			}
+			c := rank.NewCollector(st, collectAccounts(cfg, pubs), opts, a.Logger())
+			stats, err := c.Pass(ctx)
+			if bar != nil {
+				_ = bar.Finish()
+			}
+			if err != nil {
+				return err
+			}
+			return a.printCollect(stats, cfg.Ranking.CollectFor.String(), format)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	return cmd
+}
+
+// collectAccounts returns the configured accounts that have a publisher, by
+// ID, with what the network bills per read.
+func collectAccounts(cfg *config.Config, pubs map[string]herald.Publisher) []rank.Account {
+	var out []rank.Account
+	for _, id := range slices.Sorted(maps.Keys(cfg.Accounts)) {
+		p, ok := pubs[id]
+		if !ok {
+			continue
+		}
+		acct := cfg.Accounts[id]
+		out = append(out, rank.Account{ID: id, Network: herald.Network(acct.Network), Publisher: p,
+			ReadCost: dispatch.Dollars(acct.Cost.Read)})
+	}
+	return out
+}
+
+// collectOptions maps the ranking keys onto the collector's options, with
+// dispatch.instance_id as the owner of its lock.
+func collectOptions(cfg *config.Config) rank.Options {
+	return rank.Options{Interval: cfg.Ranking.CollectInterval, CollectFor: cfg.Ranking.CollectFor,
+		Owner: cfg.Dispatch.InstanceID, Now: rankNow}
+}
+
+// collectResult is `herald collect --format json`.
+type collectResult struct {
+	Posts    int      `json:"posts"`
+	Due      int      `json:"due"`
+	Read     int      `json:"read"`
+	Gone     int      `json:"gone"`
+	Failed   int      `json:"failed"`
+	Requests int      `json:"requests"`
+	Charged  int      `json:"charged_reads"`
+	CostUSD  float64  `json:"cost_usd"`
+	Held     []string `json:"rate_limited"`
+	Seconds  float64  `json:"seconds"`
+}
+
+func (a *App) printCollect(st rank.PassStats, collectFor, format string) error {
+	if format == "json" {
+		held := st.Held
+		if held == nil {
+			held = []string{}
+		}
+		return a.PrintJSON(collectResult{Posts: st.Posts, Due: st.Due, Read: st.Read, Gone: st.Gone,
+			Failed: st.Failed, Requests: st.Requests, Charged: st.Charged, CostUSD: st.Cost.Dollars(),
+			Held: held, Seconds: st.Elapsed.Seconds()})
+	}
+	var out, warn strings.Builder
+	fmt.Fprintf(&out, "Read %d of %d due posts (%d sent in the last %s) in %d requests.\n",
+		st.Read, st.Due, st.Posts, collectFor, st.Requests)
+	if st.Gone > 0 {
+		fmt.Fprintf(&out, "%d posts are gone from their network and leave the rankings.\n", st.Gone)
+	}
+	if st.Charged > 0 {
+		fmt.Fprintf(&out, "Charged %d reads ($%.3f) to the ledger.\n", st.Charged, st.Cost.Dollars())
+	}
+	if len(st.Held) > 0 {
+		fmt.Fprintf(&warn, "Rate-limited, read later: %s.\n", strings.Join(st.Held, ", "))
+	}
+	if st.Failed > 0 {
+		fmt.Fprintf(&warn, "%d posts could not be read this time (see the log); the next pass retries them.\n", st.Failed)
+	}
+	if _, err := io.WriteString(a.Out(), out.String()); err != nil {
+		return err
+	}
+	_, err := io.WriteString(a.Err(), warn.String())
+	return err
+}

@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/rank"
+)
+
+// rankNow is the clock of report and collect (tests set it).
+var rankNow = time.Now
+
+func newReportCmd(a *App) *cobra.Command {
+	var p rank.Params
+	var format string
+	cmd := &cobra.Command{
+		Use:   "report",
+		Short: "Rank the stories published lately by shares, score, reactions, comments or clicks",
+		Long: `Rank the stories published inside a window by the engagement their posts
+earned, summed over every account (or one network's): shares (X retweets and
+quotes, Facebook shares), reactions (X likes, Facebook reactions), comments
+(X replies, Facebook comments), clicks on short links, or score, the sum
+weighted by ranking.weights. Posts deleted from their network do not count.
+
+--trending ranks by what each story gained inside the window (from the
+collector's readings) rather than by its totals. The figures are as fresh as
+the last collector pass (herald collect runs one now).
+
+The table fits the terminal; --format json gives the array the site's
+widgets read, --format csv a spreadsheet.`,
+		Example: `  herald report
+  herald report --since 7d --by score --limit 10
+  herald report --network twitter --section business
+  herald report --since 30d --trending --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !slices.Contains(rank.Formats, format) {
+				return usageErrorf("--format: must be one of %s, not %q", strings.Join(rank.Formats, ", "), format)
+			}
+			if p.Limit < 1 {
+				return usageErrorf("--limit: must be between 1 and %d (got %d)", rank.MaxLimit, p.Limit)
+			}
+			q, err := p.Query(rankNow(), herald.DefaultWeights)
+			if err != nil {
+				return paramUsageError(err)
+			}
+			cfg, err := a.Config()
+			if err != nil {
+				return err
+			}
+			q.Weights = rank.WeightsFrom(cfg.Ranking.Weights)
+			st, err := a.OpenStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return a.report(cmd.Context(), st, q, p.Since, format)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&p.Since, "since", rank.DefaultSince, "window: stories published in the last 24h, 7d, 30d, 2w, 36h, ...")
+	f.StringVar(&p.By, "by", rank.Rankings[0], "rank by "+strings.Join(rank.Rankings, ", "))
+	f.StringVar(&p.Network, "network", "", "count only one network's posts: twitter (or x), facebook, ...")
+	f.StringVar(&p.Section, "section", "", "only stories from this source (section)")
+	f.IntVar(&p.Limit, "limit", rank.DefaultLimit, fmt.Sprintf("how many stories (1 to %d)", rank.MaxLimit))
+	f.BoolVar(&p.Trending, "trending", false, "rank by what was gained inside the window, not by totals")
+	f.StringVar(&format, "format", rank.Formats[0], "output format: "+strings.Join(rank.Formats, ", "))
+	return cmd
+}
+
+// paramUsageError turns a report parameter's error into a usage error
+// naming its flag.
+func paramUsageError(err error) error {
+	var pe *rank.ParamError
+	if errors.As(err, &pe) {
+		return usageErrorf("--%s: %s (got %q)", pe.Param, pe.Reason, pe.Value)
+	}
+	return usageError(err)
+}
+
+// report runs q and writes the result in format.
+func (a *App) report(ctx context.Context, st herald.Store, q herald.ReportQuery, since, format string) error {
+	if q.Section != "" {
+		if err := knownSection(ctx, st, q.Section); err != nil {
+			return err
+		}
+	}
+	rows, err := st.Report(ctx, q)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	switch format {
+	case "json":
+		return rank.WriteJSON(a.Out(), rows)
+	case "csv":
+		return rank.WriteCSV(a.Out(), rows)
+	}
+	if len(rows) == 0 {
+		_, err := fmt.Fprintf(a.Out(), "No posted story was published in the last %s.\n", since)
+		return err
+	}
+	series := make(map[int64][]herald.SeriesPoint, len(rows))
+	for _, r := range rows {
+		points, err := st.Series(ctx, r.ArticleID, q.Since)
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		series[r.ArticleID] = points
+	}
+	return rank.WriteTable(a.Out(), rows, series, rank.TableOptions{Width: tableWidth(a.Out()),
+		Color: a.Color(), Network: q.Network})
+}
+
+// knownSection fails with a usage error naming the sources when section is
+// not one of them.
+func knownSection(ctx context.Context, st herald.Store, section string) error {
+	srcs, err := st.ListSources(ctx)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	names := make([]string, 0, len(srcs))
+	for _, s := range srcs {
+		if s.Name == section {
+			return nil
+		}
+		names = append(names, s.Name)
+	}
+	return usageErrorf("--section: no source is named %q (sources: %s)", section, strings.Join(names, ", "))
+}
+
+// tableWidth is the terminal's width when w is one, else $COLUMNS when set,
+// else rank.DefaultWidth.
+func tableWidth(w io.Writer) int {
+	if f, ok := w.(*os.File); ok && isTerminal(f) {
+		return rank.TerminalWidth(f)
+	}
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	return rank.DefaultWidth
+}
