@@ -131,7 +131,7 @@ func (c *Composer) shorten(t *tmpl, d *Data, field *string, n int) (string, bool
 			first = words[0]
 		}
 		graphemes := graphemeCuts(orig[:first])
-		i = search(len(graphemes), len(graphemes)/2, func(i int) bool { return fits(graphemes[i]) })
+		i = search(len(graphemes), c.guessCut(orig, graphemes, n), func(i int) bool { return fits(graphemes[i]) })
 	}
 	*field = orig
 	if err != nil {

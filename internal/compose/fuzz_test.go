@@ -21,6 +21,8 @@ func FuzzCompose(f *testing.F) {
 	f.Add("e"+strings.Repeat("\u0301", 400), storyURL, "2024")
 	f.Add(strings.Repeat("a-", 300), "https://t.co/abc", "#tag")
 	f.Add("1\ufe0f\u20e3 🇲🇽 ©\ufe0f", "https://ex.com/"+strings.Repeat("x", 3000), "x")
+	f.Add(strings.Repeat("a.", 2000), storyURL, "a.b")
+	f.Add(strings.Repeat("ab.", 1000)+"x", storyURL, "")
 
 	c := mustNew(f, Options{Network: herald.Twitter, Hashtags: 2, UTM: UTM{Source: "x", Medium: "social"}})
 	f.Fuzz(func(t *testing.T, title, link, category string) {
@@ -68,6 +70,31 @@ func FuzzWeightedLength(f *testing.F) {
 			// What addHashtags relies on: appending " #tag" adds its own weight.
 			if got, want := WeightedLength(a+" "+b), na+WeightedLength(" "+b); got != want {
 				t.Fatalf("WeightedLength(%q + %q) = %d, want %d", a, " "+b, got, want)
+			}
+		}
+	})
+}
+
+// FuzzURLScanner: skipping host starts that cannot succeed finds the same
+// URLs as trying every start.
+func FuzzURLScanner(f *testing.F) {
+	for _, s := range []string{"a.a.a.b.com", "a_b.c.com x-y.example.com", "é-b.c.com", "-b.com", "a.b-.c.com",
+		"ab.ab.x", "http://a.b_c.com/x", "x.y_z.com.mx", "1.2.3.4.com"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var fast, naive urlScanner
+		fast.init(s, true)
+		naive.init(s, true)
+		naive.naive = true
+		for {
+			a, okA := fast.next()
+			b, okB := naive.next()
+			if a != b || okA != okB {
+				t.Fatalf("%q: scanner found %v %v, naive %v %v", s, a, okA, b, okB)
+			}
+			if !okA {
+				return
 			}
 		}
 	})

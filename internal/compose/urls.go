@@ -55,10 +55,11 @@ type urlScanner struct {
 	pos             int // where the next search starts
 	withoutProtocol bool
 	done            bool
-	// noDomainUntil: a host cannot start before this offset (a label run
-	// found there has no dot after it), so a long hyphenated word is
-	// scanned once, not once per hyphen.
+	// noDomainUntil: a scheme-less host cannot start before this offset
+	// (see host), so a long hyphenated word or dotted chain is scanned
+	// once, not once per hyphen or dot.
 	noDomainUntil int
+	naive         bool // tests: no skipping, to check it changes nothing
 }
 
 func (u *urlScanner) init(s string, withoutProtocol bool) {
@@ -94,9 +95,7 @@ func (u *urlScanner) find() (urlMatch, bool) {
 		if r >= utf8.RuneSelf {
 			r, n = utf8.DecodeRuneInString(s[i:])
 		}
-		// A URL starts with a scheme or a host character: a letter or digit
-		// of ASCII, or a non-ASCII letter.
-		if validPreceding(r) && i+n < len(s) && (isASCIIAlnum(s[i+n]) || s[i+n] >= utf8.RuneSelf) {
+		if validPreceding(r) && i+n < len(s) && mayStartURL(s[i+n:]) {
 			if m, ok := u.matchAt(i + n); ok {
 				m.before = r
 				return m, true
@@ -111,6 +110,16 @@ func (u *urlScanner) find() (urlMatch, bool) {
 		i += n
 	}
 	return urlMatch{}, false
+}
+
+// mayStartURL reports whether s starts with a character a URL can start
+// with: a scheme's "h" or a host character.
+func mayStartURL(s string) bool {
+	if s[0] < utf8.RuneSelf {
+		return isASCIIAlnum(s[0])
+	}
+	r, _ := utf8.DecodeRuneInString(s)
+	return isLatinAccent(r)
 }
 
 // validPreceding reports whether r may come right before a URL: anything but
@@ -181,27 +190,35 @@ func (u *urlScanner) finish(start, hostStart, hostEnd int) urlMatch {
 // by a known TLD wins (the regexp's greedy subdomain* backing off).
 func (u *urlScanner) host(q int, afterScheme bool) (int, bool) {
 	s := u.s
-	if q >= u.noDomainUntil {
+	if q >= u.noDomainUntil || u.naive {
 		var startBuf, dotBuf [8]int
 		starts, dots := startBuf[:0], dotBuf[:0]
 		for pos := q; ; {
 			e, ok := hostLabelEnd(s, pos)
 			if !ok || e >= len(s) || s[e] != '.' {
 				if len(starts) == 0 && e > pos && (e >= len(s) || s[e] != '.') {
-					u.noDomainUntil = e
+					u.noDomainUntil = max(u.noDomainUntil, e)
 				}
 				break
 			}
 			starts, dots = append(starts, pos), append(dots, e)
 			pos = e + 1
 		}
+		underscore := false
 		for k := len(starts) - 1; k >= 0; k-- {
 			if strings.IndexByte(s[starts[k]:dots[k]], '_') >= 0 {
+				underscore = true
 				continue // allowed in subdomains only
 			}
 			if end, ok := tldAt(s, dots[k]+1, true); ok {
 				return end, true
 			}
+		}
+		if len(starts) > 0 && !underscore {
+			// A host starting later in this chain of labels would end at
+			// the same dots, where no TLD follows: skip those starts, or
+			// "a.a.a.a…" costs quadratic time.
+			u.noDomainUntil = max(u.noDomainUntil, dots[len(dots)-1]+2)
 		}
 	}
 	if afterScheme {
