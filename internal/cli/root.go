@@ -14,6 +14,7 @@ func commands(a *App) []*cobra.Command {
 		newConfigCmd(a),
 		newMigrateCmd(a),
 		newReportCmd(a),
+		newRunCmd(a),
 		newSourcesCmd(a),
 		newVersionCmd(a),
 	}

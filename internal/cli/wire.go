@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -89,11 +90,15 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 			HTTPTimeout: timeout,
 		}, tokens, logger)
 	case config.NetworkFacebook:
-		p, err = facebook.New(facebook.Config{
+		fc := facebook.Config{
 			AccountID: id, PageID: a.PageID, PageAccessToken: a.PageAccessToken,
 			AppID: a.AppID, AppSecret: a.AppSecret,
 			GraphBaseURL: a.GraphBaseURL, GraphVersion: a.GraphVersion, HTTPTimeout: timeout,
-		}, logger)
+		}
+		if n := testTimescale(); n > 1 {
+			fc.RateLimitWait, fc.BlockedWait = 15*time.Minute/n, time.Hour/n // the client's defaults, n times shorter
+		}
+		p, err = facebook.New(fc, logger)
 	case config.NetworkMastodon, config.NetworkBluesky:
 		return nil, fmt.Errorf("accounts.%s: network %s is not supported yet; use twitter or facebook", id, a.Network)
 	default:
@@ -256,15 +261,38 @@ func dispatchTimeout(cfg *config.Config) time.Duration {
 // metrics may be nil.
 func dispatchOptions(cfg *config.Config, metrics *dispatch.Metrics) dispatch.Options {
 	d := cfg.Dispatch
-	return dispatch.Options{
+	o := dispatch.Options{
 		Owner: d.InstanceID, Lease: d.Lease, Timeout: dispatchTimeout(cfg),
 		MaxAttempts: d.MaxAttempts, RetryFor: d.RetryFor, Concurrency: d.Concurrency,
 		ShutdownWait: d.ShutdownWait, DryRun: cfg.Publish.DryRun, Metrics: metrics,
 	}
+	if n := testTimescale(); n > 1 {
+		// The dispatcher's defaults, n times shorter.
+		o.BackoffBase, o.BackoffMax = 30*time.Second/n, 30*time.Minute/n
+		o.ReconcileDelay, o.RateLimitWait = 5*time.Second/n, time.Minute/n
+	}
+	return o
+}
+
+// testTimescaleEnv names the environment variable that divides the fixed
+// waits of retries, reconciliation and rate limits (not the configured
+// keys) by a whole number, so that tests of the real binary against the
+// emulations finish in seconds. It is not configuration: never set it in
+// production. The daemon logs a warning when it is set.
+const testTimescaleEnv = "HERALD_TEST_TIMESCALE"
+
+// testTimescale returns testTimescaleEnv's value (1 when unset or invalid).
+func testTimescale() time.Duration {
+	n, err := strconv.Atoi(os.Getenv(testTimescaleEnv))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return time.Duration(n)
 }
 
 // feedOptions maps the sources, feed and publish keys onto the poller's
-// options, with dispatch.instance_id as its lease owner. onNew (may be nil)
+// options, with dispatch.instance_id as its lease owner and dispatch.lease
+// as its lease. onNew (may be nil)
 // is told of every article the poller announced.
 func feedOptions(cfg *config.Config, onNew func(herald.Article)) feed.Options {
 	srcs := make([]feed.SourceConfig, 0, len(cfg.Sources))
@@ -277,7 +305,11 @@ func feedOptions(cfg *config.Config, onNew func(herald.Article)) feed.Options {
 		Sources: srcs, Timeout: f.Timeout, MaxBody: f.MaxBody, Concurrency: f.Concurrency,
 		MaxAge: cfg.Publish.MaxAge, Backfill: cfg.Publish.Backfill,
 		BreakingCategories: cfg.Publish.BreakingCategories, MaxBackoff: f.MaxBackoff,
-		UserAgent: f.UserAgent, Owner: cfg.Dispatch.InstanceID, OnNew: onNew,
+		UserAgent: f.UserAgent, OnNew: onNew,
+		// A source claimed by an instance that crashed is taken over after
+		// dispatch.lease, as its jobs are (the poller keeps it above twice
+		// feed.timeout, so a slow poll keeps its source).
+		Owner: cfg.Dispatch.InstanceID, Lease: cfg.Dispatch.Lease,
 	}
 }
 
