@@ -2,10 +2,8 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
 	"github.com/heraldhq/herald/internal/config"
@@ -38,11 +36,11 @@ func newSourcesCmd(a *App) *cobra.Command {
 the push-only "webhook" source. FED BY says how new stories arrive now:
 "webhook" (the CMS pushes them), "websub" (the feed's hub pushes them under an
 active lease; the feed is still polled, less often) or "polling".`,
-		Example: "  herald sources\n  herald sources --format json",
+		Example: "  herald sources\n  herald sources --format json\n  herald sources --format csv",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "table" && format != "json" {
-				return usageErrorf("--format: must be table or json, not %q", format)
+			if err := checkFormat(format); err != nil {
+				return err
 			}
 			cfg, err := a.Config()
 			if err != nil {
@@ -57,14 +55,11 @@ active lease; the feed is still polled, less often) or "polling".`,
 			if err != nil {
 				return fmt.Errorf("list sources: %w", err)
 			}
-			rows := sourceRows(cfg, srcs, time.Now())
-			if format == "json" {
-				return a.PrintJSON(rows)
-			}
-			return printSources(a.Out(), rows, time.Now())
+			now := cliNow()
+			return writeRows(a, format, sourceRows(cfg, srcs, now), sourceColumns(now), "")
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	addFormatFlag(cmd, &format)
 	return cmd
 }
 
@@ -100,59 +95,28 @@ func sourceRows(cfg *config.Config, srcs []herald.Source, now time.Time) []sourc
 	return rows
 }
 
-func printSources(w io.Writer, rows []sourceRow, now time.Time) error {
-	t := tablewriter.NewWriter(w)
-	t.Header("Name", "Fed by", "URL", "Hub", "Push", "Lease until", "Last poll", "Articles", "Error")
-	for _, r := range rows {
-		push := r.PushState
-		switch {
-		case push == "" && r.WebSub && r.HubURL == "":
-			push = "no hub"
-		case push == "" && r.WebSub:
-			push = "not yet"
-		case push == "":
-			push = "-"
-		}
-		lastErr := r.LastError
-		if rs := []rune(lastErr); len(rs) > 60 {
-			lastErr = string(rs[:59]) + "…"
-		}
-		if err := t.Append(r.Name, r.FedBy, dash(r.URL), dash(r.HubURL), push, when(r.LeaseUntil, now),
-			when(r.LastPolledAt, now), fmt.Sprint(r.Articles), dash(lastErr)); err != nil {
-			return err
-		}
-	}
-	return t.Render()
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-// when shows a time relative to now ("3m ago", "in 9d 23h"), "-" when unset.
-func when(t *time.Time, now time.Time) string {
-	if t == nil {
-		return "-"
-	}
-	d := t.Sub(now)
-	if d < 0 {
-		return short(-d) + " ago"
-	}
-	return "in " + short(d)
-}
-
-func short(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh %dm", int(d.Hours()), int(d.Minutes())%60)
-	default:
-		return fmt.Sprintf("%dd %dh", int(d.Hours())/24, int(d.Hours())%24)
+// sourceColumns are the columns of the sources table.
+func sourceColumns(now time.Time) []column[sourceRow] {
+	return []column[sourceRow]{
+		{head: "NAME", cell: func(r sourceRow) string { return r.Name }},
+		{head: "FED BY", cell: func(r sourceRow) string { return r.FedBy }},
+		{head: "URL", cell: func(r sourceRow) string { return dash(r.URL) }},
+		{head: "HUB", cell: func(r sourceRow) string { return dash(r.HubURL) }},
+		{head: "PUSH", cell: func(r sourceRow) string {
+			switch {
+			case r.PushState != "":
+				return r.PushState
+			case r.WebSub && r.HubURL == "":
+				return "no hub"
+			case r.WebSub:
+				return "not yet"
+			}
+			return "-"
+		}},
+		{head: "LEASE UNTIL", cell: func(r sourceRow) string { return when(r.LeaseUntil, now) }},
+		{head: "LAST POLL", cell: func(r sourceRow) string { return when(r.LastPolledAt, now) }},
+		{head: "ARTICLES", right: true, cell: func(r sourceRow) string { return fmt.Sprint(r.Articles) }},
+		{head: "ERROR", flex: true, cell: func(r sourceRow) string { return dash(cutText(r.LastError, 60)) },
+			color: func(r sourceRow) string { return iff(r.LastError != "", "31") }},
 	}
 }

@@ -1,0 +1,410 @@
+package cli
+
+// Output shared by every command that prints rows: --format table|json|csv.
+//
+//	var format string
+//	addFormatFlag(cmd, &format)
+//	...
+//	if err := checkFormat(format); err != nil { return err }   // first thing in RunE
+//	return writeRows(a, format, rows, cols, "No jobs match.")
+//
+// A row is a struct whose json tags are the snake_case keys of the JSON
+// objects and of the CSV header (nested structs are flattened as
+// parent_child in CSV). Times are RFC 3339 in UTC in JSON and CSV and
+// relative ("3m ago") in tables; colour only when a.Color().
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+	"github.com/spf13/cobra"
+)
+
+// cliNow is the clock of relative times and windows (tests replace it).
+var cliNow = time.Now
+
+// outputFormats are the values of --format; the first is the default.
+var outputFormats = []string{"table", "json", "csv"}
+
+// minFlex is the least room a flexible column (a title) gets.
+const minFlex = 16
+
+// addFormatFlag registers --format on cmd.
+func addFormatFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVar(p, "format", outputFormats[0], "output format: "+strings.Join(outputFormats, ", "))
+}
+
+// checkFormat returns a usage error naming --format unless format is known.
+func checkFormat(format string) error {
+	if slices.Contains(outputFormats, format) {
+		return nil
+	}
+	return usageErrorf("--format: must be one of %s, not %q", strings.Join(outputFormats, ", "), format)
+}
+
+// column is one column of a table.
+type column[T any] struct {
+	head  string
+	cell  func(T) string
+	right bool // figures
+	// flex columns (titles) are cut with "…" so the table fits the
+	// terminal's width; at most one per table.
+	flex bool
+	// color, when set, returns the SGR code of a cell ("32" green, "31"
+	// red, "2" dim; "" none), used only when colour is on.
+	color func(T) string
+}
+
+// writeRows writes rows to standard output in format: "json" an indented
+// array of rows, "csv" a header of the rows' JSON keys and one record per
+// row, "table" cols as a table that fits the terminal, or empty (when not
+// "") instead of a table without rows.
+func writeRows[T any](a *App, format string, rows []T, cols []column[T], empty string) error {
+	switch format {
+	case "json":
+		return writeJSON(a, rows)
+	case "csv":
+		return writeCSV(a, rows)
+	case "table":
+		if len(rows) == 0 && empty != "" {
+			_, err := fmt.Fprintln(a.Out(), empty)
+			return err
+		}
+		return writeTable(a, rows, cols)
+	}
+	return checkFormat(format)
+}
+
+// writeJSON writes v as indented JSON, URLs left readable (no \u0026), nil
+// slices as [].
+func writeJSON(a *App, v any) error {
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.IsNil() {
+		v = reflect.MakeSlice(rv.Type(), 0, 0).Interface()
+	}
+	enc := json.NewEncoder(a.Out())
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	return nil
+}
+
+// writeCSV writes rows as CSV (RFC 4180) with a header row.
+func writeCSV[T any](a *App, rows []T) error {
+	cw := csv.NewWriter(a.Out())
+	typ := reflect.TypeFor[T]()
+	if err := cw.Write(csvHeader(typ, "")); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	for _, r := range rows {
+		if err := cw.Write(csvRecord(reflect.ValueOf(r), nil)); err != nil {
+			return fmt.Errorf("write csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}
+
+// jsonName is a field's JSON key ("" for a field JSON leaves out).
+func jsonName(f reflect.StructField) string {
+	if !f.IsExported() {
+		return ""
+	}
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	switch name {
+	case "-":
+		return ""
+	case "":
+		return f.Name
+	}
+	return name
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// nested reports whether a field of type t is flattened into several columns.
+func nested(t reflect.Type) bool {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Kind() == reflect.Struct && t != timeType
+}
+
+func csvHeader(t reflect.Type, prefix string) []string {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := jsonName(f)
+		if name == "" {
+			continue
+		}
+		if nested(f.Type) {
+			out = append(out, csvHeader(f.Type, prefix+name+"_")...)
+			continue
+		}
+		out = append(out, prefix+name)
+	}
+	return out
+}
+
+// csvRecord appends v's fields, flattened, to rec. A nil nested pointer
+// gives empty cells.
+func csvRecord(v reflect.Value, rec []string) []string {
+	t := v.Type()
+	if t.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			for range csvHeader(t, "") {
+				rec = append(rec, "")
+			}
+			return rec
+		}
+		v, t = v.Elem(), t.Elem()
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if jsonName(f) == "" {
+			continue
+		}
+		if nested(f.Type) {
+			rec = csvRecord(v.Field(i), rec)
+			continue
+		}
+		rec = append(rec, csvCell(v.Field(i)))
+	}
+	return rec
+}
+
+// csvCell formats one value: times RFC 3339 in UTC (zero or nil: empty),
+// lists joined with ";", floats as short as they go.
+func csvCell(v reflect.Value) string {
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return ""
+		}
+		v = v.Elem()
+	}
+	if v.Type() == timeType {
+		t := v.Interface().(time.Time)
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	switch v.Kind() {
+	case reflect.String:
+		return v.String()
+	case reflect.Bool:
+		return strconv.FormatBool(v.Bool())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.FormatUint(v.Uint(), 10)
+	case reflect.Float32, reflect.Float64:
+		return strconv.FormatFloat(v.Float(), 'f', -1, 64)
+	case reflect.Slice, reflect.Array:
+		parts := make([]string, v.Len())
+		for i := range parts {
+			parts[i] = csvCell(v.Index(i))
+		}
+		return strings.Join(parts, ";")
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+// writeTable writes rows as a borderless table (a rule under the header,
+// two spaces between columns), the flex column cut to fit the width.
+func writeTable[T any](a *App, rows []T, cols []column[T]) error {
+	cells := make([][]string, len(rows))
+	widths := make([]int, len(cols))
+	for i, c := range cols {
+		widths[i] = twwidth.Width(c.head)
+	}
+	for k, r := range rows {
+		cells[k] = make([]string, len(cols))
+		for i, c := range cols {
+			s := cleanCell(c.cell(r))
+			cells[k][i] = s
+			widths[i] = max(widths[i], twwidth.Width(s))
+		}
+	}
+	if f := slices.IndexFunc(cols, func(c column[T]) bool { return c.flex }); f >= 0 {
+		total := 2 * (len(cols) - 1)
+		for _, w := range widths {
+			total += w
+		}
+		if width := tableWidth(a.Out()); total > width {
+			room := max(widths[f]-(total-width), minFlex, twwidth.Width(cols[f].head))
+			for k := range cells {
+				if twwidth.Width(cells[k][f]) > room {
+					cells[k][f] = twwidth.Truncate(cells[k][f], room, "…")
+				}
+			}
+		}
+	}
+	color := a.Color()
+	paint := func(code, s string) string {
+		if !color || code == "" || s == "" {
+			return s
+		}
+		return "\x1b[" + code + "m" + s + "\x1b[0m"
+	}
+	return renderRows(a, cols, rows, cells, paint)
+}
+
+func renderRows[T any](a *App, cols []column[T], rows []T, cells [][]string, paint func(code, s string) string) error {
+	heads := make([]any, len(cols))
+	align := make([]tw.Align, len(cols))
+	for i, c := range cols {
+		heads[i] = paint("1", c.head)
+		align[i] = tw.AlignLeft
+		if c.right {
+			align[i] = tw.AlignRight
+		}
+	}
+	var buf bytes.Buffer
+	t := tablewriter.NewTable(&buf,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders: tw.BorderNone,
+			Symbols: tw.NewSymbols(tw.StyleLight),
+			Settings: tw.Settings{
+				Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off, ShowHeader: tw.Off},
+				Lines:      tw.Lines{ShowHeaderLine: tw.On},
+			},
+		})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithTrimSpace(tw.Off),
+		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+		tablewriter.WithPadding(tw.Padding{Left: "", Right: "  ", Overwrite: true}),
+	)
+	t.Header(heads...)
+	for k, r := range rows {
+		row := make([]any, len(cols))
+		for i, c := range cols {
+			code := ""
+			if c.color != nil {
+				code = c.color(r)
+			}
+			row[i] = paint(code, cells[k][i])
+		}
+		if err := t.Append(row...); err != nil {
+			return fmt.Errorf("write table: %w", err)
+		}
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	var out bytes.Buffer
+	for l := range strings.Lines(buf.String()) {
+		// Padding after the last cell is noise (and breaks golden files).
+		l = strings.TrimRight(l, " \n")
+		if trimmed, ok := strings.CutSuffix(l, "\x1b[0m"); ok && !strings.Contains(trimmed, "\x1b[") {
+			l = strings.TrimRight(trimmed, " ")
+		}
+		out.WriteString(l)
+		out.WriteByte('\n')
+	}
+	_, err := a.Out().Write(out.Bytes())
+	return err
+}
+
+// cleanCell makes text from the outside (a feed's title, an API's error)
+// safe for one table cell: no control characters (no escape sequences
+// reaching the terminal), no line breaks.
+func cleanCell(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, s)), " ")
+}
+
+// dash shows an empty cell as "-".
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// when shows a time relative to now ("3m ago", "in 9d 23h"), "-" when unset.
+func when(t *time.Time, now time.Time) string {
+	if t == nil || t.IsZero() {
+		return "-"
+	}
+	d := t.Sub(now)
+	if d < 0 {
+		return short(-d) + " ago"
+	}
+	return "in " + short(d)
+}
+
+// ago is when for a time that may be zero (unset).
+func ago(t time.Time, now time.Time) string { return when(&t, now) }
+
+func short(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh %dm", int(d.Hours()), int(d.Minutes())%60)
+	default:
+		return fmt.Sprintf("%dd %dh", int(d.Hours())/24, int(d.Hours())%24)
+	}
+}
+
+// iff returns code when cond holds and "" otherwise (for column colours).
+func iff(cond bool, code string) string {
+	if cond {
+		return code
+	}
+	return ""
+}
+
+// utcPtr returns t in UTC for a row, nil when t is zero (JSON null, CSV
+// empty, table "-").
+func utcPtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// cutText shortens s to n characters with "…".
+func cutText(s string, n int) string {
+	if rs := []rune(s); len(rs) > n {
+		return string(rs[:n-1]) + "…"
+	}
+	return s
+}
