@@ -90,6 +90,10 @@ func (u *urlScanner) next() (urlSpan, bool) {
 func (u *urlScanner) find() (urlMatch, bool) {
 	s := u.s
 	for i := u.pos; i < len(s); {
+		if i > 0 && s[i] < utf8.RuneSelf && !validPrecedingASCII[s[i]] {
+			i++ // letters and digits: the common case
+			continue
+		}
 		r, n := rune(s[i]), 1
 		if r >= utf8.RuneSelf {
 			r, n = utf8.DecodeRuneInString(s[i:])
@@ -114,8 +118,11 @@ func (u *urlScanner) find() (urlMatch, bool) {
 // mayStartURL reports whether s starts with a character a URL can start
 // with: a scheme's "h" or a host character.
 func mayStartURL(s string) bool {
-	if s[0] < utf8.RuneSelf {
-		return isASCIIAlnum(s[0])
+	switch c := s[0]; {
+	case c < utf8.RuneSelf:
+		return isASCIIAlnum(c)
+	case (c < 0xc3 || c > 0xcd) && c != 0xe1:
+		return false // not the lead byte of a Latin letter or diacritic
 	}
 	r, _ := utf8.DecodeRuneInString(s)
 	return isLatinAccent(r)
@@ -127,12 +134,19 @@ func mayStartURL(s string) bool {
 func validPreceding(r rune) bool {
 	switch {
 	case r < utf8.RuneSelf:
-		return !isASCIIAlnum(byte(r)) && r != '@' && r != '$' && r != '#'
+		return validPrecedingASCII[r]
 	case r == '＠', r == '＃', r == '\ufffe', r == '\ufeff', r == '\uffff':
 		return false
 	}
 	return true
 }
+
+var validPrecedingASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = !isASCIIAlnum(byte(c)) && c != '@' && c != '$' && c != '#'
+	}
+	return t
+}()
 
 // matchAt matches scheme, host, port, path and query at p.
 func (u *urlScanner) matchAt(p int) (urlMatch, bool) {
@@ -409,7 +423,7 @@ func (u *urlScanner) accept(m urlMatch) (urlSpan, bool) {
 			end = m.start + n
 		}
 	}
-	if !validHost(u.s[m.hostStart:m.hostEnd], utf16Len(u.s[m.start:end]), m.hasScheme) {
+	if !validHost(u.s[m.hostStart:m.hostEnd], u.s[m.start:end], m.hasScheme) {
 		return urlSpan{}, false
 	}
 	return urlSpan{m.start, end}, true
@@ -436,9 +450,9 @@ func tcoLen(url string) int {
 }
 
 // validHost checks the host as java.net.IDN.toASCII would (labels of 1 to 63
-// characters once punycode-encoded) and the URL's length with the host
-// encoded and a scheme counted.
-func validHost(host string, urlLen int, hasScheme bool) bool {
+// characters once punycode-encoded) and the URL's length in UTF-16 units
+// with the host encoded and a scheme counted.
+func validHost(host, url string, hasScheme bool) bool {
 	if host == "" {
 		return false
 	}
@@ -458,9 +472,10 @@ func validHost(host string, urlLen int, hasScheme bool) bool {
 		}
 		encoded += len(label)
 	}
-	n := urlLen + encoded - utf16Len(host)
+	extra := encoded - utf16Len(host)
 	if !hasScheme {
-		n += schemeLength
+		extra += schemeLength
 	}
-	return n <= maxURLLength
+	// A string has no more UTF-16 units than bytes: count only when it matters.
+	return len(url)+extra <= maxURLLength || utf16Len(url)+extra <= maxURLLength
 }
