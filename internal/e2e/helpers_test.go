@@ -1,0 +1,416 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/sqlite"
+)
+
+// binDir holds the binary, built on first need by needBinary.
+var (
+	binDir    string
+	buildOnce sync.Once
+	heraldBin string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		dir, err := os.MkdirTemp("", "herald-e2e-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		binDir = dir
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// repoRoot is the module's root directory (this package is internal/e2e).
+func repoRoot() string {
+	wd, _ := os.Getwd()
+	return filepath.Clean(filepath.Join(wd, "..", ".."))
+}
+
+// needBinary builds the herald binary once per test run (skipped with -short).
+func needBinary(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	buildOnce.Do(func() {
+		bin := filepath.Join(binDir, "herald")
+		build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "./cmd/herald")
+		build.Dir = repoRoot()
+		if out, err := build.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
+			return
+		}
+		heraldBin = bin
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+}
+
+// story is one item of a served feed.
+type story struct {
+	Title     string
+	Link      string
+	GUID      string
+	Published time.Time
+}
+
+// feedServer serves RSS feeds at /{name}.xml whose items the test adds
+// while Herald polls them, with ETags so unchanged feeds answer 304.
+type feedServer struct {
+	srv *httptest.Server
+
+	mu    sync.Mutex
+	items map[string][]story // per feed, oldest first
+
+	notModified atomic.Int64
+}
+
+func startFeeds(t *testing.T, names ...string) *feedServer {
+	t.Helper()
+	f := &feedServer{items: map[string][]story{}}
+	for _, n := range names {
+		f.items[n] = nil
+	}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *feedServer) url(name string) string { return f.srv.URL + "/" + name + ".xml" }
+
+func (f *feedServer) add(name string, s story) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.items[name] = append(f.items[name], s)
+}
+
+func (f *feedServer) serve(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/"), ".xml")
+	f.mu.Lock()
+	items, ok := f.items[name]
+	body := rss(name, items)
+	f.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	if r.Header.Get("If-None-Match") == etag {
+		f.notModified.Add(1)
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+	_, _ = w.Write(body)
+}
+
+// rss renders a feed, newest item first as feeds do.
+func rss(name string, items []story) []byte {
+	var b bytes.Buffer
+	esc := func(s string) string {
+		var e bytes.Buffer
+		_ = xml.EscapeText(&e, []byte(s))
+		return e.String()
+	}
+	fmt.Fprintf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>%s</title><link>https://news.example/%s</link><description>test</description>\n",
+		esc(name), esc(name))
+	for i := len(items) - 1; i >= 0; i-- {
+		s := items[i]
+		fmt.Fprintf(&b, "<item><title>%s</title><link>%s</link><guid isPermaLink=\"false\">%s</guid><pubDate>%s</pubDate></item>\n",
+			esc(s.Title), esc(s.Link), esc(s.GUID), s.Published.UTC().Format(time.RFC1123Z))
+	}
+	b.WriteString("</channel></rss>\n")
+	return b.Bytes()
+}
+
+// emulations are the X API (two users) and the Graph API (one Page) on
+// loopback, hosted by the test so that they outlive any daemon.
+type emulations struct {
+	x     *apitest.X
+	xURL  string
+	graph *apitest.Graph
+	gURL  string
+	users map[string]apitest.XUser // account ID → user
+	page  apitest.GraphPage
+}
+
+func startEmulations(t *testing.T) *emulations {
+	t.Helper()
+	e := &emulations{users: map[string]apitest.XUser{}}
+	for i, id := range []string{"x_one", "x_two"} {
+		e.users[id] = apitest.XUser{ID: fmt.Sprint(4001 + i), Username: "daily_" + id, ConsumerKey: "ck-e2e",
+			ConsumerSecret: "cs-e2e", AccessToken: id + "-at", AccessTokenSecret: id + "-ats"}
+	}
+	var xs, gs *httptest.Server
+	e.x, xs = apitest.StartX(apitest.XOptions{Users: []apitest.XUser{e.users["x_one"], e.users["x_two"]},
+		PostLimit: -1, PostLimit24h: -1, ReadLimit: -1})
+	t.Cleanup(xs.Close)
+	e.graph, gs = apitest.StartGraph(apitest.GraphOptions{})
+	t.Cleanup(gs.Close)
+	e.page = apitest.GraphPage{ID: "7771", Name: "The Daily", AccessToken: "page-token-7771"}
+	e.graph.AddPage(e.page)
+	e.xURL, e.gURL = xs.URL, gs.URL
+	return e
+}
+
+// accountsYAML is the accounts section for the emulations' users and page.
+func (e *emulations) accountsYAML() string {
+	var b strings.Builder
+	b.WriteString("accounts:\n")
+	for _, id := range []string{"x_one", "x_two"} {
+		u := e.users[id]
+		fmt.Fprintf(&b, "  %s: {network: twitter, api_base_url: %q, user_id: %q, consumer_key: %q, consumer_secret: %q, access_token: %q, access_token_secret: %q}\n",
+			id, e.xURL, u.ID, u.ConsumerKey, u.ConsumerSecret, u.AccessToken, u.AccessTokenSecret)
+	}
+	fmt.Fprintf(&b, "  fb_page: {network: facebook, graph_base_url: %q, page_id: %q, page_access_token: %q}\n",
+		e.gURL, e.page.ID, e.page.AccessToken)
+	return b.String()
+}
+
+// checkPosts checks that the emulations received each story exactly once
+// per account, with the text as composed (X: "title link"; Facebook:
+// message title, link apart), and nothing else.
+func (e *emulations) checkPosts(t *testing.T, stories []story) {
+	t.Helper()
+	for _, id := range []string{"x_one", "x_two"} {
+		got := map[string]int{}
+		posts := e.x.PostsByUser(e.users[id].ID)
+		for _, p := range posts {
+			got[p.Text]++
+		}
+		for _, s := range stories {
+			if want := s.Title + " " + canonical(s.Link); got[want] != 1 {
+				t.Errorf("%s: %q posted %d times, want once", id, want, got[want])
+			}
+		}
+		if len(posts) != len(stories) {
+			t.Errorf("%s: %d posts, want %d", id, len(posts), len(stories))
+		}
+	}
+	// Graph rejects only consecutive duplicates, so count by link here.
+	byLink := map[string][]apitest.GraphPost{}
+	posts := e.graph.PostsByPage(e.page.ID)
+	for _, p := range posts {
+		byLink[p.Link] = append(byLink[p.Link], p)
+	}
+	for _, s := range stories {
+		got := byLink[canonical(s.Link)]
+		if len(got) != 1 {
+			t.Errorf("fb_page: %s posted %d times, want once", canonical(s.Link), len(got))
+			continue
+		}
+		if got[0].Message != s.Title {
+			t.Errorf("fb_page: message %q, want %q", got[0].Message, s.Title)
+		}
+	}
+	if len(posts) != len(stories) {
+		t.Errorf("fb_page: %d posts, want %d", len(posts), len(stories))
+	}
+}
+
+// canonical is a story link as Herald posts it: tracking parameters dropped.
+func canonical(link string) string {
+	c, err := herald.CanonicalURL(link)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// jobStates opens the database at path (alongside a running daemon, as the
+// CLI does) and counts its jobs by state.
+func jobStates(t *testing.T, path string) herald.JobCounts {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := db.CountJobs(ctx, "")
+	if err != nil {
+		return herald.JobCounts{} // not migrated yet
+	}
+	return c
+}
+
+// listJobs returns every job in the database at path.
+func listJobs(t *testing.T, path string) []herald.Job {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	jobs, err := db.ListJobs(ctx, herald.JobFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jobs
+}
+
+// seeded reports whether every named source of the database at path has
+// had its backlog recorded.
+func seeded(t *testing.T, path string, names ...string) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, n := range names {
+		s, err := db.GetSource(ctx, n)
+		if err != nil || !s.Seeded {
+			return false
+		}
+	}
+	return true
+}
+
+// waitFor polls cond every 50 ms until it holds or the time is up.
+func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", limit, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// logBuffer collects a daemon's JSON log lines; safe for concurrent use.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// entries returns the log lines with message msg, decoded.
+func (l *logBuffer) entries(msg string) []map[string]any {
+	var out []map[string]any
+	sc := bufio.NewScanner(strings.NewReader(l.String()))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		var e map[string]any
+		if json.Unmarshal(sc.Bytes(), &e) == nil && e["msg"] == msg {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// tail is the last n lines, for failure messages.
+func (l *logBuffer) tail(n int) string {
+	lines := strings.Split(strings.TrimRight(l.String(), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// daemon is `herald run` as a child process.
+type daemon struct {
+	cmd  *exec.Cmd
+	logs *logBuffer
+	done chan struct{}
+	err  error // set when done is closed
+}
+
+// startDaemon runs the built binary with args in dir, with a clean
+// environment plus env.
+func startDaemon(t *testing.T, dir string, env []string, args ...string) *daemon {
+	t.Helper()
+	cmd := exec.Command(heraldBin, args...)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	d := &daemon{cmd: cmd, logs: &logBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = d.logs
+	cmd.Stdout = d.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { d.err = cmd.Wait(); close(d.done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-d.done
+	})
+	return d
+}
+
+// stop sends sig and waits up to limit for the exit; it returns the exit
+// status and how long the exit took.
+func (d *daemon) stop(t *testing.T, sig syscall.Signal, limit time.Duration) (int, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	if err := d.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-d.done:
+	case <-time.After(limit):
+		t.Fatalf("herald did not exit within %s of %s; log:\n%s", limit, sig, d.logs.tail(30))
+	}
+	return d.cmd.ProcessState.ExitCode(), time.Since(start)
+}
+
+// kill ends the daemon with SIGKILL and waits for it.
+func (d *daemon) kill() {
+	_ = d.cmd.Process.Kill()
+	<-d.done
+}
+
+// exited reports whether the daemon has stopped on its own.
+func (d *daemon) exited() bool {
+	select {
+	case <-d.done:
+		return true
+	default:
+		return false
+	}
+}
