@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
+	"golang.org/x/net/html"
 
 	"github.com/heraldhq/herald/internal/herald"
 )
@@ -94,6 +95,12 @@ func (m *mapper) item(it *gofeed.Item) (herald.ArticleInput, error) {
 	if it.Image != nil {
 		in.ImageURL = m.absolute(it.Image.URL)
 	}
+	if in.ImageURL == "" {
+		in.ImageURL = m.absolute(htmlImage(it.Content))
+	}
+	if in.ImageURL == "" {
+		in.ImageURL = m.absolute(htmlImage(it.Description))
+	}
 	in.Categories = categories(it.Categories)
 	for _, c := range in.Categories {
 		if m.breaking[strings.ToLower(c)] {
@@ -157,6 +164,43 @@ func (m *mapper) absolute(s string) string {
 		return ""
 	}
 	return u.String()
+}
+
+// htmlImage returns the src of the first <img> in an HTML fragment.
+func htmlImage(s string) string {
+	i := indexFold(s, "<img")
+	if i < 0 {
+		return ""
+	}
+	z := html.NewTokenizer(strings.NewReader(s[i:]))
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return ""
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, hasAttr := z.TagName()
+			if string(name) != "img" {
+				continue
+			}
+			for hasAttr {
+				var k, v []byte
+				k, v, hasAttr = z.TagAttr()
+				if string(k) == "src" && len(v) > 0 {
+					return string(v)
+				}
+			}
+		}
+	}
+}
+
+// indexFold is strings.Index for an ASCII needle, ignoring case.
+func indexFold(s, needle string) int {
+	for i := 0; i+len(needle) <= len(s); i++ {
+		if s[i] == '<' && strings.EqualFold(s[i:i+len(needle)], needle) {
+			return i
+		}
+	}
+	return -1
 }
 
 func author(it *gofeed.Item) string {

@@ -41,6 +41,9 @@ type FeedInfo struct {
 var parser = func() *gofeed.Parser {
 	p := gofeed.NewParser()
 	p.AtomTranslator = &atomTranslator{}
+	// gofeed builds a DOM of every item's HTML to look for an image; the
+	// mapper does a cheaper scan, only when the item names no image.
+	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
 	return p
 }()
 

@@ -233,3 +233,28 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestHTMLImage(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"<p>No image here</p>", ""},
+		{`<p>Text</p><IMG alt="x" SRC="https://img.example/a.jpg">`, "https://img.example/a.jpg"},
+		{`<img alt="no src"><img src="/b.png"/>`, "/b.png"},
+		{`<imgur>not an image</imgur>`, ""},
+	}
+	for _, tt := range tests {
+		if got := htmlImage(tt.in); got != tt.want {
+			t.Errorf("htmlImage(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	// Through the mapper: a relative src resolves against the feed's link.
+	f, _, err := parse(rss("img", []testItem{{Title: "A", Link: "https://news.example/a",
+		Summary: `<p><img src="/pics/a.jpg"> Caption</p>`}}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, _ := newMapper(f, "", time.Now(), nil, nil).items(f)
+	if len(items) != 1 || items[0].ImageURL != "https://news.example/pics/a.jpg" || items[0].Summary != "Caption" {
+		t.Errorf("items = %+v", items)
+	}
+}
