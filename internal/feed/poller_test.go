@@ -318,3 +318,36 @@ func TestBackoffSchedule(t *testing.T) {
 		t.Errorf("push-fed source polled every %v, want %v", d, DefaultPushInterval)
 	}
 }
+
+func TestCharsetsServed(t *testing.T) {
+	files := map[string]struct{ file, contentType string }{
+		"/lying":      {"latin1-declared-utf8.xml", "application/rss+xml; charset=iso-8859-1"},
+		"/1252":       {"windows-1252.xml", "application/rss+xml"},
+		"/undeclared": {"undeclared-1252.xml", "text/xml; charset=windows-1252"},
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", f.contentType)
+		w.Write(readFeedFile(t, f.file))
+	}))
+	t.Cleanup(srv.Close)
+	var sources []SourceConfig
+	for path := range files {
+		sources = append(sources, SourceConfig{Name: path, URL: srv.URL + path})
+	}
+	db := newStore(t)
+	p, _ := newTestPoller(t, db, newClock(t0), Options{Sources: sources})
+	pollOnce(t, p)
+	arts, err := db.ListArticles(context.Background(), herald.ArticleFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The three feeds carry the same story: one article, decoded right.
+	if len(arts) != 1 || arts[0].Title != "“Café” prices up 2 €" || len(arts[0].Sections) != 3 {
+		t.Fatalf("articles = %+v", arts)
+	}
+}
