@@ -38,7 +38,7 @@ var cliNow = time.Now
 // outputFormats are the values of --format; the first is the default.
 var outputFormats = []string{"table", "json", "csv"}
 
-// minFlex is the least room a flexible column (a title) gets.
+// minFlex is the least room a flexible column (a title, a URL) gets.
 const minFlex = 16
 
 // addFormatFlag registers --format on cmd.
@@ -59,8 +59,8 @@ type column[T any] struct {
 	head  string
 	cell  func(T) string
 	right bool // figures
-	// flex columns (titles) are cut with "…" so the table fits the
-	// terminal's width; at most one per table.
+	// flex columns (titles, URLs) are cut with "…", the widest first, so
+	// the table fits the terminal's width.
 	flex bool
 	// color, when set, returns the SGR code of a cell ("32" green, "31"
 	// red, "2" dim; "" none), used only when colour is on.
@@ -246,20 +246,7 @@ func writeTable[T any](a *App, rows []T, cols []column[T]) error {
 			widths[i] = max(widths[i], twwidth.Width(s))
 		}
 	}
-	if f := slices.IndexFunc(cols, func(c column[T]) bool { return c.flex }); f >= 0 {
-		total := 2 * (len(cols) - 1)
-		for _, w := range widths {
-			total += w
-		}
-		if width := tableWidth(a.Out()); total > width {
-			room := max(widths[f]-(total-width), minFlex, twwidth.Width(cols[f].head))
-			for k := range cells {
-				if twwidth.Width(cells[k][f]) > room {
-					cells[k][f] = twwidth.Truncate(cells[k][f], room, "…")
-				}
-			}
-		}
-	}
+	fitWidth(cols, cells, widths, tableWidth(a.Out()))
 	color := a.Color()
 	paint := func(code, s string) string {
 		if !color || code == "" || s == "" {
@@ -268,6 +255,52 @@ func writeTable[T any](a *App, rows []T, cols []column[T]) error {
 		return "\x1b[" + code + "m" + s + "\x1b[0m"
 	}
 	return renderRows(a, cols, rows, cells, paint)
+}
+
+// fitWidth cuts the cells of flex columns with "…", the widest first, until
+// the table fits width (or every flex column is down to minFlex).
+func fitWidth[T any](cols []column[T], cells [][]string, widths []int, width int) {
+	excess := 2 * (len(cols) - 1)
+	for _, w := range widths {
+		excess += w
+	}
+	excess -= width
+	room := slices.Clone(widths)
+	for excess > 0 {
+		widest, second := -1, 0
+		for i, c := range cols {
+			least := max(minFlex, twwidth.Width(c.head))
+			if !c.flex || room[i] <= least {
+				continue
+			}
+			switch {
+			case widest < 0 || room[i] > room[widest]:
+				if widest >= 0 {
+					second = max(second, room[widest])
+				}
+				widest = i
+			default:
+				second = max(second, room[i])
+			}
+			second = max(second, least)
+		}
+		if widest < 0 {
+			break
+		}
+		cut := max(min(excess, room[widest]-second), 1)
+		room[widest] -= cut
+		excess -= cut
+	}
+	for i := range cols {
+		if room[i] == widths[i] {
+			continue
+		}
+		for k := range cells {
+			if twwidth.Width(cells[k][i]) > room[i] {
+				cells[k][i] = twwidth.Truncate(cells[k][i], room[i], "…")
+			}
+		}
+	}
 }
 
 func renderRows[T any](a *App, cols []column[T], rows []T, cells [][]string, paint func(code, s string) string) error {
@@ -315,12 +348,26 @@ func renderRows[T any](a *App, cols []column[T], rows []T, cells [][]string, pai
 	if err := t.Render(); err != nil {
 		return fmt.Errorf("write table: %w", err)
 	}
-	var out bytes.Buffer
+	var lines []string
+	widest := 0
 	for l := range strings.Lines(buf.String()) {
 		// Padding after the last cell is noise (and breaks golden files).
 		l = strings.TrimRight(l, " \n")
-		if trimmed, ok := strings.CutSuffix(l, "\x1b[0m"); ok && !strings.Contains(trimmed, "\x1b[") {
-			l = strings.TrimRight(trimmed, " ")
+		if body, ok := strings.CutSuffix(l, "\x1b[0m"); ok {
+			l = strings.TrimRight(body, " ")
+			if !strings.HasSuffix(l, "\x1b[0m") {
+				l += "\x1b[0m"
+			}
+		}
+		lines = append(lines, l)
+		if len(lines) != 2 {
+			widest = max(widest, twwidth.Width(l))
+		}
+	}
+	var out bytes.Buffer
+	for i, l := range lines {
+		if i == 1 { // the rule under the header spans the padding too
+			l = twwidth.Truncate(l, widest)
 		}
 		out.WriteString(l)
 		out.WriteByte('\n')

@@ -10,8 +10,10 @@ import (
 // package and add a line here.
 func commands(a *App) []*cobra.Command {
 	return []*cobra.Command{
+		newArticlesCmd(a),
 		newCollectCmd(a),
 		newConfigCmd(a),
+		newFeedsCmd(a),
 		newMigrateCmd(a),
 		newReportCmd(a),
 		newRunCmd(a),

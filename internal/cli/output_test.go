@@ -1,0 +1,280 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/sqlite"
+)
+
+// opsT0 is "now" in the tests of the operator commands.
+var opsT0 = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+
+// opsConfig has three feeds and two accounts whose APIs are never reached
+// (the commands tested with it do not call them).
+const opsConfig = `
+database: {url: "sqlite:$DIR/herald.db"}
+sources:
+  - {name: world, url: "https://example.com/world.xml", targets: [x_main, fb_page]}
+  - {name: sports, url: "https://example.com/sports.xml", targets: [x_main]}
+  - {name: business, url: "https://example.com/business.xml", targets: [fb_page]}
+accounts:
+  x_main: {network: twitter, api_base_url: "http://127.0.0.1:9", consumer_key: ck, consumer_secret: cs-secret,
+    access_token: at-secret, access_token_secret: ats-secret, cost: {monthly_budget: 5}}
+  fb_page: {network: facebook, graph_base_url: "http://127.0.0.1:9/", page_id: "123", page_access_token: page-secret}
+`
+
+// opsWorld writes body (opsConfig when "") as the configuration, sets the
+// clock to opsT0 and COLUMNS to 120, creates the database through the CLI
+// (so sources and accounts are synced) and opens it for the test to fill.
+func opsWorld(t *testing.T, body string) (cfg string, db *sqlite.DB) {
+	t.Helper()
+	clearEnv(t)
+	t.Setenv("COLUMNS", "120")
+	t.Setenv("NO_COLOR", "")
+	setNow(t, opsT0)
+	if body == "" {
+		body = opsConfig
+	}
+	cfg = writeConfig(t, body)
+	if code, _, errOut := run(t, "-c", cfg, "migrate"); code != ExitOK {
+		t.Fatalf("migrate: exit %d: %s", code, errOut)
+	}
+	db, err := sqlite.Open(context.Background(), filepath.Join(filepath.Dir(cfg), "herald.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return cfg, db
+}
+
+// setNow fixes the commands' clock for the test.
+func setNow(t *testing.T, at time.Time) {
+	t.Helper()
+	old := cliNow
+	cliNow = func() time.Time { return at }
+	t.Cleanup(func() { cliNow = old })
+}
+
+// ok runs a command line against cfg and fails the test unless it exits 0.
+func ok(t *testing.T, cfg string, args ...string) string {
+	t.Helper()
+	code, out, errOut := run(t, append([]string{"-c", cfg}, args...)...)
+	if code != ExitOK {
+		t.Fatalf("herald %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
+// fails runs a command line against cfg and checks its exit status and
+// that stderr holds each of want.
+func fails(t *testing.T, cfg string, code int, args []string, want ...string) (stdout, stderr string) {
+	t.Helper()
+	got, out, errOut := run(t, append([]string{"-c", cfg}, args...)...)
+	if got != code {
+		t.Errorf("herald %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), got, code, out, errOut)
+	}
+	for _, w := range want {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("herald %s: stderr lacks %q:\n%s", strings.Join(args, " "), w, errOut)
+		}
+	}
+	return out, errOut
+}
+
+// golden compares got with testdata/name, or rewrites it when the tests
+// run with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update creates it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+// saveArticles records items from a source at the given time, announced
+// (jobs for targets) when targets are given.
+func saveArticles(t *testing.T, db *sqlite.DB, source string, at time.Time, targets []string, items ...herald.ArticleInput) []herald.SaveResult {
+	t.Helper()
+	ctx := context.Background()
+	src, err := db.GetSource(ctx, source)
+	if err != nil {
+		src, err = db.PushSource(ctx, source)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range items {
+		items[i].Announce, items[i].Targets = len(targets) > 0, targets
+	}
+	res, err := db.SaveArticles(ctx, src.ID, items, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+type outRow struct {
+	Name  string     `json:"name"`
+	Count int        `json:"count"`
+	Share float64    `json:"share"`
+	Tags  []string   `json:"tags"`
+	At    *time.Time `json:"at"`
+	When  time.Time  `json:"when"`
+	Inner struct {
+		A string `json:"a"`
+		B bool   `json:"b"`
+	} `json:"inner"`
+	Ptr    *struct{ X int } `json:"ptr"`
+	Hidden string           `json:"-"`
+	hidden string
+}
+
+func TestWriteRowsFormats(t *testing.T) {
+	at := time.Date(2026, 3, 10, 11, 57, 0, 0, time.FixedZone("X", 3600))
+	r := outRow{Name: "a,\"b\"", Count: 3, Share: 0.25, Tags: []string{"x", "y"}, At: &at, Hidden: "h", hidden: "h"}
+	r.Inner.A, r.Inner.B = "in", true
+	rows := []outRow{r, {Name: "z"}}
+	cols := []column[outRow]{
+		{head: "NAME", cell: func(r outRow) string { return r.Name }},
+		{head: "AT", cell: func(r outRow) string { return when(r.At, opsT0) }},
+	}
+	t.Setenv("COLUMNS", "80")
+	for _, tc := range []struct{ format, want string }{
+		{"csv", "name,count,share,tags,at,when,inner_a,inner_b,ptr_X\n" +
+			"\"a,\"\"b\"\"\",3,0.25,x;y,2026-03-10T10:57:00Z,,in,true,\n" +
+			"z,0,0,,,,,false,\n"},
+		{"table", "NAME   AT\n────────────────\na,\"b\"  1h 3m ago\nz      -\n"},
+	} {
+		a, out := testApp()
+		if err := writeRows(a, tc.format, rows, cols, ""); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != tc.want {
+			t.Errorf("%s:\n%s\nwant:\n%s", tc.format, out, tc.want)
+		}
+	}
+	a, out := testApp()
+	if err := writeRows(a, "json", rows, cols, ""); err != nil {
+		t.Fatal(err)
+	}
+	var back []map[string]any
+	if err := json.Unmarshal(out.Bytes(), &back); err != nil || len(back) != 2 {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if back[1]["at"] != nil || back[0]["inner"].(map[string]any)["a"] != "in" || back[0]["hidden"] != nil {
+		t.Errorf("json: %s", out)
+	}
+	// No rows: an empty array, a header alone, or the message.
+	for format, want := range map[string]string{"json": "[]\n", "csv": "name,count,share,tags,at,when,inner_a,inner_b,ptr_X\n", "table": "Nothing.\n"} {
+		a, out := testApp()
+		if err := writeRows(a, format, []outRow(nil), cols, "Nothing."); err != nil || out.String() != want {
+			t.Errorf("%s of nothing = %q, %v; want %q", format, out, err, want)
+		}
+	}
+	a, _ = testApp()
+	if err := writeRows(a, "xml", rows, cols, ""); exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "--format") {
+		t.Errorf("xml: %v", err)
+	}
+}
+
+func testApp() (*App, *bytes.Buffer) {
+	var out bytes.Buffer
+	return NewApp(&out, &bytes.Buffer{}), &out
+}
+
+func TestTableFitsTheWidthCuttingFlexColumnsWidestFirst(t *testing.T) {
+	type row struct{ id, title, url string }
+	rows := []row{
+		{"1", strings.Repeat("headline ", 10), "https://example.com/" + strings.Repeat("p", 30)},
+		{"2", "short", "https://example.com/x"},
+	}
+	cols := []column[row]{
+		{head: "ID", right: true, cell: func(r row) string { return r.id }},
+		{head: "TITLE", flex: true, cell: func(r row) string { return r.title }},
+		{head: "URL", flex: true, cell: func(r row) string { return r.url }},
+	}
+	for _, width := range []int{200, 100, 60, 30} {
+		t.Setenv("COLUMNS", strconv.Itoa(width))
+		a, out := testApp()
+		if err := writeRows(a, "table", rows, cols, ""); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+		widest := 0
+		for _, l := range lines {
+			widest = max(widest, len([]rune(l)))
+		}
+		switch {
+		case width >= 200:
+			if !strings.Contains(out.String(), rows[0].url) || strings.Contains(out.String(), "…") {
+				t.Errorf("width %d: cut although it fits:\n%s", width, out)
+			}
+		case width >= 60:
+			if widest != width {
+				t.Errorf("width %d: lines up to %d wide:\n%s", width, widest, out)
+			}
+		default: // both flex columns down to their least room
+			if !strings.Contains(lines[2], "headline headli…") || len([]rune(lines[1])) != widest {
+				t.Errorf("width %d:\n%s", width, out)
+			}
+		}
+		if width >= 60 && !strings.HasSuffix(lines[3], "https://example.com/x") {
+			t.Errorf("width %d: short URL cut: %q", width, lines[3])
+		}
+	}
+}
+
+func TestCleanCellKeepsEscapesOffTheTerminal(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":                    "plain",
+		"red \x1b[31malert\x1b[0m": "red [31malert[0m",
+		"two\nlines\r\n\tand tab":  "two lines and tab",
+		"bell\a":                   "bell",
+	} {
+		if got := cleanCell(in); got != want {
+			t.Errorf("cleanCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestWhen(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		-3 * time.Minute: "3m ago", -(25*time.Hour + 5*time.Minute): "1d 1h ago", 90 * time.Second: "in 1m",
+		-20 * time.Second: "20s ago", 2*time.Hour + 30*time.Minute: "in 2h 30m",
+	} {
+		at := opsT0.Add(d)
+		if got := when(&at, opsT0); got != want {
+			t.Errorf("when(%s) = %q, want %q", d, got, want)
+		}
+	}
+	if got := ago(time.Time{}, opsT0); got != "-" {
+		t.Errorf("zero time: %q", got)
+	}
+	if !slices.Equal(outputFormats, []string{"table", "json", "csv"}) {
+		t.Errorf("formats %v", outputFormats)
+	}
+}
