@@ -80,16 +80,16 @@ func batchSize(n herald.Network) int {
 
 // PassStats says what one pass did.
 type PassStats struct {
-	Posts    int          // live posts younger than CollectFor
-	Due      int          // of those, due for a reading by the schedule
-	Read     int          // readings stored as snapshots
-	Gone     int          // posts the network no longer has, now kept out of rankings
-	Failed   int          // due posts not read because of an error or a rate limit
-	Requests int          // engagement calls made (one per batch)
-	Charged  int          // reads recorded in the ledger (first read of a post on a UTC day)
-	Cost     herald.Money // their amount
-	Held     []string     // accounts rate-limited during the pass
-	Elapsed  time.Duration
+	Posts    int           // live posts younger than CollectFor
+	Due      int           // of those, due for a reading by the schedule
+	Read     int           // readings stored as snapshots
+	Gone     int           // posts the network no longer has, now kept out of rankings
+	Failed   int           // due posts not read because of an error or a rate limit
+	Requests int           // engagement calls made (one per batch)
+	Charged  int           // reads recorded in the ledger (first read of a post on a UTC day)
+	Cost     herald.Money  // their amount
+	Held     []string      // accounts rate-limited during the pass
+	Elapsed  time.Duration // wall time the pass took
 }
 
 // Collector reads the engagement of sent posts on a schedule and stores it
@@ -180,9 +180,9 @@ func (c *Collector) lockedPass(ctx context.Context) {
 func (c *Collector) Pass(ctx context.Context) (PassStats, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	start := c.opts.Now()
+	began := time.Now() // Elapsed is wall time, whatever the clock says
 	var st PassStats
-	queue, err := c.duePosts(ctx, start, &st)
+	queue, err := c.duePosts(ctx, c.opts.Now(), &st)
 	if err != nil {
 		return st, err
 	}
@@ -196,7 +196,7 @@ func (c *Collector) Pass(ctx context.Context) (PassStats, error) {
 			return st, err
 		}
 	}
-	st.Elapsed = c.opts.Now().Sub(start)
+	st.Elapsed = time.Since(began)
 	return st, nil
 }
 
@@ -298,6 +298,12 @@ func (c *Collector) collectBatch(ctx context.Context, a Account, batch []herald.
 		}
 	}
 	st.Failed += len(batch) - len(read) - len(lost)
+	// Reads are charged before their snapshots are saved: a reading that
+	// was stored has always been charged, which lets charge skip posts
+	// already read today.
+	if err := c.charge(ctx, a, read, now, st); err != nil {
+		return &storeError{err}
+	}
 	if err := c.store.SaveSnapshots(ctx, snaps); err != nil {
 		return &storeError{fmt.Errorf("collect: save snapshots: %w", err)}
 	}
@@ -309,19 +315,22 @@ func (c *Collector) collectBatch(ctx context.Context, a Account, batch []herald.
 		st.Gone++
 		c.log.Info("post gone from the network", "account", a.ID, "job", p.JobID, "remote_id", p.RemoteID)
 	}
-	if err := c.charge(ctx, a, read, now, st); err != nil {
-		return &storeError{err}
-	}
 	return callErr
 }
 
 // charge records the reads of posts in the ledger; the store records a
-// post's read once per UTC day, as the network bills it.
+// post's read once per UTC day, as the network bills it. A post whose last
+// reading was taken today (UTC) has been charged already: it is skipped
+// without asking the store.
 func (c *Collector) charge(ctx context.Context, a Account, read []herald.Post, now time.Time, st *PassStats) error {
 	if a.ReadCost <= 0 {
 		return nil
 	}
+	today := now.UTC().Truncate(24 * time.Hour)
 	for _, p := range read {
+		if !p.LastCollectedAt.IsZero() && !p.LastCollectedAt.UTC().Before(today) {
+			continue
+		}
 		recorded, err := c.store.RecordCharge(ctx, herald.Charge{Account: a.ID, Kind: herald.CostRead,
 			RemoteID: p.RemoteID, Amount: a.ReadCost, At: now})
 		if err != nil {
