@@ -82,7 +82,8 @@ type Options struct {
 	// HTTPClient replaces the shared client built from the options.
 	HTTPClient *http.Client
 	// OnNew is called (from the polling goroutine) for each announced
-	// article for which the store created post jobs.
+	// article that is new to the store or got post jobs: the next stage is
+	// woken through it.
 	OnNew func(herald.Article)
 }
 
