@@ -11,7 +11,11 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 )
 
-const accountCols = `id, network, paused, pause_reason, hold_until, hold_reason, last_sent_at, token_expires_at`
+// accountCols reads an account row as acct; the last sending time is the
+// newest of the account's entries in jobs_sent, so that finishing a job
+// never waits on the account's row (which claims lock).
+const accountCols = `acct.id, acct.network, acct.paused, acct.pause_reason, acct.hold_until, acct.hold_reason,
+	(SELECT max(sent_at) FROM jobs WHERE account_id = acct.id AND state = 'sent'), acct.token_expires_at`
 
 func scanAccount(row pgx.Row, extra ...any) (herald.Account, error) {
 	var a herald.Account
@@ -49,7 +53,7 @@ func (db *DB) SyncAccounts(ctx context.Context, accounts []herald.Account) error
 
 // GetAccount returns an account's state (without the ListAccounts figures).
 func (db *DB) GetAccount(ctx context.Context, id string) (herald.Account, error) {
-	a, err := scanAccount(db.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = $1`, id))
+	a, err := scanAccount(db.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts acct WHERE acct.id = $1`, id))
 	return a, wrap("get account "+id, err)
 }
 
@@ -59,11 +63,11 @@ func (db *DB) ListAccounts(ctx context.Context, now time.Time) ([]herald.Account
 	u := now.UTC()
 	day := time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
 	month := time.Date(u.Year(), u.Month(), 1, 0, 0, 0, 0, time.UTC)
-	rows, err := db.pool.Query(ctx, `SELECT `+prefix("a.", accountCols)+`,
-		(SELECT count(*) FROM jobs j WHERE j.account_id = a.id AND j.state = 'sent' AND j.sent_at >= $1),
-		(SELECT coalesce(sum(amount), 0)::bigint FROM charges c WHERE c.account_id = a.id AND c.at >= $2),
-		(SELECT count(*) FROM jobs j WHERE j.account_id = a.id AND j.state = 'pending')
-		FROM accounts a ORDER BY a.id`, day.UnixMilli(), month.UnixMilli())
+	rows, err := db.pool.Query(ctx, `SELECT `+accountCols+`,
+		(SELECT count(*) FROM jobs j WHERE j.account_id = acct.id AND j.state = 'sent' AND j.sent_at >= $1),
+		(SELECT coalesce(sum(amount), 0)::bigint FROM charges c WHERE c.account_id = acct.id AND c.at >= $2),
+		(SELECT count(*) FROM jobs j WHERE j.account_id = acct.id AND j.state = 'pending')
+		FROM accounts acct ORDER BY acct.id`, day.UnixMilli(), month.UnixMilli())
 	if err != nil {
 		return nil, wrap("list accounts", err)
 	}

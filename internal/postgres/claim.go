@@ -215,21 +215,22 @@ func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now t
 		return errors.New("postgres: start attempt: no owner")
 	}
 	err := db.write(ctx, false, func(tx pgx.Tx) error {
-		var n int
-		err := tx.QueryRow(ctx, `UPDATE jobs SET state = 'sending', attempts = attempts + 1,
+		tag, err := tx.Exec(ctx, `UPDATE jobs SET state = 'sending', attempts = attempts + 1,
 			attempt_started_at = $1, lease_until = $2, updated_at = $1
-			WHERE id = $3 AND claimed_by = $4 AND state IN ('pending', 'sending') RETURNING attempts`,
-			now.UnixMilli(), now.Add(defaultLease(lease)).UnixMilli(), jobID, owner).Scan(&n)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return notFoundOr(ctx, tx, "jobs", jobID, herald.ErrLeaseLost)
-		}
+			WHERE id = $3 AND claimed_by = $4 AND state IN ('pending', 'sending')`,
+			now.UnixMilli(), now.Add(defaultLease(lease)).UnixMilli(), jobID, owner)
 		if err != nil {
 			return err
 		}
+		if tag.RowsAffected() == 0 {
+			return notFoundOr(ctx, tx, "jobs", jobID, herald.ErrLeaseLost)
+		}
+		// The job's row is locked now: no one else numbers its attempts.
 		_, err = tx.Exec(ctx, `WITH closed AS (UPDATE attempts SET finished_at = $1, outcome = $2, error = $3
 				WHERE job_id = $4 AND finished_at IS NULL)
-			INSERT INTO attempts (job_id, n, owner, started_at) VALUES ($4, $5, $6, $1)`,
-			now.UnixMilli(), string(herald.ErrUnknownOutcome), leaseExpired, jobID, n, owner)
+			INSERT INTO attempts (job_id, n, owner, started_at)
+			VALUES ($4, (SELECT coalesce(max(n), 0) + 1 FROM attempts WHERE job_id = $4), $5, $1)`,
+			now.UnixMilli(), string(herald.ErrUnknownOutcome), leaseExpired, jobID, owner)
 		return err
 	})
 	return wrap(fmt.Sprintf("start attempt of job %d", jobID), err)
@@ -248,13 +249,12 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 		return errors.New("postgres: finish job: no owner")
 	}
 	err := db.write(ctx, false, func(tx pgx.Tx) error {
-		var account string
 		var attempts int
 		var kind herald.ErrorKind
 		var lastErr string
-		err := tx.QueryRow(ctx, `SELECT account_id, attempts, error_kind, last_error FROM jobs
+		err := tx.QueryRow(ctx, `SELECT attempts, error_kind, last_error FROM jobs
 			WHERE id = $1 AND claimed_by = $2 AND state IN ('pending', 'sending') FOR UPDATE`, jobID, owner).
-			Scan(&account, &attempts, &kind, &lastErr)
+			Scan(&attempts, &kind, &lastErr)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return notFoundOr(ctx, tx, "jobs", jobID, herald.ErrLeaseLost)
 		}
@@ -276,7 +276,7 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 				lastErr = o.Error
 			}
 		}
-		return finishRow(ctx, tx, jobID, account, attempts, kind, lastErr, o, now)
+		return finishRow(ctx, tx, jobID, attempts, kind, lastErr, o, now)
 	})
 	return wrap(fmt.Sprintf("finish job %d", jobID), err)
 }
@@ -285,9 +285,9 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 // job was given back before the network was called, and returns the job's
 // attempt count.
 func closeAttempt(ctx context.Context, tx pgx.Tx, jobID int64, attempts int, o herald.Outcome, now time.Time) (int, error) {
-	var open int64
-	err := tx.QueryRow(ctx, `SELECT id FROM attempts WHERE job_id = $1 AND finished_at IS NULL
-		ORDER BY id DESC LIMIT 1`, jobID).Scan(&open)
+	var open int
+	err := tx.QueryRow(ctx, `SELECT n FROM attempts WHERE job_id = $1 AND finished_at IS NULL
+		ORDER BY n DESC LIMIT 1`, jobID).Scan(&open)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return attempts, nil
 	}
@@ -295,19 +295,19 @@ func closeAttempt(ctx context.Context, tx pgx.Tx, jobID int64, attempts int, o h
 		return 0, err
 	}
 	if !o.Attempted {
-		_, err := tx.Exec(ctx, `DELETE FROM attempts WHERE id = $1`, open)
+		_, err := tx.Exec(ctx, `DELETE FROM attempts WHERE job_id = $1 AND n = $2`, jobID, open)
 		return max(attempts-1, 0), err
 	}
 	outcome := string(o.State)
 	if o.State == herald.JobPending && o.ErrorKind != "" {
 		outcome = string(o.ErrorKind)
 	}
-	_, err = tx.Exec(ctx, `UPDATE attempts SET finished_at = $1, outcome = $2, error = $3 WHERE id = $4`,
-		now.UnixMilli(), outcome, o.Error, open)
+	_, err = tx.Exec(ctx, `UPDATE attempts SET finished_at = $1, outcome = $2, error = $3 WHERE job_id = $4 AND n = $5`,
+		now.UnixMilli(), outcome, o.Error, jobID, open)
 	return attempts, err
 }
 
-func finishRow(ctx context.Context, tx pgx.Tx, jobID int64, account string, attempts int,
+func finishRow(ctx context.Context, tx pgx.Tx, jobID int64, attempts int,
 	kind herald.ErrorKind, lastErr string, o herald.Outcome, now time.Time) error {
 	next := o.NextAttemptAt
 	if next.IsZero() {
@@ -328,15 +328,10 @@ func finishRow(ctx context.Context, tx pgx.Tx, jobID int64, account string, atte
 	if sentAt.IsZero() {
 		sentAt = now
 	}
-	if _, err := tx.Exec(ctx, `UPDATE jobs SET state = 'sent', attempts = $1, error_kind = $2, last_error = $3,
+	_, err := tx.Exec(ctx, `UPDATE jobs SET state = 'sent', attempts = $1, error_kind = $2, last_error = $3,
 		skip_reason = '', sent_text = $4, remote_id = $5, permalink = $6, sent_at = $7, claimed_by = '',
 		lease_until = NULL, updated_at = $8 WHERE id = $9`,
 		attempts, string(kind), lastErr, o.SentText, o.RemoteID, o.Permalink, sentAt.UnixMilli(),
-		now.UnixMilli(), jobID); err != nil {
-		return err
-	}
-	// Only ever forward: finishes of one account may commit out of order.
-	_, err := tx.Exec(ctx, `UPDATE accounts SET last_sent_at = $1 WHERE id = $2
-		AND (last_sent_at IS NULL OR last_sent_at < $1)`, sentAt.UnixMilli(), account)
+		now.UnixMilli(), jobID)
 	return err
 }
