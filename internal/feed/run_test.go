@@ -67,12 +67,12 @@ func TestSlowSourceDoesNotStallOthers(t *testing.T) {
 		},
 		// Two workers: the slow source holds one; the fast one must keep going.
 		Concurrency: 2,
-		Timeout:     4 * time.Second,
+		Timeout:     8 * time.Second, // the rate guard cuts the slow one after 2 s
 		Jitter:      -1,
 		Owner:       "test",
 	}, nil)
 	runPoller(t, p)
-	waitFor(t, "five polls of the fast source", 3*time.Second, func() bool {
+	waitFor(t, "five polls of the fast source", 5*time.Second, func() bool {
 		full, nm := srv.counts("/fast")
 		return full+nm >= 5
 	})
@@ -80,7 +80,7 @@ func TestSlowSourceDoesNotStallOthers(t *testing.T) {
 		t.Fatal("the slow source finished before the fast one was polled five times: the test proves nothing")
 	}
 	// Then the slow one fails on its own, and is backed off.
-	waitFor(t, "the slow source's failure", 6*time.Second, func() bool { return getSource(t, db, "slow").Failures == 1 })
+	waitFor(t, "the slow source's failure", 10*time.Second, func() bool { return getSource(t, db, "slow").Failures == 1 })
 	src := getSource(t, db, "slow")
 	if !strings.Contains(src.LastError, "too slowly") && !strings.Contains(src.LastError, "timed out") {
 		t.Errorf("slow source error = %q", src.LastError)
