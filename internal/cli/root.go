@@ -15,6 +15,7 @@ func commands(a *App) []*cobra.Command {
 		newConfigCmd(a),
 		newFeedsCmd(a),
 		newMigrateCmd(a),
+		newPreviewCmd(a),
 		newReportCmd(a),
 		newRunCmd(a),
 		newSourcesCmd(a),
