@@ -109,13 +109,9 @@ func (a *App) report(ctx context.Context, st herald.Store, q herald.ReportQuery,
 		_, err := fmt.Fprintf(a.Out(), "No posted story was published in the last %s.\n", since)
 		return err
 	}
-	series := make(map[int64][]herald.SeriesPoint, len(rows))
-	for _, r := range rows {
-		points, err := st.Series(ctx, r.ArticleID, q.Since)
-		if err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-		series[r.ArticleID] = points
+	series, err := rank.SeriesFor(ctx, st, rows, q.Since)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
 	}
 	return rank.WriteTable(a.Out(), rows, series, rank.TableOptions{Width: tableWidth(a.Out()),
 		Color: a.Color(), Network: q.Network})

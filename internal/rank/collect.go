@@ -287,8 +287,9 @@ func (c *Collector) collectBatch(ctx context.Context, a Account, batch []herald.
 	for _, id := range gone {
 		goneSet[id] = true
 	}
-	var snaps []herald.Snapshot
-	var read, lost []herald.Post
+	snaps := make([]herald.Snapshot, 0, len(batch))
+	read := make([]herald.Post, 0, len(batch))
+	var lost []herald.Post
 	for _, p := range batch {
 		if e, ok := counts[p.RemoteID]; ok {
 			snaps = append(snaps, herald.Snapshot{JobID: p.JobID, At: now, Engagement: e})

@@ -1,6 +1,7 @@
 package rank
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -151,4 +152,18 @@ func WeightsFrom(w config.Weights) herald.Weights {
 		return herald.DefaultWeights
 	}
 	return hw
+}
+
+// SeriesFor returns each row's engagement over time since since, by article
+// ID, for the table's sparklines and the dashboard's charts.
+func SeriesFor(ctx context.Context, store herald.Store, rows []herald.ReportRow, since time.Time) (map[int64][]herald.SeriesPoint, error) {
+	out := make(map[int64][]herald.SeriesPoint, len(rows))
+	for _, r := range rows {
+		points, err := store.Series(ctx, r.ArticleID, since)
+		if err != nil {
+			return nil, fmt.Errorf("series of article %d: %w", r.ArticleID, err)
+		}
+		out[r.ArticleID] = points
+	}
+	return out, nil
 }
