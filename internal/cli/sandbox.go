@@ -106,9 +106,12 @@ func isLoopbackURL(u string) bool {
 // sandboxPublisher marks a sandbox account's posts as local: their
 // permalinks point at the emulation rather than at x.com or facebook.com,
 // where they do not exist.
+// It also logs each post as the emulation received it, so the sandbox
+// shows what would have gone out.
 type sandboxPublisher struct {
 	herald.Publisher
 	base string // the emulation's URL
+	log  *slog.Logger
 }
 
 func (s sandboxPublisher) local(r herald.Receipt) herald.Receipt {
@@ -123,7 +126,11 @@ func (s sandboxPublisher) local(r herald.Receipt) herald.Receipt {
 
 func (s sandboxPublisher) Publish(ctx context.Context, m herald.Message) (herald.Receipt, error) {
 	r, err := s.Publisher.Publish(ctx, m)
-	return s.local(r), err
+	r = s.local(r)
+	if err == nil {
+		s.log.Info("sandbox received a post", "network", string(s.Network()), "text", m.Text, "link", m.Link, "permalink", r.Permalink)
+	}
+	return r, err
 }
 
 func (s sandboxPublisher) FindPost(ctx context.Context, link string, since time.Time) (herald.Receipt, bool, int, error) {

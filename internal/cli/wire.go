@@ -119,7 +119,7 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 		if !isLoopbackURL(base) {
 			return nil, fmt.Errorf("accounts.%s: sandbox is on but the sandbox was not started (startSandbox)", id)
 		}
-		p = sandboxPublisher{Publisher: p, base: base}
+		p = sandboxPublisher{Publisher: p, base: base, log: logger.With("account", id)}
 	}
 	return p, nil
 }
