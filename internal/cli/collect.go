@@ -103,7 +103,7 @@ func collectAccounts(cfg *config.Config, pubs map[string]herald.Publisher) []ran
 // dispatch.instance_id as the owner of its lock.
 func collectOptions(cfg *config.Config) rank.Options {
 	return rank.Options{Interval: cfg.Ranking.CollectInterval, CollectFor: cfg.Ranking.CollectFor,
-		Owner: cfg.Dispatch.InstanceID, Now: rankNow}
+		Owner: cfg.Dispatch.InstanceID, Now: cliNow}
 }
 
 // collectResult is `herald collect --format json`.

@@ -6,19 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
 )
-
-// rankNow is the clock of report and collect (tests set it).
-var rankNow = time.Now
 
 func newReportCmd(a *App) *cobra.Command {
 	var p rank.Params
@@ -44,13 +39,13 @@ widgets read, --format csv a spreadsheet.`,
   herald report --since 30d --trending --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if !slices.Contains(rank.Formats, format) {
-				return usageErrorf("--format: must be one of %s, not %q", strings.Join(rank.Formats, ", "), format)
+			if err := checkFormat(format); err != nil {
+				return err
 			}
 			if p.Limit < 1 {
 				return usageErrorf("--limit: must be between 1 and %d (got %d)", rank.MaxLimit, p.Limit)
 			}
-			q, err := p.Query(rankNow(), herald.DefaultWeights)
+			q, err := p.Query(cliNow(), herald.DefaultWeights)
 			if err != nil {
 				return paramUsageError(err)
 			}
@@ -74,7 +69,7 @@ widgets read, --format csv a spreadsheet.`,
 	f.StringVar(&p.Section, "section", "", "only stories from this source (section)")
 	f.IntVar(&p.Limit, "limit", rank.DefaultLimit, fmt.Sprintf("how many stories (1 to %d)", rank.MaxLimit))
 	f.BoolVar(&p.Trending, "trending", false, "rank by what was gained inside the window, not by totals")
-	f.StringVar(&format, "format", rank.Formats[0], "output format: "+strings.Join(rank.Formats, ", "))
+	addFormatFlag(cmd, &format)
 	return cmd
 }
 
