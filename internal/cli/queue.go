@@ -1,0 +1,294 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/heraldhq/herald/internal/herald"
+)
+
+// jobStates are the values of --state.
+var jobStates = []herald.JobState{herald.JobPending, herald.JobSending, herald.JobSent, herald.JobSkipped, herald.JobFailed}
+
+// queueRow is one post job as `herald queue` shows it.
+type queueRow struct {
+	ID            int64      `json:"id"`
+	ArticleID     int64      `json:"article_id"`
+	Title         string     `json:"title"`
+	URL           string     `json:"url"`
+	Account       string     `json:"account"`
+	Network       string     `json:"network"`
+	Kind          string     `json:"kind"` // post, repost, adhoc
+	State         string     `json:"state"`
+	Attempts      int        `json:"attempts"`
+	ScheduledAt   *time.Time `json:"scheduled_at"`
+	NextAttemptAt *time.Time `json:"next_attempt_at"` // pending jobs only
+	ErrorKind     string     `json:"error_kind"`
+	Error         string     `json:"error"`
+	SkipReason    string     `json:"skip_reason"`
+	Permalink     string     `json:"permalink"`
+	SentAt        *time.Time `json:"sent_at"`
+	CreatedAt     *time.Time `json:"created_at"`
+}
+
+func newQueueCmd(a *App) *cobra.Command {
+	var (
+		states          []string
+		account, format string
+		limit           int
+	)
+	cmd := &cobra.Command{
+		Use:   "queue",
+		Short: "Show the post jobs: state, attempts, next attempt, error or skip reason, permalink",
+		Long: `Show the outbox, newest job first: each post job's article, account, state
+(pending, sending, sent, skipped or failed), attempts, when it is tried next,
+the network's error or the reason it was skipped, and the permalink of what
+was sent. 'herald queue retry' and 'herald queue cancel' change a job.`,
+		Example: "  herald queue\n  herald queue --state failed,skipped --account x_main\n" +
+			"  herald queue --state pending --format json\n  herald queue retry 42\n  herald queue cancel 43",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
+			f := herald.JobFilter{Account: account, Limit: limit}
+			for _, s := range states {
+				st := herald.JobState(strings.TrimSpace(s))
+				if !slices.Contains(jobStates, st) {
+					return usageErrorf("--state: must be pending, sending, sent, skipped or failed, not %q", s)
+				}
+				f.States = append(f.States, st)
+			}
+			if limit < 0 {
+				return usageErrorf("--limit: must be 0 (no limit) or more, not %d", limit)
+			}
+			return a.listQueue(cmd.Context(), f, format)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVar(&states, "state", nil, "only jobs in these states: pending, sending, sent, skipped, failed (comma-separated)")
+	fl.StringVar(&account, "account", "", "only this account's jobs")
+	fl.IntVar(&limit, "limit", 50, "at most this many jobs (0: all)")
+	addFormatFlag(cmd, &format)
+	cmd.AddCommand(newQueueRetryCmd(a), newQueueCancelCmd(a))
+	return cmd
+}
+
+func (a *App) listQueue(ctx context.Context, f herald.JobFilter, format string) error {
+	st, err := a.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if f.Account != "" {
+		if _, err := st.GetAccount(ctx, f.Account); errors.Is(err, herald.ErrNotFound) {
+			cfg, _ := a.Config()
+			return usageErrorf("--account: no account is named %q (accounts: %s)", f.Account, strings.Join(accountIDs(cfg), ", "))
+		}
+	}
+	jobs, err := st.ListJobs(ctx, f)
+	if err != nil {
+		return fmt.Errorf("list jobs: %w", err)
+	}
+	rows := make([]queueRow, 0, len(jobs))
+	for _, j := range jobs {
+		rows = append(rows, newQueueRow(j))
+	}
+	empty := "No jobs match."
+	if len(f.States) == 0 && f.Account == "" {
+		empty = "The queue is empty: no post jobs yet."
+	}
+	return writeRows(a, format, rows, queueColumns(cliNow()), empty)
+}
+
+func newQueueRow(j herald.Job) queueRow {
+	r := queueRow{ID: j.ID, ArticleID: j.ArticleID, Account: j.Account, Network: string(j.Network), Kind: j.Kind,
+		State: string(j.State), Attempts: j.Attempts, ScheduledAt: utcPtr(j.ScheduledAt), ErrorKind: string(j.ErrorKind),
+		Error: j.LastError, SkipReason: j.SkipReason, Permalink: j.Permalink, SentAt: utcPtr(j.SentAt),
+		CreatedAt: utcPtr(j.CreatedAt)}
+	if j.Article != nil {
+		r.Title, r.URL = j.Article.Title, j.Article.URL
+	}
+	if j.State == herald.JobPending {
+		r.NextAttemptAt = utcPtr(j.NextAttemptAt)
+	}
+	if j.State == herald.JobSent {
+		r.Error, r.ErrorKind = "", "" // an error before the success is history
+	}
+	return r
+}
+
+func queueColumns(now time.Time) []column[queueRow] {
+	stateColor := map[string]string{"sent": "32", "failed": "31", "skipped": "2", "sending": "33"}
+	return []column[queueRow]{
+		{head: "ID", right: true, cell: func(r queueRow) string { return strconv.FormatInt(r.ID, 10) }},
+		{head: "STATE", cell: func(r queueRow) string { return r.State }, color: func(r queueRow) string { return stateColor[r.State] }},
+		{head: "ACCOUNT", cell: func(r queueRow) string { return r.Account }},
+		{head: "TRIES", right: true, cell: func(r queueRow) string { return strconv.Itoa(r.Attempts) }},
+		{head: "NEXT ATTEMPT", cell: func(r queueRow) string {
+			if r.NextAttemptAt != nil && !r.NextAttemptAt.After(now) {
+				return "due"
+			}
+			return when(r.NextAttemptAt, now)
+		}},
+		{head: "KIND", cell: func(r queueRow) string { return r.Kind }},
+		{head: "TITLE", flex: true, cell: func(r queueRow) string { return r.Title }},
+		{head: "ERROR / REASON", flex: true, cell: func(r queueRow) string {
+			if r.SkipReason != "" {
+				return r.SkipReason
+			}
+			return dash(r.Error)
+		}, color: func(r queueRow) string { return iff(r.Error != "" && r.State != "skipped", "31") }},
+		{head: "PERMALINK", cell: func(r queueRow) string { return dash(r.Permalink) }},
+	}
+}
+
+// parseJobID reads a job ID argument (a usage error otherwise).
+func parseJobID(s string) (int64, error) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(s, "#"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, usageErrorf("JOB: must be a job ID (a positive number, see herald queue), not %q", s)
+	}
+	return id, nil
+}
+
+// getJob returns job id, or an error saying it does not exist (exit 1).
+func getJob(ctx context.Context, st herald.Store, id int64) (herald.Job, error) {
+	j, err := st.GetJob(ctx, id)
+	if errors.Is(err, herald.ErrNotFound) {
+		return j, fmt.Errorf("job %d does not exist (see herald queue)", id)
+	}
+	if err != nil {
+		return j, fmt.Errorf("get job: %w", err)
+	}
+	return j, nil
+}
+
+// describe names a job for a message: "job 42 (x_main: Storm hits the coast)".
+func describe(j herald.Job) string {
+	title := ""
+	if j.Article != nil {
+		title = ": " + cutText(cleanCell(j.Article.Title), 60)
+	}
+	return fmt.Sprintf("job %d (%s%s)", j.ID, j.Account, title)
+}
+
+func newQueueRetryCmd(a *App) *cobra.Command {
+	var failed, yes bool
+	cmd := &cobra.Command{
+		Use:   "retry JOB | --failed",
+		Short: "Put a failed or skipped job (or every failed job) back in the queue, due now",
+		Long: `Put a failed or skipped job back to pending, due now, with its attempts
+reset: the dispatcher (herald run) sends it with the account's usual spacing.
+--failed does so for every failed job (after asking, on a terminal, unless
+--yes). A job that is pending, sending or sent cannot be retried.`,
+		Example: "  herald queue retry 42\n  herald queue retry --failed --yes",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch {
+			case failed && len(args) > 0:
+				return usageErrorf("give either a JOB or --failed, not both")
+			case !failed && len(args) == 0:
+				return usageErrorf("give the JOB to retry, or --failed for every failed job")
+			}
+			var id int64
+			if !failed {
+				var err error
+				if id, err = parseJobID(args[0]); err != nil {
+					return err
+				}
+			}
+			ctx := cmd.Context()
+			st, err := a.OpenStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if failed {
+				return a.retryFailed(ctx, st, yes)
+			}
+			j, err := getJob(ctx, st, id)
+			if err != nil {
+				return err
+			}
+			if j.State != herald.JobFailed && j.State != herald.JobSkipped {
+				return fmt.Errorf("%s is %s: only a failed or skipped job can be retried", describe(j), j.State)
+			}
+			if err := st.RetryJob(ctx, id, cliNow()); err != nil {
+				return fmt.Errorf("retry job: %w", err)
+			}
+			_, err = fmt.Fprintf(a.Out(), "Retrying %s: pending again, due now.\n", describe(j))
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&failed, "failed", false, "retry every failed job")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
+}
+
+func (a *App) retryFailed(ctx context.Context, st herald.Store, yes bool) error {
+	counts, err := st.CountJobs(ctx, "")
+	if err != nil {
+		return fmt.Errorf("count jobs: %w", err)
+	}
+	n := counts[herald.JobFailed]
+	if n == 0 {
+		_, err := fmt.Fprintln(a.Out(), "No failed jobs: nothing to retry.")
+		return err
+	}
+	if ok, err := a.askConfirm(yes, fmt.Sprintf("Retry %d failed jobs now?", n)); err != nil || !ok {
+		return err
+	}
+	n, err = st.RetryFailed(ctx, cliNow())
+	if err != nil {
+		return fmt.Errorf("retry failed jobs: %w", err)
+	}
+	_, err = fmt.Fprintf(a.Out(), "Retrying %d failed jobs: pending again, due now.\n", n)
+	return err
+}
+
+func newQueueCancelCmd(a *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "cancel JOB",
+		Short: "Cancel a pending job: it is skipped (reason cancelled) and never sent",
+		Long: `Cancel a pending job: it becomes skipped with reason "cancelled" and is never
+sent (a job being sent or already sent cannot be cancelled; 'herald queue
+retry' brings a cancelled job back).`,
+		Example: "  herald queue cancel 43",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parseJobID(args[0])
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			st, err := a.OpenStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			j, err := getJob(ctx, st, id)
+			if err != nil {
+				return err
+			}
+			if j.State != herald.JobPending {
+				return fmt.Errorf("%s is %s: only a pending job can be cancelled", describe(j), j.State)
+			}
+			if err := st.CancelJob(ctx, id, cliNow()); err != nil {
+				if errors.Is(err, herald.ErrConflict) {
+					return fmt.Errorf("%s is no longer pending (it is being sent): not cancelled", describe(j))
+				}
+				return fmt.Errorf("cancel job: %w", err)
+			}
+			_, err = fmt.Fprintf(a.Out(), "Cancelled %s: it will not be sent.\n", describe(j))
+			return err
+		},
+	}
+}
