@@ -16,6 +16,7 @@ func commands(a *App) []*cobra.Command {
 		newFeedsCmd(a),
 		newMigrateCmd(a),
 		newPreviewCmd(a),
+		newQueueCmd(a),
 		newReportCmd(a),
 		newRunCmd(a),
 		newSourcesCmd(a),
