@@ -1,0 +1,271 @@
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/httprate"
+)
+
+// Session cookie: "v1.<expiry unix>.<hex HMAC-SHA256(admin token, expiry)>".
+// The token itself never leaves the server; changing it ends every session.
+const (
+	sessionCookie = "herald_session"
+	sessionTTL    = 7 * 24 * time.Hour
+	sessionLabel  = "herald dashboard session v1|"
+)
+
+// auth decides who may see the admin pages.
+type auth struct {
+	token    string
+	listen   string // the listen address, for the 403 message
+	loopback bool   // the server listens on loopback only
+	secure   bool   // public_url is https: cookies get the Secure flag
+	now      func() time.Time
+	// cmpKey keys the HMACs that compare a presented token with the real
+	// one, so the comparison takes the same time whatever their lengths.
+	cmpKey []byte
+}
+
+func newAuth(token, addr, publicURL string, now func() time.Time) *auth {
+	a := &auth{token: token, listen: addr, loopback: isLoopbackAddr(addr), now: now,
+		secure: strings.HasPrefix(strings.ToLower(publicURL), "https://"), cmpKey: make([]byte, 32)}
+	_, _ = rand.Read(a.cmpKey)
+	return a
+}
+
+// isLoopbackAddr reports whether a listen address only accepts local
+// connections: a loopback IP or "localhost". An empty host (all interfaces)
+// or any other name is not.
+func isLoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// verdict is what auth says about a request to an admin page.
+type verdict int
+
+const (
+	allowed   verdict = iota
+	needLogin         // no credentials: show the login form
+	badBearer         // an Authorization header with a wrong token
+	refused           // no token configured where one is needed
+	viaProxy          // no token, and the request came through a proxy
+)
+
+func (a *auth) check(r *http.Request) verdict {
+	if a.token == "" {
+		switch {
+		case !a.loopback:
+			return refused
+		case forwarded(r):
+			// A loopback listener behind a reverse proxy is reachable from
+			// anywhere the proxy is: no token, no dashboard.
+			return viaProxy
+		}
+		return allowed
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, tok, ok := strings.Cut(h, " ")
+		if ok && strings.EqualFold(scheme, "Bearer") && a.equalToken(strings.TrimSpace(tok)) {
+			return allowed
+		}
+		return badBearer
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil && a.validSession(c.Value) {
+		return allowed
+	}
+	return needLogin
+}
+
+// forwarded reports whether a proxy says it forwarded the request.
+func forwarded(r *http.Request) bool {
+	return r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-Ip") != ""
+}
+
+// equalToken compares presented with the admin token in constant time.
+func (a *auth) equalToken(presented string) bool {
+	if a.token == "" || presented == "" {
+		return false
+	}
+	return hmac.Equal(a.cmp(presented), a.cmp(a.token))
+}
+
+func (a *auth) cmp(s string) []byte {
+	m := hmac.New(sha256.New, a.cmpKey)
+	m.Write([]byte(s))
+	return m.Sum(nil)
+}
+
+// sessionMAC is the cookie's signature of an expiry time.
+func (a *auth) sessionMAC(exp int64) string {
+	m := hmac.New(sha256.New, []byte(a.token))
+	m.Write([]byte(sessionLabel + strconv.FormatInt(exp, 10)))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (a *auth) validSession(v string) bool {
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 || parts[0] != "v1" {
+		return false
+	}
+	exp, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil || a.now().Unix() >= exp {
+		return false
+	}
+	return hmac.Equal([]byte(parts[2]), []byte(a.sessionMAC(exp)))
+}
+
+// newSession returns the cookie of a session starting now.
+func (a *auth) newSession() *http.Cookie {
+	exp := a.now().Add(sessionTTL).Unix()
+	return &http.Cookie{Name: sessionCookie, Value: "v1." + strconv.FormatInt(exp, 10) + "." + a.sessionMAC(exp),
+		Path: "/", MaxAge: int(sessionTTL / time.Second), HttpOnly: true, Secure: a.secure, SameSite: http.SameSiteStrictMode}
+}
+
+// endSession returns the cookie that removes a session.
+func (a *auth) endSession() *http.Cookie {
+	return &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: a.secure, SameSite: http.SameSiteStrictMode}
+}
+
+// admin guards an admin page.
+func (d *dashboard) admin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch d.auth.check(r) {
+		case allowed:
+			next.ServeHTTP(w, r)
+		case needLogin:
+			w.Header().Set("Cache-Control", "no-store")
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		case badBearer:
+			w.Header().Set("WWW-Authenticate", `Bearer realm="herald"`)
+			d.message(w, http.StatusUnauthorized, "Wrong token", "The bearer token does not match http.admin_token.", "")
+		default:
+			d.refuse(w, r)
+		}
+	})
+}
+
+// refuse explains why the admin pages are off.
+func (d *dashboard) refuse(w http.ResponseWriter, r *http.Request) {
+	msg := "Herald listens on " + d.auth.listen + ", beyond loopback, and http.admin_token is not set."
+	if d.auth.check(r) == viaProxy {
+		msg = "This request came through a proxy and http.admin_token is not set."
+	}
+	d.message(w, http.StatusForbidden, "Dashboard disabled", msg,
+		"Set http.admin_token (or HERALD_HTTP_ADMIN_TOKEN) to a long random value and restart Herald.")
+}
+
+// loginPage is the login form's data.
+type loginPage struct {
+	Next  string
+	Error string
+}
+
+func (d *dashboard) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+	next := localPath(r.URL.Query().Get("next"))
+	switch d.auth.check(r) {
+	case refused, viaProxy:
+		d.refuse(w, r)
+		return
+	case allowed:
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	setPageSecurity(w)
+	d.page(w, http.StatusOK, "login.html", loginPage{Next: next})
+}
+
+func (d *dashboard) handleLogin(w http.ResponseWriter, r *http.Request) {
+	if v := d.auth.check(r); v == refused || v == viaProxy {
+		d.refuse(w, r)
+		return
+	}
+	if !sameOrigin(r) {
+		d.message(w, http.StatusForbidden, "Forbidden", "The login form was posted from another site.", "")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	next := localPath(r.PostFormValue("next"))
+	if d.auth.token == "" {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	if !d.auth.equalToken(r.PostFormValue("token")) {
+		d.s.logger.Warn("dashboard login refused", "client", clientIP(r))
+		setPageSecurity(w)
+		d.page(w, http.StatusUnauthorized, "login.html", loginPage{Next: next, Error: "Wrong token."})
+		return
+	}
+	http.SetCookie(w, d.auth.newSession())
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (d *dashboard) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if !sameOrigin(r) {
+		d.message(w, http.StatusForbidden, "Forbidden", "The logout form was posted from another site.", "")
+		return
+	}
+	http.SetCookie(w, d.auth.endSession())
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// sameOrigin reports whether a form post comes from this server's own pages
+// (browsers send Origin on every POST; a request without one is not a
+// browser's cross-site post).
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	return err == nil && strings.EqualFold(u.Host, r.Host)
+}
+
+// localPath returns p when it is a path on this server, "/" otherwise (no
+// open redirect through ?next=).
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+		return "/"
+	}
+	return p
+}
+
+// clientIP is the client's address: the peer's, or, when the peer is a
+// proxy on loopback, the address that proxy appended to X-Forwarded-For.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			if last := strings.TrimSpace(parts[len(parts)-1]); net.ParseIP(last) != nil {
+				return last
+			}
+		}
+	}
+	return host
+}
+
+// clientKey is the rate limiters' key: the client's IP (IPv6 by /64).
+func clientKey(r *http.Request) (string, error) {
+	return httprate.CanonicalizeIP(clientIP(r)), nil
+}
