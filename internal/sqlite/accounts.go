@@ -10,7 +10,11 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 )
 
-const accountCols = `id, network, paused, pause_reason, hold_until, hold_reason, last_sent_at, token_expires_at`
+// accountCols reads an account row as acct; the last sending time comes
+// from the newest entry of the account's in jobs_sent.
+const accountCols = `acct.id, acct.network, acct.paused, acct.pause_reason, acct.hold_until, acct.hold_reason,
+	(SELECT max(sent_at) FROM jobs INDEXED BY jobs_sent WHERE account_id = acct.id AND state = 'sent'),
+	acct.token_expires_at`
 
 func scanAccount(row interface{ Scan(...any) error }, extra ...any) (herald.Account, error) {
 	var a herald.Account
@@ -23,7 +27,7 @@ func scanAccount(row interface{ Scan(...any) error }, extra ...any) (herald.Acco
 // records each one's network (on its jobs too, if it changed).
 func (db *DB) SyncAccounts(ctx context.Context, accounts []herald.Account) error {
 	now := time.Now().UnixMilli()
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *txn) error {
 		for _, a := range accounts {
 			var network herald.Network
 			err := tx.QueryRowContext(ctx, `SELECT network FROM accounts WHERE id = ?`, a.ID).Scan(&network)
@@ -47,9 +51,15 @@ func (db *DB) SyncAccounts(ctx context.Context, accounts []herald.Account) error
 
 // GetAccount returns an account's state (without the ListAccounts figures).
 func (db *DB) GetAccount(ctx context.Context, id string) (herald.Account, error) {
-	a, err := scanAccount(db.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = ?`, id))
+	a, err := scanAccount(db.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts acct WHERE acct.id = ?`, id))
 	return a, wrap("get account "+id, err)
 }
+
+const qListAccounts = `SELECT ` + accountCols + `,
+	(SELECT count(*) FROM jobs j INDEXED BY jobs_sent WHERE j.account_id = acct.id AND j.state = 'sent' AND j.sent_at >= ?1),
+	(SELECT coalesce(sum(amount), 0) FROM charges c WHERE c.account_id = acct.id AND c.at >= ?2),
+	(SELECT count(*) FROM jobs j INDEXED BY jobs_pending WHERE j.account_id = acct.id AND j.state = 'pending')
+	FROM accounts acct ORDER BY acct.id`
 
 // ListAccounts returns every account by ID with SentToday, MonthSpend and
 // PendingJobs as of now (UTC day and month).
@@ -57,11 +67,7 @@ func (db *DB) ListAccounts(ctx context.Context, now time.Time) ([]herald.Account
 	u := now.UTC()
 	day := time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
 	month := time.Date(u.Year(), u.Month(), 1, 0, 0, 0, 0, time.UTC)
-	rows, err := db.r.QueryContext(ctx, `SELECT `+accountCols+`,
-		(SELECT count(*) FROM jobs j WHERE j.account_id = a.id AND j.state = 'sent' AND j.sent_at >= ?1),
-		(SELECT coalesce(sum(amount), 0) FROM charges c WHERE c.account_id = a.id AND c.at >= ?2),
-		(SELECT count(*) FROM jobs j WHERE j.account_id = a.id AND j.state = 'pending')
-		FROM accounts a ORDER BY id`, day.UnixMilli(), month.UnixMilli())
+	rows, err := db.r.QueryContext(ctx, qListAccounts, day.UnixMilli(), month.UnixMilli())
 	if err != nil {
 		return nil, wrap("list accounts", err)
 	}

@@ -46,6 +46,17 @@ func decodeCategories(s string) ([]string, error) {
 	return c, nil
 }
 
+// Lookups of SaveArticles (plan_test.go checks that each is an index search).
+const (
+	qArticleByURL = `SELECT ` + articleCols + ` FROM articles a WHERE a.id = (
+		SELECT id FROM articles WHERE url = ?1 UNION ALL SELECT article_id FROM article_urls WHERE url = ?1 LIMIT 1)`
+	// guid <> '' lets article_sources_guid serve.
+	qArticleByGUID = `SELECT ` + articleCols + ` FROM articles a WHERE a.id = (
+		SELECT article_id FROM article_sources WHERE source_id = ? AND guid = ? AND guid <> '')`
+	qGUIDOwner = `SELECT article_id FROM article_sources WHERE source_id = ? AND guid = ? AND guid <> ''`
+	qJobsOf    = `SELECT count(*) FROM jobs WHERE article_id = ? AND account_id = ?`
+)
+
 // SaveArticles records items delivered by one source in one transaction; see
 // herald.Store. Every item needs a canonical URL. Empty fields of an item
 // never erase what is known; the publication time is set once.
@@ -56,12 +67,12 @@ func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.A
 		}
 	}
 	out := make([]herald.SaveResult, 0, len(items))
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *txn) error {
 		var source string
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM sources WHERE id = ?`, sourceID).Scan(&source); err != nil {
 			return err
 		}
-		s := saver{ctx: ctx, tx: tx, sourceID: sourceID, source: source, now: now}
+		s := saver{ctx: ctx, tx: tx, sourceID: sourceID, source: source, now: now, accounts: make(map[string]bool)}
 		ids := make([]int64, 0, len(items))
 		for _, it := range items {
 			r, err := s.save(it)
@@ -70,6 +81,12 @@ func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.A
 			}
 			out = append(out, r)
 			ids = append(ids, r.Article.ID)
+		}
+		if s.links > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE sources SET article_count = article_count + ? WHERE id = ?`,
+				s.links, sourceID); err != nil {
+				return err
+			}
 		}
 		sections, err := loadSections(ctx, tx, ids)
 		if err != nil {
@@ -89,10 +106,12 @@ func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.A
 // saver saves the items of one SaveArticles call.
 type saver struct {
 	ctx      context.Context
-	tx       *sql.Tx
+	tx       *txn
 	sourceID int64
 	source   string
 	now      time.Time
+	accounts map[string]bool // accounts known to have a row
+	links    int             // new links to the source
 }
 
 func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
@@ -108,13 +127,13 @@ func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
 	if err != nil {
 		return r, err
 	}
-	linked, err := s.link(a.ID, it.GUID)
+	linked, err := s.link(a.ID, it.GUID, r.New)
 	if err != nil {
 		return r, err
 	}
 	r.Article = a
 	if it.Announce && !it.Stale && !a.Stale && (r.New || linked) {
-		r.Jobs, err = s.createJobs(a, it)
+		r.Jobs, err = s.createJobs(a, it, r.New)
 	}
 	return r, err
 }
@@ -122,13 +141,11 @@ func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
 // match finds the article an item is: by canonical URL (current or earlier),
 // else by its GUID in this source.
 func (s *saver) match(it herald.ArticleInput) (a herald.Article, byURL bool, err error) {
-	a, err = scanArticle(s.tx.QueryRowContext(s.ctx, `SELECT `+articleCols+` FROM articles a WHERE a.id = (
-		SELECT id FROM articles WHERE url = ?1 UNION ALL SELECT article_id FROM article_urls WHERE url = ?1 LIMIT 1)`, it.URL))
+	a, err = scanArticle(s.tx.QueryRowContext(s.ctx, qArticleByURL, it.URL))
 	if err == nil || !errors.Is(err, sql.ErrNoRows) || it.GUID == "" {
 		return a, err == nil, err
 	}
-	a, err = scanArticle(s.tx.QueryRowContext(s.ctx, `SELECT `+articleCols+` FROM articles a WHERE a.id = (
-		SELECT article_id FROM article_sources WHERE source_id = ? AND guid = ?)`, s.sourceID, it.GUID))
+	a, err = scanArticle(s.tx.QueryRowContext(s.ctx, qArticleByGUID, s.sourceID, it.GUID))
 	return a, false, err
 }
 
@@ -194,11 +211,10 @@ func (s *saver) update(a *herald.Article, it herald.ArticleInput, byURL bool) (b
 // link records that this source carries the article under guid, and reports
 // whether the link is new. A GUID already given to another article of the
 // source is not recorded twice.
-func (s *saver) link(articleID int64, guid string) (bool, error) {
+func (s *saver) link(articleID int64, guid string, isNew bool) (bool, error) {
 	if guid != "" {
 		var other int64
-		err := s.tx.QueryRowContext(s.ctx, `SELECT article_id FROM article_sources WHERE source_id = ? AND guid = ?`,
-			s.sourceID, guid).Scan(&other)
+		err := s.tx.QueryRowContext(s.ctx, qGUIDOwner, s.sourceID, guid).Scan(&other)
 		switch {
 		case err == nil && other != articleID:
 			guid = ""
@@ -207,8 +223,11 @@ func (s *saver) link(articleID int64, guid string) (bool, error) {
 		}
 	}
 	var cur string
-	err := s.tx.QueryRowContext(s.ctx, `SELECT guid FROM article_sources WHERE article_id = ? AND source_id = ?`,
-		articleID, s.sourceID).Scan(&cur)
+	err := sql.ErrNoRows // a new article has no links
+	if !isNew {
+		err = s.tx.QueryRowContext(s.ctx, `SELECT guid FROM article_sources WHERE article_id = ? AND source_id = ?`,
+			articleID, s.sourceID).Scan(&cur)
+	}
 	switch {
 	case err == nil:
 		if guid != "" && guid != cur {
@@ -223,13 +242,13 @@ func (s *saver) link(articleID int64, guid string) (bool, error) {
 		VALUES (?, ?, ?, ?)`, articleID, s.sourceID, guid, s.now.UnixMilli()); err != nil {
 		return false, err
 	}
-	_, err = s.tx.ExecContext(s.ctx, `UPDATE sources SET article_count = article_count + 1 WHERE id = ?`, s.sourceID)
-	return true, err
+	s.links++
+	return true, nil
 }
 
 // createJobs creates the automatic post (Seq 0) for each target that has no
 // job at all for the article (a hand-made post counts: it is not sent twice).
-func (s *saver) createJobs(a herald.Article, it herald.ArticleInput) ([]int64, error) {
+func (s *saver) createJobs(a herald.Article, it herald.ArticleInput, isNew bool) ([]int64, error) {
 	var ids []int64
 	seen := make(map[string]bool, len(it.Targets))
 	for _, acct := range it.Targets {
@@ -237,13 +256,20 @@ func (s *saver) createJobs(a herald.Article, it herald.ArticleInput) ([]int64, e
 			continue
 		}
 		seen[acct] = true
-		var n int
-		if err := s.tx.QueryRowContext(s.ctx, `SELECT count(*) FROM jobs WHERE article_id = ? AND account_id = ?`,
-			a.ID, acct).Scan(&n); err != nil {
-			return nil, err
+		if !isNew {
+			var n int
+			if err := s.tx.QueryRowContext(s.ctx, qJobsOf, a.ID, acct).Scan(&n); err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				continue
+			}
 		}
-		if n > 0 {
-			continue
+		if !s.accounts[acct] {
+			if err := ensureAccount(s.ctx, s.tx, acct, s.now); err != nil {
+				return nil, err
+			}
+			s.accounts[acct] = true
 		}
 		id, err := insertJob(s.ctx, s.tx, jobRow{
 			articleID: a.ID, account: acct, seq: 0, kind: herald.KindPost, priority: it.Priority,
@@ -297,15 +323,13 @@ func (db *DB) GetArticle(ctx context.Context, id int64) (herald.Article, error) 
 
 // FindArticle returns the article with this canonical URL (or one it had).
 func (db *DB) FindArticle(ctx context.Context, canonicalURL string) (herald.Article, error) {
-	a, err := db.oneArticle(ctx, `SELECT `+articleCols+` FROM articles a WHERE a.id = (
-		SELECT id FROM articles WHERE url = ?1 UNION ALL SELECT article_id FROM article_urls WHERE url = ?1 LIMIT 1)`,
-		canonicalURL)
+	a, err := db.oneArticle(ctx, qArticleByURL, canonicalURL)
 	return a, wrap("find article", err)
 }
 
 func (db *DB) oneArticle(ctx context.Context, query string, args ...any) (herald.Article, error) {
 	var a herald.Article
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx *txn) error {
 		var err error
 		if a, err = scanArticle(tx.QueryRowContext(ctx, query, args...)); err != nil {
 			return err
@@ -336,7 +360,7 @@ func (db *DB) ListArticles(ctx context.Context, f herald.ArticleFilter) ([]heral
 		args = append(args, f.Limit)
 	}
 	var out []herald.Article
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx *txn) error {
 		rows, err := tx.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err

@@ -56,7 +56,7 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 	now := opts.Now.UnixMilli()
 	until := opts.Now.Add(defaultLease(opts.Lease)).UnixMilli()
 	var out []herald.Job
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *txn) error {
 		chosen, err := claimCandidates(ctx, tx, opts)
 		if err != nil || len(chosen) == 0 {
 			return err
@@ -102,11 +102,22 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 	return out, nil
 }
 
+// An account's jobs to claim: left in sending by an expired lease, and due.
+const (
+	qStuck = `SELECT id, account_id, priority, published_at FROM jobs
+		WHERE account_id = ?1 AND state = 'sending' AND (lease_until IS NULL OR lease_until <= ?2)
+		ORDER BY priority DESC, published_at, id LIMIT ?3`
+	qDue = `SELECT id, account_id, priority, published_at FROM jobs INDEXED BY jobs_pending
+		WHERE account_id = ?1 AND state = 'pending' AND next_attempt_at <= ?2
+		AND (lease_until IS NULL OR lease_until <= ?2)
+		ORDER BY priority DESC, published_at, id LIMIT ?3`
+)
+
 // claimCandidates picks the jobs to claim: for each account that may send
 // (not paused, hold passed), its first due pending jobs and its jobs left in
 // sending by an expired lease, at most one per spaced account and PerAccount
 // per other account, then the first opts.Limit of all in dispatch order.
-func claimCandidates(ctx context.Context, tx *sql.Tx, opts herald.ClaimOptions) ([]candidate, error) {
+func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]candidate, error) {
 	now := opts.Now.UnixMilli()
 	names := slices.Sorted(maps.Keys(opts.Accounts))
 	args := make([]any, len(names))
@@ -140,16 +151,11 @@ func claimCandidates(ctx context.Context, tx *sql.Tx, opts herald.ClaimOptions) 
 		if opts.Limit > 0 {
 			k = min(k, opts.Limit)
 		}
-		stuck, err := candidates(ctx, tx, true, `SELECT id, account_id, priority, published_at FROM jobs
-			WHERE account_id = ?1 AND state = 'sending' AND (lease_until IS NULL OR lease_until <= ?2)
-			ORDER BY priority DESC, published_at, id LIMIT ?3`, acct, now, k)
+		stuck, err := candidates(ctx, tx, true, qStuck, acct, now, k)
 		if err != nil {
 			return nil, err
 		}
-		due, err := candidates(ctx, tx, false, `SELECT id, account_id, priority, published_at FROM jobs
-			WHERE account_id = ?1 AND state = 'pending' AND next_attempt_at <= ?2
-			AND (lease_until IS NULL OR lease_until <= ?2)
-			ORDER BY priority DESC, published_at, id LIMIT ?3`, acct, now, k)
+		due, err := candidates(ctx, tx, false, qDue, acct, now, k)
 		if err != nil {
 			return nil, err
 		}
@@ -164,7 +170,7 @@ func claimCandidates(ctx context.Context, tx *sql.Tx, opts herald.ClaimOptions) 
 	return all, nil
 }
 
-func candidates(ctx context.Context, tx *sql.Tx, reconcile bool, query string, args ...any) ([]candidate, error) {
+func candidates(ctx context.Context, tx *txn, reconcile bool, query string, args ...any) ([]candidate, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -186,7 +192,7 @@ const leaseExpired = "the lease expired before the outcome was recorded"
 // expireAttempt records that the attempt of a job found in sending with an
 // expired lease has an unknown outcome, so it is reconciled before any resend
 // (also if it is given back unattempted).
-func expireAttempt(ctx context.Context, tx *sql.Tx, jobID, now int64) error {
+func expireAttempt(ctx context.Context, tx *txn, jobID, now int64) error {
 	if err := closeOpenAttempts(ctx, tx, jobID, now); err != nil {
 		return err
 	}
@@ -196,7 +202,7 @@ func expireAttempt(ctx context.Context, tx *sql.Tx, jobID, now int64) error {
 }
 
 // closeOpenAttempts closes a job's attempts left open by a lost lease.
-func closeOpenAttempts(ctx context.Context, tx *sql.Tx, jobID, now int64) error {
+func closeOpenAttempts(ctx context.Context, tx *txn, jobID, now int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE attempts SET finished_at = ?, outcome = ?, error = ?
 		WHERE job_id = ? AND finished_at IS NULL`, now, string(herald.ErrUnknownOutcome), leaseExpired, jobID)
 	return err
@@ -208,7 +214,7 @@ func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now t
 	if owner == "" {
 		return errors.New("sqlite: start attempt: no owner")
 	}
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'sending', attempts = attempts + 1,
 			attempt_started_at = ?1, lease_until = ?2, updated_at = ?1
 			WHERE id = ?3 AND claimed_by = ?4 AND state IN ('pending', 'sending')`,
@@ -223,7 +229,8 @@ func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now t
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO attempts (job_id, n, owner, started_at)
-			SELECT id, attempts, ?, ? FROM jobs WHERE id = ?`, owner, now.UnixMilli(), jobID)
+			VALUES (?1, (SELECT coalesce(max(n), 0) + 1 FROM attempts WHERE job_id = ?1), ?2, ?3)`,
+			jobID, owner, now.UnixMilli())
 		return err
 	})
 	return wrap(fmt.Sprintf("start attempt of job %d", jobID), err)
@@ -241,14 +248,13 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 	if owner == "" {
 		return errors.New("sqlite: finish job: no owner")
 	}
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		var account string
+	err := db.write(ctx, func(tx *txn) error {
 		var attempts int
 		var kind herald.ErrorKind
 		var lastErr string
-		err := tx.QueryRowContext(ctx, `SELECT account_id, attempts, error_kind, last_error FROM jobs
+		err := tx.QueryRowContext(ctx, `SELECT attempts, error_kind, last_error FROM jobs
 			WHERE id = ? AND claimed_by = ? AND state IN ('pending', 'sending')`, jobID, owner).
-			Scan(&account, &attempts, &kind, &lastErr)
+			Scan(&attempts, &kind, &lastErr)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFoundOr(ctx, tx, "jobs", jobID, herald.ErrLeaseLost)
 		}
@@ -270,7 +276,7 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 				lastErr = o.Error
 			}
 		}
-		return finishRow(ctx, tx, jobID, account, attempts, kind, lastErr, o, now)
+		return finishRow(ctx, tx, jobID, attempts, kind, lastErr, o, now)
 	})
 	return wrap(fmt.Sprintf("finish job %d", jobID), err)
 }
@@ -278,10 +284,10 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 // closeAttempt closes the attempt StartAttempt opened, or drops it when the
 // job was given back before the network was called, and returns the job's
 // attempt count.
-func closeAttempt(ctx context.Context, tx *sql.Tx, jobID int64, attempts int, o herald.Outcome, now time.Time) (int, error) {
+func closeAttempt(ctx context.Context, tx *txn, jobID int64, attempts int, o herald.Outcome, now time.Time) (int, error) {
 	var open int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM attempts WHERE job_id = ? AND finished_at IS NULL
-		ORDER BY id DESC LIMIT 1`, jobID).Scan(&open)
+	err := tx.QueryRowContext(ctx, `SELECT n FROM attempts WHERE job_id = ? AND finished_at IS NULL
+		ORDER BY n DESC LIMIT 1`, jobID).Scan(&open)
 	if errors.Is(err, sql.ErrNoRows) {
 		return attempts, nil
 	}
@@ -289,19 +295,19 @@ func closeAttempt(ctx context.Context, tx *sql.Tx, jobID int64, attempts int, o 
 		return 0, err
 	}
 	if !o.Attempted {
-		_, err := tx.ExecContext(ctx, `DELETE FROM attempts WHERE id = ?`, open)
+		_, err := tx.ExecContext(ctx, `DELETE FROM attempts WHERE job_id = ? AND n = ?`, jobID, open)
 		return max(attempts-1, 0), err
 	}
 	outcome := string(o.State)
 	if o.State == herald.JobPending && o.ErrorKind != "" {
 		outcome = string(o.ErrorKind)
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE attempts SET finished_at = ?, outcome = ?, error = ? WHERE id = ?`,
-		now.UnixMilli(), outcome, o.Error, open)
+	_, err = tx.ExecContext(ctx, `UPDATE attempts SET finished_at = ?, outcome = ?, error = ? WHERE job_id = ? AND n = ?`,
+		now.UnixMilli(), outcome, o.Error, jobID, open)
 	return attempts, err
 }
 
-func finishRow(ctx context.Context, tx *sql.Tx, jobID int64, account string, attempts int,
+func finishRow(ctx context.Context, tx *txn, jobID int64, attempts int,
 	kind herald.ErrorKind, lastErr string, o herald.Outcome, now time.Time) error {
 	next := o.NextAttemptAt
 	if next.IsZero() {
@@ -323,14 +329,10 @@ func finishRow(ctx context.Context, tx *sql.Tx, jobID int64, account string, att
 	if sentAt.IsZero() {
 		sentAt = now
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'sent', attempts = ?, error_kind = ?, last_error = ?,
+	_, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'sent', attempts = ?, error_kind = ?, last_error = ?,
 		skip_reason = '', sent_text = ?, remote_id = ?, permalink = ?, sent_at = ?, claimed_by = '',
 		lease_until = NULL, updated_at = ? WHERE id = ?`,
 		attempts, string(kind), lastErr, o.SentText, o.RemoteID, o.Permalink, sentAt.UnixMilli(),
-		now.UnixMilli(), jobID); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `UPDATE accounts SET last_sent_at = max(coalesce(last_sent_at, 0), ?) WHERE id = ?`,
-		sentAt.UnixMilli(), account)
+		now.UnixMilli(), jobID)
 	return err
 }

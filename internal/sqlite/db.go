@@ -38,8 +38,8 @@ const BusyTimeout = 10 * time.Second
 // DB is a herald.Store on an SQLite file.
 type DB struct {
 	path string
-	w    *sql.DB // one connection, transactions BEGIN IMMEDIATE
-	r    *sql.DB // read pool
+	w    *pool // one connection, transactions BEGIN IMMEDIATE
+	r    *pool // read pool
 }
 
 // Open opens (creating it and its directory if needed) the SQLite database at
@@ -78,7 +78,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{path: path, w: w, r: r}, nil
+	return &DB{path: path, w: newPool(w), r: newPool(r)}, nil
 }
 
 // Path returns the database file's path.
@@ -86,6 +86,8 @@ func (db *DB) Path() string { return db.path }
 
 // Close releases the database.
 func (db *DB) Close() error {
+	db.r.cache.close()
+	db.w.cache.close()
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
@@ -101,7 +103,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	for _, m := range files {
-		err := db.write(ctx, func(tx *sql.Tx) error {
+		err := db.write(ctx, func(tx *txn) error {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
 				return err
@@ -171,29 +173,35 @@ func migrationFiles() ([]migration, error) {
 
 // write runs fn in a write transaction (BEGIN IMMEDIATE on the single write
 // connection) and commits it when fn returns nil.
-func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) write(ctx context.Context, fn func(tx *txn) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	t := &txn{Tx: tx, cache: db.w.cache}
+	if err := fn(t); err != nil {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	err = tx.Commit()
+	t.prepareMissed(ctx)
+	return err
 }
 
 // read runs fn in a read transaction, so that its queries see one snapshot.
-func (db *DB) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) read(ctx context.Context, fn func(tx *txn) error) error {
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	return fn(tx)
+	t := &txn{Tx: tx, cache: db.r.cache}
+	err = fn(t)
+	tx.Rollback()
+	t.prepareMissed(ctx)
+	return err
 }
 
-// queryer is what *sql.DB and *sql.Tx share.
+// queryer is what *sql.DB and *txn share.
 type queryer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -14,24 +13,7 @@ import (
 // PostsToCollect returns sent posts that are neither deleted nor gone, sent
 // after f.SentAfter, of f.Accounts, with IDs above f.AfterJobID, by job ID.
 func (db *DB) PostsToCollect(ctx context.Context, f herald.PostFilter) ([]herald.Post, error) {
-	where := []string{`state = 'sent'`, `remote_gone = 0`, `deleted_at IS NULL`, `remote_id <> ''`, `id > ?`}
-	args := []any{f.AfterJobID}
-	if !f.SentAfter.IsZero() {
-		where = append(where, `sent_at > ?`)
-		args = append(args, f.SentAfter.UnixMilli())
-	}
-	if len(f.Accounts) > 0 {
-		where = append(where, `account_id IN (`+placeholders(len(f.Accounts))+`)`)
-		for _, a := range f.Accounts {
-			args = append(args, a)
-		}
-	}
-	query := `SELECT id, article_id, account_id, remote_id, sent_at, last_collected_at FROM jobs WHERE ` +
-		strings.Join(where, ` AND `) + ` ORDER BY id`
-	if f.Limit > 0 {
-		query += ` LIMIT ?`
-		args = append(args, f.Limit)
-	}
+	query, args := postsQuery(f)
 	rows, err := db.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, wrap("posts to collect", err)
@@ -48,48 +30,70 @@ func (db *DB) PostsToCollect(ctx context.Context, f herald.PostFilter) ([]herald
 	return out, wrap("posts to collect", rows.Err())
 }
 
+const (
+	insertSnapshot = `INSERT INTO snapshots (job_id, at, retweets, quotes, likes, replies, impressions, bookmarks,
+		shares, reactions, comments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (job_id, at) DO UPDATE SET retweets = excluded.retweets, quotes = excluded.quotes,
+		likes = excluded.likes, replies = excluded.replies, impressions = excluded.impressions,
+		bookmarks = excluded.bookmarks, shares = excluded.shares, reactions = excluded.reactions,
+		comments = excluded.comments`
+	updateLatest = `UPDATE jobs SET retweets = ?3, quotes = ?4, likes = ?5, replies = ?6, impressions = ?7,
+		bookmarks = ?8, shares = ?9, reactions = ?10, comments = ?11, last_collected_at = ?2
+		WHERE id = ?1 AND (last_collected_at IS NULL OR last_collected_at <= ?2)`
+)
+
 // SaveSnapshots stores engagement readings in one transaction and makes each
 // its post's latest, unless a later reading is already stored.
 func (db *DB) SaveSnapshots(ctx context.Context, snaps []herald.Snapshot) error {
 	if len(snaps) == 0 {
 		return nil
 	}
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO snapshots (job_id, at, retweets, quotes, likes, replies,
-			impressions, bookmarks, shares, reactions, comments) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (job_id, at) DO UPDATE SET retweets = excluded.retweets, quotes = excluded.quotes,
-			likes = excluded.likes, replies = excluded.replies, impressions = excluded.impressions,
-			bookmarks = excluded.bookmarks, shares = excluded.shares, reactions = excluded.reactions,
-			comments = excluded.comments`)
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		upd, err := tx.PrepareContext(ctx, `UPDATE jobs SET retweets = ?3, quotes = ?4, likes = ?5, replies = ?6,
-			impressions = ?7, bookmarks = ?8, shares = ?9, reactions = ?10, comments = ?11, last_collected_at = ?2
-			WHERE id = ?1 AND (last_collected_at IS NULL OR last_collected_at <= ?2)`)
-		if err != nil {
-			return err
-		}
-		defer upd.Close()
+	err := db.write(ctx, func(tx *txn) error {
 		for _, s := range snaps {
 			e := s.Engagement
 			at := s.At
 			if at.IsZero() {
 				at = time.Now()
 			}
-			if _, err := ins.ExecContext(ctx, s.JobID, at.UnixMilli(), e.Retweets, e.Quotes, e.Likes, e.Replies,
-				e.Impressions, e.Bookmarks, e.Shares, e.Reactions, e.Comments); err != nil {
+			if _, err := tx.ExecContext(ctx, insertSnapshot, s.JobID, at.UnixMilli(), e.Retweets, e.Quotes, e.Likes,
+				e.Replies, e.Impressions, e.Bookmarks, e.Shares, e.Reactions, e.Comments); err != nil {
 				return fmt.Errorf("job %d: %w", s.JobID, err)
 			}
-			if _, err := upd.ExecContext(ctx, s.JobID, at.UnixMilli(), e.Retweets, e.Quotes, e.Likes, e.Replies,
-				e.Impressions, e.Bookmarks, e.Shares, e.Reactions, e.Comments); err != nil {
+			if _, err := tx.ExecContext(ctx, updateLatest, s.JobID, at.UnixMilli(), e.Retweets, e.Quotes, e.Likes,
+				e.Replies, e.Impressions, e.Bookmarks, e.Shares, e.Reactions, e.Comments); err != nil {
 				return fmt.Errorf("job %d: %w", s.JobID, err)
 			}
 		}
 		return nil
 	})
 	return wrap("save snapshots", err)
+}
+
+// postsQuery walks jobs_live in job ID order from the first post sent after
+// f.SentAfter (found in jobs_sent), so that each page reads about as many
+// entries as it returns.
+func postsQuery(f herald.PostFilter) (string, []any) {
+	after := int64(-1 << 62)
+	if !f.SentAfter.IsZero() {
+		after = f.SentAfter.UnixMilli()
+	}
+	where := []string{`state = 'sent'`, `remote_gone = 0`, `deleted_at IS NULL`, `remote_id <> ''`, `sent_at > ?2`,
+		`id > max(?1, coalesce((SELECT min(id) - 1 FROM jobs INDEXED BY jobs_sent
+			WHERE account_id IN (SELECT id FROM accounts) AND state = 'sent' AND sent_at > ?2), ?1))`}
+	args := []any{f.AfterJobID, after}
+	if len(f.Accounts) > 0 {
+		where = append(where, `account_id IN (`+placeholders(len(f.Accounts))+`)`)
+		for _, a := range f.Accounts {
+			args = append(args, a)
+		}
+	}
+	query := `SELECT id, article_id, account_id, remote_id, sent_at, last_collected_at FROM jobs INDEXED BY jobs_live WHERE ` +
+		strings.Join(where, ` AND `) + ` ORDER BY id`
+	if f.Limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	return query, args
 }
 
 // MarkRemoteGone records that the network no longer has a post.
@@ -110,7 +114,7 @@ const hourMS = int64(time.Hour / time.Millisecond)
 // article.
 func (db *DB) RecordClick(ctx context.Context, code string, at time.Time) (herald.Job, error) {
 	var j herald.Job
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *txn) error {
 		var id int64
 		if err := tx.QueryRowContext(ctx, `UPDATE jobs SET clicks = clicks + 1 WHERE short_code = ? RETURNING id`,
 			code).Scan(&id); err != nil {
@@ -136,7 +140,7 @@ func (db *DB) Series(ctx context.Context, articleID int64, since time.Time) ([]h
 		e   herald.Engagement
 	}
 	var rs []reading
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx *txn) error {
 		// Each live post's readings since since, plus its last one before, so
 		// that the first points already count every post.
 		rows, err := tx.QueryContext(ctx, `SELECT s.job_id, s.at, s.retweets, s.quotes, s.likes, s.replies,

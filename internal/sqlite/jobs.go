@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -45,13 +44,16 @@ type jobRow struct {
 	now         time.Time
 }
 
-// insertJob inserts a pending job with a fresh short code, creating its
-// account's row if the account was never synced.
-func insertJob(ctx context.Context, tx *sql.Tx, j jobRow) (int64, error) {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`,
-		j.account, j.now.UnixMilli()); err != nil {
-		return 0, err
-	}
+// ensureAccount creates the row of an account never synced, for its jobs.
+func ensureAccount(ctx context.Context, tx *txn, id string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`,
+		id, now.UnixMilli())
+	return err
+}
+
+// insertJob inserts a pending job with a fresh short code; its account's
+// row must exist (ensureAccount).
+func insertJob(ctx context.Context, tx *txn, j jobRow) (int64, error) {
 	for try := 0; ; try++ {
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO jobs (article_id, account_id, network, seq, kind, state,
@@ -89,7 +91,7 @@ func (db *DB) CreateJob(ctx context.Context, nj herald.NewJob, now time.Time) (h
 		due = now
 	}
 	var j herald.Job
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *txn) error {
 		var pub int64
 		if err := tx.QueryRowContext(ctx, `SELECT published_at FROM articles WHERE id = ?`, nj.ArticleID).Scan(&pub); err != nil {
 			return err
@@ -97,6 +99,9 @@ func (db *DB) CreateJob(ctx context.Context, nj herald.NewJob, now time.Time) (h
 		var seq int
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM jobs WHERE article_id = ? AND account_id = ?`,
 			nj.ArticleID, nj.Account).Scan(&seq); err != nil {
+			return err
+		}
+		if err := ensureAccount(ctx, tx, nj.Account, now); err != nil {
 			return err
 		}
 		id, err := insertJob(ctx, tx, jobRow{
@@ -172,7 +177,7 @@ func attachArticles(ctx context.Context, q queryer, js []herald.Job) error {
 // GetJob returns a job with its article.
 func (db *DB) GetJob(ctx context.Context, id int64) (herald.Job, error) {
 	var j herald.Job
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx *txn) error {
 		var err error
 		j, err = getJob(ctx, tx, id)
 		return err
@@ -180,14 +185,17 @@ func (db *DB) GetJob(ctx context.Context, id int64) (herald.Job, error) {
 	return j, wrap(fmt.Sprintf("get job %d", id), err)
 }
 
+const qJobByRemote = `SELECT ` + jobCols + ` FROM jobs j WHERE j.state = 'sent' AND j.id IN (
+	SELECT id FROM jobs WHERE remote_id = ?1 AND remote_id <> ''
+	UNION SELECT id FROM jobs WHERE permalink = ?1 AND permalink <> '')
+	ORDER BY j.id DESC LIMIT 1`
+
 // FindJobByRemote returns the sent job with this remote ID or permalink.
 func (db *DB) FindJobByRemote(ctx context.Context, remote string) (herald.Job, error) {
 	if remote == "" {
 		return herald.Job{}, wrap("find job by remote", herald.ErrNotFound)
 	}
-	jobs, err := db.listJobs(ctx, `SELECT `+jobCols+` FROM jobs j WHERE j.state = 'sent' AND j.id IN (
-		SELECT id FROM jobs WHERE remote_id = ?1 UNION SELECT id FROM jobs WHERE permalink = ?1)
-		ORDER BY j.id DESC LIMIT 1`, remote)
+	jobs, err := db.listJobs(ctx, qJobByRemote, remote)
 	if err == nil && len(jobs) == 0 {
 		err = herald.ErrNotFound
 	}
@@ -231,7 +239,7 @@ func (db *DB) ListJobs(ctx context.Context, f herald.JobFilter) ([]herald.Job, e
 
 func (db *DB) listJobs(ctx context.Context, query string, args ...any) ([]herald.Job, error) {
 	var out []herald.Job
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx *txn) error {
 		var err error
 		if out, err = queryJobs(ctx, tx, query, args...); err != nil {
 			return err
@@ -258,11 +266,19 @@ func queryJobs(ctx context.Context, q queryer, query string, args ...any) ([]her
 	return out, rows.Err()
 }
 
+// One range of jobs_state per state, rather than a scan of every job.
+const (
+	qCountJobs = `WITH states (state) AS (VALUES ('pending'), ('sending'), ('sent'), ('skipped'), ('failed'))
+		SELECT s.state, (SELECT count(*) FROM jobs WHERE state = s.state) FROM states s`
+	qCountAccountJobs = `WITH states (state) AS (VALUES ('pending'), ('sending'), ('sent'), ('skipped'), ('failed'))
+		SELECT s.state, (SELECT count(*) FROM jobs WHERE state = s.state AND account_id = ?) FROM states s`
+)
+
 // CountJobs counts jobs by state (account "" for all).
 func (db *DB) CountJobs(ctx context.Context, account string) (herald.JobCounts, error) {
-	query, args := `SELECT state, count(*) FROM jobs GROUP BY state`, []any(nil)
+	query, args := qCountJobs, []any(nil)
 	if account != "" {
-		query, args = `SELECT state, count(*) FROM jobs WHERE account_id = ? GROUP BY state`, []any{account}
+		query, args = qCountAccountJobs, []any{account}
 	}
 	rows, err := db.r.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -276,15 +292,20 @@ func (db *DB) CountJobs(ctx context.Context, account string) (herald.JobCounts, 
 		if err := rows.Scan(&s, &n); err != nil {
 			return nil, wrap("count jobs", err)
 		}
-		out[s] = n
+		if n > 0 {
+			out[s] = n
+		}
 	}
 	return out, wrap("count jobs", rows.Err())
 }
 
+// qNextDue scans the pending jobs' index, which holds next_attempt_at.
+const qNextDue = `SELECT min(next_attempt_at) FROM jobs INDEXED BY jobs_pending WHERE state = 'pending'`
+
 // NextDue returns the earliest NextAttemptAt of pending jobs (zero if none).
 func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
 	var t time.Time
-	err := db.r.QueryRowContext(ctx, `SELECT min(next_attempt_at) FROM jobs WHERE state = 'pending'`).Scan(tm(&t))
+	err := db.r.QueryRowContext(ctx, qNextDue).Scan(tm(&t))
 	return t, wrap("next due", err)
 }
 
@@ -292,7 +313,7 @@ func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
 // attempt count reset. An unknown outcome recorded on it is kept, so the
 // next claim still reconciles before sending.
 func (db *DB) RetryJob(ctx context.Context, id int64, now time.Time) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'pending', next_attempt_at = ?1, attempts = 0,
 			skip_reason = '', claimed_by = '', lease_until = NULL, updated_at = ?1
 			WHERE id = ?2 AND state IN ('failed', 'skipped')`, now.UnixMilli(), id)
@@ -321,7 +342,7 @@ func (db *DB) RetryFailed(ctx context.Context, now time.Time) (int, error) {
 // CancelJob skips a pending job with reason cancelled. A claim on it is
 // dropped, so its claimer can no longer start or finish it.
 func (db *DB) CancelJob(ctx context.Context, id int64, now time.Time) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'skipped', skip_reason = ?, claimed_by = '',
 			lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'pending'`,
 			herald.SkipCancelled, now.UnixMilli(), id)
@@ -338,7 +359,7 @@ func (db *DB) CancelJob(ctx context.Context, id int64, now time.Time) error {
 
 // MarkDeleted records that a sent post was deleted from its network.
 func (db *DB) MarkDeleted(ctx context.Context, jobID int64, at time.Time) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE jobs SET deleted_at = ?1, updated_at = ?1 WHERE id = ?2 AND state = 'sent'`,
 			at.UnixMilli(), jobID)
 		if err != nil {
@@ -352,10 +373,12 @@ func (db *DB) MarkDeleted(ctx context.Context, jobID int64, at time.Time) error 
 	return wrap(fmt.Sprintf("mark job %d deleted", jobID), err)
 }
 
+const qSentCount = `SELECT count(*) FROM jobs INDEXED BY jobs_sent
+	WHERE account_id = ? AND state = 'sent' AND sent_at >= ?`
+
 // SentCount counts an account's jobs sent at or after since.
 func (db *DB) SentCount(ctx context.Context, account string, since time.Time) (int, error) {
 	var n int
-	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM jobs WHERE account_id = ? AND state = 'sent' AND sent_at >= ?`,
-		account, since.UnixMilli()).Scan(&n)
+	err := db.r.QueryRowContext(ctx, qSentCount, account, since.UnixMilli()).Scan(&n)
 	return n, wrap("sent count", err)
 }

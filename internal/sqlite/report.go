@@ -52,7 +52,7 @@ func (db *DB) Report(ctx context.Context, q herald.ReportQuery) ([]herald.Report
 		q.Until = time.Now()
 	}
 	var rows []herald.ReportRow
-	err := db.read(ctx, func(tx *sql.Tx) error {
+	err := db.read(ctx, func(tx *txn) error {
 		var sourceID int64
 		if q.Section != "" {
 			err := tx.QueryRowContext(ctx, `SELECT id FROM sources WHERE name = ?`, q.Section).Scan(&sourceID)
@@ -96,7 +96,8 @@ func reportPosts(q herald.ReportQuery, sourceID int64, ids []int64) postValues {
 		since = q.Since.UnixMilli()
 	}
 	until := q.Until.UnixMilli()
-	// The three live-post terms match jobs_report's WHERE, so the index serves.
+	// The three live-post terms match jobs_report's WHERE, so that index can
+	// serve; without statistics the planner would rather take jobs_state.
 	filter := ` WHERE j.state = 'sent' AND j.remote_gone = 0 AND j.deleted_at IS NULL
 		AND j.published_at >= ? AND j.published_at <= ?`
 	args := []any{since, until}
@@ -116,7 +117,8 @@ func reportPosts(q herald.ReportQuery, sourceID int64, ids []int64) postValues {
 	}
 	if !q.Trending {
 		return postValues{sql: `WITH p AS (SELECT j.article_id, j.published_at, j.network, j.retweets, j.quotes,
-			j.likes, j.replies, j.impressions, j.shares, j.reactions, j.comments, j.clicks FROM jobs j` + filter + `)`,
+			j.likes, j.replies, j.impressions, j.shares, j.reactions, j.comments, j.clicks
+			FROM jobs j INDEXED BY jobs_report` + filter + `)`,
 			args: args}
 	}
 	win := []any{since, until}
@@ -124,7 +126,7 @@ func reportPosts(q herald.ReportQuery, sourceID int64, ids []int64) postValues {
 		SELECT j.id, j.article_id, j.published_at, j.network,
 			(SELECT min(at) FROM snapshots WHERE job_id = j.id AND at >= ? AND at <= ?) AS f,
 			(SELECT max(at) FROM snapshots WHERE job_id = j.id AND at >= ? AND at <= ?) AS l
-		FROM jobs j` + filter + `),
+		FROM jobs j INDEXED BY jobs_report` + filter + `),
 	p AS (
 		SELECT w.article_id, w.published_at, w.network,
 			coalesce(l.retweets - f.retweets, 0) AS retweets, coalesce(l.quotes - f.quotes, 0) AS quotes,
@@ -139,7 +141,7 @@ func reportPosts(q herald.ReportQuery, sourceID int64, ids []int64) postValues {
 	return postValues{sql: sqlText, args: all}
 }
 
-func queryIDs(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]int64, error) {
+func queryIDs(ctx context.Context, tx *txn, query string, args ...any) ([]int64, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -159,7 +161,7 @@ func queryIDs(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]int
 
 // reportRows fills the ranked articles' rows, in the order of ids, from
 // their posts' values per network.
-func reportRows(ctx context.Context, tx *sql.Tx, p postValues, ids []int64, w herald.Weights) ([]herald.ReportRow, error) {
+func reportRows(ctx context.Context, tx *txn, p postValues, ids []int64, w herald.Weights) ([]herald.ReportRow, error) {
 	byID := make(map[int64]*herald.ReportRow, len(ids))
 	out := make([]herald.ReportRow, len(ids))
 	for i, id := range ids {

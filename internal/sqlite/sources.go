@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -25,7 +24,7 @@ func scanSource(row interface{ Scan(...any) error }) (herald.Source, error) {
 // validators and is seeded again, so a new feed's backlog is not announced.
 func (db *DB) SyncSources(ctx context.Context, specs []herald.SourceSpec) error {
 	now := time.Now().UnixMilli()
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS configured (name TEXT PRIMARY KEY)`); err != nil {
 			return err
 		}
@@ -87,7 +86,7 @@ func (db *DB) ClaimSources(ctx context.Context, owner string, now time.Time, lea
 	}
 	lease = defaultLease(lease)
 	var out []herald.Source
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *txn) error {
 		rows, err := tx.QueryContext(ctx, `SELECT `+sourceCols+` FROM sources
 			WHERE active = 1 AND push_only = 0 AND url <> ''
 			AND (next_poll_at IS NULL OR next_poll_at <= ?1)
@@ -125,7 +124,7 @@ func (db *DB) ClaimSources(ctx context.Context, owner string, now time.Time, lea
 // SavePoll records a poll's result and releases owner's lease. Seeded never
 // goes back to false.
 func (db *DB) SavePoll(ctx context.Context, owner string, r herald.PollResult) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE sources SET etag = ?, last_modified = ?, last_status = ?,
 			last_error = ?, failures = ?, seeded = (seeded OR ?), last_polled_at = ?, next_poll_at = ?,
 			hub_url = ?, claimed_by = '', lease_until = NULL
@@ -146,7 +145,7 @@ func (db *DB) SavePoll(ctx context.Context, owner string, r herald.PollResult) e
 // PushSource returns the push-only source name, creating it if needed.
 func (db *DB) PushSource(ctx context.Context, name string) (herald.Source, error) {
 	var s herald.Source
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sources (name, push_only, seeded, created_at)
 			VALUES (?, 1, 1, ?) ON CONFLICT (name) DO NOTHING`, name, time.Now().UnixMilli())
 		if err != nil {

@@ -68,8 +68,7 @@ CREATE TABLE accounts (
 	paused           INTEGER NOT NULL DEFAULT 0,
 	pause_reason     TEXT    NOT NULL DEFAULT '',
 	hold_until       INTEGER,
-	hold_reason      TEXT    NOT NULL DEFAULT '',
-	last_sent_at     INTEGER,
+	hold_reason      TEXT    NOT NULL DEFAULT '', -- last_sent_at: max(jobs.sent_at) by jobs_sent
 	token_expires_at INTEGER,
 	oauth_access     TEXT    NOT NULL DEFAULT '',
 	oauth_refresh    TEXT    NOT NULL DEFAULT '',
@@ -121,32 +120,35 @@ CREATE TABLE jobs (
 	updated_at         INTEGER NOT NULL,
 	UNIQUE (article_id, account_id, seq)
 );
--- Claims walk an account's pending jobs in dispatch order.
+-- Every index on jobs costs a page write on most state changes, so there are
+-- few. Claims walk an account's pending jobs in dispatch order (NextDue and
+-- the pending counts read it too).
 CREATE INDEX jobs_pending ON jobs (account_id, priority DESC, published_at, id, next_attempt_at, lease_until)
 	WHERE state = 'pending';
-CREATE INDEX jobs_due ON jobs (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX jobs_state ON jobs (state, account_id);
-CREATE INDEX jobs_account ON jobs (account_id, state);
+-- Daily caps, and where the posts to collect begin.
 CREATE INDEX jobs_sent ON jobs (account_id, sent_at) WHERE state = 'sent';
+-- The posts to collect, paged by job ID.
+CREATE INDEX jobs_live ON jobs (id, sent_at) WHERE state = 'sent' AND remote_gone = 0 AND deleted_at IS NULL;
 CREATE INDEX jobs_remote ON jobs (remote_id) WHERE remote_id <> '';
 CREATE INDEX jobs_permalink ON jobs (permalink) WHERE permalink <> '';
-CREATE INDEX jobs_live ON jobs (sent_at) WHERE state = 'sent' AND remote_gone = 0 AND deleted_at IS NULL;
--- The report reads live posts of a publication window from this index alone.
+-- The report reads live posts of a publication window from this index alone
+-- (the last three columns only so that it covers the query).
 CREATE INDEX jobs_report ON jobs (published_at, article_id, network,
-	retweets, quotes, likes, replies, impressions, shares, reactions, comments, clicks)
+	retweets, quotes, likes, replies, impressions, shares, reactions, comments, clicks,
+	state, remote_gone, deleted_at)
 	WHERE state = 'sent' AND remote_gone = 0 AND deleted_at IS NULL;
 
 CREATE TABLE attempts (
-	id          INTEGER PRIMARY KEY,
 	job_id      INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
-	n           INTEGER NOT NULL,
+	n           INTEGER NOT NULL, -- 1, 2, ... per job (a retry by hand goes on counting)
 	owner       TEXT    NOT NULL DEFAULT '',
 	started_at  INTEGER NOT NULL,
 	finished_at INTEGER,
-	outcome     TEXT    NOT NULL DEFAULT '', -- a job state, or unknown_outcome
-	error       TEXT    NOT NULL DEFAULT ''
-);
-CREATE INDEX attempts_job ON attempts (job_id, n);
+	outcome     TEXT    NOT NULL DEFAULT '', -- a job state, or an error kind
+	error       TEXT    NOT NULL DEFAULT '',
+	PRIMARY KEY (job_id, n)
+) WITHOUT ROWID;
 
 CREATE TABLE snapshots (
 	job_id      INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,

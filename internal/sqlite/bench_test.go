@@ -1,0 +1,288 @@
+package sqlite_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/sqlite"
+)
+
+var benchNow = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+
+func benchStore(b *testing.B) (*sqlite.DB, int64) {
+	b.Helper()
+	db := openTest(b)
+	ctx := b.Context()
+	if err := db.SyncAccounts(ctx, []herald.Account{{ID: "x", Network: herald.Twitter}, {ID: "fb", Network: herald.Facebook}}); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.SyncSources(ctx, []herald.SourceSpec{{Name: "news", URL: "https://example.com/rss"}}); err != nil {
+		b.Fatal(err)
+	}
+	src, err := db.GetSource(ctx, "news")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, src.ID
+}
+
+// reportCPU reports the CPU time per op from now on, which (unlike ns/op)
+// holds on a busy machine. Call it after any set-up.
+func reportCPU(b *testing.B) {
+	start := cpuTime()
+	b.Cleanup(func() {
+		if b.N > 0 {
+			b.ReportMetric(float64((cpuTime()-start).Microseconds())/float64(b.N), "cpu-µs/op")
+		}
+	})
+}
+
+func batch(n, from int) []herald.ArticleInput {
+	items := make([]herald.ArticleInput, n)
+	for i := range items {
+		k := from + i
+		items[i] = herald.ArticleInput{
+			URL: fmt.Sprintf("https://example.com/news/%d", k), GUID: fmt.Sprintf("g%d", k),
+			Title: fmt.Sprintf("Headline number %d about something that happened", k), Summary: "Summary text",
+			Categories: []string{"politics", "world"}, PublishedAt: benchNow.Add(-time.Duration(k) * time.Second),
+			Announce: true, Targets: []string{"x", "fb"},
+		}
+	}
+	return items
+}
+
+// BenchmarkSaveArticles saves batches of 50 new announced stories (two jobs
+// each), as a poll of a busy feed does.
+func BenchmarkSaveArticles(b *testing.B) {
+	db, src := benchStore(b)
+	n := 0
+	reportCPU(b)
+	for b.Loop() {
+		if _, err := db.SaveArticles(b.Context(), src, batch(50, n), benchNow); err != nil {
+			b.Fatal(err)
+		}
+		n += 50
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "articles/s")
+}
+
+// BenchmarkSaveArticlesSeen saves a batch of 50 stories already known, as
+// every poll of an unchanged feed without validators does.
+func BenchmarkSaveArticlesSeen(b *testing.B) {
+	db, src := benchStore(b)
+	items := batch(50, 0)
+	if _, err := db.SaveArticles(b.Context(), src, items, benchNow); err != nil {
+		b.Fatal(err)
+	}
+	reportCPU(b)
+	for b.Loop() {
+		if _, err := db.SaveArticles(b.Context(), src, items, benchNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(50*b.N)/b.Elapsed().Seconds(), "articles/s")
+}
+
+// BenchmarkClaimFinish runs the dispatcher's store calls for one job (an
+// op): claims of up to 10 jobs, then StartAttempt and FinishJob(sent) each.
+func BenchmarkClaimFinish(b *testing.B) {
+	db, src := benchStore(b)
+	ctx := b.Context()
+	for i := 0; i < (b.N+1)/2; i += 500 {
+		if _, err := db.SaveArticles(ctx, src, batch(min(500, (b.N+1)/2-i), i), benchNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+	opts := herald.ClaimOptions{Owner: "bench", Now: benchNow, Lease: time.Minute,
+		Accounts: map[string]time.Duration{"x": 0, "fb": 0}, PerAccount: 5, Limit: 10}
+	b.ResetTimer()
+	reportCPU(b)
+	sent := 0
+	for sent < b.N {
+		js, err := db.ClaimJobs(ctx, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(js) == 0 {
+			b.Fatalf("nothing to claim after %d of %d jobs", sent, b.N)
+		}
+		for _, j := range js {
+			if err := db.StartAttempt(ctx, j.ID, "bench", benchNow, time.Minute); err != nil {
+				b.Fatal(err)
+			}
+			if err := db.FinishJob(ctx, j.ID, "bench", herald.Outcome{State: herald.JobSent,
+				RemoteID: strconv.FormatInt(j.ID, 10), SentAt: benchNow, Attempted: true}, benchNow); err != nil {
+				b.Fatal(err)
+			}
+			sent++
+		}
+	}
+	b.ReportMetric(float64(sent)/b.Elapsed().Seconds(), "jobs/s")
+}
+
+// reportDB opens (generating it once, then reusing it from the temporary
+// directory) a database of HERALD_BENCH_ARTICLES articles (default 50,000)
+// with two posts each and ten readings per post, published over a year.
+func reportDB(b *testing.B) *sqlite.DB {
+	b.Helper()
+	n := 50_000
+	if v := os.Getenv("HERALD_BENCH_ARTICLES"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
+			b.Fatalf("HERALD_BENCH_ARTICLES=%q", v)
+		}
+	}
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("herald-report-bench-%s-%d.db", schemaHash(b), n))
+	ctx := context.Background()
+	if _, err := os.Stat(path + ".done"); err != nil {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			os.Remove(path + suffix)
+		}
+		db, err := sqlite.Open(ctx, path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		err = db.Migrate(ctx)
+		if err == nil {
+			err = db.Synthesize(ctx, sqlite.Synthetic{Articles: n, PostsPerArticle: 2, SnapshotsPerPost: 10, Now: benchNow})
+		}
+		db.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("generated %d articles in %v", n, time.Since(start).Round(time.Second))
+		if err := os.WriteFile(path+".done", nil, 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if st, err := os.Stat(path); err == nil {
+		b.Logf("database %s: %d MB", path, st.Size()>>20)
+	}
+	return db
+}
+
+// schemaHash identifies the schema, so that a cached data set is rebuilt
+// when a migration changes.
+func schemaHash(b *testing.B) string {
+	h := sha256.New()
+	files, err := filepath.Glob("migrations/*.sql")
+	if err != nil || len(files) == 0 {
+		b.Fatalf("migrations: %v", err)
+	}
+	for _, f := range files {
+		body, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.Write(body)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// BenchmarkReport measures `report --since 7d --limit 20` and variants.
+func BenchmarkReport(b *testing.B) {
+	db := reportDB(b)
+	week := benchNow.Add(-7 * 24 * time.Hour)
+	for _, tc := range []struct {
+		name string
+		q    herald.ReportQuery
+	}{
+		{"shares_7d", herald.ReportQuery{Since: week, Until: benchNow, Limit: 20}},
+		{"score_7d", herald.ReportQuery{Since: week, Until: benchNow, By: "score", Limit: 20}},
+		{"twitter_7d", herald.ReportQuery{Since: week, Until: benchNow, Network: herald.Twitter, Limit: 20}},
+		{"section_7d", herald.ReportQuery{Since: week, Until: benchNow, Section: "bench", Limit: 20}},
+		{"shares_24h", herald.ReportQuery{Since: benchNow.Add(-24 * time.Hour), Until: benchNow, Limit: 20}},
+		{"shares_30d", herald.ReportQuery{Since: benchNow.Add(-30 * 24 * time.Hour), Until: benchNow, Limit: 20}},
+		{"trending_7d", herald.ReportQuery{Since: week, Until: benchNow, Trending: true, Limit: 20}},
+		{"trending_24h", herald.ReportQuery{Since: benchNow.Add(-24 * time.Hour), Until: benchNow, Trending: true, Limit: 20}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			reportCPU(b)
+			var rows []herald.ReportRow
+			for b.Loop() {
+				var err error
+				if rows, err = db.Report(b.Context(), tc.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if len(rows) == 0 {
+				b.Fatal("empty report")
+			}
+		})
+	}
+}
+
+// BenchmarkPostsToCollect pages through the posts of the last 7 days, 1,000
+// at a time, as a collector pass does.
+func BenchmarkPostsToCollect(b *testing.B) {
+	db := reportDB(b)
+	for b.Loop() {
+		after, n := int64(0), 0
+		for {
+			ps, err := db.PostsToCollect(b.Context(), herald.PostFilter{SentAfter: benchNow.Add(-7 * 24 * time.Hour),
+				Limit: 1000, AfterJobID: after})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(ps) == 0 {
+				break
+			}
+			n += len(ps)
+			after = ps[len(ps)-1].JobID
+		}
+		if n == 0 {
+			b.Fatal("no posts")
+		}
+		b.ReportMetric(float64(n), "posts")
+	}
+}
+
+// BenchmarkSaveSnapshots stores one collector batch: a reading of each of
+// 1,000 posts.
+func BenchmarkSaveSnapshots(b *testing.B) {
+	db, src := benchStore(b)
+	ctx := b.Context()
+	for i := 0; i < 500; i += 250 {
+		if _, err := db.SaveArticles(ctx, src, batch(250, i), benchNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+	js, err := db.ClaimJobs(ctx, herald.ClaimOptions{Owner: "bench", Now: benchNow, Lease: time.Minute,
+		Accounts: map[string]time.Duration{"x": 0, "fb": 0}, PerAccount: 1000})
+	if err != nil || len(js) != 1000 {
+		b.Fatalf("claimed %d: %v", len(js), err)
+	}
+	for _, j := range js {
+		if err := db.FinishJob(ctx, j.ID, "bench", herald.Outcome{State: herald.JobSent,
+			RemoteID: strconv.FormatInt(j.ID, 10), SentAt: benchNow, Attempted: true}, benchNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+	snaps := make([]herald.Snapshot, len(js))
+	reportCPU(b)
+	n := 0
+	for b.Loop() {
+		n++
+		for i, j := range js {
+			snaps[i] = herald.Snapshot{JobID: j.ID, At: benchNow.Add(time.Duration(n) * time.Minute),
+				Engagement: herald.Engagement{Retweets: int64(n), Likes: int64(2 * n), Reactions: int64(n)}}
+		}
+		if err := db.SaveSnapshots(ctx, snaps); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
