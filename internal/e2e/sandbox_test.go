@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -51,6 +52,20 @@ func TestShippedConfigPostsToTheSandbox(t *testing.T) {
 	resp.Body.Close()
 	if err != nil || resp.StatusCode != http.StatusOK || ready.Status != "ready" {
 		t.Errorf("/readyz: %d %+v %v", resp.StatusCode, ready, err)
+	}
+
+	resp, err = http.Get("http://" + listening[0]["addr"].(string) + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, m := range []string{`herald_jobs{state="sent"}`, `herald_sends_total{account="x_main",outcome="sent"} 3`,
+		`herald_api_latency_seconds_count{account="fb_page",network="facebook",op="publish"}`,
+		`herald_source_articles{source="sample"} 10`, `herald_source_failures{source="sample"} 0`, "go_goroutines"} {
+		if !strings.Contains(string(metrics), m) {
+			t.Errorf("/metrics lacks %s", m)
+		}
 	}
 
 	// dispatch.shutdown_wait defaults to 10 s; nothing is in flight here.
