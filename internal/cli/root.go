@@ -10,6 +10,7 @@ import (
 // package and add a line here.
 func commands(a *App) []*cobra.Command {
 	return []*cobra.Command{
+		newAccountsCmd(a),
 		newArticlesCmd(a),
 		newCollectCmd(a),
 		newConfigCmd(a),
