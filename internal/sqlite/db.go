@@ -84,8 +84,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // Path returns the database file's path.
 func (db *DB) Path() string { return db.path }
 
-// Close releases the database.
+// Close releases the database, first letting SQLite refresh the planner's
+// statistics where they have gone stale (PRAGMA optimize).
 func (db *DB) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	db.w.DB.ExecContext(ctx, `PRAGMA optimize`) // best effort: a query plan, not data, is at stake
+	cancel()
 	db.r.cache.close()
 	db.w.cache.close()
 	return errors.Join(db.r.Close(), db.w.Close())

@@ -65,38 +65,14 @@ func TestSharedFile(t *testing.T) {
 	for g := range 6 {
 		db, owner := dbs[g%2], fmt.Sprintf("owner-%d", g)
 		wg.Go(func() {
-			deadline := time.Now().Add(30 * time.Second)
-			for time.Now().Before(deadline) {
-				js, err := db.ClaimJobs(ctx, herald.ClaimOptions{Owner: owner, Now: now, Lease: time.Minute,
-					Accounts: map[string]time.Duration{"x": 0, "fb": 0}, PerAccount: 2, Limit: 3})
-				if err != nil {
-					t.Error(err)
-					return
+			sendAll(t, db, owner, now, written, func(id int64) {
+				mu.Lock()
+				defer mu.Unlock()
+				if prev, dup := claimed[id]; dup {
+					t.Errorf("job %d claimed by %s and %s", id, prev, owner)
 				}
-				if len(js) == 0 {
-					select {
-					case <-written:
-						return
-					case <-time.After(time.Millisecond): // the writer is still adding stories
-					}
-					continue
-				}
-				for _, j := range js {
-					mu.Lock()
-					if prev, dup := claimed[j.ID]; dup {
-						t.Errorf("job %d claimed by %s and %s", j.ID, prev, owner)
-					}
-					claimed[j.ID] = owner
-					mu.Unlock()
-					if err := db.StartAttempt(ctx, j.ID, owner, now, time.Minute); err != nil {
-						t.Error(err)
-					}
-					if err := db.FinishJob(ctx, j.ID, owner, herald.Outcome{State: herald.JobSent,
-						RemoteID: fmt.Sprint(j.ID), Attempted: true}, now); err != nil {
-						t.Error(err)
-					}
-				}
-			}
+				claimed[id] = owner
+			})
 		})
 	}
 	wg.Wait()
@@ -107,6 +83,40 @@ func TestSharedFile(t *testing.T) {
 	if counts[herald.JobSent] != 2*stories || len(claimed) != 2*stories {
 		t.Errorf("sent %d jobs, claimed %d, want %d", counts[herald.JobSent], len(claimed), 2*stories)
 	}
+}
+
+// sendAll claims and sends jobs until none is left once written is closed,
+// calling claimed for each job it claims.
+func sendAll(t *testing.T, db *sqlite.DB, owner string, now time.Time, written <-chan struct{}, claimed func(int64)) {
+	ctx := t.Context()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		js, err := db.ClaimJobs(ctx, herald.ClaimOptions{Owner: owner, Now: now, Lease: time.Minute,
+			Accounts: map[string]time.Duration{"x": 0, "fb": 0}, PerAccount: 2, Limit: 3})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if len(js) == 0 {
+			select {
+			case <-written:
+				return
+			case <-time.After(time.Millisecond): // the writer is still adding stories
+			}
+			continue
+		}
+		for _, j := range js {
+			claimed(j.ID)
+			if err := db.StartAttempt(ctx, j.ID, owner, now, time.Minute); err != nil {
+				t.Error(err)
+			}
+			if err := db.FinishJob(ctx, j.ID, owner, herald.Outcome{State: herald.JobSent,
+				RemoteID: fmt.Sprint(j.ID), Attempted: true}, now); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	t.Errorf("%s: still claiming after 30 s", owner)
 }
 
 func TestOpenRejectsURIs(t *testing.T) {
