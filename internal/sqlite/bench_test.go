@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -213,15 +214,20 @@ func BenchmarkReport(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			reportCPU(b)
 			var rows []herald.ReportRow
+			var took []time.Duration
 			for b.Loop() {
+				start := time.Now()
 				var err error
 				if rows, err = db.Report(b.Context(), tc.q); err != nil {
 					b.Fatal(err)
 				}
+				took = append(took, time.Since(start))
 			}
 			if len(rows) == 0 {
 				b.Fatal("empty report")
 			}
+			slices.Sort(took)
+			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
 		})
 	}
 }
@@ -230,6 +236,7 @@ func BenchmarkReport(b *testing.B) {
 // at a time, as a collector pass does.
 func BenchmarkPostsToCollect(b *testing.B) {
 	db := reportDB(b)
+	reportCPU(b)
 	for b.Loop() {
 		after, n := int64(0), 0
 		for {
