@@ -16,6 +16,7 @@ func commands(a *App) []*cobra.Command {
 		newConfigCmd(a),
 		newFeedsCmd(a),
 		newMigrateCmd(a),
+		newPostCmd(a),
 		newPreviewCmd(a),
 		newQueueCmd(a),
 		newReportCmd(a),
