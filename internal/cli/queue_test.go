@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/creack/pty"
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
@@ -222,5 +226,77 @@ func TestQueueRetryAndCancel(t *testing.T) {
 	}
 	if out := ok(t, cfg, "queue", "retry", "--failed", "--yes"); out != "No failed jobs: nothing to retry.\n" {
 		t.Errorf("--failed again: %q", out)
+	}
+}
+
+// onTerminal runs a command line with stdout and stderr on a pseudo-terminal
+// and answer on stdin, and returns its exit status and what the terminal
+// showed.
+func onTerminal(t *testing.T, answer string, args ...string) (int, string) {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	t.Cleanup(func() { ptmx.Close(); tty.Close() })
+	var (
+		mu   sync.Mutex
+		seen bytes.Buffer
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			mu.Lock()
+			seen.Write(buf[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	a := NewApp(tty, tty)
+	a.SetIn(strings.NewReader(answer))
+	code := a.Run(context.Background(), args)
+	tty.Close() // the reader sees the end of what was written
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the terminal's output did not end")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return code, strings.ReplaceAll(seen.String(), "\r\n", "\n")
+}
+
+func TestQueueOnATerminal(t *testing.T) {
+	cfg, db := opsWorld(t, "")
+	id := newsDesk(t, db)
+	failed := func() herald.JobState {
+		j, err := db.GetJob(context.Background(), id["storm/fb_page"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j.State
+	}
+	code, screen := onTerminal(t, "n\n", "-c", cfg, "queue", "retry", "--failed")
+	if code != ExitOK || !strings.Contains(screen, "Retry 1 failed jobs now? [y/N] ") || !strings.Contains(screen, "Nothing done.") ||
+		failed() != herald.JobFailed {
+		t.Errorf("answered no: exit %d, state %s:\n%s", code, failed(), screen)
+	}
+	code, screen = onTerminal(t, "y\n", "-c", cfg, "queue", "retry", "--failed")
+	if code != ExitOK || !strings.Contains(screen, "Retrying 1 failed jobs") || failed() != herald.JobPending {
+		t.Errorf("answered yes: exit %d, state %s:\n%s", code, failed(), screen)
+	}
+	// Colour on a terminal (bold header, green sent), none with NO_COLOR.
+	if _, screen := onTerminal(t, "", "-c", cfg, "queue", "--state", "sent"); !strings.Contains(screen, "\x1b[1mID\x1b[0m") ||
+		!strings.Contains(screen, "\x1b[32msent\x1b[0m") {
+		t.Errorf("no colour on a terminal:\n%q", screen)
+	}
+	t.Setenv("NO_COLOR", "1")
+	if _, screen := onTerminal(t, "", "-c", cfg, "queue"); strings.Contains(screen, "\x1b[") {
+		t.Errorf("colour despite NO_COLOR:\n%q", screen)
 	}
 }
