@@ -89,15 +89,16 @@ type story struct {
 type feedServer struct {
 	srv *httptest.Server
 
-	mu    sync.Mutex
-	items map[string][]story // per feed, oldest first
+	mu     sync.Mutex
+	items  map[string][]story // per feed, oldest first
+	served map[string]int     // full (200) answers per feed
 
 	notModified atomic.Int64
 }
 
 func startFeeds(t *testing.T, names ...string) *feedServer {
 	t.Helper()
-	f := &feedServer{items: map[string][]story{}}
+	f := &feedServer{items: map[string][]story{}, served: map[string]int{}}
 	for _, n := range names {
 		f.items[n] = nil
 	}
@@ -107,6 +108,13 @@ func startFeeds(t *testing.T, names ...string) *feedServer {
 }
 
 func (f *feedServer) url(name string) string { return f.srv.URL + "/" + name + ".xml" }
+
+// fullAnswers is how many times feed name was served in full (not 304).
+func (f *feedServer) fullAnswers(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.served[name]
+}
 
 func (f *feedServer) add(name string, s story) {
 	f.mu.Lock()
@@ -119,14 +127,18 @@ func (f *feedServer) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	items, ok := f.items[name]
 	body := rss(name, items)
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	unchanged := r.Header.Get("If-None-Match") == etag
+	if ok && !unchanged {
+		f.served[name]++
+	}
 	f.mu.Unlock()
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
-	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
-	if r.Header.Get("If-None-Match") == etag {
+	if unchanged {
 		f.notModified.Add(1)
 		w.WriteHeader(http.StatusNotModified)
 		return

@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/web"
 )
 
 // sections are the three feeds every test serves.
@@ -143,4 +146,64 @@ func TestRunPostsEachStoryOncePerAccount(t *testing.T) {
 	if n := len(logs.entries("post sent")); n != 60 {
 		t.Errorf("%d \"post sent\" log lines, want 60", n)
 	}
+}
+
+// TestRunPostsWebhookArticlesAtOnce: a signed CMS webhook goes through the
+// same pipeline as the feeds. The article is posted to its section's targets
+// as soon as it arrives (the webhook wakes the dispatcher), and the same
+// story seen in the feed afterwards is not posted again.
+func TestRunPostsWebhookArticlesAtOnce(t *testing.T) {
+	feeds := startFeeds(t, sections...)
+	e := startEmulations(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "herald.db")
+	const secret = "webhook-secret-for-tests"
+	cfgPath := writeConfig(t, dir, db, feeds, e, "dispatch: {lease: 3s, timeout: 2s, shutdown_wait: 3s}\n")
+	t.Setenv("HERALD_HTTP_WEBHOOK_SECRET", secret)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &logBuffer{}
+	exit := make(chan int, 1)
+	go func() { exit <- cli.Execute(ctx, []string{"--config", cfgPath, "run"}, io.Discard, logs) }()
+	waitFor(t, "the backlog recorded", 10*time.Second, func() bool { return seeded(t, db, sections...) })
+	listening := logs.entries("http server listening")
+	if len(listening) != 1 {
+		t.Fatalf("no address logged:\n%s", logs.tail(20))
+	}
+
+	_, s := newStory(3)
+	body := []byte(fmt.Sprintf(`{"url": %q, "title": %q, "section": "world"}`, s.Link, s.Title))
+	ts := fmt.Sprint(time.Now().Unix())
+	req, err := http.NewRequest(http.MethodPost, "http://"+listening[0]["addr"].(string)+"/hooks/articles", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(web.TimestampHeader, ts)
+	req.Header.Set(web.SignatureHeader, web.Sign(secret, ts, body))
+	sent := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("webhook answered %d", resp.StatusCode)
+	}
+	waitFor(t, "the webhook article posted to 3 accounts", 10*time.Second, func() bool {
+		return len(e.x.Posts()) == 2 && len(e.graph.Posts()) == 1
+	})
+	t.Logf("webhook to 3 posts: %s", time.Since(sent).Round(time.Millisecond))
+
+	// The feed carries the same story a little later: nothing more is posted.
+	before := feeds.fullAnswers("world")
+	feeds.add("world", s)
+	waitFor(t, "the feed's copy polled", 5*time.Second, func() bool { return feeds.fullAnswers("world") > before })
+	time.Sleep(300 * time.Millisecond) // its poll recorded, and a send it might have caused made
+	cancel()
+	if code := <-exit; code != 0 {
+		t.Fatalf("herald run exited with %d:\n%s", code, logs.tail(20))
+	}
+	e.checkPosts(t, []story{s})
 }
