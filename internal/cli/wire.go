@@ -35,6 +35,7 @@ import (
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/feed"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/mastodon"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -99,8 +100,17 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 			fc.RateLimitWait, fc.BlockedWait = 15*time.Minute/n, time.Hour/n // the client's defaults, n times shorter
 		}
 		p, err = facebook.New(fc, logger)
-	case config.NetworkMastodon, config.NetworkBluesky:
-		return nil, fmt.Errorf("accounts.%s: network %s is not supported yet; use twitter or facebook", id, a.Network)
+	case config.NetworkMastodon:
+		mc := mastodon.Config{
+			AccountID: id, InstanceURL: a.InstanceURL, AccessToken: a.AccessToken,
+			Visibility: a.Visibility, Language: a.Language, HTTPTimeout: timeout,
+		}
+		if n := testTimescale(); n > 1 {
+			mc.RateLimitWait = 5 * time.Minute / n // the client's default, n times shorter
+		}
+		p, err = mastodon.New(mc, logger)
+	case config.NetworkBluesky:
+		return nil, fmt.Errorf("accounts.%s: network %s is not supported yet; use twitter, facebook or mastodon", id, a.Network)
 	default:
 		return nil, usageErrorf("accounts.%s.network: unknown network %q", id, a.Network)
 	}
@@ -113,8 +123,11 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 	if cfg.Sandbox {
 		// Never let a sandbox configuration reach a real network.
 		base := a.APIBaseURL
-		if a.Network == config.NetworkFacebook {
+		switch a.Network {
+		case config.NetworkFacebook:
 			base = a.GraphBaseURL
+		case config.NetworkMastodon:
+			base = a.InstanceURL
 		}
 		if !isLoopbackURL(base) {
 			return nil, fmt.Errorf("accounts.%s: sandbox is on but the sandbox was not started (startSandbox)", id)

@@ -1,0 +1,379 @@
+package apitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Mastodon emulates the parts of the Mastodon REST API that Herald uses, as
+// docs.joinmastodon.org describes them: POST /api/v1/statuses (with
+// Idempotency-Key), GET and DELETE /api/v1/statuses/:id,
+// GET /api/v1/accounts/verify_credentials and GET /api/v1/accounts/:id/statuses.
+// Calls authenticate with a Bearer token; every authenticated answer carries
+// X-RateLimit-Limit, -Remaining and -Reset (an ISO 8601 time); errors are
+// {"error": "..."} with the documented statuses. It is an http.Handler and
+// safe for concurrent use.
+type Mastodon struct {
+	// Faults injects failures into POST /api/v1/statuses.
+	Faults *Faults
+
+	opts MastodonOptions
+	mux  *http.ServeMux
+
+	mu       sync.Mutex
+	rng      *rand.Rand
+	accounts map[string]*mastoAccount // by token
+	statuses []*mastoStatus           // oldest first
+	byID     map[string]*mastoStatus
+	idem     map[string]mastoIdem // account id + "\x00" + key
+	windows  map[string]*xWindow  // account id + "\x00" + limit name
+	seq      int64
+	simulate bool
+	requests []MastodonRequest
+}
+
+// MastodonOptions configures a Mastodon. The zero value is a usable sandbox.
+type MastodonOptions struct {
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Domain is the server's name in status URLs (default "mastodon.example").
+	Domain string
+	// MaxChars is the status length limit (default 500); each URL counts 23.
+	MaxChars int
+	// APILimit is the requests an account may make per APIWindow (default 300
+	// per 5 minutes); StatusLimit the statuses it may post per StatusWindow
+	// (default 300 per 3 hours), as Mastodon's default throttles.
+	APILimit     int
+	APIWindow    time.Duration
+	StatusLimit  int
+	StatusWindow time.Duration
+	// IdempotencyTTL is how long an Idempotency-Key is remembered (default 1 h).
+	IdempotencyTTL time.Duration
+	// FaultReset is how far ahead an injected 429 puts X-RateLimit-Reset
+	// (default 1 s).
+	FaultReset time.Duration
+	// SimulateEngagement makes counters grow on every read, for the sandbox.
+	SimulateEngagement bool
+	// Seed makes simulated engagement repeatable.
+	Seed uint64
+	// MaxLog bounds the request log (default 10,000).
+	MaxLog int
+}
+
+// MastodonAccount is an account the emulation knows, with its access token.
+type MastodonAccount struct {
+	ID       string
+	Username string
+	Token    string
+	// Scopes granted to the token (nil: "read write").
+	Scopes []string
+}
+
+// MastodonEngagement is a status's public counters.
+type MastodonEngagement struct {
+	Reblogs    int64
+	Favourites int64
+	Replies    int64
+}
+
+// MastodonStatus is a status as the emulation recorded it.
+type MastodonStatus struct {
+	ID             string
+	AccountID      string
+	Text           string // as posted
+	Visibility     string
+	Language       string
+	IdempotencyKey string
+	URL            string
+	CardURL        string // the first link in the text, "" when none
+	Created        time.Time
+	Deleted        bool
+	Engagement     MastodonEngagement
+}
+
+// MastodonRequest is one request as the emulation saw it.
+type MastodonRequest struct {
+	At             time.Time
+	Method         string
+	Path           string
+	Route          string
+	AccountID      string // "" when the token was missing or unknown
+	IdempotencyKey string
+	Status         int // 0 when the connection was dropped
+	Fault          Fault
+}
+
+type mastoAccount struct {
+	MastodonAccount
+	revoked bool
+}
+
+type mastoStatus struct {
+	MastodonStatus
+	set bool // engagement set by SetEngagement: no simulation
+}
+
+type mastoIdem struct {
+	statusID string
+	at       time.Time
+}
+
+// mastoReply is a handler's answer.
+type mastoReply struct {
+	status int
+	header http.Header
+	body   any
+	html   bool // a proxy's HTML page instead of JSON
+	drop   bool
+}
+
+// mastoCall is what a handler learns about its caller.
+type mastoCall struct {
+	acct  *mastoAccount
+	key   string
+	fault Fault
+}
+
+// NewMastodon returns an emulation with no accounts; add them with AddAccount.
+func NewMastodon(opts MastodonOptions) *Mastodon {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Domain == "" {
+		opts.Domain = "mastodon.example"
+	}
+	if opts.MaxChars <= 0 {
+		opts.MaxChars = 500
+	}
+	if opts.APILimit <= 0 {
+		opts.APILimit = 300
+	}
+	if opts.APIWindow <= 0 {
+		opts.APIWindow = 5 * time.Minute
+	}
+	if opts.StatusLimit <= 0 {
+		opts.StatusLimit = 300
+	}
+	if opts.StatusWindow <= 0 {
+		opts.StatusWindow = 3 * time.Hour
+	}
+	if opts.IdempotencyTTL <= 0 {
+		opts.IdempotencyTTL = time.Hour
+	}
+	if opts.FaultReset <= 0 {
+		opts.FaultReset = time.Second
+	}
+	if opts.MaxLog <= 0 {
+		opts.MaxLog = 10000
+	}
+	m := &Mastodon{
+		Faults:   &Faults{},
+		opts:     opts,
+		rng:      rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x2545f4914f6cdd1d)),
+		accounts: map[string]*mastoAccount{},
+		byID:     map[string]*mastoStatus{},
+		idem:     map[string]mastoIdem{},
+		windows:  map[string]*xWindow{},
+		simulate: opts.SimulateEngagement,
+	}
+	m.mux = http.NewServeMux()
+	m.mux.HandleFunc("POST /api/v1/statuses", m.handle(m.postStatus))
+	m.mux.HandleFunc("GET /api/v1/statuses/{id}", m.handle(m.getStatus))
+	m.mux.HandleFunc("DELETE /api/v1/statuses/{id}", m.handle(m.deleteStatus))
+	m.mux.HandleFunc("GET /api/v1/accounts/verify_credentials", m.handle(m.verifyCredentials))
+	m.mux.HandleFunc("GET /api/v1/accounts/{id}/statuses", m.handle(m.accountStatuses))
+	m.mux.HandleFunc("/", m.handle(func(*http.Request, *mastoCall) mastoReply {
+		return mastoError(http.StatusNotFound, "Not Found")
+	}))
+	return m
+}
+
+// StartMastodon serves a new emulation on 127.0.0.1. The caller closes the
+// server. It works outside tests too (the sandbox).
+func StartMastodon(opts MastodonOptions) (*Mastodon, *httptest.Server) {
+	m := NewMastodon(opts)
+	return m, httptest.NewServer(m)
+}
+
+func (m *Mastodon) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.mux.ServeHTTP(w, r) }
+
+func (m *Mastodon) handle(h func(r *http.Request, c *mastoCall) mastoReply) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		c := &mastoCall{key: r.Header.Get("Idempotency-Key")}
+		rep := h(r, c)
+		if c.acct != nil && !rep.drop && rep.header != nil && rep.header.Get("X-RateLimit-Limit") == "" {
+			m.mu.Lock()
+			m.limitHeaders(rep.header, m.window(c.acct.ID, "api", m.opts.APIWindow), m.opts.APILimit, m.opts.APIWindow)
+			m.mu.Unlock()
+		}
+		e := MastodonRequest{At: m.opts.Now(), Method: r.Method, Path: r.URL.Path, Route: r.Pattern,
+			IdempotencyKey: c.key, Fault: c.fault}
+		if c.acct != nil {
+			e.AccountID = c.acct.ID
+		}
+		if !rep.drop {
+			e.Status = rep.status
+		}
+		m.log(e)
+		if rep.drop {
+			DropConnection(w)
+			return
+		}
+		for k, v := range rep.header {
+			w.Header()[k] = v
+		}
+		if rep.html {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(rep.status)
+			_, _ = io.WriteString(w, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(rep.status)
+		_ = json.NewEncoder(w).Encode(rep.body)
+	}
+}
+
+func (m *Mastodon) log(e MastodonRequest) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.requests) >= m.opts.MaxLog {
+		m.requests = slices.Delete(m.requests, 0, len(m.requests)/2)
+	}
+	m.requests = append(m.requests, e)
+}
+
+func mastoError(status int, msg string) mastoReply {
+	return mastoReply{status: status, header: http.Header{}, body: map[string]string{"error": msg}}
+}
+
+// authenticate finds the caller's account and charges its API allowance.
+// Caller holds mu. A non-nil reply is the refusal.
+func (m *Mastodon) authenticate(r *http.Request, c *mastoCall, scope string) *mastoReply {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	a := m.accounts[token]
+	if !ok || token == "" || a == nil || a.revoked {
+		rep := mastoError(http.StatusUnauthorized, "The access token is invalid")
+		rep.header.Set("WWW-Authenticate", `Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid"`)
+		return &rep
+	}
+	c.acct = a
+	if !hasScope(a.Scopes, scope) {
+		rep := mastoError(http.StatusForbidden, "This action is outside the authorized scopes")
+		return &rep
+	}
+	w := m.window(a.ID, "api", m.opts.APIWindow)
+	if w.used >= m.opts.APILimit {
+		rep := mastoError(http.StatusTooManyRequests, "Too many requests")
+		m.limitHeaders(rep.header, w, m.opts.APILimit, m.opts.APIWindow)
+		return &rep
+	}
+	w.used++
+	return nil
+}
+
+// hasScope reports whether granted covers want ("write" covers "write:statuses").
+func hasScope(granted []string, want string) bool {
+	if granted == nil {
+		granted = []string{"read", "write"}
+	}
+	top, _, _ := strings.Cut(want, ":")
+	return slices.Contains(granted, want) || slices.Contains(granted, top)
+}
+
+// window returns the account's current fixed window of a limit. Caller holds mu.
+func (m *Mastodon) window(accountID, name string, length time.Duration) *xWindow {
+	k := accountID + "\x00" + name
+	now := m.opts.Now()
+	w := m.windows[k]
+	if w == nil || !now.Before(w.start.Add(length)) {
+		w = &xWindow{start: now.Truncate(length)}
+		m.windows[k] = w
+	}
+	return w
+}
+
+func (m *Mastodon) limitHeaders(h http.Header, w *xWindow, limit int, length time.Duration) {
+	h.Set("X-RateLimit-Limit", strconv.Itoa(limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(limit-w.used, 0)))
+	h.Set("X-RateLimit-Reset", w.start.Add(length).UTC().Format("2006-01-02T15:04:05.000000Z"))
+}
+
+// AddAccount registers (or replaces) an account and its token.
+func (m *Mastodon) AddAccount(a MastodonAccount) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for t, old := range m.accounts {
+		if old.ID == a.ID {
+			delete(m.accounts, t)
+		}
+	}
+	m.accounts[a.Token] = &mastoAccount{MastodonAccount: a}
+}
+
+// RevokeToken makes an account's token invalid, as revoking the app does.
+func (m *Mastodon) RevokeToken(token string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if a := m.accounts[token]; a != nil {
+		a.revoked = true
+	}
+}
+
+// Posts returns every status made, deleted ones included, oldest first.
+func (m *Mastodon) Posts() []MastodonStatus {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]MastodonStatus, len(m.statuses))
+	for i, s := range m.statuses {
+		out[i] = s.MastodonStatus
+	}
+	return out
+}
+
+// Requests returns the request log, oldest first.
+func (m *Mastodon) Requests() []MastodonRequest {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.requests)
+}
+
+// SetEngagement sets a status's counters; they replace any simulation for it.
+func (m *Mastodon) SetEngagement(statusID string, e MastodonEngagement) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s := m.byID[statusID]; s != nil {
+		s.Engagement, s.set = e, true
+	}
+}
+
+// SimulateEngagement makes counters of statuses without SetEngagement grow
+// a little on every read, as a sandbox shows them.
+func (m *Mastodon) SimulateEngagement(on bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.simulate = on
+}
+
+// DeleteStatus removes a status as its author would on the website.
+func (m *Mastodon) DeleteStatus(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.byID[id]
+	if s == nil || s.Deleted {
+		return false
+	}
+	s.Deleted = true
+	return true
+}

@@ -1,0 +1,325 @@
+package apitest
+
+import (
+	"encoding/json"
+	"html"
+	"mime"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rivo/uniseg"
+)
+
+// mastoURLRE finds the links Mastodon counts as 23 characters and links.
+var mastoURLRE = regexp.MustCompile(`https?://[^\s<>"]+[^\s<>".,;:!?)\]'"]`)
+
+// mastoURLLength is what every link counts for, however long it is.
+const mastoURLLength = 23
+
+// MastodonLength counts a status as Mastodon's StatusLengthValidator does:
+// grapheme clusters, with every http(s) link counted as 23.
+func MastodonLength(text string) int {
+	return uniseg.GraphemeClusterCount(mastoURLRE.ReplaceAllString(text, strings.Repeat("x", mastoURLLength)))
+}
+
+type mastoPostParams struct {
+	Status     string `json:"status"`
+	Visibility string `json:"visibility"`
+	Language   string `json:"language"`
+}
+
+func readStatusParams(r *http.Request) (mastoPostParams, bool) {
+	var p mastoPostParams
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/json" {
+		return p, json.NewDecoder(r.Body).Decode(&p) == nil
+	}
+	if r.ParseForm() != nil {
+		return p, false
+	}
+	return mastoPostParams{Status: r.PostForm.Get("status"), Visibility: r.PostForm.Get("visibility"),
+		Language: r.PostForm.Get("language")}, true
+}
+
+func (m *Mastodon) postStatus(r *http.Request, c *mastoCall) mastoReply {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if rep := m.authenticate(r, c, "write:statuses"); rep != nil {
+		return *rep
+	}
+	fault, delay := m.Faults.Decide()
+	c.fault = fault
+	m.mu.Unlock()
+	gone := !mastoSleep(r, delay)
+	m.mu.Lock()
+	if gone {
+		return mastoReply{drop: true}
+	}
+	now := m.opts.Now()
+	switch fault {
+	case FaultServerError:
+		return mastoReply{status: http.StatusServiceUnavailable, html: true}
+	case FaultRateLimit:
+		rep := mastoError(http.StatusTooManyRequests, "Too many requests")
+		rep.header.Set("X-RateLimit-Limit", strconv.Itoa(m.opts.StatusLimit))
+		rep.header.Set("X-RateLimit-Remaining", "0")
+		rep.header.Set("X-RateLimit-Reset", now.Add(m.opts.FaultReset).UTC().Format(time.RFC3339Nano))
+		return rep
+	}
+	rep := m.createStatus(r, c, now)
+	rep.drop = fault == FaultDrop
+	return rep
+}
+
+// createStatus answers a post: the status made earlier with the same
+// Idempotency-Key, or a new one. Caller holds mu.
+func (m *Mastodon) createStatus(r *http.Request, c *mastoCall, now time.Time) mastoReply {
+	ik := c.acct.ID + "\x00" + c.key
+	if prev, ok := m.idem[ik]; ok && c.key != "" && now.Sub(prev.at) < m.opts.IdempotencyTTL {
+		rep := mastoReply{status: http.StatusOK, header: http.Header{}, body: m.entity(m.byID[prev.statusID], false)}
+		return rep
+	}
+	w := m.window(c.acct.ID, "statuses", m.opts.StatusWindow)
+	if w.used >= m.opts.StatusLimit {
+		rep := mastoError(http.StatusTooManyRequests, "Too many requests")
+		m.limitHeaders(rep.header, w, m.opts.StatusLimit, m.opts.StatusWindow)
+		return rep
+	}
+	p, ok := readStatusParams(r)
+	switch {
+	case !ok:
+		return mastoError(http.StatusBadRequest, "Error while parsing the request body")
+	case strings.TrimSpace(p.Status) == "":
+		return mastoError(http.StatusUnprocessableEntity, "Validation failed: Text can't be blank")
+	case MastodonLength(p.Status) > m.opts.MaxChars:
+		return mastoError(http.StatusUnprocessableEntity,
+			"Validation failed: Text character limit of "+strconv.Itoa(m.opts.MaxChars)+" exceeded")
+	case p.Visibility != "" && !slices.Contains([]string{"public", "unlisted", "private", "direct"}, p.Visibility):
+		return mastoError(http.StatusUnprocessableEntity, "Validation failed: Visibility is not included in the list")
+	}
+	if p.Visibility == "" {
+		p.Visibility = "public"
+	}
+	w.used++
+	m.seq++
+	id := strconv.FormatInt(110000000000000000+m.seq<<16, 10)
+	s := &mastoStatus{MastodonStatus: MastodonStatus{
+		ID: id, AccountID: c.acct.ID, Text: p.Status, Visibility: p.Visibility, Language: p.Language,
+		IdempotencyKey: c.key, URL: "https://" + m.opts.Domain + "/@" + c.acct.Username + "/" + id,
+		CardURL: mastoURLRE.FindString(p.Status), Created: now,
+	}}
+	m.statuses = append(m.statuses, s)
+	m.byID[id] = s
+	if c.key != "" {
+		m.idem[ik] = mastoIdem{statusID: id, at: now}
+	}
+	rep := mastoReply{status: http.StatusOK, header: http.Header{}, body: m.entity(s, false)}
+	m.limitHeaders(rep.header, w, m.opts.StatusLimit, m.opts.StatusWindow)
+	return rep
+}
+
+func (m *Mastodon) getStatus(r *http.Request, c *mastoCall) mastoReply {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if rep := m.authenticate(r, c, "read:statuses"); rep != nil {
+		return *rep
+	}
+	s := m.byID[r.PathValue("id")]
+	if s == nil || s.Deleted {
+		return mastoError(http.StatusNotFound, "Record not found")
+	}
+	m.grow(s)
+	return mastoReply{status: http.StatusOK, header: http.Header{}, body: m.entity(s, false)}
+}
+
+func (m *Mastodon) deleteStatus(r *http.Request, c *mastoCall) mastoReply {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if rep := m.authenticate(r, c, "write:statuses"); rep != nil {
+		return *rep
+	}
+	s := m.byID[r.PathValue("id")]
+	if s == nil || s.Deleted || s.AccountID != c.acct.ID {
+		return mastoError(http.StatusNotFound, "Record not found")
+	}
+	s.Deleted = true
+	// The answer carries the source text, for "delete and redraft".
+	return mastoReply{status: http.StatusOK, header: http.Header{}, body: m.entity(s, true)}
+}
+
+func (m *Mastodon) verifyCredentials(r *http.Request, c *mastoCall) mastoReply {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if rep := m.authenticate(r, c, "read:accounts"); rep != nil {
+		return *rep
+	}
+	a := m.accountEntity(&c.acct.MastodonAccount)
+	a["source"] = map[string]any{"privacy": "public", "sensitive": false, "language": "", "note": ""}
+	return mastoReply{status: http.StatusOK, header: http.Header{}, body: a}
+}
+
+// accountStatuses lists an account's statuses newest first, paged with
+// max_id / since_id / min_id and a Link header, limit 20 by default and 40 at most.
+func (m *Mastodon) accountStatuses(r *http.Request, c *mastoCall) mastoReply {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if rep := m.authenticate(r, c, "read:statuses"); rep != nil {
+		return *rep
+	}
+	owner := r.PathValue("id")
+	if m.accountByID(owner) == nil {
+		return mastoError(http.StatusNotFound, "Record not found")
+	}
+	q := r.URL.Query()
+	limit := 20
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n > 0 {
+		limit = min(n, 40)
+	}
+	maxID, sinceID := q.Get("max_id"), q.Get("since_id")
+	if sinceID == "" {
+		sinceID = q.Get("min_id")
+	}
+	var page []any
+	var first, last string
+	for _, s := range slices.Backward(m.statuses) {
+		if len(page) == limit {
+			break
+		}
+		if s.AccountID != owner || s.Deleted || (maxID != "" && !idLess(s.ID, maxID)) ||
+			(sinceID != "" && !idLess(sinceID, s.ID)) {
+			continue
+		}
+		if first == "" {
+			first = s.ID
+		}
+		last = s.ID
+		page = append(page, m.entity(s, false))
+	}
+	rep := mastoReply{status: http.StatusOK, header: http.Header{}, body: page}
+	if page == nil {
+		rep.body = []any{}
+	} else {
+		base := "http://" + r.Host + r.URL.Path + "?limit=" + strconv.Itoa(limit)
+		rep.header.Set("Link", "<"+base+"&max_id="+last+`>; rel="next", <`+base+"&min_id="+first+`>; rel="prev"`)
+	}
+	return rep
+}
+
+// mastoSleep waits d, or less when the client hangs up (then it returns false).
+func mastoSleep(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
+
+// idLess compares snowflake ids numerically.
+func idLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
+}
+
+// grow adds simulated engagement. Caller holds mu.
+func (m *Mastodon) grow(s *mastoStatus) {
+	if !m.simulate || s.set {
+		return
+	}
+	s.Engagement.Favourites += int64(m.rng.IntN(4))
+	s.Engagement.Reblogs += int64(m.rng.IntN(2))
+	s.Engagement.Replies += int64(m.rng.IntN(2))
+}
+
+func (m *Mastodon) accountByID(id string) *MastodonAccount {
+	for _, a := range m.accounts {
+		if a.ID == id {
+			return &a.MastodonAccount
+		}
+	}
+	return nil
+}
+
+func (m *Mastodon) accountEntity(a *MastodonAccount) map[string]any {
+	return map[string]any{
+		"id": a.ID, "username": a.Username, "acct": a.Username, "display_name": a.Username,
+		"url": "https://" + m.opts.Domain + "/@" + a.Username, "locked": false, "bot": true,
+	}
+}
+
+// entity is the Status entity; withSource adds "text", as DELETE answers.
+// Caller holds mu.
+func (m *Mastodon) entity(s *mastoStatus, withSource bool) map[string]any {
+	acct := m.accountByID(s.AccountID)
+	if acct == nil {
+		acct = &MastodonAccount{ID: s.AccountID}
+	}
+	var lang any
+	if s.Language != "" {
+		lang = s.Language
+	}
+	var card any
+	if s.CardURL != "" {
+		card = map[string]any{"url": s.CardURL, "title": "", "description": "", "type": "link"}
+	}
+	e := map[string]any{
+		"id": s.ID, "created_at": s.Created.UTC().Format("2006-01-02T15:04:05.000Z"),
+		"in_reply_to_id": nil, "sensitive": false, "spoiler_text": "", "visibility": s.Visibility,
+		"language": lang, "uri": "https://" + m.opts.Domain + "/users/" + acct.Username + "/statuses/" + s.ID,
+		"url": s.URL, "replies_count": s.Engagement.Replies, "reblogs_count": s.Engagement.Reblogs,
+		"favourites_count": s.Engagement.Favourites, "content": mastoContent(s.Text), "reblog": nil,
+		"account": m.accountEntity(acct), "media_attachments": []any{}, "mentions": []any{},
+		"tags": []any{}, "emojis": []any{}, "card": card, "poll": nil,
+	}
+	if withSource {
+		e["text"] = s.Text
+	}
+	return e
+}
+
+// mastoContent renders a status's text as Mastodon's HTML: one paragraph,
+// line breaks as <br />, links as anchors whose shown text is shortened (so
+// a link is only whole in the href).
+func mastoContent(text string) string {
+	var b strings.Builder
+	b.WriteString("<p>")
+	last := 0
+	for _, loc := range mastoURLRE.FindAllStringIndex(text, -1) {
+		b.WriteString(html.EscapeString(text[last:loc[0]]))
+		link := text[loc[0]:loc[1]]
+		u, err := url.Parse(link)
+		if err != nil {
+			b.WriteString(html.EscapeString(link))
+			last = loc[1]
+			continue
+		}
+		rest := strings.TrimPrefix(link, u.Scheme+"://")
+		shown, hidden := rest, ""
+		if len(rest) > 30 {
+			shown, hidden = rest[:30], rest[30:]
+		}
+		b.WriteString(`<a href="` + html.EscapeString(link) + `" target="_blank" rel="nofollow noopener noreferrer" translate="no">`)
+		b.WriteString(`<span class="invisible">` + html.EscapeString(u.Scheme+"://") + `</span>`)
+		cls := ""
+		if hidden != "" {
+			cls = ` class="ellipsis"`
+		}
+		b.WriteString(`<span` + cls + `>` + html.EscapeString(shown) + `</span>`)
+		b.WriteString(`<span class="invisible">` + html.EscapeString(hidden) + `</span></a>`)
+		last = loc[1]
+	}
+	b.WriteString(html.EscapeString(text[last:]))
+	b.WriteString("</p>")
+	return strings.ReplaceAll(b.String(), "\n", "<br />")
+}
