@@ -54,6 +54,16 @@ const (
 	qArticleByGUID = `SELECT ` + articleCols + ` FROM articles a WHERE a.id = (
 		SELECT article_id FROM article_sources WHERE source_id = ? AND guid = ? AND guid <> '')`
 	qGUIDOwner = `SELECT article_id FROM article_sources WHERE source_id = ? AND guid = ? AND guid <> ''`
+	// qMatch finds an item's article in one search: by canonical URL (current
+	// or earlier), else by GUID in this source; with whether the URL matched
+	// and the article's link to this source (its GUID, NULL when unlinked).
+	qMatch = `SELECT ` + articleCols + `, m.by_url, x.guid FROM (
+			SELECT id, 1 AS by_url FROM articles WHERE url = ?1
+			UNION ALL SELECT article_id, 1 FROM article_urls WHERE url = ?1
+			UNION ALL SELECT article_id, 0 FROM article_sources WHERE source_id = ?2 AND guid = ?3 AND guid <> ''
+			LIMIT 1) m
+		JOIN articles a ON a.id = m.id
+		LEFT JOIN article_sources x ON x.article_id = a.id AND x.source_id = ?2`
 	qJobsOf    = `SELECT count(*) FROM jobs WHERE article_id = ? AND account_id = ?`
 )
 
@@ -73,14 +83,16 @@ func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.A
 			return err
 		}
 		s := saver{ctx: ctx, tx: tx, sourceID: sourceID, source: source, now: now, accounts: make(map[string]bool)}
-		ids := make([]int64, 0, len(items))
+		var ids []int64 // of articles known before: a new one is in this source alone
 		for _, it := range items {
 			r, err := s.save(it)
 			if err != nil {
 				return err
 			}
 			out = append(out, r)
-			ids = append(ids, r.Article.ID)
+			if !r.New {
+				ids = append(ids, r.Article.ID)
+			}
 		}
 		if s.links > 0 {
 			if _, err := tx.ExecContext(ctx, `UPDATE sources SET article_count = article_count + ? WHERE id = ?`,
@@ -93,7 +105,11 @@ func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.A
 			return err
 		}
 		for i := range out {
-			out[i].Article.Sections = sections[out[i].Article.ID]
+			if secs, ok := sections[out[i].Article.ID]; ok {
+				out[i].Article.Sections = secs
+			} else {
+				out[i].Article.Sections = []string{source}
+			}
 		}
 		return nil
 	})
@@ -116,7 +132,7 @@ type saver struct {
 
 func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
 	var r herald.SaveResult
-	a, byURL, err := s.match(it)
+	a, byURL, l, err := s.match(it)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		a, err = s.insert(it)
@@ -127,7 +143,7 @@ func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
 	if err != nil {
 		return r, err
 	}
-	linked, err := s.link(a.ID, it.GUID, r.New)
+	linked, err := s.link(a.ID, it.GUID, r.New, l)
 	if err != nil {
 		return r, err
 	}
@@ -139,14 +155,26 @@ func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
 }
 
 // match finds the article an item is: by canonical URL (current or earlier),
-// else by its GUID in this source.
-func (s *saver) match(it herald.ArticleInput) (a herald.Article, byURL bool, err error) {
-	a, err = scanArticle(s.tx.QueryRowContext(s.ctx, qArticleByURL, it.URL))
-	if err == nil || !errors.Is(err, sql.ErrNoRows) || it.GUID == "" {
-		return a, err == nil, err
+// else by its GUID in this source. It also returns the article's link to
+// the source: linked, under GUID cur.
+func (s *saver) match(it herald.ArticleInput) (a herald.Article, byURL bool, l link, err error) {
+	var cats string
+	var guid sql.NullString
+	err = s.tx.QueryRowContext(s.ctx, qMatch, it.URL, s.sourceID, it.GUID).Scan(&a.ID, &a.URL, &a.GUID, &a.Title,
+		&a.Summary, &a.Author, &a.ImageURL, &cats, &a.Section, tm(&a.PublishedAt), tm(&a.FirstSeenAt),
+		tm(&a.UpdatedAt), &a.Stale, &byURL, &guid)
+	if err != nil {
+		return a, false, l, err
 	}
-	a, err = scanArticle(s.tx.QueryRowContext(s.ctx, qArticleByGUID, s.sourceID, it.GUID))
-	return a, false, err
+	a.Categories, err = decodeCategories(cats)
+	return a, byURL, link{linked: guid.Valid, cur: guid.String, byGUID: !byURL}, err
+}
+
+// link is what match learnt of an article's link to the saver's source.
+type link struct {
+	linked bool   // the source carries the article already
+	cur    string // under this GUID
+	byGUID bool   // the article was found by the item's GUID in this source
 }
 
 func (s *saver) insert(it herald.ArticleInput) (herald.Article, error) {
@@ -210,9 +238,10 @@ func (s *saver) update(a *herald.Article, it herald.ArticleInput, byURL bool) (b
 
 // link records that this source carries the article under guid, and reports
 // whether the link is new. A GUID already given to another article of the
-// source is not recorded twice.
-func (s *saver) link(articleID int64, guid string, isNew bool) (bool, error) {
-	if guid != "" {
+// source is not recorded twice. l is what match learnt; a new article has
+// no link, and its GUID no owner in the source (match looked for it).
+func (s *saver) link(articleID int64, guid string, isNew bool, l link) (bool, error) {
+	if guid != "" && !isNew && !l.byGUID && guid != l.cur {
 		var other int64
 		err := s.tx.QueryRowContext(s.ctx, qGUIDOwner, s.sourceID, guid).Scan(&other)
 		switch {
@@ -222,21 +251,13 @@ func (s *saver) link(articleID int64, guid string, isNew bool) (bool, error) {
 			return false, err
 		}
 	}
-	var cur string
-	err := sql.ErrNoRows // a new article has no links
-	if !isNew {
-		err = s.tx.QueryRowContext(s.ctx, `SELECT guid FROM article_sources WHERE article_id = ? AND source_id = ?`,
-			articleID, s.sourceID).Scan(&cur)
-	}
-	switch {
-	case err == nil:
-		if guid != "" && guid != cur {
-			_, err = s.tx.ExecContext(s.ctx, `UPDATE article_sources SET guid = ? WHERE article_id = ? AND source_id = ?`,
+	if l.linked && !isNew {
+		if guid != "" && guid != l.cur {
+			_, err := s.tx.ExecContext(s.ctx, `UPDATE article_sources SET guid = ? WHERE article_id = ? AND source_id = ?`,
 				guid, articleID, s.sourceID)
+			return false, err
 		}
-		return false, err
-	case !errors.Is(err, sql.ErrNoRows):
-		return false, err
+		return false, nil
 	}
 	if _, err := s.tx.ExecContext(s.ctx, `INSERT INTO article_sources (article_id, source_id, guid, first_seen_at)
 		VALUES (?, ?, ?, ?)`, articleID, s.sourceID, guid, s.now.UnixMilli()); err != nil {

@@ -40,6 +40,7 @@ type DB struct {
 	path string
 	w    *pool // one connection, transactions BEGIN IMMEDIATE
 	r    *pool // read pool
+	wq   writer
 }
 
 // Open opens (creating it and its directory if needed) the SQLite database at
@@ -173,23 +174,6 @@ func migrationFiles() ([]migration, error) {
 		}
 	}
 	return ms, nil
-}
-
-// write runs fn in a write transaction (BEGIN IMMEDIATE on the single write
-// connection) and commits it when fn returns nil.
-func (db *DB) write(ctx context.Context, fn func(tx *txn) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	t := &txn{Tx: tx, cache: db.w.cache}
-	if err := fn(t); err != nil {
-		tx.Rollback()
-		return err
-	}
-	err = tx.Commit()
-	t.prepareMissed(ctx)
-	return err
 }
 
 // read runs fn in a read transaction, so that its queries see one snapshot.

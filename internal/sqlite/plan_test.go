@@ -67,6 +67,8 @@ func TestQueryPlans(t *testing.T) {
 	checks := []check{
 		{"article by url", qArticleByURL, []any{"u"}, []string{"sqlite_autoindex_articles_1 (url=?)", "PRIMARY KEY (url=?)"}},
 		{"article by guid", qArticleByGUID, []any{1, "g"}, []string{"article_sources_guid (source_id=? AND guid=?)"}},
+		{"match an item", qMatch, []any{"u", 1, "g"}, []string{"sqlite_autoindex_articles_1 (url=?)", "PRIMARY KEY (url=?)",
+			"article_sources_guid (source_id=? AND guid=?)", "PRIMARY KEY (article_id=? AND source_id=?)"}},
 		{"guid owner", qGUIDOwner, []any{1, "g"}, []string{"article_sources_guid (source_id=? AND guid=?)"}},
 		{"jobs of article", qJobsOf, []any{1, "a"}, []string{"(article_id=? AND account_id=?)"}},
 		{"stuck jobs", qStuck, []any{"a", 1, 1}, []string{"jobs_state (state=? AND account_id=?)"}},
