@@ -21,15 +21,19 @@ import (
 // (feed → posts → permalinks) without credentials and without reaching the
 // real networks.
 type sandbox struct {
-	X     *apitest.X
-	Graph *apitest.Graph
-	xsrv  *httptest.Server
-	gsrv  *httptest.Server
+	X        *apitest.X
+	Graph    *apitest.Graph
+	Mastodon *apitest.Mastodon // nil when no account is on Mastodon
+	xsrv     *httptest.Server
+	gsrv     *httptest.Server
+	msrv     *httptest.Server
 }
 
 // startSandbox, when cfg.Sandbox is set, starts the X and Graph emulations
-// on 127.0.0.1 with simulated engagement, registers an X user for every
-// twitter account and a Page for every facebook account with freshly
+// on 127.0.0.1 with simulated engagement (and a Mastodon instance when an
+// account needs one), registers an X user for every twitter account, a Page
+// for every facebook account and a Mastodon account for every mastodon one,
+// with freshly
 // generated credentials, and writes those credentials and the emulations'
 // URLs into cfg (in memory only: they are never printed or stored). It logs
 // where posts go. Without sandbox it does nothing and returns nil; Close on
@@ -48,7 +52,7 @@ func startSandbox(cfg *config.Config, logger *slog.Logger) (*sandbox, error) {
 	sb.Graph, sb.gsrv = apitest.StartGraph(apitest.GraphOptions{SimulateEngagement: true})
 	sb.X.SimulateEngagement(true)
 
-	var xs, fbs []string
+	var xs, fbs, ms []string
 	for i, id := range accountIDs(cfg) {
 		a := cfg.Accounts[id]
 		switch a.Network {
@@ -75,11 +79,22 @@ func startSandbox(cfg *config.Config, logger *slog.Logger) (*sandbox, error) {
 			a.GraphBaseURL, a.PageID, a.PageAccessToken = sb.gsrv.URL, p.ID, p.AccessToken
 			a.AppID, a.AppSecret = p.AppID, p.AppSecret
 			fbs = append(fbs, id)
+		case config.NetworkMastodon:
+			if sb.Mastodon == nil {
+				sb.Mastodon, sb.msrv = apitest.StartMastodon(apitest.MastodonOptions{SimulateEngagement: true})
+			}
+			m := apitest.MastodonAccount{ID: strconv.Itoa(110_000_001 + i), Username: id, Token: rand.Text()}
+			sb.Mastodon.AddAccount(m)
+			a.InstanceURL, a.AccessToken = sb.msrv.URL, m.Token
+			ms = append(ms, id)
 		}
 		cfg.Accounts[id] = a
 	}
-	logger.Info("SANDBOX: posts go to local emulations of X and Facebook on this machine, not to the real networks",
-		"x_api", sb.xsrv.URL, "graph_api", sb.gsrv.URL, "x_accounts", xs, "facebook_pages", fbs)
+	attrs := []any{"x_api", sb.xsrv.URL, "graph_api", sb.gsrv.URL, "x_accounts", xs, "facebook_pages", fbs}
+	if sb.msrv != nil {
+		attrs = append(attrs, "mastodon_api", sb.msrv.URL, "mastodon_accounts", ms)
+	}
+	logger.Info("SANDBOX: posts go to local emulations of X and Facebook on this machine, not to the real networks", attrs...)
 	return sb, nil
 }
 
@@ -90,6 +105,9 @@ func (sb *sandbox) Close() {
 	}
 	sb.xsrv.Close()
 	sb.gsrv.Close()
+	if sb.msrv != nil {
+		sb.msrv.Close()
+	}
 }
 
 // isLoopbackURL reports whether u is an http(s) URL on this machine.

@@ -108,9 +108,9 @@ func TestComposeFuncFollowsTheJob(t *testing.T) {
 
 func TestBuildPublisherRefusals(t *testing.T) {
 	cfg := wireConfig()
-	cfg.Accounts["toot"] = config.Account{Network: config.NetworkMastodon}
-	if _, err := buildPublisher(cfg, "toot", nil, nil); err == nil || !strings.Contains(err.Error(), "not supported yet") {
-		t.Errorf("mastodon: %v", err)
+	cfg.Accounts["sky"] = config.Account{Network: config.NetworkBluesky}
+	if _, err := buildPublisher(cfg, "sky", nil, nil); err == nil || !strings.Contains(err.Error(), "not supported yet") {
+		t.Errorf("bluesky: %v", err)
 	}
 	if _, err := buildPublisher(cfg, "nobody", nil, nil); exitCode(err) != ExitUsage {
 		t.Errorf("unknown account: %v, want a usage error", err)
@@ -143,6 +143,7 @@ func TestBuildPublisherRefusals(t *testing.T) {
 func TestSandboxServesEveryAccountLocally(t *testing.T) {
 	cfg := wireConfig()
 	cfg.Sandbox = true
+	cfg.Accounts["toot"] = config.Account{Network: config.NetworkMastodon, InstanceURL: "https://mastodon.example"}
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	sb, err := startSandbox(cfg, logger)
@@ -164,8 +165,9 @@ func TestSandboxServesEveryAccountLocally(t *testing.T) {
 			t.Errorf("%s: permalink %q, %v; want one on the sandbox", id, r.Permalink, err)
 		}
 	}
-	if len(sb.X.Posts()) != 1 || len(sb.Graph.Posts()) != 1 {
-		t.Errorf("the sandbox got %d X and %d Graph posts, want 1 each", len(sb.X.Posts()), len(sb.Graph.Posts()))
+	if len(sb.X.Posts()) != 1 || len(sb.Graph.Posts()) != 1 || len(sb.Mastodon.Posts()) != 1 {
+		t.Errorf("the sandbox got %d X, %d Graph and %d Mastodon posts, want 1 each",
+			len(sb.X.Posts()), len(sb.Graph.Posts()), len(sb.Mastodon.Posts()))
 	}
 	// The generated credentials stay in memory.
 	for _, id := range accountIDs(cfg) {
