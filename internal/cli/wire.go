@@ -29,6 +29,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/bluesky"
 	"github.com/heraldhq/herald/internal/compose"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/dispatch"
@@ -110,7 +111,14 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 		}
 		p, err = mastodon.New(mc, logger)
 	case config.NetworkBluesky:
-		return nil, fmt.Errorf("accounts.%s: network %s is not supported yet; use twitter, facebook or mastodon", id, a.Network)
+		bc := bluesky.Config{
+			AccountID: id, PDSURL: a.PDSURL, Handle: a.Handle, AppPassword: a.AppPassword,
+			Language: a.Language, HTTPTimeout: timeout,
+		}
+		if n := testTimescale(); n > 1 {
+			bc.RateLimitWait = 5 * time.Minute / n // the client's default, n times shorter
+		}
+		p, err = bluesky.New(bc, tokens, logger)
 	default:
 		return nil, usageErrorf("accounts.%s.network: unknown network %q", id, a.Network)
 	}
@@ -128,6 +136,8 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 			base = a.GraphBaseURL
 		case config.NetworkMastodon:
 			base = a.InstanceURL
+		case config.NetworkBluesky:
+			base = a.PDSURL
 		}
 		if !isLoopbackURL(base) {
 			return nil, fmt.Errorf("accounts.%s: sandbox is on but the sandbox was not started (startSandbox)", id)

@@ -1,0 +1,407 @@
+package bluesky_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/bluesky"
+	"github.com/heraldhq/herald/internal/herald"
+)
+
+const (
+	did         = "did:plc:z72i7hdynmk6r22z27h6tvur"
+	handle      = "news.example.com"
+	appPassword = "abcd-efgh-ijkl-mnop"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// tokens is a herald.TokenStore in memory.
+type tokens struct {
+	mu    sync.Mutex
+	saved map[string]herald.Token
+	saves int
+}
+
+func (s *tokens) LoadToken(_ context.Context, account string) (herald.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.saved[account]
+	if !ok {
+		return herald.Token{}, herald.ErrNotFound
+	}
+	return t, nil
+}
+
+func (s *tokens) SaveToken(_ context.Context, account string, t herald.Token) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.saved == nil {
+		s.saved = map[string]herald.Token{}
+	}
+	s.saved[account] = t
+	s.saves++
+	return nil
+}
+
+func (s *tokens) get() herald.Token {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.saved["sky"]
+}
+
+type fixture struct {
+	sky    *apitest.Bluesky
+	client *bluesky.Client
+	clock  *clock
+	tokens *tokens
+	url    string
+}
+
+func setup(t *testing.T, opts apitest.BlueskyOptions) *fixture {
+	t.Helper()
+	clk := &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
+	opts.Now = clk.Now
+	sky, srv := apitest.StartBluesky(opts)
+	t.Cleanup(srv.Close)
+	sky.AddAccount(apitest.BlueskyAccount{DID: did, Handle: handle, AppPassword: appPassword})
+	f := &fixture{sky: sky, clock: clk, tokens: &tokens{}, url: srv.URL}
+	f.client = f.newClient(t)
+	return f
+}
+
+func (f *fixture) newClient(t *testing.T) *bluesky.Client {
+	t.Helper()
+	c, err := bluesky.New(bluesky.Config{AccountID: "sky", PDSURL: f.url, Handle: handle, AppPassword: appPassword,
+		Language: "es", HTTPTimeout: 5 * time.Second, Now: f.clock.Now}, f.tokens, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// asError returns err as a *herald.Error and checks it keeps secrets out.
+func (f *fixture) asError(t *testing.T, err error) *herald.Error {
+	t.Helper()
+	var he *herald.Error
+	if !errors.As(err, &he) {
+		t.Fatalf("error %v (%T) is not a *herald.Error", err, err)
+	}
+	all := fmt.Sprintf("%v %+v %v", err, *he, he.Err)
+	tok := f.tokens.get()
+	for _, secret := range []string{appPassword, tok.AccessToken, tok.RefreshToken} {
+		if secret != "" && strings.Contains(all, secret) {
+			t.Errorf("error leaks a secret: %s", all)
+		}
+	}
+	if he.Network != herald.Bluesky {
+		t.Errorf("network = %q", he.Network)
+	}
+	return he
+}
+
+// pngImage returns a small PNG.
+func pngImage(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	img.Set(1, 1, color.RGBA{R: 200, A: 255})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// images serves /storm.png, /big.png (over the size cap) and 404 elsewhere.
+func images(t *testing.T, small []byte) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/storm.png":
+			_, _ = w.Write(small)
+		case "/big.png":
+			_, _ = w.Write(append(small, make([]byte, 1<<20)...))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestPublishFacetsAndCard(t *testing.T) {
+	f := setup(t, apitest.BlueskyOptions{})
+	img := pngImage(t)
+	imgs := images(t, img)
+	// Accents, a ZWJ emoji and a combining mark before the link: its facet
+	// must start at the byte offset, not the character or UTF-16 offset.
+	prefix := "Café ☕ 👩‍👩‍👧 e\u0301 — Tormenta: ¿qué pasó? "
+	link := "https://news.example/storm?utm_source=bluesky&utm_medium=social"
+	m := herald.Message{Text: prefix + link, Link: link, Title: "Tormenta en la costa",
+		Description: "Lo que sabemos hasta ahora.", ImageURL: imgs + "/storm.png"}
+	r, err := f.client.Publish(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts := f.sky.Posts()
+	if len(posts) != 1 {
+		t.Fatalf("%d posts", len(posts))
+	}
+	p := posts[0]
+	if p.Text != m.Text || p.DID != did || len(p.Langs) != 1 || p.Langs[0] != "es" || p.CreatedAt != "2026-04-01T09:00:00.000Z" {
+		t.Errorf("post = %+v", p)
+	}
+	wantStart := len([]byte(prefix)) // 51 bytes; 31 characters
+	if len(p.Facets) != 1 || p.Facets[0].ByteStart != wantStart || p.Facets[0].ByteEnd != wantStart+len(link) ||
+		p.Facets[0].URI != link || p.Facets[0].Text != link {
+		t.Errorf("facets = %+v, want bytes %d..%d", p.Facets, wantStart, wantStart+len(link))
+	}
+	e := p.Embed
+	if e == nil || e.URI != link || e.Title != m.Title || e.Description != m.Description {
+		t.Fatalf("card = %+v", e)
+	}
+	if e.Thumb == nil || e.Thumb.MimeType != "image/png" || e.Thumb.Size != len(img) {
+		t.Errorf("thumb = %+v", e.Thumb)
+	}
+	if r.RemoteID != p.URI || r.Permalink != "https://bsky.app/profile/"+handle+"/post/"+p.RKey || !r.At.Equal(f.clock.Now()) {
+		t.Errorf("receipt = %+v for %s", r, p.URI)
+	}
+	// The thumb cost 1 point and the post 3 of 5000 an hour.
+	if len(r.Limits) != 1 || r.Limits[0].Limit != 5000 || r.Limits[0].Remaining != 4996 ||
+		!r.Limits[0].Reset.Equal(f.clock.Now().Add(time.Hour)) {
+		t.Errorf("limits = %+v", r.Limits)
+	}
+	if f.client.Network() != herald.Bluesky {
+		t.Errorf("network = %q", f.client.Network())
+	}
+}
+
+func TestThumbLeftOut(t *testing.T) {
+	f := setup(t, apitest.BlueskyOptions{})
+	imgs := images(t, pngImage(t))
+	for _, path := range []string{"/missing.png", "/big.png"} {
+		m := herald.Message{Text: "Story https://news.example/" + path, Link: "https://news.example/" + path,
+			Title: "Story", ImageURL: imgs + path}
+		if _, err := f.client.Publish(context.Background(), m); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+	}
+	for _, p := range f.sky.Posts() {
+		if p.Embed == nil || p.Embed.Thumb != nil {
+			t.Errorf("card = %+v, want one without a thumb", p.Embed)
+		}
+	}
+}
+
+// TestSessionRefreshPersisted: an expired access token is refreshed once,
+// the rotated pair is stored, and a new process resumes from the store
+// without logging in with the app password again.
+func TestSessionRefreshPersisted(t *testing.T) {
+	f := setup(t, apitest.BlueskyOptions{})
+	ctx := context.Background()
+	post := func(c *bluesky.Client, i int) {
+		t.Helper()
+		if _, err := c.Publish(ctx, herald.Message{Text: fmt.Sprintf("Story %d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	post(f.client, 1)
+	first := f.tokens.get()
+	if first.AccessToken == "" || first.RefreshToken == "" || !first.Expiry.Equal(f.clock.Now().Add(2*time.Hour)) {
+		t.Fatalf("stored token = %+v", first)
+	}
+	f.sky.ExpireAccessTokens()
+	post(f.client, 2)
+	second := f.tokens.get()
+	if second.RefreshToken == first.RefreshToken || second.AccessToken == first.AccessToken {
+		t.Error("the rotated pair was not stored")
+	}
+	// Past the expiry by the clock, the client renews before calling.
+	f.clock.Add(3 * time.Hour)
+	post(f.client, 3)
+	if f.sky.Sessions() != 1 {
+		t.Errorf("%d logins, want 1", f.sky.Sessions())
+	}
+	// A new process resumes the stored session.
+	post(f.newClient(t), 4)
+	if f.sky.Sessions() != 1 {
+		t.Errorf("%d logins after a restart, want 1", f.sky.Sessions())
+	}
+	// Sessions revoked (the app password was changed back and forth): log in again.
+	f.sky.RevokeSessions(did)
+	post(f.newClient(t), 5)
+	if f.sky.Sessions() != 2 || len(f.sky.Posts()) != 5 {
+		t.Errorf("%d logins, %d posts", f.sky.Sessions(), len(f.sky.Posts()))
+	}
+}
+
+func TestErrors(t *testing.T) {
+	ctx := context.Background()
+	msg := herald.Message{Text: "Story https://news.example/a", Link: "https://news.example/a", Title: "Story"}
+	t.Run("wrong app password", func(t *testing.T) {
+		f := setup(t, apitest.BlueskyOptions{})
+		f.sky.AddAccount(apitest.BlueskyAccount{DID: did, Handle: handle, AppPassword: "other"})
+		_, err := f.client.Publish(ctx, msg)
+		if he := f.asError(t, err); he.Kind != herald.ErrAuth || he.Status != 401 || !strings.Contains(he.Message, "AuthenticationRequired") {
+			t.Errorf("%+v", he)
+		}
+	})
+	t.Run("injected 429", func(t *testing.T) {
+		f := setup(t, apitest.BlueskyOptions{FaultReset: 2 * time.Minute})
+		f.sky.Faults.Next(apitest.FaultRateLimit)
+		_, err := f.client.Publish(ctx, msg)
+		if he := f.asError(t, err); he.Kind != herald.ErrRateLimited || !he.RetryAt.Equal(f.clock.Now().Add(2*time.Minute)) {
+			t.Errorf("%+v", he)
+		}
+	})
+	t.Run("write allowance", func(t *testing.T) {
+		f := setup(t, apitest.BlueskyOptions{WritePoints: 4})
+		if _, err := f.client.Publish(ctx, msg); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.client.Publish(ctx, msg)
+		if he := f.asError(t, err); he.Kind != herald.ErrRateLimited || !he.RetryAt.Equal(f.clock.Now().Add(time.Hour)) {
+			t.Errorf("%+v", he)
+		}
+	})
+	t.Run("server error", func(t *testing.T) {
+		f := setup(t, apitest.BlueskyOptions{})
+		f.sky.Faults.Next(apitest.FaultServerError)
+		_, err := f.client.Publish(ctx, msg)
+		if he := f.asError(t, err); he.Kind != herald.ErrRetryable || he.Status != 500 {
+			t.Errorf("%+v", he)
+		}
+	})
+	t.Run("too long", func(t *testing.T) {
+		f := setup(t, apitest.BlueskyOptions{})
+		_, err := f.client.Publish(ctx, herald.Message{Text: strings.Repeat("a", 301)})
+		he := f.asError(t, err)
+		if he.Kind != herald.ErrPermanent || xrpcName(he) != "InvalidRequest" || !strings.Contains(he.Message, "300 graphemes") {
+			t.Errorf("%+v", he)
+		}
+	})
+	t.Run("dropped answer, then found", func(t *testing.T) {
+		f := setup(t, apitest.BlueskyOptions{})
+		start := f.clock.Now()
+		if _, err := f.client.Check(ctx); err != nil { // log in first: the drop hits the post
+			t.Fatal(err)
+		}
+		f.sky.Faults.Next(apitest.FaultDrop)
+		_, err := f.client.Publish(ctx, msg)
+		if he := f.asError(t, err); he.Kind != herald.ErrUnknownOutcome {
+			t.Fatalf("%+v", he)
+		}
+		r, found, reads, err := f.client.FindPost(ctx, msg.Link, start)
+		if err != nil || !found || reads != 1 || r.RemoteID != f.sky.Posts()[0].URI {
+			t.Errorf("found %v reads %d err %v receipt %+v", found, reads, err, r)
+		}
+	})
+}
+
+func xrpcName(err error) string {
+	var xe *bluesky.XRPCError
+	if errors.As(err, &xe) {
+		return xe.Name
+	}
+	return ""
+}
+
+func TestEngagementAndDelete(t *testing.T) {
+	f := setup(t, apitest.BlueskyOptions{})
+	ctx := context.Background()
+	var uris []string
+	for i := range 30 { // two getPosts calls
+		r, err := f.client.Publish(ctx, herald.Message{Text: fmt.Sprintf("Story %d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		uris = append(uris, r.RemoteID)
+	}
+	f.sky.SetEngagement(uris[27], apitest.BlueskyEngagement{Likes: 40, Reposts: 5, Quotes: 2, Replies: 9})
+	if err := f.client.Delete(ctx, uris[3]); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.client.Delete(ctx, uris[3]); err != nil {
+		t.Errorf("deleting twice: %v", err)
+	}
+	counts, gone, err := f.client.Engagement(ctx, append(uris, "not-a-uri"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := counts[uris[27]]; got != (herald.Engagement{Reactions: 40, Shares: 7, Comments: 9}) {
+		t.Errorf("engagement = %+v", got)
+	}
+	if len(counts) != 29 || len(gone) != 2 || gone[0] != "not-a-uri" || gone[1] != uris[3] {
+		t.Errorf("%d counted, gone %v", len(counts), gone)
+	}
+	other := strings.Replace(uris[0], did, "did:plc:someoneelse", 1)
+	if he := f.asError(t, f.client.Delete(ctx, other)); he.Kind != herald.ErrPermanent {
+		t.Errorf("%+v", he)
+	}
+}
+
+func TestFindPost(t *testing.T) {
+	f := setup(t, apitest.BlueskyOptions{})
+	ctx := context.Background()
+	start := f.clock.Now()
+	link := func(i int) string { return fmt.Sprintf("https://news.example/story-%d", i) }
+	var want herald.Receipt
+	for i := range 60 {
+		// Some posts link only in the text, some only on the card.
+		m := herald.Message{Text: "Story " + link(i)}
+		if i%2 == 1 {
+			m = herald.Message{Text: "Story", Link: link(i)}
+		}
+		r, err := f.client.Publish(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 3 {
+			want = r
+		}
+		f.clock.Add(time.Minute)
+	}
+	r, found, reads, err := f.client.FindPost(ctx, link(3), start)
+	if err != nil || !found || r.RemoteID != want.RemoteID || r.Permalink != want.Permalink || !r.At.Equal(start.Add(3*time.Minute)) {
+		t.Fatalf("found %v err %v receipt %+v want %+v", found, err, r, want)
+	}
+	if reads != 60 { // a page of 50, then the last 10
+		t.Errorf("reads = %d", reads)
+	}
+	if _, found, _, err = f.client.FindPost(ctx, link(4), f.clock.Now().Add(-10*time.Minute)); err != nil || found {
+		t.Errorf("outside the window: found %v err %v", found, err)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	f := setup(t, apitest.BlueskyOptions{})
+	id, err := f.client.Check(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id.ID != did || id.Name != "@"+handle || len(id.Warnings) != 0 {
+		t.Errorf("identity = %+v", id)
+	}
+}
