@@ -84,6 +84,9 @@ func (c *Client) send(ctx context.Context, x xcall, bearer string, out any) (htt
 	}
 	var wrote atomic.Bool
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		// The transport may retry on a new connection (a request with an
+		// Idempotency-Key counts as replayable): what matters is the last attempt.
+		GetConn:      func(string) { wrote.Store(false) },
 		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
 	})
 	req, err := http.NewRequestWithContext(ctx, x.method, u.String(), body)

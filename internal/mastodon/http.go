@@ -56,6 +56,9 @@ func (c *Client) do(ctx context.Context, rq request, out any) (http.Header, erro
 	}
 	var wrote atomic.Bool
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		// The transport may retry on a new connection (a request with an
+		// Idempotency-Key counts as replayable): what matters is the last attempt.
+		GetConn:      func(string) { wrote.Store(false) },
 		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
 	})
 	req, err := http.NewRequestWithContext(ctx, rq.method, u.String(), body)
