@@ -64,7 +64,7 @@ const (
 			LIMIT 1) m
 		JOIN articles a ON a.id = m.id
 		LEFT JOIN article_sources x ON x.article_id = a.id AND x.source_id = ?2`
-	qJobsOf    = `SELECT count(*) FROM jobs WHERE article_id = ? AND account_id = ?`
+	qJobsOf = `SELECT count(*) FROM jobs WHERE article_id = ? AND account_id = ?`
 )
 
 // SaveArticles records items delivered by one source in one transaction; see

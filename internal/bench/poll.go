@@ -1,0 +1,222 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/internal/apitest"
+)
+
+const feedItems = 50
+
+// runPoll measures a first poll cycle over N feeds of 50 items (every feed
+// new, its backlog recorded, nothing announced) and then an unchanged
+// cycle (every feed a 304), both forced by advancing the clock.
+func runPoll(ctx context.Context, e *env) []Result {
+	n := e.size(10_000, 200)
+	firstSize := fmt.Sprintf("%d feeds × %d items", n, feedItems)
+	firstTarget, sameTarget := "≤ 30 s, peak RSS ≤ 250 MB", "≤ 3 s"
+	srv := startFeeds(feedItems, time.Now())
+	defer srv.Close()
+	s, err := newStack(ctx, e, "poll", stackOptions{xAccounts: 1})
+	if err != nil {
+		return []Result{failed("first poll cycle", firstSize, firstTarget, err)}
+	}
+	defer s.Close()
+	p := s.poller(srv, n, 5*time.Minute, []string{"x0"})
+
+	resetPeak()
+	start, cpu0 := time.Now(), cpuTime()
+	err = p.PollOnce(ctx)
+	took, cpu, peak := time.Since(start), cpuTime()-cpu0, peakRSS()
+	if err == nil {
+		err = checkSources(ctx, s, n, http.StatusOK, n*feedItems)
+	}
+	if err != nil {
+		return []Result{failed("first poll cycle", firstSize, firstTarget, err)}
+	}
+	first := Result{Scenario: "first poll cycle", Size: firstSize, Target: firstTarget,
+		Result: fmt.Sprintf("%.1f s (CPU %.1f s), peak RSS %.0f MB, %.0f articles/s", took.Seconds(), cpu.Seconds(),
+			mb(peak), float64(n*feedItems)/took.Seconds()),
+		Met: took <= 30*time.Second && peak <= 250<<20,
+		Metrics: map[string]float64{"feeds": float64(n), "seconds": took.Seconds(), "cpu_seconds": cpu.Seconds(),
+			"peak_rss_mb": mb(peak)}}
+
+	s.clock.Skip(time.Hour) // every feed due again
+	resetPeak()
+	start, cpu0 = time.Now(), cpuTime()
+	err = p.PollOnce(ctx)
+	took, cpu, peak = time.Since(start), cpuTime()-cpu0, peakRSS()
+	if err == nil {
+		err = checkSources(ctx, s, n, http.StatusNotModified, n*feedItems)
+	}
+	sameSize := fmt.Sprintf("%d feeds", n)
+	if err != nil {
+		return []Result{first, failed("unchanged cycle (304s)", sameSize, sameTarget, err)}
+	}
+	return []Result{first, {Scenario: "unchanged cycle (304s)", Size: sameSize, Target: sameTarget,
+		Result: fmt.Sprintf("%.2f s (CPU %.2f s), peak RSS %.0f MB", took.Seconds(), cpu.Seconds(), mb(peak)),
+		Met:    took <= 3*time.Second,
+		Metrics: map[string]float64{"feeds": float64(n), "seconds": took.Seconds(), "cpu_seconds": cpu.Seconds(),
+			"peak_rss_mb": mb(peak)}}}
+}
+
+// checkSources verifies that n feeds were polled with status (0: 200 or
+// 304) and that the store holds articles articles.
+func checkSources(ctx context.Context, s *stack, n, status, articles int) error {
+	srcs, err := s.store.ListSources(ctx)
+	if err != nil {
+		return err
+	}
+	got, total := 0, 0
+	for _, src := range srcs {
+		if !strings.HasPrefix(src.Name, "feed-") {
+			continue
+		}
+		got++
+		total += src.ArticleCount
+		okStatus := src.LastStatus == status || status == 0 && (src.LastStatus == 200 || src.LastStatus == 304)
+		if !okStatus || src.LastError != "" {
+			return fmt.Errorf("%s: status %d (want %d), error %q", src.Name, src.LastStatus, status, src.LastError)
+		}
+	}
+	if got != n || total != articles {
+		return fmt.Errorf("%d feeds with %d articles, want %d with %d", got, total, n, articles)
+	}
+	return nil
+}
+
+// runNewItems seeds N feeds, then publishes one new item in each and forces
+// a cycle while the dispatcher runs: the time is from the cycle's start to
+// the last of the N posts reaching the X emulation.
+func runNewItems(ctx context.Context, e *env) []Result {
+	n := e.size(300, 30)
+	size := fmt.Sprintf("%d feeds × 1 new item", n)
+	const target = "all posted ≤ 1 s after the cycle starts, RSS ≤ 40 MB"
+	srv := startFeeds(feedItems, time.Now().Add(-time.Hour))
+	defer srv.Close()
+	s, err := newStack(ctx, e, "new-items", stackOptions{xAccounts: 1})
+	if err != nil {
+		return []Result{failed("new items detected and posted", size, target, err)}
+	}
+	defer s.Close()
+	p := s.poller(srv, n, time.Minute, []string{"x0"})
+	stop := s.runDispatcher()
+	defer stop()
+	if err := p.PollOnce(ctx); err != nil { // the backlog: recorded, not posted
+		return []Result{failed("new items detected and posted", size, target, err)}
+	}
+	want := make([]string, n)
+	for i := range n {
+		srv.Add(i, 1, time.Now())
+		want[i] = Title(i, feedItems)
+	}
+	s.clock.Skip(2 * time.Minute)
+	resetPeak()
+	start := time.Now()
+	err = p.PollOnce(ctx)
+	if err == nil {
+		err = waitFor(ctx, time.Minute, func() (bool, error) { return len(s.x.Posts()) >= n, nil })
+	}
+	var last time.Time
+	if err == nil {
+		last, err = checkPosts(s.x.Posts(), want, false)
+	}
+	peak, now := peakRSS(), rss()
+	if err != nil {
+		return []Result{failed("new items detected and posted", size, target, err)}
+	}
+	took := last.Sub(start)
+	return []Result{{Scenario: "new items detected and posted", Size: size, Target: target,
+		Result: fmt.Sprintf("%d/%d posted, last %.0f ms after the cycle starts; RSS %.0f MB (peak %.0f MB)",
+			n, n, msOf(took), mb(now), mb(peak)),
+		Met: took <= time.Second && now <= 40<<20,
+		Metrics: map[string]float64{"posts": float64(n), "last_post_ms": msOf(took), "rss_mb": mb(now),
+			"peak_rss_mb": mb(peak)}}}
+}
+
+// checkPosts verifies that posts are exactly one per wanted title (in that
+// order when ordered) and returns when the last arrived.
+func checkPosts(posts []apitest.XPost, want []string, ordered bool) (time.Time, error) {
+	if len(posts) != len(want) {
+		return time.Time{}, fmt.Errorf("%d posts received, want %d", len(posts), len(want))
+	}
+	index := make(map[string]int, len(want))
+	for i, w := range want {
+		index[w] = i
+	}
+	seen := make(map[int]bool, len(want))
+	var last time.Time
+	prev := -1
+	for _, p := range posts {
+		title := p.Text
+		if k := strings.LastIndexByte(title, ' '); k > 0 {
+			title = title[:k] // the default template: "{{.Title}} {{.URL}}"
+		}
+		i, ok := index[title]
+		if !ok {
+			return last, fmt.Errorf("unexpected post %q", p.Text)
+		}
+		if seen[i] {
+			return last, fmt.Errorf("posted twice: %q", want[i])
+		}
+		seen[i] = true
+		if ordered && i < prev {
+			return last, fmt.Errorf("out of order: %q after %q", want[i], want[prev])
+		}
+		prev = i
+		if p.CreatedAt.After(last) {
+			last = p.CreatedAt
+		}
+	}
+	return last, nil
+}
+
+// runBurst seeds one feed, then publishes 100 items in it at once (a second
+// apart, as a CMS import does) and forces a cycle: every item must reach
+// the X emulation once, oldest first.
+func runBurst(ctx context.Context, e *env) []Result {
+	const n = 100
+	size := strconv.Itoa(n) + " items at once in one feed"
+	const target = "all posted, once each, in order"
+	srv := startFeeds(feedItems, time.Now().Add(-time.Hour))
+	defer srv.Close()
+	s, err := newStack(ctx, e, "burst", stackOptions{xAccounts: 1})
+	if err != nil {
+		return []Result{failed("burst", size, target, err)}
+	}
+	defer s.Close()
+	p := s.poller(srv, 1, time.Minute, []string{"x0"})
+	stop := s.runDispatcher()
+	defer stop()
+	if err := p.PollOnce(ctx); err != nil {
+		return []Result{failed("burst", size, target, err)}
+	}
+	want := make([]string, n)
+	for k := range n {
+		srv.Add(0, 1, time.Now().Add(time.Duration(k-n)*time.Second))
+		want[k] = Title(0, feedItems+k)
+	}
+	s.clock.Skip(2 * time.Minute)
+	start := time.Now()
+	err = p.PollOnce(ctx)
+	if err == nil {
+		err = waitFor(ctx, time.Minute, func() (bool, error) { return len(s.x.Posts()) >= n, nil })
+	}
+	var last time.Time
+	if err == nil {
+		time.Sleep(100 * time.Millisecond) // a duplicate would show now
+		last, err = checkPosts(s.x.Posts(), want, true)
+	}
+	if err != nil {
+		return []Result{failed("burst", size, target, err)}
+	}
+	took := last.Sub(start)
+	return []Result{{Scenario: "burst", Size: size, Target: target,
+		Result: fmt.Sprintf("%d/%d posted once, in order; last %.0f ms after the cycle starts", n, n, msOf(took)),
+		Met:    true, Metrics: map[string]float64{"posts": n, "last_post_ms": msOf(took)}}}
+}
