@@ -58,13 +58,46 @@ type dashboard struct {
 
 // EnableDashboard adds the reporting routes to the server:
 //
-//	GET  /                  the dashboard (admin)
-//	GET  /login, POST /login, POST /logout
-//	GET  /api/popular       the ranking as JSON (public, CORS, cached)
-//	GET  /widget/popular    an embeddable HTML list (public)
-//	GET  /widget/popular.js a script that fills <div data-herald-popular> boxes
-//	GET  /s/{code}          short-link redirect, counting human clicks (when o.Shortlinks)
-//	GET  /static/...        the dashboard's stylesheet
+//	GET  /                  the dashboard (admin): top stories with shares per network,
+//	                        engagement over time, queue, failures, accounts, sources;
+//	                        ?since=24h|7d|30d &network=twitter|facebook &by=shares|score|...
+//	GET  /login, POST /login, POST /logout   the admin session
+//	GET  /api/popular       the ranking as JSON (public)
+//	GET  /widget/popular    an embeddable HTML fragment (public)
+//	GET  /widget/popular.js a script that fills <div data-herald-popular> boxes (public)
+//	GET  /s/{code}          302 to the article, counting human clicks (public; with o.Shortlinks)
+//	GET  /static/dashboard.css
+//
+// /api/popular takes since (24h, 7d, 2w, 36h; default 24h), by (shares,
+// score, reactions, comments, clicks), network (twitter or x, facebook,
+// mastodon, bluesky), section, limit (default 20, at most 100: larger is
+// capped) and trending (true/false), and answers the JSON array of `herald
+// report --format json`; a bad parameter is 400 {"error","field"}. Answers
+// carry Access-Control-Allow-Origin: *, Cache-Control: public, max-age=60
+// and an ETag (If-None-Match gives 304); each distinct query is computed at
+// most once every 30 s. /widget/popular takes the same parameters (limit
+// default 5) and title (the heading; default "Popular on X", "Popular on
+// Facebook" or "Most shared"). A site embeds it with
+//
+//	<div data-herald-popular data-network="twitter" data-limit="5"></div>
+//	<script async src="https://herald.example/widget/popular.js"></script>
+//
+// or fetches the fragment itself, or shows it in an iframe. Its classes
+// start with "hrld-pop" so the site's styles do not clash with it.
+//
+// The public routes allow o.RateLimit requests per minute per client IP
+// together (429 beyond); behind a reverse proxy on loopback the client is
+// the last X-Forwarded-For address. Short-link requests from bots (see
+// botMarkers: crawlers, link-preview fetchers, curl and other tools, an
+// empty User-Agent), HEAD requests and prefetches are redirected without
+// counting a click.
+//
+// The admin pages need o.AdminToken, as "Authorization: Bearer <token>" or
+// through the login form, which sets an HttpOnly, SameSite=Strict session
+// cookie (Secure when public_url is https) holding an expiry and its HMAC
+// under the token, never the token. Without a token they are open only
+// while the server listens on loopback and the request did not come through
+// a proxy; otherwise they answer 403 asking for http.admin_token.
 //
 // Call it once, before Run. It fails when the server has no store.
 func (s *Server) EnableDashboard(o DashboardOptions) error {

@@ -34,8 +34,8 @@ func TestDashboardPage(t *testing.T) {
 		t.Errorf("%d engagement charts, want 3", n)
 	}
 	// Health: the failed job, the paused account, its token, the failing feed.
-	if w := missing(body, "Recent failures", "(#200) permission denied", "permanent", "fb_page", "paused: auth: token expired",
-		`class="bad"`, "mexico", "failing ×3", "connection refused", "1 failing"); w != "" {
+	if w := missing(body, "Recent failures", "(#200) permission denied", "permanent", "fb_page", "<strong>paused</strong><div class=\"meta\">auth: token expired</div>",
+		`class="nowrap bad"`, "mexico", "failing ×3", "connection refused", "1 failing"); w != "" {
 		t.Errorf("missing %q", w)
 	}
 	// XSS: the title is text.
