@@ -122,6 +122,10 @@ func (s *Server) EnableDashboard(o DashboardOptions) error {
 		popular: newPopularCache(s.opts.Now),
 		links:   newShortLinks(s.opts.Store, o.ShortlinkTarget),
 	}
+	if o.AdminToken == "" && !d.auth.loopback {
+		s.logger.Warn("dashboard disabled: the server listens beyond loopback and http.admin_token is not set",
+			"addr", s.opts.Addr)
+	}
 	public := httprate.LimitBy(o.RateLimit, time.Minute, clientKey, httprate.WithLimitHandler(tooManyRequests))
 	login := httprate.LimitBy(loginRateLimit, time.Minute, clientKey, httprate.WithLimitHandler(tooManyRequests))
 
