@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -43,6 +44,13 @@ the others are still read.`,
 			cfg, err := a.Config()
 			if err != nil {
 				return err
+			}
+			if cfg.Sandbox {
+				// A sandbox's emulations live and die with their process:
+				// this one's would know none of the daemon's posts and
+				// report them all gone.
+				return errors.New("collect: with sandbox: true the emulated networks live inside herald run, " +
+					"whose collector reads engagement every ranking.collect_interval")
 			}
 			ctx := cmd.Context()
 			st, err := a.OpenStore(ctx)

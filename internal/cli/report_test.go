@@ -316,7 +316,12 @@ func TestReportRejectsBadFlags(t *testing.T) {
 			t.Errorf("report %v: exit %d, stdout %q, stderr %q; want 2 naming %s", tc.args, code, out, errOut, tc.flag)
 		}
 	}
-	code, _, errOut := run(t, "--config", cfg, "collect", "--format", "xml")
+	sandbox := writeConfig(t, validConfig)
+	code, out, errOut := run(t, "--config", sandbox, "collect")
+	if code != ExitFailure || !strings.Contains(errOut, "sandbox") || out != "" {
+		t.Errorf("collect in sandbox mode: exit %d, %q, %q; want a refusal", code, out, errOut)
+	}
+	code, _, errOut = run(t, "--config", cfg, "collect", "--format", "xml")
 	if code != ExitUsage || !strings.Contains(errOut, "--format") {
 		t.Errorf("collect --format xml: exit %d, %q", code, errOut)
 	}
