@@ -4,16 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/heraldhq/herald/internal/config"
-	"github.com/heraldhq/herald/internal/dispatch"
-	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
 )
 
@@ -62,7 +57,8 @@ the others are still read.`,
 			if err != nil {
 				return fmt.Errorf("collect: %w", err)
 			}
-			opts := collectOptions(cfg)
+			opts := rankOptions(cfg)
+			opts.Now = cliNow
 			var bar *progressbar.ProgressBar
 			if a.Interactive() {
 				opts.Progress = func(done, total int) {
@@ -76,7 +72,7 @@ the others are still read.`,
 					}
 				}
 			}
-			c := rank.NewCollector(st, collectAccounts(cfg, pubs), opts, a.Logger())
+			c := rank.NewCollector(st, rankAccounts(cfg, pubs), opts, a.Logger())
 			stats, err := c.Pass(ctx)
 			if bar != nil {
 				_ = bar.Finish()
@@ -89,29 +85,6 @@ the others are still read.`,
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	return cmd
-}
-
-// collectAccounts returns the configured accounts that have a publisher, by
-// ID, with what the network bills per read.
-func collectAccounts(cfg *config.Config, pubs map[string]herald.Publisher) []rank.Account {
-	var out []rank.Account
-	for _, id := range slices.Sorted(maps.Keys(cfg.Accounts)) {
-		p, ok := pubs[id]
-		if !ok {
-			continue
-		}
-		acct := cfg.Accounts[id]
-		out = append(out, rank.Account{ID: id, Network: herald.Network(acct.Network), Publisher: p,
-			ReadCost: dispatch.Dollars(acct.Cost.Read)})
-	}
-	return out
-}
-
-// collectOptions maps the ranking keys onto the collector's options, with
-// dispatch.instance_id as the owner of its lock.
-func collectOptions(cfg *config.Config) rank.Options {
-	return rank.Options{Interval: cfg.Ranking.CollectInterval, CollectFor: cfg.Ranking.CollectFor,
-		Owner: cfg.Dispatch.InstanceID, Now: cliNow}
 }
 
 // collectResult is `herald collect --format json`.
