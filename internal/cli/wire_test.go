@@ -109,8 +109,8 @@ func TestComposeFuncFollowsTheJob(t *testing.T) {
 func TestBuildPublisherRefusals(t *testing.T) {
 	cfg := wireConfig()
 	cfg.Accounts["sky"] = config.Account{Network: config.NetworkBluesky}
-	if _, err := buildPublisher(cfg, "sky", nil, nil); err == nil || !strings.Contains(err.Error(), "not supported yet") {
-		t.Errorf("bluesky: %v", err)
+	if _, err := buildPublisher(cfg, "sky", nil, nil); err == nil || !strings.Contains(err.Error(), "handle is required") {
+		t.Errorf("bluesky without a handle: %v, want an error naming it", err)
 	}
 	if _, err := buildPublisher(cfg, "nobody", nil, nil); exitCode(err) != ExitUsage {
 		t.Errorf("unknown account: %v, want a usage error", err)
