@@ -231,14 +231,17 @@ func Targets(jobs []herald.Job, accounts []string) []string {
 	return out
 }
 
-// Reshare creates a repost job, due at due (zero: now), for each pick on
-// each of its accounts, in order, and calls created (may be nil) after
-// each. It returns the jobs created, also when it fails part way.
-func Reshare(ctx context.Context, st herald.Store, picks []Pick, due, now time.Time, created func(herald.Job)) ([]herald.Job, error) {
+// Reshare creates a repost job for each pick on each of its accounts, in
+// order, from proto (its Template, Text, Priority and DueAt, zero: now; the
+// article, account and kind are set here), and calls created (may be nil)
+// after each. It returns the jobs created, also when it fails part way.
+func Reshare(ctx context.Context, st herald.Store, picks []Pick, proto herald.NewJob, now time.Time, created func(herald.Job)) ([]herald.Job, error) {
 	var out []herald.Job
 	for _, p := range picks {
 		for _, id := range p.Accounts {
-			j, err := st.CreateJob(ctx, herald.NewJob{ArticleID: p.Article.ID, Account: id, Kind: herald.KindRepost, DueAt: due}, now)
+			nj := proto
+			nj.ArticleID, nj.Account, nj.Kind = p.Article.ID, id, herald.KindRepost
+			j, err := st.CreateJob(ctx, nj, now)
 			if err != nil {
 				return out, fmt.Errorf("evergreen: create repost of article %d for %s: %w", p.Article.ID, id, err)
 			}

@@ -190,12 +190,13 @@ func TestReshareCreatesRepostJobs(t *testing.T) {
 	}
 	var seen []int64
 	due := ranktest.T0.Add(time.Hour)
-	jobs, err := Reshare(ctx, w.Store, sel.Picks, due, ranktest.T0, func(j herald.Job) { seen = append(seen, j.ID) })
+	jobs, err := Reshare(ctx, w.Store, sel.Picks, herald.NewJob{DueAt: due, Template: "Again: {{.Title}}"}, ranktest.T0, func(j herald.Job) { seen = append(seen, j.ID) })
 	if err != nil || len(jobs) != 3 || len(seen) != 3 {
 		t.Fatalf("jobs %d, callbacks %d, %v; want 3", len(jobs), len(seen), err)
 	}
 	for _, j := range jobs {
-		if j.Kind != herald.KindRepost || j.Seq != 1 || j.State != herald.JobPending || !j.NextAttemptAt.Equal(due) {
+		if j.Kind != herald.KindRepost || j.Seq != 1 || j.State != herald.JobPending || !j.NextAttemptAt.Equal(due) ||
+			j.Template != "Again: {{.Title}}" {
 			t.Errorf("job %+v: want a pending repost with Seq 1 due at %s", j, due)
 		}
 	}

@@ -129,7 +129,7 @@ func (s *Scheduler) Tick(ctx context.Context, tick time.Time) ([]herald.Job, err
 		s.log.Info("evergreen: no story to reshare", "skipped", len(sel.Skipped))
 		return nil, nil
 	}
-	jobs, err := Reshare(ctx, s.store, sel.Picks, time.Time{}, now, nil)
+	jobs, err := Reshare(ctx, s.store, sel.Picks, herald.NewJob{}, now, nil)
 	if len(jobs) > 0 && s.opts.Created != nil {
 		s.opts.Created()
 	}
