@@ -14,14 +14,18 @@ func commands(a *App) []*cobra.Command {
 		newArticlesCmd(a),
 		newCollectCmd(a),
 		newConfigCmd(a),
+		newDeleteCmd(a),
 		newFeedsCmd(a),
+		newHistoryCmd(a),
 		newMigrateCmd(a),
 		newPostCmd(a),
 		newPreviewCmd(a),
 		newQueueCmd(a),
 		newReportCmd(a),
+		newRepostCmd(a),
 		newRunCmd(a),
 		newSourcesCmd(a),
+		newStatusCmd(a),
 		newVersionCmd(a),
 	}
 }

@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/rank/ranktest"
+)
+
+// statusDesk is historyDesk with a feed that keeps failing, the Page paused
+// and X held by a rate limit.
+func statusDesk(t *testing.T) *desk {
+	t.Helper()
+	d := historyDesk(t)
+	ctx := context.Background()
+	st := d.w.Store
+	polled := ranktest.T0.Add(-10 * time.Minute)
+	srcs, err := st.ClaimSources(ctx, "desk", polled, time.Minute, 10)
+	if err != nil || len(srcs) != 3 {
+		t.Fatalf("claim sources: %d, %v", len(srcs), err)
+	}
+	for _, s := range srcs {
+		r := herald.PollResult{SourceID: s.ID, Status: 200, Seeded: true, PolledAt: polled, NextPollAt: ranktest.T0.Add(time.Minute)}
+		if s.Name == "business" {
+			r.Status, r.Error, r.Failures = 503, "HTTP 503 Service Unavailable", 4
+		}
+		if err := st.SavePoll(ctx, "desk", r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.PauseAccount(ctx, ranktest.FBAccount, "auth: the Page access token was revoked"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.HoldAccount(ctx, ranktest.XAccount, ranktest.T0.Add(15*time.Minute), "rate limited"); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestStatusGolden(t *testing.T) {
+	d := statusDesk(t)
+	golden(t, "status.golden", heraldOK(t, d.cfg, "status"))
+	golden(t, "status.json.golden", heraldOK(t, d.cfg, "status", "--format", "json"))
+	golden(t, "status.csv.golden", heraldOK(t, d.cfg, "status", "--format", "csv"))
+
+	var rep statusReport
+	if err := json.Unmarshal([]byte(heraldOK(t, d.cfg, "status", "--format", "json")), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Daemon.Running || rep.Sources.Total != 3 || rep.Sources.OK != 2 || len(rep.Sources.Failing) != 1 ||
+		rep.Queue["pending"] != 1 || rep.Queue["skipped"] != 1 || len(rep.Accounts) != 2 {
+		t.Errorf("status %+v", rep)
+	}
+	for _, a := range rep.Accounts {
+		want := map[string]string{"fb_page": acctPaused, "x_main": acctHeld}[a.ID]
+		if a.Status != want || a.LastPost == nil || a.LastPost.Permalink == "" {
+			t.Errorf("%s: status %q, last post %+v; want %s and its last post", a.ID, a.Status, a.LastPost, want)
+		}
+	}
+}
+
+func TestStatusSeesARunningDaemon(t *testing.T) {
+	d := newDesk(t, healthz(t), "")
+	out := heraldOK(t, d.cfg, "status")
+	if !strings.Contains(out, "Daemon:    running (http://127.0.0.1:") || !strings.Contains(out, "No post yet") && !strings.Contains(out, "-") {
+		t.Errorf("status:\n%s", out)
+	}
+	// Something else on http.addr is not taken for a daemon.
+	d = newDesk(t, strings.TrimPrefix(serveText(t, "<html>a web site</html>"), "http://"), "")
+	if out := heraldOK(t, d.cfg, "status"); !strings.Contains(out, "not running") || !strings.Contains(out, "not a Herald daemon") {
+		t.Errorf("status with another server on http.addr:\n%s", out)
+	}
+	// Nothing on http.addr: not running, quickly.
+	d = newDesk(t, freeAddr(t), "")
+	start := time.Now()
+	if out := heraldOK(t, d.cfg, "status"); !strings.Contains(out, "not running") || !strings.Contains(out, "connection refused") {
+		t.Errorf("status with nothing on http.addr:\n%s", out)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("status took %s with no daemon", el)
+	}
+}
+
+func TestHealthzURL(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080": "http://127.0.0.1:8080/healthz",
+		":8080":          "http://127.0.0.1:8080/healthz",
+		"0.0.0.0:9000":   "http://127.0.0.1:9000/healthz",
+		"[::]:9000":      "http://127.0.0.1:9000/healthz",
+		"[::1]:9000":     "http://[::1]:9000/healthz",
+		"herald.lan:80":  "http://herald.lan:80/healthz",
+	} {
+		if got := healthzURL(addr); got != want {
+			t.Errorf("healthzURL(%q) = %q, want %q", addr, got, want)
+		}
+	}
+}
+
+// serveText serves body on every path and returns the server's URL.
+func serveText(t *testing.T, body string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) }))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
