@@ -1,10 +1,13 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+
+	"github.com/heraldhq/herald/internal/herald"
 )
 
 // progress is a progress bar on standard error for long work (creating and
@@ -55,4 +58,33 @@ func (p *progress) Finish() {
 	if p != nil && p.bar != nil {
 		_ = p.bar.Finish()
 	}
+}
+
+// watchJobs moves bar as jobs end, until the returned stop is called.
+func watchJobs(ctx context.Context, st herald.Store, jobs []herald.Job, bar *progress) (stop func()) {
+	if !bar.active() {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			n := 0
+			for _, j := range jobs {
+				if cur, err := st.GetJob(ctx, j.ID); err == nil && cur.State.Terminal() {
+					n++
+				}
+			}
+			bar.Set(n)
+		}
+	}()
+	return func() { cancel(); <-done }
 }

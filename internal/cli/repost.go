@@ -454,32 +454,3 @@ func (a *App) sendNow(ctx context.Context, cfg *config.Config, st herald.Store, 
 	}
 	return nil
 }
-
-// watchJobs moves bar as jobs end, until the returned stop is called.
-func watchJobs(ctx context.Context, st herald.Store, jobs []herald.Job, bar *progress) (stop func()) {
-	if !bar.active() {
-		return func() {}
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(100 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			n := 0
-			for _, j := range jobs {
-				if cur, err := st.GetJob(ctx, j.ID); err == nil && cur.State.Terminal() {
-					n++
-				}
-			}
-			bar.Set(n)
-		}
-	}()
-	return func() { cancel(); <-done }
-}
