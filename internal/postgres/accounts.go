@@ -28,7 +28,7 @@ func scanAccount(row pgx.Row, extra ...any) (herald.Account, error) {
 // records each one's network (on its jobs too, if it changed).
 func (db *DB) SyncAccounts(ctx context.Context, accounts []herald.Account) error {
 	now := time.Now().UnixMilli()
-	err := db.write(ctx, true, func(tx pgx.Tx) error {
+	err := db.write(ctx, retryUnique, func(tx pgx.Tx) error {
 		for _, a := range accounts {
 			var network herald.Network
 			err := tx.QueryRow(ctx, `SELECT network FROM accounts WHERE id = $1`, a.ID).Scan(&network)

@@ -15,10 +15,10 @@ import (
 const articleCols = `a.id, a.url, a.guid, a.title, a.summary, a.author, a.image_url, a.categories,
 	a.section, a.published_at, a.first_seen_at, a.updated_at, a.stale`
 
-func scanArticle(row pgx.Row) (herald.Article, error) {
+func scanArticle(row pgx.Row, extra ...any) (herald.Article, error) {
 	var a herald.Article
-	err := row.Scan(&a.ID, &a.URL, &a.GUID, &a.Title, &a.Summary, &a.Author, &a.ImageURL, &a.Categories,
-		&a.Section, tm(&a.PublishedAt), tm(&a.FirstSeenAt), tm(&a.UpdatedAt), &a.Stale)
+	err := row.Scan(append([]any{&a.ID, &a.URL, &a.GUID, &a.Title, &a.Summary, &a.Author, &a.ImageURL, &a.Categories,
+		&a.Section, tm(&a.PublishedAt), tm(&a.FirstSeenAt), tm(&a.UpdatedAt), &a.Stale}, extra...)...)
 	if len(a.Categories) == 0 {
 		a.Categories = nil
 	}
@@ -46,7 +46,7 @@ func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.A
 		}
 	}
 	var out []herald.SaveResult
-	err := db.write(ctx, true, func(tx pgx.Tx) error {
+	err := db.write(ctx, retryUnique, func(tx pgx.Tx) error {
 		out = make([]herald.SaveResult, 0, len(items))
 		var source string
 		if err := tx.QueryRow(ctx, `SELECT name FROM sources WHERE id = $1`, sourceID).Scan(&source); err != nil {

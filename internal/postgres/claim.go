@@ -50,7 +50,7 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 	now := opts.Now.UnixMilli()
 	until := opts.Now.Add(defaultLease(opts.Lease)).UnixMilli()
 	var out []herald.Job
-	err := db.write(ctx, false, func(tx pgx.Tx) error {
+	err := db.write(ctx, asyncCommit, func(tx pgx.Tx) error {
 		out = nil
 		chosen, err := claimCandidates(ctx, tx, opts)
 		if err != nil || len(chosen) == 0 {
@@ -72,14 +72,16 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 				}
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE jobs SET claimed_by = $1, lease_until = $2, updated_at = $3 WHERE id = ANY($4)`,
-			opts.Owner, until, now, ids); err != nil {
-			return err
-		}
 		if err := expireAttempts(ctx, tx, stuck, now); err != nil {
 			return err
 		}
-		jobs, err := queryJobs(ctx, tx, `SELECT `+jobCols+` FROM jobs j WHERE j.id = ANY($1)`, ids)
+		// A job left sending by an expired lease has an unknown outcome: it
+		// is reconciled before any resend (also if given back unattempted).
+		jobs, err := queryJobs(ctx, tx, `UPDATE jobs j SET claimed_by = $1, lease_until = $2, updated_at = $3,
+			error_kind = CASE WHEN j.id = ANY($5) THEN $6 ELSE j.error_kind END,
+			last_error = CASE WHEN j.id = ANY($5) THEN $7 ELSE j.last_error END
+			WHERE j.id = ANY($4) RETURNING `+jobCols,
+			opts.Owner, until, now, ids, stuck, string(herald.ErrUnknownOutcome), leaseExpired)
 		if err != nil {
 			return err
 		}
@@ -116,20 +118,15 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 	}
 	// A spaced account's row stays locked until commit: an instance claiming
 	// for it meanwhile waits, then sees the new hold and passes.
-	ready, err := readyAccounts(ctx, tx, spaced, now, ` ORDER BY id FOR NO KEY UPDATE`)
-	if err != nil {
-		return nil, err
+	if len(spaced) > 0 {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM accounts WHERE id = ANY($1) AND NOT paused
+			AND (hold_until IS NULL OR hold_until <= $2) ORDER BY id FOR NO KEY UPDATE`, spaced, now); err != nil {
+			return nil, err
+		}
 	}
-	others, err := readyAccounts(ctx, tx, free, now, ``)
-	if err != nil {
-		return nil, err
-	}
-	ready = append(ready, others...)
-	if len(ready) == 0 {
-		return nil, nil
-	}
-	ks := make([]int32, len(ready))
-	for i, acct := range ready {
+	names := append(spaced, free...)
+	ks := make([]int32, len(names))
+	for i, acct := range names {
 		k := max(opts.PerAccount, 1)
 		if opts.Accounts[acct] > 0 {
 			k = 1
@@ -143,6 +140,8 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 	// locked (skipping rows another claimer holds), then the first k of both.
 	rows, err := tx.Query(ctx, `SELECT c.id, c.account_id, c.priority, c.published_at, c.stuck
 		FROM unnest($1::text[], $2::int[]) AS a(name, k)
+		JOIN accounts acct ON acct.id = a.name AND NOT acct.paused
+			AND (acct.hold_until IS NULL OR acct.hold_until <= $3)
 		CROSS JOIN LATERAL (
 			SELECT * FROM (
 				SELECT * FROM (SELECT id, account_id, priority, published_at, true AS stuck FROM jobs
@@ -154,7 +153,7 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 					AND (lease_until IS NULL OR lease_until <= $3)
 					ORDER BY priority DESC, published_at, id LIMIT a.k FOR UPDATE SKIP LOCKED) d
 			) u ORDER BY priority DESC, published_at, id LIMIT a.k
-		) c`, ready, ks, now)
+		) c`, names, ks, now)
 	if err != nil {
 		return nil, err
 	}
@@ -177,34 +176,16 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 	return all, nil
 }
 
-// readyAccounts returns which of names may send at now: not paused, hold passed.
-func readyAccounts(ctx context.Context, tx pgx.Tx, names []string, now int64, suffix string) ([]string, error) {
-	if len(names) == 0 {
-		return nil, nil
-	}
-	rows, err := tx.Query(ctx, `SELECT id FROM accounts WHERE id = ANY($1) AND NOT paused
-		AND (hold_until IS NULL OR hold_until <= $2)`+suffix, names, now)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
-}
-
 const leaseExpired = "the lease expired before the outcome was recorded"
 
-// expireAttempts records that the attempts of jobs found in sending with an
-// expired lease have an unknown outcome, so each is reconciled before any
-// resend (also if it is given back unattempted).
+// expireAttempts closes the attempts of jobs found in sending with an
+// expired lease: their outcome is unknown.
 func expireAttempts(ctx context.Context, tx pgx.Tx, jobIDs []int64, now int64) error {
 	if len(jobIDs) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE attempts SET finished_at = $1, outcome = $2, error = $3
-		WHERE job_id = ANY($4) AND finished_at IS NULL`, now, string(herald.ErrUnknownOutcome), leaseExpired, jobIDs); err != nil {
-		return err
-	}
-	_, err := tx.Exec(ctx, `UPDATE jobs SET error_kind = $1, last_error = $2 WHERE id = ANY($3)`,
-		string(herald.ErrUnknownOutcome), leaseExpired, jobIDs)
+	_, err := tx.Exec(ctx, `UPDATE attempts SET finished_at = $1, outcome = $2, error = $3
+		WHERE job_id = ANY($4) AND finished_at IS NULL`, now, string(herald.ErrUnknownOutcome), leaseExpired, jobIDs)
 	return err
 }
 
@@ -214,25 +195,26 @@ func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now t
 	if owner == "" {
 		return errors.New("postgres: start attempt: no owner")
 	}
-	err := db.write(ctx, false, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE jobs SET state = 'sending', attempts = attempts + 1,
-			attempt_started_at = $1, lease_until = $2, updated_at = $1
-			WHERE id = $3 AND claimed_by = $4 AND state IN ('pending', 'sending')`,
-			now.UnixMilli(), now.Add(defaultLease(lease)).UnixMilli(), jobID, owner)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return notFoundOr(ctx, tx, "jobs", jobID, herald.ErrLeaseLost)
-		}
-		// The job's row is locked now: no one else numbers its attempts.
-		_, err = tx.Exec(ctx, `WITH closed AS (UPDATE attempts SET finished_at = $1, outcome = $2, error = $3
-				WHERE job_id = $4 AND finished_at IS NULL)
+	// One statement, so one round trip and one commit. It must reach the
+	// disk before the network is called: it is what makes a crash
+	// mid-send reconcile rather than send again.
+	var started int
+	err := db.pool.QueryRow(ctx, `WITH j AS (
+			UPDATE jobs SET state = 'sending', attempts = attempts + 1,
+				attempt_started_at = $1, lease_until = $2, updated_at = $1
+			WHERE id = $3 AND claimed_by = $4 AND state IN ('pending', 'sending') RETURNING id),
+		closed AS (
+			UPDATE attempts SET finished_at = $1, outcome = $5, error = $6
+			WHERE job_id IN (SELECT id FROM j) AND finished_at IS NULL),
+		opened AS (
 			INSERT INTO attempts (job_id, n, owner, started_at)
-			VALUES ($4, (SELECT coalesce(max(n), 0) + 1 FROM attempts WHERE job_id = $4), $5, $1)`,
-			now.UnixMilli(), string(herald.ErrUnknownOutcome), leaseExpired, jobID, owner)
-		return err
-	})
+			SELECT id, (SELECT coalesce(max(n), 0) + 1 FROM attempts WHERE job_id = $3), $4, $1 FROM j)
+		SELECT count(*) FROM j`,
+		now.UnixMilli(), now.Add(defaultLease(lease)).UnixMilli(), jobID, owner,
+		string(herald.ErrUnknownOutcome), leaseExpired).Scan(&started)
+	if err == nil && started == 0 {
+		err = notFoundOr(ctx, db.pool, "jobs", jobID, herald.ErrLeaseLost)
+	}
 	return wrap(fmt.Sprintf("start attempt of job %d", jobID), err)
 }
 
@@ -248,23 +230,24 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 	if owner == "" {
 		return errors.New("postgres: finish job: no owner")
 	}
-	err := db.write(ctx, false, func(tx pgx.Tx) error {
+	err := db.write(ctx, asyncCommit, func(tx pgx.Tx) error {
 		var attempts int
+		var open *int // the attempt StartAttempt opened, if any
 		var kind herald.ErrorKind
 		var lastErr string
-		err := tx.QueryRow(ctx, `SELECT attempts, error_kind, last_error FROM jobs
-			WHERE id = $1 AND claimed_by = $2 AND state IN ('pending', 'sending') FOR UPDATE`, jobID, owner).
-			Scan(&attempts, &kind, &lastErr)
+		err := tx.QueryRow(ctx, `SELECT j.attempts, j.error_kind, j.last_error,
+			(SELECT max(n) FROM attempts WHERE job_id = j.id AND finished_at IS NULL) FROM jobs j
+			WHERE j.id = $1 AND j.claimed_by = $2 AND j.state IN ('pending', 'sending') FOR UPDATE OF j`, jobID, owner).
+			Scan(&attempts, &kind, &lastErr, &open)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return notFoundOr(ctx, tx, "jobs", jobID, herald.ErrLeaseLost)
 		}
 		if err != nil {
 			return err
 		}
-		attempts, err = closeAttempt(ctx, tx, jobID, attempts, o, now)
-		if err != nil {
-			return err
-		}
+		// Both updates in one round trip.
+		b := &pgx.Batch{}
+		attempts = closeAttempt(b, jobID, open, attempts, o, now)
 		switch {
 		case o.Attempted || o.State.Terminal():
 			kind, lastErr = o.ErrorKind, o.Error
@@ -276,39 +259,34 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 				lastErr = o.Error
 			}
 		}
-		return finishRow(ctx, tx, jobID, attempts, kind, lastErr, o, now)
+		finishRow(b, jobID, attempts, kind, lastErr, o, now)
+		return tx.SendBatch(ctx, b).Close()
 	})
 	return wrap(fmt.Sprintf("finish job %d", jobID), err)
 }
 
-// closeAttempt closes the attempt StartAttempt opened, or drops it when the
-// job was given back before the network was called, and returns the job's
-// attempt count.
-func closeAttempt(ctx context.Context, tx pgx.Tx, jobID int64, attempts int, o herald.Outcome, now time.Time) (int, error) {
-	var open int
-	err := tx.QueryRow(ctx, `SELECT n FROM attempts WHERE job_id = $1 AND finished_at IS NULL
-		ORDER BY n DESC LIMIT 1`, jobID).Scan(&open)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return attempts, nil
-	}
-	if err != nil {
-		return 0, err
+// closeAttempt queues the closing of the attempt StartAttempt opened, or
+// its removal when the job was given back before the network was called,
+// and returns the job's attempt count.
+func closeAttempt(b *pgx.Batch, jobID int64, open *int, attempts int, o herald.Outcome, now time.Time) int {
+	if open == nil {
+		return attempts
 	}
 	if !o.Attempted {
-		_, err := tx.Exec(ctx, `DELETE FROM attempts WHERE job_id = $1 AND n = $2`, jobID, open)
-		return max(attempts-1, 0), err
+		b.Queue(`DELETE FROM attempts WHERE job_id = $1 AND n = $2`, jobID, *open)
+		return max(attempts-1, 0)
 	}
 	outcome := string(o.State)
 	if o.State == herald.JobPending && o.ErrorKind != "" {
 		outcome = string(o.ErrorKind)
 	}
-	_, err = tx.Exec(ctx, `UPDATE attempts SET finished_at = $1, outcome = $2, error = $3 WHERE job_id = $4 AND n = $5`,
-		now.UnixMilli(), outcome, o.Error, jobID, open)
-	return attempts, err
+	b.Queue(`UPDATE attempts SET finished_at = $1, outcome = $2, error = $3 WHERE job_id = $4 AND n = $5`,
+		now.UnixMilli(), outcome, o.Error, jobID, *open)
+	return attempts
 }
 
-func finishRow(ctx context.Context, tx pgx.Tx, jobID int64, attempts int,
-	kind herald.ErrorKind, lastErr string, o herald.Outcome, now time.Time) error {
+// finishRow queues the update of the job's row with the outcome.
+func finishRow(b *pgx.Batch, jobID int64, attempts int, kind herald.ErrorKind, lastErr string, o herald.Outcome, now time.Time) {
 	next := o.NextAttemptAt
 	if next.IsZero() {
 		next = now
@@ -318,20 +296,19 @@ func finishRow(ctx context.Context, tx pgx.Tx, jobID int64, attempts int,
 		skip = o.SkipReason
 	}
 	if o.State != herald.JobSent {
-		_, err := tx.Exec(ctx, `UPDATE jobs SET state = $1, attempts = $2, error_kind = $3, last_error = $4,
+		b.Queue(`UPDATE jobs SET state = $1, attempts = $2, error_kind = $3, last_error = $4,
 			skip_reason = $5, next_attempt_at = CASE WHEN $1 = 'pending' THEN $6 ELSE next_attempt_at END,
 			claimed_by = '', lease_until = NULL, updated_at = $7 WHERE id = $8`,
 			string(o.State), attempts, string(kind), lastErr, skip, next.UnixMilli(), now.UnixMilli(), jobID)
-		return err
+		return
 	}
 	sentAt := o.SentAt
 	if sentAt.IsZero() {
 		sentAt = now
 	}
-	_, err := tx.Exec(ctx, `UPDATE jobs SET state = 'sent', attempts = $1, error_kind = $2, last_error = $3,
+	b.Queue(`UPDATE jobs SET state = 'sent', attempts = $1, error_kind = $2, last_error = $3,
 		skip_reason = '', sent_text = $4, remote_id = $5, permalink = $6, sent_at = $7, claimed_by = '',
 		lease_until = NULL, updated_at = $8 WHERE id = $9`,
 		attempts, string(kind), lastErr, o.SentText, o.RemoteID, o.Permalink, sentAt.UnixMilli(),
 		now.UnixMilli(), jobID)
-	return err
 }

@@ -222,14 +222,37 @@ func migrationFiles() ([]migration, error) {
 // maxTries bounds the retries of a transaction that lost a race.
 const maxTries = 8
 
+// txMode says how write runs a transaction.
+type txMode int
+
+const (
+	// retryUnique runs a transaction again after a uniqueness violation,
+	// which on a shared database means that another instance inserted the
+	// same row first: the next run finds it.
+	retryUnique txMode = 1 << iota
+	// asyncCommit does not wait for the commit to reach the disk. Only for
+	// changes whose loss in a server crash reconciliation makes good: a
+	// claim (the job is simply claimed again) and a job's outcome (the job
+	// stays sending and is reconciled, so it is never sent twice). WAL is
+	// written in order, so the next synchronous commit — StartAttempt's,
+	// before any call to a network — makes them durable anyway.
+	asyncCommit
+)
+
+// beginAsync starts a transaction that commits without waiting for the disk.
+const beginAsync = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit TO off`
+
 // write runs fn in a read-committed transaction and commits it when fn
 // returns nil. A transaction that deadlocked or failed to serialise is run
-// again (fn must start from scratch each time); with retryUnique, so is one
-// that hit a uniqueness violation, which on a shared database means another
-// instance inserted the same row first: run again, fn finds it.
-func (db *DB) write(ctx context.Context, retryUnique bool, fn func(tx pgx.Tx) error) error {
+// again (fn must start from scratch each time), as is, with retryUnique,
+// one that hit a uniqueness violation.
+func (db *DB) write(ctx context.Context, mode txMode, fn func(tx pgx.Tx) error) error {
+	opts := pgx.TxOptions{}
+	if mode&asyncCommit != 0 {
+		opts.BeginQuery = beginAsync
+	}
 	for try := 1; ; try++ {
-		err := pgx.BeginFunc(ctx, db.pool, fn)
+		err := pgx.BeginTxFunc(ctx, db.pool, opts, fn)
 		if err == nil || try == maxTries || ctx.Err() != nil {
 			return err
 		}
@@ -239,7 +262,7 @@ func (db *DB) write(ctx context.Context, retryUnique bool, fn func(tx pgx.Tx) er
 		}
 		switch {
 		case pe.Code == "40001", pe.Code == "40P01": // serialization_failure, deadlock_detected
-		case retryUnique && pe.Code == "23505":
+		case mode&retryUnique != 0 && pe.Code == "23505":
 		default:
 			return err
 		}

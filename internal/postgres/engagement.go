@@ -53,7 +53,7 @@ func (db *DB) SaveSnapshots(ctx context.Context, snaps []herald.Snapshot) error 
 	if len(snaps) == 0 {
 		return nil
 	}
-	err := db.write(ctx, false, func(tx pgx.Tx) error {
+	err := db.write(ctx, 0, func(tx pgx.Tx) error {
 		b := &pgx.Batch{}
 		for _, s := range snaps {
 			e := s.Engagement
@@ -102,7 +102,7 @@ const hourMS = int64(time.Hour / time.Millisecond)
 // article.
 func (db *DB) RecordClick(ctx context.Context, code string, at time.Time) (herald.Job, error) {
 	var j herald.Job
-	err := db.write(ctx, false, func(tx pgx.Tx) error {
+	err := db.write(ctx, 0, func(tx pgx.Tx) error {
 		var id int64
 		if err := tx.QueryRow(ctx, `UPDATE jobs SET clicks = clicks + 1 WHERE short_code = $1 RETURNING id`,
 			code).Scan(&id); err != nil {

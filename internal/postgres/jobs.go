@@ -97,7 +97,7 @@ func (db *DB) CreateJob(ctx context.Context, nj herald.NewJob, now time.Time) (h
 		due = now
 	}
 	var j herald.Job
-	err := db.write(ctx, true, func(tx pgx.Tx) error {
+	err := db.write(ctx, retryUnique, func(tx pgx.Tx) error {
 		var pub int64
 		if err := tx.QueryRow(ctx, `SELECT published_at FROM articles WHERE id = $1 FOR NO KEY UPDATE`,
 			nj.ArticleID).Scan(&pub); err != nil {
@@ -147,30 +147,28 @@ func attachArticles(ctx context.Context, q queryer, js []herald.Job) error {
 			ids = append(ids, j.ArticleID)
 		}
 	}
-	rows, err := q.Query(ctx, `SELECT `+articleCols+` FROM articles a WHERE a.id = ANY($1)`, ids)
+	rows, err := q.Query(ctx, `SELECT `+articleCols+`, (SELECT array_agg(s.name ORDER BY x.first_seen_at, s.id)
+		FROM article_sources x JOIN sources s ON s.id = x.source_id WHERE x.article_id = a.id)
+		FROM articles a WHERE a.id = ANY($1)`, ids)
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	for rows.Next() {
-		a, err := scanArticle(rows)
+		var sections []string
+		a, err := scanArticle(rows, &sections)
 		if err != nil {
-			rows.Close()
 			return err
 		}
+		a.Sections = sections
 		byID[a.ID] = &a
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
-	}
-	sections, err := loadSections(ctx, q, ids)
-	if err != nil {
 		return err
 	}
 	for i := range js {
 		if a := byID[js[i].ArticleID]; a != nil {
 			c := *a
-			c.Sections = sections[c.ID]
 			js[i].Article = &c
 		}
 	}
@@ -302,7 +300,7 @@ func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
 // attempt count reset. An unknown outcome recorded on it is kept, so the
 // next claim still reconciles before sending.
 func (db *DB) RetryJob(ctx context.Context, id int64, now time.Time) error {
-	err := db.write(ctx, false, func(tx pgx.Tx) error {
+	err := db.write(ctx, 0, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE jobs SET state = 'pending', next_attempt_at = $1, attempts = 0,
 			skip_reason = '', claimed_by = '', lease_until = NULL, updated_at = $1
 			WHERE id = $2 AND state IN ('failed', 'skipped')`, now.UnixMilli(), id)
@@ -320,7 +318,7 @@ func (db *DB) RetryJob(ctx context.Context, id int64, now time.Time) error {
 // RetryFailed puts every failed job back to pending and returns how many.
 func (db *DB) RetryFailed(ctx context.Context, now time.Time) (int, error) {
 	var n int64
-	err := db.write(ctx, false, func(tx pgx.Tx) error {
+	err := db.write(ctx, 0, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE jobs SET state = 'pending', next_attempt_at = $1, attempts = 0,
 			claimed_by = '', lease_until = NULL, updated_at = $1 WHERE state = 'failed'`, now.UnixMilli())
 		if err != nil {
@@ -337,7 +335,7 @@ func (db *DB) RetryFailed(ctx context.Context, now time.Time) (int, error) {
 // CancelJob skips a pending job with reason cancelled. A claim on it is
 // dropped, so its claimer can no longer start or finish it.
 func (db *DB) CancelJob(ctx context.Context, id int64, now time.Time) error {
-	err := db.write(ctx, false, func(tx pgx.Tx) error {
+	err := db.write(ctx, 0, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE jobs SET state = 'skipped', skip_reason = $1, claimed_by = '',
 			lease_until = NULL, updated_at = $2 WHERE id = $3 AND state = 'pending'`,
 			herald.SkipCancelled, now.UnixMilli(), id)
@@ -354,7 +352,7 @@ func (db *DB) CancelJob(ctx context.Context, id int64, now time.Time) error {
 
 // MarkDeleted records that a sent post was deleted from its network.
 func (db *DB) MarkDeleted(ctx context.Context, jobID int64, at time.Time) error {
-	err := db.write(ctx, false, func(tx pgx.Tx) error {
+	err := db.write(ctx, 0, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE jobs SET deleted_at = $1, updated_at = $1 WHERE id = $2 AND state = 'sent'`,
 			at.UnixMilli(), jobID)
 		if err != nil {

@@ -42,7 +42,7 @@ func scanSources(rows pgx.Rows) ([]herald.Source, error) {
 func (db *DB) SyncSources(ctx context.Context, specs []herald.SourceSpec) error {
 	now := time.Now().UnixMilli()
 	names := make([]string, 0, len(specs))
-	err := db.write(ctx, true, func(tx pgx.Tx) error {
+	err := db.write(ctx, retryUnique, func(tx pgx.Tx) error {
 		names = names[:0]
 		for _, s := range specs {
 			_, err := tx.Exec(ctx, `INSERT INTO sources (name, url, created_at) VALUES ($1, $2, $3)
@@ -117,7 +117,7 @@ func (db *DB) ClaimSources(ctx context.Context, owner string, now time.Time, lea
 // SavePoll records a poll's result and releases owner's lease. Seeded never
 // goes back to false.
 func (db *DB) SavePoll(ctx context.Context, owner string, r herald.PollResult) error {
-	err := db.write(ctx, false, func(tx pgx.Tx) error {
+	err := db.write(ctx, 0, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE sources SET etag = $1, last_modified = $2, last_status = $3,
 			last_error = $4, failures = $5, seeded = (seeded OR $6), last_polled_at = $7, next_poll_at = $8,
 			hub_url = $9, claimed_by = '', lease_until = NULL
@@ -138,7 +138,7 @@ func (db *DB) SavePoll(ctx context.Context, owner string, r herald.PollResult) e
 // PushSource returns the push-only source name, creating it if needed.
 func (db *DB) PushSource(ctx context.Context, name string) (herald.Source, error) {
 	var s herald.Source
-	err := db.write(ctx, true, func(tx pgx.Tx) error {
+	err := db.write(ctx, retryUnique, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO sources (name, push_only, seeded, created_at)
 			VALUES ($1, true, true, $2) ON CONFLICT (name) DO NOTHING`, name, time.Now().UnixMilli())
 		if err != nil {
