@@ -112,7 +112,7 @@ func TestExitCodes(t *testing.T) {
 		{"invalid flag value", []string{"-c", good, "--log-level", "loud", "config", "check"}, ExitUsage, []string{"log.level: "}},
 		{"valid config", []string{"-c", good, "config", "check"}, ExitOK, []string{"configuration is valid"}},
 		{"database failure", []string{"-c", badDB, "migrate"}, ExitFailure, []string{"herald: sqlite: open"}},
-		{"postgres not yet", []string{"-c", postgres, "migrate"}, ExitFailure, []string{"PostgreSQL is not supported"}},
+		{"postgres unreachable", []string{"-c", postgres, "migrate"}, ExitFailure, []string{"herald: postgres: open"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

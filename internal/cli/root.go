@@ -26,6 +26,7 @@ func commands(a *App) []*cobra.Command {
 		newRunCmd(a),
 		newSourcesCmd(a),
 		newStatusCmd(a),
+		newStoreCmd(a),
 		newVersionCmd(a),
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/postgres"
 	"github.com/heraldhq/herald/internal/sqlite"
 )
 
@@ -42,7 +43,11 @@ func openStore(ctx context.Context, url string) (herald.Store, error) {
 		}
 		st = db
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return nil, errors.New("database: PostgreSQL is not supported by this build yet; use database.url: sqlite:PATH")
+		db, err := postgres.Open(ctx, url)
+		if err != nil {
+			return nil, err
+		}
+		st = db
 	default:
 		return nil, usageErrorf("database.url: must start with sqlite: or postgres://")
 	}
