@@ -16,6 +16,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/dispatch"
+	"github.com/heraldhq/herald/internal/evergreen"
 	"github.com/heraldhq/herald/internal/feed"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/push"
@@ -66,6 +67,7 @@ type daemon struct {
 	poller *feed.Poller
 	push   *push.Subscriber
 	coll   *rank.Collector
+	ever   *evergreen.Scheduler // nil when evergreen.schedule is off
 	web    *web.Server
 }
 
@@ -117,6 +119,9 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 		},
 	}, logger)
 	d.coll = rank.NewCollector(d.store, rankAccounts(cfg, pubs), rankOptions(cfg), logger)
+	if d.ever, err = newEvergreenScheduler(cfg, d.store, d.disp.Wake, logger); err != nil {
+		return nil, err
+	}
 	d.web = web.New(web.Options{
 		Addr: cfg.HTTP.Addr, PublicURL: cfg.HTTP.PublicURL, Store: d.store, Registry: d.reg,
 		Ready: d.ready, Warnings: d.warnings, Push: d.push, Webhook: webhookOptions(cfg, d.disp.Wake),
@@ -129,7 +134,8 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 //
 //  1. Intake stops: the HTTP server stops accepting and finishes the
 //     requests in flight (at most 5 s), the poller finishes or interrupts
-//     its polls (at most 3 s), the WebSub subscriber and the collector stop.
+//     its polls (at most 3 s), the WebSub subscriber, the collector and the
+//     evergreen schedule stop.
 //     At the same moment the dispatcher stops claiming jobs.
 //  2. The sends in flight finish (at most dispatch.shutdown_wait); a send
 //     still running then keeps its job in sending, to be reconciled by the
@@ -146,6 +152,7 @@ func (d *daemon) Run(ctx context.Context) error {
 	g.Go(func() error { return d.poller.Run(gctx) })
 	g.Go(func() error { return d.push.Run(gctx) })
 	g.Go(func() error { return d.coll.Run(gctx) })
+	g.Go(func() error { return d.ever.Run(gctx) })
 	g.Go(func() error { return d.disp.Run(gctx) })
 	// Each part starts its own shutdown when gctx ends; this only says so.
 	stopped := context.AfterFunc(gctx, func() { d.log.Info("stopping: intake closed, waiting for sends in flight") })

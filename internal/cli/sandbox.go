@@ -24,16 +24,18 @@ type sandbox struct {
 	X        *apitest.X
 	Graph    *apitest.Graph
 	Mastodon *apitest.Mastodon // nil when no account is on Mastodon
+	Bluesky  *apitest.Bluesky  // nil when no account is on Bluesky
 	xsrv     *httptest.Server
 	gsrv     *httptest.Server
 	msrv     *httptest.Server
+	bsrv     *httptest.Server
 }
 
 // startSandbox, when cfg.Sandbox is set, starts the X and Graph emulations
-// on 127.0.0.1 with simulated engagement (and a Mastodon instance when an
-// account needs one), registers an X user for every twitter account, a Page
-// for every facebook account and a Mastodon account for every mastodon one,
-// with freshly
+// on 127.0.0.1 with simulated engagement (and a Mastodon instance and a
+// Bluesky PDS when an account needs one), registers an X user for every
+// twitter account, a Page for every facebook account and an account for
+// every mastodon and bluesky one, with freshly
 // generated credentials, and writes those credentials and the emulations'
 // URLs into cfg (in memory only: they are never printed or stored). It logs
 // where posts go. Without sandbox it does nothing and returns nil; Close on
@@ -52,7 +54,7 @@ func startSandbox(cfg *config.Config, logger *slog.Logger) (*sandbox, error) {
 	sb.Graph, sb.gsrv = apitest.StartGraph(apitest.GraphOptions{SimulateEngagement: true})
 	sb.X.SimulateEngagement(true)
 
-	var xs, fbs, ms []string
+	var xs, fbs, ms, bs []string
 	for i, id := range accountIDs(cfg) {
 		a := cfg.Accounts[id]
 		switch a.Network {
@@ -87,12 +89,24 @@ func startSandbox(cfg *config.Config, logger *slog.Logger) (*sandbox, error) {
 			sb.Mastodon.AddAccount(m)
 			a.InstanceURL, a.AccessToken = sb.msrv.URL, m.Token
 			ms = append(ms, id)
+		case config.NetworkBluesky:
+			if sb.Bluesky == nil {
+				sb.Bluesky, sb.bsrv = apitest.StartBluesky(apitest.BlueskyOptions{SimulateEngagement: true})
+			}
+			b := apitest.BlueskyAccount{DID: "did:plc:sandbox" + strconv.Itoa(i),
+				Handle: strings.ReplaceAll(id, "_", "-") + ".sandbox.test", AppPassword: rand.Text()}
+			sb.Bluesky.AddAccount(b)
+			a.PDSURL, a.Handle, a.AppPassword = sb.bsrv.URL, b.Handle, b.AppPassword
+			bs = append(bs, id)
 		}
 		cfg.Accounts[id] = a
 	}
 	attrs := []any{"x_api", sb.xsrv.URL, "graph_api", sb.gsrv.URL, "x_accounts", xs, "facebook_pages", fbs}
 	if sb.msrv != nil {
 		attrs = append(attrs, "mastodon_api", sb.msrv.URL, "mastodon_accounts", ms)
+	}
+	if sb.bsrv != nil {
+		attrs = append(attrs, "bluesky_pds", sb.bsrv.URL, "bluesky_accounts", bs)
 	}
 	logger.Info("SANDBOX: posts go to local emulations of X and Facebook on this machine, not to the real networks", attrs...)
 	return sb, nil
@@ -105,8 +119,10 @@ func (sb *sandbox) Close() {
 	}
 	sb.xsrv.Close()
 	sb.gsrv.Close()
-	if sb.msrv != nil {
-		sb.msrv.Close()
+	for _, srv := range []*httptest.Server{sb.msrv, sb.bsrv} {
+		if srv != nil {
+			srv.Close()
+		}
 	}
 }
 

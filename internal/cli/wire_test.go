@@ -144,6 +144,7 @@ func TestSandboxServesEveryAccountLocally(t *testing.T) {
 	cfg := wireConfig()
 	cfg.Sandbox = true
 	cfg.Accounts["toot"] = config.Account{Network: config.NetworkMastodon, InstanceURL: "https://mastodon.example"}
+	cfg.Accounts["sky_desk"] = config.Account{Network: config.NetworkBluesky, PDSURL: "https://bsky.social"}
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, nil))
 	sb, err := startSandbox(cfg, logger)
@@ -165,14 +166,14 @@ func TestSandboxServesEveryAccountLocally(t *testing.T) {
 			t.Errorf("%s: permalink %q, %v; want one on the sandbox", id, r.Permalink, err)
 		}
 	}
-	if len(sb.X.Posts()) != 1 || len(sb.Graph.Posts()) != 1 || len(sb.Mastodon.Posts()) != 1 {
-		t.Errorf("the sandbox got %d X, %d Graph and %d Mastodon posts, want 1 each",
-			len(sb.X.Posts()), len(sb.Graph.Posts()), len(sb.Mastodon.Posts()))
+	if len(sb.X.Posts()) != 1 || len(sb.Graph.Posts()) != 1 || len(sb.Mastodon.Posts()) != 1 || len(sb.Bluesky.Posts()) != 1 {
+		t.Errorf("the sandbox got %d X, %d Graph, %d Mastodon and %d Bluesky posts, want 1 each",
+			len(sb.X.Posts()), len(sb.Graph.Posts()), len(sb.Mastodon.Posts()), len(sb.Bluesky.Posts()))
 	}
 	// The generated credentials stay in memory.
 	for _, id := range accountIDs(cfg) {
 		a := cfg.Accounts[id]
-		for _, secret := range []string{a.ConsumerSecret, a.AccessToken, a.AccessTokenSecret, a.PageAccessToken, a.AppSecret} {
+		for _, secret := range []string{a.ConsumerSecret, a.AccessToken, a.AccessTokenSecret, a.PageAccessToken, a.AppSecret, a.AppPassword} {
 			if secret != "" && strings.Contains(logs.String(), secret) {
 				t.Errorf("%s: a sandbox credential is in the log", id)
 			}
