@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/heraldhq/herald/internal/compose"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/dispatch"
 	"github.com/heraldhq/herald/internal/evergreen"
@@ -30,8 +31,9 @@ func newRunCmd(a *App) *cobra.Command {
 		Short: "Run the daemon: watch the sources and post each new story (Ctrl-C stops it)",
 		Long: `Run Herald until interrupted: poll the configured feeds, accept CMS webhooks
 and WebSub pushes, post every new story once to each of its source's target
-accounts, read the posts' engagement back, and serve /healthz, /readyz,
-/metrics and the webhook on http.addr.
+accounts, read the posts' engagement back, and serve on http.addr the
+dashboard (/), /api/popular, the popular widget, short links, the CMS
+webhook, /healthz, /readyz and /metrics.
 
 With sandbox: true (the shipped configs/herald.yaml) the posts go to local
 emulations of the X and Graph APIs started in-process, so nothing leaves
@@ -126,7 +128,29 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 		Addr: cfg.HTTP.Addr, PublicURL: cfg.HTTP.PublicURL, Store: d.store, Registry: d.reg,
 		Ready: d.ready, Warnings: d.warnings, Push: d.push, Webhook: webhookOptions(cfg, d.disp.Wake),
 	}, logger)
+	if err = d.web.EnableDashboard(dashboardOptions(cfg, comps)); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// dashboardOptions maps http.admin_token, ranking.weights and shortlinks
+// onto the reporting routes (dashboard, /api/popular, widget, /s/{code}). A
+// short link leads to the article URL tagged with its account's UTM
+// parameters.
+func dashboardOptions(cfg *config.Config, comps map[string]*compose.Composer) web.DashboardOptions {
+	w := cfg.Ranking.Weights
+	return web.DashboardOptions{
+		AdminToken: cfg.HTTP.AdminToken,
+		Weights:    herald.Weights{Shares: w.Shares, Comments: w.Comments, Reactions: w.Reactions, Clicks: w.Clicks},
+		Shortlinks: cfg.Shortlinks,
+		ShortlinkTarget: func(j herald.Job) string {
+			if c := comps[j.Account]; c != nil && j.Article != nil {
+				return c.TagURL(j.Article.URL)
+			}
+			return ""
+		},
+	}
 }
 
 // Run runs every part under one errgroup until ctx is cancelled (SIGINT,

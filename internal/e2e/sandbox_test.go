@@ -68,6 +68,19 @@ func TestShippedConfigPostsToTheSandbox(t *testing.T) {
 		}
 	}
 
+	// The reporting routes are mounted: the dashboard (open on loopback
+	// without an admin token) and the public ranking.
+	for path, want := range map[string]string{"/": "text/html", "/api/popular?since=30d": "application/json"} {
+		resp, err := http.Get("http://" + listening[0]["addr"].(string) + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), want) {
+			t.Errorf("GET %s: %d %s, want 200 %s", path, resp.StatusCode, resp.Header.Get("Content-Type"), want)
+		}
+	}
+
 	// dispatch.shutdown_wait defaults to 10 s; nothing is in flight here.
 	code, took := d.stop(t, syscall.SIGINT, 15*time.Second)
 	if code != 0 {
