@@ -65,8 +65,18 @@ type Dispatch struct {
 	MaxAttempts  int           `mapstructure:"max_attempts"`
 	RetryFor     time.Duration `mapstructure:"retry_for"`
 	Concurrency  int           `mapstructure:"concurrency"`
-	Timeout      time.Duration `mapstructure:"timeout"` // per API call
+	Timeout      time.Duration `mapstructure:"timeout"` // per API call; shorter than Lease
 	ShutdownWait time.Duration `mapstructure:"shutdown_wait"`
+	// BackoffBase is the first retry delay; it doubles up to BackoffMax.
+	BackoffBase time.Duration `mapstructure:"backoff_base"`
+	BackoffMax  time.Duration `mapstructure:"backoff_max"`
+	// ReconcileDelay is how long after an unknown outcome the post is looked
+	// for; ReconcileWindow how far before the attempt's start it may be.
+	ReconcileDelay  time.Duration `mapstructure:"reconcile_delay"`
+	ReconcileWindow time.Duration `mapstructure:"reconcile_window"`
+	// RateLimitWait holds an account after a rate-limit answer that carries
+	// no reset time (the networks' own fallbacks are per account).
+	RateLimitWait time.Duration `mapstructure:"rate_limit_wait"`
 }
 
 // Ranking configures the engagement collector and the score.
@@ -158,6 +168,11 @@ type Account struct {
 	DailyCap    int           `mapstructure:"daily_cap"`
 	QuietHours  QuietHours    `mapstructure:"quiet_hours"`
 	Timezone    string        `mapstructure:"timezone"`
+	// RateLimitWait is how long a throttled account waits when the network
+	// gives no reset time (facebook, mastodon, bluesky).
+	RateLimitWait time.Duration `mapstructure:"rate_limit_wait"`
+	// BlockedWait is the least a temporarily blocked page waits (facebook).
+	BlockedWait time.Duration `mapstructure:"blocked_wait"`
 
 	Cost Cost `mapstructure:"cost"`
 }

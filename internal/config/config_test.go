@@ -62,6 +62,11 @@ func TestGoodConfig(t *testing.T) {
 		{"feed.max_body", cfg.Feed.MaxBody, int64(5 << 20)},
 		{"feed.max_backoff", cfg.Feed.MaxBackoff, 30 * time.Minute},
 		{"dispatch.instance_id", cfg.Dispatch.InstanceID, "herald-a"},
+		{"dispatch.backoff_base", cfg.Dispatch.BackoffBase, 10 * time.Second},
+		{"dispatch.backoff_max", cfg.Dispatch.BackoffMax, 10 * time.Minute},
+		{"dispatch.reconcile_delay", cfg.Dispatch.ReconcileDelay, 3 * time.Second},
+		{"dispatch.reconcile_window", cfg.Dispatch.ReconcileWindow, 2 * time.Minute},
+		{"dispatch.rate_limit_wait", cfg.Dispatch.RateLimitWait, 90 * time.Second},
 		{"ranking.weights.comments", cfg.Ranking.Weights.Comments, 2.5},
 		{"ranking.weights.clicks", cfg.Ranking.Weights.Clicks, 0.0},
 		{"evergreen.schedule", cfg.Evergreen.Schedule, "0 10 * * 1-5"},
@@ -84,6 +89,9 @@ func TestGoodConfig(t *testing.T) {
 		{"fb_page.graph_version", cfg.Accounts["fb_page"].GraphVersion, "v24.0"},
 		{"fb_page.graph_base_url (default)", cfg.Accounts["fb_page"].GraphBaseURL, "https://graph.facebook.com"},
 		{"fb_page.cost.post_with_link", cfg.Accounts["fb_page"].Cost.PostWithLink, 0.0},
+		{"fb_page.blocked_wait", cfg.Accounts["fb_page"].BlockedWait, 2 * time.Hour},
+		{"fb_page.rate_limit_wait (default)", cfg.Accounts["fb_page"].RateLimitWait, 15 * time.Minute},
+		{"x_main.rate_limit_wait (unused on twitter)", cfg.Accounts["x_main"].RateLimitWait, time.Duration(0)},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -214,6 +222,22 @@ accounts:
 	}
 	if x.Cost != (Cost{PostWithLink: 0.20, Post: 0.015, Read: 0.005}) || fb.Cost != (Cost{}) {
 		t.Errorf("costs: x %+v, fb %+v", x.Cost, fb.Cost)
+	}
+	// The waits are the dispatcher's and the publishers' own defaults, and
+	// the call timeout is inside the lease.
+	d := cfg.Dispatch
+	if d.Timeout != 15*time.Second || d.Lease != 30*time.Second || d.BackoffBase != 30*time.Second ||
+		d.BackoffMax != 30*time.Minute || d.ReconcileDelay != 5*time.Second ||
+		d.ReconcileWindow != time.Minute || d.RateLimitWait != time.Minute {
+		t.Errorf("dispatch defaults: %+v", d)
+	}
+	if fb.RateLimitWait != 15*time.Minute || fb.BlockedWait != time.Hour || x.RateLimitWait != 0 {
+		t.Errorf("waits: fb %s/%s, x %s", fb.RateLimitWait, fb.BlockedWait, x.RateLimitWait)
+	}
+	for _, n := range []string{NetworkMastodon, NetworkBluesky} {
+		if a := DefaultAccount(n); a.RateLimitWait != 5*time.Minute || a.BlockedWait != 0 {
+			t.Errorf("%s waits: %s/%s", n, a.RateLimitWait, a.BlockedWait)
+		}
 	}
 }
 

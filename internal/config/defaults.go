@@ -45,8 +45,14 @@ func Default() *Config {
 			MaxAttempts:  8,
 			RetryFor:     24 * time.Hour,
 			Concurrency:  8,
-			Timeout:      30 * time.Second,
+			Timeout:      15 * time.Second,
 			ShutdownWait: 10 * time.Second,
+
+			BackoffBase:     30 * time.Second,
+			BackoffMax:      30 * time.Minute,
+			ReconcileDelay:  5 * time.Second,
+			ReconcileWindow: time.Minute,
+			RateLimitWait:   time.Minute,
 		},
 		Ranking: Ranking{
 			CollectInterval: 15 * time.Minute,
@@ -65,7 +71,9 @@ func Default() *Config {
 }
 
 // DefaultAccount returns the defaults of an account on network: the X and
-// Graph endpoints and versions, the repost template, UTC, and X's prices.
+// Graph endpoints and versions, the repost template, UTC, X's prices, and
+// the waits of a throttled or blocked account when the network names no
+// time (the publishers' own defaults).
 func DefaultAccount(network string) Account {
 	a := Account{
 		Network:        network,
@@ -81,6 +89,10 @@ func DefaultAccount(network string) Account {
 	case NetworkFacebook:
 		a.GraphBaseURL = "https://graph.facebook.com"
 		a.GraphVersion = "v25.0"
+		a.RateLimitWait = 15 * time.Minute
+		a.BlockedWait = time.Hour
+	case NetworkMastodon, NetworkBluesky:
+		a.RateLimitWait = 5 * time.Minute
 	}
 	return a
 }

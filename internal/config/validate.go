@@ -145,7 +145,12 @@ func (c *Config) validateCore(ch *checker) {
 	ch.positive("dispatch.retry_for", c.Dispatch.RetryFor)
 	ch.atLeast("dispatch.concurrency", int64(c.Dispatch.Concurrency), 1)
 	ch.positive("dispatch.timeout", c.Dispatch.Timeout)
+	if d := c.Dispatch; d.Timeout > 0 && d.Lease > 0 && d.Timeout >= d.Lease {
+		ch.add("dispatch.timeout", "must be shorter than dispatch.lease (%s), or a call could outlive its job's lease (got %s)",
+			formatDuration(d.Lease), formatDuration(d.Timeout))
+	}
 	ch.positive("dispatch.shutdown_wait", c.Dispatch.ShutdownWait)
+	c.validateDispatchWaits(ch)
 
 	ch.positive("ranking.collect_interval", c.Ranking.CollectInterval)
 	ch.positive("ranking.collect_for", c.Ranking.CollectFor)
@@ -171,6 +176,21 @@ func (c *Config) validateCore(ch *checker) {
 
 	ch.oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	ch.oneOf("log.format", c.Log.Format, "auto", "text", "json")
+}
+
+// validateDispatchWaits checks the dispatcher's retry, reconciliation and
+// rate-limit waits.
+func (c *Config) validateDispatchWaits(ch *checker) {
+	d := c.Dispatch
+	ch.positive("dispatch.backoff_base", d.BackoffBase)
+	ch.positive("dispatch.backoff_max", d.BackoffMax)
+	if d.BackoffBase > 0 && d.BackoffMax > 0 && d.BackoffBase > d.BackoffMax {
+		ch.add("dispatch.backoff_base", "must not exceed dispatch.backoff_max (%s) (got %s)",
+			formatDuration(d.BackoffMax), formatDuration(d.BackoffBase))
+	}
+	ch.positive("dispatch.reconcile_delay", d.ReconcileDelay)
+	ch.positive("dispatch.reconcile_window", d.ReconcileWindow)
+	ch.positive("dispatch.rate_limit_wait", d.RateLimitWait)
 }
 
 func validPort(p string) bool {

@@ -81,6 +81,24 @@ func (c *Config) validateAccount(ch *checker, id string, a Account) {
 	}
 	validateComposition(ch, key, a)
 	validatePacing(ch, key, a)
+	validateWaits(ch, key, a)
+}
+
+// validateWaits checks the fallback waits of a throttled or blocked
+// account, which only some networks use: X always names a reset time.
+func validateWaits(ch *checker, key string, a Account) {
+	if a.Network == NetworkTwitter {
+		if a.RateLimitWait != 0 {
+			ch.add(key+".rate_limit_wait", "is not used on twitter (X names its reset time; dispatch.rate_limit_wait applies otherwise)")
+		}
+	} else {
+		ch.positive(key+".rate_limit_wait", a.RateLimitWait)
+	}
+	if a.Network == NetworkFacebook {
+		ch.positive(key+".blocked_wait", a.BlockedWait)
+	} else if a.BlockedWait != 0 {
+		ch.add(key+".blocked_wait", "is only used on facebook")
+	}
 }
 
 func validateComposition(ch *checker, key string, a Account) {
