@@ -153,14 +153,20 @@ func (db *DB) RecordCharge(ctx context.Context, c herald.Charge) (bool, error) {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	res, err := db.w.ExecContext(ctx, `INSERT INTO charges (account_id, kind, remote_id, day, amount, at)
+	// Through the grouped writer: a charge made as a post is recorded shares
+	// the commit of the other writes made at that moment.
+	var n int64
+	err := db.write(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO charges (account_id, kind, remote_id, day, amount, at)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account_id, remote_id, day) WHERE kind = 'read' AND remote_id <> '' DO NOTHING`,
-		c.Account, c.Kind, c.RemoteID, floorDiv(at.UnixMilli(), dayMS), int64(c.Amount), at.UnixMilli())
-	if err != nil {
-		return false, wrap("record charge", err)
-	}
-	n, err := res.RowsAffected()
+			c.Account, c.Kind, c.RemoteID, floorDiv(at.UnixMilli(), dayMS), int64(c.Amount), at.UnixMilli())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	return n == 1, wrap("record charge", err)
 }
 
