@@ -256,7 +256,7 @@ func (a *App) checkAccounts(ctx context.Context, named []string, format string) 
 	g.SetLimit(4)
 	for i, id := range ids {
 		g.Go(func() error {
-			rows[i] = checkOne(gctx, pubs[id], id, dispatchTimeout(cfg))
+			rows[i] = checkOne(gctx, pubs[id], id, cfg.Dispatch.Timeout)
 			if exp := rows[i].ExpiresAt; exp != nil {
 				mu.Lock()
 				defer mu.Unlock()

@@ -94,7 +94,7 @@ func (a *App) deletePost(ctx context.Context, arg string, yes bool, format strin
 	if err != nil {
 		return err
 	}
-	cctx, cancel := context.WithTimeout(ctx, max(dispatchTimeout(cfg), 5*time.Second))
+	cctx, cancel := context.WithTimeout(ctx, max(cfg.Dispatch.Timeout, 5*time.Second))
 	defer cancel()
 	if err := pub.Delete(cctx, job.RemoteID); err != nil {
 		return fmt.Errorf("delete post %s from %s: %w", job.RemoteID, job.Account, err)

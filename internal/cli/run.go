@@ -225,9 +225,6 @@ func (d *daemon) logStart() {
 	if file == "" {
 		file = "(none: defaults and environment)"
 	}
-	if n := testTimescale(); n > 1 {
-		d.log.Warn("retry, reconciliation and rate-limit waits are shortened for tests", "env", testTimescaleEnv, "factor", int64(n))
-	}
 	d.log.Info("herald starting", "mode", mode, "config", file, "database", databaseName(cfg.Database.URL),
 		"sources", srcs, "accounts", accts, "http_addr", cfg.HTTP.Addr, "instance_id", cfg.Dispatch.InstanceID)
 }

@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,7 +76,7 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	timeout := dispatchTimeout(cfg)
+	timeout := cfg.Dispatch.Timeout
 	var (
 		p   herald.Publisher
 		err error
@@ -92,33 +91,23 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 			HTTPTimeout: timeout,
 		}, tokens, logger)
 	case config.NetworkFacebook:
-		fc := facebook.Config{
+		p, err = facebook.New(facebook.Config{
 			AccountID: id, PageID: a.PageID, PageAccessToken: a.PageAccessToken,
 			AppID: a.AppID, AppSecret: a.AppSecret,
 			GraphBaseURL: a.GraphBaseURL, GraphVersion: a.GraphVersion, HTTPTimeout: timeout,
-		}
-		if n := testTimescale(); n > 1 {
-			fc.RateLimitWait, fc.BlockedWait = 15*time.Minute/n, time.Hour/n // the client's defaults, n times shorter
-		}
-		p, err = facebook.New(fc, logger)
+			RateLimitWait: a.RateLimitWait, BlockedWait: a.BlockedWait,
+		}, logger)
 	case config.NetworkMastodon:
-		mc := mastodon.Config{
+		p, err = mastodon.New(mastodon.Config{
 			AccountID: id, InstanceURL: a.InstanceURL, AccessToken: a.AccessToken,
 			Visibility: a.Visibility, Language: a.Language, HTTPTimeout: timeout,
-		}
-		if n := testTimescale(); n > 1 {
-			mc.RateLimitWait = 5 * time.Minute / n // the client's default, n times shorter
-		}
-		p, err = mastodon.New(mc, logger)
+			RateLimitWait: a.RateLimitWait,
+		}, logger)
 	case config.NetworkBluesky:
-		bc := bluesky.Config{
+		p, err = bluesky.New(bluesky.Config{
 			AccountID: id, PDSURL: a.PDSURL, Handle: a.Handle, AppPassword: a.AppPassword,
-			Language: a.Language, HTTPTimeout: timeout,
-		}
-		if n := testTimescale(); n > 1 {
-			bc.RateLimitWait = 5 * time.Minute / n // the client's default, n times shorter
-		}
-		p, err = bluesky.New(bc, tokens, logger)
+			Language: a.Language, HTTPTimeout: timeout, RateLimitWait: a.RateLimitWait,
+		}, tokens, logger)
 	default:
 		return nil, usageErrorf("accounts.%s.network: unknown network %q", id, a.Network)
 	}
@@ -269,48 +258,20 @@ func buildDispatchAccounts(cfg *config.Config, pubs map[string]herald.Publisher,
 	return out, nil
 }
 
-// dispatchTimeout is the per-call timeout: dispatch.timeout, kept below the
-// lease (a call must never outlive its job's lease; half the lease at most).
-func dispatchTimeout(cfg *config.Config) time.Duration {
-	t := cfg.Dispatch.Timeout
-	if lease := cfg.Dispatch.Lease; lease > 0 && (t <= 0 || t >= lease) {
-		t = lease / 2
-	}
-	return t
-}
-
 // dispatchOptions maps the dispatch and publish keys onto the dispatcher's
 // options: instance_id is the lease owner, publish.dry_run the dry run.
-// metrics may be nil.
+// Validate keeps dispatch.timeout below dispatch.lease, as the dispatcher
+// requires. metrics may be nil.
 func dispatchOptions(cfg *config.Config, metrics *dispatch.Metrics) dispatch.Options {
 	d := cfg.Dispatch
-	o := dispatch.Options{
-		Owner: d.InstanceID, Lease: d.Lease, Timeout: dispatchTimeout(cfg),
+	return dispatch.Options{
+		Owner: d.InstanceID, Lease: d.Lease, Timeout: d.Timeout,
 		MaxAttempts: d.MaxAttempts, RetryFor: d.RetryFor, Concurrency: d.Concurrency,
 		ShutdownWait: d.ShutdownWait, DryRun: cfg.Publish.DryRun, Metrics: metrics,
+		BackoffBase: d.BackoffBase, BackoffMax: d.BackoffMax,
+		ReconcileDelay: d.ReconcileDelay, ReconcileWindow: d.ReconcileWindow,
+		RateLimitWait: d.RateLimitWait,
 	}
-	if n := testTimescale(); n > 1 {
-		// The dispatcher's defaults, n times shorter.
-		o.BackoffBase, o.BackoffMax = 30*time.Second/n, 30*time.Minute/n
-		o.ReconcileDelay, o.RateLimitWait = 5*time.Second/n, time.Minute/n
-	}
-	return o
-}
-
-// testTimescaleEnv names the environment variable that divides the fixed
-// waits of retries, reconciliation and rate limits (not the configured
-// keys) by a whole number, so that tests of the real binary against the
-// emulations finish in seconds. It is not configuration: never set it in
-// production. The daemon logs a warning when it is set.
-const testTimescaleEnv = "HERALD_TEST_TIMESCALE"
-
-// testTimescale returns testTimescaleEnv's value (1 when unset or invalid).
-func testTimescale() time.Duration {
-	n, err := strconv.Atoi(os.Getenv(testTimescaleEnv))
-	if err != nil || n < 1 {
-		return 1
-	}
-	return time.Duration(n)
 }
 
 // feedOptions maps the sources, feed and publish keys onto the poller's

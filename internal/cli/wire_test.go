@@ -3,7 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -193,11 +198,22 @@ func TestSandboxServesEveryAccountLocally(t *testing.T) {
 
 func TestOptionsFollowTheConfiguration(t *testing.T) {
 	cfg := wireConfig()
-	cfg.Dispatch.InstanceID, cfg.Dispatch.Lease = "herald-7", 20*time.Second
+	cfg.Dispatch.InstanceID, cfg.Dispatch.Lease, cfg.Dispatch.Timeout = "herald-7", 20*time.Second, 10*time.Second
+	cfg.Dispatch.BackoffBase, cfg.Dispatch.BackoffMax = 50*time.Millisecond, 500*time.Millisecond
+	cfg.Dispatch.ReconcileDelay, cfg.Dispatch.ReconcileWindow = 100*time.Millisecond, 2*time.Minute
+	cfg.Dispatch.RateLimitWait = 200 * time.Millisecond
 	cfg.Publish.DryRun = true
 	d := dispatchOptions(cfg, nil)
 	if d.Owner != "herald-7" || d.Lease != 20*time.Second || d.Timeout != 10*time.Second || !d.DryRun {
-		t.Errorf("dispatch options %+v: want owner herald-7, lease 20s, timeout kept below it, dry run", d)
+		t.Errorf("dispatch options %+v: want owner herald-7, lease 20s, timeout 10s, dry run", d)
+	}
+	if d.BackoffBase != 50*time.Millisecond || d.BackoffMax != 500*time.Millisecond ||
+		d.ReconcileDelay != 100*time.Millisecond || d.ReconcileWindow != 2*time.Minute ||
+		d.RateLimitWait != 200*time.Millisecond {
+		t.Errorf("dispatch options %+v: the waits are not the configured ones", d)
+	}
+	if _, err := dispatch.New(nil, nil, dispatchOptions(config.Default(), nil), nil); err != nil {
+		t.Errorf("the default configuration is refused by the dispatcher: %v", err)
 	}
 	cfg.Sources = []config.Source{{Name: "world", URL: "https://news.example/world.xml", Interval: time.Minute, Targets: []string{"x_main"}}}
 	called := false
@@ -209,9 +225,49 @@ func TestOptionsFollowTheConfiguration(t *testing.T) {
 	if !called {
 		t.Error("OnNew is not the callback given")
 	}
-	t.Setenv(testTimescaleEnv, "100")
-	if d := dispatchOptions(cfg, nil); d.BackoffBase != 300*time.Millisecond {
-		t.Errorf("with %s=100 the first retry waits %s, want 300ms", testTimescaleEnv, d.BackoffBase)
+}
+
+// TestPublishersWaitAsConfigured: a throttled or blocked account whose
+// answer names no reset time is held for the configured wait.
+func TestPublishersWaitAsConfigured(t *testing.T) {
+	graphCode := 4
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if strings.Contains(r.URL.Path, "/statuses") { // Mastodon: a bare 429
+			w.WriteHeader(http.StatusTooManyRequests)
+			io.WriteString(w, `{"error":"Too many requests"}`)
+			return
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"error":{"message":"limit","type":"OAuthException","code":%d,"fbtrace_id":"x"}}`, graphCode)
+	}))
+	t.Cleanup(srv.Close)
+	cfg := wireConfig()
+	fb := cfg.Accounts["fb_page"]
+	fb.GraphBaseURL, fb.RateLimitWait, fb.BlockedWait = srv.URL, 7*time.Minute, 3*time.Hour
+	m := config.DefaultAccount(config.NetworkMastodon)
+	m.InstanceURL, m.AccessToken, m.RateLimitWait = srv.URL, "token", 11*time.Minute
+	cfg.Accounts["fb_page"], cfg.Accounts["masto"] = fb, m
+
+	for _, c := range []struct {
+		account string
+		code    int
+		want    time.Duration
+	}{{"fb_page", 4, 7 * time.Minute}, {"fb_page", 368, 3 * time.Hour}, {"masto", 0, 11 * time.Minute}} {
+		graphCode = c.code
+		p, err := buildPublisher(cfg, c.account, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err = p.Publish(context.Background(), herald.Message{Text: "Title https://news.example/a", Link: "https://news.example/a"})
+		var he *herald.Error
+		if !errors.As(err, &he) || he.Kind != herald.ErrRateLimited {
+			t.Fatalf("%s (code %d): error = %v, want rate limited", c.account, c.code, err)
+		}
+		if wait := he.RetryAt.Sub(start); wait < c.want || wait > c.want+time.Minute {
+			t.Errorf("%s (code %d): held %s, want %s", c.account, c.code, wait.Round(time.Second), c.want)
+		}
 	}
 }
 

@@ -28,9 +28,11 @@ func TestChaosKilledDaemonPostsEveryStoryOnce(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "herald.db")
 	// A 2 s lease: a job or source left by a killed daemon is taken over
-	// 2 s later. Retry waits are 1000 times shorter than in production.
-	cfg := writeConfig(t, dir, db, feeds, e, "dispatch: {lease: 2s, timeout: 1s, shutdown_wait: 2s, max_attempts: 1000}\n")
-	env := []string{"HERALD_TEST_TIMESCALE=1000"}
+	// 2 s later. Retry, reconciliation and rate-limit waits are about 1000
+	// times shorter than by default.
+	cfg := writeConfig(t, dir, db, feeds, e, "dispatch: {lease: 2s, timeout: 1s, shutdown_wait: 2s, max_attempts: 1000, "+
+		"backoff_base: 30ms, backoff_max: 1800ms, reconcile_delay: 5ms, rate_limit_wait: 60ms}\n")
+	env := []string{"HERALD_ACCOUNTS_FB_PAGE_RATE_LIMIT_WAIT=900ms", "HERALD_ACCOUNTS_FB_PAGE_BLOCKED_WAIT=3600ms"}
 	args := []string{"--config", cfg, "run"}
 
 	d := startDaemon(t, dir, env, args...)

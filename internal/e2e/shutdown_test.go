@@ -31,7 +31,11 @@ func newShutdownFixture(t *testing.T, delay time.Duration, dispatchYAML string) 
 	f.db = filepath.Join(f.dir, "herald.db")
 	cfg := writeConfig(t, f.dir, f.db, f.feeds, f.e, "publish: {backfill: 2}\n"+dispatchYAML)
 	f.args = []string{"--config", cfg, "run"}
-	f.env = []string{"HERALD_TEST_TIMESCALE=100"}
+	// Retry, reconciliation and rate-limit waits 100 times shorter than by
+	// default (the keys under dispatch are the test's own).
+	f.env = []string{"HERALD_DISPATCH_BACKOFF_BASE=300ms", "HERALD_DISPATCH_BACKOFF_MAX=18s",
+		"HERALD_DISPATCH_RECONCILE_DELAY=50ms", "HERALD_DISPATCH_RATE_LIMIT_WAIT=600ms",
+		"HERALD_ACCOUNTS_FB_PAGE_RATE_LIMIT_WAIT=9s", "HERALD_ACCOUNTS_FB_PAGE_BLOCKED_WAIT=36s"}
 	return f
 }
 
