@@ -14,11 +14,9 @@ package cli
 // relative ("3m ago") in tables; colour only when a.Color().
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -394,27 +392,6 @@ func cleanCell(s string) string {
 		}
 		return r
 	}, s)), " ")
-}
-
-// askConfirm asks question on the terminal and reports whether the answer
-// was yes. With yes set, or when not on a terminal (a script, a pipe), it
-// does not ask and returns true: scripts pass --yes or run unattended.
-func (a *App) askConfirm(yes bool, question string) (bool, error) {
-	if yes || !a.Interactive() {
-		return true, nil
-	}
-	fmt.Fprintf(a.Err(), "%s [y/N] ", question)
-	line, err := bufio.NewReader(a.In()).ReadString('\n')
-	if err != nil && line == "" {
-		fmt.Fprintln(a.Err())
-		return false, errors.New("no answer: nothing done (--yes skips the question)")
-	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true, nil
-	}
-	fmt.Fprintln(a.Err(), "Nothing done.")
-	return false, nil
 }
 
 // dash shows an empty cell as "-".

@@ -187,8 +187,9 @@ func newQueueRetryCmd(a *App) *cobra.Command {
 		Short: "Put a failed or skipped job (or every failed job) back in the queue, due now",
 		Long: `Put a failed or skipped job back to pending, due now, with its attempts
 reset: the dispatcher (herald run) sends it with the account's usual spacing.
---failed does so for every failed job (after asking, on a terminal, unless
---yes). A job that is pending, sending or sent cannot be retried.`,
+--failed does so for every failed job: it asks for confirmation on a
+terminal; elsewhere it needs --yes. A job that is pending, sending or sent
+cannot be retried.`,
 		Example: "  herald queue retry 42\n  herald queue retry --failed --yes",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -243,7 +244,7 @@ func (a *App) retryFailed(ctx context.Context, st herald.Store, yes bool) error 
 		_, err := fmt.Fprintln(a.Out(), "No failed jobs: nothing to retry.")
 		return err
 	}
-	if ok, err := a.askConfirm(yes, fmt.Sprintf("Retry %d failed jobs now?", n)); err != nil || !ok {
+	if err := a.confirm(fmt.Sprintf("Retry %d failed jobs now?", n), yes); err != nil {
 		return err
 	}
 	n, err = st.RetryFailed(ctx, cliNow())

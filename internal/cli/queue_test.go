@@ -217,9 +217,14 @@ func TestQueueRetryAndCancel(t *testing.T) {
 	if j := state("budget/fb_page"); j.State != herald.JobPending {
 		t.Errorf("cancelled then retried: %s", j.State)
 	}
-	// Every failed job at once (no terminal: no question).
-	if out := ok(t, cfg, "queue", "retry", "--failed"); out != "Retrying 1 failed jobs: pending again, due now.\n" {
-		t.Errorf("--failed: %q", out)
+	// Every failed job at once: off a terminal nothing is asked, so --yes
+	// is needed.
+	fails(t, cfg, ExitUsage, []string{"queue", "retry", "--failed"}, "not on a terminal", "add --yes")
+	if j := state("storm/fb_page"); j.State != herald.JobFailed {
+		t.Errorf("failed job after --failed without --yes: %s", j.State)
+	}
+	if out := ok(t, cfg, "queue", "retry", "--failed", "--yes"); out != "Retrying 1 failed jobs: pending again, due now.\n" {
+		t.Errorf("--failed --yes: %q", out)
 	}
 	if j := state("storm/fb_page"); j.State != herald.JobPending {
 		t.Errorf("failed job after --failed: %s", j.State)
@@ -229,9 +234,9 @@ func TestQueueRetryAndCancel(t *testing.T) {
 	}
 }
 
-// onTerminal runs a command line with stdout and stderr on a pseudo-terminal
-// and answer on stdin, and returns its exit status and what the terminal
-// showed.
+// onTerminal runs a command line with stdin, stdout and stderr on a
+// pseudo-terminal, answer typed at it, and returns its exit status and what
+// the terminal showed.
 func onTerminal(t *testing.T, answer string, args ...string) (int, string) {
 	t.Helper()
 	ptmx, tty, err := pty.Open()
@@ -257,8 +262,11 @@ func onTerminal(t *testing.T, answer string, args ...string) (int, string) {
 			}
 		}
 	}()
+	if _, err := ptmx.Write([]byte(answer)); err != nil { // held by the terminal until read
+		t.Fatal(err)
+	}
 	a := NewApp(tty, tty)
-	a.SetIn(strings.NewReader(answer))
+	a.SetIn(tty)
 	code := a.Run(context.Background(), args)
 	tty.Close() // the reader sees the end of what was written
 	select {
@@ -282,7 +290,7 @@ func TestQueueOnATerminal(t *testing.T) {
 		return j.State
 	}
 	code, screen := onTerminal(t, "n\n", "-c", cfg, "queue", "retry", "--failed")
-	if code != ExitOK || !strings.Contains(screen, "Retry 1 failed jobs now? [y/N] ") || !strings.Contains(screen, "Nothing done.") ||
+	if code != ExitFailure || !strings.Contains(screen, "Retry 1 failed jobs now? [y/N] ") || !strings.Contains(screen, "nothing was done") ||
 		failed() != herald.JobFailed {
 		t.Errorf("answered no: exit %d, state %s:\n%s", code, failed(), screen)
 	}
