@@ -52,7 +52,7 @@ func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.A
 		if err := tx.QueryRow(ctx, `SELECT name FROM sources WHERE id = $1`, sourceID).Scan(&source); err != nil {
 			return err
 		}
-		s := saver{ctx: ctx, tx: tx, sourceID: sourceID, source: source, now: now}
+		s := saver{ctx: ctx, tx: tx, sourceID: sourceID, source: source, now: now, accounts: make(map[string]bool)}
 		ids := make([]int64, 0, len(items))
 		for _, it := range items {
 			r, err := s.save(it)
@@ -61,6 +61,12 @@ func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.A
 			}
 			out = append(out, r)
 			ids = append(ids, r.Article.ID)
+		}
+		if s.links > 0 {
+			if _, err := tx.Exec(ctx, `UPDATE sources SET article_count = article_count + $1 WHERE id = $2`,
+				s.links, sourceID); err != nil {
+				return err
+			}
 		}
 		sections, err := loadSections(ctx, tx, ids)
 		if err != nil {
@@ -87,7 +93,9 @@ type saver struct {
 	sourceID int64
 	source   string
 	now      time.Time
-	jobs     int // created
+	accounts map[string]bool // accounts known to have a row
+	links    int             // new links to the source
+	jobs     int             // jobs created
 }
 
 func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
@@ -103,13 +111,13 @@ func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
 	if err != nil {
 		return r, err
 	}
-	linked, err := s.link(a.ID, it.GUID)
+	linked, err := s.link(a.ID, it.GUID, r.New)
 	if err != nil {
 		return r, err
 	}
 	r.Article = a
 	if it.Announce && !it.Stale && !a.Stale && (r.New || linked) {
-		r.Jobs, err = s.createJobs(a, it)
+		r.Jobs, err = s.createJobs(a, it, r.New)
 		s.jobs += len(r.Jobs)
 	}
 	return r, err
@@ -124,7 +132,7 @@ func (s *saver) match(it herald.ArticleInput) (a herald.Article, byURL bool, err
 		return a, err == nil, err
 	}
 	a, err = scanArticle(s.tx.QueryRow(s.ctx, `SELECT `+articleCols+` FROM articles a WHERE a.id = (
-		SELECT article_id FROM article_sources WHERE source_id = $1 AND guid = $2)`, s.sourceID, it.GUID))
+		SELECT article_id FROM article_sources WHERE source_id = $1 AND guid = $2 AND guid <> '')`, s.sourceID, it.GUID))
 	return a, false, err
 }
 
@@ -189,47 +197,55 @@ func (s *saver) update(a *herald.Article, it herald.ArticleInput, byURL bool) (b
 
 // link records that this source carries the article under guid, and reports
 // whether the link is new. A GUID already given to another article of the
-// source is not recorded twice.
-func (s *saver) link(articleID int64, guid string) (bool, error) {
-	if guid != "" {
-		var other int64
-		err := s.tx.QueryRow(s.ctx, `SELECT article_id FROM article_sources WHERE source_id = $1 AND guid = $2`,
-			s.sourceID, guid).Scan(&other)
+// source is not recorded twice. A new article has no links, and no other
+// article of the source has its GUID (match would have found it).
+func (s *saver) link(articleID int64, guid string, isNew bool) (bool, error) {
+	if !isNew {
+		if guid != "" {
+			// guid <> '' lets the partial index article_sources_guid serve
+			// a generic (cached) plan.
+			var other int64
+			err := s.tx.QueryRow(s.ctx, `SELECT article_id FROM article_sources WHERE source_id = $1 AND guid = $2
+				AND guid <> ''`, s.sourceID, guid).Scan(&other)
+			switch {
+			case err == nil && other != articleID:
+				guid = ""
+			case err != nil && !errors.Is(err, pgx.ErrNoRows):
+				return false, err
+			}
+		}
+		var cur string
+		err := s.tx.QueryRow(s.ctx, `SELECT guid FROM article_sources WHERE article_id = $1 AND source_id = $2`,
+			articleID, s.sourceID).Scan(&cur)
 		switch {
-		case err == nil && other != articleID:
-			guid = ""
-		case err != nil && !errors.Is(err, pgx.ErrNoRows):
+		case err == nil:
+			if guid != "" && guid != cur {
+				_, err = s.tx.Exec(s.ctx, `UPDATE article_sources SET guid = $1 WHERE article_id = $2 AND source_id = $3`,
+					guid, articleID, s.sourceID)
+			}
+			return false, err
+		case !errors.Is(err, pgx.ErrNoRows):
 			return false, err
 		}
-	}
-	var cur string
-	err := s.tx.QueryRow(s.ctx, `SELECT guid FROM article_sources WHERE article_id = $1 AND source_id = $2`,
-		articleID, s.sourceID).Scan(&cur)
-	switch {
-	case err == nil:
-		if guid != "" && guid != cur {
-			_, err = s.tx.Exec(s.ctx, `UPDATE article_sources SET guid = $1 WHERE article_id = $2 AND source_id = $3`,
-				guid, articleID, s.sourceID)
-		}
-		return false, err
-	case !errors.Is(err, pgx.ErrNoRows):
-		return false, err
 	}
 	if _, err := s.tx.Exec(s.ctx, `INSERT INTO article_sources (article_id, source_id, guid, first_seen_at)
 		VALUES ($1, $2, $3, $4)`, articleID, s.sourceID, guid, s.now.UnixMilli()); err != nil {
 		return false, err
 	}
-	_, err = s.tx.Exec(s.ctx, `UPDATE sources SET article_count = article_count + 1 WHERE id = $1`, s.sourceID)
-	return true, err
+	s.links++
+	return true, nil
 }
 
 // createJobs creates the automatic post (Seq 0) for each target that has no
 // job at all for the article (a hand-made post counts: it is not sent twice).
-// The article's row is locked first, so that another instance creating jobs
-// for it (a second source, a repost) waits and then sees these.
-func (s *saver) createJobs(a herald.Article, it herald.ArticleInput) ([]int64, error) {
-	if err := lockArticle(s.ctx, s.tx, a.ID); err != nil {
-		return nil, err
+// The row of a known article is locked first, so that another instance
+// creating jobs for it (a second source, a repost) waits and then sees
+// these; a new one no one else can see yet.
+func (s *saver) createJobs(a herald.Article, it herald.ArticleInput, isNew bool) ([]int64, error) {
+	if !isNew {
+		if err := lockArticle(s.ctx, s.tx, a.ID); err != nil {
+			return nil, err
+		}
 	}
 	var ids []int64
 	seen := make(map[string]bool, len(it.Targets))
@@ -238,18 +254,19 @@ func (s *saver) createJobs(a herald.Article, it herald.ArticleInput) ([]int64, e
 			continue
 		}
 		seen[acct] = true
-		var n int
-		if err := s.tx.QueryRow(s.ctx, `SELECT count(*) FROM jobs WHERE article_id = $1 AND account_id = $2`,
-			a.ID, acct).Scan(&n); err != nil {
-			return nil, err
-		}
-		if n > 0 {
-			continue
+		if !s.accounts[acct] {
+			if err := ensureAccount(s.ctx, s.tx, acct, s.now); err != nil {
+				return nil, err
+			}
+			s.accounts[acct] = true
 		}
 		id, err := insertJob(s.ctx, s.tx, jobRow{
 			articleID: a.ID, account: acct, seq: 0, kind: herald.KindPost, priority: it.Priority,
-			publishedAt: a.PublishedAt, due: s.now, now: s.now,
+			publishedAt: a.PublishedAt, due: s.now, now: s.now, onlyFirst: !isNew,
 		})
+		if errors.Is(err, errJobExists) {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

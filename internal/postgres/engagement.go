@@ -15,23 +15,35 @@ import (
 // PostsToCollect returns sent posts that are neither deleted nor gone, sent
 // after f.SentAfter, of f.Accounts, with IDs above f.AfterJobID, by job ID.
 func (db *DB) PostsToCollect(ctx context.Context, f herald.PostFilter) ([]herald.Post, error) {
-	where := []string{`state = 'sent'`, `NOT remote_gone`, `deleted_at IS NULL`, `remote_id <> ''`, `id > $1`}
-	args := []any{f.AfterJobID}
-	if !f.SentAfter.IsZero() {
-		args = append(args, f.SentAfter.UnixMilli())
-		where = append(where, fmt.Sprintf(`sent_at > $%d`, len(args)))
-	}
+	where := []string{`state = 'sent'`, `NOT remote_gone`, `deleted_at IS NULL`, `remote_id <> ''`}
+	var p params
+	after := p.add(f.AfterJobID)
+	accounts := `ARRAY(SELECT id FROM accounts)`
 	if len(f.Accounts) > 0 {
-		args = append(args, f.Accounts)
-		where = append(where, fmt.Sprintf(`account_id = ANY($%d)`, len(args)))
+		accounts = p.add(f.Accounts) + `::text[]`
+		where = append(where, `account_id = ANY(`+accounts+`)`)
+	}
+	if f.SentAfter.IsZero() {
+		where = append(where, `id > `+after)
+	} else {
+		since := p.add(f.SentAfter.UnixMilli())
+		where = append(where, `sent_at > `+since)
+		if f.AfterJobID == 0 {
+			// The first page starts at the first post sent after since
+			// (found in jobs_sent), so that jobs_live is walked from there
+			// rather than from the oldest post: each page then reads
+			// about as many entries as it returns.
+			after = `greatest(` + after + `, (SELECT min(id) - 1 FROM jobs WHERE account_id = ANY(` + accounts +
+				`) AND state = 'sent' AND sent_at > ` + since + `))`
+		}
+		where = append(where, `id > `+after)
 	}
 	query := `SELECT id, article_id, account_id, remote_id, sent_at, last_collected_at FROM jobs WHERE ` +
 		strings.Join(where, ` AND `) + ` ORDER BY id`
 	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		query += fmt.Sprintf(` LIMIT $%d`, len(args))
+		query += ` LIMIT ` + p.add(f.Limit)
 	}
-	rows, err := db.pool.Query(ctx, query, args...)
+	rows, err := db.pool.Query(ctx, query, p.args...)
 	if err != nil {
 		return nil, wrap("posts to collect", err)
 	}

@@ -45,32 +45,51 @@ type jobRow struct {
 	publishedAt time.Time // the article's
 	due         time.Time
 	now         time.Time
+	// onlyFirst inserts nothing (errJobExists) when the article already
+	// has a job for the account.
+	onlyFirst bool
 }
 
-// insertJob inserts a pending job with a fresh short code, creating its
-// account's row if the account was never synced.
+// errJobExists: insertJob with onlyFirst found a job of the article for the account.
+var errJobExists = errors.New("the article has a job for the account")
+
+// ensureAccount creates the row of an account never synced, for its jobs.
+func ensureAccount(ctx context.Context, tx pgx.Tx, id string, now time.Time) error {
+	_, err := tx.Exec(ctx, `INSERT INTO accounts (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`,
+		id, now.UnixMilli())
+	return err
+}
+
+// insertJob inserts a pending job with a fresh short code; its account's row
+// must exist (ensureAccount).
 func insertJob(ctx context.Context, tx pgx.Tx, j jobRow) (int64, error) {
-	if _, err := tx.Exec(ctx, `INSERT INTO accounts (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING`,
-		j.account, j.now.UnixMilli()); err != nil {
-		return 0, err
-	}
 	for try := 0; ; try++ {
 		var id int64
 		// A clash of random codes would abort the transaction: skip the row
 		// instead and draw again.
 		err := tx.QueryRow(ctx, `INSERT INTO jobs (article_id, account_id, network, seq, kind, state,
 			priority, published_at, template, text, scheduled_at, next_attempt_at, short_code, created_at, updated_at)
-			VALUES ($1, $2, (SELECT network FROM accounts WHERE id = $2), $3, $4, 'pending', $5, $6, $7, $8, $9, $9, $10, $11, $11)
+			SELECT $1, $2, (SELECT network FROM accounts WHERE id = $2), $3, $4, 'pending', $5, $6, $7, $8, $9, $9, $10, $11, $11
+			WHERE NOT $12 OR NOT EXISTS (SELECT 1 FROM jobs WHERE article_id = $1 AND account_id = $2)
 			ON CONFLICT (short_code) DO NOTHING RETURNING id`,
 			j.articleID, j.account, j.seq, j.kind, j.priority, j.publishedAt.UnixMilli(), j.template, j.text,
-			j.due.UnixMilli(), newShortCode(), j.now.UnixMilli()).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) && try < 3 {
-			continue
+			j.due.UnixMilli(), newShortCode(), j.now.UnixMilli(), j.onlyFirst).Scan(&id)
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return id, err
 		}
-		if errors.Is(err, pgx.ErrNoRows) {
+		if j.onlyFirst {
+			var exists bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM jobs WHERE article_id = $1 AND account_id = $2)`,
+				j.articleID, j.account).Scan(&exists); err != nil {
+				return 0, err
+			}
+			if exists {
+				return 0, errJobExists
+			}
+		}
+		if try == 3 {
 			return 0, fmt.Errorf("%w: no free short code", herald.ErrConflict)
 		}
-		return id, err
 	}
 }
 
@@ -106,6 +125,9 @@ func (db *DB) CreateJob(ctx context.Context, nj herald.NewJob, now time.Time) (h
 		var seq int
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM jobs WHERE article_id = $1 AND account_id = $2`,
 			nj.ArticleID, nj.Account).Scan(&seq); err != nil {
+			return err
+		}
+		if err := ensureAccount(ctx, tx, nj.Account, now); err != nil {
 			return err
 		}
 		id, err := insertJob(ctx, tx, jobRow{

@@ -103,12 +103,6 @@ func reportPosts(p *params, q herald.ReportQuery, sourceID int64, ids []int64) s
 		since = q.Since.UnixMilli()
 	}
 	until := q.Until.UnixMilli()
-	var trend string
-	if q.Trending {
-		s, u := p.add(since), p.add(until)
-		trend = `(SELECT min(at) FROM snapshots WHERE job_id = j.id AND at >= ` + s + ` AND at <= ` + u + `) AS f,
-			(SELECT max(at) FROM snapshots WHERE job_id = j.id AND at >= ` + s + ` AND at <= ` + u + `) AS l,`
-	}
 	// The live-post terms match jobs_report's WHERE, so the index serves.
 	filter := ` WHERE j.state = 'sent' AND NOT j.remote_gone AND j.deleted_at IS NULL
 		AND j.published_at >= ` + p.add(since) + ` AND j.published_at <= ` + p.add(until)
@@ -116,8 +110,10 @@ func reportPosts(p *params, q herald.ReportQuery, sourceID int64, ids []int64) s
 		filter += ` AND j.network = ` + p.add(string(q.Network))
 	}
 	if sourceID != 0 {
+		// OFFSET 0 keeps this a probe of article_sources per post of the
+		// window, rather than a join with every article of the section.
 		filter += ` AND EXISTS (SELECT 1 FROM article_sources x WHERE x.article_id = j.article_id AND x.source_id = ` +
-			p.add(sourceID) + `)`
+			p.add(sourceID) + ` OFFSET 0)`
 	}
 	if len(ids) > 0 {
 		filter += ` AND j.article_id = ANY(` + p.add(ids) + `)`
@@ -126,18 +122,21 @@ func reportPosts(p *params, q herald.ReportQuery, sourceID int64, ids []int64) s
 		return `WITH p AS (SELECT j.article_id, j.published_at, j.network, j.retweets, j.quotes,
 			j.likes, j.replies, j.impressions, j.shares, j.reactions, j.comments, j.clicks FROM jobs j` + filter + `)`
 	}
-	return `WITH w AS (
-		SELECT ` + trend + ` j.id, j.article_id, j.published_at, j.network FROM jobs j` + filter + `),
-	p AS (
-		SELECT w.article_id, w.published_at, w.network,
+	// Each post's first and last reading inside the window.
+	s, u := p.add(since), p.add(until)
+	return `WITH p AS (
+		SELECT j.article_id, j.published_at, j.network,
 			coalesce(l.retweets - f.retweets, 0) AS retweets, coalesce(l.quotes - f.quotes, 0) AS quotes,
 			coalesce(l.likes - f.likes, 0) AS likes, coalesce(l.replies - f.replies, 0) AS replies,
 			coalesce(l.impressions - f.impressions, 0) AS impressions, coalesce(l.shares - f.shares, 0) AS shares,
 			coalesce(l.reactions - f.reactions, 0) AS reactions, coalesce(l.comments - f.comments, 0) AS comments,
-			(SELECT coalesce(sum(n), 0)::bigint FROM click_counts c WHERE c.job_id = w.id
-				AND c.hour >= ` + p.add(floorDiv(since, hourMS)*hourMS) + ` AND c.hour < ` + p.add(until) + `) AS clicks
-		FROM w LEFT JOIN snapshots f ON f.job_id = w.id AND f.at = w.f
-		LEFT JOIN snapshots l ON l.job_id = w.id AND l.at = w.l)`
+			(SELECT coalesce(sum(n), 0)::bigint FROM click_counts c WHERE c.job_id = j.id
+				AND c.hour >= ` + p.add(floorDiv(since, hourMS)*hourMS) + ` AND c.hour < ` + u + `) AS clicks
+		FROM jobs j
+		LEFT JOIN LATERAL (SELECT * FROM snapshots WHERE job_id = j.id AND at >= ` + s + ` AND at <= ` + u + `
+			ORDER BY at LIMIT 1) f ON true
+		LEFT JOIN LATERAL (SELECT * FROM snapshots WHERE job_id = j.id AND at >= ` + s + ` AND at <= ` + u + `
+			ORDER BY at DESC LIMIT 1) l ON true` + filter + `)`
 }
 
 func queryIDs(ctx context.Context, tx pgx.Tx, query string, args ...any) ([]int64, error) {

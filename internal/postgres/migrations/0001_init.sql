@@ -130,12 +130,14 @@ CREATE INDEX jobs_sending ON jobs (account_id, priority DESC, published_at, id)
 CREATE INDEX jobs_due ON jobs (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX jobs_account ON jobs (account_id, state);
 CREATE INDEX jobs_state ON jobs (state, account_id);
-CREATE INDEX jobs_sent ON jobs (account_id, sent_at) WHERE state = 'sent';
+-- Daily caps, an account's last send, and where the posts to collect begin.
+CREATE INDEX jobs_sent ON jobs (account_id, sent_at) INCLUDE (id) WHERE state = 'sent';
 CREATE INDEX jobs_remote ON jobs (remote_id) WHERE remote_id <> '';
 CREATE INDEX jobs_permalink ON jobs (permalink) WHERE permalink <> '';
-CREATE INDEX jobs_live ON jobs (sent_at) WHERE state = 'sent' AND NOT remote_gone AND deleted_at IS NULL;
+-- The posts to collect, paged by job ID.
+CREATE INDEX jobs_live ON jobs (id) WHERE state = 'sent' AND NOT remote_gone AND deleted_at IS NULL;
 -- The report reads live posts of a publication window from this index alone.
-CREATE INDEX jobs_report ON jobs (published_at, article_id) INCLUDE (network,
+CREATE INDEX jobs_report ON jobs (published_at, article_id) INCLUDE (id, network,
 	retweets, quotes, likes, replies, impressions, shares, reactions, comments, clicks)
 	WHERE state = 'sent' AND NOT remote_gone AND deleted_at IS NULL;
 
