@@ -58,7 +58,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16000)"
 	// journal_mode=WAL is persistent and needs a write lock: set it once on
 	// the write connection, before the read pool exists.
-	w, err := sql.Open("sqlite", path+params+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	// temp_store(MEMORY): grouped writes run each caller in a SAVEPOINT, whose
+	// statement journal would otherwise be written to a temporary file.
+	w, err := sql.Open("sqlite", path+params+"&_pragma=journal_mode(WAL)&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
