@@ -32,8 +32,10 @@ func (db *DB) PostsToCollect(ctx context.Context, f herald.PostFilter) ([]herald
 			// The first page starts at the first post sent after since
 			// (found in jobs_sent), so that jobs_live is walked from there
 			// rather than from the oldest post: each page then reads
-			// about as many entries as it returns.
-			after = `greatest(` + after + `, (SELECT min(id) - 1 FROM jobs WHERE account_id = ANY(` + accounts +
+			// about as many entries as it returns. (min(id + 0), not
+			// min(id), which the planner would answer by walking the
+			// primary key from the oldest job.)
+			after = `greatest(` + after + `, (SELECT min(id + 0) - 1 FROM jobs WHERE account_id = ANY(` + accounts +
 				`) AND state = 'sent' AND sent_at > ` + since + `))`
 		}
 		where = append(where, `id > `+after)
