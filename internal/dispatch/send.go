@@ -185,6 +185,7 @@ func (d *Dispatcher) send(ctx context.Context, log *slog.Logger, a *Account, j h
 		return true
 	}
 	j.Attempts++
+	d.holdFromSend(ctx, log, a)
 
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.Timeout)
 	start := time.Now()
@@ -341,4 +342,23 @@ func (d *Dispatcher) charge(ctx context.Context, log *slog.Logger, c herald.Char
 	if _, err := d.store.RecordCharge(sctx, c); err != nil {
 		log.Error("dispatch: record charge", "kind", c.Kind, "error", err)
 	}
+}
+
+// holdFromSend restarts a spaced account's hold at the moment of the call.
+// The claim already held the account from the moment it was taken, but the
+// time from claim to call varies (the attempt's commit, signing, load), and
+// another instance may claim as soon as that first hold passes: counted from
+// the call, two posts are never closer than MinInterval.
+func (d *Dispatcher) holdFromSend(ctx context.Context, log *slog.Logger, a *Account) {
+	if a.MinInterval <= 0 {
+		return
+	}
+	until := d.opts.Now().Add(a.MinInterval)
+	sctx, cancel := d.storeCtx(ctx)
+	defer cancel()
+	if err := d.store.HoldAccount(sctx, a.ID, until, "spacing"); err != nil {
+		log.Warn("dispatch: hold account for spacing", "error", err)
+		return
+	}
+	d.noteHold(a.ID, until)
 }
