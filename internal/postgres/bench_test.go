@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -180,15 +181,20 @@ func BenchmarkReport(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			var rows []herald.ReportRow
+			var took []time.Duration
 			for b.Loop() {
+				start := time.Now()
 				var err error
 				if rows, err = db.Report(b.Context(), tc.q); err != nil {
 					b.Fatal(err)
 				}
+				took = append(took, time.Since(start))
 			}
 			if len(rows) == 0 {
 				b.Fatal("empty report")
 			}
+			slices.Sort(took)
+			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
 		})
 	}
 }
