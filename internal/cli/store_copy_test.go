@@ -1,58 +1,22 @@
 package cli
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/postgres"
+	"github.com/heraldhq/herald/internal/postgres/pgtest"
 	"github.com/heraldhq/herald/internal/sqlite"
 )
 
 // pgSchema returns HERALD_TEST_POSTGRES_URL pointed at a schema of the
 // test's own (created on first Migrate, dropped at the end), or skips.
-func pgSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("HERALD_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("HERALD_TEST_POSTGRES_URL not set; skipping PostgreSQL tests")
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "herald_test_" + hex.EncodeToString(b[:])
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("HERALD_TEST_POSTGRES_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return u.String()
-}
+func pgSchema(t *testing.T) string { return pgtest.Schema(t, "herald_test_") }
 
 var copyT0 = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 

@@ -3,13 +3,10 @@ package e2e
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,46 +15,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/heraldhq/herald/internal/apitest"
 	"github.com/heraldhq/herald/internal/postgres"
+	"github.com/heraldhq/herald/internal/postgres/pgtest"
 )
 
 // pgSchema returns the URL of a PostgreSQL schema of the test's own (Herald
-// creates it on first use) on the server HERALD_TEST_POSTGRES_URL names,
-// dropped when the test ends; without that variable the test is skipped.
-func pgSchema(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("HERALD_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("HERALD_TEST_POSTGRES_URL not set; skipping the PostgreSQL multi-instance test")
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "herald_e2e_" + hex.EncodeToString(b[:])
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("HERALD_TEST_POSTGRES_URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return u.String()
-}
+// creates it on first use), dropped when the test ends; without
+// HERALD_TEST_POSTGRES_URL the test is skipped.
+func pgSchema(t *testing.T) string { return pgtest.Schema(t, "herald_e2e_") }
 
 // openPG opens the schema at dsn for the test's own reads (alongside the
 // daemons, as the CLI does); closed when the test ends.
