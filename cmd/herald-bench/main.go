@@ -12,7 +12,10 @@
 //
 // Scenarios: poll (first poll cycle and unchanged cycle), new-items, burst,
 // webhook, dispatch, report, idle. The report scenario's database (a million
-// articles at full size) is generated once into --cache-dir and reused.
+// articles at full size) is generated once into --cache-dir and reused. The
+// idle scenario runs `herald run` alone in a child process (built with go
+// build from the module around the working directory, or --herald-bin) and
+// reports its resident set and CPU as a share of one core.
 //
 // Exit status: 0 when every scenario ran (missed targets included), 1 when
 // a scenario errored (it could not run, or Herald did something wrong such
@@ -47,6 +50,7 @@ func main() {
 	fs.StringVar(&opts.Postgres, "postgres", "", "also run the store-bound scenarios on this PostgreSQL URL")
 	fs.StringVar(&opts.Dir, "dir", "", "directory for the scenarios' databases (default: a temporary one)")
 	fs.StringVar(&opts.CacheDir, "cache-dir", "", "where the report scenario's generated database is kept (default: the temporary directory)")
+	fs.StringVar(&opts.HeraldBin, "herald-bin", "", "herald binary the idle scenario runs (default: built from this module)")
 	fs.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
 	fs.BoolVar(&verbose, "v", false, "log each scenario on stderr as it runs")
 	if err := fs.Parse(os.Args[1:]); err != nil {

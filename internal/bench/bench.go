@@ -5,9 +5,10 @@
 // has a full size (the figures in the README) and a quick size (CI runs it
 // so that the tool never rots). cmd/herald-bench prints the results.
 //
-// Everything runs in one process, so resident-set figures include the feed
-// server and the emulations; each scenario's peak is its own (the
-// high-water mark is reset between scenarios).
+// Everything but the idle scenario runs in one process, so those resident-set
+// figures include the feed server and the emulations; each scenario's peak
+// is its own (the high-water mark is reset between scenarios). The idle
+// scenario runs `herald run` as a child process and measures it alone.
 package bench
 
 import (
@@ -39,6 +40,10 @@ type Options struct {
 	// (default: the system's temporary directory). Generating the full size
 	// takes minutes.
 	CacheDir string
+	// HeraldBin is the herald binary the idle scenario runs (default: built
+	// with `go build ./cmd/herald` from the module around the working
+	// directory).
+	HeraldBin string
 	// Log, when set, is told of each scenario as it starts and ends.
 	Log *slog.Logger
 }
@@ -99,11 +104,12 @@ func Names() []string {
 
 // env is what scenarios share: sizes and where things go.
 type env struct {
-	quick    bool
-	dir      string
-	cacheDir string
-	pg       string // "" for SQLite
-	log      *slog.Logger
+	quick     bool
+	dir       string
+	cacheDir  string
+	pg        string // "" for SQLite
+	heraldBin string
+	log       *slog.Logger
 }
 
 func (e *env) store() string {
@@ -163,7 +169,7 @@ func Run(ctx context.Context, opts Options) (Report, error) {
 			if err := ctx.Err(); err != nil {
 				return rep, err
 			}
-			e := &env{quick: opts.Quick, dir: dir, cacheDir: cache, pg: pg, log: log}
+			e := &env{quick: opts.Quick, dir: dir, cacheDir: cache, pg: pg, heraldBin: opts.HeraldBin, log: log}
 			log.Info("scenario", "name", s.name, "store", e.store(), "quick", opts.Quick)
 			resetPeak()
 			start := time.Now()

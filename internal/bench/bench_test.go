@@ -3,9 +3,12 @@ package bench
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/heraldhq/herald/internal/apitest"
+	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/apitest"
 )
 
 // TestQuick runs the quick suite (idle aside: it only waits) so that the
@@ -85,3 +88,26 @@ func TestCheckPosts(t *testing.T) {
 }
 
 type apitestPost = apitest.XPost
+
+// TestProcFigures reads this process's CPU time and resident set the way
+// the idle scenario reads its child's.
+func TestProcFigures(t *testing.T) {
+	cpu0, err := procCPU(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); {
+		if cpu, _ := procCPU(os.Getpid()); cpu > cpu0 {
+			break
+		}
+	}
+	if cpu, err := procCPU(os.Getpid()); err != nil || cpu <= cpu0 {
+		t.Errorf("cpu %v after %v, err %v", cpu, cpu0, err)
+	}
+	if r := procStatusOf(os.Getpid(), "VmRSS"); r <= 1<<20 {
+		t.Errorf("VmRSS = %d", r)
+	}
+	if _, err := procCPU(-1); err == nil {
+		t.Error("procCPU(-1): no error")
+	}
+}

@@ -17,8 +17,15 @@ import (
 )
 
 // procStatus reads a "kB" field of /proc/self/status (VmRSS, VmHWM) in bytes.
-func procStatus(field string) int64 {
-	f, err := os.Open("/proc/self/status")
+func procStatus(field string) int64 { return procStatusFile("/proc/self/status", field) }
+
+// procStatusOf reads a "kB" field of process pid's status in bytes.
+func procStatusOf(pid int, field string) int64 {
+	return procStatusFile("/proc/"+strconv.Itoa(pid)+"/status", field)
+}
+
+func procStatusFile(path, field string) int64 {
+	f, err := os.Open(path)
 	if err != nil {
 		return 0
 	}

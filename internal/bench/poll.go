@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/herald"
 )
 
 const feedItems = 50
@@ -34,7 +35,7 @@ func runPoll(ctx context.Context, e *env) []Result {
 	err = p.PollOnce(ctx)
 	took, cpu, peak := time.Since(start), cpuTime()-cpu0, peakRSS()
 	if err == nil {
-		err = checkSources(ctx, s, n, http.StatusOK, n*feedItems)
+		err = checkSources(ctx, s.store, n, http.StatusOK, n*feedItems)
 	}
 	if err != nil {
 		return []Result{failed("first poll cycle", firstSize, firstTarget, err)}
@@ -52,7 +53,7 @@ func runPoll(ctx context.Context, e *env) []Result {
 	err = p.PollOnce(ctx)
 	took, cpu, peak = time.Since(start), cpuTime()-cpu0, peakRSS()
 	if err == nil {
-		err = checkSources(ctx, s, n, http.StatusNotModified, n*feedItems)
+		err = checkSources(ctx, s.store, n, http.StatusNotModified, n*feedItems)
 	}
 	sameSize := fmt.Sprintf("%d feeds", n)
 	if err != nil {
@@ -67,8 +68,8 @@ func runPoll(ctx context.Context, e *env) []Result {
 
 // checkSources verifies that n feeds were polled with status (0: 200 or
 // 304) and that the store holds articles articles.
-func checkSources(ctx context.Context, s *stack, n, status, articles int) error {
-	srcs, err := s.store.ListSources(ctx)
+func checkSources(ctx context.Context, st herald.Store, n, status, articles int) error {
+	srcs, err := st.ListSources(ctx)
 	if err != nil {
 		return err
 	}
