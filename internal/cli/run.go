@@ -139,10 +139,9 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 // short link leads to the article URL tagged with its account's UTM
 // parameters.
 func dashboardOptions(cfg *config.Config, comps map[string]*compose.Composer) web.DashboardOptions {
-	w := cfg.Ranking.Weights
 	return web.DashboardOptions{
 		AdminToken: cfg.HTTP.AdminToken,
-		Weights:    herald.Weights{Shares: w.Shares, Comments: w.Comments, Reactions: w.Reactions, Clicks: w.Clicks},
+		Weights:    rank.WeightsFrom(cfg.Ranking.Weights),
 		Shortlinks: cfg.Shortlinks,
 		ShortlinkTarget: func(j herald.Job) string {
 			if c := comps[j.Account]; c != nil && j.Article != nil {

@@ -102,3 +102,49 @@ type SeriesPoint struct {
 	Reactions int64     `json:"reactions"`
 	Comments  int64     `json:"comments"`
 }
+
+// Add adds one network's sums (and the posts' clicks) to the row: shares are retweets,
+// quotes and shares; reactions likes and reactions; comments replies and
+// comments, whatever the network.
+func (r *ReportRow) Add(n Network, e Engagement, clicks int64) {
+	r.Shares += e.Retweets + e.Quotes + e.Shares
+	r.Reactions += e.Likes + e.Reactions
+	r.Comments += e.Replies + e.Comments
+	r.Impressions += e.Impressions
+	r.Clicks += clicks
+	switch n {
+	case Twitter:
+		r.Twitter.Retweets += e.Retweets
+		r.Twitter.Quotes += e.Quotes
+		r.Twitter.Likes += e.Likes
+		r.Twitter.Replies += e.Replies
+		r.Twitter.Impressions += e.Impressions
+	case Facebook:
+		r.Facebook.Shares += e.Shares
+		r.Facebook.Reactions += e.Reactions
+		r.Facebook.Comments += e.Comments
+	case "":
+	default:
+		if r.Other == nil {
+			r.Other = make(map[Network]Engagement)
+		}
+		o := r.Other[n]
+		o.Retweets += e.Retweets
+		o.Quotes += e.Quotes
+		o.Likes += e.Likes
+		o.Replies += e.Replies
+		o.Impressions += e.Impressions
+		o.Bookmarks += e.Bookmarks
+		o.Shares += e.Shares
+		o.Reactions += e.Reactions
+		o.Comments += e.Comments
+		r.Other[n] = o
+	}
+}
+
+// Score is the weighted sum that ranks a row: shares, comments, reactions
+// and clicks, each times its weight.
+func (w Weights) Score(r ReportRow) float64 {
+	return float64(r.Shares)*w.Shares + float64(r.Comments)*w.Comments +
+		float64(r.Reactions)*w.Reactions + float64(r.Clicks)*w.Clicks
+}

@@ -184,7 +184,7 @@ func reportRows(ctx context.Context, tx *txn, p postValues, ids []int64, w heral
 			return nil, err
 		}
 		if r := byID[id]; r != nil {
-			addEngagement(r, n, e, clicks)
+			r.Add(n, e, clicks)
 		}
 	}
 	rows.Close()
@@ -210,47 +210,7 @@ func reportRows(ctx context.Context, tx *txn, p postValues, ids []int64, w heral
 		}
 		r := byID[id]
 		r.Title, r.URL, r.Section, r.PublishedAt = title, url, section, pub
-		r.Score = float64(r.Shares)*w.Shares + float64(r.Comments)*w.Comments +
-			float64(r.Reactions)*w.Reactions + float64(r.Clicks)*w.Clicks
+		r.Score = w.Score(*r)
 	}
 	return out, arts.Err()
-}
-
-// addEngagement adds one network's sums to a row: shares are retweets,
-// quotes and shares; reactions likes and reactions; comments replies and
-// comments, whatever the network.
-func addEngagement(r *herald.ReportRow, n herald.Network, e herald.Engagement, clicks int64) {
-	r.Shares += e.Retweets + e.Quotes + e.Shares
-	r.Reactions += e.Likes + e.Reactions
-	r.Comments += e.Replies + e.Comments
-	r.Impressions += e.Impressions
-	r.Clicks += clicks
-	switch n {
-	case herald.Twitter:
-		r.Twitter.Retweets += e.Retweets
-		r.Twitter.Quotes += e.Quotes
-		r.Twitter.Likes += e.Likes
-		r.Twitter.Replies += e.Replies
-		r.Twitter.Impressions += e.Impressions
-	case herald.Facebook:
-		r.Facebook.Shares += e.Shares
-		r.Facebook.Reactions += e.Reactions
-		r.Facebook.Comments += e.Comments
-	case "":
-	default:
-		if r.Other == nil {
-			r.Other = make(map[herald.Network]herald.Engagement)
-		}
-		o := r.Other[n]
-		o.Retweets += e.Retweets
-		o.Quotes += e.Quotes
-		o.Likes += e.Likes
-		o.Replies += e.Replies
-		o.Impressions += e.Impressions
-		o.Bookmarks += e.Bookmarks
-		o.Shares += e.Shares
-		o.Reactions += e.Reactions
-		o.Comments += e.Comments
-		r.Other[n] = o
-	}
 }
