@@ -24,6 +24,7 @@ func commands(a *App) []*cobra.Command {
 		newReportCmd(a),
 		newRepostCmd(a),
 		newRunCmd(a),
+		newSandboxCmd(a),
 		newSourcesCmd(a),
 		newStatusCmd(a),
 		newStoreCmd(a),

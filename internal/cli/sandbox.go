@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
@@ -16,30 +17,208 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 )
 
-// sandbox is the in-process emulation of the X API and the Graph API that
-// `sandbox: true` runs on loopback, so a fresh clone shows the whole flow
-// (feed → posts → permalinks) without credentials and without reaching the
-// real networks.
-type sandbox struct {
+// emulations are the sandbox's emulated X, Graph, Mastodon and Bluesky
+// APIs, with simulated engagement, served together on one address: a
+// request goes to the API its path belongs to (see ServeHTTP), so every
+// account's base URL (api_base_url, graph_base_url, instance_url, pds_url)
+// is that one address. `sandbox: true` runs them in-process on loopback;
+// `herald sandbox` serves them on their own for several instances to share.
+type emulations struct {
 	X        *apitest.X
 	Graph    *apitest.Graph
-	Mastodon *apitest.Mastodon // nil when no account is on Mastodon
-	Bluesky  *apitest.Bluesky  // nil when no account is on Bluesky
-	xsrv     *httptest.Server
-	gsrv     *httptest.Server
-	msrv     *httptest.Server
-	bsrv     *httptest.Server
+	Mastodon *apitest.Mastodon
+	Bluesky  *apitest.Bluesky
+	// names maps each emulated identity (X user ID, Page ID, Mastodon
+	// account ID, Bluesky DID) to its account ID, for the post listing.
+	names map[string]string
 }
 
-// startSandbox, when cfg.Sandbox is set, starts the X and Graph emulations
-// on 127.0.0.1 with simulated engagement (and a Mastodon instance and a
-// Bluesky PDS when an account needs one), registers an X user for every
-// twitter account, a Page for every facebook account and an account for
-// every mastodon and bluesky one, with freshly
-// generated credentials, and writes those credentials and the emulations'
-// URLs into cfg (in memory only: they are never printed or stored). It logs
-// where posts go. Without sandbox it does nothing and returns nil; Close on
-// a nil *sandbox is a no-op, so callers may always defer it.
+func newEmulations() *emulations {
+	// The X emulation's own limits stay (100 posts per 15 minutes per
+	// user), so the sandbox behaves like X; its injected 429s reset after a
+	// second.
+	e := &emulations{
+		X:        apitest.NewX(apitest.XOptions{}),
+		Graph:    apitest.NewGraph(apitest.GraphOptions{SimulateEngagement: true}),
+		Mastodon: apitest.NewMastodon(apitest.MastodonOptions{SimulateEngagement: true}),
+		Bluesky:  apitest.NewBluesky(apitest.BlueskyOptions{SimulateEngagement: true}),
+		names:    map[string]string{},
+	}
+	e.X.SimulateEngagement(true)
+	return e
+}
+
+// ServeHTTP sends a request to the API its path belongs to: /2/ and /1.1/
+// to X, /api/ to Mastodon, /xrpc/ to Bluesky, anything else (/v25.0/...) to
+// the Graph API. Paths reach the emulations unchanged, so OAuth 1.0a
+// signatures and paging links hold.
+func (e *emulations) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	switch {
+	case strings.HasPrefix(p, "/2/"), strings.HasPrefix(p, "/1.1/"):
+		e.X.ServeHTTP(w, r)
+	case strings.HasPrefix(p, "/api/"):
+		e.Mastodon.ServeHTTP(w, r)
+	case strings.HasPrefix(p, "/xrpc/"):
+		e.Bluesky.ServeHTTP(w, r)
+	default:
+		e.Graph.ServeHTTP(w, r)
+	}
+}
+
+// sandboxSecret gives the value of credential key of account id, which the
+// configuration sets to have ("" when it does not).
+type sandboxSecret func(id, key, have string) string
+
+// freshSecret is a new random credential whatever the configuration says:
+// the in-process sandbox's, never printed or stored.
+func freshSecret(_, key, _ string) string {
+	if key == "consumer_key" {
+		return "sandbox-" + rand.Text()
+	}
+	return rand.Text()
+}
+
+// fixedSecret is the configuration's credential, else sandbox-ID-KEY (for
+// x_main's consumer_key: sandbox-x_main-consumer_key): known in advance, so
+// that `herald run` instances configured with them post to a shared `herald
+// sandbox`. They open nothing but the sandbox.
+func fixedSecret(id, key, have string) string {
+	if have != "" {
+		return have
+	}
+	return "sandbox-" + id + "-" + key
+}
+
+// sandboxAccount returns account a (the i-th of accountIDs, named id) with
+// what the sandbox knows it by: its identity (the configuration's X user_id,
+// Facebook page_id and Bluesky handle, else made up from i and id) and
+// each credential its network needs, as secret gives it.
+func sandboxAccount(i int, id string, a config.Account, secret sandboxSecret) config.Account {
+	set := func(p *string, key string) { *p = secret(id, key, *p) }
+	switch a.Network {
+	case config.NetworkTwitter:
+		if a.UserID == "" {
+			a.UserID = strconv.Itoa(1_700_000_001 + i)
+		}
+		set(&a.ConsumerKey, "consumer_key")
+		set(&a.ConsumerSecret, "consumer_secret")
+		set(&a.AccessToken, "access_token")
+		set(&a.AccessTokenSecret, "access_token_secret")
+	case config.NetworkFacebook:
+		if a.PageID == "" {
+			a.PageID = strconv.Itoa(990_000_000_000_001 + i)
+		}
+		set(&a.PageAccessToken, "page_access_token")
+	case config.NetworkMastodon:
+		set(&a.AccessToken, "access_token")
+	case config.NetworkBluesky:
+		if a.Handle == "" {
+			a.Handle = strings.ReplaceAll(id, "_", "-") + ".sandbox.test"
+		}
+		set(&a.AppPassword, "app_password")
+	}
+	return a
+}
+
+// register makes the emulation of a's network know account a (the i-th of
+// accountIDs, named id, with its sandbox credentials from sandboxAccount):
+// an X user (OAuth 1.0a, and OAuth 2.0 when a has a client_id), a Page, a
+// Mastodon account or a Bluesky account.
+func (e *emulations) register(i int, id string, a config.Account) {
+	switch a.Network {
+	case config.NetworkTwitter:
+		e.X.AddUser(apitest.XUser{
+			ID: a.UserID, Username: strings.ReplaceAll(id, "-", "_"), Name: id + " (sandbox)",
+			ConsumerKey: a.ConsumerKey, ConsumerSecret: a.ConsumerSecret,
+			AccessToken: a.AccessToken, AccessTokenSecret: a.AccessTokenSecret,
+			ClientID: a.ClientID, ClientSecret: a.ClientSecret, RefreshToken: a.RefreshToken,
+			V11Access: true,
+		})
+		e.names["x:"+a.UserID] = id
+	case config.NetworkFacebook:
+		e.Graph.AddPage(apitest.GraphPage{ID: a.PageID, Name: id + " (sandbox)", AccessToken: a.PageAccessToken,
+			AppID: a.AppID, AppSecret: a.AppSecret})
+		e.names["facebook:"+a.PageID] = id
+	case config.NetworkMastodon:
+		m := apitest.MastodonAccount{ID: strconv.Itoa(110_000_001 + i), Username: id, Token: a.AccessToken}
+		e.Mastodon.AddAccount(m)
+		e.names["mastodon:"+m.ID] = id
+	case config.NetworkBluesky:
+		did := "did:plc:sandbox" + strconv.Itoa(i)
+		e.Bluesky.AddAccount(apitest.BlueskyAccount{DID: did, Handle: strings.TrimPrefix(a.Handle, "@"), AppPassword: a.AppPassword})
+		e.names["bluesky:"+did] = id
+	}
+}
+
+// sandboxPost is one post an emulation received, as /sandbox/posts lists it.
+type sandboxPost struct {
+	Network   string    `json:"network"`
+	Account   string    `json:"account"` // the configuration's account ID ("" when unknown)
+	ID        string    `json:"id"`
+	Text      string    `json:"text"`
+	Link      string    `json:"link,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	Deleted   bool      `json:"deleted"`
+}
+
+// posts lists every post the emulations received, network by network, each
+// network's in the order received.
+func (e *emulations) posts() []sandboxPost {
+	out := []sandboxPost{}
+	for _, p := range e.X.Posts() {
+		link := ""
+		if len(p.URLs) > 0 {
+			link = p.URLs[0]
+		}
+		out = append(out, sandboxPost{Network: config.NetworkTwitter, Account: e.names["x:"+p.UserID], ID: p.ID,
+			Text: p.Text, Link: link, CreatedAt: p.CreatedAt, Deleted: p.Deleted})
+	}
+	for _, p := range e.Graph.Posts() {
+		out = append(out, sandboxPost{Network: config.NetworkFacebook, Account: e.names["facebook:"+p.PageID], ID: p.ID,
+			Text: p.Message, Link: p.Link, CreatedAt: p.Created, Deleted: p.Deleted})
+	}
+	for _, p := range e.Mastodon.Posts() {
+		out = append(out, sandboxPost{Network: config.NetworkMastodon, Account: e.names["mastodon:"+p.AccountID], ID: p.ID,
+			Text: p.Text, Link: p.CardURL, CreatedAt: p.Created, Deleted: p.Deleted})
+	}
+	for _, p := range e.Bluesky.Posts() {
+		link := ""
+		if p.Embed != nil {
+			link = p.Embed.URI
+		}
+		out = append(out, sandboxPost{Network: config.NetworkBluesky, Account: e.names["bluesky:"+p.DID], ID: p.URI,
+			Text: p.Text, Link: link, CreatedAt: p.Indexed, Deleted: p.Deleted})
+	}
+	return out
+}
+
+// registered lists the accounts registered, by network, for the log.
+func registered(cfg *config.Config) map[string][]string {
+	out := map[string][]string{}
+	for _, id := range accountIDs(cfg) {
+		n := cfg.Accounts[id].Network
+		out[n] = append(out[n], id)
+	}
+	return out
+}
+
+// sandbox is the in-process sandbox that `sandbox: true` runs on loopback,
+// so a fresh clone shows the whole flow (feed → posts → permalinks) without
+// credentials and without reaching the real networks.
+type sandbox struct {
+	*emulations
+	srv *httptest.Server
+}
+
+// startSandbox, when cfg.Sandbox is set, starts the emulations on
+// 127.0.0.1, registers an X user for every twitter account, a Page for
+// every facebook account and an account for every mastodon and bluesky
+// one, with freshly generated credentials, and writes those credentials and
+// the emulations' URL into cfg (in memory only: they are never printed or
+// stored). It logs where posts go. Without sandbox it does nothing and
+// returns nil; Close on a nil *sandbox is a no-op, so callers may always
+// defer it.
 func startSandbox(cfg *config.Config, logger *slog.Logger) (*sandbox, error) {
 	if !cfg.Sandbox {
 		return nil, nil
@@ -47,69 +226,47 @@ func startSandbox(cfg *config.Config, logger *slog.Logger) (*sandbox, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	sb := &sandbox{}
-	// The emulation's own limits stay (100 posts per 15 minutes per user),
-	// so the sandbox behaves like X; its injected 429s reset after a second.
-	sb.X, sb.xsrv = apitest.StartX(apitest.XOptions{})
-	sb.Graph, sb.gsrv = apitest.StartGraph(apitest.GraphOptions{SimulateEngagement: true})
-	sb.X.SimulateEngagement(true)
-
-	var xs, fbs, ms, bs []string
+	sb := &sandbox{emulations: newEmulations()}
+	sb.srv = httptest.NewServer(sb.emulations)
 	for i, id := range accountIDs(cfg) {
 		a := cfg.Accounts[id]
-		switch a.Network {
-		case config.NetworkTwitter:
-			u := apitest.XUser{
-				ID: strconv.Itoa(1_700_000_001 + i), Username: strings.ReplaceAll(id, "-", "_"),
-				Name: id + " (sandbox)", ConsumerKey: "sandbox-" + rand.Text(), ConsumerSecret: rand.Text(),
-				AccessToken: rand.Text(), AccessTokenSecret: rand.Text(), V11Access: true,
-			}
-			sb.X.AddUser(u)
-			// OAuth 1.0a whatever the account says: a stored OAuth 2.0 token
-			// from an earlier run would mean nothing to a fresh emulation.
-			a.Auth, a.APIBaseURL, a.UserID = "oauth1", sb.xsrv.URL, u.ID
-			a.ConsumerKey, a.ConsumerSecret = u.ConsumerKey, u.ConsumerSecret
-			a.AccessToken, a.AccessTokenSecret = u.AccessToken, u.AccessTokenSecret
+		if a.Network == config.NetworkTwitter {
+			// OAuth 1.0a whatever the account says: a stored OAuth 2.0
+			// token from an earlier run would mean nothing to a fresh
+			// emulation. The user ID is the emulation's own.
+			a.Auth, a.UserID = "oauth1", ""
 			a.ClientID, a.ClientSecret, a.RefreshToken = "", "", ""
-			xs = append(xs, id)
-		case config.NetworkFacebook:
-			p := apitest.GraphPage{
-				ID: strconv.Itoa(990_000_000_000_001 + i), Name: id + " (sandbox)", AccessToken: rand.Text(),
-				AppID: strconv.Itoa(880_000_000_000_001 + i), AppSecret: rand.Text(),
-			}
-			sb.Graph.AddPage(p)
-			a.GraphBaseURL, a.PageID, a.PageAccessToken = sb.gsrv.URL, p.ID, p.AccessToken
-			a.AppID, a.AppSecret = p.AppID, p.AppSecret
-			fbs = append(fbs, id)
-		case config.NetworkMastodon:
-			if sb.Mastodon == nil {
-				sb.Mastodon, sb.msrv = apitest.StartMastodon(apitest.MastodonOptions{SimulateEngagement: true})
-			}
-			m := apitest.MastodonAccount{ID: strconv.Itoa(110_000_001 + i), Username: id, Token: rand.Text()}
-			sb.Mastodon.AddAccount(m)
-			a.InstanceURL, a.AccessToken = sb.msrv.URL, m.Token
-			ms = append(ms, id)
-		case config.NetworkBluesky:
-			if sb.Bluesky == nil {
-				sb.Bluesky, sb.bsrv = apitest.StartBluesky(apitest.BlueskyOptions{SimulateEngagement: true})
-			}
-			b := apitest.BlueskyAccount{DID: "did:plc:sandbox" + strconv.Itoa(i),
-				Handle: strings.ReplaceAll(id, "_", "-") + ".sandbox.test", AppPassword: rand.Text()}
-			sb.Bluesky.AddAccount(b)
-			a.PDSURL, a.Handle, a.AppPassword = sb.bsrv.URL, b.Handle, b.AppPassword
-			bs = append(bs, id)
 		}
+		if a.Network == config.NetworkFacebook {
+			a.PageID, a.AppID, a.AppSecret = "", strconv.Itoa(880_000_000_000_001+i), rand.Text()
+		}
+		if a.Network == config.NetworkBluesky {
+			a.Handle = ""
+		}
+		a = sandboxAccount(i, id, a, freshSecret)
+		sb.register(i, id, a)
+		a.APIBaseURL, a.GraphBaseURL, a.InstanceURL, a.PDSURL = pointAt(a, sb.srv.URL)
 		cfg.Accounts[id] = a
 	}
-	attrs := []any{"x_api", sb.xsrv.URL, "graph_api", sb.gsrv.URL, "x_accounts", xs, "facebook_pages", fbs}
-	if sb.msrv != nil {
-		attrs = append(attrs, "mastodon_api", sb.msrv.URL, "mastodon_accounts", ms)
-	}
-	if sb.bsrv != nil {
-		attrs = append(attrs, "bluesky_pds", sb.bsrv.URL, "bluesky_accounts", bs)
-	}
-	logger.Info("SANDBOX: posts go to local emulations of X and Facebook on this machine, not to the real networks", attrs...)
+	logger.Info("SANDBOX: posts go to local emulations of X and Facebook on this machine, not to the real networks",
+		"sandbox_api", sb.srv.URL, "accounts", registered(cfg))
 	return sb, nil
+}
+
+// pointAt returns a's base URLs with its own network's set to base.
+func pointAt(a config.Account, base string) (x, graph, mastodon, bluesky string) {
+	x, graph, mastodon, bluesky = a.APIBaseURL, a.GraphBaseURL, a.InstanceURL, a.PDSURL
+	switch a.Network {
+	case config.NetworkTwitter:
+		x = base
+	case config.NetworkFacebook:
+		graph = base
+	case config.NetworkMastodon:
+		mastodon = base
+	case config.NetworkBluesky:
+		bluesky = base
+	}
+	return x, graph, mastodon, bluesky
 }
 
 // Close stops the emulations (nil: nothing to stop).
@@ -117,13 +274,7 @@ func (sb *sandbox) Close() {
 	if sb == nil {
 		return
 	}
-	sb.xsrv.Close()
-	sb.gsrv.Close()
-	for _, srv := range []*httptest.Server{sb.msrv, sb.bsrv} {
-		if srv != nil {
-			srv.Close()
-		}
-	}
+	sb.srv.Close()
 }
 
 // isLoopbackURL reports whether u is an http(s) URL on this machine.
