@@ -139,13 +139,20 @@ func (d *Dispatcher) reconcile(ctx context.Context, log *slog.Logger, a *Account
 	if at.IsZero() {
 		at = now
 	}
-	d.finish(ctx, log, a, j, herald.Outcome{State: herald.JobSent, RemoteID: r.RemoteID,
-		Permalink: r.Permalink, SentText: msg.Text, SentAt: at, Attempted: true})
 	// The attempt that made it was billed like any post.
-	if kind, amount := postKind(a, msg); amount > 0 {
-		d.charge(ctx, log, herald.Charge{Account: a.ID, Kind: kind, RemoteID: r.RemoteID, Amount: amount, At: now})
-	}
+	d.finish(ctx, log, a, j, herald.Outcome{State: herald.JobSent, RemoteID: r.RemoteID,
+		Permalink: r.Permalink, SentText: msg.Text, SentAt: at, Attempted: true,
+		Charge: postCharge(a, msg, r.RemoteID, now)})
 	return true, true
+}
+
+// postCharge is the ledger entry of posting msg from a (nil when free).
+func postCharge(a *Account, msg herald.Message, remoteID string, now time.Time) *herald.Charge {
+	kind, amount := postKind(a, msg)
+	if amount <= 0 {
+		return nil
+	}
+	return &herald.Charge{Account: a.ID, Kind: kind, RemoteID: remoteID, Amount: amount, At: now}
 }
 
 // postKind is the ledger kind and price of posting msg from a.
@@ -185,7 +192,6 @@ func (d *Dispatcher) send(ctx context.Context, log *slog.Logger, a *Account, j h
 		return true
 	}
 	j.Attempts++
-	d.holdFromSend(ctx, log, a)
 
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.Timeout)
 	start := time.Now()
@@ -193,6 +199,7 @@ func (d *Dispatcher) send(ctx context.Context, log *slog.Logger, a *Account, j h
 	cancel()
 	d.observe(a, "publish", time.Since(start))
 	now := d.opts.Now()
+	d.holdAfterCall(ctx, log, a, now)
 	if err == nil {
 		d.sent(ctx, log, a, j, msg, r, now)
 		return true
@@ -206,12 +213,9 @@ func (d *Dispatcher) sent(ctx context.Context, log *slog.Logger, a *Account, j h
 	if at.IsZero() {
 		at = now
 	}
-	kind, amount := postKind(a, msg)
 	d.finish(ctx, log, a, j, herald.Outcome{State: herald.JobSent, RemoteID: r.RemoteID,
-		Permalink: r.Permalink, SentText: msg.Text, SentAt: at, Attempted: true})
-	if amount > 0 {
-		d.charge(ctx, log, herald.Charge{Account: a.ID, Kind: kind, RemoteID: r.RemoteID, Amount: amount, At: now})
-	}
+		Permalink: r.Permalink, SentText: msg.Text, SentAt: at, Attempted: true,
+		Charge: postCharge(a, msg, r.RemoteID, now)})
 	for _, l := range r.Limits {
 		if l.Limit > 0 && l.Remaining <= 0 && l.Reset.After(now) {
 			d.hold(ctx, log, a, l.Reset, "rate limit allowance used up")
@@ -344,16 +348,17 @@ func (d *Dispatcher) charge(ctx context.Context, log *slog.Logger, c herald.Char
 	}
 }
 
-// holdFromSend restarts a spaced account's hold at the moment of the call.
-// The claim already held the account from the moment it was taken, but the
-// time from claim to call varies (the attempt's commit, signing, load), and
-// another instance may claim as soon as that first hold passes: counted from
-// the call, two posts are never closer than MinInterval.
-func (d *Dispatcher) holdFromSend(ctx context.Context, log *slog.Logger, a *Account) {
+// holdAfterCall holds a spaced account for MinInterval from the end of the
+// call, before the outcome is recorded. The claim held the account from the
+// moment it was taken, and no other instance claims for it while this job is
+// claimed (herald.ClaimOptions), so counted from the answer — after the
+// network received the post — two posts never arrive closer than
+// MinInterval, whatever the time from claim to call and the call's transit.
+func (d *Dispatcher) holdAfterCall(ctx context.Context, log *slog.Logger, a *Account, now time.Time) {
 	if a.MinInterval <= 0 {
 		return
 	}
-	until := d.opts.Now().Add(a.MinInterval)
+	until := now.Add(a.MinInterval)
 	sctx, cancel := d.storeCtx(ctx)
 	defer cancel()
 	if err := d.store.HoldAccount(sctx, a.ID, until, "spacing"); err != nil {

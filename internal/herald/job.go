@@ -111,7 +111,10 @@ type ClaimOptions struct {
 	// Accounts maps each account that may send now to the spacing to keep
 	// after this claim. An account is only served while its hold has passed;
 	// claiming for an account with spacing > 0 takes one job and holds the
-	// account until Now+spacing, atomically, so spacing holds across instances.
+	// account until Now+spacing, atomically, and is refused while another
+	// job of that account is claimed under a live lease (a call may be in
+	// flight), so spacing holds across instances. The sender then holds the
+	// account from the end of its call (HoldAccount) before FinishJob.
 	Accounts map[string]time.Duration
 	// PerAccount caps jobs claimed per account with no spacing (0 means 1).
 	PerAccount int
@@ -133,6 +136,11 @@ type Outcome struct {
 	// Attempted is false when the job was given back without any call to the
 	// network (account paused meanwhile, budget, quiet hours).
 	Attempted bool
+	// Charge, when set, is the ledger entry of the call that made the post.
+	// It is recorded in the same transaction as the outcome, and only when
+	// the outcome is (the lease is still held): an instance that lost the
+	// job records nothing, and the one that reconciles it charges once.
+	Charge *Charge
 }
 
 // JobFilter selects jobs for listing.

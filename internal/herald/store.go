@@ -96,7 +96,8 @@ type Store interface {
 	// StartAttempt marks a claimed job sending, records the attempt and
 	// extends the lease, before the network is called.
 	StartAttempt(ctx context.Context, jobID int64, owner string, now time.Time, lease time.Duration) error
-	// FinishJob records an attempt's outcome and releases the lease.
+	// FinishJob records an attempt's outcome (and its Charge) and releases
+	// the lease; ErrLeaseLost when owner no longer holds it.
 	FinishJob(ctx context.Context, jobID int64, owner string, o Outcome, now time.Time) error
 	// GetJob returns a job with its article.
 	GetJob(ctx context.Context, id int64) (Job, error)

@@ -148,18 +148,34 @@ func (db *DB) RecordCharge(ctx context.Context, c herald.Charge) (bool, error) {
 	if c.Account == "" || c.Kind == "" {
 		return false, errors.New("postgres: record charge: account and kind are required")
 	}
-	at := c.At
-	if at.IsZero() {
-		at = time.Now()
-	}
+	r, _ := chargeRow(&c, time.Now())
 	tag, err := db.pool.Exec(ctx, `INSERT INTO charges (account_id, kind, remote_id, day, amount, at)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (account_id, remote_id, day) WHERE kind = 'read' AND remote_id <> '' DO NOTHING`,
-		c.Account, c.Kind, c.RemoteID, floorDiv(at.UnixMilli(), dayMS), int64(c.Amount), at.UnixMilli())
+		r.Account, r.Kind, r.RemoteID, r.day, int64(r.Amount), r.at)
 	if err != nil {
 		return false, wrap("record charge", err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+// charge is a ledger row: the charge with its time (now when it has none)
+// in milliseconds and its UTC day.
+type charge struct {
+	herald.Charge
+	day, at int64
+}
+
+// chargeRow is c as a row; ok is false for a nil c.
+func chargeRow(c *herald.Charge, now time.Time) (r charge, ok bool) {
+	if c == nil {
+		return charge{}, false
+	}
+	at := c.At
+	if at.IsZero() {
+		at = now
+	}
+	return charge{Charge: *c, day: floorDiv(at.UnixMilli(), dayMS), at: at.UnixMilli()}, true
 }
 
 func floorDiv(a, b int64) int64 {

@@ -126,10 +126,12 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 	}
 	names := append(spaced, free...)
 	ks := make([]int32, len(names))
+	isSpaced := make([]bool, len(names))
 	for i, acct := range names {
 		k := max(opts.PerAccount, 1)
 		if opts.Accounts[acct] > 0 {
 			k = 1
+			isSpaced[i] = true
 		}
 		if opts.Limit > 0 {
 			k = min(k, opts.Limit)
@@ -137,11 +139,14 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 		ks[i] = int32(k)
 	}
 	// Per account: its first k jobs left sending and its first k due, each
-	// locked (skipping rows another claimer holds), then the first k of both.
+	// locked (skipping rows another claimer holds), then the first k of both;
+	// nothing for a spaced account while one of its jobs is claimed.
 	rows, err := tx.Query(ctx, `SELECT c.id, c.account_id, c.priority, c.published_at, c.stuck
-		FROM unnest($1::text[], $2::int[]) AS a(name, k)
+		FROM unnest($1::text[], $2::int[], $4::bool[]) AS a(name, k, spaced)
 		JOIN accounts acct ON acct.id = a.name AND NOT acct.paused
 			AND (acct.hold_until IS NULL OR acct.hold_until <= $3)
+			AND NOT (a.spaced AND EXISTS (SELECT 1 FROM jobs x WHERE x.account_id = a.name
+				AND x.claimed_by <> '' AND x.lease_until > $3))
 		CROSS JOIN LATERAL (
 			SELECT * FROM (
 				SELECT * FROM (SELECT id, account_id, priority, published_at, true AS stuck FROM jobs
@@ -153,7 +158,7 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 					AND (lease_until IS NULL OR lease_until <= $3)
 					ORDER BY priority DESC, published_at, id LIMIT a.k FOR UPDATE SKIP LOCKED) d
 			) u ORDER BY priority DESC, published_at, id LIMIT a.k
-		) c`, names, ks, now)
+		) c`, names, ks, now, isSpaced)
 	if err != nil {
 		return nil, err
 	}
@@ -218,9 +223,11 @@ func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now t
 	return wrap(fmt.Sprintf("start attempt of job %d", jobID), err)
 }
 
-// FinishJob records an attempt's outcome and releases owner's lease; see
-// herald.Store. An attempt given back unattempted is not counted, and a job
-// that still needs reconciling keeps needing it until an attempt finishes.
+// FinishJob records an attempt's outcome (and its charge) and releases
+// owner's lease; see herald.Store. An attempt given back unattempted is not
+// counted, and a job that still needs reconciling keeps needing it until an
+// attempt finishes. It is one statement in one round trip, committed without
+// waiting for the disk (see asyncCommit).
 func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald.Outcome, now time.Time) error {
 	switch o.State {
 	case herald.JobSent, herald.JobSkipped, herald.JobFailed, herald.JobPending:
@@ -230,63 +237,11 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 	if owner == "" {
 		return errors.New("postgres: finish job: no owner")
 	}
-	err := db.write(ctx, asyncCommit, func(tx pgx.Tx) error {
-		var attempts int
-		var open *int // the attempt StartAttempt opened, if any
-		var kind herald.ErrorKind
-		var lastErr string
-		err := tx.QueryRow(ctx, `SELECT j.attempts, j.error_kind, j.last_error,
-			(SELECT max(n) FROM attempts WHERE job_id = j.id AND finished_at IS NULL) FROM jobs j
-			WHERE j.id = $1 AND j.claimed_by = $2 AND j.state IN ('pending', 'sending') FOR UPDATE OF j`, jobID, owner).
-			Scan(&attempts, &kind, &lastErr, &open)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return notFoundOr(ctx, tx, "jobs", jobID, herald.ErrLeaseLost)
-		}
-		if err != nil {
-			return err
-		}
-		// Both updates in one round trip.
-		b := &pgx.Batch{}
-		attempts = closeAttempt(b, jobID, open, attempts, o, now)
-		switch {
-		case o.Attempted || o.State.Terminal():
-			kind, lastErr = o.ErrorKind, o.Error
-		default: // given back unattempted: an unknown outcome still stands
-			if o.ErrorKind != "" && kind != herald.ErrUnknownOutcome {
-				kind = o.ErrorKind
-			}
-			if o.Error != "" {
-				lastErr = o.Error
-			}
-		}
-		finishRow(b, jobID, attempts, kind, lastErr, o, now)
-		return tx.SendBatch(ctx, b).Close()
-	})
-	return wrap(fmt.Sprintf("finish job %d", jobID), err)
-}
-
-// closeAttempt queues the closing of the attempt StartAttempt opened, or
-// its removal when the job was given back before the network was called,
-// and returns the job's attempt count.
-func closeAttempt(b *pgx.Batch, jobID int64, open *int, attempts int, o herald.Outcome, now time.Time) int {
-	if open == nil {
-		return attempts
-	}
-	if !o.Attempted {
-		b.Queue(`DELETE FROM attempts WHERE job_id = $1 AND n = $2`, jobID, *open)
-		return max(attempts-1, 0)
-	}
+	// What the attempt's row records: the state, or for a retry the kind.
 	outcome := string(o.State)
 	if o.State == herald.JobPending && o.ErrorKind != "" {
 		outcome = string(o.ErrorKind)
 	}
-	b.Queue(`UPDATE attempts SET finished_at = $1, outcome = $2, error = $3 WHERE job_id = $4 AND n = $5`,
-		now.UnixMilli(), outcome, o.Error, jobID, *open)
-	return attempts
-}
-
-// finishRow queues the update of the job's row with the outcome.
-func finishRow(b *pgx.Batch, jobID int64, attempts int, kind herald.ErrorKind, lastErr string, o herald.Outcome, now time.Time) {
 	next := o.NextAttemptAt
 	if next.IsZero() {
 		next = now
@@ -295,20 +250,53 @@ func finishRow(b *pgx.Batch, jobID int64, attempts int, kind herald.ErrorKind, l
 	if o.State == herald.JobSkipped {
 		skip = o.SkipReason
 	}
-	if o.State != herald.JobSent {
-		b.Queue(`UPDATE jobs SET state = $1, attempts = $2, error_kind = $3, last_error = $4,
-			skip_reason = $5, next_attempt_at = CASE WHEN $1 = 'pending' THEN $6 ELSE next_attempt_at END,
-			claimed_by = '', lease_until = NULL, updated_at = $7 WHERE id = $8`,
-			string(o.State), attempts, string(kind), lastErr, skip, next.UnixMilli(), now.UnixMilli(), jobID)
-		return
-	}
 	sentAt := o.SentAt
 	if sentAt.IsZero() {
 		sentAt = now
 	}
-	b.Queue(`UPDATE jobs SET state = 'sent', attempts = $1, error_kind = $2, last_error = $3,
-		skip_reason = '', sent_text = $4, remote_id = $5, permalink = $6, sent_at = $7, claimed_by = '',
-		lease_until = NULL, updated_at = $8 WHERE id = $9`,
-		attempts, string(kind), lastErr, o.SentText, o.RemoteID, o.Permalink, sentAt.UnixMilli(),
-		now.UnixMilli(), jobID)
+	c, charge := chargeRow(o.Charge, now)
+	var finished int
+	err := db.asyncRow(ctx, []any{&finished}, finishJob,
+		jobID, owner, now.UnixMilli(), o.Attempted, o.Attempted || o.State.Terminal(),
+		string(o.State), string(o.ErrorKind), o.Error, outcome, next.UnixMilli(), skip,
+		o.SentText, o.RemoteID, o.Permalink, sentAt.UnixMilli(), string(herald.ErrUnknownOutcome),
+		charge, c.Account, c.Kind, c.RemoteID, c.day, int64(c.Amount), c.at)
+	if err == nil && finished == 0 {
+		err = notFoundOr(ctx, db.pool, "jobs", jobID, herald.ErrLeaseLost)
+	}
+	return wrap(fmt.Sprintf("finish job %d", jobID), err)
 }
+
+// finishJob is FinishJob's statement. The job's row is locked and checked
+// to be owner's; the attempt StartAttempt opened is closed, or dropped when
+// the job is given back before any call ($4 attempted false), and the
+// attempt count follows; an outcome that replaces ($5: attempted or final)
+// sets the error, a give-back keeps an unknown outcome ($16) standing; the
+// charge ($17) is added only if the job was finished.
+const finishJob = `WITH cur AS (
+		SELECT j.id, j.attempts, j.error_kind, j.last_error,
+			(SELECT max(n) FROM attempts WHERE job_id = j.id AND finished_at IS NULL) AS open
+		FROM jobs j WHERE j.id = $1 AND j.claimed_by = $2 AND j.state IN ('pending', 'sending') FOR UPDATE OF j),
+	closed AS (
+		UPDATE attempts a SET finished_at = $3, outcome = $9, error = $8
+		FROM cur WHERE $4 AND a.job_id = cur.id AND a.n = cur.open),
+	dropped AS (
+		DELETE FROM attempts a USING cur WHERE NOT $4 AND a.job_id = cur.id AND a.n = cur.open),
+	done AS (
+		UPDATE jobs j SET state = $6,
+			attempts = CASE WHEN cur.open IS NOT NULL AND NOT $4 THEN greatest(cur.attempts - 1, 0) ELSE cur.attempts END,
+			error_kind = CASE WHEN $5 THEN $7 WHEN $7 <> '' AND cur.error_kind <> $16 THEN $7 ELSE cur.error_kind END,
+			last_error = CASE WHEN $5 OR $8 <> '' THEN $8 ELSE cur.last_error END,
+			skip_reason = $11,
+			next_attempt_at = CASE WHEN $6 = 'pending' THEN $10 ELSE j.next_attempt_at END,
+			sent_text = CASE WHEN $6 = 'sent' THEN $12 ELSE j.sent_text END,
+			remote_id = CASE WHEN $6 = 'sent' THEN $13 ELSE j.remote_id END,
+			permalink = CASE WHEN $6 = 'sent' THEN $14 ELSE j.permalink END,
+			sent_at = CASE WHEN $6 = 'sent' THEN $15 ELSE j.sent_at END,
+			claimed_by = '', lease_until = NULL, updated_at = $3
+		FROM cur WHERE j.id = cur.id RETURNING j.id),
+	charged AS (
+		INSERT INTO charges (account_id, kind, remote_id, day, amount, at)
+		SELECT $18, $19, $20, $21, $22, $23 FROM done WHERE $17
+		ON CONFLICT (account_id, remote_id, day) WHERE kind = 'read' AND remote_id <> '' DO NOTHING)
+	SELECT count(*) FROM done`

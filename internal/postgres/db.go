@@ -269,6 +269,19 @@ func (db *DB) write(ctx context.Context, mode txMode, fn func(tx pgx.Tx) error) 
 	}
 }
 
+// asyncRow runs one statement in a transaction of its own that commits
+// without waiting for the disk (see asyncCommit), all in one round trip, and
+// scans its one row into dest. After an error the transaction is left
+// aborted on its connection, which the pool then closes.
+func (db *DB) asyncRow(ctx context.Context, dest []any, sql string, args ...any) error {
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
+	b.Queue(`SET LOCAL synchronous_commit TO off`)
+	b.Queue(sql, args...).QueryRow(func(row pgx.Row) error { return row.Scan(dest...) })
+	b.Queue(`COMMIT`)
+	return db.pool.SendBatch(ctx, b).Close()
+}
+
 // read runs fn in a read-only transaction, so that its queries see one snapshot.
 func (db *DB) read(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)

@@ -149,25 +149,33 @@ func (db *DB) RecordCharge(ctx context.Context, c herald.Charge) (bool, error) {
 	if c.Account == "" || c.Kind == "" {
 		return false, errors.New("sqlite: record charge: account and kind are required")
 	}
-	at := c.At
-	if at.IsZero() {
-		at = time.Now()
-	}
-	// Through the grouped writer: a charge made as a post is recorded shares
+	// Through the grouped writer: a charge recorded as a post is made shares
 	// the commit of the other writes made at that moment.
-	var n int64
+	var recorded bool
 	err := db.write(ctx, func(tx *txn) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO charges (account_id, kind, remote_id, day, amount, at)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (account_id, remote_id, day) WHERE kind = 'read' AND remote_id <> '' DO NOTHING`,
-			c.Account, c.Kind, c.RemoteID, floorDiv(at.UnixMilli(), dayMS), int64(c.Amount), at.UnixMilli())
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
+		var err error
+		recorded, err = insertCharge(ctx, tx, c, time.Now())
 		return err
 	})
-	return n == 1, wrap("record charge", err)
+	return recorded, wrap("record charge", err)
+}
+
+// insertCharge adds c to the ledger (at now when c has no time) unless it
+// is a read already charged that UTC day.
+func insertCharge(ctx context.Context, tx *txn, c herald.Charge, now time.Time) (bool, error) {
+	at := c.At
+	if at.IsZero() {
+		at = now
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO charges (account_id, kind, remote_id, day, amount, at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (account_id, remote_id, day) WHERE kind = 'read' AND remote_id <> '' DO NOTHING`,
+		c.Account, c.Kind, c.RemoteID, floorDiv(at.UnixMilli(), dayMS), int64(c.Amount), at.UnixMilli())
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 func floorDiv(a, b int64) int64 {

@@ -147,6 +147,16 @@ func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]
 		k := max(opts.PerAccount, 1)
 		if opts.Accounts[acct] > 0 {
 			k = 1
+			// Nothing for a spaced account while one of its jobs is
+			// claimed: a call may be in flight.
+			var claimed bool
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM jobs INDEXED BY jobs_claimed
+				WHERE account_id = ? AND claimed_by <> '' AND lease_until > ?)`, acct, now).Scan(&claimed); err != nil {
+				return nil, err
+			}
+			if claimed {
+				continue
+			}
 		}
 		if opts.Limit > 0 {
 			k = min(k, opts.Limit)
@@ -236,7 +246,8 @@ func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now t
 	return wrap(fmt.Sprintf("start attempt of job %d", jobID), err)
 }
 
-// FinishJob records an attempt's outcome and releases owner's lease; see
+// FinishJob records an attempt's outcome (and its charge) and releases
+// owner's lease; see
 // herald.Store. An attempt given back unattempted is not counted, and a job
 // that still needs reconciling keeps needing it until an attempt finishes.
 func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald.Outcome, now time.Time) error {
@@ -276,7 +287,14 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 				lastErr = o.Error
 			}
 		}
-		return finishRow(ctx, tx, jobID, attempts, kind, lastErr, o, now)
+		if err := finishRow(ctx, tx, jobID, attempts, kind, lastErr, o, now); err != nil {
+			return err
+		}
+		if o.Charge == nil {
+			return nil
+		}
+		_, err = insertCharge(ctx, tx, *o.Charge, now)
+		return err
 	})
 	return wrap(fmt.Sprintf("finish job %d", jobID), err)
 }

@@ -107,6 +107,66 @@ var claimTests = []test{
 		wg.Wait()
 		equal(t, "jobs claimed by 8 concurrent claimers of a spaced account", total, 1)
 	}},
+	{"SpacingWaitsForTheClaimedJob", func(t *testing.T, f *fixture) {
+		for i := range 3 {
+			f.article(fmt.Sprintf("https://example.com/%d", i), t0.Add(time.Duration(i)*time.Minute), xMain)
+		}
+		spaced := func(owner string, now time.Time) []herald.Job {
+			js, err := f.ClaimJobs(f.ctx, herald.ClaimOptions{Owner: owner, Now: now, Lease: time.Minute,
+				Accounts: map[string]time.Duration{xMain: time.Second}, PerAccount: 10})
+			f.must(err)
+			return js
+		}
+		first := spaced("a", t0)
+		equal(t, "first claim", len(first), 1)
+		// The claim's hold has passed, but a's job is still claimed: its
+		// call may be in flight.
+		equal(t, "claimed while another job is claimed", len(spaced("b", t0.Add(2*time.Second))), 0)
+		f.must(f.StartAttempt(f.ctx, first[0].ID, "a", t0.Add(time.Second), time.Minute))
+		equal(t, "claimed while another job is sending", len(spaced("b", t0.Add(2*time.Second))), 0)
+		// The sender holds the account from the end of its call, then
+		// records the outcome.
+		f.must(f.HoldAccount(f.ctx, xMain, t0.Add(4*time.Second), "spacing"))
+		f.must(f.FinishJob(f.ctx, first[0].ID, "a", herald.Outcome{State: herald.JobSent, RemoteID: "r1",
+			SentAt: t0.Add(3 * time.Second), Attempted: true}, t0.Add(3*time.Second)))
+		equal(t, "claimed within the hold from the call's end", len(spaced("b", t0.Add(3500*time.Millisecond))), 0)
+		second := spaced("b", t0.Add(4*time.Second))
+		equal(t, "claimed after it", len(second), 1)
+		// b vanishes: once its lease expires the account is served again.
+		equal(t, "claimed while b's lease lives", len(spaced("c", t0.Add(time.Minute))), 0)
+		third := spaced("c", t0.Add(4*time.Second+time.Minute))
+		equalSlice(t, "after b's lease expired", ids(third), ids(second))
+		// An account without spacing is not limited to one claimed job.
+		equal(t, "unspaced", len(f.claim("d", t0.Add(3*time.Minute), xMain)), 2)
+	}},
+	{"FinishRecordsTheCharge", func(t *testing.T, f *fixture) {
+		a := f.article("https://example.com/a", t0, xMain)
+		b := f.article("https://example.com/b", t0, xMain)
+		spend := func() herald.Money {
+			m, err := f.Spend(f.ctx, xMain, t0.Add(-time.Hour))
+			f.must(err)
+			return m
+		}
+		post := func(remote string) *herald.Charge {
+			return &herald.Charge{Account: xMain, Kind: herald.CostPostWithLink, RemoteID: remote, Amount: 200_000, At: t0}
+		}
+		js := f.claim("a", t0, xMain)
+		equal(t, "claimed", len(js), 2)
+		f.must(f.StartAttempt(f.ctx, a.Jobs[0], "a", t0, time.Minute))
+		f.must(f.FinishJob(f.ctx, a.Jobs[0], "a", herald.Outcome{State: herald.JobSent, RemoteID: "r1",
+			Attempted: true, Charge: post("r1")}, t0))
+		equal(t, "spend after a charged post", spend(), 200_000)
+		// b's lease expires and another instance takes it over: a's late
+		// outcome is refused, and so is its charge (the new owner reconciles
+		// and charges the post once).
+		f.must(f.StartAttempt(f.ctx, b.Jobs[0], "a", t0, time.Minute))
+		equal(t, "taken over", len(f.claim("b", t0.Add(2*time.Minute), xMain)), 1)
+		err := f.FinishJob(f.ctx, b.Jobs[0], "a", herald.Outcome{State: herald.JobSent, RemoteID: "r2",
+			Attempted: true, Charge: post("r2")}, t0.Add(2*time.Minute))
+		errIs(t, "finish after the lease was lost", err, herald.ErrLeaseLost)
+		equal(t, "spend after a lost lease", spend(), 200_000)
+		equal(t, "job still sending", f.job(b.Jobs[0]).State, herald.JobSending)
+	}},
 	{"PausedAndHeld", func(t *testing.T, f *fixture) {
 		a := f.article("https://example.com/a", t0, xMain, fbPage)
 		f.must(f.PauseAccount(f.ctx, xMain, "auth: token revoked"))
