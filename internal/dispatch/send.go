@@ -358,7 +358,9 @@ func (d *Dispatcher) holdAfterCall(ctx context.Context, log *slog.Logger, a *Acc
 	if a.MinInterval <= 0 {
 		return
 	}
-	until := now.Add(a.MinInterval)
+	// Up to the next millisecond: stores keep milliseconds, and a hold
+	// rounded down would end before the interval has.
+	until := now.Add(a.MinInterval + time.Millisecond - 1).Truncate(time.Millisecond)
 	sctx, cancel := d.storeCtx(ctx)
 	defer cancel()
 	if err := d.store.HoldAccount(sctx, a.ID, until, "spacing"); err != nil {

@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"syscall"
@@ -255,19 +254,11 @@ func checkMultiPosts(t *testing.T, x *apitest.X, a xAccount, stories []story) {
 	}
 }
 
-// spacingWindow is how many consecutive gaps checkSpacing sums: spacing
-// is kept between claims, so a send's own delay moves one post, not the
-// pace of the account.
-const spacingWindow = 20
-
-// checkSpacing checks that the account's posts reached the emulation at
-// its pace: any spacingWindow consecutive gaps add up to at least 90 % of
-// spacingWindow × min_interval (three instances each spacing on its own
-// would make them a third of that). Every single gap must be at least 90 %
-// of min_interval only with HERALD_MULTI_STRICT_SPACING=1: spacing is held
-// from the claim, not from the post leaving, so under load one gap may be
-// shorter by the spread of claim-to-send delays (logged with the instances
-// that sent either post).
+// checkSpacing checks that no two of the account's posts reached the
+// emulation closer than its min_interval, although three processes sent
+// them: the account is held from the end of each call and not claimed while
+// one of its jobs is, so one instance's call never overlaps another's gap.
+// Short gaps are reported with the instances that sent either post.
 func checkSpacing(t *testing.T, x *apitest.X, a xAccount, ins []*instance) {
 	t.Helper()
 	sender := map[string]string{} // remote ID → instance
@@ -284,37 +275,25 @@ func checkSpacing(t *testing.T, x *apitest.X, a xAccount, ins []*instance) {
 	}
 	posts := x.PostsByUser(a.user.ID)
 	slices.SortFunc(posts, func(p, q apitest.XPost) int { return p.CreatedAt.Compare(q.CreatedAt) })
-	if len(posts) <= spacingWindow {
+	if len(posts) < 20 {
 		t.Fatalf("%s: %d posts, too few to check their spacing", a.id, len(posts))
 	}
 	var gaps []time.Duration
 	var short []string
-	floor := a.minInterval * 9 / 10
 	for i := 1; i < len(posts); i++ {
 		g := posts[i].CreatedAt.Sub(posts[i-1].CreatedAt)
 		gaps = append(gaps, g)
-		if g < floor {
+		if g < a.minInterval {
 			short = append(short, fmt.Sprintf("%s %s→%s", g.Round(time.Microsecond), sender[posts[i-1].ID], sender[posts[i].ID]))
-		}
-	}
-	tightest := time.Duration(-1)
-	for i := spacingWindow; i < len(posts); i++ {
-		if w := posts[i].CreatedAt.Sub(posts[i-spacingWindow].CreatedAt); tightest < 0 || w < tightest {
-			tightest = w
 		}
 	}
 	sorted := slices.Clone(gaps)
 	slices.Sort(sorted)
 	q := func(p float64) time.Duration { return sorted[int(p*float64(len(sorted)-1))].Round(time.Microsecond) }
-	t.Logf("%s: %d posts spaced %s: gap min %s, p1 %s, p50 %s, max %s; %d gaps under %s, e.g. %v; "+
-		"tightest %d consecutive gaps %s", a.id, len(posts), a.minInterval, q(0), q(0.01), q(0.5), q(1),
-		len(short), floor, short[:min(5, len(short))], spacingWindow, tightest.Round(time.Microsecond))
-	if want := spacingWindow * floor; tightest < want {
-		t.Errorf("%s: %d consecutive posts within %s, want at least %s apart (min_interval %s)", a.id, spacingWindow+1,
-			tightest, want, a.minInterval)
-	}
-	if os.Getenv("HERALD_MULTI_STRICT_SPACING") == "1" && len(short) > 0 {
-		t.Errorf("%s: %d of %d gaps under %s (min_interval %s): %v", a.id, len(short), len(gaps), floor, a.minInterval,
+	t.Logf("%s: %d posts spaced %s: gap min %s, p1 %s, p50 %s, max %s", a.id, len(posts), a.minInterval,
+		q(0), q(0.01), q(0.5), q(1))
+	if len(short) > 0 {
+		t.Errorf("%s: %d of %d gaps under min_interval %s: %v", a.id, len(short), len(gaps), a.minInterval,
 			short[:min(10, len(short))])
 	}
 }
