@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -260,6 +261,18 @@ func addSampleStory(t *testing.T, path, title, link string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A file feed's Last-Modified is its modification time to the second,
+	// as HTTP dates go: a version written within the second of the one
+	// last polled would read as unchanged. Write it in the next second (and
+	// a little after, as file times come from a clock that may lag by a few
+	// milliseconds).
+	old, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(old.ModTime().Truncate(time.Second).Add(time.Second + 100*time.Millisecond)); d > 0 {
+		time.Sleep(d)
+	}
 	item := fmt.Sprintf("<item>\n      <title>%s</title>\n      <link>%s</link>\n      <guid isPermaLink=\"false\">%s</guid>\n      <pubDate>%s</pubDate>\n    </item>\n    ",
 		title, link, link, time.Now().UTC().Format(time.RFC1123Z))
 	s := strings.Replace(string(b), "<item>", item+"<item>", 1)
@@ -269,6 +282,9 @@ func addSampleStory(t *testing.T, path, title, link string) {
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.ModTime().Unix() == old.ModTime().Unix() {
+		t.Fatalf("%s: rewritten within the second of its last version (%v), so it reads as unchanged", path, err)
 	}
 }
 
@@ -393,11 +409,18 @@ func TestComposeRunsWithTheBinary(t *testing.T) {
 	}
 
 	// The sample feed (publish.backfill covers all of it), once per account
-	// on the one sandbox.
+	// on the one sandbox, each post recorded as sent, and the feed's poll
+	// recorded (which gives the feed back: killed before that, herald-1
+	// would keep it from herald-2 until its lease ran out).
 	want := 2 * len(stories)
-	waitFor(t, fmt.Sprintf("%d posts in the sandbox", want), 20*time.Second, func() bool {
+	sentCount := func() int { return len(h1.logs.entries("post sent")) + len(h2.logs.entries("post sent")) }
+	db := openPG(t, dsn)
+	waitFor(t, fmt.Sprintf("%d posts in the sandbox, recorded as sent", want), 20*time.Second, func() bool {
 		alive()
-		return len(sandboxPostsAt(t, sandboxURL)) >= want
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		src, err := db.GetSource(ctx, "sample")
+		return err == nil && src.Seeded && sentCount() >= want && len(sandboxPostsAt(t, sandboxURL)) >= want
 	})
 	counts := countPosts(sandboxPostsAt(t, sandboxURL))
 	for _, link := range stories {
@@ -426,10 +449,17 @@ func TestComposeRunsWithTheBinary(t *testing.T) {
 	killed := time.Now()
 	link := "https://www.rivertonledger.example/news/local/2026/compose-after-the-kill"
 	addSampleStory(t, feedPath, "Water main repaired on Mill Street after overnight break", link)
-	waitFor(t, "the story added after the kill posted", 30*time.Second, func() bool {
+	for deadline := time.Now().Add(30 * time.Second); sentCount() < want+2 || len(sandboxPostsAt(t, sandboxURL)) < want+2; {
 		alive()
-		return len(sandboxPostsAt(t, sandboxURL)) >= want+2
-	})
+		if time.Now().After(deadline) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			src, err := db.GetSource(ctx, "sample")
+			cancel()
+			t.Fatalf("timed out after 30s waiting for the story added after the kill: %d posts in the sandbox, %d recorded as sent; source %+v (%v); herald-2:\n%s",
+				len(sandboxPostsAt(t, sandboxURL)), sentCount(), src, err, h2.logs.tail(40))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	counts = countPosts(sandboxPostsAt(t, sandboxURL))
 	for _, network := range []string{"twitter", "facebook"} {
 		if n := counts[network+" "+link]; n != 1 {
