@@ -67,7 +67,7 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 			if sp := opts.Accounts[c.account]; sp > 0 && !held[c.account] {
 				held[c.account] = true
 				if _, err := tx.Exec(ctx, `UPDATE accounts SET hold_until = greatest(coalesce(hold_until, 0), $1),
-					hold_reason = 'spacing' WHERE id = $2`, opts.Now.Add(sp).UnixMilli(), c.account); err != nil {
+					hold_reason = 'spacing', claim_job = $3 WHERE id = $2`, opts.Now.Add(sp).UnixMilli(), c.account, c.id); err != nil {
 					return err
 				}
 			}
@@ -145,7 +145,7 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 		FROM unnest($1::text[], $2::int[], $4::bool[]) AS a(name, k, spaced)
 		JOIN accounts acct ON acct.id = a.name AND NOT acct.paused
 			AND (acct.hold_until IS NULL OR acct.hold_until <= $3)
-			AND NOT (a.spaced AND EXISTS (SELECT 1 FROM jobs x WHERE x.account_id = a.name
+			AND NOT (a.spaced AND EXISTS (SELECT 1 FROM jobs x WHERE x.id = acct.claim_job
 				AND x.claimed_by <> '' AND x.lease_until > $3))
 		CROSS JOIN LATERAL (
 			SELECT * FROM (

@@ -77,7 +77,7 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 			if sp := opts.Accounts[c.account]; sp > 0 && !held[c.account] {
 				held[c.account] = true
 				if _, err := tx.ExecContext(ctx, `UPDATE accounts SET hold_until = max(coalesce(hold_until, 0), ?),
-					hold_reason = 'spacing' WHERE id = ?`, opts.Now.Add(sp).UnixMilli(), c.account); err != nil {
+					hold_reason = 'spacing', claim_job = ? WHERE id = ?`, opts.Now.Add(sp).UnixMilli(), c.id, c.account); err != nil {
 					return err
 				}
 			}
@@ -150,8 +150,8 @@ func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]
 			// Nothing for a spaced account while one of its jobs is
 			// claimed: a call may be in flight.
 			var claimed bool
-			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM jobs INDEXED BY jobs_claimed
-				WHERE account_id = ? AND claimed_by <> '' AND lease_until > ?)`, acct, now).Scan(&claimed); err != nil {
+			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM accounts a JOIN jobs j ON j.id = a.claim_job
+				WHERE a.id = ? AND j.claimed_by <> '' AND j.lease_until > ?)`, acct, now).Scan(&claimed); err != nil {
 				return nil, err
 			}
 			if claimed {
