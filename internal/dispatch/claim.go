@@ -104,20 +104,29 @@ func (d *Dispatcher) runBatch(ctx context.Context, a *Account, jobs []herald.Job
 			d.release(ctx, jobs[i:])
 			return
 		}
-		select {
-		case <-d.stop:
-			d.release(ctx, jobs[i:])
-			return
-		case d.sem <- struct{}{}:
-		}
 		cont := d.process(ctx, a, j)
-		<-d.sem
 		if !cont {
 			d.release(ctx, jobs[i+1:])
 			return
 		}
 	}
 }
+
+// acquire takes one of the Concurrency tokens for a call to the network;
+// false when the dispatcher stops first. Only the call holds it: the store's
+// work before and after runs outside, so that Concurrency calls can be in
+// flight while other jobs are being recorded.
+func (d *Dispatcher) acquire() bool {
+	select {
+	case d.sem <- struct{}{}:
+		return !d.stopping()
+	case <-d.stop:
+		return false
+	}
+}
+
+// releaseCall gives back the token acquire took.
+func (d *Dispatcher) releaseCall() { <-d.sem }
 
 func (d *Dispatcher) stopping() bool {
 	select {

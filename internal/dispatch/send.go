@@ -99,10 +99,15 @@ func (d *Dispatcher) reconcile(ctx context.Context, log *slog.Logger, a *Account
 		since = j.ScheduledAt
 	}
 	since = since.Add(-d.opts.ReconcileWindow)
+	if !d.acquire() {
+		d.release(ctx, []herald.Job{j}) // still marked to be reconciled
+		return true, false
+	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.Timeout)
 	start := time.Now()
 	r, found, reads, err := a.Publisher.FindPost(cctx, link, since)
 	cancel()
+	d.releaseCall()
 	d.observe(a, "find_post", time.Since(start))
 	now := d.opts.Now()
 	if reads > 0 && a.Cost.Read > 0 {
@@ -191,12 +196,19 @@ func (d *Dispatcher) send(ctx context.Context, log *slog.Logger, a *Account, j h
 		}
 		return true
 	}
+	if !d.acquire() {
+		// Stopping before the call: given back unattempted, the attempt
+		// just opened is dropped.
+		d.release(ctx, []herald.Job{j})
+		return false
+	}
 	j.Attempts++
 
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.Timeout)
 	start := time.Now()
 	r, err := a.Publisher.Publish(cctx, msg)
 	cancel()
+	d.releaseCall()
 	d.observe(a, "publish", time.Since(start))
 	now := d.opts.Now()
 	d.holdAfterCall(ctx, log, a, now)
