@@ -20,11 +20,17 @@ import (
 
 // TestMultiInstanceDispatchRate measures how many jobs per second 1, 2 and
 // 3 `herald run` processes sharing one PostgreSQL schema send to the X
-// emulation with spacing off (4 accounts, no faults): HERALD_BENCH_JOBS
+// emulation with spacing off (16 accounts, no faults, the default
+// dispatch.concurrency of 8 calls in flight per instance): HERALD_BENCH_JOBS
 // jobs (default 5,000) are created in the store due at one instant, with
 // the instances already running, and the rate is the jobs over the time
-// from that instant to the emulation's last post. It is a benchmark, run
-// only with HERALD_BENCH_MULTI=1; its figures are logged, not asserted.
+// from that instant to the emulation's last post. It runs twice: with the
+// emulation answering at once, where every process shares the machine's
+// cores and the rate is what the cores allow, and with each post answered
+// after HERALD_BENCH_LATENCY (default 10 ms; X itself takes far longer),
+// where an instance's rate is bounded by its calls in flight and more
+// instances add more. It is a benchmark, run only with
+// HERALD_BENCH_MULTI=1; its figures are logged, not asserted.
 func TestMultiInstanceDispatchRate(t *testing.T) {
 	if os.Getenv("HERALD_BENCH_MULTI") != "1" {
 		t.Skip("a benchmark: set HERALD_BENCH_MULTI=1 to run it")
@@ -33,25 +39,38 @@ func TestMultiInstanceDispatchRate(t *testing.T) {
 	n := 5000
 	if s := os.Getenv("HERALD_BENCH_JOBS"); s != "" {
 		v, err := strconv.Atoi(s)
-		if err != nil || v < 4 {
-			t.Fatalf("HERALD_BENCH_JOBS=%q: want a whole number ≥ 4", s)
+		if err != nil || v < 16 {
+			t.Fatalf("HERALD_BENCH_JOBS=%q: want a whole number ≥ 16", s)
 		}
 		n = v
 	}
-	for k := 1; k <= 3; k++ {
-		t.Run(fmt.Sprintf("instances=%d", k), func(t *testing.T) {
-			rate := dispatchRate(t, k, n)
-			t.Logf("%d instance(s): %d jobs in %s = %.0f jobs/s", k, n, time.Duration(float64(n)/rate*float64(time.Second)).Round(time.Millisecond), rate)
-		})
+	latency := 10 * time.Millisecond
+	if s := os.Getenv("HERALD_BENCH_LATENCY"); s != "" {
+		v, err := time.ParseDuration(s)
+		if err != nil || v <= 0 {
+			t.Fatalf("HERALD_BENCH_LATENCY=%q: want a positive duration such as 10ms", s)
+		}
+		latency = v
+	}
+	for _, lat := range []time.Duration{0, latency} {
+		for k := 1; k <= 3; k++ {
+			t.Run(fmt.Sprintf("latency=%s/instances=%d", lat, k), func(t *testing.T) {
+				rate := dispatchRate(t, k, n, lat)
+				t.Logf("%d instance(s), answers after %s: %d jobs in %s = %.0f jobs/s", k, lat, n,
+					time.Duration(float64(n)/rate*float64(time.Second)).Round(time.Millisecond), rate)
+			})
+		}
 	}
 }
 
 // dispatchRate runs k instances on a fresh schema with n jobs due at one
-// instant and returns the jobs sent per second.
-func dispatchRate(t *testing.T, k, n int) float64 {
+// instant, each post answered after latency, and returns the jobs sent per
+// second.
+func dispatchRate(t *testing.T, k, n int, latency time.Duration) float64 {
 	dsn := pgSchema(t)
-	accts := newXAccounts(4)
+	accts := newXAccounts(16)
 	x, xURL := startMultiX(t, accts)
+	x.Faults.Set(0, 0, 0, latency, 1)
 	feeds := startWatchedFeeds(t, 0, "bench")
 	dir := t.TempDir()
 	cfg := multiConfig{dsn: dsn, feeds: feeds.feedServer, sources: []string{"bench"}, interval: time.Hour, accts: accts,
