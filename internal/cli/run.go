@@ -70,6 +70,7 @@ type daemon struct {
 	push   *push.Subscriber
 	coll   *rank.Collector
 	ever   *evergreen.Scheduler // nil when evergreen.schedule is off
+	jobs   *jobListener         // nil unless the store is PostgreSQL
 	web    *web.Server
 }
 
@@ -110,6 +111,8 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 	if d.disp, err = dispatch.New(d.store, accts, dispatchOptions(cfg, dispatch.NewMetrics(d.reg)), logger); err != nil {
 		return nil, err
 	}
+	// Jobs another instance creates in a shared database wake it.
+	d.jobs = newJobListener(d.store, d.disp.Wake, d.reg, logger)
 	// Whatever brings a new article (a poll, a push, a webhook) wakes the
 	// dispatcher, so its post goes out now rather than at the next look.
 	d.poller = feed.New(d.store, feedOptions(cfg, func(herald.Article) { d.disp.Wake() }), logger)
@@ -158,7 +161,7 @@ func dashboardOptions(cfg *config.Config, comps map[string]*compose.Composer) we
 //  1. Intake stops: the HTTP server stops accepting and finishes the
 //     requests in flight (at most 5 s), the poller finishes or interrupts
 //     its polls (at most 3 s), the WebSub subscriber, the collector and the
-//     evergreen schedule stop.
+//     evergreen schedule and the listener for other instances' jobs stop.
 //     At the same moment the dispatcher stops claiming jobs.
 //  2. The sends in flight finish (at most dispatch.shutdown_wait); a send
 //     still running then keeps its job in sending, to be reconciled by the
@@ -177,6 +180,7 @@ func (d *daemon) Run(ctx context.Context) error {
 	g.Go(func() error { return d.coll.Run(gctx) })
 	g.Go(func() error { return d.ever.Run(gctx) })
 	g.Go(func() error { return d.disp.Run(gctx) })
+	g.Go(func() error { return d.jobs.Run(gctx) })
 	// Each part starts its own shutdown when gctx ends; this only says so.
 	stopped := context.AfterFunc(gctx, func() { d.log.Info("stopping: intake closed, waiting for sends in flight") })
 	defer stopped()

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/heraldhq/herald/internal/postgres"
+)
+
+// jobListener wakes this instance's dispatcher when another instance (or a
+// command) creates or retries jobs in a shared PostgreSQL database, through
+// LISTEN/NOTIFY, so a story taken in by one instance's webhook may be sent
+// by an idle one at once rather than at its next look at the queue (at most
+// a second later). Without it nothing is lost, only that second; so a
+// failing listener is retried with a backoff and never stops the daemon.
+type jobListener struct {
+	db      *postgres.DB
+	wake    func()
+	log     *slog.Logger
+	wakeups prometheus.Counter
+}
+
+// newJobListener returns nil for a store that cannot notify (SQLite: one
+// process, whose own writers wake its dispatcher directly).
+func newJobListener(store any, wake func(), reg prometheus.Registerer, logger *slog.Logger) *jobListener {
+	db, ok := store.(*postgres.DB)
+	if !ok {
+		return nil
+	}
+	l := &jobListener{db: db, wake: wake, log: logger,
+		wakeups: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "herald_dispatch_notifications_total",
+			Help: "Notifications of new or retried jobs received from the shared database.",
+		})}
+	reg.MustRegister(l.wakeups)
+	return l
+}
+
+// Run listens until ctx is done. A nil listener returns at once.
+func (l *jobListener) Run(ctx context.Context) error {
+	if l == nil {
+		return nil
+	}
+	const first, most = time.Second, 30 * time.Second
+	wait := first
+	for ctx.Err() == nil {
+		began := time.Now()
+		err := l.db.Listen(ctx, postgres.JobsChannel, func() {
+			l.wakeups.Inc()
+			l.wake()
+		})
+		if err == nil || ctx.Err() != nil {
+			return nil
+		}
+		if time.Since(began) > most {
+			wait = first // it had been listening: start the backoff again
+		}
+		l.log.Warn("listen for new jobs failed; the dispatcher still looks at the queue every second",
+			"error", err, "retry_in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+		wait = min(2*wait, most)
+	}
+	return nil
+}
