@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
@@ -71,33 +72,40 @@ const (
 // herald.Store. Every item needs a canonical URL. Empty fields of an item
 // never erase what is known; the publication time is set once.
 func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.ArticleInput, now time.Time) ([]herald.SaveResult, error) {
+	return db.saveArticles(ctx, sourceID, items, now, true)
+}
+
+// saveArticles is SaveArticles; grouped false saves item by item, each with
+// its own statements, as the reference the grouped statements must agree
+// with.
+func (db *DB) saveArticles(ctx context.Context, sourceID int64, items []herald.ArticleInput, now time.Time,
+	grouped bool) ([]herald.SaveResult, error) {
 	for i, it := range items {
 		if it.URL == "" {
 			return nil, fmt.Errorf("sqlite: save articles: item %d has no URL", i)
 		}
 	}
-	out := make([]herald.SaveResult, 0, len(items))
+	var out []herald.SaveResult
 	err := db.write(ctx, func(tx *txn) error {
+		out = make([]herald.SaveResult, len(items)) // afresh if the write is retried
 		var source string
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM sources WHERE id = ?`, sourceID).Scan(&source); err != nil {
 			return err
 		}
 		s := saver{ctx: ctx, tx: tx, sourceID: sourceID, source: source, now: now, accounts: make(map[string]bool)}
-		var ids []int64 // of articles known before: a new one is in this source alone
-		for _, it := range items {
-			r, err := s.save(it)
-			if err != nil {
-				return err
-			}
-			out = append(out, r)
-			if !r.New {
-				ids = append(ids, r.Article.ID)
-			}
+		if err := s.saveAll(items, out, grouped); err != nil {
+			return err
 		}
 		if s.links > 0 {
 			if _, err := tx.ExecContext(ctx, `UPDATE sources SET article_count = article_count + ? WHERE id = ?`,
 				s.links, sourceID); err != nil {
 				return err
+			}
+		}
+		var ids []int64 // of articles known before: a new one is in this source alone
+		for _, r := range out {
+			if !r.New {
+				ids = append(ids, r.Article.ID)
 			}
 		}
 		sections, err := loadSections(ctx, tx, ids)
@@ -130,20 +138,98 @@ type saver struct {
 	links    int             // new links to the source
 }
 
-func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
+// saveAll saves items in order into out. Grouped, it first looks every item
+// up in a few statements (matchAll), then inserts the runs of new items
+// with multi-row statements (insertAll), and saves the others one by one.
+// An item whose lookup an earlier item of the call may have changed (it
+// shares a URL, a GUID or an article with it) is looked up again, once the
+// new items before it are inserted: the outcome is the same as saving the
+// items one at a time.
+func (s *saver) saveAll(items []herald.ArticleInput, out []herald.SaveResult, grouped bool) error {
+	var found []match
+	if grouped {
+		var err error
+		if found, err = s.matchAll(items); err != nil {
+			return err
+		}
+	}
+	var t touched
+	var run []int // new items waiting for insertAll, in order
+	for i, it := range items {
+		var m match
+		fresh := grouped && !t.hit(it, found[i])
+		if fresh {
+			m = found[i]
+			if !m.ok {
+				run = append(run, i)
+				t.add(it.URL, it.GUID, 0)
+				continue
+			}
+		}
+		if err := s.insertAll(items, run, out); err != nil {
+			return err
+		}
+		run = run[:0]
+		if !fresh {
+			var err error
+			if m, err = s.match(it); err != nil {
+				return err
+			}
+		}
+		r, err := s.save(it, m)
+		if err != nil {
+			return err
+		}
+		out[i] = r
+		t.add(it.URL, it.GUID, r.Article.ID)
+		t.add(m.a.URL, m.l.cur, 0) // the URL and GUID it may have left
+	}
+	return s.insertAll(items, run, out)
+}
+
+// touched records what the items saved so far in a call may have written:
+// canonical URLs (of articles or their aliases), GUIDs in the source, and
+// articles.
+type touched struct {
+	urls  map[string]bool
+	guids map[string]bool
+	ids   map[int64]bool
+}
+
+func (t *touched) add(url, guid string, id int64) {
+	if t.urls == nil {
+		t.urls, t.guids, t.ids = make(map[string]bool), make(map[string]bool), make(map[int64]bool)
+	}
+	if url != "" {
+		t.urls[url] = true
+	}
+	if guid != "" {
+		t.guids[guid] = true
+	}
+	if id != 0 {
+		t.ids[id] = true
+	}
+}
+
+// hit reports whether an item's lookup m may be out of date.
+func (t *touched) hit(it herald.ArticleInput, m match) bool {
+	return t.urls[it.URL] || it.GUID != "" && t.guids[it.GUID] || m.ok && t.ids[m.a.ID]
+}
+
+func (s *saver) save(it herald.ArticleInput, m match) (herald.SaveResult, error) {
 	var r herald.SaveResult
-	a, byURL, l, err := s.match(it)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
+	a := m.a
+	var err error
+	if !m.ok {
 		a, err = s.insert(it)
 		r.New = true
-	case err == nil:
-		r.Updated, err = s.update(&a, it, byURL)
+	} else {
+		r.Updated, err = s.update(&a, it, m.byURL)
 	}
 	if err != nil {
 		return r, err
 	}
-	linked, err := s.link(a.ID, it.GUID, r.New, l)
+	linked, err := s.link(a.ID, it.GUID, r.New, m.l)
 	if err != nil {
 		return r, err
 	}
@@ -154,20 +240,36 @@ func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
 	return r, err
 }
 
+// match is what a lookup found of an item: the article it is (ok), whether
+// by its URL, and the article's link to the source.
+type match struct {
+	ok    bool
+	a     herald.Article
+	byURL bool
+	l     link
+}
+
 // match finds the article an item is: by canonical URL (current or earlier),
 // else by its GUID in this source. It also returns the article's link to
 // the source: linked, under GUID cur.
-func (s *saver) match(it herald.ArticleInput) (a herald.Article, byURL bool, l link, err error) {
+func (s *saver) match(it herald.ArticleInput) (match, error) {
+	var m match
 	var cats string
 	var guid sql.NullString
-	err = s.tx.QueryRowContext(s.ctx, qMatch, it.URL, s.sourceID, it.GUID).Scan(&a.ID, &a.URL, &a.GUID, &a.Title,
+	a := &m.a
+	err := s.tx.QueryRowContext(s.ctx, qMatch, it.URL, s.sourceID, it.GUID).Scan(&a.ID, &a.URL, &a.GUID, &a.Title,
 		&a.Summary, &a.Author, &a.ImageURL, &cats, &a.Section, tm(&a.PublishedAt), tm(&a.FirstSeenAt),
-		tm(&a.UpdatedAt), &a.Stale, &byURL, &guid)
-	if err != nil {
-		return a, false, l, err
+		tm(&a.UpdatedAt), &a.Stale, &m.byURL, &guid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return match{}, nil
 	}
+	if err != nil {
+		return m, err
+	}
+	m.ok = true
+	m.l = link{linked: guid.Valid, cur: guid.String, byGUID: !m.byURL}
 	a.Categories, err = decodeCategories(cats)
-	return a, byURL, link{linked: guid.Valid, cur: guid.String, byGUID: !byURL}, err
+	return m, err
 }
 
 // link is what match learnt of an article's link to the saver's source.
@@ -177,7 +279,8 @@ type link struct {
 	byGUID bool   // the article was found by the item's GUID in this source
 }
 
-func (s *saver) insert(it herald.ArticleInput) (herald.Article, error) {
+// newArticle is the article a new item makes, without its ID.
+func (s *saver) newArticle(it herald.ArticleInput) herald.Article {
 	pub := it.PublishedAt
 	if pub.IsZero() {
 		pub = s.now
@@ -191,6 +294,11 @@ func (s *saver) insert(it herald.ArticleInput) (herald.Article, error) {
 	if len(a.Categories) == 0 {
 		a.Categories = nil
 	}
+	return a
+}
+
+func (s *saver) insert(it herald.ArticleInput) (herald.Article, error) {
+	a := s.newArticle(it)
 	err := s.tx.QueryRowContext(s.ctx, `INSERT INTO articles (url, guid, title, summary, author, image_url,
 		categories, section, published_at, first_seen_at, updated_at, stale)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -409,4 +517,213 @@ func (db *DB) ListArticles(ctx context.Context, f herald.ArticleFilter) ([]heral
 		return nil, wrap("list articles", err)
 	}
 	return out, nil
+}
+
+// Grouped statements. Each takes up to maxGroup items; a call's items go in
+// runs whose sizes are powers of two (groupSizes), so that a handful of
+// statement texts serve every call and stay prepared.
+const maxGroup = 64
+
+// groupSizes splits n into powers of two of at most maxGroup, largest first.
+func groupSizes(n int) []int {
+	var out []int
+	for n > 0 {
+		k := maxGroup
+		for k > n {
+			k /= 2
+		}
+		out = append(out, k)
+		n -= k
+	}
+	return out
+}
+
+// qMatchAll is qMatch for k items at once: each item's URL and GUID, then
+// the source (?2k+1). Each row is an item that matched, by its index.
+// (Parameters are anonymous where they can be: looking up the name of a
+// numbered one costs a search of all of them.)
+func qMatchAll(k int) string {
+	var b strings.Builder
+	b.WriteString(`WITH item (i, url, guid) AS (VALUES `)
+	for j := range k {
+		if j > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "(%d, ?, ?)", j)
+	}
+	src := fmt.Sprintf("?%d", 2*k+1)
+	b.WriteString(`),
+		m AS MATERIALIZED (SELECT i,
+			coalesce((SELECT id FROM articles WHERE url = item.url),
+				(SELECT article_id FROM article_urls WHERE url = item.url)) AS u,
+			(SELECT article_id FROM article_sources WHERE source_id = ` + src + ` AND guid = item.guid AND guid <> '') AS g
+			FROM item)
+		SELECT m.i, ` + articleCols + `, m.u IS NOT NULL, x.guid FROM m
+		JOIN articles a ON a.id = coalesce(m.u, m.g)
+		LEFT JOIN article_sources x ON x.article_id = a.id AND x.source_id = ` + src)
+	return b.String()
+}
+
+// matchAll looks every item up as match does, in a few statements.
+func (s *saver) matchAll(items []herald.ArticleInput) ([]match, error) {
+	found := make([]match, len(items))
+	at := 0
+	for _, k := range groupSizes(len(items)) {
+		args := make([]any, 0, 2*k+1)
+		for _, it := range items[at : at+k] {
+			args = append(args, it.URL, it.GUID)
+		}
+		args = append(args, s.sourceID)
+		if err := s.scanMatches(groupQueries[k].match, args, found[at:at+k]); err != nil {
+			return nil, err
+		}
+		at += k
+	}
+	return found, nil
+}
+
+func (s *saver) scanMatches(query string, args []any, found []match) error {
+	rows, err := s.tx.QueryContext(s.ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int
+		var m match
+		var cats string
+		var guid sql.NullString
+		a := &m.a
+		if err := rows.Scan(&i, &a.ID, &a.URL, &a.GUID, &a.Title, &a.Summary, &a.Author, &a.ImageURL, &cats,
+			&a.Section, tm(&a.PublishedAt), tm(&a.FirstSeenAt), tm(&a.UpdatedAt), &a.Stale, &m.byURL, &guid); err != nil {
+			return err
+		}
+		if i < 0 || i >= len(found) {
+			return fmt.Errorf("match of item %d of %d", i, len(found))
+		}
+		if a.Categories, err = decodeCategories(cats); err != nil {
+			return err
+		}
+		m.ok = true
+		m.l = link{linked: guid.Valid, cur: guid.String, byGUID: !m.byURL}
+		found[i] = m
+	}
+	return rows.Err()
+}
+
+// qInsertArticles inserts k articles: ?1 is their section, ?2 the time
+// they are first seen, then nine values an article.
+func qInsertArticles(k int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO articles (section, first_seen_at, updated_at, url, guid, title, summary, author,
+		image_url, categories, published_at, stale) VALUES `)
+	for j := range k {
+		if j > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?1, ?2, ?2, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	b.WriteString(` RETURNING id, url`)
+	return b.String()
+}
+
+// qLinkArticles links k articles to a source: ?1 is the source, ?2 the
+// time, then each article's ID and GUID.
+func qLinkArticles(k int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO article_sources (source_id, first_seen_at, article_id, guid) VALUES `)
+	for j := range k {
+		if j > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?1, ?2, ?, ?)")
+	}
+	return b.String()
+}
+
+// groupQueries holds the grouped statements by size (powers of two).
+var groupQueries = func() (q [maxGroup + 1]struct{ match, insert, link string }) {
+	for k := 1; k <= maxGroup; k *= 2 {
+		q[k].match, q[k].insert, q[k].link = qMatchAll(k), qInsertArticles(k), qLinkArticles(k)
+	}
+	return q
+}()
+
+// insertAll saves the new items run (indexes into items, in order, none
+// sharing a URL or a GUID with another) as insert, link and createJobs
+// would one by one, with multi-row statements.
+func (s *saver) insertAll(items []herald.ArticleInput, run []int, out []herald.SaveResult) error {
+	if len(run) == 0 {
+		return nil
+	}
+	arts := make([]herald.Article, len(run))
+	at := 0
+	for _, k := range groupSizes(len(run)) {
+		args := make([]any, 0, 2+9*k)
+		args = append(args, s.source, ms(fromMS(s.now.UnixMilli())))
+		ids := make(map[string]int, k) // URL → index in arts
+		for j, i := range run[at : at+k] {
+			a := s.newArticle(items[i])
+			arts[at+j] = a
+			ids[a.URL] = at + j
+			args = append(args, a.URL, a.GUID, a.Title, a.Summary, a.Author, a.ImageURL,
+				encodeCategories(a.Categories), ms(a.PublishedAt), a.Stale)
+		}
+		// RETURNING gives no order: rows are told apart by their URL.
+		if err := s.scanIDs(groupQueries[k].insert, args, ids, arts); err != nil {
+			return err
+		}
+		args = append(args[:0], s.sourceID, s.now.UnixMilli())
+		for j := range k {
+			args = append(args, arts[at+j].ID, arts[at+j].GUID)
+		}
+		if _, err := s.tx.ExecContext(s.ctx, groupQueries[k].link, args...); err != nil {
+			return err
+		}
+		s.links += k
+		at += k
+	}
+	for j, i := range run {
+		it, a := items[i], arts[j]
+		r := herald.SaveResult{Article: a, New: true}
+		if it.Announce && !it.Stale {
+			var err error
+			if r.Jobs, err = s.createJobs(a, it, true); err != nil {
+				return err
+			}
+		}
+		out[i] = r
+	}
+	return nil
+}
+
+// scanIDs runs an INSERT … RETURNING id, url and sets the ID of each
+// article of arts by its URL (ids).
+func (s *saver) scanIDs(query string, args []any, ids map[string]int, arts []herald.Article) error {
+	rows, err := s.tx.QueryContext(s.ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id int64
+		var url string
+		if err := rows.Scan(&id, &url); err != nil {
+			return err
+		}
+		j, ok := ids[url]
+		if !ok {
+			return fmt.Errorf("insert returned an unknown URL %q", url)
+		}
+		arts[j].ID = id
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if n != len(ids) {
+		return fmt.Errorf("insert returned %d rows for %d articles", n, len(ids))
+	}
+	return nil
 }
