@@ -60,7 +60,7 @@ func (m *mapper) items(f *gofeed.Feed) ([]herald.ArticleInput, []skippedItem) {
 		}
 		in, err := m.item(it)
 		if err != nil {
-			skipped = append(skipped, skippedItem{Title: herald.PlainText(it.Title), Reason: err.Error()})
+			skipped = append(skipped, skippedItem{Title: plainText(it.Title), Reason: err.Error()})
 			continue
 		}
 		if seen[in.URL] {
@@ -75,7 +75,7 @@ func (m *mapper) items(f *gofeed.Feed) ([]herald.ArticleInput, []skippedItem) {
 func (m *mapper) item(it *gofeed.Item) (herald.ArticleInput, error) {
 	in := herald.ArticleInput{
 		GUID:     strings.TrimSpace(it.GUID),
-		Title:    herald.PlainText(it.Title),
+		Title:    plainText(it.Title),
 		Targets:  m.targets,
 		Priority: herald.PriorityNormal,
 	}
@@ -87,7 +87,7 @@ func (m *mapper) item(it *gofeed.Item) (herald.ArticleInput, error) {
 	if strings.TrimSpace(desc) == "" {
 		desc = it.Content
 	}
-	in.Summary = truncate(herald.PlainText(desc), MaxSummary)
+	in.Summary = truncate(plainText(desc), MaxSummary)
 	if in.Title == "" {
 		in.Title = truncate(in.Summary, maxTitle)
 	}
@@ -208,7 +208,7 @@ func author(it *gofeed.Item) string {
 		if p == nil {
 			continue
 		}
-		if n := herald.PlainText(p.Name); n != "" {
+		if n := plainText(p.Name); n != "" {
 			return n
 		}
 		if e := strings.TrimSpace(p.Email); e != "" {
@@ -227,7 +227,7 @@ func categories(in []string) []string {
 	out := make([]string, 0, len(in))
 	seen := make(map[string]bool, len(in))
 	for _, c := range in {
-		c = herald.PlainText(c)
+		c = plainText(c)
 		k := strings.ToLower(c)
 		if c == "" || seen[k] {
 			continue
