@@ -26,9 +26,13 @@ func (d *Dispatcher) dispatch(ctx context.Context, now time.Time) (int, error) {
 	d.mu.Unlock()
 
 	// Accounts grouped by how many jobs each may take now: one claim per group.
-	groups := map[int]map[string]time.Duration{}
+	type group struct {
+		accounts map[string]time.Duration
+		limits   []herald.ClaimLimit
+	}
+	groups := map[int]*group{}
 	for _, a := range free {
-		n, err := d.allowance(ctx, a, now)
+		n, limits, err := d.allowance(ctx, a, now)
 		if err != nil {
 			return 0, err
 		}
@@ -36,18 +40,20 @@ func (d *Dispatcher) dispatch(ctx context.Context, now time.Time) (int, error) {
 			continue
 		}
 		if groups[n] == nil {
-			groups[n] = map[string]time.Duration{}
+			groups[n] = &group{accounts: map[string]time.Duration{}}
 		}
-		groups[n][a.ID] = a.MinInterval
+		groups[n].accounts[a.ID] = a.MinInterval
+		groups[n].limits = append(groups[n].limits, limits...)
 	}
 
 	total := 0
-	for per, accounts := range groups {
+	for per, g := range groups {
 		jobs, err := d.store.ClaimJobs(ctx, herald.ClaimOptions{
 			Owner:      d.opts.Owner,
 			Now:        now,
 			Lease:      d.opts.Lease,
-			Accounts:   accounts,
+			Accounts:   g.accounts,
+			Limits:     g.limits,
 			PerAccount: per,
 			Limit:      d.opts.Concurrency * d.opts.PerAccount,
 		})
@@ -162,32 +168,48 @@ func (d *Dispatcher) storeCtx(ctx context.Context) (context.Context, context.Can
 	return context.WithTimeout(context.WithoutCancel(ctx), d.opts.Timeout)
 }
 
-// allowance is how many jobs account a may be given now: 0 while it is in
-// quiet hours, at its daily cap or out of budget.
-func (d *Dispatcher) allowance(ctx context.Context, a *Account, now time.Time) (int, error) {
+// allowance is how many jobs account a may be given now (0 while it is in
+// quiet hours, at its daily cap or out of budget), and the limits the store
+// checks again as it claims, with the account locked, so that instances
+// sharing a database never exceed a cap or budget together.
+func (d *Dispatcher) allowance(ctx context.Context, a *Account, now time.Time) (int, []herald.ClaimLimit, error) {
 	n := d.opts.PerAccount
 	if a.MinInterval > 0 {
 		n = 1
 	}
 	if q, until := quiet(a, now); q {
 		d.noteHold(a.ID, until)
-		return 0, nil
+		return 0, nil, nil
 	}
+	var limits []herald.ClaimLimit
 	if a.DailyCap > 0 {
-		sent, err := d.store.SentCount(ctx, a.ID, startOfDay(now, a.Location))
+		day := startOfDay(now, a.Location)
+		sent, err := d.store.SentCount(ctx, a.ID, day)
 		if err != nil {
-			return 0, fmt.Errorf("dispatch: sent count %s: %w", a.ID, err)
+			return 0, nil, fmt.Errorf("dispatch: sent count %s: %w", a.ID, err)
 		}
 		n = min(n, a.DailyCap-sent)
+		limits = append(limits, herald.ClaimLimit{Account: a.ID, Max: a.DailyCap, Since: day})
 	}
 	if a.Cost.MonthlyBudget > 0 {
 		left, err := d.budgetLeft(ctx, a, now)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		n = min(n, left)
+		if left > 0 && postCost(a) > 0 {
+			// As a limit on the month's posts: those sent so far and the
+			// ones the budget has left. Another instance's post sent
+			// meanwhile counts against it.
+			ms := monthStart(now)
+			sent, err := d.store.SentCount(ctx, a.ID, ms)
+			if err != nil {
+				return 0, nil, fmt.Errorf("dispatch: sent count %s: %w", a.ID, err)
+			}
+			limits = append(limits, herald.ClaimLimit{Account: a.ID, Max: sent + left, Since: ms})
+		}
 	}
-	return n, nil
+	return n, limits, nil
 }
 
 // noteHold remembers when a hold of account id ends, so Run wakes then.

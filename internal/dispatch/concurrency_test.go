@@ -80,3 +80,42 @@ func TestConcurrencyBoundsCallsInFlight(t *testing.T) {
 		t.Errorf("never %d calls in flight at once with %d accounts to send for", limit, accounts)
 	}
 }
+
+// TestBudgetHoldsAcrossDispatchers runs three dispatchers (as three
+// instances would) on one store, each reading the spend at the same moment:
+// together they send exactly what the budget allows.
+func TestBudgetHoldsAcrossDispatchers(t *testing.T) {
+	fx := newFixture(t)
+	x := newFake(herald.Twitter, fx.clock.Now)
+	a := xAccount("x", x)
+	a.Cost = XPrices
+	a.Cost.MonthlyBudget = Dollars(0.60) // three posts with a link
+	fx.sync(a)
+	fx.clock.Set(time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC))
+	fx.articles(9, "x")
+	var ds []*Dispatcher
+	for i := range 3 {
+		ds = append(ds, fx.dispatcher([]Account{a}, Options{Owner: fmt.Sprintf("i%d", i)}))
+	}
+	// Each reads the spend before any of them claims: all three see room
+	// for three posts.
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, d := range ds {
+		wg.Go(func() {
+			<-start
+			if _, err := d.RunOnce(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if n := len(x.Posts()); n != 3 {
+		t.Errorf("%d posts from three dispatchers, want the budget's 3", n)
+	}
+	spent, err := fx.store.Spend(context.Background(), "x", monthStart(fx.clock.Now()))
+	if err != nil || spent != Dollars(0.60) {
+		t.Errorf("spend %d (%v), want 0.60 USD", spent, err)
+	}
+}

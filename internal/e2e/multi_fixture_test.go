@@ -143,6 +143,7 @@ type xAccount struct {
 	id          string
 	user        apitest.XUser
 	minInterval time.Duration
+	dailyCap    int
 }
 
 // newXAccounts returns n X accounts x_0 … x_{n-1}, all sharing one app.
@@ -205,8 +206,8 @@ func (c multiConfig) write(t *testing.T, dir string) string {
 	b.WriteString("accounts:\n")
 	for _, a := range c.accts {
 		u := a.user
-		fmt.Fprintf(&b, "  %s: {network: twitter, api_base_url: %q, user_id: %q, consumer_key: %q, consumer_secret: %q, access_token: %q, access_token_secret: %q, min_interval: %s}\n",
-			a.id, c.xURL, u.ID, u.ConsumerKey, u.ConsumerSecret, u.AccessToken, u.AccessTokenSecret, a.minInterval)
+		fmt.Fprintf(&b, "  %s: {network: twitter, api_base_url: %q, user_id: %q, consumer_key: %q, consumer_secret: %q, access_token: %q, access_token_secret: %q, min_interval: %s, daily_cap: %d}\n",
+			a.id, c.xURL, u.ID, u.ConsumerKey, u.ConsumerSecret, u.AccessToken, u.AccessTokenSecret, a.minInterval, a.dailyCap)
 	}
 	path := filepath.Join(dir, "herald.yaml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {

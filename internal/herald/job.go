@@ -116,9 +116,36 @@ type ClaimOptions struct {
 	// flight), so spacing holds across instances. The sender then holds the
 	// account from the end of its call (HoldAccount) before FinishJob.
 	Accounts map[string]time.Duration
+	// Limits cap accounts' posts (daily caps, budgets): no job of an account
+	// is claimed once Max of its jobs were sent at or after Since. An account
+	// with a limit is served like one with spacing, one job at a time and
+	// not while one of its jobs is claimed, and its limits are counted with
+	// its row locked, so several instances together never exceed them.
+	Limits []ClaimLimit
 	// PerAccount caps jobs claimed per account with no spacing (0 means 1).
 	PerAccount int
 	Limit      int // total; 0 means no limit
+}
+
+// ClaimLimit caps an account's posts: at most Max jobs sent at or after Since.
+type ClaimLimit struct {
+	Account string
+	Max     int
+	Since   time.Time
+}
+
+// Serial reports whether account is served one job at a time: it has
+// spacing or a limit.
+func (o ClaimOptions) Serial(account string) bool {
+	if o.Accounts[account] > 0 {
+		return true
+	}
+	for _, l := range o.Limits {
+		if l.Account == account {
+			return true
+		}
+	}
+	return false
 }
 
 // Outcome is the result of an attempt, recorded by FinishJob.

@@ -38,8 +38,9 @@ func compareCandidates(a, b candidate) int {
 // ClaimJobs leases due jobs to opts.Owner in one transaction; see
 // herald.Store and herald.ClaimOptions. A zero Lease means 30 s. Job rows
 // another instance is claiming are skipped, not waited for; the row of an
-// account with spacing is locked for the claim (and then held), so that two
-// instances never both send for it within its spacing.
+// account with spacing or a limit is locked for the claim (and then held
+// for the spacing), so that two instances never both send for it within its
+// spacing nor past its limits.
 func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald.Job, error) {
 	if opts.Owner == "" {
 		return nil, errors.New("postgres: claim jobs: no owner")
@@ -64,12 +65,20 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 			if c.reconcile {
 				stuck = append(stuck, c.id)
 			}
-			if sp := opts.Accounts[c.account]; sp > 0 && !held[c.account] {
-				held[c.account] = true
-				if _, err := tx.Exec(ctx, `UPDATE accounts SET hold_until = greatest(coalesce(hold_until, 0), $1),
-					hold_reason = 'spacing', claim_job = $3 WHERE id = $2`, opts.Now.Add(sp).UnixMilli(), c.account, c.id); err != nil {
-					return err
-				}
+			if !opts.Serial(c.account) || held[c.account] {
+				continue
+			}
+			held[c.account] = true
+			// Recorded on the account: none of its other jobs is claimed
+			// while this one is.
+			if sp := opts.Accounts[c.account]; sp > 0 {
+				_, err = tx.Exec(ctx, `UPDATE accounts SET hold_until = greatest(coalesce(hold_until, 0), $1),
+					hold_reason = 'spacing', claim_job = $3 WHERE id = $2`, opts.Now.Add(sp).UnixMilli(), c.account, c.id)
+			} else {
+				_, err = tx.Exec(ctx, `UPDATE accounts SET claim_job = $1 WHERE id = $2`, c.id, c.account)
+			}
+			if err != nil {
+				return err
 			}
 		}
 		if err := expireAttempts(ctx, tx, stuck, now); err != nil {
@@ -103,50 +112,61 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 
 // claimCandidates picks and locks the jobs to claim: for each account that
 // may send (not paused, hold passed), its first due pending jobs and its jobs
-// left in sending by an expired lease, at most one per spaced account and
-// PerAccount per other account, then the first opts.Limit of all in
-// dispatch order.
+// left in sending by an expired lease, at most one per account with spacing
+// or a limit and PerAccount per other account, then the first opts.Limit of
+// all in dispatch order.
 func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) ([]candidate, error) {
 	now := opts.Now.UnixMilli()
-	var spaced, free []string
+	var serial, free []string
 	for _, name := range slices.Sorted(maps.Keys(opts.Accounts)) {
-		if opts.Accounts[name] > 0 {
-			spaced = append(spaced, name)
+		if opts.Serial(name) {
+			serial = append(serial, name)
 		} else {
 			free = append(free, name)
 		}
 	}
-	// A spaced account's row stays locked until commit: an instance claiming
-	// for it meanwhile waits, then sees the new hold and passes.
-	if len(spaced) > 0 {
+	// The row of an account served one job at a time stays locked until
+	// commit: an instance claiming for it meanwhile waits, then sees the new
+	// hold, the claimed job and the sends that count against its limits.
+	if len(serial) > 0 {
 		if _, err := tx.Exec(ctx, `SELECT 1 FROM accounts WHERE id = ANY($1) AND NOT paused
-			AND (hold_until IS NULL OR hold_until <= $2) ORDER BY id FOR NO KEY UPDATE`, spaced, now); err != nil {
+			AND (hold_until IS NULL OR hold_until <= $2) ORDER BY id FOR NO KEY UPDATE`, serial, now); err != nil {
 			return nil, err
 		}
 	}
-	names := append(spaced, free...)
+	names := append(serial, free...)
 	ks := make([]int32, len(names))
-	isSpaced := make([]bool, len(names))
+	isSerial := make([]bool, len(names))
 	for i, acct := range names {
 		k := max(opts.PerAccount, 1)
-		if opts.Accounts[acct] > 0 {
+		if opts.Serial(acct) {
 			k = 1
-			isSpaced[i] = true
+			isSerial[i] = true
 		}
 		if opts.Limit > 0 {
 			k = min(k, opts.Limit)
 		}
 		ks[i] = int32(k)
 	}
+	limAcct := make([]string, len(opts.Limits))
+	limMax := make([]int64, len(opts.Limits))
+	limSince := make([]int64, len(opts.Limits))
+	for i, l := range opts.Limits {
+		limAcct[i], limMax[i], limSince[i] = l.Account, int64(l.Max), l.Since.UnixMilli()
+	}
 	// Per account: its first k jobs left sending and its first k due, each
 	// locked (skipping rows another claimer holds), then the first k of both;
-	// nothing for a spaced account while one of its jobs is claimed.
+	// nothing for a serial account while one of its jobs is claimed, nor for
+	// one that has reached a limit.
 	rows, err := tx.Query(ctx, `SELECT c.id, c.account_id, c.priority, c.published_at, c.stuck
-		FROM unnest($1::text[], $2::int[], $4::bool[]) AS a(name, k, spaced)
+		FROM unnest($1::text[], $2::int[], $4::bool[]) AS a(name, k, serial)
 		JOIN accounts acct ON acct.id = a.name AND NOT acct.paused
 			AND (acct.hold_until IS NULL OR acct.hold_until <= $3)
-			AND NOT (a.spaced AND EXISTS (SELECT 1 FROM jobs x WHERE x.id = acct.claim_job
+			AND NOT (a.serial AND EXISTS (SELECT 1 FROM jobs x WHERE x.id = acct.claim_job
 				AND x.claimed_by <> '' AND x.lease_until > $3))
+			AND NOT EXISTS (SELECT 1 FROM unnest($5::text[], $6::bigint[], $7::bigint[]) AS l(account, max, since)
+				WHERE l.account = a.name AND (SELECT count(*) FROM jobs s WHERE s.account_id = a.name
+					AND s.state = 'sent' AND s.sent_at >= l.since) >= l.max)
 		CROSS JOIN LATERAL (
 			SELECT * FROM (
 				SELECT * FROM (SELECT id, account_id, priority, published_at, true AS stuck FROM jobs
@@ -158,7 +178,7 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 					AND (lease_until IS NULL OR lease_until <= $3)
 					ORDER BY priority DESC, published_at, id LIMIT a.k FOR UPDATE SKIP LOCKED) d
 			) u ORDER BY priority DESC, published_at, id LIMIT a.k
-		) c`, names, ks, now, isSpaced)
+		) c`, names, ks, now, isSerial, limAcct, limMax, limSince)
 	if err != nil {
 		return nil, err
 	}

@@ -74,12 +74,21 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 					return err
 				}
 			}
-			if sp := opts.Accounts[c.account]; sp > 0 && !held[c.account] {
-				held[c.account] = true
-				if _, err := tx.ExecContext(ctx, `UPDATE accounts SET hold_until = max(coalesce(hold_until, 0), ?),
-					hold_reason = 'spacing', claim_job = ? WHERE id = ?`, opts.Now.Add(sp).UnixMilli(), c.id, c.account); err != nil {
-					return err
-				}
+			if !opts.Serial(c.account) || held[c.account] {
+				continue
+			}
+			held[c.account] = true
+			// Recorded on the account: none of its other jobs is claimed
+			// while this one is.
+			var err error
+			if sp := opts.Accounts[c.account]; sp > 0 {
+				_, err = tx.ExecContext(ctx, `UPDATE accounts SET hold_until = max(coalesce(hold_until, 0), ?),
+					hold_reason = 'spacing', claim_job = ? WHERE id = ?`, opts.Now.Add(sp).UnixMilli(), c.id, c.account)
+			} else {
+				_, err = tx.ExecContext(ctx, `UPDATE accounts SET claim_job = ? WHERE id = ?`, c.id, c.account)
+			}
+			if err != nil {
+				return err
 			}
 		}
 		jobs, err := queryJobs(ctx, tx, `SELECT `+jobCols+` FROM jobs j WHERE j.id IN (`+placeholders(len(ids))+`)`, ids...)
@@ -145,16 +154,13 @@ func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]
 	var all []candidate
 	for _, acct := range ready {
 		k := max(opts.PerAccount, 1)
-		if opts.Accounts[acct] > 0 {
+		if opts.Serial(acct) {
 			k = 1
-			// Nothing for a spaced account while one of its jobs is
-			// claimed: a call may be in flight.
-			var claimed bool
-			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM accounts a JOIN jobs j ON j.id = a.claim_job
-				WHERE a.id = ? AND j.claimed_by <> '' AND j.lease_until > ?)`, acct, now).Scan(&claimed); err != nil {
+			ok, err := serialMaySend(ctx, tx, opts, acct, now)
+			if err != nil {
 				return nil, err
 			}
-			if claimed {
+			if !ok {
 				continue
 			}
 		}
@@ -178,6 +184,32 @@ func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]
 		all = all[:opts.Limit]
 	}
 	return all, nil
+}
+
+// serialMaySend reports whether an account served one job at a time (it
+// has spacing or a limit) may be given one now: none of its jobs is claimed
+// (a call may be in flight) and none of its limits is reached. The write
+// transaction is the only one, so the counts cannot change meanwhile.
+func serialMaySend(ctx context.Context, tx *txn, opts herald.ClaimOptions, acct string, now int64) (bool, error) {
+	var claimed bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM accounts a JOIN jobs j ON j.id = a.claim_job
+		WHERE a.id = ? AND j.claimed_by <> '' AND j.lease_until > ?)`, acct, now).Scan(&claimed); err != nil || claimed {
+		return false, err
+	}
+	for _, l := range opts.Limits {
+		if l.Account != acct {
+			continue
+		}
+		var sent int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM jobs INDEXED BY jobs_sent
+			WHERE account_id = ? AND state = 'sent' AND sent_at >= ?`, acct, l.Since.UnixMilli()).Scan(&sent); err != nil {
+			return false, err
+		}
+		if sent >= l.Max {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func candidates(ctx context.Context, tx *txn, reconcile bool, query string, args ...any) ([]candidate, error) {

@@ -139,6 +139,58 @@ var claimTests = []test{
 		// An account without spacing is not limited to one claimed job.
 		equal(t, "unspaced", len(f.claim("d", t0.Add(3*time.Minute), xMain)), 2)
 	}},
+	{"LimitsAcrossConcurrentClaimers", func(t *testing.T, f *fixture) {
+		for i := range 6 {
+			f.article(fmt.Sprintf("https://example.com/%d", i), t0.Add(time.Duration(i)*time.Minute), xMain)
+		}
+		// Max 2 since t0-1h; a post sent before that does not count.
+		opts := func(owner string, now time.Time) herald.ClaimOptions {
+			return herald.ClaimOptions{Owner: owner, Now: now, Lease: time.Minute,
+				Accounts: map[string]time.Duration{xMain: 0}, PerAccount: 10,
+				Limits: []herald.ClaimLimit{{Account: xMain, Max: 2, Since: t0.Add(-time.Hour)}}}
+		}
+		send := func(j herald.Job, at time.Time) {
+			f.must(f.StartAttempt(f.ctx, j.ID, j.ClaimedBy, at, time.Minute))
+			f.must(f.FinishJob(f.ctx, j.ID, j.ClaimedBy, herald.Outcome{State: herald.JobSent,
+				RemoteID: fmt.Sprintf("r%d", j.ID), SentAt: at, Attempted: true}, at))
+		}
+		old, err := f.ClaimJobs(f.ctx, opts("first", t0))
+		f.must(err)
+		equal(t, "first claim", len(old), 1)
+		send(old[0], t0.Add(-2*time.Hour)) // recorded as sent before Since
+		for round := range 3 {
+			var mu sync.Mutex
+			var got []herald.Job
+			var wg sync.WaitGroup
+			for g := range 8 {
+				wg.Go(func() {
+					js, err := f.ClaimJobs(f.ctx, opts(fmt.Sprintf("o%d", g), t0))
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					got = append(got, js...)
+					mu.Unlock()
+				})
+			}
+			wg.Wait()
+			want := 1
+			if round == 2 {
+				want = 0 // two sent since Since: the limit is reached
+			}
+			equal(t, fmt.Sprintf("round %d: jobs claimed by 8 concurrent claimers of a limited account", round), len(got), want)
+			if len(got) == 1 {
+				send(got[0], t0)
+			}
+		}
+		// A limit counts sends from Since: a later Since leaves room again.
+		later := opts("p", t0.Add(time.Hour))
+		later.Limits[0].Since = t0.Add(time.Minute)
+		js, err := f.ClaimJobs(f.ctx, later)
+		f.must(err)
+		equal(t, "claimed under a later Since", len(js), 1)
+	}},
 	{"FinishRecordsTheCharge", func(t *testing.T, f *fixture) {
 		a := f.article("https://example.com/a", t0, xMain)
 		b := f.article("https://example.com/b", t0, xMain)
