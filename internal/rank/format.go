@@ -15,18 +15,17 @@ import (
 var Formats = []string{"table", "json", "csv"}
 
 // WriteJSON writes rows as an indented JSON array (an empty array when there
-// are none), with the field names of herald.ReportRow's tags: rank,
+// are none) of Row: the field names of herald.ReportRow's tags (rank,
 // article_id, title, url, section, published_at (RFC 3339, UTC), score,
-// shares, reactions, comments, clicks, impressions, twitter{...} and
-// facebook{...}.
+// shares, reactions, comments, clicks, impressions, twitter{retweets, quotes,
+// likes, replies, impressions}, facebook{shares, reactions, comments} and,
+// when there are any, other{...}), then mastodon{boosts, favourites,
+// replies} and bluesky{reposts, quotes, likes, replies}.
 func WriteJSON(w io.Writer, rows []herald.ReportRow) error {
-	if rows == nil {
-		rows = []herald.ReportRow{}
-	}
-	out := make([]herald.ReportRow, len(rows))
+	out := make([]Row, len(rows))
 	for i, r := range rows {
 		r.PublishedAt = r.PublishedAt.UTC()
-		out[i] = r
+		out[i] = NewRow(r)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -37,12 +36,14 @@ func WriteJSON(w io.Writer, rows []herald.ReportRow) error {
 	return nil
 }
 
-// csvHeader is WriteCSV's first row: ReportRow flattened, nested figures
-// prefixed with their network.
+// csvHeader is WriteCSV's first row: Row flattened, each network's figures
+// prefixed with its name. Columns are only ever added, at the end.
 var csvHeader = []string{"rank", "article_id", "title", "url", "section", "published_at", "score",
 	"shares", "reactions", "comments", "clicks", "impressions",
 	"twitter_retweets", "twitter_quotes", "twitter_likes", "twitter_replies", "twitter_impressions",
-	"facebook_shares", "facebook_reactions", "facebook_comments"}
+	"facebook_shares", "facebook_reactions", "facebook_comments",
+	"mastodon_boosts", "mastodon_favourites", "mastodon_replies",
+	"bluesky_reposts", "bluesky_quotes", "bluesky_likes", "bluesky_replies"}
 
 // WriteCSV writes rows as CSV (RFC 4180) with a header row and one flat row
 // per article; published_at is RFC 3339 in UTC.
@@ -53,11 +54,14 @@ func WriteCSV(w io.Writer, rows []herald.ReportRow) error {
 	}
 	i64 := func(n int64) string { return strconv.FormatInt(n, 10) }
 	for _, r := range rows {
+		m, b := MastodonOf(r), BlueskyOf(r)
 		rec := []string{strconv.Itoa(r.Rank), i64(r.ArticleID), r.Title, r.URL, r.Section,
 			r.PublishedAt.UTC().Format(time.RFC3339), strconv.FormatFloat(r.Score, 'f', -1, 64),
 			i64(r.Shares), i64(r.Reactions), i64(r.Comments), i64(r.Clicks), i64(r.Impressions),
 			i64(r.Twitter.Retweets), i64(r.Twitter.Quotes), i64(r.Twitter.Likes), i64(r.Twitter.Replies),
-			i64(r.Twitter.Impressions), i64(r.Facebook.Shares), i64(r.Facebook.Reactions), i64(r.Facebook.Comments)}
+			i64(r.Twitter.Impressions), i64(r.Facebook.Shares), i64(r.Facebook.Reactions), i64(r.Facebook.Comments),
+			i64(m.Boosts), i64(m.Favourites), i64(m.Replies),
+			i64(b.Reposts), i64(b.Quotes), i64(b.Likes), i64(b.Replies)}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}

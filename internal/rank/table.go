@@ -58,10 +58,14 @@ type column struct {
 }
 
 // WriteTable writes rows as a table that fits opts.Width: rank, title (cut
-// with "…" to the room left), section, published time, X figures (retweets
+// with "…" to the room left), section (left out when the title would get
+// less than its least room), published time, X figures (retweets
 // and quotes / likes / replies), Facebook figures (shares / reactions /
-// comments), clicks, score, and a sparkline of each story's total shares
-// over time from series (keyed by article ID).
+// comments), Mastodon figures (boosts / favourites / replies) and Bluesky
+// figures (reposts and quotes / likes / replies) when a story was posted
+// there, clicks, score, and a sparkline of each story's total shares over
+// time from series (keyed by article ID). A legend under the table names
+// each network's figures.
 func WriteTable(w io.Writer, rows []herald.ReportRow, series map[int64][]herald.SeriesPoint, opts TableOptions) error {
 	if opts.Width <= 0 {
 		opts.Width = DefaultWidth
@@ -99,6 +103,21 @@ func WriteTable(w io.Writer, rows []herald.ReportRow, series map[int64][]herald.
 			return n(r.Facebook.Shares, 10) + "/" + n(r.Facebook.Reactions, 10) + "/" + n(r.Facebook.Comments, 10)
 		}})
 	}
+	// Mastodon and Bluesky get a column when a story was posted there.
+	if opts.Network == herald.Mastodon || (opts.Network == "" && posted(rows, herald.Mastodon)) {
+		legend = append(legend, "Mastodon: boosts/favourites/replies")
+		cols = append(cols, column{head: "MASTODON", right: true, cell: func(i int, r herald.ReportRow) string {
+			m := MastodonOf(r)
+			return n(m.Boosts, 10) + "/" + n(m.Favourites, 10) + "/" + n(m.Replies, 10)
+		}})
+	}
+	if opts.Network == herald.Bluesky || (opts.Network == "" && posted(rows, herald.Bluesky)) {
+		legend = append(legend, "Bluesky: reposts+quotes/likes/replies")
+		cols = append(cols, column{head: "BLUESKY", right: true, cell: func(i int, r herald.ReportRow) string {
+			b := BlueskyOf(r)
+			return n(b.Shares(), 10) + "/" + n(b.Likes, 10) + "/" + n(b.Replies, 10)
+		}})
+	}
 	// Without short links there are no clicks: no column of zeros.
 	if slices.ContainsFunc(rows, func(r herald.ReportRow) bool { return r.Clicks != 0 }) {
 		cols = append(cols, column{head: "CLICKS", right: true, cell: func(i int, r herald.ReportRow) string {
@@ -119,7 +138,17 @@ func WriteTable(w io.Writer, rows []herald.ReportRow, series map[int64][]herald.
 	if err != nil {
 		return err
 	}
-	room := max(opts.Width-lineWidth(empty)+twwidth.Width("TITLE"), minTitle)
+	room := opts.Width - lineWidth(empty) + twwidth.Width("TITLE")
+	if room < minTitle {
+		// Too narrow for the title (each network has a column): the section goes
+		// before the title is cut shorter.
+		cols = slices.DeleteFunc(cols, func(c column) bool { return c.head == "SECTION" })
+		if empty, err = renderTable(cols, rows, paint); err != nil {
+			return err
+		}
+		room = opts.Width - lineWidth(empty) + twwidth.Width("TITLE")
+	}
+	room = max(room, minTitle)
 	for i, r := range rows {
 		titles[i] = cut(clean(r.Title), room)
 	}
@@ -128,10 +157,36 @@ func WriteTable(w io.Writer, rows []herald.ReportRow, series map[int64][]herald.
 		return err
 	}
 	if len(rows) > 0 {
-		out = append(out, paint("2", strings.Join(legend, "  "))+"\n"...)
+		// As wide as the table when it could not be made narrow enough.
+		for _, l := range wrapLegend(legend, max(opts.Width, lineWidth(out))) {
+			out = append(out, paint("2", l)+"\n"...)
+		}
 	}
 	_, err = w.Write(out)
 	return err
+}
+
+// wrapLegend joins the legend's items two spaces apart, starting a new line
+// rather than going past width (an item wider than width has a line of its
+// own).
+func wrapLegend(items []string, width int) []string {
+	var lines []string
+	line := ""
+	for _, it := range items {
+		switch {
+		case line == "":
+			line = it
+		case twwidth.Width(line)+2+twwidth.Width(it) <= width:
+			line += "  " + it
+		default:
+			lines = append(lines, line)
+			line = it
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 // cut shortens s to width display columns, ending it with "…" when cut.
