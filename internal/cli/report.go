@@ -22,20 +22,27 @@ func newReportCmd(a *App) *cobra.Command {
 		Use:   "report",
 		Short: "Rank the stories published lately by shares, score, reactions, comments or clicks",
 		Long: `Rank the stories published inside a window by the engagement their posts
-earned, summed over every account (or one network's): shares (X retweets and
-quotes, Facebook shares), reactions (X likes, Facebook reactions), comments
-(X replies, Facebook comments), clicks on short links, or score, the sum
-weighted by ranking.weights. Posts deleted from their network do not count.
+earned, summed over every account (or one network's: X, Facebook, Mastodon or
+Bluesky): shares (X retweets and quotes, Facebook shares, Mastodon boosts,
+Bluesky reposts and quotes), reactions (X likes, Facebook reactions, Mastodon
+favourites, Bluesky likes), comments (Facebook comments, replies on the
+others), clicks on short links, or score, the sum weighted by
+ranking.weights. Posts deleted from their network do not count.
 
 --trending ranks by what each story gained inside the window (from the
 collector's readings) rather than by its totals. The figures are as fresh as
 the last collector pass (herald collect runs one now).
 
-The table fits the terminal; --format json gives the array the site's
-widgets read, --format csv a spreadsheet.`,
+The table fits the terminal, with a column per network (Mastodon's and
+Bluesky's when a story was posted there); --format json gives the array the
+site's widgets read, --format csv a spreadsheet, both with every network's
+figures: twitter (retweets, quotes, likes, replies, impressions), facebook
+(shares, reactions, comments), mastodon (boosts, favourites, replies) and
+bluesky (reposts, quotes, likes, replies).`,
 		Example: `  herald report
   herald report --since 7d --by score --limit 10
   herald report --network twitter --section business
+  herald report --network mastodon --format csv
   herald report --since 30d --trending --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -65,7 +72,7 @@ widgets read, --format csv a spreadsheet.`,
 	f := cmd.Flags()
 	f.StringVar(&p.Since, "since", rank.DefaultSince, "window: stories published in the last 24h, 7d, 30d, 2w, 36h, ...")
 	f.StringVar(&p.By, "by", rank.Rankings[0], "rank by "+strings.Join(rank.Rankings, ", "))
-	f.StringVar(&p.Network, "network", "", "count only one network's posts: twitter (or x), facebook, ...")
+	f.StringVar(&p.Network, "network", "", "count only one network's posts: twitter (or x), facebook, mastodon or bluesky")
 	f.StringVar(&p.Section, "section", "", "only stories from this source (section)")
 	f.IntVar(&p.Limit, "limit", rank.DefaultLimit, fmt.Sprintf("how many stories (1 to %d)", rank.MaxLimit))
 	f.BoolVar(&p.Trending, "trending", false, "rank by what was gained inside the window, not by totals")
