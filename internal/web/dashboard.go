@@ -60,7 +60,7 @@ type dashboard struct {
 //
 //	GET  /                  the dashboard (admin): top stories with shares per network,
 //	                        engagement over time, queue, failures, accounts, sources;
-//	                        ?since=24h|7d|30d &network=twitter|facebook &by=shares|score|...
+//	                        ?since=24h|7d|30d &network=twitter|facebook|mastodon|bluesky &by=shares|score|...
 //	GET  /login, POST /login, POST /logout   the admin session
 //	GET  /api/popular       the ranking as JSON (public)
 //	GET  /widget/popular    an embeddable HTML fragment (public)
@@ -72,12 +72,15 @@ type dashboard struct {
 // score, reactions, comments, clicks), network (twitter or x, facebook,
 // mastodon, bluesky), section, limit (default 20, at most 100: larger is
 // capped) and trending (true/false), and answers the JSON array of `herald
-// report --format json`; a bad parameter is 400 {"error","field"}. Answers
+// report --format json` (each story's totals and its figures on each network:
+// twitter, facebook, mastodon, bluesky); a bad parameter is 400
+// {"error","field"}. Answers
 // carry Access-Control-Allow-Origin: *, Cache-Control: public, max-age=60
 // and an ETag (If-None-Match gives 304); each distinct query is computed at
 // most once every 30 s. /widget/popular takes the same parameters (limit
 // default 5) and title (the heading; default "Popular on X", "Popular on
-// Facebook" or "Most shared"). A site embeds it with
+// Facebook", "Popular on Mastodon", "Popular on Bluesky" or "Most shared").
+// A site embeds it with
 //
 //	<div data-herald-popular data-network="twitter" data-limit="5"></div>
 //	<script async src="https://herald.example/widget/popular.js"></script>

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/rank"
 )
 
 // Charts are drawn on the server as inline SVG: the page needs no script,
@@ -37,30 +38,58 @@ type barChart struct {
 	Bars          []bar
 }
 
-// networkShares is a report row's shares on each network that has any:
-// X counts retweets and quotes.
+// networkShare is a report row's shares on one network: X counts retweets
+// and quotes, Facebook shares, Mastodon boosts, Bluesky reposts and quotes.
 type networkShare struct {
 	Label string
 	Class string
 	Value int64
 }
 
-// Only the network asked for is shown when there is one.
+// sharesByNetwork returns the row's shares on X and Facebook, and on
+// Mastodon and Bluesky when the story was posted there. Only the network
+// asked for is shown when there is one.
 func sharesByNetwork(r herald.ReportRow, only herald.Network) []networkShare {
 	var out []networkShare
-	add := func(n herald.Network, label, class string, v int64) {
+	add := func(n herald.Network, v int64) {
 		if only == "" || only == n {
-			out = append(out, networkShare{label, class, v})
+			out = append(out, networkShare{networkLabel(n), "net-" + networkClass(n), v})
 		}
 	}
-	add(herald.Twitter, "X", "net-x", r.Twitter.Retweets+r.Twitter.Quotes)
-	add(herald.Facebook, "Facebook", "net-fb", r.Facebook.Shares)
-	for _, n := range []herald.Network{herald.Mastodon, herald.Bluesky} {
-		if e, ok := r.Other[n]; ok {
-			add(n, strings.ToUpper(string(n[:1]))+string(n[1:]), "net-"+string(n), e.Shares)
-		}
+	add(herald.Twitter, r.Twitter.Retweets+r.Twitter.Quotes)
+	add(herald.Facebook, r.Facebook.Shares)
+	if _, ok := r.Other[herald.Mastodon]; ok {
+		add(herald.Mastodon, rank.MastodonOf(r).Boosts)
+	}
+	if _, ok := r.Other[herald.Bluesky]; ok {
+		add(herald.Bluesky, rank.BlueskyOf(r).Shares())
 	}
 	return out
+}
+
+// networkLabel is a network's name as the pages show it.
+func networkLabel(n herald.Network) string {
+	switch n {
+	case herald.Twitter:
+		return "X"
+	case herald.Facebook:
+		return "Facebook"
+	case "":
+		return ""
+	}
+	return strings.ToUpper(string(n[:1])) + string(n[1:])
+}
+
+// networkClass names a network in CSS classes (net-x, net-fb, net-mastodon,
+// net-bluesky).
+func networkClass(n herald.Network) string {
+	switch n {
+	case herald.Twitter:
+		return "x"
+	case herald.Facebook:
+		return "fb"
+	}
+	return string(n)
 }
 
 // newBarChart draws shares against max, the largest value on the page, so

@@ -107,7 +107,7 @@ func (d *dashboard) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	data := d.collect(ctx, query, p)
 	data.Window, data.By = window, query.By
-	data.Windows, data.Networks, data.Rankings = selectors(p, query)
+	data.Windows, data.Networks, data.Rankings = selectors(p, query, offeredNetworks(data.Accounts, query.Network))
 	_, err = r.Cookie(sessionCookie)
 	data.LoggedIn = err == nil && d.auth.token != ""
 	setPageSecurity(w)
@@ -169,9 +169,25 @@ func (d *dashboard) collect(ctx context.Context, query herald.ReportQuery, p ran
 	return data
 }
 
-// selectors builds the window, network and ranking links, keeping the
-// other choices.
-func selectors(p rank.Params, q herald.ReportQuery) (windows, networks, rankings []choice) {
+// offeredNetworks are the networks the network selector offers: those of
+// the accounts (and the one chosen), in rank.Networks' order, or all of
+// them when no account is known.
+func offeredNetworks(accts []accountView, chosen herald.Network) []herald.Network {
+	if len(accts) == 0 {
+		return rank.Networks
+	}
+	var out []herald.Network
+	for _, n := range rank.Networks {
+		if n == chosen || slices.ContainsFunc(accts, func(a accountView) bool { return a.Network == n }) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// selectors builds the window, network (All, then each of nets) and ranking
+// links, keeping the other choices.
+func selectors(p rank.Params, q herald.ReportQuery, nets []herald.Network) (windows, networks, rankings []choice) {
 	link := func(since, network, by string) string {
 		v := url.Values{}
 		if since != dashboardWindows[0] {
@@ -192,8 +208,9 @@ func selectors(p rank.Params, q herald.ReportQuery) (windows, networks, rankings
 	for _, w := range dashboardWindows {
 		windows = append(windows, choice{w, link(w, string(q.Network), q.By), w == since})
 	}
-	for _, n := range []struct{ label, value string }{{"All", ""}, {"X", "twitter"}, {"Facebook", "facebook"}} {
-		networks = append(networks, choice{n.label, link(since, n.value, q.By), string(q.Network) == n.value})
+	networks = append(networks, choice{"All", link(since, "", q.By), q.Network == ""})
+	for _, n := range nets {
+		networks = append(networks, choice{networkLabel(n), link(since, string(n), q.By), q.Network == n})
 	}
 	for _, b := range rank.Rankings {
 		rankings = append(rankings, choice{b, link(since, string(q.Network), b), q.By == b})

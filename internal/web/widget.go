@@ -25,14 +25,7 @@ type widgetData struct {
 // widgetHeading is the box's default heading for a network and ranking.
 func widgetHeading(p rank.Params) string {
 	if n, ok := rank.ParseNetwork(p.Network); ok && p.Network != "" {
-		switch n {
-		case herald.Twitter:
-			return "Popular on X"
-		case herald.Facebook:
-			return "Popular on Facebook"
-		default:
-			return "Popular on " + strings.ToUpper(string(n[:1])) + string(n[1:])
-		}
+		return "Popular on " + networkLabel(n)
 	}
 	switch p.By {
 	case "clicks":
