@@ -350,7 +350,7 @@ func TestEngagementAndDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := counts[uris[27]]; got != (herald.Engagement{Reactions: 40, Shares: 7, Comments: 9}) {
+	if got := counts[uris[27]]; got != (herald.Engagement{Reactions: 40, Shares: 5, Quotes: 2, Comments: 9}) {
 		t.Errorf("engagement = %+v", got)
 	}
 	if len(counts) != 29 || len(gone) != 2 || gone[0] != "not-a-uri" || gone[1] != uris[3] {

@@ -71,7 +71,9 @@ func (c *Client) Engagement(ctx context.Context, remoteIDs []string) (map[string
 			return counts, gone, err
 		}
 		for _, p := range out.Posts {
-			counts[p.URI] = herald.Engagement{Reactions: p.LikeCount, Shares: p.RepostCount + p.QuoteCount,
+			// Quotes count among the shares in every total, as X's do, and
+			// are also kept apart for the report's Bluesky columns.
+			counts[p.URI] = herald.Engagement{Reactions: p.LikeCount, Shares: p.RepostCount, Quotes: p.QuoteCount,
 				Comments: p.ReplyCount}
 		}
 		for _, id := range batch {
