@@ -33,17 +33,7 @@ func TestDailyCapHoldsAcrossInstances(t *testing.T) {
 	for i := range 3 {
 		ins = append(ins, startInstance(t, dir, cfg, fmt.Sprintf("c%d", i+1)))
 	}
-	waitFor(t, "every instance dispatching", 30*time.Second, func() bool {
-		for _, in := range ins {
-			if in.d.exited() {
-				t.Fatalf("%s exited: %v\n%s", in.id, in.d.err, in.d.logs.tail(20))
-			}
-			if in.logCount("dispatcher started") == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	waitDispatching(t, ins)
 
 	db := openPG(t, dsn)
 	ctx := context.Background()

@@ -85,17 +85,7 @@ func dispatchRate(t *testing.T, k, n int, latency time.Duration) float64 {
 	for i := range k {
 		ins = append(ins, startInstance(t, dir, cfg, fmt.Sprintf("b%d", i+1)))
 	}
-	waitFor(t, "every instance dispatching", 30*time.Second, func() bool {
-		for _, in := range ins {
-			if in.d.exited() {
-				t.Fatalf("%s exited: %v\n%s", in.id, in.d.err, in.d.logs.tail(20))
-			}
-			if in.logCount("dispatcher started") == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	waitDispatching(t, ins)
 
 	made := time.Now()
 	due := createDueJobs(t, db, accts, n)

@@ -232,6 +232,23 @@ func startInstance(t *testing.T, dir, cfg, id string, env ...string) *instance {
 	return in
 }
 
+// waitDispatching waits until every instance's dispatcher has started,
+// failing the test if one exits.
+func waitDispatching(t *testing.T, ins []*instance) {
+	t.Helper()
+	waitFor(t, "every instance dispatching", 30*time.Second, func() bool {
+		for _, in := range ins {
+			if in.d.exited() {
+				t.Fatalf("%s exited: %v\n%s", in.id, in.d.err, in.d.logs.tail(20))
+			}
+			if in.logCount("dispatcher started") == 0 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 // restart starts a new process under the same instance ID (as a container
 // restarted in place would).
 func (in *instance) restart(t *testing.T, dir, cfg string, env ...string) {
