@@ -2,6 +2,7 @@ package feed
 
 import (
 	"math/rand/v2"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -69,4 +70,38 @@ func BenchmarkPlainText(b *testing.B) {
 			herald.PlainText(summary)
 		}
 	})
+}
+
+// TestPlainAbsolute checks that what plainAbsolute takes is what url.Parse
+// and String give back unchanged, on random URLs.
+func TestPlainAbsolute(t *testing.T) {
+	parts := []string{"/", "/a", "/story-1", "~", "_", ".", "-", "?", "a=1", "&", "utm_source=rss", "#", "top", "'",
+		"(", ")", "*", "!", "$", ";", ",", "+", ":", "@", "=", "%20", "%zz", "A"}
+	odd := []string{":443", " ", "é", "\"", "<", "{", "|", "\\", "^", "`", "#", "\x7f"}
+	rnd := rand.New(rand.NewPCG(5, 6))
+	plain := 0
+	for range 50000 {
+		var b strings.Builder
+		b.WriteString([]string{"https://", "http://", "https://", "HTTPS://", ""}[rnd.IntN(5)])
+		b.WriteString([]string{"example.com", "news.example", "x", "Example.com", ""}[rnd.IntN(5)])
+		for range rnd.IntN(7) {
+			if rnd.IntN(10) == 0 {
+				b.WriteString(odd[rnd.IntN(len(odd))])
+			} else {
+				b.WriteString(parts[rnd.IntN(len(parts))])
+			}
+		}
+		s := b.String()
+		if !plainAbsolute(s) {
+			continue
+		}
+		plain++
+		u, err := url.Parse(s)
+		if err != nil || u.String() != s || !u.IsAbs() || u.Host == "" {
+			t.Fatalf("plainAbsolute(%q), but url.Parse gives %v, %v", s, u, err)
+		}
+	}
+	if plain < 2000 {
+		t.Errorf("only %d of 50000 random URLs were plain", plain)
+	}
 }
