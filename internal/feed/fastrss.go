@@ -78,22 +78,22 @@ func parseRSS(body []byte) (f *gofeed.Feed, ok bool) {
 // fastClean reports whether body holds only characters gofeed reads as they
 // are: valid UTF-8, no control characters but tab and line feed (gofeed
 // drops the others, and encoding/xml rewrites carriage returns), nothing
-// XML forbids.
+// XML forbids (U+FFFE, U+FFFF).
 func fastClean(b []byte) bool {
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' && c != '\n' {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for i, c := range b {
+		switch {
+		case c < 0x20:
+			if c != '\t' && c != '\n' {
 				return false
 			}
-			i++
-			continue
+		case c == 0xEF:
+			if i+2 < len(b) && b[i+1] == 0xBF && b[i+2] >= 0xBE {
+				return false
+			}
 		}
-		r, n := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError || r == 0xFFFE || r == 0xFFFF {
-			return false
-		}
-		i += n
 	}
 	return true
 }

@@ -350,3 +350,14 @@ func BenchmarkParseFeed(b *testing.B) {
 		}
 	})
 }
+
+func TestFastClean(t *testing.T) {
+	for s, want := range map[string]bool{
+		"plain <x/>\t\n": true, "é “q” \uFFFD": true, "a\rb": false, "a\x01b": false, "a\x00": false,
+		"\xef\xbf\xbe": false, "x\xef\xbf\xbf": false, "\xff": false, "\xc3": false, "\xef\xbf": false,
+	} {
+		if got := fastClean([]byte(s)); got != want {
+			t.Errorf("fastClean(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
