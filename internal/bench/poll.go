@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
@@ -31,21 +32,24 @@ func runPoll(ctx context.Context, e *env) []Result {
 	p := s.poller(srv, n, 5*time.Minute, []string{"x0"})
 
 	resetPeak()
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0, allocs0 := time.Now(), cpuTime(), heapAllocs()
 	err = p.PollOnce(ctx)
-	took, cpu, peak := time.Since(start), cpuTime()-cpu0, peakRSS()
+	took, cpu, peak, allocs := time.Since(start), cpuTime()-cpu0, peakRSS(), heapAllocs()-allocs0
 	if err == nil {
 		err = checkSources(ctx, s.store, n, http.StatusOK, n*feedItems)
 	}
 	if err != nil {
 		return []Result{failed("first poll cycle", firstSize, firstTarget, err)}
 	}
+	articles := float64(n * feedItems)
+	// CPU and allocations are the whole process's: the feed server's too.
 	first := Result{Scenario: "first poll cycle", Size: firstSize, Target: firstTarget,
-		Result: fmt.Sprintf("%.1f s (CPU %.1f s), peak RSS %.0f MB, %.0f articles/s", took.Seconds(), cpu.Seconds(),
-			mb(peak), float64(n*feedItems)/took.Seconds()),
+		Result: fmt.Sprintf("%.1f s (CPU %.1f s, %.0f µs an article), peak RSS %.0f MB, %.0f articles/s", took.Seconds(),
+			cpu.Seconds(), float64(cpu.Microseconds())/articles, mb(peak), articles/took.Seconds()),
 		Met: took <= 30*time.Second && peak <= 250<<20,
 		Metrics: map[string]float64{"feeds": float64(n), "seconds": took.Seconds(), "cpu_seconds": cpu.Seconds(),
-			"peak_rss_mb": mb(peak)}}
+			"peak_rss_mb": mb(peak), "cpu_us_per_article": float64(cpu.Microseconds()) / articles,
+			"allocs_per_article": float64(allocs) / articles}}
 
 	s.clock.Skip(time.Hour) // every feed due again
 	resetPeak()
@@ -64,6 +68,16 @@ func runPoll(ctx context.Context, e *env) []Result {
 		Met:    took <= 3*time.Second,
 		Metrics: map[string]float64{"feeds": float64(n), "seconds": took.Seconds(), "cpu_seconds": cpu.Seconds(),
 			"peak_rss_mb": mb(peak)}}}
+}
+
+// heapAllocs counts the heap allocations the process has made.
+func heapAllocs() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // checkSources verifies that n feeds were polled with status (0: 200 or
