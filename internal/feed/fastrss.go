@@ -199,7 +199,7 @@ func (s *scanner) misc(pi bool) bool {
 // <rss> holding one <channel>.
 func (s *scanner) document() (*gorss.Feed, bool) {
 	s.skipSpace()
-	if s.has("<?xml") {
+	if s.has("<?xml") && s.pos+5 < len(s.b) && isSpace(s.b[s.pos+5]) {
 		decl := xmlDeclUTF8.Find(s.b[s.pos:])
 		if decl == nil {
 			return nil, false
@@ -874,8 +874,8 @@ func (s *scanner) startTag(root bool) (tag, bool) {
 			return t, false
 		}
 		raw := s.b[s.pos+1 : s.pos+1+end]
-		if bytes.IndexByte(raw, '<') >= 0 {
-			return t, false
+		if bytes.ContainsAny(raw, "<\t\n") {
+			return t, false // not well formed; white space encoding/xml may rewrite
 		}
 		if a.value, ok = decodeXMLText(raw); !ok {
 			return t, false

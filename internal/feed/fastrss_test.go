@@ -120,7 +120,8 @@ func (g *feedGen) feed() []byte {
 	g.b.WriteString(g.pick("", "", `<?xml version="1.0" encoding="UTF-8"?>`+"\n", `<?xml version="1.0" encoding="utf-8"?>`,
 		`<?xml version='1.0' encoding='UTF-8' standalone="yes"?>`+"\n", `<?xml version="1.0"?>`,
 		"\n  <?xml version=\"1.0\" encoding=\"UTF-8\"?>"))
-	g.b.WriteString(g.pick("", "", "", "<!-- generated -->\n", `<?xml-stylesheet type="text/xsl" href="/rss.xsl"?>`+"\n"))
+	g.b.WriteString(g.pick("", "", "", "<!-- generated -->\n", `<?xml-stylesheet type="text/xsl" href="/rss.xsl"?>`+"\n",
+		"<?xml-stylesheet href=\"a\tb\n\"?>"))
 	g.b.WriteString(`<rss version="` + g.pick("2.0", "2.0", "0.92", "") + `"`)
 	for _, ns := range []string{
 		`xmlns:atom="http://www.w3.org/2005/Atom"`, `xmlns:dc="http://purl.org/dc/elements/1.1/"`,
@@ -148,7 +149,7 @@ func (g *feedGen) feed() []byte {
 func (g *feedGen) el(name, text string) {
 	attrs := ""
 	if g.maybe(0.05) {
-		attrs = g.pick(` type="html"`, ` xml:lang="es"`, ` href="https://x.example/a b"`)
+		attrs = g.pick(` type="html"`, ` xml:lang="es"`, ` href="https://x.example/a b"`, " title=\"a\tb\nc\"")
 	}
 	if text == "" && g.maybe(0.3) {
 		g.b.WriteString("<" + name + attrs + "/>")
