@@ -85,9 +85,8 @@ func (db *DB) saveArticles(ctx context.Context, sourceID int64, items []herald.A
 			return nil, fmt.Errorf("sqlite: save articles: item %d has no URL", i)
 		}
 	}
-	var out []herald.SaveResult
+	out := make([]herald.SaveResult, len(items))
 	err := db.write(ctx, func(tx *txn) error {
-		out = make([]herald.SaveResult, len(items)) // afresh if the write is retried
 		var source string
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM sources WHERE id = ?`, sourceID).Scan(&source); err != nil {
 			return err
