@@ -3,6 +3,7 @@ package feed
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -216,16 +217,22 @@ func fetchFile(u *url.URL, r Request, buf *bytes.Buffer) (*Response, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("%s: is a directory", where)
 	}
-	out := &Response{Status: http.StatusOK, LastModified: st.ModTime().UTC().Format(http.TimeFormat), URL: u.String()}
-	if r.LastModified != "" && r.LastModified == out.LastModified {
-		out.Status = http.StatusNotModified
-		return out, nil
-	}
 	if st.Size() > r.MaxBody {
 		return nil, fmt.Errorf("%s: %w (%d bytes, limit %d)", where, ErrTooLarge, st.Size(), r.MaxBody)
 	}
 	if err := readCapped(buf, f, st.Size(), r.MaxBody); err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	// The validator is the file's content and modification time: its
+	// Last-Modified alone is to the second, so a file rewritten within the
+	// second of the last poll would look unchanged and its new items wait
+	// for the next change.
+	sum := sha256.Sum256(buf.Bytes())
+	out := &Response{Status: http.StatusOK, LastModified: st.ModTime().UTC().Format(http.TimeFormat), URL: u.String(),
+		ETag: fmt.Sprintf(`"%x-%x"`, st.ModTime().UnixNano(), sum[:16])}
+	if r.ETag == out.ETag {
+		out.Status = http.StatusNotModified
+		return out, nil
 	}
 	out.Body = buf.Bytes()
 	return out, nil

@@ -167,7 +167,8 @@ func TestFetchFile(t *testing.T) {
 	if resp.Status != 200 || string(resp.Body) != string(body) || resp.LastModified == "" {
 		t.Fatalf("file fetch = %+v", resp)
 	}
-	again, err := Fetch(ctx, nil, Request{URL: "file://" + path, LastModified: resp.LastModified})
+	seen := Request{URL: "file://" + path, ETag: resp.ETag, LastModified: resp.LastModified}
+	again, err := Fetch(ctx, nil, seen)
 	if err != nil || !again.NotModified() {
 		t.Fatalf("unchanged file: %+v, %v; want 304", again, err)
 	}
@@ -175,8 +176,29 @@ func TestFetchFile(t *testing.T) {
 	if err := os.Chtimes(path, later, later); err != nil {
 		t.Fatal(err)
 	}
-	if again, err := Fetch(ctx, nil, Request{URL: "file://" + path, LastModified: resp.LastModified}); err != nil || again.NotModified() {
+	if again, err := Fetch(ctx, nil, seen); err != nil || again.NotModified() {
 		t.Fatalf("touched file: %+v, %v; want 200", again, err)
+	}
+	// Rewritten with a new item and given back the very same modification
+	// time, as a rewrite within the same second (or on a coarse file
+	// system) looks: the new content is still served.
+	touched, err := Fetch(ctx, nil, Request{URL: "file://" + path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer := rss("file", []testItem{{Title: "B", Link: "https://news.example/b"}, {Title: "A", Link: "https://news.example/a"}})
+	if err := os.WriteFile(path, newer, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(path, later, later); err != nil {
+		t.Fatal(err)
+	}
+	rewritten, err := Fetch(ctx, nil, Request{URL: "file://" + path, ETag: touched.ETag, LastModified: touched.LastModified})
+	if err != nil || rewritten.NotModified() || string(rewritten.Body) != string(newer) {
+		t.Fatalf("rewritten file with the same time: %+v, %v; want 200 with the new content", rewritten, err)
+	}
+	if rewritten.LastModified != touched.LastModified {
+		t.Fatalf("Last-Modified %q then %q: the test meant the same modification time", touched.LastModified, rewritten.LastModified)
 	}
 
 	_, err = Fetch(ctx, nil, Request{URL: "file://" + filepath.Join(dir, "missing.xml")})
