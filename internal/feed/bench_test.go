@@ -172,14 +172,6 @@ func (h benchFeeds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	buf := benchBufs.Get().(*bytes.Buffer)
 	defer benchBufs.Put(buf)
 	buf.Reset()
-	h.render(buf, id)
-	w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.Write(buf.Bytes())
-}
-
-// render writes feed id.
-func (h benchFeeds) render(buf *bytes.Buffer, id string) {
 	fmt.Fprintf(buf, `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
 <title>Section %s</title><link>https://news.example/section/%s</link><description>Section %s</description>
@@ -195,4 +187,7 @@ func (h benchFeeds) render(buf *bytes.Buffer, id string) {
 `, id, i, id, i, id, i, base.Add(-time.Duration(i)*time.Minute).Format(time.RFC1123Z))
 	}
 	buf.WriteString("</channel></rss>\n")
+	w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.Write(buf.Bytes())
 }

@@ -43,7 +43,7 @@ var parser = func() *gofeed.Parser {
 	p.AtomTranslator = &atomTranslator{}
 	// gofeed builds a DOM of every item's HTML to look for an image; the
 	// mapper does a cheaper scan, only when the item names no image.
-	p.RSSTranslator = rssTranslator
+	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
 	return p
 }()
 
@@ -89,11 +89,7 @@ func parse(body []byte, contentType string) (*gofeed.Feed, FeedInfo, error) {
 		return nil, FeedInfo{}, ErrEmpty
 	}
 	body = toUTF8(body, contentType)
-	f, ok := parseRSS(body)
-	var err error
-	if !ok {
-		f, err = parser.Parse(bytes.NewReader(body))
-	}
+	f, err := parser.Parse(bytes.NewReader(body))
 	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 		if strings.HasPrefix(http.DetectContentType(body), "text/html") {
 			return nil, FeedInfo{}, fmt.Errorf("%w: got an HTML page", ErrNotFeed)
