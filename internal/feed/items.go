@@ -153,9 +153,6 @@ func (m *mapper) absolute(s string) string {
 	if s == "" {
 		return ""
 	}
-	if plainAbsolute(s) {
-		return s // what parsing and printing it gives back
-	}
 	u, err := url.Parse(s)
 	if err != nil {
 		return ""
@@ -167,51 +164,6 @@ func (m *mapper) absolute(s string) string {
 		return ""
 	}
 	return u.String()
-}
-
-// plainAbsolute reports whether s is an absolute URL in the plain form
-// most links take, which url.Parse and String give back unchanged: a
-// lower-case http(s) scheme and host name (no port, no user), a path of
-// unreserved characters, a query of printable ASCII, a plain non-empty
-// fragment.
-func plainAbsolute(s string) bool {
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok || scheme != "https" && scheme != "http" {
-		return false
-	}
-	host := 0
-	for host < len(rest) && (rest[host] >= 'a' && rest[host] <= 'z' || rest[host] >= '0' && rest[host] <= '9' ||
-		rest[host] == '.' || rest[host] == '-') {
-		host++
-	}
-	path := host
-	for path < len(rest) && unreserved(rest[path]) {
-		path++
-	}
-	if host == 0 || path < len(rest) && rest[path] != '?' && rest[path] != '#' || path > host && rest[host] != '/' {
-		return false
-	}
-	query, fragment, hash := strings.Cut(rest[path:], "#")
-	if hash && fragment == "" {
-		return false // printed without its '#'
-	}
-	for i := 0; i < len(fragment); i++ {
-		if !unreserved(fragment[i]) && strings.IndexByte("?=&+,;:@!$'()*", fragment[i]) < 0 {
-			return false
-		}
-	}
-	for i := 0; i < len(query); i++ {
-		if query[i] <= ' ' || query[i] >= 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// unreserved reports whether c is an unreserved URL character or '/'.
-func unreserved(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~' || c == '/'
 }
 
 // htmlImage returns the src of the first <img> in an HTML fragment.

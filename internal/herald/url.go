@@ -57,14 +57,6 @@ var ErrBadURL = errors.New("not an absolute http(s) URL")
 // CanonicalURL(CanonicalURL(u)) == CanonicalURL(u).
 func CanonicalURL(raw string) (string, error) {
 	s := strings.TrimSpace(raw)
-	if out, ok := canonicalPlain(s); ok {
-		return out, nil
-	}
-	return canonicalParsed(s)
-}
-
-// canonicalParsed is CanonicalURL of a trimmed URL, through net/url.
-func canonicalParsed(s string) (string, error) {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "", fmt.Errorf("canonical url: %w", err)
@@ -97,62 +89,6 @@ func canonicalParsed(s string) (string, error) {
 		return "", fmt.Errorf("canonical url: %w", err)
 	}
 	return out, nil
-}
-
-// canonicalPlain is CanonicalURL for the plain form most article links
-// take: a lower-case http(s) scheme and host name (no port, no user), a
-// path of unreserved characters, any query, a plain fragment. For those,
-// parsing and printing again changes nothing but what it computes here;
-// it reports false for anything else.
-func canonicalPlain(s string) (string, bool) {
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok || scheme != "https" && scheme != "http" {
-		return "", false
-	}
-	host := 0
-	for host < len(rest) && (rest[host] >= 'a' && rest[host] <= 'z' || rest[host] >= '0' && rest[host] <= '9' ||
-		rest[host] == '.' || rest[host] == '-') {
-		host++
-	}
-	path := host
-	for path < len(rest) && unreservedPath(rest[path]) {
-		path++
-	}
-	if host == 0 || path < len(rest) && rest[path] != '?' && rest[path] != '#' || path > host && rest[host] != '/' {
-		return "", false
-	}
-	query, fragment, _ := strings.Cut(rest[path:], "#")
-	for i := 0; i < len(fragment); i++ {
-		if !unreservedPath(fragment[i]) && strings.IndexByte("?=&+,;:@!$'()*", fragment[i]) < 0 {
-			return "", false
-		}
-	}
-	for i := 0; i < len(query); i++ {
-		if query[i] <= ' ' || query[i] >= 0x7f {
-			return "", false
-		}
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	b.WriteString(scheme)
-	b.WriteString("://")
-	b.WriteString(rest[:host])
-	if path == host {
-		b.WriteByte('/')
-	} else {
-		b.WriteString(rest[host:path])
-	}
-	if q := cleanQuery(strings.TrimPrefix(query, "?")); q != "" {
-		b.WriteByte('?')
-		b.WriteString(q)
-	}
-	return b.String(), true
-}
-
-// unreservedPath reports whether c is an unreserved character or '/'.
-func unreservedPath(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-		c == '-' || c == '.' || c == '_' || c == '~' || c == '/'
 }
 
 // cleanQuery drops tracking parameters and empty pieces from a raw query,
