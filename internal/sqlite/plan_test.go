@@ -93,6 +93,10 @@ func TestQueryPlans(t *testing.T) {
 	q, a = rank(trending, 0)
 	checks = append(checks, check{"trending", q, a, []string{"jobs_report", "PRIMARY KEY (job_id=? AND at>? AND at<?)",
 		"SEARCH c USING PRIMARY KEY (job_id=? AND hour>? AND hour<?)"}})
+	if p := plan(t, db, qClaimSources, now.UnixMilli(), 32); strings.Contains(p, "TEMP B-TREE") ||
+		!strings.Contains(p, "sources_due") {
+		t.Errorf("a claim of due feeds sorts them all rather than reading sources_due in order:\n%s", p)
+	}
 	if p := plan(t, db, posts, postArgs...); strings.Contains(p, "TEMP B-TREE") {
 		t.Errorf("posts to collect are sorted for every page:\n%s", p)
 	}

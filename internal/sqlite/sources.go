@@ -79,6 +79,16 @@ func (db *DB) GetSource(ctx context.Context, name string) (herald.Source, error)
 	return s, wrap("get source "+name, err)
 }
 
+// qClaimSources is the longest-waiting due feeds, never polled first:
+// SQLite sorts NULL first, so sources_due (next_poll_at, then the rowid id)
+// gives them in order, and a claim reads only the rows it takes instead of
+// sorting every due feed (milliseconds a claim at 10,000 feeds).
+var qClaimSources = `SELECT ` + sourceCols + ` FROM sources
+	WHERE active = 1 AND push_only = 0 AND url <> ''
+	AND (next_poll_at IS NULL OR next_poll_at <= ?1)
+	AND (claimed_by = '' OR lease_until IS NULL OR lease_until <= ?1)
+	ORDER BY next_poll_at, id LIMIT ?2`
+
 // ClaimSources leases up to limit due feeds to owner, the longest-waiting first.
 func (db *DB) ClaimSources(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]herald.Source, error) {
 	if limit <= 0 {
@@ -87,11 +97,7 @@ func (db *DB) ClaimSources(ctx context.Context, owner string, now time.Time, lea
 	lease = defaultLease(lease)
 	var out []herald.Source
 	err := db.write(ctx, func(tx *txn) error {
-		rows, err := tx.QueryContext(ctx, `SELECT `+sourceCols+` FROM sources
-			WHERE active = 1 AND push_only = 0 AND url <> ''
-			AND (next_poll_at IS NULL OR next_poll_at <= ?1)
-			AND (claimed_by = '' OR lease_until IS NULL OR lease_until <= ?1)
-			ORDER BY coalesce(next_poll_at, 0), id LIMIT ?2`, now.UnixMilli(), limit)
+		rows, err := tx.QueryContext(ctx, qClaimSources, now.UnixMilli(), limit)
 		if err != nil {
 			return err
 		}
