@@ -35,6 +35,29 @@ var migrations embed.FS
 // process's) write lock before failing.
 const BusyTimeout = 10 * time.Second
 
+// Page caches. SQLite gives every connection a cache of its own, and
+// through modernc.org/sqlite's allocator a cached 4 KiB page takes 8 KiB;
+// freed pages stay resident, up to a few MiB, for reuse.
+//
+// The write connection's cache survives its own commits, so it fills up to
+// its bound and stays full (unless another process writes). It is small: a write touches a few index paths
+// and a miss is a read from the operating system's cache. On a database of
+// a million articles, saving stories and dispatching jobs cost the same
+// with 1 MiB as with 16, and a first poll cycle over 10,000 feeds peaks
+// about 30 MB lower.
+//
+// A read connection's cache is dropped whenever another connection has
+// committed (WAL mode), so in a running daemon it holds pages only while
+// queries run. The larger reports (30 days, trending) over a million
+// articles use 10 to 16 MiB of it.
+const (
+	writeCacheKiB = 1 << 10
+	readCacheKiB  = 16000
+)
+
+// cacheSize is the DSN parameter that bounds a connection's page cache.
+func cacheSize(kib int) string { return "&_pragma=cache_size(-" + strconv.Itoa(kib) + ")" }
+
 // DB is a herald.Store on an SQLite file.
 type DB struct {
 	path string
@@ -55,12 +78,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		}
 	}
 	params := "?_pragma=busy_timeout(" + strconv.FormatInt(BusyTimeout.Milliseconds(), 10) + ")" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16000)"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	// journal_mode=WAL is persistent and needs a write lock: set it once on
 	// the write connection, before the read pool exists.
 	// temp_store(MEMORY): grouped writes run each caller in a SAVEPOINT, whose
 	// statement journal would otherwise be written to a temporary file.
-	w, err := sql.Open("sqlite", path+params+"&_pragma=journal_mode(WAL)&_pragma=temp_store(MEMORY)&_txlock=immediate")
+	w, err := sql.Open("sqlite", path+params+cacheSize(writeCacheKiB)+
+		"&_pragma=journal_mode(WAL)&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}
@@ -72,7 +96,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", path+params+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", path+params+cacheSize(readCacheKiB)+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open: %w", err)
