@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -49,6 +50,8 @@ most dispatch.shutdown_wait) and exits 0.`,
 			if err != nil {
 				return err
 			}
+			// Hand the memory of each burst of work back once it is over.
+			defer startReleasing(cmd.Context(), debug.FreeOSMemory)()
 			d, err := newDaemon(cmd.Context(), cfg, a.Logger())
 			if err != nil {
 				return err

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// burstSink keeps the compiler from dropping the test's allocations.
+var burstSink []byte
+
+func TestNotifyGC(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	gcs := make(chan struct{}, 1)
+	notifyGC(ctx, gcs)
+	// Two notifications: the first cleanup attached the next one.
+	for i := range 2 {
+		got := false
+		for range 100 {
+			runtime.GC()
+			select {
+			case <-gcs:
+				got = true
+			case <-time.After(50 * time.Millisecond):
+			}
+			if got {
+				break
+			}
+		}
+		if !got {
+			t.Fatalf("no notification %d after 100 collections", i+1)
+		}
+	}
+}
+
+func TestReleaseAfterBursts(t *testing.T) {
+	released := make(chan struct{}, 1)
+	stop := startReleasing(t.Context(), func() {
+		select {
+		case released <- struct{}{}:
+		default:
+		}
+	})
+	defer stop()
+	// A burst: twice releaseMin allocated, a megabyte at a time, then quiet.
+	for range 2 * releaseMin >> 20 {
+		burstSink = make([]byte, 1<<20)
+	}
+	burstSink = nil
+	runtime.GC()
+	select {
+	case <-released:
+	case <-time.After(time.Minute):
+		t.Fatal("nothing released within a minute of a burst")
+	}
+}
+
+func TestStartReleasingStops(t *testing.T) {
+	stop := startReleasing(t.Context(), func() {})
+	stop() // returns once the watcher has ended
+	runtime.GC()
+}
