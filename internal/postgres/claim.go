@@ -59,18 +59,16 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 		}
 		ids := make([]int64, len(chosen))
 		var stuck []int64
-		held := make(map[string]bool)
 		for i, c := range chosen {
 			ids[i] = c.id
 			if c.reconcile {
 				stuck = append(stuck, c.id)
 			}
-			if !opts.Serial(c.account) || held[c.account] {
+			if !opts.Serial(c.account) {
 				continue
 			}
-			held[c.account] = true
-			// Recorded on the account: none of its other jobs is claimed
-			// while this one is.
+			// Recorded on the account (a serial account has one candidate at
+			// most): none of its other jobs is claimed while this one is.
 			if sp := opts.Accounts[c.account]; sp > 0 {
 				_, err = tx.Exec(ctx, `UPDATE accounts SET hold_until = greatest(coalesce(hold_until, 0), $1),
 					hold_reason = 'spacing', claim_job = $3 WHERE id = $2`, opts.Now.Add(sp).UnixMilli(), c.account, c.id)

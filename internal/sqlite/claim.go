@@ -62,7 +62,6 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 			return err
 		}
 		ids := make([]any, len(chosen))
-		held := make(map[string]bool)
 		for i, c := range chosen {
 			ids[i] = c.id
 			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET claimed_by = ?, lease_until = ?, updated_at = ? WHERE id = ?`,
@@ -74,12 +73,11 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 					return err
 				}
 			}
-			if !opts.Serial(c.account) || held[c.account] {
+			if !opts.Serial(c.account) {
 				continue
 			}
-			held[c.account] = true
-			// Recorded on the account: none of its other jobs is claimed
-			// while this one is.
+			// Recorded on the account (a serial account has one candidate at
+			// most): none of its other jobs is claimed while this one is.
 			var err error
 			if sp := opts.Accounts[c.account]; sp > 0 {
 				_, err = tx.ExecContext(ctx, `UPDATE accounts SET hold_until = max(coalesce(hold_until, 0), ?),
