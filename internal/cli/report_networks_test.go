@@ -213,17 +213,7 @@ func fourExpected(t *testing.T, by string, network herald.Network) []string {
 	t.Helper()
 	metric := func(s fourStory) float64 {
 		sh, re, co := s.figures(network)
-		switch by {
-		case "shares":
-			return float64(sh)
-		case "reactions":
-			return float64(re)
-		case "comments":
-			return float64(co)
-		case "score":
-			return 3*float64(sh) + 2*float64(co) + float64(re)
-		}
-		return 0 // clicks: no short links
+		return wantMetric(by, sh, re, co)
 	}
 	var stories []fourStory
 	for _, s := range fourStories {

@@ -109,6 +109,23 @@ func reportKeys(t *testing.T, cfg string, args ...string) []string {
 	return keys
 }
 
+// wantMetric is what --by ranks a story by, from its shares, reactions and
+// comments, with the default score weights (3 a share, 2 a comment, 1 a
+// reaction); no story has clicks (no short links).
+func wantMetric(by string, sh, re, co int64) float64 {
+	switch by {
+	case "shares":
+		return float64(sh)
+	case "reactions":
+		return float64(re)
+	case "comments":
+		return float64(co)
+	case "score":
+		return 3*float64(sh) + 2*float64(co) + float64(re)
+	}
+	return 0
+}
+
 // expected orders the stories as their figures dictate: by the metric on
 // the network ("" for both), the newer first on a tie.
 func expected(t *testing.T, by, network string) []string {
@@ -121,17 +138,7 @@ func expected(t *testing.T, by, network string) []string {
 		if network != "twitter" {
 			sh, re, co = sh+f.FB.Shares, re+f.FB.Reactions, co+f.FB.Comments
 		}
-		switch by {
-		case "shares":
-			return float64(sh)
-		case "reactions":
-			return float64(re)
-		case "comments":
-			return float64(co)
-		case "score":
-			return 3*float64(sh) + 2*float64(co) + float64(re)
-		}
-		return 0 // clicks: no short links
+		return wantMetric(by, sh, re, co)
 	}
 	stories := slices.Clone(newsroomStories)
 	slices.SortStableFunc(stories, func(x, y newsroomStory) int {
