@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/heraldhq/herald/internal/herald"
 )
 
 // docker-compose.yml cannot run here (no Docker engine), so these tests
@@ -308,16 +310,8 @@ func sentBy(d *daemon) map[int64][]string {
 	return out
 }
 
-// reportRow is the part of a `herald report --format json` row read here.
-type reportRow struct {
-	ArticleID   int64 `json:"article_id"`
-	Shares      int64 `json:"shares"`
-	Reactions   int64 `json:"reactions"`
-	Comments    int64 `json:"comments"`
-	Impressions int64 `json:"impressions"`
-}
-
-func (r reportRow) counted() int64 { return r.Shares + r.Reactions + r.Comments + r.Impressions }
+// counted is all a report row counts.
+func counted(r herald.ReportRow) int64 { return r.Shares + r.Reactions + r.Comments + r.Impressions }
 
 // TestComposeRunsWithTheBinary runs docker-compose.yml's sandbox, herald-1
 // and herald-2 services as the built binary, each with its service's
@@ -487,7 +481,7 @@ func TestComposeRunsWithTheBinary(t *testing.T) {
 		}
 		return false
 	})
-	report := func(network string) map[int64]reportRow {
+	report := func(network string) map[int64]herald.ReportRow {
 		t.Helper()
 		cmd := exec.Command(heraldBin, "report", "--format", "json", "--since", "3650d", "--limit", "100", "--network", network)
 		cmd.Dir = dir
@@ -496,18 +490,18 @@ func TestComposeRunsWithTheBinary(t *testing.T) {
 		if err != nil {
 			t.Fatalf("herald report --network %s: %v\n%s", network, err, out)
 		}
-		var rows []reportRow
+		var rows []herald.ReportRow
 		if err := json.Unmarshal(out, &rows); err != nil {
 			t.Fatalf("herald report: %v\n%s", err, out)
 		}
-		m := map[int64]reportRow{}
+		m := map[int64]herald.ReportRow{}
 		for _, r := range rows {
 			m[r.ArticleID] = r
 		}
 		return m
 	}
 	networkOf := map[string]string{"x_main": "twitter", "fb_page": "facebook"}
-	reports := map[string]map[int64]reportRow{"twitter": report("twitter"), "facebook": report("facebook")}
+	reports := map[string]map[int64]herald.ReportRow{"twitter": report("twitter"), "facebook": report("facebook")}
 	total := map[string]int64{}
 	for name, sent := range map[string]map[int64][]string{"herald-1": byH1, "herald-2": byH2} {
 		if len(sent) == 0 {
@@ -522,7 +516,7 @@ func TestComposeRunsWithTheBinary(t *testing.T) {
 					t.Errorf("%s's %s post of article %d is not in the %s report", name, acct, article, network)
 					continue
 				}
-				sum[network] += row.counted()
+				sum[network] += counted(row)
 				// X's simulated impressions grow from a post's first second.
 				if network == "twitter" && row.Impressions == 0 {
 					t.Errorf("%s's X post of article %d: no impressions read back", name, article)
