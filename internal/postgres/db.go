@@ -239,8 +239,14 @@ const (
 	asyncCommit
 )
 
-// beginAsync starts a transaction that commits without waiting for the disk.
-const beginAsync = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL synchronous_commit TO off`
+// A transaction that commits without waiting for the disk: begun, then
+// told so. beginAsync is both as one simple query; asyncRow sends them as
+// two statements of a batch (the extended protocol takes one at a time).
+const (
+	beginReadCommitted = `BEGIN ISOLATION LEVEL READ COMMITTED`
+	commitAsync        = `SET LOCAL synchronous_commit TO off`
+	beginAsync         = beginReadCommitted + `; ` + commitAsync
+)
 
 // write runs fn in a read-committed transaction and commits it when fn
 // returns nil. A transaction that deadlocked or failed to serialise is run
@@ -275,8 +281,8 @@ func (db *DB) write(ctx context.Context, mode txMode, fn func(tx pgx.Tx) error) 
 // aborted on its connection, which the pool then closes.
 func (db *DB) asyncRow(ctx context.Context, dest []any, sql string, args ...any) error {
 	b := &pgx.Batch{}
-	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
-	b.Queue(`SET LOCAL synchronous_commit TO off`)
+	b.Queue(beginReadCommitted)
+	b.Queue(commitAsync)
 	b.Queue(sql, args...).QueryRow(func(row pgx.Row) error { return row.Scan(dest...) })
 	b.Queue(`COMMIT`)
 	return db.pool.SendBatch(ctx, b).Close()
