@@ -1,7 +1,7 @@
 // Command herald-bench measures Herald at scale on this machine through its
 // real code paths (feed poller, store, dispatcher with the real X and
 // Facebook clients, HTTP webhook), against a loopback feed server and the
-// internal/apitest emulations of X and the Graph API, and prints one row per
+// internal/emulator emulations of X and the Graph API, and prints one row per
 // scenario with its target and whether it was met:
 //
 //	go run ./cmd/herald-bench                      # every scenario at full size (about 15 min)

@@ -1,7 +1,7 @@
 // Package bench measures Herald at scale through its real code paths: the
 // feed poller over a loopback feed server, the SQLite (or PostgreSQL) store,
 // the dispatcher with the real X and Facebook clients against the
-// internal/apitest emulations, and the HTTP server's webhook. Each scenario
+// internal/emulator emulations, and the HTTP server's webhook. Each scenario
 // has a full size (the figures in the README) and a quick size (CI runs it
 // so that the tool never rots). cmd/herald-bench prints the results.
 //

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 )
 
 // TestQuick runs the quick suite (idle aside: it only waits) so that the
@@ -87,7 +87,7 @@ func TestCheckPosts(t *testing.T) {
 	}
 }
 
-type apitestPost = apitest.XPost
+type apitestPost = emulator.XPost
 
 // TestProcFigures reads this process's CPU time and resident set the way
 // the idle scenario reads its child's.

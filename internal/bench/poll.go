@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -157,7 +157,7 @@ func runNewItems(ctx context.Context, e *env) []Result {
 
 // checkPosts verifies that posts are exactly one per wanted title (in that
 // order when ordered) and returns when the last arrived.
-func checkPosts(posts []apitest.XPost, want []string, ordered bool) (time.Time, error) {
+func checkPosts(posts []emulator.XPost, want []string, ordered bool) (time.Time, error) {
 	if len(posts) != len(want) {
 		return time.Time{}, fmt.Errorf("%d posts received, want %d", len(posts), len(want))
 	}

@@ -12,9 +12,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
 	"github.com/heraldhq/herald/internal/compose"
 	"github.com/heraldhq/herald/internal/dispatch"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/feed"
 	"github.com/heraldhq/herald/internal/herald"
@@ -91,10 +91,10 @@ func openStore(ctx context.Context, dir, pgURL, name string) (herald.Store, func
 type stack struct {
 	store    herald.Store
 	clock    *clock
-	x        *apitest.X
+	x        *emulator.X
 	xsrv     *httptest.Server
 	posted   chan struct{} // a POST /2/tweets was answered
-	graph    *apitest.Graph
+	graph    *emulator.Graph
 	gsrv     *httptest.Server
 	accounts []dispatch.Account
 	disp     *dispatch.Dispatcher
@@ -115,14 +115,14 @@ func newStack(ctx context.Context, env *env, name string, o stackOptions) (*stac
 	}
 	s.store = store
 	s.cleanup = append(s.cleanup, closeStore)
-	var users []apitest.XUser
+	var users []emulator.XUser
 	for i := range o.xAccounts {
-		users = append(users, apitest.XUser{ID: strconv.Itoa(1_700_000_001 + i), Username: "bench" + strconv.Itoa(i),
+		users = append(users, emulator.XUser{ID: strconv.Itoa(1_700_000_001 + i), Username: "bench" + strconv.Itoa(i),
 			ConsumerKey: "bench-ck", ConsumerSecret: "bench-cs", AccessToken: "bench-at-" + strconv.Itoa(i),
 			AccessTokenSecret: "bench-as-" + strconv.Itoa(i)})
 	}
 	// Unlimited, so that throughput measures Herald rather than X's quota.
-	s.x = apitest.NewX(apitest.XOptions{Users: users, PostLimit: -1, PostLimit24h: -1, ReadLimit: -1,
+	s.x = emulator.NewX(emulator.XOptions{Users: users, PostLimit: -1, PostLimit24h: -1, ReadLimit: -1,
 		RequestLogSize: 100})
 	s.posted = make(chan struct{}, 1<<16)
 	s.xsrv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -134,7 +134,7 @@ func newStack(ctx context.Context, env *env, name string, o stackOptions) (*stac
 			}
 		}
 	}))
-	s.graph, s.gsrv = apitest.StartGraph(apitest.GraphOptions{MaxLog: 100})
+	s.graph, s.gsrv = emulator.StartGraph(emulator.GraphOptions{MaxLog: 100})
 	s.cleanup = append(s.cleanup, s.xsrv.Close, s.gsrv.Close)
 	var accts []herald.Account
 	for i, u := range users {
@@ -154,7 +154,7 @@ func newStack(ctx context.Context, env *env, name string, o stackOptions) (*stac
 	}
 	for i := range o.fbAccounts {
 		id := "fb" + strconv.Itoa(i)
-		page := apitest.GraphPage{ID: strconv.Itoa(990_000_000_000_001 + i), Name: id, AccessToken: "bench-page-" + id,
+		page := emulator.GraphPage{ID: strconv.Itoa(990_000_000_000_001 + i), Name: id, AccessToken: "bench-page-" + id,
 			AppID: "880000000000001", AppSecret: "bench-app-secret"}
 		s.graph.AddPage(page)
 		p, err := facebook.New(facebook.Config{AccountID: id, PageID: page.ID, PageAccessToken: page.AccessToken,

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
 	"github.com/heraldhq/herald/internal/bluesky"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -73,20 +73,20 @@ func (s *tokens) get() herald.Token {
 }
 
 type fixture struct {
-	sky    *apitest.Bluesky
+	sky    *emulator.Bluesky
 	client *bluesky.Client
 	clock  *clock
 	tokens *tokens
 	url    string
 }
 
-func setup(t *testing.T, opts apitest.BlueskyOptions) *fixture {
+func setup(t *testing.T, opts emulator.BlueskyOptions) *fixture {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
 	opts.Now = clk.Now
-	sky, srv := apitest.StartBluesky(opts)
+	sky, srv := emulator.StartBluesky(opts)
 	t.Cleanup(srv.Close)
-	sky.AddAccount(apitest.BlueskyAccount{DID: did, Handle: handle, AppPassword: appPassword})
+	sky.AddAccount(emulator.BlueskyAccount{DID: did, Handle: handle, AppPassword: appPassword})
 	f := &fixture{sky: sky, clock: clk, tokens: &tokens{}, url: srv.URL}
 	f.client = f.newClient(t)
 	return f
@@ -152,7 +152,7 @@ func images(t *testing.T, small []byte) string {
 }
 
 func TestPublishFacetsAndCard(t *testing.T) {
-	f := setup(t, apitest.BlueskyOptions{})
+	f := setup(t, emulator.BlueskyOptions{})
 	img := pngImage(t)
 	imgs := images(t, img)
 	// Accents, a ZWJ emoji and a combining mark before the link: its facet
@@ -199,7 +199,7 @@ func TestPublishFacetsAndCard(t *testing.T) {
 }
 
 func TestThumbLeftOut(t *testing.T) {
-	f := setup(t, apitest.BlueskyOptions{})
+	f := setup(t, emulator.BlueskyOptions{})
 	imgs := images(t, pngImage(t))
 	for _, path := range []string{"/missing.png", "/big.png"} {
 		m := herald.Message{Text: "Story https://news.example/" + path, Link: "https://news.example/" + path,
@@ -219,7 +219,7 @@ func TestThumbLeftOut(t *testing.T) {
 // the rotated pair is stored, and a new process resumes from the store
 // without logging in with the app password again.
 func TestSessionRefreshPersisted(t *testing.T) {
-	f := setup(t, apitest.BlueskyOptions{})
+	f := setup(t, emulator.BlueskyOptions{})
 	ctx := context.Background()
 	post := func(c *bluesky.Client, i int) {
 		t.Helper()
@@ -261,23 +261,23 @@ func TestErrors(t *testing.T) {
 	ctx := context.Background()
 	msg := herald.Message{Text: "Story https://news.example/a", Link: "https://news.example/a", Title: "Story"}
 	t.Run("wrong app password", func(t *testing.T) {
-		f := setup(t, apitest.BlueskyOptions{})
-		f.sky.AddAccount(apitest.BlueskyAccount{DID: did, Handle: handle, AppPassword: "other"})
+		f := setup(t, emulator.BlueskyOptions{})
+		f.sky.AddAccount(emulator.BlueskyAccount{DID: did, Handle: handle, AppPassword: "other"})
 		_, err := f.client.Publish(ctx, msg)
 		if he := f.asError(t, err); he.Kind != herald.ErrAuth || he.Status != 401 || !strings.Contains(he.Message, "AuthenticationRequired") {
 			t.Errorf("%+v", he)
 		}
 	})
 	t.Run("injected 429", func(t *testing.T) {
-		f := setup(t, apitest.BlueskyOptions{FaultReset: 2 * time.Minute})
-		f.sky.Faults.Next(apitest.FaultRateLimit)
+		f := setup(t, emulator.BlueskyOptions{FaultReset: 2 * time.Minute})
+		f.sky.Faults.Next(emulator.FaultRateLimit)
 		_, err := f.client.Publish(ctx, msg)
 		if he := f.asError(t, err); he.Kind != herald.ErrRateLimited || !he.RetryAt.Equal(f.clock.Now().Add(2*time.Minute)) {
 			t.Errorf("%+v", he)
 		}
 	})
 	t.Run("write allowance", func(t *testing.T) {
-		f := setup(t, apitest.BlueskyOptions{WritePoints: 4})
+		f := setup(t, emulator.BlueskyOptions{WritePoints: 4})
 		if _, err := f.client.Publish(ctx, msg); err != nil {
 			t.Fatal(err)
 		}
@@ -287,15 +287,15 @@ func TestErrors(t *testing.T) {
 		}
 	})
 	t.Run("server error", func(t *testing.T) {
-		f := setup(t, apitest.BlueskyOptions{})
-		f.sky.Faults.Next(apitest.FaultServerError)
+		f := setup(t, emulator.BlueskyOptions{})
+		f.sky.Faults.Next(emulator.FaultServerError)
 		_, err := f.client.Publish(ctx, msg)
 		if he := f.asError(t, err); he.Kind != herald.ErrRetryable || he.Status != 500 {
 			t.Errorf("%+v", he)
 		}
 	})
 	t.Run("too long", func(t *testing.T) {
-		f := setup(t, apitest.BlueskyOptions{})
+		f := setup(t, emulator.BlueskyOptions{})
 		_, err := f.client.Publish(ctx, herald.Message{Text: strings.Repeat("a", 301)})
 		he := f.asError(t, err)
 		if he.Kind != herald.ErrPermanent || xrpcName(he) != "InvalidRequest" || !strings.Contains(he.Message, "300 graphemes") {
@@ -303,12 +303,12 @@ func TestErrors(t *testing.T) {
 		}
 	})
 	t.Run("dropped answer, then found", func(t *testing.T) {
-		f := setup(t, apitest.BlueskyOptions{})
+		f := setup(t, emulator.BlueskyOptions{})
 		start := f.clock.Now()
 		if _, err := f.client.Check(ctx); err != nil { // log in first: the drop hits the post
 			t.Fatal(err)
 		}
-		f.sky.Faults.Next(apitest.FaultDrop)
+		f.sky.Faults.Next(emulator.FaultDrop)
 		_, err := f.client.Publish(ctx, msg)
 		if he := f.asError(t, err); he.Kind != herald.ErrUnknownOutcome {
 			t.Fatalf("%+v", he)
@@ -329,7 +329,7 @@ func xrpcName(err error) string {
 }
 
 func TestEngagementAndDelete(t *testing.T) {
-	f := setup(t, apitest.BlueskyOptions{})
+	f := setup(t, emulator.BlueskyOptions{})
 	ctx := context.Background()
 	var uris []string
 	for i := range 30 { // two getPosts calls
@@ -339,7 +339,7 @@ func TestEngagementAndDelete(t *testing.T) {
 		}
 		uris = append(uris, r.RemoteID)
 	}
-	f.sky.SetEngagement(uris[27], apitest.BlueskyEngagement{Likes: 40, Reposts: 5, Quotes: 2, Replies: 9})
+	f.sky.SetEngagement(uris[27], emulator.BlueskyEngagement{Likes: 40, Reposts: 5, Quotes: 2, Replies: 9})
 	if err := f.client.Delete(ctx, uris[3]); err != nil {
 		t.Fatal(err)
 	}
@@ -363,7 +363,7 @@ func TestEngagementAndDelete(t *testing.T) {
 }
 
 func TestFindPost(t *testing.T) {
-	f := setup(t, apitest.BlueskyOptions{})
+	f := setup(t, emulator.BlueskyOptions{})
 	ctx := context.Background()
 	start := f.clock.Now()
 	link := func(i int) string { return fmt.Sprintf("https://news.example/story-%d", i) }
@@ -396,7 +396,7 @@ func TestFindPost(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	f := setup(t, apitest.BlueskyOptions{})
+	f := setup(t, emulator.BlueskyOptions{})
 	id, err := f.client.Check(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -8,8 +8,8 @@ import (
 
 	"github.com/rivo/uniseg"
 
-	"github.com/heraldhq/herald/internal/apitest"
 	"github.com/heraldhq/herald/internal/compose"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -27,7 +27,7 @@ const (
 // TestGraphemeLimit: 300 clusters pass and 301 fail, however many bytes or
 // code points they are (the byte limit, 3000, is not reached here).
 func TestGraphemeLimit(t *testing.T) {
-	f := setup(t, apitest.BlueskyOptions{})
+	f := setup(t, emulator.BlueskyOptions{})
 	ctx := context.Background()
 	for _, unit := range []string{"a", "é", combining, trio, family, flag, skinTone, keycap} {
 		if n := uniseg.GraphemeClusterCount(unit); n != 1 {
@@ -60,7 +60,7 @@ func TestGraphemeLimit(t *testing.T) {
 // does, so a title full of emoji sequences and combining marks is shortened
 // to a post the PDS accepts, with the link and its facet whole.
 func TestComposerFitsBluesky(t *testing.T) {
-	f := setup(t, apitest.BlueskyOptions{})
+	f := setup(t, emulator.BlueskyOptions{})
 	c, err := compose.New(compose.Options{Network: herald.Bluesky})
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -90,17 +90,17 @@ func TestAccountsBudgetAndNotConfigured(t *testing.T) {
 // liveAccounts starts the X and Graph emulations with two X users and two
 // Pages and returns a configuration with their credentials, and the
 // secrets that must never be printed.
-func liveAccounts(t *testing.T) (x *apitest.X, g *apitest.Graph, cfg string, secrets []string) {
+func liveAccounts(t *testing.T) (x *emulator.X, g *emulator.Graph, cfg string, secrets []string) {
 	t.Helper()
 	clearEnv(t)
 	t.Setenv("COLUMNS", "160")
-	x, xsrv := apitest.StartX(apitest.XOptions{})
+	x, xsrv := emulator.StartX(emulator.XOptions{})
 	t.Cleanup(xsrv.Close)
-	g, gsrv := apitest.StartGraph(apitest.GraphOptions{})
+	g, gsrv := emulator.StartGraph(emulator.GraphOptions{})
 	t.Cleanup(gsrv.Close)
 	body := "database: {url: \"sqlite:$DIR/herald.db\"}\naccounts:\n"
 	for i, name := range []string{"x_ok", "x_revoked"} {
-		u := apitest.XUser{ID: fmt.Sprint(1_800_000_001 + i), Username: "herald_" + name, ConsumerKey: "ck-" + name,
+		u := emulator.XUser{ID: fmt.Sprint(1_800_000_001 + i), Username: "herald_" + name, ConsumerKey: "ck-" + name,
 			ConsumerSecret: "cs-secret-" + name, AccessToken: "at-secret-" + name, AccessTokenSecret: "ats-secret-" + name}
 		x.AddUser(u)
 		secrets = append(secrets, u.ConsumerSecret, u.AccessToken, u.AccessTokenSecret)
@@ -108,7 +108,7 @@ func liveAccounts(t *testing.T) (x *apitest.X, g *apitest.Graph, cfg string, sec
 			name, xsrv.URL, u.ConsumerKey, u.ConsumerSecret, u.AccessToken, u.AccessTokenSecret)
 	}
 	for i, name := range []string{"fb_ok", "fb_expired"} {
-		p := apitest.GraphPage{ID: fmt.Sprint(990_000_000_000_101 + i), Name: "Daily " + name, AccessToken: "page-secret-" + name,
+		p := emulator.GraphPage{ID: fmt.Sprint(990_000_000_000_101 + i), Name: "Daily " + name, AccessToken: "page-secret-" + name,
 			AppID: fmt.Sprint(880_000_000_000_101 + i), AppSecret: "app-secret-" + name,
 			ExpiresAt: time.Now().Add(30 * 24 * time.Hour).Truncate(time.Second)}
 		g.AddPage(p)

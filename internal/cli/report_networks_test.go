@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
 	"github.com/heraldhq/herald/internal/bluesky"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/mastodon"
 	"github.com/heraldhq/herald/internal/rank"
@@ -27,8 +27,8 @@ const (
 )
 
 var (
-	mastoUser = apitest.MastodonAccount{ID: "110042", Username: "thedaily", Token: "masto-token-rpt"}
-	skyUser   = apitest.BlueskyAccount{DID: "did:plc:thedailyreport", Handle: "thedaily.bsky.example",
+	mastoUser = emulator.MastodonAccount{ID: "110042", Username: "thedaily", Token: "masto-token-rpt"}
+	skyUser   = emulator.BlueskyAccount{DID: "did:plc:thedailyreport", Handle: "thedaily.bsky.example",
 		AppPassword: "abcd-efgh-ijkl-mnop"}
 )
 
@@ -38,10 +38,10 @@ type fourStory struct {
 	key     string
 	ago     time.Duration // published this long before T0
 	targets []string
-	x       apitest.XMetrics
-	fb      apitest.GraphEngagement
-	m       apitest.MastodonEngagement
-	b       apitest.BlueskyEngagement
+	x       emulator.XMetrics
+	fb      emulator.GraphEngagement
+	m       emulator.MastodonEngagement
+	b       emulator.BlueskyEngagement
 }
 
 // fourStories: p only on Mastodon and Bluesky, q only on X and Facebook, r
@@ -49,21 +49,21 @@ type fourStory struct {
 // tie (clicks, all zero, excepted).
 var fourStories = []fourStory{
 	{key: "p", ago: 4 * time.Hour, targets: []string{mastoAccount, skyAccount},
-		m: apitest.MastodonEngagement{Reblogs: 40, Favourites: 12, Replies: 7},
-		b: apitest.BlueskyEngagement{Reposts: 9, Quotes: 4, Likes: 88, Replies: 2}},
+		m: emulator.MastodonEngagement{Reblogs: 40, Favourites: 12, Replies: 7},
+		b: emulator.BlueskyEngagement{Reposts: 9, Quotes: 4, Likes: 88, Replies: 2}},
 	{key: "q", ago: 3 * time.Hour, targets: []string{ranktest.XAccount, ranktest.FBAccount},
-		x:  apitest.XMetrics{Retweets: 20, Quotes: 1, Likes: 30, Replies: 11, Impressions: 600},
-		fb: apitest.GraphEngagement{Shares: 5, Reactions: 71, Comments: 3}},
+		x:  emulator.XMetrics{Retweets: 20, Quotes: 1, Likes: 30, Replies: 11, Impressions: 600},
+		fb: emulator.GraphEngagement{Shares: 5, Reactions: 71, Comments: 3}},
 	{key: "r", ago: 2 * time.Hour, targets: []string{ranktest.XAccount, ranktest.FBAccount, mastoAccount, skyAccount},
-		x:  apitest.XMetrics{Retweets: 3, Likes: 8, Replies: 2, Impressions: 90},
-		fb: apitest.GraphEngagement{Shares: 14, Reactions: 9, Comments: 25},
-		m:  apitest.MastodonEngagement{Reblogs: 6, Favourites: 50, Replies: 1},
-		b:  apitest.BlueskyEngagement{Reposts: 30, Quotes: 1, Likes: 5, Replies: 19}},
+		x:  emulator.XMetrics{Retweets: 3, Likes: 8, Replies: 2, Impressions: 90},
+		fb: emulator.GraphEngagement{Shares: 14, Reactions: 9, Comments: 25},
+		m:  emulator.MastodonEngagement{Reblogs: 6, Favourites: 50, Replies: 1},
+		b:  emulator.BlueskyEngagement{Reposts: 30, Quotes: 1, Likes: 5, Replies: 19}},
 	{key: "s", ago: time.Hour, targets: []string{ranktest.XAccount, ranktest.FBAccount, mastoAccount, skyAccount},
-		x:  apitest.XMetrics{Retweets: 7, Quotes: 2, Likes: 60, Replies: 4, Impressions: 300},
-		fb: apitest.GraphEngagement{Shares: 2, Reactions: 1},
-		m:  apitest.MastodonEngagement{Reblogs: 15, Favourites: 3, Replies: 22},
-		b:  apitest.BlueskyEngagement{Reposts: 1, Likes: 40, Replies: 6}},
+		x:  emulator.XMetrics{Retweets: 7, Quotes: 2, Likes: 60, Replies: 4, Impressions: 300},
+		fb: emulator.GraphEngagement{Shares: 2, Reactions: 1},
+		m:  emulator.MastodonEngagement{Reblogs: 15, Favourites: 3, Replies: 22},
+		b:  emulator.BlueskyEngagement{Reposts: 1, Likes: 40, Replies: 6}},
 }
 
 // network's shares, reactions and comments of a story as its emulation
@@ -114,10 +114,10 @@ func fourNewsroom(t *testing.T) string {
 	cliNow = w.Clock.Now
 	t.Cleanup(func() { cliNow = old })
 
-	masto, ms := apitest.StartMastodon(apitest.MastodonOptions{})
+	masto, ms := emulator.StartMastodon(emulator.MastodonOptions{})
 	t.Cleanup(ms.Close)
 	masto.AddAccount(mastoUser)
-	sky, bs := apitest.StartBluesky(apitest.BlueskyOptions{})
+	sky, bs := emulator.StartBluesky(emulator.BlueskyOptions{})
 	t.Cleanup(bs.Close)
 	sky.AddAccount(skyUser)
 	mc, err := mastodon.New(mastodon.Config{AccountID: mastoAccount, InstanceURL: ms.URL, AccessToken: mastoUser.Token,

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank/ranktest"
 )
@@ -32,14 +32,14 @@ type newsroomStory struct {
 // network, orders them differently and without ties (clicks, all zero, tie
 // everywhere: the newer story goes first).
 var newsroomStories = []newsroomStory{
-	{"a", "mexico", 5 * time.Hour, ranktest.Figures{X: apitest.XMetrics{Retweets: 10, Quotes: 2, Likes: 50, Replies: 5, Impressions: 900},
-		FB: apitest.GraphEngagement{Shares: 3, Reactions: 20, Comments: 8}}},
-	{"b", "mexico", 4 * time.Hour, ranktest.Figures{X: apitest.XMetrics{Retweets: 30, Likes: 61, Replies: 1, Impressions: 700}}},
-	{"c", "business", 3 * time.Hour, ranktest.Figures{FB: apitest.GraphEngagement{Shares: 1, Reactions: 100, Comments: 40}}},
-	{"d", "mexico", 2 * time.Hour, ranktest.Figures{X: apitest.XMetrics{Retweets: 4, Quotes: 5, Likes: 57, Replies: 31, Impressions: 400},
-		FB: apitest.GraphEngagement{Shares: 11, Reactions: 2, Comments: 6}}},
-	{"e", "business", time.Hour, ranktest.Figures{X: apitest.XMetrics{Retweets: 2, Likes: 1, Replies: 3, Impressions: 50},
-		FB: apitest.GraphEngagement{Shares: 25, Reactions: 3, Comments: 12}}},
+	{"a", "mexico", 5 * time.Hour, ranktest.Figures{X: emulator.XMetrics{Retweets: 10, Quotes: 2, Likes: 50, Replies: 5, Impressions: 900},
+		FB: emulator.GraphEngagement{Shares: 3, Reactions: 20, Comments: 8}}},
+	{"b", "mexico", 4 * time.Hour, ranktest.Figures{X: emulator.XMetrics{Retweets: 30, Likes: 61, Replies: 1, Impressions: 700}}},
+	{"c", "business", 3 * time.Hour, ranktest.Figures{FB: emulator.GraphEngagement{Shares: 1, Reactions: 100, Comments: 40}}},
+	{"d", "mexico", 2 * time.Hour, ranktest.Figures{X: emulator.XMetrics{Retweets: 4, Quotes: 5, Likes: 57, Replies: 31, Impressions: 400},
+		FB: emulator.GraphEngagement{Shares: 11, Reactions: 2, Comments: 6}}},
+	{"e", "business", time.Hour, ranktest.Figures{X: emulator.XMetrics{Retweets: 2, Likes: 1, Replies: 3, Impressions: 50},
+		FB: emulator.GraphEngagement{Shares: 25, Reactions: 3, Comments: 12}}},
 }
 
 // newsroom publishes the stories to both accounts at T0 through the real

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
 	"github.com/heraldhq/herald/internal/rank/ranktest"
@@ -81,7 +81,7 @@ func newDeskAt(t *testing.T, at time.Time, addr, extra string, stories ...deskSt
 	w.Clock.Set(at)
 	if len(stories) > 0 {
 		for _, s := range stories {
-			w.Set(d.p, s.key, ranktest.Figures{X: apitest.XMetrics{Likes: s.likes, Retweets: s.likes / 10}})
+			w.Set(d.p, s.key, ranktest.Figures{X: emulator.XMetrics{Likes: s.likes, Retweets: s.likes / 10}})
 		}
 		if _, err := w.Collector(rank.Options{CollectFor: 90 * day, Owner: "desk"}).Pass(w.Ctx); err != nil {
 			t.Fatal(err)

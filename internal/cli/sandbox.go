@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -24,10 +24,10 @@ import (
 // is that one address. `sandbox: true` runs them in-process on loopback;
 // `herald sandbox` serves them on their own for several instances to share.
 type emulations struct {
-	X        *apitest.X
-	Graph    *apitest.Graph
-	Mastodon *apitest.Mastodon
-	Bluesky  *apitest.Bluesky
+	X        *emulator.X
+	Graph    *emulator.Graph
+	Mastodon *emulator.Mastodon
+	Bluesky  *emulator.Bluesky
 	// names maps each emulated identity (X user ID, Page ID, Mastodon
 	// account ID, Bluesky DID) to its account ID, for the post listing.
 	names map[string]string
@@ -38,10 +38,10 @@ func newEmulations() *emulations {
 	// user), so the sandbox behaves like X; its injected 429s reset after a
 	// second.
 	e := &emulations{
-		X:        apitest.NewX(apitest.XOptions{}),
-		Graph:    apitest.NewGraph(apitest.GraphOptions{SimulateEngagement: true}),
-		Mastodon: apitest.NewMastodon(apitest.MastodonOptions{SimulateEngagement: true}),
-		Bluesky:  apitest.NewBluesky(apitest.BlueskyOptions{SimulateEngagement: true}),
+		X:        emulator.NewX(emulator.XOptions{}),
+		Graph:    emulator.NewGraph(emulator.GraphOptions{SimulateEngagement: true}),
+		Mastodon: emulator.NewMastodon(emulator.MastodonOptions{SimulateEngagement: true}),
+		Bluesky:  emulator.NewBluesky(emulator.BlueskyOptions{SimulateEngagement: true}),
 		names:    map[string]string{},
 	}
 	e.X.SimulateEngagement(true)
@@ -128,7 +128,7 @@ func sandboxAccount(i int, id string, a config.Account, secret sandboxSecret) co
 func (e *emulations) register(i int, id string, a config.Account) {
 	switch a.Network {
 	case config.NetworkTwitter:
-		e.X.AddUser(apitest.XUser{
+		e.X.AddUser(emulator.XUser{
 			ID: a.UserID, Username: strings.ReplaceAll(id, "-", "_"), Name: id + " (sandbox)",
 			ConsumerKey: a.ConsumerKey, ConsumerSecret: a.ConsumerSecret,
 			AccessToken: a.AccessToken, AccessTokenSecret: a.AccessTokenSecret,
@@ -137,16 +137,16 @@ func (e *emulations) register(i int, id string, a config.Account) {
 		})
 		e.names["x:"+a.UserID] = id
 	case config.NetworkFacebook:
-		e.Graph.AddPage(apitest.GraphPage{ID: a.PageID, Name: id + " (sandbox)", AccessToken: a.PageAccessToken,
+		e.Graph.AddPage(emulator.GraphPage{ID: a.PageID, Name: id + " (sandbox)", AccessToken: a.PageAccessToken,
 			AppID: a.AppID, AppSecret: a.AppSecret})
 		e.names["facebook:"+a.PageID] = id
 	case config.NetworkMastodon:
-		m := apitest.MastodonAccount{ID: strconv.Itoa(110_000_001 + i), Username: id, Token: a.AccessToken}
+		m := emulator.MastodonAccount{ID: strconv.Itoa(110_000_001 + i), Username: id, Token: a.AccessToken}
 		e.Mastodon.AddAccount(m)
 		e.names["mastodon:"+m.ID] = id
 	case config.NetworkBluesky:
 		did := "did:plc:sandbox" + strconv.Itoa(i)
-		e.Bluesky.AddAccount(apitest.BlueskyAccount{DID: did, Handle: strings.TrimPrefix(a.Handle, "@"), AppPassword: a.AppPassword})
+		e.Bluesky.AddAccount(emulator.BlueskyAccount{DID: did, Handle: strings.TrimPrefix(a.Handle, "@"), AppPassword: a.AppPassword})
 		e.names["bluesky:"+did] = id
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/twitter"
 )
@@ -18,11 +18,11 @@ import (
 // handler that reports when each POST /2/tweets arrives.
 func benchX(b *testing.B, fx *fixture, n int) ([]Account, chan time.Time) {
 	b.Helper()
-	var users []apitest.XUser
+	var users []emulator.XUser
 	for i := range n {
 		users = append(users, xUser(strconv.Itoa(4000+i), "bench"+strconv.Itoa(i)))
 	}
-	x := apitest.NewX(apitest.XOptions{Users: users, PostLimit: -1, PostLimit24h: -1, ReadLimit: -1, RequestLogSize: 100})
+	x := emulator.NewX(emulator.XOptions{Users: users, PostLimit: -1, PostLimit24h: -1, ReadLimit: -1, RequestLogSize: 100})
 	arrived := make(chan time.Time, 1<<16)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == "/2/tweets" {

@@ -7,16 +7,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
 	"github.com/heraldhq/herald/internal/compose"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
 // xUser is an X account of the emulation; its credentials are test values.
-func xUser(id, name string) apitest.XUser {
-	return apitest.XUser{ID: id, Username: name, ConsumerKey: "ck", ConsumerSecret: "cs",
+func xUser(id, name string) emulator.XUser {
+	return emulator.XUser{ID: id, Username: name, ConsumerKey: "ck", ConsumerSecret: "cs",
 		AccessToken: id + "-at", AccessTokenSecret: id + "-ats"}
 }
 
@@ -28,22 +28,22 @@ const (
 // emulations is the X and Graph emulations on loopback, and Herald's real
 // publishers for two X accounts and one Page.
 type emulations struct {
-	x     *apitest.X
-	graph *apitest.Graph
-	users map[string]apitest.XUser // account ID → X user
+	x     *emulator.X
+	graph *emulator.Graph
+	users map[string]emulator.XUser // account ID → X user
 	accts []Account
 }
 
 func startEmulations(t testing.TB, fx *fixture) *emulations {
 	t.Helper()
-	e := &emulations{users: map[string]apitest.XUser{"x_main": xUser("3001", "daily_main"), "x_biz": xUser("3002", "daily_biz")}}
+	e := &emulations{users: map[string]emulator.XUser{"x_main": xUser("3001", "daily_main"), "x_biz": xUser("3002", "daily_biz")}}
 	var xsrv, gsrv *httptest.Server
-	e.x, xsrv = apitest.StartX(apitest.XOptions{Users: []apitest.XUser{e.users["x_main"], e.users["x_biz"]},
+	e.x, xsrv = emulator.StartX(emulator.XOptions{Users: []emulator.XUser{e.users["x_main"], e.users["x_biz"]},
 		PostLimit: -1, PostLimit24h: -1, ReadLimit: -1})
 	t.Cleanup(xsrv.Close)
-	e.graph, gsrv = apitest.StartGraph(apitest.GraphOptions{})
+	e.graph, gsrv = emulator.StartGraph(emulator.GraphOptions{})
 	t.Cleanup(gsrv.Close)
-	e.graph.AddPage(apitest.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken})
+	e.graph.AddPage(emulator.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken})
 
 	for _, id := range []string{"x_main", "x_biz"} {
 		u := e.users[id]
@@ -193,7 +193,7 @@ func TestExpiredTokenPausesOnlyThatAccount(t *testing.T) {
 
 	// The operator renews the credentials and resumes.
 	e.x.AddUser(e.users["x_main"])
-	e.graph.AddPage(apitest.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken})
+	e.graph.AddPage(emulator.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken})
 	for _, id := range []string{"x_main", "fb_page"} {
 		if err := fx.store.ResumeAccount(context.Background(), id); err != nil {
 			t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -102,13 +102,13 @@ func TestChaosKilledDaemonPostsEveryStoryOnce(t *testing.T) {
 }
 
 // faultName names an injected fault for the test's summary.
-func faultName(f apitest.Fault) string {
+func faultName(f emulator.Fault) string {
 	switch f {
-	case apitest.FaultServerError:
+	case emulator.FaultServerError:
 		return "5xx"
-	case apitest.FaultRateLimit:
+	case emulator.FaultRateLimit:
 		return "429"
-	case apitest.FaultDrop:
+	case emulator.FaultDrop:
 		return "drop"
 	}
 	return "ok"

@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
 )
@@ -170,28 +170,28 @@ func rss(name string, items []story) []byte {
 // emulations are the X API (two users) and the Graph API (one Page) on
 // loopback, hosted by the test so that they outlive any daemon.
 type emulations struct {
-	x     *apitest.X
+	x     *emulator.X
 	xURL  string
-	graph *apitest.Graph
+	graph *emulator.Graph
 	gURL  string
-	users map[string]apitest.XUser // account ID → user
-	page  apitest.GraphPage
+	users map[string]emulator.XUser // account ID → user
+	page  emulator.GraphPage
 }
 
 func startEmulations(t *testing.T) *emulations {
 	t.Helper()
-	e := &emulations{users: map[string]apitest.XUser{}}
+	e := &emulations{users: map[string]emulator.XUser{}}
 	for i, id := range []string{"x_one", "x_two"} {
-		e.users[id] = apitest.XUser{ID: fmt.Sprint(4001 + i), Username: "daily_" + id, ConsumerKey: "ck-e2e",
+		e.users[id] = emulator.XUser{ID: fmt.Sprint(4001 + i), Username: "daily_" + id, ConsumerKey: "ck-e2e",
 			ConsumerSecret: "cs-e2e", AccessToken: id + "-at", AccessTokenSecret: id + "-ats"}
 	}
 	var xs, gs *httptest.Server
-	e.x, xs = apitest.StartX(apitest.XOptions{Users: []apitest.XUser{e.users["x_one"], e.users["x_two"]},
+	e.x, xs = emulator.StartX(emulator.XOptions{Users: []emulator.XUser{e.users["x_one"], e.users["x_two"]},
 		PostLimit: -1, PostLimit24h: -1, ReadLimit: -1})
 	t.Cleanup(xs.Close)
-	e.graph, gs = apitest.StartGraph(apitest.GraphOptions{})
+	e.graph, gs = emulator.StartGraph(emulator.GraphOptions{})
 	t.Cleanup(gs.Close)
-	e.page = apitest.GraphPage{ID: "7771", Name: "The Daily", AccessToken: "page-token-7771"}
+	e.page = emulator.GraphPage{ID: "7771", Name: "The Daily", AccessToken: "page-token-7771"}
 	e.graph.AddPage(e.page)
 	e.xURL, e.gURL = xs.URL, gs.URL
 	return e
@@ -232,7 +232,7 @@ func (e *emulations) checkPosts(t *testing.T, stories []story) {
 		}
 	}
 	// Graph rejects only consecutive duplicates, so count by link here.
-	byLink := map[string][]apitest.GraphPost{}
+	byLink := map[string][]emulator.GraphPost{}
 	posts := e.graph.PostsByPage(e.page.ID)
 	for _, p := range posts {
 		byLink[p.Link] = append(byLink[p.Link], p)

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/postgres"
 )
@@ -92,7 +92,7 @@ func dispatchRate(t *testing.T, k, n int, latency time.Duration) float64 {
 	t.Logf("%d jobs created in %s", n, due.Sub(made).Round(time.Millisecond)-dueDelay)
 	waitFor(t, fmt.Sprintf("%d posts", n), 120*time.Second, func() bool { return len(x.Posts()) >= n })
 	posts := x.Posts()
-	last := slices.MaxFunc(posts, func(a, b apitest.XPost) int { return a.CreatedAt.Compare(b.CreatedAt) }).CreatedAt
+	last := slices.MaxFunc(posts, func(a, b emulator.XPost) int { return a.CreatedAt.Compare(b.CreatedAt) }).CreatedAt
 	for _, in := range ins {
 		if code, _ := in.d.stop(t, syscall.SIGTERM, 15*time.Second); code != 0 {
 			t.Errorf("%s: exit status %d after SIGTERM", in.id, code)

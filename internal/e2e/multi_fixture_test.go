@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/postgres"
 	"github.com/heraldhq/herald/internal/postgres/pgtest"
 )
@@ -141,7 +141,7 @@ func (w *watchedFeeds) requests() (int, time.Duration) {
 // its spacing.
 type xAccount struct {
 	id          string
-	user        apitest.XUser
+	user        emulator.XUser
 	minInterval time.Duration
 	dailyCap    int
 }
@@ -151,7 +151,7 @@ func newXAccounts(n int) []xAccount {
 	out := make([]xAccount, n)
 	for i := range out {
 		id := fmt.Sprintf("x_%d", i)
-		out[i] = xAccount{id: id, user: apitest.XUser{ID: fmt.Sprint(5001 + i), Username: "net_" + id,
+		out[i] = xAccount{id: id, user: emulator.XUser{ID: fmt.Sprint(5001 + i), Username: "net_" + id,
 			ConsumerKey: "ck-multi", ConsumerSecret: "cs-multi", AccessToken: id + "-at", AccessTokenSecret: id + "-ats"}}
 	}
 	return out
@@ -159,13 +159,13 @@ func newXAccounts(n int) []xAccount {
 
 // startMultiX starts the X emulation for accts, hosted by the test so that
 // it outlives every daemon; unlimited posting, injected 429s reset at once.
-func startMultiX(t *testing.T, accts []xAccount) (*apitest.X, string) {
+func startMultiX(t *testing.T, accts []xAccount) (*emulator.X, string) {
 	t.Helper()
-	users := make([]apitest.XUser, len(accts))
+	users := make([]emulator.XUser, len(accts))
 	for i, a := range accts {
 		users[i] = a.user
 	}
-	x, srv := apitest.StartX(apitest.XOptions{Users: users, PostLimit: -1, PostLimit24h: -1, ReadLimit: -1,
+	x, srv := emulator.StartX(emulator.XOptions{Users: users, PostLimit: -1, PostLimit24h: -1, ReadLimit: -1,
 		FaultReset: time.Millisecond, RequestLogSize: 100000})
 	t.Cleanup(srv.Close)
 	return x, srv.URL

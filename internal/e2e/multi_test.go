@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/postgres"
 )
@@ -187,7 +187,7 @@ func allSeeded(db *postgres.DB, n int) bool {
 
 // queueState describes the queue and the emulation's posts per account,
 // for a failure message.
-func queueState(db *postgres.DB, x *apitest.X, accts []xAccount) string {
+func queueState(db *postgres.DB, x *emulator.X, accts []xAccount) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var b strings.Builder
@@ -234,7 +234,7 @@ func checkMultiJobs(t *testing.T, db *postgres.DB, want int) {
 
 // checkMultiPosts checks that the emulation recorded each story exactly
 // once for the account, as composed, and nothing else.
-func checkMultiPosts(t *testing.T, x *apitest.X, a xAccount, stories []story) {
+func checkMultiPosts(t *testing.T, x *emulator.X, a xAccount, stories []story) {
 	t.Helper()
 	got := map[string]int{}
 	posts := x.PostsByUser(a.user.ID)
@@ -259,7 +259,7 @@ func checkMultiPosts(t *testing.T, x *apitest.X, a xAccount, stories []story) {
 // them: the account is held from the end of each call and not claimed while
 // one of its jobs is, so one instance's call never overlaps another's gap.
 // Short gaps are reported with the instances that sent either post.
-func checkSpacing(t *testing.T, x *apitest.X, a xAccount, ins []*instance) {
+func checkSpacing(t *testing.T, x *emulator.X, a xAccount, ins []*instance) {
 	t.Helper()
 	sender := map[string]string{} // remote ID → instance
 	for _, in := range ins {
@@ -274,7 +274,7 @@ func checkSpacing(t *testing.T, x *apitest.X, a xAccount, ins []*instance) {
 		}
 	}
 	posts := x.PostsByUser(a.user.ID)
-	slices.SortFunc(posts, func(p, q apitest.XPost) int { return p.CreatedAt.Compare(q.CreatedAt) })
+	slices.SortFunc(posts, func(p, q emulator.XPost) int { return p.CreatedAt.Compare(q.CreatedAt) })
 	if len(posts) < 20 {
 		t.Fatalf("%s: %d posts, too few to check their spacing", a.id, len(posts))
 	}

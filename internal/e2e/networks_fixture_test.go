@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 )
 
 // cardStory is a feed item with what a link card shows: a description and,
@@ -110,35 +110,35 @@ func leadPNG(t *testing.T) []byte {
 // a Mastodon server (masto) and a Bluesky PDS (sky) on loopback, hosted by
 // the test so that they outlive the daemon.
 type fourNetworks struct {
-	x     *apitest.X
-	xUser apitest.XUser
-	graph *apitest.Graph
-	page  apitest.GraphPage
-	masto *apitest.Mastodon
-	mAcct apitest.MastodonAccount
-	sky   *apitest.Bluesky
-	sAcct apitest.BlueskyAccount
+	x     *emulator.X
+	xUser emulator.XUser
+	graph *emulator.Graph
+	page  emulator.GraphPage
+	masto *emulator.Mastodon
+	mAcct emulator.MastodonAccount
+	sky   *emulator.Bluesky
+	sAcct emulator.BlueskyAccount
 	urls  map[string]string // account ID → base URL
 }
 
 func startFourNetworks(t *testing.T) *fourNetworks {
 	t.Helper()
 	n := &fourNetworks{
-		xUser: apitest.XUser{ID: "5001", Username: "the_daily", ConsumerKey: "ck-e2e", ConsumerSecret: "cs-e2e",
+		xUser: emulator.XUser{ID: "5001", Username: "the_daily", ConsumerKey: "ck-e2e", ConsumerSecret: "cs-e2e",
 			AccessToken: "x-main-at", AccessTokenSecret: "x-main-ats"},
-		page:  apitest.GraphPage{ID: "7781", Name: "The Daily", AccessToken: "page-token-7781"},
-		mAcct: apitest.MastodonAccount{ID: "109876", Username: "thedaily", Token: "masto-token-e2e"},
-		sAcct: apitest.BlueskyAccount{DID: "did:plc:thedailye2e", Handle: "thedaily.bsky.example",
+		page:  emulator.GraphPage{ID: "7781", Name: "The Daily", AccessToken: "page-token-7781"},
+		mAcct: emulator.MastodonAccount{ID: "109876", Username: "thedaily", Token: "masto-token-e2e"},
+		sAcct: emulator.BlueskyAccount{DID: "did:plc:thedailye2e", Handle: "thedaily.bsky.example",
 			AppPassword: "abcd-efgh-ijkl-mnop"},
 		urls: map[string]string{},
 	}
 	var xs, gs, ms, bs *httptest.Server
-	n.x, xs = apitest.StartX(apitest.XOptions{Users: []apitest.XUser{n.xUser}, PostLimit: -1, PostLimit24h: -1, ReadLimit: -1})
-	n.graph, gs = apitest.StartGraph(apitest.GraphOptions{})
+	n.x, xs = emulator.StartX(emulator.XOptions{Users: []emulator.XUser{n.xUser}, PostLimit: -1, PostLimit24h: -1, ReadLimit: -1})
+	n.graph, gs = emulator.StartGraph(emulator.GraphOptions{})
 	n.graph.AddPage(n.page)
-	n.masto, ms = apitest.StartMastodon(apitest.MastodonOptions{})
+	n.masto, ms = emulator.StartMastodon(emulator.MastodonOptions{})
 	n.masto.AddAccount(n.mAcct)
-	n.sky, bs = apitest.StartBluesky(apitest.BlueskyOptions{})
+	n.sky, bs = emulator.StartBluesky(emulator.BlueskyOptions{})
 	n.sky.AddAccount(n.sAcct)
 	for id, s := range map[string]*httptest.Server{"x_main": xs, "fb_page": gs, "masto": ms, "sky": bs} {
 		t.Cleanup(s.Close)

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
 	"github.com/heraldhq/herald/internal/cli"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -44,22 +44,22 @@ func networkStories() []cardStory {
 // networks up would show it. On Bluesky, reposts alone would rank
 // differently from reposts + quotes.
 var (
-	mastoFigures = []apitest.MastodonEngagement{
+	mastoFigures = []emulator.MastodonEngagement{
 		{Reblogs: 3, Favourites: 11, Replies: 1}, {Reblogs: 17, Favourites: 2, Replies: 6},
 		{Reblogs: 8, Favourites: 30, Replies: 0}, {Reblogs: 40, Favourites: 5, Replies: 9},
 		{Reblogs: 25, Favourites: 7, Replies: 4},
 	}
-	skyFigures = []apitest.BlueskyEngagement{
+	skyFigures = []emulator.BlueskyEngagement{
 		{Reposts: 5, Quotes: 30, Likes: 60, Replies: 2}, {Reposts: 20, Quotes: 0, Likes: 13, Replies: 8},
 		{Reposts: 12, Quotes: 12, Likes: 4, Replies: 1}, {Reposts: 1, Quotes: 1, Likes: 90, Replies: 0},
 		{Reposts: 9, Quotes: 0, Likes: 21, Replies: 5},
 	}
-	xFigures = []apitest.XMetrics{
+	xFigures = []emulator.XMetrics{
 		{Retweets: 100, Quotes: 1, Likes: 500, Replies: 10}, {Retweets: 200, Quotes: 2, Likes: 400, Replies: 20},
 		{Retweets: 300, Quotes: 3, Likes: 300, Replies: 30}, {Retweets: 400, Quotes: 4, Likes: 200, Replies: 40},
 		{Retweets: 500, Quotes: 5, Likes: 100, Replies: 50},
 	}
-	fbFigures = []apitest.GraphEngagement{
+	fbFigures = []emulator.GraphEngagement{
 		{Shares: 70, Reactions: 1, Comments: 3}, {Shares: 60, Reactions: 2, Comments: 3},
 		{Shares: 50, Reactions: 3, Comments: 3}, {Shares: 40, Reactions: 4, Comments: 3},
 		{Shares: 30, Reactions: 5, Comments: 3},
@@ -150,7 +150,7 @@ func checkXAndFacebook(t *testing.T, n *fourNetworks, stories []cardStory) {
 	for _, p := range n.x.PostsByUser(n.xUser.ID) {
 		xTexts[p.Text]++
 	}
-	fbByLink := map[string][]apitest.GraphPost{}
+	fbByLink := map[string][]emulator.GraphPost{}
 	for _, p := range n.graph.PostsByPage(n.page.ID) {
 		fbByLink[p.Link] = append(fbByLink[p.Link], p)
 	}
@@ -172,7 +172,7 @@ func checkXAndFacebook(t *testing.T, n *fourNetworks, stories []cardStory) {
 // under an Idempotency-Key of its own; every post request carried one.
 func checkMastodon(t *testing.T, n *fourNetworks, stories []cardStory) {
 	t.Helper()
-	byText := map[string][]apitest.MastodonStatus{}
+	byText := map[string][]emulator.MastodonStatus{}
 	keys := map[string]bool{}
 	for _, s := range n.masto.Posts() {
 		byText[s.Text] = append(byText[s.Text], s)
@@ -209,7 +209,7 @@ func checkMastodon(t *testing.T, n *fourNetworks, stories []cardStory) {
 // for the story with an image, the image uploaded as its thumb.
 func checkBluesky(t *testing.T, n *fourNetworks, feed *cardFeed, stories []cardStory) {
 	t.Helper()
-	byLink := map[string][]apitest.BlueskyPost{}
+	byLink := map[string][]emulator.BlueskyPost{}
 	for _, p := range n.sky.Posts() {
 		if p.Embed != nil {
 			byLink[p.Embed.URI] = append(byLink[p.Embed.URI], p)

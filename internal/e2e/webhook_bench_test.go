@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
 	"github.com/heraldhq/herald/internal/cli"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/web"
 )
 
@@ -129,7 +129,7 @@ func sendArticle(client *http.Client, hook, link, title string) error {
 // the emulation accepted arrived, by the link its text ends with.
 type receivingX struct {
 	url   string
-	user  apitest.XUser
+	user  emulator.XUser
 	posts chan struct{}
 
 	mu sync.Mutex
@@ -139,12 +139,12 @@ type receivingX struct {
 func startReceivingX(b *testing.B) *receivingX {
 	b.Helper()
 	rx := &receivingX{
-		user: apitest.XUser{ID: "4001", Username: "daily_bench", ConsumerKey: "ck-bench", ConsumerSecret: "cs-bench",
+		user: emulator.XUser{ID: "4001", Username: "daily_bench", ConsumerKey: "ck-bench", ConsumerSecret: "cs-bench",
 			AccessToken: "x-bench-at", AccessTokenSecret: "x-bench-ats"},
 		posts: make(chan struct{}, b.N+16),
 		at:    make(map[string]time.Time, b.N),
 	}
-	x := apitest.NewX(apitest.XOptions{Users: []apitest.XUser{rx.user}, PostLimit: -1, PostLimit24h: -1, ReadLimit: -1})
+	x := emulator.NewX(emulator.XOptions{Users: []emulator.XUser{rx.user}, PostLimit: -1, PostLimit24h: -1, ReadLimit: -1})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.URL.Path != "/2/tweets" {
 			x.ServeHTTP(w, r)

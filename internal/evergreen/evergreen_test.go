@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
 	"github.com/heraldhq/herald/internal/rank/ranktest"
@@ -44,7 +44,7 @@ func fixture(t *testing.T, stories ...story) (*ranktest.World, ranktest.Publishe
 	}
 	w.Clock.Set(ranktest.T0)
 	for _, s := range stories {
-		w.Set(all, s.key, ranktest.Figures{X: apitest.XMetrics{Likes: s.likes}})
+		w.Set(all, s.key, ranktest.Figures{X: emulator.XMetrics{Likes: s.likes}})
 	}
 	if _, err := w.Collector(rank.Options{CollectFor: 90 * day, Owner: "test"}).Pass(w.Ctx); err != nil {
 		t.Fatal(err)
@@ -164,7 +164,7 @@ func TestSelectWaitsAfterALatePost(t *testing.T) {
 	w.Clock.Set(ranktest.T0.Add(-day))
 	p := w.Publish(ranktest.Story{Key: "late", Published: ranktest.T0.Add(-10 * day), Targets: []string{ranktest.XAccount}})
 	w.Clock.Set(ranktest.T0)
-	w.Set(p, "late", ranktest.Figures{X: apitest.XMetrics{Likes: 10}})
+	w.Set(p, "late", ranktest.Figures{X: emulator.XMetrics{Likes: 10}})
 	if _, err := w.Collector(rank.Options{Owner: "test"}).Pass(w.Ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
 )
@@ -40,22 +40,22 @@ func (c *clock) Add(d time.Duration) {
 }
 
 type fixture struct {
-	graph  *apitest.Graph
+	graph  *emulator.Graph
 	client *facebook.Client
 	clock  *clock
 	url    string
 }
 
 // setup starts a Graph with one page and a client for it.
-func setup(t *testing.T, opts apitest.GraphOptions, edit func(*facebook.Config)) *fixture {
+func setup(t *testing.T, opts emulator.GraphOptions, edit func(*facebook.Config)) *fixture {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
 	if opts.Now == nil {
 		opts.Now = clk.Now
 	}
-	g, srv := apitest.StartGraph(opts)
+	g, srv := emulator.StartGraph(opts)
 	t.Cleanup(srv.Close)
-	g.AddPage(apitest.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken, AppID: appID, AppSecret: appSecret})
+	g.AddPage(emulator.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken, AppID: appID, AppSecret: appSecret})
 	cfg := facebook.Config{AccountID: "fb_page", PageID: pageID, PageAccessToken: pageToken,
 		AppID: appID, AppSecret: appSecret, GraphBaseURL: srv.URL, HTTPTimeout: 5 * time.Second, Now: clk.Now}
 	if edit != nil {
@@ -90,7 +90,7 @@ func asError(t *testing.T, err error) *herald.Error {
 }
 
 func TestPublish(t *testing.T) {
-	f := setup(t, apitest.GraphOptions{RequireAppsecretProof: true, PageCallLimit: 10}, nil)
+	f := setup(t, emulator.GraphOptions{RequireAppsecretProof: true, PageCallLimit: 10}, nil)
 	r, err := f.client.Publish(context.Background(), msg("Storm hits the coast", "https://news.example/storm?utm_source=facebook"))
 	if err != nil {
 		t.Fatal(err)
@@ -131,8 +131,8 @@ func TestAppsecretProofValue(t *testing.T) {
 	m.Write([]byte(pageToken))
 	want := hex.EncodeToString(m.Sum(nil))
 
-	g := apitest.NewGraph(apitest.GraphOptions{})
-	g.AddPage(apitest.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken, AppID: appID, AppSecret: appSecret})
+	g := emulator.NewGraph(emulator.GraphOptions{})
+	g.AddPage(emulator.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken, AppID: appID, AppSecret: appSecret})
 	var mu sync.Mutex
 	var proofs []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -159,7 +159,7 @@ func TestAppsecretProofValue(t *testing.T) {
 		t.Errorf("proofs sent %q, want %q on the POST and the GET", proofs, want)
 	}
 
-	wrong := setup(t, apitest.GraphOptions{}, func(c *facebook.Config) { c.AppSecret = "not-the-secret" })
+	wrong := setup(t, emulator.GraphOptions{}, func(c *facebook.Config) { c.AppSecret = "not-the-secret" })
 	_, err = wrong.client.Publish(context.Background(), msg("x", ""))
 	he := asError(t, err)
 	if he.Kind != herald.ErrAuth || he.Code != 100 || !strings.Contains(he.Message, "Invalid appsecret_proof") {
@@ -173,7 +173,7 @@ func TestAppsecretProofValue(t *testing.T) {
 func TestPublishErrors(t *testing.T) {
 	type tc struct {
 		name  string
-		opts  apitest.GraphOptions
+		opts  emulator.GraphOptions
 		prep  func(f *fixture)
 		kind  herald.ErrorKind
 		code  int
@@ -192,17 +192,17 @@ func TestPublishErrors(t *testing.T) {
 			}
 		}, kind: herald.ErrDuplicate, code: 506},
 		{name: "missing permission", prep: func(f *fixture) {
-			f.graph.AddPage(apitest.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken, AppID: appID,
+			f.graph.AddPage(emulator.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken, AppID: appID,
 				AppSecret: appSecret, Scopes: []string{"pages_read_engagement"}})
 		}, kind: herald.ErrAuth, code: 200},
-		{name: "injected 613 throttle", opts: apitest.GraphOptions{RegainAccess: 7 * time.Minute},
-			prep: func(f *fixture) { f.graph.Faults.Next(apitest.FaultRateLimit) }, kind: herald.ErrRateLimited, code: 613,
+		{name: "injected 613 throttle", opts: emulator.GraphOptions{RegainAccess: 7 * time.Minute},
+			prep: func(f *fixture) { f.graph.Faults.Next(emulator.FaultRateLimit) }, kind: herald.ErrRateLimited, code: 613,
 			check: func(t *testing.T, f *fixture, he *herald.Error) {
 				if want := f.clock.Now().Add(7 * time.Minute); !he.RetryAt.Equal(want) {
 					t.Errorf("RetryAt = %v, want %v", he.RetryAt, want)
 				}
 			}},
-		{name: "page over its limit", opts: apitest.GraphOptions{PageCallLimit: 2, Window: time.Hour},
+		{name: "page over its limit", opts: emulator.GraphOptions{PageCallLimit: 2, Window: time.Hour},
 			prep: func(f *fixture) {
 				for i := range 2 {
 					if _, err := f.client.Publish(context.Background(), msg(fmt.Sprint("story ", i), "")); err != nil {
@@ -216,17 +216,17 @@ func TestPublishErrors(t *testing.T) {
 					t.Errorf("RetryAt = %v, want %v (end of the window)", he.RetryAt, want)
 				}
 			}},
-		{name: "503 with an HTML body", prep: func(f *fixture) { f.graph.Faults.Next(apitest.FaultServerError) },
+		{name: "503 with an HTML body", prep: func(f *fixture) { f.graph.Faults.Next(emulator.FaultServerError) },
 			kind: herald.ErrRetryable, check: wantStatus(503)},
 		{name: "503 with an empty body", prep: func(f *fixture) {
-			f.graph.Faults.Next(apitest.FaultServerError, apitest.FaultServerError)
+			f.graph.Faults.Next(emulator.FaultServerError, emulator.FaultServerError)
 			_, _ = f.client.Publish(context.Background(), msg("html first", ""))
 		}, kind: herald.ErrRetryable, check: wantStatus(503)},
-		{name: "Graph code 2", opts: apitest.GraphOptions{ServerErrorCode: 2},
-			prep: func(f *fixture) { f.graph.Faults.Next(apitest.FaultServerError) }, kind: herald.ErrRetryable, code: 2,
+		{name: "Graph code 2", opts: emulator.GraphOptions{ServerErrorCode: 2},
+			prep: func(f *fixture) { f.graph.Faults.Next(emulator.FaultServerError) }, kind: herald.ErrRetryable, code: 2,
 			check: wantStatus(500)},
-		{name: "accept then drop", prep: func(f *fixture) { f.graph.Faults.Next(apitest.FaultDrop) }, kind: herald.ErrUnknownOutcome},
-		{name: "link not scrapable", opts: apitest.GraphOptions{Unscrapable: func(string) bool { return true }},
+		{name: "accept then drop", prep: func(f *fixture) { f.graph.Faults.Next(emulator.FaultDrop) }, kind: herald.ErrUnknownOutcome},
+		{name: "link not scrapable", opts: emulator.GraphOptions{Unscrapable: func(string) bool { return true }},
 			kind: herald.ErrRetryable, code: 1609005},
 	}
 	for _, c := range cases {
@@ -256,7 +256,7 @@ func wantStatus(status int) func(*testing.T, *fixture, *herald.Error) {
 }
 
 func TestPublishTimeoutIsUnknownOutcome(t *testing.T) {
-	f := setup(t, apitest.GraphOptions{}, func(c *facebook.Config) { c.HTTPTimeout = 150 * time.Millisecond })
+	f := setup(t, emulator.GraphOptions{}, func(c *facebook.Config) { c.HTTPTimeout = 150 * time.Millisecond })
 	f.graph.Faults.Set(0, 0, 0, 5*time.Second, 1)
 	_, err := f.client.Publish(context.Background(), msg("slow", ""))
 	if he := asError(t, err); he.Kind != herald.ErrUnknownOutcome {
@@ -265,8 +265,8 @@ func TestPublishTimeoutIsUnknownOutcome(t *testing.T) {
 }
 
 func TestPublishUnreachableIsRetryable(t *testing.T) {
-	f := setup(t, apitest.GraphOptions{}, nil)
-	down := setup(t, apitest.GraphOptions{}, func(c *facebook.Config) { c.GraphBaseURL = "http://127.0.0.1:1" })
+	f := setup(t, emulator.GraphOptions{}, nil)
+	down := setup(t, emulator.GraphOptions{}, func(c *facebook.Config) { c.GraphBaseURL = "http://127.0.0.1:1" })
 	_, err := down.client.Publish(context.Background(), msg("nobody home", ""))
 	if he := asError(t, err); he.Kind != herald.ErrRetryable {
 		t.Errorf("connection refused: %s (%v), want retryable", he.Kind, err)

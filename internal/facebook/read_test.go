@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
 func TestFindPostAfterDrop(t *testing.T) {
-	f := setup(t, apitest.GraphOptions{}, nil)
+	f := setup(t, emulator.GraphOptions{}, nil)
 	ctx := context.Background()
 	link := "https://news.example/2026/04/01/storm?utm_source=facebook&utm_medium=social"
 	started := f.clock.Now()
@@ -26,7 +26,7 @@ func TestFindPostAfterDrop(t *testing.T) {
 	}
 	f.clock.Add(time.Minute)
 	attempt := f.clock.Now()
-	f.graph.Faults.Next(apitest.FaultDrop)
+	f.graph.Faults.Next(emulator.FaultDrop)
 	_, err := f.client.Publish(ctx, msg("Storm hits the coast", link))
 	if he := asError(t, err); he.Kind != herald.ErrUnknownOutcome {
 		t.Fatalf("drop: %v", err)
@@ -59,7 +59,7 @@ func TestFindPostAfterDrop(t *testing.T) {
 }
 
 func TestFindPostPages(t *testing.T) {
-	f := setup(t, apitest.GraphOptions{}, nil)
+	f := setup(t, emulator.GraphOptions{}, nil)
 	ctx := context.Background()
 	since := f.clock.Now()
 	for i := range 40 {
@@ -78,7 +78,7 @@ func TestFindPostPages(t *testing.T) {
 }
 
 func TestEngagement(t *testing.T) {
-	f := setup(t, apitest.GraphOptions{}, nil)
+	f := setup(t, emulator.GraphOptions{}, nil)
 	ctx := context.Background()
 	var ids []string
 	for i := range 60 {
@@ -88,10 +88,10 @@ func TestEngagement(t *testing.T) {
 		}
 		ids = append(ids, r.RemoteID)
 	}
-	if err := f.graph.SetEngagement(ids[0], apitest.GraphEngagement{Shares: 7, Reactions: 12, Comments: 3}); err != nil {
+	if err := f.graph.SetEngagement(ids[0], emulator.GraphEngagement{Shares: 7, Reactions: 12, Comments: 3}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.graph.SetEngagement(ids[55], apitest.GraphEngagement{Reactions: 4, Comments: 1}); err != nil {
+	if err := f.graph.SetEngagement(ids[55], emulator.GraphEngagement{Reactions: 4, Comments: 1}); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{ids[10], ids[52]} {
@@ -130,7 +130,7 @@ func TestEngagement(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
-	f := setup(t, apitest.GraphOptions{}, nil)
+	f := setup(t, emulator.GraphOptions{}, nil)
 	ctx := context.Background()
 	r, err := f.client.Publish(ctx, msg("Correction needed", "https://news.example/x"))
 	if err != nil {
@@ -154,9 +154,9 @@ func TestDelete(t *testing.T) {
 func TestCheck(t *testing.T) {
 	ctx := context.Background()
 	t.Run("expiring soon", func(t *testing.T) {
-		f := setup(t, apitest.GraphOptions{}, nil)
+		f := setup(t, emulator.GraphOptions{}, nil)
 		expires := f.clock.Now().Add(3 * 24 * time.Hour)
-		f.graph.AddPage(apitest.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken, AppID: appID, AppSecret: appSecret, ExpiresAt: expires})
+		f.graph.AddPage(emulator.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken, AppID: appID, AppSecret: appSecret, ExpiresAt: expires})
 		id, err := f.client.Check(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -174,8 +174,8 @@ func TestCheck(t *testing.T) {
 		}
 	})
 	t.Run("expiring later", func(t *testing.T) {
-		f := setup(t, apitest.GraphOptions{}, nil)
-		f.graph.AddPage(apitest.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken, AppID: appID,
+		f := setup(t, emulator.GraphOptions{}, nil)
+		f.graph.AddPage(emulator.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken, AppID: appID,
 			AppSecret: appSecret, ExpiresAt: f.clock.Now().Add(30 * 24 * time.Hour), Scopes: []string{"pages_read_engagement", "pages_manage_posts"}})
 		id, err := f.client.Check(ctx)
 		if err != nil || len(id.Warnings) != 0 || id.Expires.IsZero() {
@@ -183,7 +183,7 @@ func TestCheck(t *testing.T) {
 		}
 	})
 	t.Run("expired", func(t *testing.T) {
-		f := setup(t, apitest.GraphOptions{}, nil)
+		f := setup(t, emulator.GraphOptions{}, nil)
 		f.graph.ExpirePage(pageID)
 		_, err := f.client.Check(ctx)
 		if he := asError(t, err); he.Kind != herald.ErrAuth || he.Code != 190 {
@@ -191,7 +191,7 @@ func TestCheck(t *testing.T) {
 		}
 	})
 	t.Run("without the app", func(t *testing.T) {
-		f := setup(t, apitest.GraphOptions{}, func(c *facebook.Config) { c.AppID, c.AppSecret = "", "" })
+		f := setup(t, emulator.GraphOptions{}, func(c *facebook.Config) { c.AppID, c.AppSecret = "", "" })
 		id, err := f.client.Check(ctx)
 		if err != nil || id.ID != pageID || !id.Expires.IsZero() {
 			t.Errorf("identity %+v, err %v", id, err)
@@ -203,7 +203,7 @@ func TestCheck(t *testing.T) {
 		}
 	})
 	t.Run("another page's token", func(t *testing.T) {
-		f := setup(t, apitest.GraphOptions{}, func(c *facebook.Config) { c.PageID = "999" })
+		f := setup(t, emulator.GraphOptions{}, func(c *facebook.Config) { c.PageID = "999" })
 		id, err := f.client.Check(ctx)
 		if err != nil || len(id.Warnings) != 1 || !strings.Contains(id.Warnings[0], "not page_id 999") {
 			t.Errorf("identity %+v, err %v", id, err)

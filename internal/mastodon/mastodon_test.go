@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/mastodon"
 )
@@ -34,19 +34,19 @@ func (c *clock) Add(d time.Duration) {
 }
 
 type fixture struct {
-	masto  *apitest.Mastodon
+	masto  *emulator.Mastodon
 	client *mastodon.Client
 	clock  *clock
 	url    string
 }
 
-func setup(t *testing.T, opts apitest.MastodonOptions, edit func(*mastodon.Config)) *fixture {
+func setup(t *testing.T, opts emulator.MastodonOptions, edit func(*mastodon.Config)) *fixture {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
 	opts.Now = clk.Now
-	m, srv := apitest.StartMastodon(opts)
+	m, srv := emulator.StartMastodon(opts)
 	t.Cleanup(srv.Close)
-	m.AddAccount(apitest.MastodonAccount{ID: accountID, Username: "dailynews", Token: token})
+	m.AddAccount(emulator.MastodonAccount{ID: accountID, Username: "dailynews", Token: token})
 	cfg := mastodon.Config{AccountID: "masto", InstanceURL: srv.URL, AccessToken: token,
 		Visibility: "unlisted", Language: "es", HTTPTimeout: 5 * time.Second, Now: clk.Now}
 	if edit != nil {
@@ -80,7 +80,7 @@ func asError(t *testing.T, err error) *herald.Error {
 }
 
 func TestPublish(t *testing.T) {
-	f := setup(t, apitest.MastodonOptions{}, nil)
+	f := setup(t, emulator.MastodonOptions{}, nil)
 	text := "Tormenta en la costa: ¿qué sabemos? https://news.example/storm?utm_source=mastodon&utm_medium=social"
 	r, err := f.client.Publish(context.Background(), msg(text, "herald-1-masto-0"))
 	if err != nil {
@@ -110,10 +110,10 @@ func TestPublish(t *testing.T) {
 // TestIdempotencyAfterDrop: the server makes the status and the answer is
 // lost; sending again with the same key returns that status, not a second.
 func TestIdempotencyAfterDrop(t *testing.T) {
-	f := setup(t, apitest.MastodonOptions{}, nil)
+	f := setup(t, emulator.MastodonOptions{}, nil)
 	ctx := context.Background()
 	m := msg("Storm hits the coast https://news.example/storm", "herald-7-masto-0")
-	f.masto.Faults.Next(apitest.FaultDrop)
+	f.masto.Faults.Next(emulator.FaultDrop)
 	_, err := f.client.Publish(ctx, m)
 	if he := asError(t, err); he.Kind != herald.ErrUnknownOutcome {
 		t.Fatalf("kind = %s, want unknown_outcome (%v)", he.Kind, err)
@@ -142,7 +142,7 @@ func TestIdempotencyAfterDrop(t *testing.T) {
 
 // TestLength: 500 characters with every link counted as 23.
 func TestLength(t *testing.T) {
-	f := setup(t, apitest.MastodonOptions{}, nil)
+	f := setup(t, emulator.MastodonOptions{}, nil)
 	link := "https://news.example/" + strings.Repeat("long-path/", 20)
 	fits := strings.Repeat("é", 500-23-1) + " " + link
 	if _, err := f.client.Publish(context.Background(), msg(fits, "a")); err != nil {
@@ -159,7 +159,7 @@ func TestLength(t *testing.T) {
 func TestErrors(t *testing.T) {
 	ctx := context.Background()
 	t.Run("revoked token", func(t *testing.T) {
-		f := setup(t, apitest.MastodonOptions{}, nil)
+		f := setup(t, emulator.MastodonOptions{}, nil)
 		f.masto.RevokeToken(token)
 		_, err := f.client.Publish(ctx, msg("x", "k"))
 		if he := asError(t, err); he.Kind != herald.ErrAuth || he.Status != 401 || he.Message != "The access token is invalid" {
@@ -167,16 +167,16 @@ func TestErrors(t *testing.T) {
 		}
 	})
 	t.Run("missing scope", func(t *testing.T) {
-		f := setup(t, apitest.MastodonOptions{}, nil)
-		f.masto.AddAccount(apitest.MastodonAccount{ID: accountID, Username: "dailynews", Token: token, Scopes: []string{"read"}})
+		f := setup(t, emulator.MastodonOptions{}, nil)
+		f.masto.AddAccount(emulator.MastodonAccount{ID: accountID, Username: "dailynews", Token: token, Scopes: []string{"read"}})
 		_, err := f.client.Publish(ctx, msg("x", "k"))
 		if he := asError(t, err); he.Kind != herald.ErrAuth || he.Status != 403 {
 			t.Errorf("%+v", he)
 		}
 	})
 	t.Run("injected 429", func(t *testing.T) {
-		f := setup(t, apitest.MastodonOptions{FaultReset: 90 * time.Second}, nil)
-		f.masto.Faults.Next(apitest.FaultRateLimit)
+		f := setup(t, emulator.MastodonOptions{FaultReset: 90 * time.Second}, nil)
+		f.masto.Faults.Next(emulator.FaultRateLimit)
 		_, err := f.client.Publish(ctx, msg("x", "k"))
 		he := asError(t, err)
 		if he.Kind != herald.ErrRateLimited || !he.RetryAt.Equal(f.clock.Now().Add(90*time.Second)) {
@@ -187,7 +187,7 @@ func TestErrors(t *testing.T) {
 		}
 	})
 	t.Run("status limit", func(t *testing.T) {
-		f := setup(t, apitest.MastodonOptions{StatusLimit: 1, StatusWindow: time.Hour}, nil)
+		f := setup(t, emulator.MastodonOptions{StatusLimit: 1, StatusWindow: time.Hour}, nil)
 		r, err := f.client.Publish(ctx, msg("one", "k1"))
 		if err != nil || len(r.Limits) != 1 || r.Limits[0].Remaining != 0 {
 			t.Fatalf("first: %v %+v", err, r.Limits)
@@ -199,8 +199,8 @@ func TestErrors(t *testing.T) {
 		}
 	})
 	t.Run("503 from a proxy", func(t *testing.T) {
-		f := setup(t, apitest.MastodonOptions{}, nil)
-		f.masto.Faults.Next(apitest.FaultServerError)
+		f := setup(t, emulator.MastodonOptions{}, nil)
+		f.masto.Faults.Next(emulator.FaultServerError)
 		_, err := f.client.Publish(ctx, msg("x", "k"))
 		if he := asError(t, err); he.Kind != herald.ErrRetryable || he.Status != 503 || !strings.Contains(he.Message, "non-JSON") {
 			t.Errorf("%+v", he)
@@ -242,7 +242,7 @@ func TestGatewayAndNoServer(t *testing.T) {
 }
 
 func TestEngagementAndDelete(t *testing.T) {
-	f := setup(t, apitest.MastodonOptions{}, nil)
+	f := setup(t, emulator.MastodonOptions{}, nil)
 	ctx := context.Background()
 	var ids []string
 	for i := range 3 {
@@ -252,7 +252,7 @@ func TestEngagementAndDelete(t *testing.T) {
 		}
 		ids = append(ids, r.RemoteID)
 	}
-	f.masto.SetEngagement(ids[0], apitest.MastodonEngagement{Reblogs: 7, Favourites: 21, Replies: 3})
+	f.masto.SetEngagement(ids[0], emulator.MastodonEngagement{Reblogs: 7, Favourites: 21, Replies: 3})
 	if err := f.client.Delete(ctx, ids[2]); err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestEngagementAndDelete(t *testing.T) {
 }
 
 func TestFindPost(t *testing.T) {
-	f := setup(t, apitest.MastodonOptions{}, nil)
+	f := setup(t, emulator.MastodonOptions{}, nil)
 	ctx := context.Background()
 	start := f.clock.Now()
 	link := func(i int) string {
@@ -320,7 +320,7 @@ func TestFindPost(t *testing.T) {
 }
 
 func TestCheck(t *testing.T) {
-	f := setup(t, apitest.MastodonOptions{}, nil)
+	f := setup(t, emulator.MastodonOptions{}, nil)
 	id, err := f.client.Check(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -31,7 +31,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
 	"github.com/heraldhq/herald/internal/rank/ranktest"
@@ -333,8 +333,8 @@ func BenchmarkCollectorPass(b *testing.B) {
 	p := w.Publish(stories...)
 	for i, s := range stories {
 		n := int64(i)
-		w.Set(p, s.Key, ranktest.Figures{X: apitest.XMetrics{Retweets: n, Quotes: n / 10, Likes: 4 * n, Replies: n / 5},
-			FB: apitest.GraphEngagement{Shares: n / 2, Reactions: 3 * n, Comments: n / 3}})
+		w.Set(p, s.Key, ranktest.Figures{X: emulator.XMetrics{Retweets: n, Quotes: n / 10, Likes: 4 * n, Replies: n / 5},
+			FB: emulator.GraphEngagement{Shares: n / 2, Reactions: 3 * n, Comments: n / 3}})
 	}
 	c := w.Collector(rank.Options{})
 	ctx := context.Background()

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
 	"github.com/heraldhq/herald/internal/rank/ranktest"
@@ -29,7 +29,7 @@ func pass(t *testing.T, c *rank.Collector) rank.PassStats {
 }
 
 // graphReads counts the Graph API's engagement reads (GET /?ids= and GET /{post}).
-func graphReads(g *apitest.Graph) int {
+func graphReads(g *emulator.Graph) int {
 	n := 0
 	for _, r := range g.Requests() {
 		if r.Method == "GET" && (r.Path == "/" || strings.Contains(r.Path, "_")) {
@@ -66,8 +66,8 @@ func TestPassStoresReadingsInBatches(t *testing.T) {
 	p := w.Publish(stories...)
 	for i, s := range stories {
 		w.Set(p, s.Key, ranktest.Figures{
-			X:  apitest.XMetrics{Retweets: int64(i), Quotes: 1, Likes: 2 * int64(i), Replies: 3, Impressions: 100, Bookmarks: 4},
-			FB: apitest.GraphEngagement{Shares: int64(i) + 1, Reactions: 7, Comments: 8},
+			X:  emulator.XMetrics{Retweets: int64(i), Quotes: 1, Likes: 2 * int64(i), Replies: 3, Impressions: 100, Bookmarks: 4},
+			FB: emulator.GraphEngagement{Shares: int64(i) + 1, Reactions: 7, Comments: 8},
 		})
 	}
 	var progress [][2]int
@@ -160,8 +160,8 @@ func TestPassFollowsSchedule(t *testing.T) {
 func TestGonePostIsMarkedAndLeftOutOfRankings(t *testing.T) {
 	w := ranktest.New(t, ranktest.Options{})
 	p := w.Publish(ranktest.Story{Key: "kept"}, ranktest.Story{Key: "deleted"})
-	w.Set(p, "kept", ranktest.Figures{X: apitest.XMetrics{Retweets: 1}, FB: apitest.GraphEngagement{Shares: 1}})
-	w.Set(p, "deleted", ranktest.Figures{X: apitest.XMetrics{Retweets: 50}, FB: apitest.GraphEngagement{Shares: 50}})
+	w.Set(p, "kept", ranktest.Figures{X: emulator.XMetrics{Retweets: 1}, FB: emulator.GraphEngagement{Shares: 1}})
+	w.Set(p, "deleted", ranktest.Figures{X: emulator.XMetrics{Retweets: 50}, FB: emulator.GraphEngagement{Shares: 50}})
 	c := w.Collector(rank.Options{})
 	pass(t, c)
 	rows, err := w.Store.Report(w.Ctx, herald.ReportQuery{Since: ranktest.T0.Add(-time.Hour), Until: w.Clock.Now()})
@@ -236,8 +236,8 @@ func TestReadsChargedOncePerPostAndUTCDay(t *testing.T) {
 func TestRateLimitedAccountIsHeldAndPassGoesOn(t *testing.T) {
 	// X allows one read a window; the Page has room for its five posts and
 	// two reads.
-	w := ranktest.New(t, ranktest.Options{X: apitest.XOptions{ReadLimit: 1},
-		Graph: apitest.GraphOptions{PageCallLimit: 7}})
+	w := ranktest.New(t, ranktest.Options{X: emulator.XOptions{ReadLimit: 1},
+		Graph: emulator.GraphOptions{PageCallLimit: 7}})
 	// The X client never lets a rate limit end before the wall clock's now.
 	w.Clock.Set(time.Now().Truncate(time.Second))
 	var stories []ranktest.Story

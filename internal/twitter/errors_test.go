@@ -9,31 +9,31 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
 func TestErrorClassesFromEmulation(t *testing.T) {
 	ctx := context.Background()
-	x, base := emulation(t, apitest.XOptions{})
+	x, base := emulation(t, emulator.XOptions{})
 	c := client(t, base, alice, Config{}, nil)
 	post := func(text string) error {
 		_, err := c.Publish(ctx, herald.Message{Text: text})
 		return err
 	}
 
-	x.Faults.Next(apitest.FaultServerError)
+	x.Faults.Next(emulator.FaultServerError)
 	if he := kindOf(t, post("a"), herald.ErrRetryable); he.Status != 503 || he.Message != "Service Unavailable" {
 		t.Errorf("5xx: %v", he)
 	}
 
-	x.Faults.Next(apitest.FaultRateLimit)
+	x.Faults.Next(emulator.FaultRateLimit)
 	he := kindOf(t, post("b"), herald.ErrRateLimited)
 	if he.Status != 429 || he.RetryAt.Before(time.Now().Add(-time.Second)) || time.Until(he.RetryAt) > 3*time.Second {
 		t.Errorf("429: %v, retry at %v", he, he.RetryAt)
 	}
 
-	x.Faults.Next(apitest.FaultDrop)
+	x.Faults.Next(emulator.FaultDrop)
 	kindOf(t, post("accepted, answer lost"), herald.ErrUnknownOutcome)
 	if p := x.PostsByUser(alice.ID); len(p) != 1 || p[0].Text != "accepted, answer lost" {
 		t.Fatalf("the dropped post was not made: %+v", p)
@@ -62,7 +62,7 @@ func TestErrorClassesFromEmulation(t *testing.T) {
 
 func TestRateLimitRetryAt(t *testing.T) {
 	ctx := context.Background()
-	x, base := emulation(t, apitest.XOptions{PostLimit: 1})
+	x, base := emulation(t, emulator.XOptions{PostLimit: 1})
 	c := client(t, base, alice, Config{}, nil)
 	if _, err := c.Publish(ctx, herald.Message{Text: "one"}); err != nil {
 		t.Fatal(err)
@@ -77,7 +77,7 @@ func TestRateLimitRetryAt(t *testing.T) {
 	}
 
 	// The 24-hour allowance outlasts the window: its reset is the one to wait for.
-	_, base = emulation(t, apitest.XOptions{PostLimit: 10, PostLimit24h: 1, LegacyRateLimitBody: true})
+	_, base = emulation(t, emulator.XOptions{PostLimit: 10, PostLimit24h: 1, LegacyRateLimitBody: true})
 	c = client(t, base, bob, Config{}, nil)
 	if _, err := c.Publish(ctx, herald.Message{Text: "one"}); err != nil {
 		t.Fatal(err)
@@ -103,7 +103,7 @@ func TestTransportErrors(t *testing.T) {
 	kindOf(t, err, herald.ErrRetryable)
 
 	// The post was written, then the answer never came within the timeout.
-	x, base := emulation(t, apitest.XOptions{})
+	x, base := emulation(t, emulator.XOptions{})
 	x.Faults.Set(0, 0, 0, 2*time.Second, 1)
 	c = client(t, base, alice, Config{HTTPTimeout: 150 * time.Millisecond}, nil)
 	_, err = c.Publish(ctx, herald.Message{Text: "slow"})

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -13,7 +13,7 @@ func TestOAuth2RotationPersisted(t *testing.T) {
 	ctx := context.Background()
 	// Access tokens live one minute, less than the early-refresh margin:
 	// every call refreshes, so every call rotates the refresh token.
-	x, base := emulation(t, apitest.XOptions{AccessTokenLifetime: time.Minute})
+	x, base := emulation(t, emulator.XOptions{AccessTokenLifetime: time.Minute})
 	store := &memTokens{}
 	account := "x_alice_news"
 	c := client(t, base, alice, Config{Auth: "oauth2"}, store)
@@ -65,7 +65,7 @@ func TestOAuth2RotationPersisted(t *testing.T) {
 
 func TestOAuth2TokenReusedUntilNearExpiry(t *testing.T) {
 	ctx := context.Background()
-	x, base := emulation(t, apitest.XOptions{}) // 2 h access tokens
+	x, base := emulation(t, emulator.XOptions{}) // 2 h access tokens
 	store := &memTokens{}
 	c := client(t, base, bob, Config{Auth: "oauth2"}, store) // a public client: no secret
 	for range 3 {
@@ -89,7 +89,7 @@ func TestOAuth2TokenReusedUntilNearExpiry(t *testing.T) {
 
 func TestOAuth2SaveRetried(t *testing.T) {
 	ctx := context.Background()
-	x, base := emulation(t, apitest.XOptions{})
+	x, base := emulation(t, emulator.XOptions{})
 	store := &memTokens{failSave: true}
 	c := client(t, base, bob, Config{Auth: "oauth2"}, store)
 	// The refresh worked but the pair could not be stored: the call still

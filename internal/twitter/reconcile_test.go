@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -21,7 +21,7 @@ func TestFindPostAfterDroppedAnswer(t *testing.T) {
 		t.Run(api, func(t *testing.T) {
 			ctx := context.Background()
 			clock := &skewedClock{}
-			x, base := emulation(t, apitest.XOptions{Now: clock.Now})
+			x, base := emulation(t, emulator.XOptions{Now: clock.Now})
 			c := client(t, base, alice, Config{API: api}, nil)
 
 			// An old post with the same link, made before the attempt: not ours.
@@ -33,7 +33,7 @@ func TestFindPostAfterDroppedAnswer(t *testing.T) {
 			clock.offset.Store(0)
 
 			since := time.Now()
-			x.Faults.Next(apitest.FaultDrop)
+			x.Faults.Next(emulator.FaultDrop)
 			_, err := c.Publish(ctx, herald.Message{Text: "Breaking " + link, Link: link})
 			kindOf(t, err, herald.ErrUnknownOutcome)
 			posts := x.PostsByUser(alice.ID)
@@ -73,7 +73,7 @@ func TestFindPostAfterDroppedAnswer(t *testing.T) {
 
 func TestFindPostRequestShape(t *testing.T) {
 	ctx := context.Background()
-	x, base := emulation(t, apitest.XOptions{})
+	x, base := emulation(t, emulator.XOptions{})
 	c := client(t, base, alice, Config{UserID: alice.ID}, nil)
 	if _, _, _, err := c.FindPost(ctx, "https://example.com/x", time.Now()); err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func TestEngagementAndDelete(t *testing.T) {
 	for _, api := range []string{"v2", "v1.1"} {
 		t.Run(api, func(t *testing.T) {
 			ctx := context.Background()
-			x, base := emulation(t, apitest.XOptions{})
+			x, base := emulation(t, emulator.XOptions{})
 			c := client(t, base, alice, Config{API: api}, nil)
 			var ids []string
 			for i := range 3 {
@@ -101,7 +101,7 @@ func TestEngagementAndDelete(t *testing.T) {
 				}
 				ids = append(ids, r.RemoteID)
 			}
-			x.SetMetrics(ids[0], apitest.XMetrics{Retweets: 5, Quotes: 2, Likes: 30, Replies: 4, Impressions: 900, Bookmarks: 1})
+			x.SetMetrics(ids[0], emulator.XMetrics{Retweets: 5, Quotes: 2, Likes: 30, Replies: 4, Impressions: 900, Bookmarks: 1})
 			if err := c.Delete(ctx, ids[1]); err != nil {
 				t.Fatal(err)
 			}

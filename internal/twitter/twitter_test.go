@@ -11,25 +11,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
 var (
-	alice = apitest.XUser{ID: "2001", Username: "alice_news", ConsumerKey: "app-key", ConsumerSecret: "app-secret-zz1",
+	alice = emulator.XUser{ID: "2001", Username: "alice_news", ConsumerKey: "app-key", ConsumerSecret: "app-secret-zz1",
 		AccessToken: "2001-alice-token", AccessTokenSecret: "alice-secret-zz2", ClientID: "client-1",
 		ClientSecret: "client-secret-zz3", RefreshToken: "refresh-zz4", V11Access: true}
-	bob = apitest.XUser{ID: "2002", Username: "bob_news", ConsumerKey: "app-key", ConsumerSecret: "app-secret-zz1",
+	bob = emulator.XUser{ID: "2002", Username: "bob_news", ConsumerKey: "app-key", ConsumerSecret: "app-secret-zz1",
 		AccessToken: "2002-bob-token", AccessTokenSecret: "bob-secret-zz5", ClientID: "client-2", RefreshToken: "refresh-zz6"}
 	secrets = []string{"app-secret-zz1", "alice-secret-zz2", "client-secret-zz3", "refresh-zz4", "bob-secret-zz5",
 		"refresh-zz6", "2001-alice-token", "2002-bob-token"}
 )
 
 // emulation starts an X emulation with alice and bob registered.
-func emulation(t *testing.T, opts apitest.XOptions) (*apitest.X, string) {
+func emulation(t *testing.T, opts emulator.XOptions) (*emulator.X, string) {
 	t.Helper()
 	opts.Users = append(opts.Users, alice, bob)
-	x, srv := apitest.StartX(opts)
+	x, srv := emulator.StartX(opts)
 	t.Cleanup(srv.Close)
 	return x, srv.URL
 }
@@ -54,7 +54,7 @@ func (l *logs) String() string {
 
 // client returns a Client for user u against base; cfg fields set by the
 // caller win. Its log output is checked for secrets at the end of the test.
-func client(t *testing.T, base string, u apitest.XUser, cfg Config, tokens herald.TokenStore) *Client {
+func client(t *testing.T, base string, u emulator.XUser, cfg Config, tokens herald.TokenStore) *Client {
 	t.Helper()
 	cfg.AccountID = "x_" + u.Username
 	cfg.BaseURL = base
@@ -140,7 +140,7 @@ func (s *memTokens) get(account string) (herald.Token, int) {
 	return s.m[account], s.saves
 }
 
-func lastRequest(t *testing.T, x *apitest.X, route string) apitest.XRequest {
+func lastRequest(t *testing.T, x *emulator.X, route string) emulator.XRequest {
 	t.Helper()
 	reqs := x.Requests()
 	for i := len(reqs) - 1; i >= 0; i-- {
@@ -149,7 +149,7 @@ func lastRequest(t *testing.T, x *apitest.X, route string) apitest.XRequest {
 		}
 	}
 	t.Fatalf("no %s request", route)
-	return apitest.XRequest{}
+	return emulator.XRequest{}
 }
 
 func TestNewValidates(t *testing.T) {
@@ -172,7 +172,7 @@ func TestNewValidates(t *testing.T) {
 }
 
 func TestPublishOAuth1(t *testing.T) {
-	x, base := emulation(t, apitest.XOptions{})
+	x, base := emulation(t, emulator.XOptions{})
 	c := client(t, base, alice, Config{}, nil)
 	text := "Peña Nieto y Videgaray — “reunión” https://example.com/mexico/1?utm_source=x&utm_medium=social"
 	r, err := c.Publish(context.Background(), herald.Message{Text: text, Link: "https://example.com/mexico/1"})
@@ -201,7 +201,7 @@ func TestPublishOAuth1(t *testing.T) {
 }
 
 func TestPublishV11(t *testing.T) {
-	x, base := emulation(t, apitest.XOptions{})
+	x, base := emulation(t, emulator.XOptions{})
 	ctx := context.Background()
 	c := client(t, base, alice, Config{API: "v1.1"}, nil)
 	text := "Old API still works https://example.com/v11"
@@ -232,17 +232,17 @@ func TestPublishV11(t *testing.T) {
 		t.Errorf("too long: %v", he)
 	}
 	// A 503 with an empty body: go-twitter's error is nil, the status is not.
-	x.Faults.Next(apitest.FaultServerError)
+	x.Faults.Next(emulator.FaultServerError)
 	_, err = c.Publish(ctx, herald.Message{Text: "during an outage"})
 	if he := kindOf(t, err, herald.ErrRetryable); he.Status != 503 {
 		t.Errorf("503: %v", he)
 	}
-	x.Faults.Next(apitest.FaultRateLimit)
+	x.Faults.Next(emulator.FaultRateLimit)
 	_, err = c.Publish(ctx, herald.Message{Text: "too fast"})
 	if he := kindOf(t, err, herald.ErrRateLimited); he.Code != 88 || he.RetryAt.IsZero() || time.Until(he.RetryAt) > 5*time.Second {
 		t.Errorf("429: %v retry at %v", he, he.RetryAt)
 	}
-	x.Faults.Next(apitest.FaultDrop)
+	x.Faults.Next(emulator.FaultDrop)
 	_, err = c.Publish(ctx, herald.Message{Text: "answer lost https://example.com/lost"})
 	kindOf(t, err, herald.ErrUnknownOutcome)
 
@@ -261,7 +261,7 @@ func TestPublishV11(t *testing.T) {
 // BenchmarkPublish measures a post through the real signing client to the
 // emulation over loopback: the publisher's share of job-to-API latency.
 func BenchmarkPublish(b *testing.B) {
-	x, srv := apitest.StartX(apitest.XOptions{Users: []apitest.XUser{alice}, PostLimit: -1, PostLimit24h: -1})
+	x, srv := emulator.StartX(emulator.XOptions{Users: []emulator.XUser{alice}, PostLimit: -1, PostLimit24h: -1})
 	defer srv.Close()
 	c, err := New(Config{AccountID: "bench", BaseURL: srv.URL, ConsumerKey: alice.ConsumerKey,
 		ConsumerSecret: alice.ConsumerSecret, AccessToken: alice.AccessToken, AccessTokenSecret: alice.AccessTokenSecret}, nil, nil)

@@ -1,6 +1,6 @@
 // Package ranktest builds a small newsroom for tests of the collector and
 // the report: a real SQLite store in a temporary directory, the X and Graph
-// emulations of internal/apitest on loopback, and the real publishers of
+// emulations of internal/emulator on loopback, and the real publishers of
 // one X account and one Facebook Page, all on one clock the test moves.
 package ranktest
 
@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/apitest"
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
@@ -32,7 +32,7 @@ const (
 )
 
 // XUser is the X account's user at the emulation.
-var XUser = apitest.XUser{ID: "3001", Username: "daily_news", ConsumerKey: "ck-rank",
+var XUser = emulator.XUser{ID: "3001", Username: "daily_news", ConsumerKey: "ck-rank",
 	ConsumerSecret: "cs-rank-rk3", AccessToken: "3001-at-rank", AccessTokenSecret: "ats-rank-rk4"}
 
 // ReadCost is what the X account is charged per post read ($0.005).
@@ -66,8 +66,8 @@ func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 // Options tune New.
 type Options struct {
-	X     apitest.XOptions     // Users and Now are set by New
-	Graph apitest.GraphOptions // Now is set by New
+	X     emulator.XOptions     // Users and Now are set by New
+	Graph emulator.GraphOptions // Now is set by New
 	// Sections are the sources created (default "mexico", "business").
 	Sections []string
 }
@@ -79,9 +79,9 @@ type World struct {
 	Clock    *Clock
 	Path     string // the SQLite file
 	Store    *sqlite.DB
-	X        *apitest.X
+	X        *emulator.X
 	XURL     string
-	Graph    *apitest.Graph
+	Graph    *emulator.Graph
 	GraphURL string
 	Twitter  *twitter.Client
 	Facebook *facebook.Client
@@ -98,13 +98,13 @@ func New(t testing.TB, opts Options) *World {
 	if opts.X.PostLimit == 0 {
 		opts.X.PostLimit, opts.X.PostLimit24h = -1, -1
 	}
-	x, xs := apitest.StartX(opts.X)
+	x, xs := emulator.StartX(opts.X)
 	t.Cleanup(xs.Close)
 	w.X, w.XURL = x, xs.URL
 	opts.Graph.Now = w.Clock.Now
-	g, gs := apitest.StartGraph(opts.Graph)
+	g, gs := emulator.StartGraph(opts.Graph)
 	t.Cleanup(gs.Close)
-	g.AddPage(apitest.GraphPage{ID: PageID, Name: "The Daily", AccessToken: PageToken, AppID: AppID, AppSecret: AppSecret})
+	g.AddPage(emulator.GraphPage{ID: PageID, Name: "The Daily", AccessToken: PageToken, AppID: AppID, AppSecret: AppSecret})
 	w.Graph, w.GraphURL = g, gs.URL
 
 	w.Path = filepath.Join(t.TempDir(), "herald.db")
@@ -242,8 +242,8 @@ func firstKey(m map[string]int64) string {
 
 // Figures are a story's engagement on both networks.
 type Figures struct {
-	X  apitest.XMetrics
-	FB apitest.GraphEngagement
+	X  emulator.XMetrics
+	FB emulator.GraphEngagement
 }
 
 // Set sets the engagement the emulations report for a story's posts.

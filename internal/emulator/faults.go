@@ -1,9 +1,9 @@
-// Package apitest emulates, over HTTP on loopback, the parts of the X API and
+// Package emulator emulates, over HTTP on loopback, the parts of the X API and
 // the Facebook Graph API that Herald uses, true to their public documentation:
 // paths, status codes, error bodies and rate-limit headers. Tests drive Herald's
 // real client libraries against it, and `sandbox: true` runs it in-process so a
 // fresh checkout shows the whole flow without credentials.
-package apitest
+package emulator
 
 import (
 	"math/rand/v2"
@@ -84,7 +84,7 @@ func (f *Faults) Decide() (Fault, time.Duration) {
 func DropConnection(w http.ResponseWriter) {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
-		panic("apitest: response writer cannot be hijacked")
+		panic("emulator: response writer cannot be hijacked")
 	}
 	conn, _, err := hj.Hijack()
 	if err == nil {
