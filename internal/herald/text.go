@@ -14,23 +14,35 @@ import (
 // space), HTML entities decoded, runs of white space collapsed to one space,
 // control characters removed, and the result trimmed.
 //
-// Feeds often escape their markup once more than they should: a title of
-// "&lt;b&gt;Breaking&lt;/b&gt;" or "Tom &amp;amp; Jerry". When the first
-// pass leaves something that still looks like a tag or an entity, it runs a
-// second (and last) pass, so both come out as a reader would expect
-// ("Breaking", "Tom & Jerry"), while a literal "5 < 6" or "<3" is kept.
+// Feeds often escape their markup once (or several times) more than they
+// should: a title of "&lt;b&gt;Breaking&lt;/b&gt;" or "Tom &amp;amp; Jerry".
+// While a pass leaves something that still looks like a tag or an entity,
+// it runs another, so both come out as a reader would expect ("Breaking",
+// "Tom & Jerry") and no tag survives however often it was encoded, while a
+// literal "5 < 6" or "<3" is kept. Bidirectional embedding, override and
+// isolate controls (U+202A–U+202E, U+2066–U+2069), which can make a post
+// read otherwise than it is written, are dropped. The result is its own
+// plain text: PlainText(PlainText(s)) == PlainText(s).
 func PlainText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return collapseSpace(s)
 	}
 	// Invalid bytes go first: the tokenizer would keep them as text next to
 	// a "<" that only forms a tag once they are gone.
-	out := stripTags(strings.ToValidUTF8(s, ""))
-	if looksLikeMarkup(out) {
+	out := strings.ToValidUTF8(s, "")
+	for range maxPasses {
 		out = stripTags(out)
+		if !looksLikeMarkup(out) {
+			return collapseSpace(out)
+		}
 	}
-	return collapseSpace(out)
+	// Encoded more often than any feed does by mistake: no angle bracket
+	// may reach a post as a tag.
+	return collapseSpace(strings.NewReplacer("<", "", ">", "").Replace(out))
 }
+
+// maxPasses bounds the decoding passes of PlainText.
+const maxPasses = 8
 
 // markupRe matches what a decoded string should no longer contain: an
 // element tag, a comment, or an entity with its semicolon.
@@ -90,7 +102,7 @@ func collapseSpace(s string) string {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		switch {
-		case r == utf8.RuneError && size == 1, r == '\uFEFF':
+		case r == utf8.RuneError && size == 1, r == '\uFEFF', isBidiControl(r):
 			continue
 		case unicode.IsSpace(r) || unicode.IsControl(r):
 			space = true
@@ -103,4 +115,10 @@ func collapseSpace(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// isBidiControl reports whether r is a bidirectional embedding, override or
+// isolate control.
+func isBidiControl(r rune) bool {
+	return r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069'
 }
