@@ -161,7 +161,11 @@ func (a *App) post(ctx context.Context, cfg *config.Config, f postFlags, link st
 // adhocArticle returns the article to post (recorded on the adhoc source
 // when new) and the job's hand-written text, if any.
 func adhocArticle(ctx context.Context, st herald.Store, link string, f postFlags) (herald.Article, string, error) {
-	title := herald.PlainText(f.title)
+	// The command makes its own job: the article is recorded, with no
+	// automatic post, by the intake rules of a source with no targets.
+	now := time.Now()
+	item := herald.IntakeRules{Source: adhocSource}.Prepare([]herald.ArticleInput{{URL: link, Title: f.title}}, now)
+	title := item[0].Title
 	art, err := st.FindArticle(ctx, link)
 	switch {
 	case err == nil:
@@ -178,7 +182,7 @@ func adhocArticle(ctx context.Context, st herald.Store, link string, f postFlags
 	if err != nil {
 		return art, "", fmt.Errorf("adhoc source: %w", err)
 	}
-	res, err := st.SaveArticles(ctx, src.ID, []herald.ArticleInput{{URL: link, Title: title}}, time.Now())
+	res, err := st.SaveArticles(ctx, src.ID, item, now)
 	if err != nil {
 		return art, "", fmt.Errorf("save article: %w", err)
 	}

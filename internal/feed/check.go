@@ -3,7 +3,6 @@ package feed
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/heraldhq/herald/internal/herald"
 )
@@ -29,15 +28,12 @@ func Check(ctx context.Context, url string, opts Options) ([]herald.ArticleInput
 	if err != nil {
 		return nil, info, fmt.Errorf("feed: %s: %w", url, err)
 	}
-	breaking := make(map[string]bool, len(opts.BreakingCategories))
-	for _, c := range opts.BreakingCategories {
-		breaking[strings.ToLower(strings.TrimSpace(c))] = true
-	}
 	now := opts.Now()
-	items, skipped := newMapper(f, resp.URL, now, breaking, nil).items(f)
+	items, skipped := newMapper(f, resp.URL, now).items(f)
 	info.Skipped = len(skipped)
+	herald.IntakeRules{Breaking: opts.BreakingCategories, MaxAge: opts.MaxAge}.Prepare(items, now)
 	for i := range items {
-		items[i].Stale = !items[i].PublishedAt.IsZero() && items[i].PublishedAt.Before(now.Add(-opts.MaxAge))
+		items[i].Announce = false
 	}
 	return items, info, nil
 }

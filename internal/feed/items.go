@@ -21,12 +21,11 @@ const maxCategories = 20
 
 var errNoLink = errors.New("no http(s) link or URL GUID")
 
-// mapper turns a parsed feed's items into store inputs.
+// mapper turns a parsed feed's items into store inputs; what happens to
+// them is herald.IntakeRules' to decide.
 type mapper struct {
-	base     *url.URL // resolves relative links; nil: none
-	now      time.Time
-	breaking map[string]bool // lower-cased category names
-	targets  []string
+	base *url.URL // resolves relative links; nil: none
+	now  time.Time
 }
 
 // skippedItem is an item left out, for the debug log.
@@ -37,8 +36,8 @@ type skippedItem struct {
 
 // newMapper picks the base for relative links: the feed's own site link when
 // it is absolute, else the URL the feed was fetched from.
-func newMapper(f *gofeed.Feed, fetchedFrom string, now time.Time, breaking map[string]bool, targets []string) *mapper {
-	m := &mapper{now: now, breaking: breaking, targets: targets}
+func newMapper(f *gofeed.Feed, fetchedFrom string, now time.Time) *mapper {
+	m := &mapper{now: now}
 	for _, s := range []string{f.Link, fetchedFrom} {
 		if u, err := url.Parse(strings.TrimSpace(s)); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
 			m.base = u
@@ -74,10 +73,8 @@ func (m *mapper) items(f *gofeed.Feed) ([]herald.ArticleInput, []skippedItem) {
 
 func (m *mapper) item(it *gofeed.Item) (herald.ArticleInput, error) {
 	in := herald.ArticleInput{
-		GUID:     strings.TrimSpace(it.GUID),
-		Title:    plainText(it.Title),
-		Targets:  m.targets,
-		Priority: herald.PriorityNormal,
+		GUID:  strings.TrimSpace(it.GUID),
+		Title: plainText(it.Title),
 	}
 	in.URL = m.link(it)
 	if in.URL == "" {
@@ -102,12 +99,6 @@ func (m *mapper) item(it *gofeed.Item) (herald.ArticleInput, error) {
 		in.ImageURL = m.absolute(htmlImage(it.Description))
 	}
 	in.Categories = categories(it.Categories)
-	for _, c := range in.Categories {
-		if m.breaking[strings.ToLower(c)] {
-			in.Priority = herald.PriorityBreaking
-			break
-		}
-	}
 	switch {
 	case it.PublishedParsed != nil:
 		in.PublishedAt = *it.PublishedParsed

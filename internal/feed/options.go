@@ -35,6 +35,13 @@ type SourceConfig struct {
 	URL      string
 	Interval time.Duration // 0: DefaultInterval
 	Targets  []string      // account IDs new articles are posted to
+	// TargetFilters are the filters of some targets for this source, by
+	// account ID; Filter is the source's own (nil: none).
+	TargetFilters map[string]*herald.Filter
+	Filter        *herald.Filter
+	// MaxNew overrides Options.MaxNewPerPoll for this source (0: keep it;
+	// negative: no limit).
+	MaxNew int
 	// WebSub: the source may be push-fed; while its subscription is active it
 	// is polled every Options.PushInterval only.
 	WebSub bool
@@ -61,6 +68,10 @@ type Options struct {
 	// BreakingCategories: an item with one of these categories (compared
 	// case-insensitively) is announced with herald.PriorityBreaking.
 	BreakingCategories []string
+	// MaxNewPerPoll caps the new stories one poll or push of a source
+	// posts (publish.max_new_per_poll; 0: no limit): the newest are posted,
+	// the others recorded skipped (herald.SkipFlood).
+	MaxNewPerPoll int
 	// MaxBackoff caps the delay after consecutive failures.
 	MaxBackoff time.Duration
 	// PushInterval is the polling interval of a WebSub source whose

@@ -48,7 +48,7 @@ func TestParseFormats(t *testing.T) {
 			if info.Format != tt.format || info.HubURL != tt.hub || info.SelfURL != tt.self || info.Items != tt.items {
 				t.Errorf("info = %+v, want format %q hub %q self %q items %d", info, tt.format, tt.hub, tt.self, tt.items)
 			}
-			items, _ := newMapper(f, "", time.Now(), nil, nil).items(f)
+			items, _ := newMapper(f, "", time.Now()).items(f)
 			if len(items) == 0 || items[0].Title != tt.first {
 				t.Fatalf("first item = %+v, want title %q", items, tt.first)
 			}
@@ -65,8 +65,8 @@ func TestMapItems(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	breaking := map[string]bool{"breaking news": true}
-	items, skipped := newMapper(f, "https://feeds.example/rss", now, breaking, []string{"x_main"}).items(f)
+	items, skipped := newMapper(f, "https://feeds.example/rss", now).items(f)
+	herald.IntakeRules{Breaking: []string{"Breaking News"}, Targets: []herald.IntakeTarget{{Account: "x_main"}}}.Prepare(items, now)
 	if len(items) != 4 || len(skipped) != 1 || skipped[0].Title != "An item with no link at all" {
 		t.Fatalf("items %d, skipped %+v; want 4 and the linkless item", len(items), skipped)
 	}
@@ -122,7 +122,7 @@ func TestMapItemsEdgeCases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	items, skipped := newMapper(f, "", now, nil, nil).items(f)
+	items, skipped := newMapper(f, "", now).items(f)
 	if len(items) != 3 || len(skipped) != 1 {
 		t.Fatalf("items %+v skipped %+v", items, skipped)
 	}
@@ -173,7 +173,7 @@ func TestCharsets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			items, _ := newMapper(f, "", time.Now(), nil, nil).items(f)
+			items, _ := newMapper(f, "", time.Now()).items(f)
 			if len(items) != 1 || items[0].Title != want || items[0].Summary != "Crème brûlée costs more." {
 				t.Fatalf("items = %+v, want title %q", items, want)
 			}
@@ -225,7 +225,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		items, _ := newMapper(feed, "https://news.example/", now, nil, nil).items(feed)
+		items, _ := newMapper(feed, "https://news.example/", now).items(feed)
 		for _, it := range items {
 			if c, err := herald.CanonicalURL(it.URL); err != nil || c != it.URL {
 				t.Fatalf("item URL %q is not canonical (%v)", it.URL, err)
@@ -253,7 +253,7 @@ func TestHTMLImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	items, _ := newMapper(f, "", time.Now(), nil, nil).items(f)
+	items, _ := newMapper(f, "", time.Now()).items(f)
 	if len(items) != 1 || items[0].ImageURL != "https://news.example/pics/a.jpg" || items[0].Summary != "Caption" {
 		t.Errorf("items = %+v", items)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"hash/maphash"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
@@ -134,8 +133,7 @@ func (p *Poller) process(ctx context.Context, src herald.Source, cfg SourceConfi
 	if err != nil {
 		return nil, info, 0, err
 	}
-	m := newMapper(f, fetchedFrom, now, p.breaking, cfg.Targets)
-	items, skipped := m.items(f)
+	items, skipped := newMapper(f, fetchedFrom, now).items(f)
 	info.Skipped = len(skipped)
 	for _, s := range skipped {
 		p.log.Debug("item skipped", "source", src.Name, "title", s.Title, "reason", s.Reason)
@@ -143,44 +141,46 @@ func (p *Poller) process(ctx context.Context, src herald.Source, cfg SourceConfi
 	if len(items) == 0 {
 		return nil, info, 0, nil
 	}
-	p.mark(items, src.Seeded, now)
+	rules := p.rules(src, cfg)
+	rules.Prepare(items, now)
 	results, err := p.store.SaveArticles(ctx, src.ID, items, now)
 	if err != nil {
 		return nil, info, 0, err
 	}
+	p.warnFlood(src, rules, results)
 	return results, info, p.announce(src, items, results), nil
 }
 
-// mark decides which items to announce. On a feed's first sight only the
-// newest Backfill items are; later, every item is (the store announces only
-// stories new to it or to this source). Items older than MaxAge are stale and
-// never announced.
-func (p *Poller) mark(items []herald.ArticleInput, seeded bool, now time.Time) {
-	if seeded {
-		for i := range items {
-			items[i].Announce = true
-		}
-	} else if p.opts.Backfill > 0 {
-		order := make([]int, len(items))
-		for i := range order {
-			order[i] = i
-		}
-		published := func(i int) time.Time {
-			if items[i].PublishedAt.IsZero() {
-				return now // undated: as if published when first seen
-			}
-			return items[i].PublishedAt
-		}
-		slices.SortStableFunc(order, func(a, b int) int { return published(b).Compare(published(a)) })
-		for _, i := range order[:min(p.opts.Backfill, len(order))] {
-			items[i].Announce = true
+// rules are the intake rules of a source for this delivery. On a feed's
+// first sight its items are its backlog: only the newest Backfill are
+// announced; later, every item is (the store announces only stories new to
+// it or to this source).
+func (p *Poller) rules(src herald.Source, cfg SourceConfig) herald.IntakeRules {
+	r := herald.IntakeRules{
+		Source: src.Name, Filter: cfg.Filter, Breaking: p.opts.BreakingCategories, MaxAge: p.opts.MaxAge,
+		Backlog: !src.Seeded, Backfill: p.opts.Backfill, MaxNew: p.opts.MaxNewPerPoll,
+	}
+	if cfg.MaxNew != 0 {
+		r.MaxNew = cfg.MaxNew
+	}
+	for _, t := range cfg.Targets {
+		r.Targets = append(r.Targets, herald.IntakeTarget{Account: t, Filter: cfg.TargetFilters[t]})
+	}
+	return r
+}
+
+// warnFlood logs the stories of one delivery whose posts the flood limit
+// recorded skipped.
+func (p *Poller) warnFlood(src herald.Source, r herald.IntakeRules, results []herald.SaveResult) {
+	n := 0
+	for _, res := range results {
+		if res.Flood {
+			n++
 		}
 	}
-	oldest := now.Add(-p.opts.MaxAge)
-	for i := range items {
-		if !items[i].PublishedAt.IsZero() && items[i].PublishedAt.Before(oldest) {
-			items[i].Stale, items[i].Announce = true, false
-		}
+	if n > 0 {
+		p.log.Warn("flood: new stories beyond publish.max_new_per_poll recorded, not posted", "source", src.Name,
+			"skipped", n, "max_new_per_poll", r.MaxNew, "release_with", "herald queue retry --flood "+src.Name)
 	}
 }
 

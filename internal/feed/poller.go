@@ -13,7 +13,6 @@ import (
 	"hash/maphash"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -26,14 +25,13 @@ const checkEvery = time.Second
 // Poller polls the configured sources on their schedules. Its methods are safe
 // for concurrent use; several Pollers (one per instance) may share one store.
 type Poller struct {
-	store    herald.Store
-	opts     Options
-	log      *slog.Logger
-	client   *http.Client
-	sources  map[string]SourceConfig
-	breaking map[string]bool
-	seed     maphash.Seed
-	bufs     sync.Pool // *bytes.Buffer for feed bodies
+	store   herald.Store
+	opts    Options
+	log     *slog.Logger
+	client  *http.Client
+	sources map[string]SourceConfig
+	seed    maphash.Seed
+	bufs    sync.Pool // *bytes.Buffer for feed bodies
 
 	mu     sync.Mutex
 	synced bool
@@ -47,14 +45,13 @@ func New(store herald.Store, opts Options, logger *slog.Logger) *Poller {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	p := &Poller{
-		store:    store,
-		opts:     opts,
-		log:      logger,
-		client:   opts.HTTPClient,
-		sources:  make(map[string]SourceConfig, len(opts.Sources)),
-		breaking: make(map[string]bool, len(opts.BreakingCategories)),
-		seed:     maphash.MakeSeed(),
-		hashes:   make(map[int64]uint64),
+		store:   store,
+		opts:    opts,
+		log:     logger,
+		client:  opts.HTTPClient,
+		sources: make(map[string]SourceConfig, len(opts.Sources)),
+		seed:    maphash.MakeSeed(),
+		hashes:  make(map[int64]uint64),
 	}
 	if p.client == nil {
 		p.client = NewClient(opts)
@@ -64,9 +61,6 @@ func New(store herald.Store, opts Options, logger *slog.Logger) *Poller {
 			s.Interval = DefaultInterval
 		}
 		p.sources[s.Name] = s
-	}
-	for _, c := range opts.BreakingCategories {
-		p.breaking[strings.ToLower(strings.TrimSpace(c))] = true
 	}
 	p.bufs.New = func() any { return new(bytes.Buffer) }
 	return p

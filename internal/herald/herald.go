@@ -92,6 +92,12 @@ type ArticleInput struct {
 	Stale    bool
 	Targets  []string // account IDs to create jobs for when announced
 	Priority Priority
+	// Skip maps a target to the reason its automatic post is recorded
+	// skipped rather than pending (a filter stopped it); see PlanJobs.
+	Skip map[string]string
+	// MaxNew is the flood limit of the delivery the item came in, the same
+	// on every item of a SaveArticles call (0: none); see Flooded.
+	MaxNew int
 }
 
 // SaveResult says what SaveArticles did with one input.
@@ -100,4 +106,6 @@ type SaveResult struct {
 	New     bool    // the article did not exist before
 	Updated bool    // an existing article's title/summary/etc. changed
 	Jobs    []int64 // IDs of the jobs created (none when not announced, or all existed)
+	// Flood: the article's posts were recorded skipped with SkipFlood.
+	Flood bool
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,7 +51,8 @@ func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.A
 		if err := tx.QueryRow(ctx, `SELECT name FROM sources WHERE id = $1`, sourceID).Scan(&source); err != nil {
 			return err
 		}
-		s := saver{ctx: ctx, tx: tx, sourceID: sourceID, source: source, now: now, accounts: make(map[string]bool)}
+		s := saver{ctx: ctx, tx: tx, sourceID: sourceID, source: source, now: now, accounts: make(map[string]bool),
+			pending: make(map[int64][]int64)}
 		ids := make([]int64, 0, len(items))
 		for _, it := range items {
 			r, err := s.save(it)
@@ -61,6 +61,9 @@ func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.A
 			}
 			out = append(out, r)
 			ids = append(ids, r.Article.ID)
+		}
+		if err := s.flood(items, out); err != nil {
+			return err
 		}
 		if s.links > 0 {
 			if _, err := tx.Exec(ctx, `UPDATE sources SET article_count = article_count + $1 WHERE id = $2`,
@@ -93,20 +96,61 @@ type saver struct {
 	sourceID int64
 	source   string
 	now      time.Time
-	accounts map[string]bool // accounts known to have a row
-	links    int             // new links to the source
-	jobs     int             // jobs created
+	accounts map[string]bool   // accounts known to have a row
+	links    int               // new links to the source
+	jobs     int               // jobs created
+	pending  map[int64][]int64 // pending jobs created, by article
 }
 
+// flood records skipped, with herald.SkipFlood, the pending jobs of the
+// stories herald.Flooded puts beyond the call's flood limit.
+func (s *saver) flood(items []herald.ArticleInput, out []herald.SaveResult) error {
+	counts := make([]int, len(out))
+	seen := make(map[int64]bool, len(out))
+	for i, r := range out {
+		if !seen[r.Article.ID] {
+			seen[r.Article.ID] = true
+			counts[i] = len(s.pending[r.Article.ID])
+		}
+	}
+	for i, f := range herald.Flooded(items, counts, s.now) {
+		if f {
+			if err := skipJobs(s.ctx, s.tx, s.pending[out[i].Article.ID], herald.SkipFlood, s.now); err != nil {
+				return err
+			}
+			out[i].Flood = true
+		}
+	}
+	return nil
+}
+
+// skipJobs records jobs just created as skipped for reason.
+func skipJobs(ctx context.Context, tx pgx.Tx, ids []int64, reason string, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `UPDATE jobs SET state = 'skipped', skip_reason = $1, updated_at = $2 WHERE id = ANY($3)`,
+		reason, now.UnixMilli(), ids)
+	return err
+}
+
+// save persists what herald.DecideItem and herald.PlanJobs decide for an
+// item and the article it matches.
 func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
 	var r herald.SaveResult
-	a, byURL, err := s.match(it)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		a, err = s.insert(it)
-		r.New = true
-	case err == nil:
-		r.Updated, err = s.update(&a, it, byURL)
+	found, byURL, err := s.match(it)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return r, err
+	}
+	d := herald.DecideItem(it, herald.Found{OK: err == nil, Article: found, ByURL: byURL}, s.source, s.now)
+	r.New, r.Updated = d.New, d.Changed
+	a := d.Article
+	if d.New {
+		err = s.insert(&a)
+	} else if d.Changed {
+		err = s.update(a, d.Alias)
+	} else {
+		err = nil
 	}
 	if err != nil {
 		return r, err
@@ -116,10 +160,8 @@ func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
 		return r, err
 	}
 	r.Article = a
-	if it.Announce && !it.Stale && !a.Stale && (r.New || linked) {
-		r.Jobs, err = s.createJobs(a, it, r.New)
-		s.jobs += len(r.Jobs)
-	}
+	r.Jobs, err = s.createJobs(a, herald.PlanJobs(it, a, r.New, linked), r.New)
+	s.jobs += len(r.Jobs)
 	return r, err
 }
 
@@ -136,63 +178,27 @@ func (s *saver) match(it herald.ArticleInput) (a herald.Article, byURL bool, err
 	return a, false, err
 }
 
-func (s *saver) insert(it herald.ArticleInput) (herald.Article, error) {
-	pub := it.PublishedAt
-	if pub.IsZero() {
-		pub = s.now
-	}
-	a := herald.Article{
-		URL: it.URL, GUID: it.GUID, Title: it.Title, Summary: it.Summary, Author: it.Author,
-		ImageURL: it.ImageURL, Categories: slices.Clone(it.Categories), Section: s.source,
-		PublishedAt: fromMS(pub.UnixMilli()), FirstSeenAt: fromMS(s.now.UnixMilli()),
-		UpdatedAt: fromMS(s.now.UnixMilli()), Stale: it.Stale,
-	}
-	if len(a.Categories) == 0 {
-		a.Categories = nil
-	}
-	err := s.tx.QueryRow(s.ctx, `INSERT INTO articles (url, guid, title, summary, author, image_url,
+func (s *saver) insert(a *herald.Article) error {
+	return s.tx.QueryRow(s.ctx, `INSERT INTO articles (url, guid, title, summary, author, image_url,
 		categories, section, published_at, first_seen_at, updated_at, stale)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 		a.URL, a.GUID, a.Title, a.Summary, a.Author, a.ImageURL, categories(a.Categories), a.Section,
 		ms(a.PublishedAt), ms(a.FirstSeenAt), ms(a.UpdatedAt), a.Stale).Scan(&a.ID)
-	return a, err
 }
 
-// update applies an item's non-empty fields to a known article and reports
-// whether anything changed. An article found by GUID under a new URL moves to
-// it and keeps the old one as an alias.
-func (s *saver) update(a *herald.Article, it herald.ArticleInput, byURL bool) (bool, error) {
-	changed := false
-	set := func(dst *string, v string) {
-		if v != "" && v != *dst {
-			*dst, changed = v, true
-		}
-	}
-	oldURL := a.URL
-	if !byURL {
-		set(&a.URL, it.URL)
-	}
-	set(&a.Title, it.Title)
-	set(&a.Summary, it.Summary)
-	set(&a.Author, it.Author)
-	set(&a.ImageURL, it.ImageURL)
-	if len(it.Categories) > 0 && !slices.Equal(it.Categories, a.Categories) {
-		a.Categories, changed = slices.Clone(it.Categories), true
-	}
-	if !changed {
-		return false, nil
-	}
-	if a.URL != oldURL {
+// update writes an edited article; alias, when set, is the URL it left
+// (found by GUID under a new one), kept so that it still finds the article.
+func (s *saver) update(a herald.Article, alias string) error {
+	if alias != "" {
 		if _, err := s.tx.Exec(s.ctx, `INSERT INTO article_urls (url, article_id) VALUES ($1, $2)
-			ON CONFLICT (url) DO UPDATE SET article_id = excluded.article_id`, oldURL, a.ID); err != nil {
-			return false, err
+			ON CONFLICT (url) DO UPDATE SET article_id = excluded.article_id`, alias, a.ID); err != nil {
+			return err
 		}
 	}
-	a.UpdatedAt = fromMS(s.now.UnixMilli())
 	_, err := s.tx.Exec(s.ctx, `UPDATE articles SET url = $1, title = $2, summary = $3, author = $4,
 		image_url = $5, categories = $6, updated_at = $7 WHERE id = $8`,
 		a.URL, a.Title, a.Summary, a.Author, a.ImageURL, categories(a.Categories), ms(a.UpdatedAt), a.ID)
-	return true, err
+	return err
 }
 
 // link records that this source carries the article under guid, and reports
@@ -236,24 +242,24 @@ func (s *saver) link(articleID int64, guid string, isNew bool) (bool, error) {
 	return true, nil
 }
 
-// createJobs creates the automatic post (Seq 0) for each target that has no
-// job at all for the article (a hand-made post counts: it is not sent twice).
+// createJobs creates the automatic posts herald.PlanJobs planned, each for
+// a target that has no job at all for the article (a hand-made post counts:
+// it is not sent twice), skipped where the plan says so.
 // The row of a known article is locked first, so that another instance
 // creating jobs for it (a second source, a repost) waits and then sees
 // these; a new one no one else can see yet.
-func (s *saver) createJobs(a herald.Article, it herald.ArticleInput, isNew bool) ([]int64, error) {
+func (s *saver) createJobs(a herald.Article, plans []herald.PlannedJob, isNew bool) ([]int64, error) {
+	if len(plans) == 0 {
+		return nil, nil
+	}
 	if !isNew {
 		if err := lockArticle(s.ctx, s.tx, a.ID); err != nil {
 			return nil, err
 		}
 	}
 	var ids []int64
-	seen := make(map[string]bool, len(it.Targets))
-	for _, acct := range it.Targets {
-		if acct == "" || seen[acct] {
-			continue
-		}
-		seen[acct] = true
+	for _, p := range plans {
+		acct := p.Account
 		if !s.accounts[acct] {
 			if err := ensureAccount(s.ctx, s.tx, acct, s.now); err != nil {
 				return nil, err
@@ -261,7 +267,7 @@ func (s *saver) createJobs(a herald.Article, it herald.ArticleInput, isNew bool)
 			s.accounts[acct] = true
 		}
 		id, err := insertJob(s.ctx, s.tx, jobRow{
-			articleID: a.ID, account: acct, seq: 0, kind: herald.KindPost, priority: it.Priority,
+			articleID: a.ID, account: acct, seq: 0, kind: herald.KindPost, priority: p.Priority,
 			publishedAt: a.PublishedAt, due: s.now, now: s.now, onlyFirst: !isNew,
 		})
 		if errors.Is(err, errJobExists) {
@@ -271,6 +277,14 @@ func (s *saver) createJobs(a herald.Article, it herald.ArticleInput, isNew bool)
 			return nil, err
 		}
 		ids = append(ids, id)
+		if p.SkipReason != "" {
+			err = skipJobs(s.ctx, s.tx, []int64{id}, p.SkipReason, s.now)
+		} else {
+			s.pending[a.ID] = append(s.pending[a.ID], id)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	return ids, nil
 }

@@ -91,8 +91,12 @@ func (db *DB) saveArticles(ctx context.Context, sourceID int64, items []herald.A
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM sources WHERE id = ?`, sourceID).Scan(&source); err != nil {
 			return err
 		}
-		s := saver{ctx: ctx, tx: tx, sourceID: sourceID, source: source, now: now, accounts: make(map[string]bool)}
+		s := saver{ctx: ctx, tx: tx, sourceID: sourceID, source: source, now: now, accounts: make(map[string]bool),
+			pending: make(map[int64][]int64)}
 		if err := s.saveAll(items, out, grouped); err != nil {
+			return err
+		}
+		if err := s.flood(items, out); err != nil {
 			return err
 		}
 		if s.links > 0 {
@@ -133,8 +137,42 @@ type saver struct {
 	sourceID int64
 	source   string
 	now      time.Time
-	accounts map[string]bool // accounts known to have a row
-	links    int             // new links to the source
+	accounts map[string]bool   // accounts known to have a row
+	links    int               // new links to the source
+	pending  map[int64][]int64 // pending jobs created, by article
+}
+
+// flood records skipped, with herald.SkipFlood, the pending jobs of the
+// stories herald.Flooded puts beyond the call's flood limit.
+func (s *saver) flood(items []herald.ArticleInput, out []herald.SaveResult) error {
+	counts := make([]int, len(out))
+	seen := make(map[int64]bool, len(out))
+	for i, r := range out {
+		if !seen[r.Article.ID] {
+			seen[r.Article.ID] = true
+			counts[i] = len(s.pending[r.Article.ID])
+		}
+	}
+	for i, f := range herald.Flooded(items, counts, s.now) {
+		if f {
+			if err := skipJobs(s.ctx, s.tx, s.pending[out[i].Article.ID], herald.SkipFlood, s.now); err != nil {
+				return err
+			}
+			out[i].Flood = true
+		}
+	}
+	return nil
+}
+
+// skipJobs records jobs just created as skipped for reason.
+func skipJobs(ctx context.Context, tx *txn, ids []int64, reason string, now time.Time) error {
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'skipped', skip_reason = ?, updated_at = ?
+			WHERE id = ?`, reason, now.UnixMilli(), id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // saveAll saves items in order into out. Grouped, it first looks every item
@@ -215,15 +253,17 @@ func (t *touched) hit(it herald.ArticleInput, m match) bool {
 	return t.urls[it.URL] || it.GUID != "" && t.guids[it.GUID] || m.ok && t.ids[m.a.ID]
 }
 
+// save persists what herald.DecideItem and herald.PlanJobs decide for an
+// item and its match.
 func (s *saver) save(it herald.ArticleInput, m match) (herald.SaveResult, error) {
-	var r herald.SaveResult
-	a := m.a
+	d := herald.DecideItem(it, herald.Found{OK: m.ok, Article: m.a, ByURL: m.byURL}, s.source, s.now)
+	r := herald.SaveResult{New: d.New, Updated: d.Changed}
+	a := d.Article
 	var err error
-	if !m.ok {
-		a, err = s.insert(it)
-		r.New = true
-	} else {
-		r.Updated, err = s.update(&a, it, m.byURL)
+	if d.New {
+		err = s.insert(&a)
+	} else if d.Changed {
+		err = s.update(a, d.Alias)
 	}
 	if err != nil {
 		return r, err
@@ -233,9 +273,7 @@ func (s *saver) save(it herald.ArticleInput, m match) (herald.SaveResult, error)
 		return r, err
 	}
 	r.Article = a
-	if it.Announce && !it.Stale && !a.Stale && (r.New || linked) {
-		r.Jobs, err = s.createJobs(a, it, r.New)
-	}
+	r.Jobs, err = s.createJobs(a, herald.PlanJobs(it, a, r.New, linked), r.New)
 	return r, err
 }
 
@@ -280,67 +318,30 @@ type link struct {
 
 // newArticle is the article a new item makes, without its ID.
 func (s *saver) newArticle(it herald.ArticleInput) herald.Article {
-	pub := it.PublishedAt
-	if pub.IsZero() {
-		pub = s.now
-	}
-	a := herald.Article{
-		URL: it.URL, GUID: it.GUID, Title: it.Title, Summary: it.Summary, Author: it.Author,
-		ImageURL: it.ImageURL, Categories: slices.Clone(it.Categories), Section: s.source,
-		PublishedAt: fromMS(pub.UnixMilli()), FirstSeenAt: fromMS(s.now.UnixMilli()),
-		UpdatedAt: fromMS(s.now.UnixMilli()), Stale: it.Stale,
-	}
-	if len(a.Categories) == 0 {
-		a.Categories = nil
-	}
-	return a
+	return herald.DecideItem(it, herald.Found{}, s.source, s.now).Article
 }
 
-func (s *saver) insert(it herald.ArticleInput) (herald.Article, error) {
-	a := s.newArticle(it)
-	err := s.tx.QueryRowContext(s.ctx, `INSERT INTO articles (url, guid, title, summary, author, image_url,
+func (s *saver) insert(a *herald.Article) error {
+	return s.tx.QueryRowContext(s.ctx, `INSERT INTO articles (url, guid, title, summary, author, image_url,
 		categories, section, published_at, first_seen_at, updated_at, stale)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		a.URL, a.GUID, a.Title, a.Summary, a.Author, a.ImageURL, encodeCategories(a.Categories), a.Section,
 		ms(a.PublishedAt), ms(a.FirstSeenAt), ms(a.UpdatedAt), a.Stale).Scan(&a.ID)
-	return a, err
 }
 
-// update applies an item's non-empty fields to a known article and reports
-// whether anything changed. An article found by GUID under a new URL moves to
-// it and keeps the old one as an alias.
-func (s *saver) update(a *herald.Article, it herald.ArticleInput, byURL bool) (bool, error) {
-	changed := false
-	set := func(dst *string, v string) {
-		if v != "" && v != *dst {
-			*dst, changed = v, true
-		}
-	}
-	oldURL := a.URL
-	if !byURL {
-		set(&a.URL, it.URL)
-	}
-	set(&a.Title, it.Title)
-	set(&a.Summary, it.Summary)
-	set(&a.Author, it.Author)
-	set(&a.ImageURL, it.ImageURL)
-	if len(it.Categories) > 0 && !slices.Equal(it.Categories, a.Categories) {
-		a.Categories, changed = slices.Clone(it.Categories), true
-	}
-	if !changed {
-		return false, nil
-	}
-	if a.URL != oldURL {
+// update writes an edited article; alias, when set, is the URL it left
+// (found by GUID under a new one), kept so that it still finds the article.
+func (s *saver) update(a herald.Article, alias string) error {
+	if alias != "" {
 		if _, err := s.tx.ExecContext(s.ctx, `INSERT INTO article_urls (url, article_id) VALUES (?, ?)
-			ON CONFLICT (url) DO UPDATE SET article_id = excluded.article_id`, oldURL, a.ID); err != nil {
-			return false, err
+			ON CONFLICT (url) DO UPDATE SET article_id = excluded.article_id`, alias, a.ID); err != nil {
+			return err
 		}
 	}
-	a.UpdatedAt = fromMS(s.now.UnixMilli())
 	_, err := s.tx.ExecContext(s.ctx, `UPDATE articles SET url = ?, title = ?, summary = ?, author = ?,
 		image_url = ?, categories = ?, updated_at = ? WHERE id = ?`,
 		a.URL, a.Title, a.Summary, a.Author, a.ImageURL, encodeCategories(a.Categories), ms(a.UpdatedAt), a.ID)
-	return true, err
+	return err
 }
 
 // link records that this source carries the article under guid, and reports
@@ -374,16 +375,13 @@ func (s *saver) link(articleID int64, guid string, isNew bool, l link) (bool, er
 	return true, nil
 }
 
-// createJobs creates the automatic post (Seq 0) for each target that has no
-// job at all for the article (a hand-made post counts: it is not sent twice).
-func (s *saver) createJobs(a herald.Article, it herald.ArticleInput, isNew bool) ([]int64, error) {
+// createJobs creates the automatic posts herald.PlanJobs planned, each for
+// a target that has no job at all for the article (a hand-made post counts:
+// it is not sent twice), skipped where the plan says so.
+func (s *saver) createJobs(a herald.Article, plans []herald.PlannedJob, isNew bool) ([]int64, error) {
 	var ids []int64
-	seen := make(map[string]bool, len(it.Targets))
-	for _, acct := range it.Targets {
-		if acct == "" || seen[acct] {
-			continue
-		}
-		seen[acct] = true
+	for _, p := range plans {
+		acct := p.Account
 		if !isNew {
 			var n int
 			if err := s.tx.QueryRowContext(s.ctx, qJobsOf, a.ID, acct).Scan(&n); err != nil {
@@ -400,13 +398,21 @@ func (s *saver) createJobs(a herald.Article, it herald.ArticleInput, isNew bool)
 			s.accounts[acct] = true
 		}
 		id, err := insertJob(s.ctx, s.tx, jobRow{
-			articleID: a.ID, account: acct, seq: 0, kind: herald.KindPost, priority: it.Priority,
+			articleID: a.ID, account: acct, seq: 0, kind: herald.KindPost, priority: p.Priority,
 			publishedAt: a.PublishedAt, due: s.now, now: s.now,
 		})
 		if err != nil {
 			return nil, err
 		}
 		ids = append(ids, id)
+		if p.SkipReason != "" {
+			err = skipJobs(s.ctx, s.tx, []int64{id}, p.SkipReason, s.now)
+		} else {
+			s.pending[a.ID] = append(s.pending[a.ID], id)
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	return ids, nil
 }
@@ -685,11 +691,9 @@ func (s *saver) insertAll(items []herald.ArticleInput, run []int, out []herald.S
 	for j, i := range run {
 		it, a := items[i], arts[j]
 		r := herald.SaveResult{Article: a, New: true}
-		if it.Announce && !it.Stale {
-			var err error
-			if r.Jobs, err = s.createJobs(a, it, true); err != nil {
-				return err
-			}
+		var err error
+		if r.Jobs, err = s.createJobs(a, herald.PlanJobs(it, a, true, true), true); err != nil {
+			return err
 		}
 		out[i] = r
 	}

@@ -52,6 +52,9 @@ type WebhookOptions struct {
 	BreakingCategories []string
 	// MaxAge is publish.max_age: older articles are recorded as stale, not posted.
 	MaxAge time.Duration
+	// Rules, when set, completes the intake rules of the source an article
+	// is recorded under (filters of the source and of its targets).
+	Rules func(source string, base herald.IntakeRules) herald.IntakeRules
 	// OnNew is called after jobs were created (it wakes the dispatcher).
 	OnNew func()
 }
@@ -219,8 +222,8 @@ func (s *Server) webhookInput(it webhookItem, prefix string, known map[string]bo
 	in := herald.ArticleInput{
 		URL:         canon,
 		Title:       title,
-		Summary:     herald.PlainText(it.Summary),
-		Author:      herald.PlainText(it.Author),
+		Summary:     it.Summary,
+		Author:      it.Author,
 		ImageURL:    strings.TrimSpace(it.Image),
 		PublishedAt: it.PublishedAt,
 	}
@@ -249,23 +252,24 @@ func (s *Server) webhookInput(it webhookItem, prefix string, known map[string]bo
 	} else {
 		in.Targets = slices.Clone(defaults)
 	}
-	if it.Priority == "breaking" || (it.Priority == "" && s.breaking(in.Categories)) {
+	if in.Targets == nil {
+		in.Targets = []string{} // named, even if none: the rules add no default
+	}
+	// The newsroom signs what it sends: no flood limit, no backlog.
+	rules := herald.IntakeRules{Source: source, Breaking: wh.BreakingCategories, MaxAge: wh.MaxAge}
+	if wh.Rules != nil {
+		rules = wh.Rules(source, rules)
+	}
+	batch := rules.Prepare([]herald.ArticleInput{in}, now)
+	in = batch[0]
+	// The payload's own priority wins over the categories.
+	switch it.Priority {
+	case "breaking":
 		in.Priority = herald.PriorityBreaking
+	case "normal":
+		in.Priority = herald.PriorityNormal
 	}
-	in.Stale = wh.MaxAge > 0 && !in.PublishedAt.IsZero() && now.Sub(in.PublishedAt) > wh.MaxAge
-	in.Announce = !in.Stale && len(in.Targets) > 0
 	return in, source, nil
-}
-
-func (s *Server) breaking(categories []string) bool {
-	for _, c := range categories {
-		for _, b := range s.opts.Webhook.BreakingCategories {
-			if strings.EqualFold(strings.TrimSpace(b), c) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // saveWebhook records the articles, one SaveArticles call (one transaction)

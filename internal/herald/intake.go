@@ -1,0 +1,281 @@
+package herald
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Intake is the one place that decides what happens to the items a source
+// delivers, whichever way they came (a poll, a WebSub push, the CMS webhook,
+// `herald post`). It is done in two steps:
+//
+//   - Prepare, before the store, applies what an item alone decides: plain
+//     text, breaking priority, staleness (publish.max_age), whether a
+//     backlog item is announced, the targets and the filters that stop
+//     some of them, and the batch's flood limit.
+//   - Inside the store's transaction, with the rows it found for each item,
+//     DecideItem says whether it is a new story or an edit (and what the
+//     edit changes), PlanJobs which automatic posts it gets and which of
+//     them are recorded skipped, and Flooded which new stories are beyond
+//     the flood limit. The store only persists what they decided.
+
+// Reasons an automatic post is recorded skipped at intake.
+const (
+	// SkipFlood: the story came in one delivery with more than
+	// publish.max_new_per_poll others; `herald queue retry --flood SOURCE`
+	// sends them.
+	SkipFlood = "flood"
+	// SkipFiltered prefixes the rule of a filter that stopped the post:
+	// "filtered (exclude categories: Opinion)".
+	SkipFiltered = "filtered"
+)
+
+// DefaultMaxNewPerPoll is publish.max_new_per_poll unless configured.
+const DefaultMaxNewPerPoll = 10
+
+// IntakeTarget is an account a source posts to, with the filter of that
+// account for the source (a zero Filter lets everything through).
+type IntakeTarget struct {
+	Account string
+	Filter  *Filter
+}
+
+// IntakeRules are the rules of one source for one delivery.
+type IntakeRules struct {
+	// Source names the source (its section); filters on sections see it.
+	Source string
+	// Targets are the accounts items go to when the delivery names none.
+	Targets []IntakeTarget
+	// Filter is the source's own include/exclude filter (nil: none).
+	Filter *Filter
+	// Breaking categories give an item PriorityBreaking (case-insensitive).
+	Breaking []string
+	// MaxAge: an item published longer ago than this is stale: recorded,
+	// never posted (0: no limit).
+	MaxAge time.Duration
+	// Backlog is set on a feed's first sight: its items are history, and
+	// only the newest Backfill of them are announced.
+	Backlog  bool
+	Backfill int
+	// MaxNew caps the new stories one delivery posts (0: no limit); see
+	// Flooded.
+	MaxNew int
+}
+
+// Prepare applies the rules to items delivered together, in place, and
+// returns them. An item's Targets, when already set (the webhook payload
+// names its accounts), are kept and only filtered.
+func (r IntakeRules) Prepare(items []ArticleInput, now time.Time) []ArticleInput {
+	for i := range items {
+		it := &items[i]
+		it.Title = PlainText(it.Title)
+		it.Summary = PlainText(it.Summary)
+		it.Author = PlainText(it.Author)
+		if r.breaking(it.Categories) {
+			it.Priority = PriorityBreaking
+		}
+		it.Stale = r.MaxAge > 0 && !it.PublishedAt.IsZero() && it.PublishedAt.Before(now.Add(-r.MaxAge))
+		it.Announce = !r.Backlog && !it.Stale
+		r.target(it)
+		it.MaxNew = r.MaxNew
+	}
+	if r.Backlog && r.Backfill > 0 {
+		for _, i := range newestFirst(items, now)[:min(r.Backfill, len(items))] {
+			items[i].Announce = !items[i].Stale
+		}
+	}
+	return items
+}
+
+func (r IntakeRules) breaking(categories []string) bool {
+	for _, c := range categories {
+		for _, b := range r.Breaking {
+			if strings.EqualFold(strings.TrimSpace(b), strings.TrimSpace(c)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// target sets the item's targets and records the filters that stop them.
+func (r IntakeRules) target(it *ArticleInput) {
+	if it.Targets == nil {
+		for _, t := range r.Targets {
+			it.Targets = append(it.Targets, t.Account)
+		}
+	}
+	it.Skip = nil
+	source := r.Filter.Stops(it, r.Source)
+	for _, acct := range it.Targets {
+		rule := source
+		if rule == "" {
+			for _, t := range r.Targets {
+				if t.Account == acct {
+					rule = t.Filter.Stops(it, r.Source)
+					break
+				}
+			}
+		}
+		if rule != "" {
+			if it.Skip == nil {
+				it.Skip = make(map[string]string)
+			}
+			it.Skip[acct] = SkipFiltered + " (" + rule + ")"
+		}
+	}
+}
+
+// newestFirst returns the indexes of items by publication, newest first
+// (undated items as if published now), ties in delivery order.
+func newestFirst(items []ArticleInput, now time.Time) []int {
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	published := func(i int) time.Time {
+		if items[i].PublishedAt.IsZero() {
+			return now
+		}
+		return items[i].PublishedAt
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return published(b).Compare(published(a)) })
+	return order
+}
+
+// Found is what a store found of an item in its transaction: the article
+// with the item's canonical URL (current or earlier), else the one carrying
+// the item's GUID in the source.
+type Found struct {
+	OK      bool
+	Article Article
+	ByURL   bool // found by URL, not by GUID
+}
+
+// ItemDecision is what DecideItem decided for one item.
+type ItemDecision struct {
+	// New: no article matched, Article is the one to insert (no ID yet).
+	New bool
+	// Article is the article as it must be stored.
+	Article Article
+	// Changed: an existing article is edited (New false).
+	Changed bool
+	// Alias is the URL the article leaves when found by GUID under a new
+	// one; it is kept so that the old URL still finds it.
+	Alias string
+}
+
+// DecideItem decides whether an item is a new story or an edit of the
+// article f found, and what the article becomes. An edit is never a new
+// story; an item's empty fields never erase what is known; the publication
+// time is set once. now and the times are kept to the millisecond the
+// stores keep.
+func DecideItem(it ArticleInput, f Found, source string, now time.Time) ItemDecision {
+	now = toMS(now)
+	if !f.OK {
+		pub := it.PublishedAt
+		if pub.IsZero() {
+			pub = now
+		}
+		a := Article{
+			URL: it.URL, GUID: it.GUID, Title: it.Title, Summary: it.Summary, Author: it.Author,
+			ImageURL: it.ImageURL, Categories: slices.Clone(it.Categories), Section: source,
+			PublishedAt: toMS(pub), FirstSeenAt: now, UpdatedAt: now, Stale: it.Stale,
+		}
+		if len(a.Categories) == 0 {
+			a.Categories = nil
+		}
+		return ItemDecision{New: true, Article: a}
+	}
+	a := f.Article
+	a.Categories = slices.Clone(a.Categories)
+	changed := false
+	set := func(dst *string, v string) {
+		if v != "" && v != *dst {
+			*dst, changed = v, true
+		}
+	}
+	if !f.ByURL {
+		set(&a.URL, it.URL)
+	}
+	set(&a.Title, it.Title)
+	set(&a.Summary, it.Summary)
+	set(&a.Author, it.Author)
+	set(&a.ImageURL, it.ImageURL)
+	if len(it.Categories) > 0 && !slices.Equal(it.Categories, a.Categories) {
+		a.Categories, changed = slices.Clone(it.Categories), true
+	}
+	d := ItemDecision{Article: a, Changed: changed}
+	if changed {
+		d.Article.UpdatedAt = now
+		if a.URL != f.Article.URL {
+			d.Alias = f.Article.URL
+		}
+	}
+	return d
+}
+
+func toMS(t time.Time) time.Time { return time.UnixMilli(t.UnixMilli()).UTC() }
+
+// PlannedJob is an automatic post PlanJobs asks for: pending, or recorded
+// skipped for SkipReason.
+type PlannedJob struct {
+	Account    string
+	Priority   Priority
+	SkipReason string
+}
+
+// PlanJobs returns the automatic posts (Seq 0) an item asks for once the
+// store has saved it as a (new) article: one per target, once, when the
+// item is announced and the story is new to the store or to the source
+// (linked), and neither the item nor the article is stale. The store
+// creates each for a target that has no job of the article yet (a
+// hand-made post counts: it is not sent twice).
+func PlanJobs(it ArticleInput, a Article, isNew, linked bool) []PlannedJob {
+	if !it.Announce || it.Stale || a.Stale || !(isNew || linked) {
+		return nil
+	}
+	out := make([]PlannedJob, 0, len(it.Targets))
+	for _, acct := range it.Targets {
+		if acct == "" || slices.ContainsFunc(out, func(p PlannedJob) bool { return p.Account == acct }) {
+			continue
+		}
+		out = append(out, PlannedJob{Account: acct, Priority: it.Priority, SkipReason: it.Skip[acct]})
+	}
+	return out
+}
+
+// Flooded decides which items of one delivery are beyond its flood limit
+// (the items' MaxNew; 0: none): of the items that got at least one pending
+// post (pending[i] > 0), the newest MaxNew keep them and the others' posts
+// are to be recorded skipped with SkipFlood. now dates undated items.
+func Flooded(items []ArticleInput, pending []int, now time.Time) []bool {
+	out := make([]bool, len(items))
+	if len(items) == 0 || items[0].MaxNew <= 0 {
+		return out
+	}
+	kept := 0
+	for _, i := range newestFirst(items, now) {
+		if i >= len(pending) || pending[i] == 0 {
+			continue
+		}
+		if kept < items[i].MaxNew {
+			kept++
+			continue
+		}
+		out[i] = true
+	}
+	return out
+}
+
+// FloodCount counts the items Flooded marked.
+func FloodCount(flooded []bool) int {
+	n := 0
+	for _, f := range flooded {
+		if f {
+			n++
+		}
+	}
+	return n
+}
