@@ -182,22 +182,36 @@ func describe(j herald.Job) string {
 
 func newQueueRetryCmd(a *App) *cobra.Command {
 	var failed, yes bool
+	var flood string
 	cmd := &cobra.Command{
-		Use:   "retry JOB | --failed",
+		Use:   "retry JOB | --failed | --flood SOURCE",
 		Short: "Put a failed or skipped job (or every failed job) back in the queue, due now",
 		Long: `Put a failed or skipped job back to pending, due now, with its attempts
 reset: the dispatcher (herald run) sends it with the account's usual spacing.
 --failed does so for every failed job: it asks for confirmation on a
-terminal; elsewhere it needs --yes. A job that is pending, sending or sent
-cannot be retried.`,
-		Example: "  herald queue retry 42\n  herald queue retry --failed --yes",
+terminal; elsewhere it needs --yes. --flood SOURCE releases the posts of the
+stories one poll or push of SOURCE brought beyond publish.max_new_per_poll
+(skipped, reason flood). A job that is pending, sending or sent cannot be
+retried.`,
+		Example: "  herald queue retry 42\n  herald queue retry --failed --yes\n  herald queue retry --flood world",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			given := len(args)
+			for _, set := range []bool{failed, cmd.Flags().Changed("flood")} {
+				if set {
+					given++
+				}
+			}
 			switch {
-			case failed && len(args) > 0:
-				return usageErrorf("give either a JOB or --failed, not both")
-			case !failed && len(args) == 0:
-				return usageErrorf("give the JOB to retry, or --failed for every failed job")
+			case given > 1:
+				return usageErrorf("give a JOB, --failed or --flood SOURCE: not both")
+			case given == 0:
+				return usageErrorf("give the JOB to retry, --failed for every failed job, or --flood SOURCE")
+			case cmd.Flags().Changed("flood") && flood == "":
+				return usageErrorf("--flood: give the source whose flood to release")
+			}
+			if flood != "" {
+				return a.retryFlood(cmd.Context(), flood)
 			}
 			var id int64
 			if !failed {
@@ -230,8 +244,33 @@ cannot be retried.`,
 		},
 	}
 	cmd.Flags().BoolVar(&failed, "failed", false, "retry every failed job")
+	cmd.Flags().StringVar(&flood, "flood", "", "release the posts SOURCE's deliveries left skipped by publish.max_new_per_poll")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
+}
+
+// retryFlood puts the posts the flood limit skipped for source back to pending.
+func (a *App) retryFlood(ctx context.Context, source string) error {
+	st, err := a.OpenStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.GetSource(ctx, source); errors.Is(err, herald.ErrNotFound) {
+		return usageErrorf("--flood: no source is named %q (see herald sources)", source)
+	} else if err != nil {
+		return fmt.Errorf("get source: %w", err)
+	}
+	n, err := st.RetryFlood(ctx, source, cliNow())
+	if err != nil {
+		return fmt.Errorf("retry flood: %w", err)
+	}
+	if n == 0 {
+		_, err = fmt.Fprintf(a.Out(), "No posts of %s skipped by the flood limit: nothing to release.\n", source)
+		return err
+	}
+	_, err = fmt.Fprintf(a.Out(), "Released %d posts of %s skipped by the flood limit: pending again, due now.\n", n, source)
+	return err
 }
 
 func (a *App) retryFailed(ctx context.Context, st herald.Store, yes bool) error {

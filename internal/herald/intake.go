@@ -269,13 +269,25 @@ func Flooded(items []ArticleInput, pending []int, now time.Time) []bool {
 	return out
 }
 
-// FloodCount counts the items Flooded marked.
-func FloodCount(flooded []bool) int {
-	n := 0
-	for _, f := range flooded {
-		if f {
-			n++
+// FloodJobs applies Flooded to a SaveArticles call: pending holds the
+// pending automatic posts it created, by article. It marks the results of
+// the stories beyond the limit (Flood) and returns their jobs, which the
+// store records skipped with SkipFlood in the same transaction.
+func FloodJobs(items []ArticleInput, results []SaveResult, pending map[int64][]int64, now time.Time) []int64 {
+	counts := make([]int, len(results))
+	seen := make(map[int64]bool, len(results))
+	for i, r := range results {
+		if !seen[r.Article.ID] { // an article two items matched counts once
+			seen[r.Article.ID] = true
+			counts[i] = len(pending[r.Article.ID])
 		}
 	}
-	return n
+	var ids []int64
+	for i, f := range Flooded(items, counts, now) {
+		if f {
+			results[i].Flood = true
+			ids = append(ids, pending[results[i].Article.ID]...)
+		}
+	}
+	return ids
 }

@@ -113,6 +113,13 @@ type Store interface {
 	RetryJob(ctx context.Context, id int64, now time.Time) error
 	// RetryFailed puts every failed job back to pending and returns how many.
 	RetryFailed(ctx context.Context, now time.Time) (int, error)
+	// RetryFlood puts the automatic posts recorded skipped with SkipFlood
+	// for the stories source delivered back to pending, due now, and
+	// returns how many.
+	RetryFlood(ctx context.Context, source string, now time.Time) (int, error)
+	// CountFlood counts the automatic posts recorded skipped with SkipFlood
+	// and not released, by the source that delivered their stories.
+	CountFlood(ctx context.Context) (map[string]int, error)
 	// CancelJob skips a pending job with reason cancelled.
 	CancelJob(ctx context.Context, id int64, now time.Time) error
 	// MarkDeleted records that a sent post was deleted from its network.

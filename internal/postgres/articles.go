@@ -103,25 +103,9 @@ type saver struct {
 }
 
 // flood records skipped, with herald.SkipFlood, the pending jobs of the
-// stories herald.Flooded puts beyond the call's flood limit.
+// stories beyond the call's flood limit (herald.FloodJobs).
 func (s *saver) flood(items []herald.ArticleInput, out []herald.SaveResult) error {
-	counts := make([]int, len(out))
-	seen := make(map[int64]bool, len(out))
-	for i, r := range out {
-		if !seen[r.Article.ID] {
-			seen[r.Article.ID] = true
-			counts[i] = len(s.pending[r.Article.ID])
-		}
-	}
-	for i, f := range herald.Flooded(items, counts, s.now) {
-		if f {
-			if err := skipJobs(s.ctx, s.tx, s.pending[out[i].Article.ID], herald.SkipFlood, s.now); err != nil {
-				return err
-			}
-			out[i].Flood = true
-		}
-	}
-	return nil
+	return skipJobs(s.ctx, s.tx, herald.FloodJobs(items, out, s.pending, s.now), herald.SkipFlood, s.now)
 }
 
 // skipJobs records jobs just created as skipped for reason.

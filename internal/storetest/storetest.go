@@ -24,6 +24,7 @@ func Run(t *testing.T, open func(t *testing.T) herald.Store) {
 		{"Migrate", migrateTests},
 		{"Sources", sourceTests},
 		{"Articles", articleTests},
+		{"Intake", intakeTests},
 		{"Jobs", jobTests},
 		{"Claim", claimTests},
 		{"Accounts", accountTests},

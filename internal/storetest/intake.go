@@ -1,0 +1,100 @@
+package storetest
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/herald"
+)
+
+// intakeTests check that a store persists what the intake rules decided:
+// posts recorded skipped with their reason, and the flood limit.
+var intakeTests = []test{
+	{"SkippedPosts", func(t *testing.T, f *fixture) {
+		it := story("https://example.com/opinion", xMain, fbPage)
+		it.Skip = map[string]string{fbPage: "filtered (exclude categories: Opinion)"}
+		r := f.save(mexico, t0, it)[0]
+		equal(t, "jobs", len(r.Jobs), 2)
+		byAccount := map[string]herald.Job{}
+		for _, id := range r.Jobs {
+			j := f.job(id)
+			byAccount[j.Account] = j
+		}
+		equal(t, "x_main state", byAccount[xMain].State, herald.JobPending)
+		equal(t, "fb_page state", byAccount[fbPage].State, herald.JobSkipped)
+		equal(t, "fb_page reason", byAccount[fbPage].SkipReason, "filtered (exclude categories: Opinion)")
+		equal(t, "claimed", len(f.claim("o", t0, xMain, fbPage)), 1)
+		f.must(f.RetryJob(f.ctx, byAccount[fbPage].ID, t0))
+		equal(t, "retried state", f.job(byAccount[fbPage].ID).State, herald.JobPending)
+	}},
+	{"Flood", func(t *testing.T, f *fixture) {
+		items := make([]herald.ArticleInput, 30)
+		for i := range items {
+			items[i] = story(fmt.Sprintf("https://example.com/flood/%d", i), xMain)
+			items[i].PublishedAt = t0.Add(-time.Duration(i) * time.Minute) // newest first
+			items[i].MaxNew = 10
+		}
+		rs := f.save(mexico, t0, items...)
+		for i, r := range rs {
+			equal(t, fmt.Sprintf("item %d flood", i), r.Flood, i >= 10)
+			equal(t, fmt.Sprintf("item %d jobs", i), len(r.Jobs), 1)
+			want, reason := herald.JobPending, ""
+			if i >= 10 {
+				want, reason = herald.JobSkipped, herald.SkipFlood
+			}
+			j := f.job(r.Jobs[0])
+			equal(t, fmt.Sprintf("item %d state", i), j.State, want)
+			equal(t, fmt.Sprintf("item %d reason", i), j.SkipReason, reason)
+		}
+		c, err := f.CountJobs(f.ctx, xMain)
+		f.must(err)
+		equal(t, "pending", c[herald.JobPending], 10)
+		equal(t, "skipped", c[herald.JobSkipped], 20)
+		counts, err := f.CountFlood(f.ctx)
+		f.must(err)
+		equal(t, "CountFlood", fmt.Sprint(counts), fmt.Sprint(map[string]int{mexico: 20}))
+
+		n, err := f.RetryFlood(f.ctx, business, t0)
+		f.must(err)
+		equal(t, "released from another source", n, 0)
+		n, err = f.RetryFlood(f.ctx, mexico, t0.Add(time.Minute))
+		f.must(err)
+		equal(t, "released", n, 20)
+		c, err = f.CountJobs(f.ctx, xMain)
+		f.must(err)
+		equal(t, "pending after release", c[herald.JobPending], 30)
+		j := f.job(rs[29].Jobs[0])
+		equal(t, "released reason", j.SkipReason, "")
+		sameTime(t, "released due", j.NextAttemptAt, t0.Add(time.Minute))
+		counts, err = f.CountFlood(f.ctx)
+		f.must(err)
+		equal(t, "CountFlood after release", len(counts), 0)
+	}},
+	{"FloodCountsNewStoriesOnly", func(t *testing.T, f *fixture) {
+		var known []herald.ArticleInput
+		for i := range 5 {
+			known = append(known, story(fmt.Sprintf("https://example.com/known/%d", i), xMain))
+		}
+		f.save(mexico, t0, known...)
+		batch := append([]herald.ArticleInput(nil), known...)
+		for i := range 3 {
+			it := story(fmt.Sprintf("https://example.com/fresh/%d", i), xMain)
+			it.PublishedAt = t0.Add(-time.Duration(i+1) * time.Second)
+			batch = append(batch, it)
+		}
+		for i := range batch {
+			batch[i].MaxNew = 2
+			batch[i].Title += " (edited)"
+		}
+		rs := f.save(mexico, t0.Add(time.Minute), batch...)
+		flooded := 0
+		for i, r := range rs {
+			if r.Flood {
+				flooded++
+				equal(t, "flooded item", i, 7) // the oldest of the new ones
+			}
+		}
+		equal(t, "flooded", flooded, 1)
+	}},
+}
