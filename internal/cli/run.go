@@ -288,7 +288,7 @@ func webhookOptions(cfg *config.Config, wake func()) web.WebhookOptions {
 	return web.WebhookOptions{
 		Secret: cfg.HTTP.WebhookSecret, Targets: cfg.HTTP.WebhookTargets, Accounts: accountIDs(cfg),
 		Sections: sections, BreakingCategories: cfg.Publish.BreakingCategories, MaxAge: cfg.Publish.MaxAge,
-		OnNew: wake,
+		Rules: webhookRules(cfg), OnNew: wake,
 	}
 }
 

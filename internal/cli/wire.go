@@ -281,15 +281,18 @@ func dispatchOptions(cfg *config.Config, metrics *dispatch.Metrics) dispatch.Opt
 func feedOptions(cfg *config.Config, onNew func(herald.Article)) feed.Options {
 	srcs := make([]feed.SourceConfig, 0, len(cfg.Sources))
 	for _, s := range cfg.Sources {
+		filter, targets := sourceFilters(s)
 		srcs = append(srcs, feed.SourceConfig{Name: s.Name, URL: s.URL, Interval: s.Interval,
-			Targets: slices.Clone(s.Targets), WebSub: s.WebSub})
+			Targets: slices.Clone(s.Targets), WebSub: s.WebSub,
+			Filter: filter, TargetFilters: targets, MaxNew: s.MaxNewPerPoll})
 	}
 	f := cfg.Feed
 	return feed.Options{
 		Sources: srcs, Timeout: f.Timeout, MaxBody: f.MaxBody, Concurrency: f.Concurrency,
 		MaxAge: cfg.Publish.MaxAge, Backfill: cfg.Publish.Backfill,
 		BreakingCategories: cfg.Publish.BreakingCategories, MaxBackoff: f.MaxBackoff,
-		UserAgent: f.UserAgent, OnNew: onNew,
+		MaxNewPerPoll: cfg.Publish.MaxNewPerPoll,
+		UserAgent:     f.UserAgent, OnNew: onNew,
 		// A source claimed by an instance that crashed is taken over after
 		// dispatch.lease, as its jobs are (the poller keeps it above twice
 		// feed.timeout, so a slow poll keeps its source).

@@ -47,6 +47,9 @@ type Publish struct {
 	MaxAge             time.Duration `mapstructure:"max_age"`
 	Backfill           int           `mapstructure:"backfill"`
 	BreakingCategories []string      `mapstructure:"breaking_categories"`
+	// MaxNewPerPoll caps the new stories one poll or push of a source
+	// posts; the others are recorded skipped ("flood"). 0: no limit.
+	MaxNewPerPoll int `mapstructure:"max_new_per_poll"`
 }
 
 // Feed tunes the poller.
@@ -120,6 +123,33 @@ type Source struct {
 	WebSub   bool          `mapstructure:"websub"`
 	// TimeBound sections are never reshared by the evergreen schedule.
 	TimeBound bool `mapstructure:"time_bound"`
+	// Include and Exclude filter the source's stories for every target.
+	Include Filter `mapstructure:"include"`
+	Exclude Filter `mapstructure:"exclude"`
+	// MaxNewPerPoll overrides publish.max_new_per_poll for this source
+	// (0: keep it; -1: no limit).
+	MaxNewPerPoll int `mapstructure:"max_new_per_poll"`
+	// TargetFilters are the filters of the targets written as mappings
+	// ({account: x_main, exclude: {...}}), by account id.
+	TargetFilters map[string]Target `mapstructure:"-"`
+}
+
+// Filter selects stories: by category, author or section (any listed,
+// ignoring case) or by an RE2 pattern matching the title or the URL.
+type Filter struct {
+	Categories []string `mapstructure:"categories"`
+	Authors    []string `mapstructure:"authors"`
+	Sections   []string `mapstructure:"sections"`
+	Title      []string `mapstructure:"title"`
+	URL        []string `mapstructure:"url"`
+}
+
+// Target is an entry of a source's targets written as a mapping: an
+// account with its own filter for the source.
+type Target struct {
+	Account string `mapstructure:"account"`
+	Include Filter `mapstructure:"include"`
+	Exclude Filter `mapstructure:"exclude"`
 }
 
 // Account is one social account. Secrets are marked; Redacted() hides them.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -321,5 +322,37 @@ func TestFormatDuration(t *testing.T) {
 		if got := formatDuration(d); got != want {
 			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
 		}
+	}
+}
+
+func TestTargetsWithFilters(t *testing.T) {
+	clearEnv(t)
+	path := writeConfig(t, `
+sandbox: true
+sources:
+  - name: world
+    url: "https://example.com/world.xml"
+    targets: [X_Main, {account: fb_page, exclude: {categories: [Opinion], title: ["^Live"]}}]
+    include: {authors: [Ana]}
+    max_new_per_poll: -1
+accounts:
+  x_main: {network: twitter}
+  fb_page: {network: facebook}
+`)
+	cfg := mustLoad(t, path)
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Sources[0]
+	if !slices.Equal(s.Targets, []string{"x_main", "fb_page"}) {
+		t.Errorf("targets = %q", s.Targets)
+	}
+	fb, ok := s.TargetFilters["fb_page"]
+	if !ok || len(s.TargetFilters) != 1 || !slices.Equal(fb.Exclude.Categories, []string{"Opinion"}) ||
+		!slices.Equal(fb.Exclude.Title, []string{"^Live"}) {
+		t.Errorf("target filters = %+v", s.TargetFilters)
+	}
+	if !slices.Equal(s.Include.Authors, []string{"Ana"}) || s.MaxNewPerPoll != -1 || cfg.Publish.MaxNewPerPoll != 10 {
+		t.Errorf("source = %+v, publish.max_new_per_poll = %d", s, cfg.Publish.MaxNewPerPoll)
 	}
 }

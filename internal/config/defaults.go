@@ -31,7 +31,7 @@ func Default() *Config {
 			Addr:      "127.0.0.1:8080",
 			PublicURL: "http://127.0.0.1:8080",
 		},
-		Publish: Publish{MaxAge: 48 * time.Hour},
+		Publish: Publish{MaxAge: 48 * time.Hour, MaxNewPerPoll: 10},
 		Feed: Feed{
 			Timeout:     20 * time.Second,
 			MaxBody:     10 << 20,

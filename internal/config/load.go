@@ -88,6 +88,7 @@ func LoadOptions(o Options) (*Config, error) {
 
 	settings := v.AllSettings()
 	var errs []FieldError
+	targets := splitTargets(settings, &errs)
 	checkKeys("", settings, configType, &errs)
 	if len(errs) == 0 {
 		applyCollectionEnv(settings, os.Environ(), &errs)
@@ -114,6 +115,10 @@ func LoadOptions(o Options) (*Config, error) {
 	cfg := &Config{}
 	if err := decode(settings, cfg); err != nil {
 		return nil, &ValidationError{File: file, Errors: decodeErrors(err)}
+	}
+	decodeTargets(cfg, targets, &errs)
+	if len(errs) > 0 {
+		return nil, &ValidationError{File: file, Errors: errs}
 	}
 	cfg.File = file
 	// Viper folds keys, hence account ids, to lower case; fold the
@@ -218,11 +223,16 @@ func lowerAll(s []string) {
 
 // decode turns the merged settings into cfg.
 func decode(settings map[string]any, cfg *Config) error {
+	return decodeValue(settings, cfg)
+}
+
+// decodeValue decodes raw settings into out (a pointer).
+func decodeValue(settings any, out any) error {
 	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
 		DecodeHook:       mapstructure.ComposeDecodeHookFunc(durationHook, stringListHook),
 		WeaklyTypedInput: true, // environment values are strings
 		ErrorUnused:      true,
-		Result:           cfg,
+		Result:           out,
 	})
 	if err != nil {
 		return err

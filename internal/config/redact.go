@@ -24,6 +24,7 @@ func (c *Config) Redacted() *Config {
 	r.Sources = slices.Clone(c.Sources)
 	for i := range r.Sources {
 		r.Sources[i].Targets = slices.Clone(c.Sources[i].Targets)
+		r.Sources[i].TargetFilters = maps.Clone(c.Sources[i].TargetFilters)
 	}
 	r.Accounts = maps.Clone(c.Accounts)
 	for id, a := range r.Accounts {

@@ -131,6 +131,7 @@ func (c *Config) validateCore(ch *checker) {
 
 	ch.positive("publish.max_age", c.Publish.MaxAge)
 	ch.atLeast("publish.backfill", int64(c.Publish.Backfill), 0)
+	ch.atLeast("publish.max_new_per_poll", int64(c.Publish.MaxNewPerPoll), 0)
 
 	ch.positive("feed.timeout", c.Feed.Timeout)
 	ch.atLeast("feed.max_body", c.Feed.MaxBody, 1)
@@ -234,6 +235,7 @@ func (c *Config) validateSources(ch *checker) {
 			ch.add(key+".targets", "must name at least one account")
 		}
 		c.checkTargets(ch, key+".targets", s.Targets)
+		c.checkSourceFilters(ch, key, s)
 	}
 }
 

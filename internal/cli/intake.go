@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/herald"
+)
+
+// neverMatches is an RE2 pattern no text matches.
+const neverMatches = `[^\s\S]`
+
+// filterRules maps a configured filter onto the domain's.
+func filterRules(f config.Filter) herald.FilterRules {
+	return herald.FilterRules{Categories: f.Categories, Authors: f.Authors, Sections: f.Sections, Title: f.Title, URL: f.URL}
+}
+
+// newFilter compiles a configured filter. The configuration is validated
+// (a bad pattern is refused with its key), so an error cannot happen here;
+// should it, the filter stops every story rather than let all through.
+func newFilter(include, exclude config.Filter) *herald.Filter {
+	f, err := herald.NewFilter(filterRules(include), filterRules(exclude))
+	if err != nil {
+		f, _ = herald.NewFilter(herald.FilterRules{Title: []string{neverMatches}}, herald.FilterRules{})
+	}
+	return f
+}
+
+// sourceFilters returns a source's own filter and its targets' filters by
+// account (nil and an empty map when it has none).
+func sourceFilters(s config.Source) (*herald.Filter, map[string]*herald.Filter) {
+	targets := make(map[string]*herald.Filter, len(s.TargetFilters))
+	for acct, t := range s.TargetFilters {
+		if f := newFilter(t.Include, t.Exclude); f != nil {
+			targets[acct] = f
+		}
+	}
+	return newFilter(s.Include, s.Exclude), targets
+}
+
+// webhookRules completes the webhook's intake rules for an article recorded
+// under a configured source with that source's filters and its targets'.
+func webhookRules(cfg *config.Config) func(source string, base herald.IntakeRules) herald.IntakeRules {
+	type filters struct {
+		source  *herald.Filter
+		targets map[string]*herald.Filter
+	}
+	bySource := make(map[string]filters, len(cfg.Sources))
+	for _, s := range cfg.Sources {
+		f, t := sourceFilters(s)
+		bySource[s.Name] = filters{f, t}
+	}
+	return func(source string, base herald.IntakeRules) herald.IntakeRules {
+		f, ok := bySource[source]
+		if !ok {
+			return base
+		}
+		base.Filter = f.source
+		for acct, tf := range f.targets {
+			base.Targets = append(base.Targets, herald.IntakeTarget{Account: acct, Filter: tf})
+		}
+		return base
+	}
+}
