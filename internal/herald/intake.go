@@ -269,25 +269,67 @@ func Flooded(items []ArticleInput, pending []int, now time.Time) []bool {
 	return out
 }
 
-// FloodJobs applies Flooded to a SaveArticles call: pending holds the
-// pending automatic posts it created, by article. It marks the results of
-// the stories beyond the limit (Flood) and returns their jobs, which the
-// store records skipped with SkipFlood in the same transaction.
-func FloodJobs(items []ArticleInput, results []SaveResult, pending map[int64][]int64, now time.Time) []int64 {
+// CreatedJobs keeps the automatic posts a SaveArticles call creates (as
+// pending rows) and the reasons PlanJobs gave to skip some, for Skips to
+// decide, once all are created, which the store records skipped.
+type CreatedJobs struct {
+	pending map[int64][]int64  // by article
+	skipped map[string][]int64 // by reason
+}
+
+// Add records a job created for an article, with the reason to skip it
+// ("" for none).
+func (c *CreatedJobs) Add(articleID, jobID int64, skipReason string) {
+	if skipReason != "" {
+		if c.skipped == nil {
+			c.skipped = make(map[string][]int64)
+		}
+		c.skipped[skipReason] = append(c.skipped[skipReason], jobID)
+		return
+	}
+	if c.pending == nil {
+		c.pending = make(map[int64][]int64)
+	}
+	c.pending[articleID] = append(c.pending[articleID], jobID)
+}
+
+// Skip is jobs to record skipped for one reason.
+type Skip struct {
+	Reason string
+	Jobs   []int64
+}
+
+// Skips applies Flooded to the call (items and their results, in order),
+// marks the results of the stories beyond the flood limit (Flood), and
+// returns every job to record skipped, by reason (in a stable order): the
+// store does so in the same transaction, so no job is ever claimable in
+// between.
+func (c *CreatedJobs) Skips(items []ArticleInput, results []SaveResult, now time.Time) []Skip {
 	counts := make([]int, len(results))
 	seen := make(map[int64]bool, len(results))
 	for i, r := range results {
 		if !seen[r.Article.ID] { // an article two items matched counts once
 			seen[r.Article.ID] = true
-			counts[i] = len(pending[r.Article.ID])
+			counts[i] = len(c.pending[r.Article.ID])
 		}
 	}
-	var ids []int64
+	var out []Skip
 	for i, f := range Flooded(items, counts, now) {
 		if f {
 			results[i].Flood = true
-			ids = append(ids, pending[results[i].Article.ID]...)
+			if len(out) == 0 {
+				out = append(out, Skip{Reason: SkipFlood})
+			}
+			out[0].Jobs = append(out[0].Jobs, c.pending[results[i].Article.ID]...)
 		}
 	}
-	return ids
+	reasons := make([]string, 0, len(c.skipped))
+	for r := range c.skipped {
+		reasons = append(reasons, r)
+	}
+	slices.Sort(reasons)
+	for _, r := range reasons {
+		out = append(out, Skip{Reason: r, Jobs: c.skipped[r]})
+	}
+	return out
 }

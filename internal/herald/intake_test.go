@@ -279,3 +279,32 @@ func TestNewFilterNamesTheKey(t *testing.T) {
 		}
 	}
 }
+
+func TestCreatedJobsSkips(t *testing.T) {
+	items := []ArticleInput{
+		{URL: "a", PublishedAt: now, MaxNew: 1},
+		{URL: "b", PublishedAt: now.Add(-time.Minute), MaxNew: 1},
+		{URL: "a-again", PublishedAt: now.Add(-time.Hour), MaxNew: 1}, // matched article 1 again
+		{URL: "c", PublishedAt: now.Add(-2 * time.Minute), MaxNew: 1},
+	}
+	results := []SaveResult{{Article: Article{ID: 1}}, {Article: Article{ID: 2}}, {Article: Article{ID: 1}}, {Article: Article{ID: 3}}}
+	var c CreatedJobs
+	c.Add(1, 10, "")
+	c.Add(1, 11, "")
+	c.Add(2, 20, "")
+	c.Add(2, 21, "filtered (exclude categories: Opinion)")
+	c.Add(3, 30, "filtered (exclude authors: Wire)")
+	got := fmt.Sprint(c.Skips(items, results, now))
+	if want := "[{flood [20]} {filtered (exclude authors: Wire) [30]} {filtered (exclude categories: Opinion) [21]}]"; got != want {
+		t.Errorf("Skips = %s, want %s", got, want)
+	}
+	for i, want := range []bool{false, true, false, false} {
+		if results[i].Flood != want {
+			t.Errorf("result %d: flood %v", i, results[i].Flood)
+		}
+	}
+	var none CreatedJobs
+	if s := none.Skips(items, results, now); s != nil {
+		t.Errorf("no jobs: Skips = %v", s)
+	}
+}

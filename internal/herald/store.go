@@ -118,8 +118,8 @@ type Store interface {
 	// returns how many.
 	RetryFlood(ctx context.Context, source string, now time.Time) (int, error)
 	// CountFlood counts the automatic posts recorded skipped with SkipFlood
-	// and not released, by the source that delivered their stories.
-	CountFlood(ctx context.Context) (map[string]int, error)
+	// and not released, of the stories source carries ("" for every source).
+	CountFlood(ctx context.Context, source string) (int, error)
 	// CancelJob skips a pending job with reason cancelled.
 	CancelJob(ctx context.Context, id int64, now time.Time) error
 	// MarkDeleted records that a sent post was deleted from its network.

@@ -51,8 +51,7 @@ func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.A
 		if err := tx.QueryRow(ctx, `SELECT name FROM sources WHERE id = $1`, sourceID).Scan(&source); err != nil {
 			return err
 		}
-		s := saver{ctx: ctx, tx: tx, sourceID: sourceID, source: source, now: now, accounts: make(map[string]bool),
-			pending: make(map[int64][]int64)}
+		s := saver{ctx: ctx, tx: tx, sourceID: sourceID, source: source, now: now, accounts: make(map[string]bool)}
 		ids := make([]int64, 0, len(items))
 		for _, it := range items {
 			r, err := s.save(it)
@@ -62,7 +61,7 @@ func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.A
 			out = append(out, r)
 			ids = append(ids, r.Article.ID)
 		}
-		if err := s.flood(items, out); err != nil {
+		if err := s.skip(items, out); err != nil {
 			return err
 		}
 		if s.links > 0 {
@@ -96,16 +95,21 @@ type saver struct {
 	sourceID int64
 	source   string
 	now      time.Time
-	accounts map[string]bool   // accounts known to have a row
-	links    int               // new links to the source
-	jobs     int               // jobs created
-	pending  map[int64][]int64 // pending jobs created, by article
+	accounts map[string]bool // accounts known to have a row
+	links    int             // new links to the source
+	jobs     int             // jobs created
+	created  herald.CreatedJobs
 }
 
-// flood records skipped, with herald.SkipFlood, the pending jobs of the
-// stories beyond the call's flood limit (herald.FloodJobs).
-func (s *saver) flood(items []herald.ArticleInput, out []herald.SaveResult) error {
-	return skipJobs(s.ctx, s.tx, herald.FloodJobs(items, out, s.pending, s.now), herald.SkipFlood, s.now)
+// skip records skipped the jobs the call created that herald's intake
+// rules say to skip (filtered, beyond the flood limit).
+func (s *saver) skip(items []herald.ArticleInput, out []herald.SaveResult) error {
+	for _, sk := range s.created.Skips(items, out, s.now) {
+		if err := skipJobs(s.ctx, s.tx, sk.Jobs, sk.Reason, s.now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // skipJobs records jobs just created as skipped for reason.
@@ -261,14 +265,7 @@ func (s *saver) createJobs(a herald.Article, plans []herald.PlannedJob, isNew bo
 			return nil, err
 		}
 		ids = append(ids, id)
-		if p.SkipReason != "" {
-			err = skipJobs(s.ctx, s.tx, []int64{id}, p.SkipReason, s.now)
-		} else {
-			s.pending[a.ID] = append(s.pending[a.ID], id)
-		}
-		if err != nil {
-			return nil, err
-		}
+		s.created.Add(a.ID, id, p.SkipReason)
 	}
 	return ids, nil
 }

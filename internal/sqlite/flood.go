@@ -27,29 +27,17 @@ func (db *DB) RetryFlood(ctx context.Context, source string, now time.Time) (int
 	return int(n), wrap(fmt.Sprintf("retry flood of %s", source), err)
 }
 
-// CountFlood counts the automatic posts the flood limit recorded skipped,
-// by the source whose delivery brought them; see herald.Store.
-func (db *DB) CountFlood(ctx context.Context) (map[string]int, error) {
-	out := make(map[string]int)
+// CountFlood counts the automatic posts the flood limit recorded skipped
+// and not released, of the stories source carries ("" for all sources);
+// see herald.Store.
+func (db *DB) CountFlood(ctx context.Context, source string) (int, error) {
+	var n int
 	err := db.read(ctx, func(tx *txn) error {
-		rows, err := tx.QueryContext(ctx, `SELECT a.section, count(*) FROM jobs j JOIN articles a ON a.id = j.article_id
-			WHERE j.state = 'skipped' AND j.skip_reason = ? GROUP BY a.section`, herald.SkipFlood)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var name string
-			var n int
-			if err := rows.Scan(&name, &n); err != nil {
-				return err
-			}
-			out[name] = n
-		}
-		return rows.Err()
+		return tx.QueryRowContext(ctx, qCountFlood, herald.SkipFlood, source).Scan(&n)
 	})
-	if err != nil {
-		return nil, wrap("count flood", err)
-	}
-	return out, nil
+	return n, wrap("count flood", err)
 }
+
+const qCountFlood = `SELECT count(*) FROM jobs WHERE state = 'skipped' AND skip_reason = ?1
+	AND (?2 = '' OR article_id IN (SELECT x.article_id FROM article_sources x
+		JOIN sources s ON s.id = x.source_id WHERE s.name = ?2))`
