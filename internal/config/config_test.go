@@ -356,3 +356,26 @@ accounts:
 		t.Errorf("source = %+v, publish.max_new_per_poll = %d", s, cfg.Publish.MaxNewPerPoll)
 	}
 }
+
+func TestTargetFiltersRoundTrip(t *testing.T) {
+	clearEnv(t)
+	cfg := mustLoad(t, writeConfig(t, `
+sandbox: true
+sources:
+  - name: world
+    url: "https://example.com/world.xml"
+    targets: [x_main, {account: fb_page, exclude: {categories: [Opinion]}}]
+accounts:
+  x_main: {network: twitter}
+  fb_page: {network: facebook}
+`))
+	out, err := cfg.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := mustLoad(t, writeConfig(t, string(out)))
+	if f := again.Sources[0].TargetFilters["fb_page"]; !slices.Equal(again.Sources[0].Targets, []string{"x_main", "fb_page"}) ||
+		!slices.Equal(f.Exclude.Categories, []string{"Opinion"}) {
+		t.Errorf("round trip lost the target filter:\n%s", out)
+	}
+}

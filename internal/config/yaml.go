@@ -42,11 +42,16 @@ func yamlNode(v reflect.Value) *yaml.Node {
 		if a, ok := v.Interface().(Account); ok {
 			network = a.Network
 		}
+		src, isSource := v.Interface().(Source)
 		for _, f := range fields(v.Type()) {
 			if only := networkKeys[f.key]; only != nil && network != "" && !slices.Contains(only, network) {
 				continue // another network's key: always empty, only noise
 			}
-			n.Content = append(n.Content, scalar("!!str", f.key), yamlNode(v.Field(f.index)))
+			val := yamlNode(v.Field(f.index))
+			if isSource && f.key == "targets" && len(src.TargetFilters) > 0 {
+				val = targetsNode(src)
+			}
+			n.Content = append(n.Content, scalar("!!str", f.key), val)
 		}
 		return n
 	case reflect.Map:
@@ -80,6 +85,21 @@ func yamlNode(v reflect.Value) *yaml.Node {
 	default:
 		return scalar("!!str", v.String())
 	}
+}
+
+// targetsNode renders a source's targets with their filters: a target
+// that has one is written as a mapping, as it was read.
+func targetsNode(s Source) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, acct := range s.Targets {
+		t, ok := s.TargetFilters[acct]
+		if !ok {
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: acct})
+			continue
+		}
+		n.Content = append(n.Content, yamlNode(reflect.ValueOf(t)))
+	}
+	return n
 }
 
 // networkKeys are the account keys only one network uses.
