@@ -59,7 +59,8 @@ type IntakeRules struct {
 	Backlog  bool
 	Backfill int
 	// MaxNew caps the new stories one delivery posts (0: no limit); see
-	// Flooded.
+	// Flooded. A backlog has its own cap, Backfill, which the operator
+	// asked for: MaxNew does not cut it.
 	MaxNew int
 }
 
@@ -79,6 +80,9 @@ func (r IntakeRules) Prepare(items []ArticleInput, now time.Time) []ArticleInput
 		it.Announce = !r.Backlog && !it.Stale
 		r.target(it)
 		it.MaxNew = r.MaxNew
+		if r.Backlog {
+			it.MaxNew = 0
+		}
 	}
 	if r.Backlog && r.Backfill > 0 {
 		for _, i := range newestFirst(items, now)[:min(r.Backfill, len(items))] {

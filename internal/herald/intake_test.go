@@ -93,9 +93,18 @@ func TestPrepareBackfill(t *testing.T) {
 	if want := []string{"newest", "undated"}; !slices.Equal(got, want) {
 		t.Errorf("announced %q, want %q", got, want)
 	}
-	IntakeRules{Backlog: true, Backfill: 5, MaxAge: 48 * time.Hour}.Prepare(items, now)
+	IntakeRules{Backlog: true, Backfill: 5, MaxAge: 48 * time.Hour, MaxNew: 2}.Prepare(items, now)
 	if items[2].Announce || !items[2].Stale {
 		t.Errorf("a stale backlog item is announced: %+v", items[2])
+	}
+	for _, it := range items {
+		if it.MaxNew != 0 {
+			t.Errorf("the flood limit cuts the backfill the operator asked for: %+v", it)
+		}
+	}
+	IntakeRules{MaxNew: 2}.Prepare(items, now)
+	if items[0].MaxNew != 2 {
+		t.Errorf("MaxNew = %d after first sight, want 2", items[0].MaxNew)
 	}
 }
 
