@@ -16,9 +16,10 @@ import (
 //     some of them, and the batch's flood limit.
 //   - Inside the store's transaction, with the rows it found for each item,
 //     DecideItem says whether it is a new story or an edit (and what the
-//     edit changes), PlanJobs which automatic posts it gets and which of
-//     them are recorded skipped, and Flooded which new stories are beyond
-//     the flood limit. The store only persists what they decided.
+//     edit changes) and PlanJobs which automatic posts it gets; once all
+//     are created, CreatedJobs.Skips says which are recorded skipped and
+//     why (a filter, or beyond the flood limit: Flooded). The store only
+//     persists what they decided.
 
 // Reasons an automatic post is recorded skipped at intake.
 const (
@@ -31,11 +32,8 @@ const (
 	SkipFiltered = "filtered"
 )
 
-// DefaultMaxNewPerPoll is publish.max_new_per_poll unless configured.
-const DefaultMaxNewPerPoll = 10
-
 // IntakeTarget is an account a source posts to, with the filter of that
-// account for the source (a zero Filter lets everything through).
+// account for the source (a nil Filter lets everything through).
 type IntakeTarget struct {
 	Account string
 	Filter  *Filter

@@ -10,6 +10,9 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 )
 
+// floodDefault is publish.max_new_per_poll's default.
+const floodDefault = 10
+
 // TestWebhookIntakeRules checks that the webhook goes through the intake
 // rules: the filters of the source an article is recorded under, plain
 // text without bidirectional controls, and no flood limit (the newsroom
@@ -29,7 +32,7 @@ func TestWebhookIntakeRules(t *testing.T) {
 	})
 	var items []string
 	items = append(items, `{"url":"https://news.example/op","title":"Why \u202eit fails","section":"mexico","categories":["opinion"]}`)
-	for i := range 2 * herald.DefaultMaxNewPerPoll {
+	for i := range 2 * floodDefault {
 		items = append(items, fmt.Sprintf(`{"url":"https://news.example/n%d","title":"N%d","targets":["x_main"]}`, i, i))
 	}
 	code, m := f.post(t, "["+strings.Join(items, ",")+"]", nil)
@@ -53,7 +56,7 @@ func TestWebhookIntakeRules(t *testing.T) {
 			}
 		}
 	}
-	if pending != 2*herald.DefaultMaxNewPerPoll || skipped != 1 {
-		t.Errorf("%d pending, %d skipped; want %d and 1 (no flood limit on the webhook)", pending, skipped, 2*herald.DefaultMaxNewPerPoll)
+	if pending != 2*floodDefault || skipped != 1 {
+		t.Errorf("%d pending, %d skipped; want %d and 1 (no flood limit on the webhook)", pending, skipped, 2*floodDefault)
 	}
 }
