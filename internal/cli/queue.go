@@ -244,7 +244,7 @@ retried.`,
 		},
 	}
 	cmd.Flags().BoolVar(&failed, "failed", false, "retry every failed job")
-	cmd.Flags().StringVar(&flood, "flood", "", "release the posts SOURCE's deliveries left skipped by publish.max_new_per_poll")
+	cmd.Flags().StringVar(&flood, "flood", "", "release the posts publish.max_new_per_poll left skipped for `SOURCE`")
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
 }
