@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/herald"
 )
@@ -59,4 +62,21 @@ func webhookRules(cfg *config.Config) func(source string, base herald.IntakeRule
 		}
 		return base
 	}
+}
+
+// floodWarnings are the readiness warnings of the posts the flood limit
+// holds back, one per source that has some.
+func floodWarnings(ctx context.Context, st herald.Store, srcs []herald.Source) []string {
+	var out []string
+	for _, s := range srcs {
+		n, err := st.CountFlood(ctx, s.Name)
+		if err != nil {
+			return append(out, "flood count unknown: "+err.Error())
+		}
+		if n > 0 {
+			out = append(out, fmt.Sprintf("source %s: %d posts held back by publish.max_new_per_poll (herald queue retry --flood %s)",
+				s.Name, n, s.Name))
+		}
+	}
+	return out
 }

@@ -275,7 +275,7 @@ func (d *daemon) warnings(ctx context.Context) []string {
 			out = append(out, fmt.Sprintf("source %s: %d failed polls in a row: %s", s.Name, s.Failures, s.LastError))
 		}
 	}
-	return out
+	return append(out, floodWarnings(ctx, d.store, srcs)...)
 }
 
 // webhookOptions maps the http and publish keys onto the webhook's options;

@@ -119,6 +119,25 @@ func (d *intakeDaemon) stop(t *testing.T) {
 	}
 }
 
+// readyz fetches the daemon's /readyz.
+func (d *intakeDaemon) readyz(t *testing.T) (body struct{ Warnings []string }) {
+	t.Helper()
+	es := d.logs.entries("http server listening")
+	if len(es) == 0 {
+		t.Fatal("the daemon serves no HTTP")
+	}
+	addr, _ := es[0]["addr"].(string)
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
 // herald runs a command line against the daemon's configuration.
 func (d *intakeDaemon) herald(t *testing.T, args ...string) string {
 	t.Helper()
@@ -169,6 +188,10 @@ func TestFloodOnePollPostsTheNewest(t *testing.T) {
 	if w := d.logs.entries("flood: new stories beyond publish.max_new_per_poll recorded, not posted"); len(w) != 1 ||
 		w[0]["level"] != "WARN" || w[0]["skipped"] != float64(490) || w[0]["source"] != "world" {
 		t.Errorf("flood warnings: %v", w)
+	}
+	if ready := d.readyz(t); !slices.Contains(ready.Warnings,
+		"source world: 490 posts held back by publish.max_new_per_poll (herald queue retry --flood world)") {
+		t.Errorf("/readyz warnings %q lack the flood", ready.Warnings)
 	}
 
 	// Released: every one of them is pending again (stopped daemon: none is sent meanwhile).
