@@ -133,15 +133,15 @@ func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
 	d := herald.DecideItem(it, herald.Found{OK: err == nil, Article: found, ByURL: byURL}, s.source, s.now)
 	r.New, r.Updated = d.New, d.Changed
 	a := d.Article
-	if d.New {
-		err = s.insert(&a)
-	} else if d.Changed {
-		err = s.update(a, d.Alias)
-	} else {
-		err = nil
-	}
-	if err != nil {
-		return r, err
+	switch {
+	case d.New:
+		if err := s.insert(&a); err != nil {
+			return r, err
+		}
+	case d.Changed:
+		if err := s.update(a, d.Alias); err != nil {
+			return r, err
+		}
 	}
 	linked, err := s.link(a.ID, it.GUID, r.New)
 	if err != nil {

@@ -247,14 +247,15 @@ func (s *saver) save(it herald.ArticleInput, m match) (herald.SaveResult, error)
 	d := herald.DecideItem(it, herald.Found{OK: m.ok, Article: m.a, ByURL: m.byURL}, s.source, s.now)
 	r := herald.SaveResult{New: d.New, Updated: d.Changed}
 	a := d.Article
-	var err error
-	if d.New {
-		err = s.insert(&a)
-	} else if d.Changed {
-		err = s.update(a, d.Alias)
-	}
-	if err != nil {
-		return r, err
+	switch {
+	case d.New:
+		if err := s.insert(&a); err != nil {
+			return r, err
+		}
+	case d.Changed:
+		if err := s.update(a, d.Alias); err != nil {
+			return r, err
+		}
 	}
 	linked, err := s.link(a.ID, it.GUID, r.New, m.l)
 	if err != nil {
