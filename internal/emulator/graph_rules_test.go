@@ -319,3 +319,42 @@ func TestGraphSimulatedEngagement(t *testing.T) {
 		t.Errorf("after 21 reads engagement is still %+v", prev)
 	}
 }
+
+// TestGraphDeprecatedFields: the Post reference lists link (with caption,
+// description, name, object_id, source and type) as deprecated on Page
+// posts since v3.3; Graph refuses them with code 12 and an unknown field
+// with code 100, and gives the posted link through attachments.
+func TestGraphDeprecatedFields(t *testing.T) {
+	_, srv := startTestGraph(t, GraphOptions{})
+	auth := bearer(testToken)
+	posted := call(t, srv, "POST", "/v25.0/"+testPage+"/feed", postForm("Mercury", "https://news.example/a?b=c"), auth)
+	id, _ := posted.body["id"].(string)
+	for _, tc := range []struct {
+		path, fields string
+		code         int
+	}{
+		{"/v25.0/" + testPage + "/posts", "id,link,message,created_time", 12},
+		{"/v25.0/" + testPage + "/posts", "id,type", 12},
+		{"/v25.0/" + id, "link", 12},
+		{"/v25.0/" + testPage + "/posts", "id,no_such_field", 100},
+		{"/v25.0/" + testPage + "/posts", "id,attachments{no_such_field}", 100},
+	} {
+		a := call(t, srv, "GET", tc.path, url.Values{"fields": {tc.fields}}, auth)
+		if a.status != 400 || a.code() != tc.code || a.errField("type") != "OAuthException" || a.errField("fbtrace_id") == nil {
+			t.Errorf("%s fields=%s: %d %+v, want 400 code %d", tc.path, tc.fields, a.status, a.body, tc.code)
+		}
+		if msg, _ := a.errField("message").(string); !strings.HasPrefix(msg, "(#"+strconv.Itoa(tc.code)+") ") {
+			t.Errorf("fields=%s: message %q", tc.fields, msg)
+		}
+	}
+	list := call(t, srv, "GET", "/v25.0/"+testPage+"/posts",
+		url.Values{"fields": {"id,created_time,attachments{unshimmed_url,url,target{url}}"}}, auth)
+	data, _ := list.body["data"].([]any)
+	if list.status != 200 || len(data) != 1 {
+		t.Fatalf("list: %d %+v", list.status, list.body)
+	}
+	att := data[0].(map[string]any)["attachments"].(map[string]any)["data"].([]any)[0].(map[string]any)
+	if att["unshimmed_url"] != "https://news.example/a?b=c" || !strings.HasPrefix(att["url"].(string), "https://l.facebook.com/l.php?u=") {
+		t.Errorf("attachment = %+v", att)
+	}
+}
