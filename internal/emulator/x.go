@@ -243,7 +243,12 @@ func (x *X) handle(h func(r *http.Request, c *xCall) xReply) http.HandlerFunc {
 		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		c := &xCall{}
-		rep := h(r, c)
+		var rep xReply
+		if bad := xCheckQuery(r); bad != nil {
+			rep = *bad
+		} else {
+			rep = h(r, c)
+		}
 		entry := XRequest{
 			At: x.opts.Now(), Method: r.Method, Path: r.URL.Path, Route: r.Pattern,
 			Auth: c.auth, SignatureValid: c.sigValid, Fault: c.fault,

@@ -200,7 +200,7 @@ func (x *X) lookupPosts(r *http.Request, c *xCall) xReply {
 			return xInvalid("ids", id, "The `ids` query parameter value ["+id+"] is not valid")
 		}
 	}
-	fields := xFields(q.Get("tweet.fields"))
+	fields := xFields(q.Get("tweet.fields") + "," + q.Get("post.fields"))
 	var data, errs []any
 	x.mu.Lock()
 	for _, id := range ids {
@@ -236,7 +236,7 @@ func (x *X) userPosts(r *http.Request, c *xCall) xReply {
 		return *bad
 	}
 	uid := r.PathValue("id")
-	fields := xFields(q.Get("tweet.fields"))
+	fields := xFields(q.Get("tweet.fields") + "," + q.Get("post.fields"))
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.users[uid] == nil {

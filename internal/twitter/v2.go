@@ -122,6 +122,13 @@ type v2Post struct {
 	} `json:"entities"`
 }
 
+// postFieldsParam names the Post fields parameter of GET /2/tweets and
+// GET /2/users/:id/tweets. X's documentation of the live API
+// (docs.x.com/x-api/fundamentals/fields) and OpenAPI v2.159 call it
+// "tweet.fields"; OpenAPI v2.167 calls it "post.fields". Herald sends what
+// the documentation says the live API takes.
+const postFieldsParam = "tweet.fields"
+
 // reconcileSkew is how far before since the search starts, for clock skew
 // between this host and X.
 const reconcileSkew = time.Minute
@@ -143,10 +150,10 @@ func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (he
 	reads, next := 0, ""
 	for _, size := range findPages {
 		q := url.Values{
-			"max_results":  {strconv.Itoa(size)},
-			"start_time":   {since.Add(-reconcileSkew).UTC().Truncate(time.Second).Format(time.RFC3339)},
-			"tweet.fields": {"created_at,entities"},
-			"exclude":      {"retweets,replies"},
+			"max_results":   {strconv.Itoa(size)},
+			"start_time":    {since.Add(-reconcileSkew).UTC().Truncate(time.Second).Format(time.RFC3339)},
+			postFieldsParam: {"created_at,entities"},
+			"exclude":       {"retweets,replies"},
 		}
 		if next != "" {
 			q.Set("pagination_token", next)
@@ -213,7 +220,7 @@ func (c *Client) Engagement(ctx context.Context, ids []string) (map[string]heral
 	counts := map[string]herald.Engagement{}
 	var gone []string
 	for batch := range batches(ids, 100) {
-		q := url.Values{"ids": {strings.Join(batch, ",")}, "tweet.fields": {"public_metrics"}}
+		q := url.Values{"ids": {strings.Join(batch, ",")}, postFieldsParam: {"public_metrics"}}
 		a, err := c.do(ctx, "read engagement", http.MethodGet, "/2/tweets", q, nil, false)
 		if err != nil {
 			return counts, gone, err
