@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -403,5 +404,29 @@ func TestCheck(t *testing.T) {
 	}
 	if id.ID != did || id.Name != "@"+handle || len(id.Warnings) != 0 {
 		t.Errorf("identity = %+v", id)
+	}
+}
+
+// TestPublishFacetsAsBlueskyDetects: the link facet of a link ending in a
+// parenthesis it opened covers the parenthesis, as Bluesky's RichText does,
+// and hashtags get tag facets.
+func TestPublishFacetsAsBlueskyDetects(t *testing.T) {
+	f := setup(t, emulator.BlueskyOptions{})
+	link := "https://en.wikipedia.org/wiki/Mercury_(planet)"
+	m := herald.Message{Text: "Mercury, closest to the Sun: " + link + " #space #Astronomía."}
+	if _, err := f.client.Publish(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	posts := f.sky.Posts()
+	if len(posts) != 1 {
+		t.Fatalf("%d posts", len(posts))
+	}
+	var got []string
+	for _, fc := range posts[0].Facets {
+		got = append(got, fc.Text+"="+fc.URI+fc.Tag)
+	}
+	want := []string{link + "=" + link, "#space=space", "#Astronomía=Astronomía"}
+	if !slices.Equal(got, want) {
+		t.Errorf("facets %q, want %q", got, want)
 	}
 }

@@ -89,12 +89,13 @@ type BlueskyEngagement struct {
 	Likes, Reposts, Quotes, Replies int64
 }
 
-// BlueskyFacet is a link facet of a post: the byte range of the text it
-// covers (Text) and the link it points at.
+// BlueskyFacet is a link or tag facet of a post: the byte range of the text
+// it covers (Text) and the link it points at (URI) or the tag (Tag).
 type BlueskyFacet struct {
 	ByteStart, ByteEnd int
 	Text               string
 	URI                string
+	Tag                string
 }
 
 // BlueskyBlob is an uploaded blob.

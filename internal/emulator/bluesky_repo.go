@@ -28,6 +28,7 @@ type bskyRecordIn struct {
 		Features []struct {
 			Type string `json:"$type"`
 			URI  string `json:"uri"`
+			Tag  string `json:"tag"`
 		} `json:"features"`
 	} `json:"facets"`
 	Embed *struct {
@@ -79,17 +80,26 @@ func (b *Bluesky) validatePost(raw json.RawMessage) (BlueskyPost, *bskyReply) {
 			return fail("Record/facets/" + strconv.Itoa(i) + "/index must be a byte range inside text")
 		}
 		for _, ft := range f.Features {
-			if ft.Type != "app.bsky.richtext.facet#link" {
-				continue
+			switch ft.Type {
+			case "app.bsky.richtext.facet#link":
+				if u, err := url.Parse(ft.URI); err != nil || u.Scheme == "" {
+					return fail("Record/facets/" + strconv.Itoa(i) + "/features/0/uri must be a valid uri")
+				}
+				// A bare domain's link is the text with https:// before it.
+				if covered := in.Text[s:e]; covered != ft.URI && "https://"+covered != ft.URI {
+					return fail("Record/facets/" + strconv.Itoa(i) + " must cover its link's text " +
+						strconv.Quote(ft.URI) + ", not " + strconv.Quote(covered))
+				}
+				p.Facets = append(p.Facets, BlueskyFacet{ByteStart: s, ByteEnd: e, Text: in.Text[s:e], URI: ft.URI})
+			case "app.bsky.richtext.facet#tag":
+				switch {
+				case ft.Tag == "" || len(ft.Tag) > 640:
+					return fail("Record/facets/" + strconv.Itoa(i) + "/features/0/tag must be 1 to 640 bytes")
+				case uniseg.GraphemeClusterCount(ft.Tag) > 64:
+					return fail("Record/facets/" + strconv.Itoa(i) + "/features/0/tag must not be longer than 64 graphemes")
+				}
+				p.Facets = append(p.Facets, BlueskyFacet{ByteStart: s, ByteEnd: e, Text: in.Text[s:e], Tag: ft.Tag})
 			}
-			if u, err := url.Parse(ft.URI); err != nil || u.Scheme == "" {
-				return fail("Record/facets/" + strconv.Itoa(i) + "/features/0/uri must be a valid uri")
-			}
-			if in.Text[s:e] != ft.URI {
-				return fail("Record/facets/" + strconv.Itoa(i) + " must cover its link's text " +
-					strconv.Quote(ft.URI) + ", not " + strconv.Quote(in.Text[s:e]))
-			}
-			p.Facets = append(p.Facets, BlueskyFacet{ByteStart: s, ByteEnd: e, Text: in.Text[s:e], URI: ft.URI})
 		}
 	}
 	if in.Embed != nil {
