@@ -47,8 +47,12 @@ type MastodonOptions struct {
 	Now func() time.Time
 	// Domain is the server's name in status URLs (default "mastodon.example").
 	Domain string
-	// MaxChars is the status length limit (default 500); each URL counts 23.
-	MaxChars int
+	// MaxChars is the status length limit (default 500) and URLLength what
+	// every link counts for (default 23): an instance's
+	// configuration.statuses.max_characters and characters_reserved_per_url,
+	// served by GET /api/v2/instance.
+	MaxChars  int
+	URLLength int
 	// APILimit is the requests an account may make per APIWindow (default 300
 	// per 5 minutes); StatusLimit the statuses it may post per StatusWindow
 	// (default 300 per 3 hours), as Mastodon's default throttles.
@@ -154,6 +158,9 @@ func NewMastodon(opts MastodonOptions) *Mastodon {
 	if opts.MaxChars <= 0 {
 		opts.MaxChars = 500
 	}
+	if opts.URLLength <= 0 {
+		opts.URLLength = mastoURLLength
+	}
 	if opts.APILimit <= 0 {
 		opts.APILimit = 300
 	}
@@ -191,6 +198,7 @@ func NewMastodon(opts MastodonOptions) *Mastodon {
 	m.mux.HandleFunc("DELETE /api/v1/statuses/{id}", m.handle(m.deleteStatus))
 	m.mux.HandleFunc("GET /api/v1/accounts/verify_credentials", m.handle(m.verifyCredentials))
 	m.mux.HandleFunc("GET /api/v1/accounts/{id}/statuses", m.handle(m.accountStatuses))
+	m.mux.HandleFunc("GET /api/v2/instance", m.handle(m.instance))
 	m.mux.HandleFunc("/", m.handle(func(*http.Request, *mastoCall) mastoReply {
 		return mastoError(http.StatusNotFound, "Not Found")
 	}))

@@ -37,6 +37,9 @@ type request struct {
 	query            url.Values
 	body             any // sent as JSON when not nil
 	idempotencyKey   string
+	// oneOff closes the connection after the answer: a read made once, just
+	// before a post, does not hand that post a reused connection.
+	oneOff bool
 }
 
 // do makes one call and decodes a 2xx JSON answer into out (when not nil).
@@ -65,6 +68,7 @@ func (c *Client) do(ctx context.Context, rq request, out any) (http.Header, erro
 	if err != nil {
 		return nil, &herald.Error{Kind: herald.ErrPermanent, Network: herald.Mastodon, Op: rq.op, Err: err}
 	}
+	req.Close = rq.oneOff
 	req.Header.Set("Authorization", "Bearer "+c.cfg.AccessToken)
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
