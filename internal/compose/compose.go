@@ -216,7 +216,7 @@ func (c *Composer) Compose(a herald.Article, j ComposeJob) (herald.Message, erro
 
 	if strings.TrimSpace(j.Text) != "" {
 		text := tidy(j.Text)
-		if c.rules.linkInText && link != "" && !strings.Contains(text, link) {
+		if c.rules.linkInText && !holdsLink(text, link, a.URL) {
 			text += " " + link
 		}
 		if n := c.length(text); n > c.limit() {
