@@ -2,8 +2,6 @@ package emulator
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -416,18 +414,12 @@ func (b *Bluesky) uploadBlob(r *http.Request, c *bskyCall) bskyReply {
 	if mime == "" {
 		mime = "application/octet-stream"
 	}
-	blob := BlueskyBlob{CID: fakeCID(data), MimeType: mime, Size: len(data)}
+	blob := BlueskyBlob{CID: cidV1(codecRaw, data), MimeType: mime, Size: len(data)}
 	b.blobs[blob.CID] = blob
 	rep := bskyReply{status: http.StatusOK, body: map[string]any{"blob": map[string]any{
 		"$type": "blob", "ref": map[string]string{"$link": blob.CID}, "mimeType": mime, "size": len(data)}}}
 	b.limits(&rep, c.did, true)
 	return rep
-}
-
-// fakeCID is CID-shaped: "bafkrei" and the base32 of the data's SHA-256.
-func fakeCID(data []byte) string {
-	sum := sha256.Sum256(data)
-	return "bafkrei" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:]))
 }
 
 // AddAccount registers (or replaces) an account.
