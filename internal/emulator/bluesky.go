@@ -34,6 +34,7 @@ type Bluesky struct {
 	opts BlueskyOptions
 	mux  *http.ServeMux
 
+	viol     violationLog // departures from the published definitions
 	mu       sync.Mutex
 	rng      *rand.Rand
 	accounts map[string]*BlueskyAccount // by DID
@@ -210,7 +211,8 @@ func NewBluesky(opts BlueskyOptions) *Bluesky {
 	for pattern, h := range routes {
 		b.mux.HandleFunc(pattern, b.handle(h))
 	}
-	b.mux.HandleFunc("/", b.handle(func(*http.Request, *bskyCall) bskyReply {
+	b.mux.HandleFunc("/", b.handle(func(r *http.Request, _ *bskyCall) bskyReply {
+		b.viol.add("bluesky %s %s: no such method", r.Method, r.URL.Path)
 		return bskyError(http.StatusNotImplemented, "MethodNotImplemented", "Method Not Implemented")
 	}))
 	return b
@@ -230,6 +232,15 @@ func (b *Bluesky) handle(h func(*http.Request, *bskyCall) bskyReply) http.Handle
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		c := &bskyCall{}
+		if nsid := strings.TrimPrefix(r.URL.Path, "/xrpc/"); r.Pattern != "/" {
+			got := keysOf(r.URL.Query())
+			if nsid != "com.atproto.repo.uploadBlob" {
+				got = append(got, bodyKeys(r, body)...)
+			}
+			if bad := undocumented(blueskyParams(nsid), got); len(bad) > 0 {
+				b.viol.add("bluesky %s: undocumented parameters %v", nsid, bad)
+			}
+		}
 		rep := h(r, c)
 		e := BlueskyRequest{At: b.opts.Now(), Method: r.Method, NSID: strings.TrimPrefix(r.URL.Path, "/xrpc/"),
 			DID: c.did, Fault: c.fault}
@@ -466,3 +477,7 @@ func (b *Bluesky) Requests() []BlueskyRequest {
 	defer b.mu.Unlock()
 	return slices.Clone(b.requests)
 }
+
+// Violations lists the requests that departed from the network's published
+// definitions (see params.go), refused or not; a conforming client makes none.
+func (e *Bluesky) Violations() []string { return e.viol.snapshot() }

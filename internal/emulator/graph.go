@@ -24,6 +24,7 @@ type Graph struct {
 
 	opts GraphOptions
 
+	viol      violationLog // departures from the published definitions
 	mu        sync.Mutex
 	rng       *rand.Rand
 	pages     map[string]*GraphPage // by page id
@@ -313,6 +314,7 @@ func (g *Graph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Version = "v22.0" // retired versions are served as the oldest available
 	}
 	sw.Header().Set("facebook-api-version", rec.Version)
+	g.graphCheckParams(r, rec)
 	g.route(sw, r, rec)
 }
 
@@ -350,3 +352,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Hijack() (c net.Conn, rw *bufio.ReadWriter, err error) {
 	return http.NewResponseController(w.ResponseWriter).Hijack()
 }
+
+// Violations lists the requests that departed from the network's published
+// definitions (see params.go), refused or not; a conforming client makes none.
+func (e *Graph) Violations() []string { return e.viol.snapshot() }

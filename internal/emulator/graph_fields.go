@@ -146,8 +146,10 @@ func (g *Graph) renderPost(p *graphPost, fields []graphField, dateFormat string)
 			out["comments"] = edgeSummary(f, p.Engagement.Comments, map[string]any{"order": "ranked", "can_comment": true})
 		default:
 			if pagePostDeprecated[f.name] {
+				g.viol.add("graph: deprecated Page post field %q", f.name)
 				return nil, errDeprecatedField(f.name, "v3.3")
 			}
+			g.viol.add("graph: nonexistent Page post field %q", f.name)
 			return nil, errParam(fmt.Sprintf("Tried accessing nonexisting field (%s) on node type (PagePost)", f.name))
 		}
 	}

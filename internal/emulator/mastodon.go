@@ -29,6 +29,7 @@ type Mastodon struct {
 	opts MastodonOptions
 	mux  *http.ServeMux
 
+	viol     violationLog // departures from the published definitions
 	mu       sync.Mutex
 	rng      *rand.Rand
 	accounts map[string]*mastoAccount // by token
@@ -199,7 +200,8 @@ func NewMastodon(opts MastodonOptions) *Mastodon {
 	m.mux.HandleFunc("GET /api/v1/accounts/verify_credentials", m.handle(m.verifyCredentials))
 	m.mux.HandleFunc("GET /api/v1/accounts/{id}/statuses", m.handle(m.accountStatuses))
 	m.mux.HandleFunc("GET /api/v2/instance", m.handle(m.instance))
-	m.mux.HandleFunc("/", m.handle(func(*http.Request, *mastoCall) mastoReply {
+	m.mux.HandleFunc("/", m.handle(func(r *http.Request, _ *mastoCall) mastoReply {
+		m.viol.add("mastodon %s %s: no such method", r.Method, r.URL.Path)
 		return mastoError(http.StatusNotFound, "Not Found")
 	}))
 	return m
@@ -219,6 +221,12 @@ func (m *Mastodon) handle(h func(r *http.Request, c *mastoCall) mastoReply) http
 		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		c := &mastoCall{key: r.Header.Get("Idempotency-Key")}
+		if r.Pattern != "/" {
+			got := append(keysOf(r.URL.Query()), bodyKeys(r, b)...)
+			if bad := undocumented(mastodonParams(r.Pattern), got); len(bad) > 0 {
+				m.viol.add("mastodon %s: undocumented parameters %v", r.Pattern, bad)
+			}
+		}
 		rep := h(r, c)
 		if c.acct != nil && !rep.drop && rep.header != nil && rep.header.Get("X-RateLimit-Limit") == "" {
 			m.mu.Lock()
@@ -385,3 +393,7 @@ func (m *Mastodon) DeleteStatus(id string) bool {
 	s.Deleted = true
 	return true
 }
+
+// Violations lists the requests that departed from the network's published
+// definitions (see params.go), refused or not; a conforming client makes none.
+func (e *Mastodon) Violations() []string { return e.viol.snapshot() }

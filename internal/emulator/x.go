@@ -116,6 +116,7 @@ type X struct {
 	opts XOptions
 	mux  *http.ServeMux
 
+	viol     violationLog // departures from the published definitions
 	mu       sync.Mutex
 	users    map[string]*xUser // by ID
 	posts    []*xPost
@@ -245,6 +246,7 @@ func (x *X) handle(h func(r *http.Request, c *xCall) xReply) http.HandlerFunc {
 		c := &xCall{}
 		var rep xReply
 		if bad := xCheckQuery(r); bad != nil {
+			x.viol.add("x %s %s: %v", r.Method, r.URL.Path, bad.body.(map[string]any)["errors"])
 			rep = *bad
 		} else {
 			rep = h(r, c)
@@ -296,6 +298,7 @@ func (x *X) log(e XRequest) {
 }
 
 func (x *X) notFound(r *http.Request, c *xCall) xReply {
+	x.viol.add("x %s %s: no such endpoint", r.Method, r.URL.Path)
 	if strings.HasPrefix(r.URL.Path, "/1.1/") {
 		return xV11Error(http.StatusNotFound, 34, "Sorry, that page does not exist.")
 	}
@@ -461,3 +464,7 @@ func (x *X) livePost(id string) *xPost {
 	}
 	return p
 }
+
+// Violations lists the requests that departed from the network's published
+// definitions (see params.go), refused or not; a conforming client makes none.
+func (e *X) Violations() []string { return e.viol.snapshot() }

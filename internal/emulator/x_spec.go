@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -85,6 +86,32 @@ func xCheckQuery(r *http.Request) *xReply {
 				rep := xInvalid(k, v, "The `"+k+"` query parameter value ["+v+"] is not one of ["+strings.Join(allowed, ",")+"]")
 				return &rep
 			}
+		}
+	}
+	return nil
+}
+
+// xCreatePostProperties are the properties of POST /2/tweets's JSON body
+// (TweetCreateRequest in v2.159, CreatePostsRequest in v2.167; the
+// schema allows no others).
+var xCreatePostProperties = []string{"card_uri", "community_id", "direct_message_deep_link", "edit_options",
+	"for_super_followers_only", "geo", "made_with_ai", "media", "nullcast", "paid_partnership", "poll",
+	"quote_tweet_id", "reply", "reply_settings", "share_with_followers", "text"}
+
+// xCheckCreateBody answers a POST /2/tweets body with a property the schema
+// does not declare as X does, or returns nil.
+func xCheckCreateBody(fields map[string]json.RawMessage) *xReply {
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !slices.Contains(xCreatePostProperties, k) {
+			rep := xProblem(http.StatusBadRequest, "Invalid Request", xProblemBase+"invalid-request",
+				"One or more parameters to your request was invalid.")
+			rep.body.(map[string]any)["errors"] = []any{map[string]any{"message": "$." + k + ": is not defined in the schema and the schema does not allow additional properties"}}
+			return &rep
 		}
 	}
 	return nil

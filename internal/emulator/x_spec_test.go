@@ -59,6 +59,34 @@ func TestXDeclaredParamsMatchSpec(t *testing.T) {
 			}
 		}
 	}
+	var bodies struct {
+		Revisions map[string]struct {
+			Paths map[string]map[string]struct {
+				RequestBody struct {
+					Content map[string]struct {
+						Schema struct {
+							Properties map[string]any `json:"properties"`
+						} `json:"schema"`
+					} `json:"content"`
+				} `json:"requestBody"`
+			} `json:"paths"`
+		} `json:"revisions"`
+	}
+	if err := json.Unmarshal(raw, &bodies); err != nil {
+		t.Fatal(err)
+	}
+	var props []string
+	for _, r := range bodies.Revisions {
+		for k := range r.Paths["/2/tweets"]["post"].RequestBody.Content["application/json"].Schema.Properties {
+			if !slices.Contains(props, k) {
+				props = append(props, k)
+			}
+		}
+	}
+	slices.Sort(props)
+	if !slices.Equal(props, xCreatePostProperties) {
+		t.Errorf("POST /2/tweets properties: emulation %v, spec %v", xCreatePostProperties, props)
+	}
 	for route := range doc.Revisions["2.167"].Paths {
 		for method := range doc.Revisions["2.167"].Paths[route] {
 			r := strings.ToUpper(method) + " " + route

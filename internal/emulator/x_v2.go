@@ -102,9 +102,14 @@ func (x *X) createPostV2(r *http.Request, c *xCall) xReply {
 		Text *string `json:"text"`
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil || json.Unmarshal(b, &body) != nil {
+	var fields map[string]json.RawMessage
+	if err != nil || json.Unmarshal(b, &body) != nil || json.Unmarshal(b, &fields) != nil {
 		return xProblem(http.StatusBadRequest, "Invalid Request", xProblemBase+"invalid-request",
 			"One or more parameters to your request was invalid.")
+	}
+	if rep := xCheckCreateBody(fields); rep != nil {
+		x.viol.add("x POST /2/tweets: %v", rep.body.(map[string]any)["errors"])
+		return *rep
 	}
 	if body.Text == nil || *body.Text == "" {
 		return xInvalid("text", "", "Post text is empty.")
