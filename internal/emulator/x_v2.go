@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/heraldhq/herald/internal/compose"
 )
 
 // xPostResult is what recording a post came to.
@@ -62,7 +60,7 @@ func (x *X) record(u *xUser, text, api string) (*xPost, []xLimit, xPostResult) {
 	if !ok {
 		return nil, limits, xLimited
 	}
-	if compose.WeightedLength(text) > compose.MaxTweetLength {
+	if xWeightedLength(text) > xMaxWeightedLength {
 		return nil, limits, xTooLong
 	}
 	if x.live[u.ID+"\x00"+text] > 0 {
