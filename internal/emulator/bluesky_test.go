@@ -18,19 +18,7 @@ func TestBlueskyFacetRanges(t *testing.T) {
 	post := func(path, bearer string, body any) (int, map[string]any) {
 		t.Helper()
 		raw, _ := json.Marshal(body)
-		req, _ := http.NewRequest("POST", srv.URL+"/xrpc/"+path, bytes.NewReader(raw))
-		req.Header.Set("Content-Type", "application/json")
-		if bearer != "" {
-			req.Header.Set("Authorization", "Bearer "+bearer)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		return xrpcPost(t, srv.URL, path, bearer, "application/json", raw)
 	}
 	status, sess := post("com.atproto.server.createSession", "", map[string]string{"identifier": "a.example", "password": "pw"})
 	if status != 200 || strings.Count(sess["accessJwt"].(string), ".") != 2 {
@@ -77,19 +65,7 @@ func TestBlueskyBlobCIDs(t *testing.T) {
 	b.AddAccount(BlueskyAccount{DID: "did:plc:abc", Handle: "a.example", AppPassword: "pw"})
 	do := func(path, bearer, ctype string, body []byte) (int, map[string]any) {
 		t.Helper()
-		req, _ := http.NewRequest("POST", srv.URL+"/xrpc/"+path, bytes.NewReader(body))
-		req.Header.Set("Content-Type", ctype)
-		if bearer != "" {
-			req.Header.Set("Authorization", "Bearer "+bearer)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		return xrpcPost(t, srv.URL, path, bearer, ctype, body)
 	}
 	_, sess := do("com.atproto.server.createSession", "", "application/json", []byte(`{"identifier":"a.example","password":"pw"}`))
 	access, _ := sess["accessJwt"].(string)
@@ -132,4 +108,22 @@ func TestBlueskyBlobCIDs(t *testing.T) {
 	if codec, _, err := parseCID(posts[0].CID); err != nil || codec != codecDagCBOR {
 		t.Errorf("record CID %s: codec %x, %v", posts[0].CID, codec, err)
 	}
+}
+
+// xrpcPost posts body to an XRPC method and decodes the JSON answer.
+func xrpcPost(t *testing.T, base, nsid, bearer, ctype string, body []byte) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/xrpc/"+nsid, bytes.NewReader(body))
+	req.Header.Set("Content-Type", ctype)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
 }

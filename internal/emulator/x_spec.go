@@ -65,10 +65,7 @@ func xCheckQuery(r *http.Request) *xReply {
 	}
 	names, enums := xDeclaredQuery(r.Pattern)
 	q := r.URL.Query()
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
+	keys := keysOf(q)
 	slices.Sort(keys)
 	for _, k := range keys {
 		if !slices.Contains(names, k) {
@@ -101,18 +98,13 @@ var xCreatePostProperties = []string{"card_uri", "community_id", "direct_message
 // xCheckCreateBody answers a POST /2/tweets body with a property the schema
 // does not declare as X does, or returns nil.
 func xCheckCreateBody(fields map[string]json.RawMessage) *xReply {
-	keys := make([]string, 0, len(fields))
-	for k := range fields {
-		keys = append(keys, k)
+	bad := undocumented(xCreatePostProperties, keysOf(fields))
+	if len(bad) == 0 {
+		return nil
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if !slices.Contains(xCreatePostProperties, k) {
-			rep := xProblem(http.StatusBadRequest, "Invalid Request", xProblemBase+"invalid-request",
-				"One or more parameters to your request was invalid.")
-			rep.body.(map[string]any)["errors"] = []any{map[string]any{"message": "$." + k + ": is not defined in the schema and the schema does not allow additional properties"}}
-			return &rep
-		}
-	}
-	return nil
+	rep := xProblem(http.StatusBadRequest, "Invalid Request", xProblemBase+"invalid-request",
+		"One or more parameters to your request was invalid.")
+	rep.body.(map[string]any)["errors"] = []any{map[string]any{"message": "$." + bad[0] +
+		": is not defined in the schema and the schema does not allow additional properties"}}
+	return &rep
 }

@@ -1,25 +1,19 @@
 package twitter
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"iter"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/httpjson"
 )
-
-// maxBody caps what is read of an answer.
-const maxBody = 4 << 20
 
 // answer is a 2xx answer of the v2 API.
 type answer struct {
@@ -48,40 +42,25 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 }
 
 func (c *Client) send(ctx context.Context, op, method, path string, q url.Values, in any, write bool) (answer, error) {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return answer{}, &herald.Error{Kind: herald.ErrPermanent, Network: herald.Twitter, Op: op, Message: err.Error(), Err: err}
-		}
-		body = bytes.NewReader(b)
-	}
-	var wrote atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(i httptrace.WroteRequestInfo) { wrote.Store(wrote.Load() || i.Err == nil) },
-	})
-	req, err := http.NewRequestWithContext(ctx, method, c.url(path, q), body)
-	if err != nil {
+	u := *c.base
+	u.Path = c.base.Path + path
+	u.RawQuery = ""
+	a, err := httpjson.Do(ctx, c.http, httpjson.Request{Method: method, URL: &u, Query: q, JSON: in})
+	var se *httpjson.SendError
+	switch {
+	case errors.Is(err, httpjson.ErrBuild):
 		return answer{}, &herald.Error{Kind: herald.ErrPermanent, Network: herald.Twitter, Op: op, Message: err.Error(), Err: err}
+	case errors.As(err, &se):
+		// No answer after the request was written, or a created post whose
+		// answer broke off: it may exist, its id is lost.
+		acted := se.Status == 0 || (se.Status >= 200 && se.Status <= 299)
+		return answer{}, transportError(op, se.Err, se.Written, write && acted)
+	case err != nil:
+		return answer{}, transportError(op, err, false, write)
+	case !a.OK():
+		return answer{}, classify(op, a.Status, a.Header, parseAPIError(a.Body), write)
 	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return answer{}, transportError(op, err, wrote.Load(), write)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	if err != nil {
-		// A created post whose answer broke off: it exists, its id is lost.
-		return answer{}, transportError(op, err, true, write && ok)
-	}
-	if !ok {
-		return answer{}, classify(op, resp.StatusCode, resp.Header, parseAPIError(b), write)
-	}
-	return answer{header: resp.Header, body: b}, nil
+	return answer{header: a.Header, body: a.Body}, nil
 }
 
 // Publish sends one post with POST /2/tweets (or v1.1 statuses/update).
