@@ -18,6 +18,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/bluesky"
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -233,7 +234,7 @@ func TestSessionRefreshPersisted(t *testing.T) {
 	if first.AccessToken == "" || first.RefreshToken == "" || !first.Expiry.Equal(f.clock.Now().Add(2*time.Hour)) {
 		t.Fatalf("stored token = %+v", first)
 	}
-	f.sky.ExpireAccessTokens()
+	emulatortest.ExpireSessions(f.sky)
 	post(f.client, 2)
 	second := f.tokens.get()
 	if second.RefreshToken == first.RefreshToken || second.AccessToken == first.AccessToken {
@@ -251,7 +252,7 @@ func TestSessionRefreshPersisted(t *testing.T) {
 		t.Errorf("%d logins after a restart, want 1", f.sky.Sessions())
 	}
 	// Sessions revoked (the app password was changed back and forth): log in again.
-	f.sky.RevokeSessions(did)
+	emulatortest.RevokeSessions(f.sky, did)
 	post(f.newClient(t), 5)
 	if f.sky.Sessions() != 2 || len(f.sky.Posts()) != 5 {
 		t.Errorf("%d logins, %d posts", f.sky.Sessions(), len(f.sky.Posts()))
@@ -271,7 +272,7 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("injected 429", func(t *testing.T) {
 		f := setup(t, emulator.BlueskyOptions{FaultReset: 2 * time.Minute})
-		f.sky.Faults.Next(emulator.FaultRateLimit)
+		emulatortest.Faults(f.sky).Next(emulator.FaultRateLimit)
 		_, err := f.client.Publish(ctx, msg)
 		if he := f.asError(t, err); he.Kind != herald.ErrRateLimited || !he.RetryAt.Equal(f.clock.Now().Add(2*time.Minute)) {
 			t.Errorf("%+v", he)
@@ -289,7 +290,7 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("server error", func(t *testing.T) {
 		f := setup(t, emulator.BlueskyOptions{})
-		f.sky.Faults.Next(emulator.FaultServerError)
+		emulatortest.Faults(f.sky).Next(emulator.FaultServerError)
 		_, err := f.client.Publish(ctx, msg)
 		if he := f.asError(t, err); he.Kind != herald.ErrRetryable || he.Status != 500 {
 			t.Errorf("%+v", he)
@@ -309,7 +310,7 @@ func TestErrors(t *testing.T) {
 		if _, err := f.client.Check(ctx); err != nil { // log in first: the drop hits the post
 			t.Fatal(err)
 		}
-		f.sky.Faults.Next(emulator.FaultDrop)
+		emulatortest.Faults(f.sky).Next(emulator.FaultDrop)
 		_, err := f.client.Publish(ctx, msg)
 		if he := f.asError(t, err); he.Kind != herald.ErrUnknownOutcome {
 			t.Fatalf("%+v", he)

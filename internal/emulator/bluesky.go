@@ -28,8 +28,8 @@ import (
 // link facet must cover exactly its link's text. It is an http.Handler and
 // safe for concurrent use.
 type Bluesky struct {
-	// Faults injects failures into com.atproto.repo.createRecord.
-	Faults *Faults
+	// faults injects failures into com.atproto.repo.createRecord.
+	faults *Faults
 
 	opts BlueskyOptions
 	mux  *http.ServeMux
@@ -191,7 +191,7 @@ func NewBluesky(opts BlueskyOptions) *Bluesky {
 		opts.MaxLog = 10000
 	}
 	b := &Bluesky{
-		Faults: &Faults{}, opts: opts,
+		faults: &Faults{}, opts: opts,
 		rng:      rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x61c8864680b583eb)),
 		accounts: map[string]*BlueskyAccount{}, access: map[string]bskyToken{}, refresh: map[string]bskyToken{},
 		byURI: map[string]*bskyPost{}, blobs: map[string]BlueskyBlob{}, windows: map[string]*xWindow{},
@@ -440,9 +440,9 @@ func (b *Bluesky) AddAccount(a BlueskyAccount) {
 	b.accounts[a.DID] = &a
 }
 
-// ExpireAccessTokens makes every access token issued so far expired, as
+// expireAccessTokens makes every access token issued so far expired, as
 // time passing would; refresh tokens stay good.
-func (b *Bluesky) ExpireAccessTokens() {
+func (b *Bluesky) expireAccessTokens() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for k, g := range b.access {
@@ -451,8 +451,8 @@ func (b *Bluesky) ExpireAccessTokens() {
 	}
 }
 
-// RevokeSessions forgets every token of did, as changing the app password does.
-func (b *Bluesky) RevokeSessions(did string) {
+// revokeSessions forgets every token of did, as changing the app password does.
+func (b *Bluesky) revokeSessions(did string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, tokens := range []map[string]bskyToken{b.access, b.refresh} {

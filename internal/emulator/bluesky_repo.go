@@ -181,7 +181,7 @@ func (b *Bluesky) createRecord(r *http.Request, c *bskyCall) bskyReply {
 	if rep := b.authenticate(r, c, 3); rep != nil {
 		return *rep
 	}
-	fault, delay := b.Faults.Decide()
+	fault, delay := b.faults.Decide()
 	c.fault = fault
 	b.mu.Unlock()
 	gone := !mastoSleep(r, delay)

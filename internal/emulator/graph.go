@@ -19,8 +19,8 @@ import (
 // (/v25.0/...). Answers, error bodies, HTTP statuses and usage headers follow
 // the public documentation. It is an http.Handler and safe for concurrent use.
 type Graph struct {
-	// Faults injects failures into POST /{page-id}/feed.
-	Faults *Faults
+	// faults injects failures into POST /{page-id}/feed.
+	faults *Faults
 
 	opts GraphOptions
 
@@ -177,7 +177,7 @@ func NewGraph(opts GraphOptions) *Graph {
 		opts.MaxLog = 10000
 	}
 	return &Graph{
-		Faults:    &Faults{},
+		faults:    &Faults{},
 		opts:      opts,
 		rng:       rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5851f42d4c957f2d)),
 		pages:     map[string]*GraphPage{},
@@ -215,8 +215,8 @@ func (g *Graph) AddPage(p GraphPage) {
 	}
 }
 
-// ExpirePage makes the page's token expired from now on (code 190, subcode 463).
-func (g *Graph) ExpirePage(id string) {
+// expirePage makes the page's token expired from now on (code 190, subcode 463).
+func (g *Graph) expirePage(id string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if p, ok := g.pages[id]; ok {

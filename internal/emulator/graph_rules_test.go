@@ -164,7 +164,7 @@ func TestGraphRateLimit(t *testing.T) {
 func TestGraphFaults(t *testing.T) {
 	g, srv := startTestGraph(t, GraphOptions{RegainAccess: 5 * time.Minute})
 	feed := srv.URL + "/v25.0/" + testPage + "/feed"
-	g.Faults.Next(FaultServerError, FaultServerError, FaultRateLimit, FaultDrop)
+	g.faults.Next(FaultServerError, FaultServerError, FaultRateLimit, FaultDrop)
 	send := func(msg string) (*http.Response, string, error) {
 		req, _ := http.NewRequest("POST", feed, strings.NewReader(postForm(msg, "").Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -274,7 +274,7 @@ func TestGraphDebugToken(t *testing.T) {
 	if a := call(t, srv, "GET", "/v25.0/debug_token", url.Values{"input_token": {testToken}}, bearer(testAppID+"|wrong")); a.code() != 190 {
 		t.Errorf("wrong app secret: %+v", a.body)
 	}
-	g.ExpirePage(testPage)
+	g.expirePage(testPage)
 	a = call(t, srv, "GET", "/v25.0/debug_token", url.Values{"input_token": {testToken}}, app)
 	data, _ = a.body["data"].(map[string]any)
 	if data["is_valid"] != false || data["error"].(map[string]any)["code"] != float64(190) {
@@ -284,7 +284,7 @@ func TestGraphDebugToken(t *testing.T) {
 
 func TestGraphServerErrorCode(t *testing.T) {
 	g, srv := startTestGraph(t, GraphOptions{ServerErrorCode: 2})
-	g.Faults.Next(FaultServerError)
+	g.faults.Next(FaultServerError)
 	a := call(t, srv, "POST", "/v25.0/"+testPage+"/feed", postForm("x", ""), bearer(testToken))
 	if a.status != 500 || a.code() != 2 || a.errField("is_transient") != true {
 		t.Errorf("answer %d %+v", a.status, a.body)

@@ -23,8 +23,8 @@ import (
 // {"error": "..."} with the documented statuses. It is an http.Handler and
 // safe for concurrent use.
 type Mastodon struct {
-	// Faults injects failures into POST /api/v1/statuses.
-	Faults *Faults
+	// faults injects failures into POST /api/v1/statuses.
+	faults *Faults
 
 	opts MastodonOptions
 	mux  *http.ServeMux
@@ -184,7 +184,7 @@ func NewMastodon(opts MastodonOptions) *Mastodon {
 		opts.MaxLog = 10000
 	}
 	m := &Mastodon{
-		Faults:   &Faults{},
+		faults:   &Faults{},
 		opts:     opts,
 		rng:      rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x2545f4914f6cdd1d)),
 		accounts: map[string]*mastoAccount{},
@@ -339,7 +339,7 @@ func (m *Mastodon) AddAccount(a MastodonAccount) {
 }
 
 // RevokeToken makes an account's token invalid, as revoking the app does.
-func (m *Mastodon) RevokeToken(token string) {
+func (m *Mastodon) revokeToken(token string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if a := m.accounts[token]; a != nil {

@@ -55,7 +55,7 @@ func (m *Mastodon) postStatus(r *http.Request, c *mastoCall) mastoReply {
 	if rep := m.authenticate(r, c, "write:statuses"); rep != nil {
 		return *rep
 	}
-	fault, delay := m.Faults.Decide()
+	fault, delay := m.faults.Decide()
 	c.fault = fault
 	m.mu.Unlock()
 	gone := !mastoSleep(r, delay)

@@ -109,9 +109,9 @@ type XRequest struct {
 // deleting and identity, the OAuth 2.0 token endpoint, and the v1.1 status
 // endpoints. It is an http.Handler; StartX serves it on loopback.
 type X struct {
-	// Faults are injected into write requests (POST /2/tweets and
+	// faults are injected into write requests (POST /2/tweets and
 	// POST /1.1/statuses/update.json).
-	Faults *Faults
+	faults *Faults
 
 	opts XOptions
 	mux  *http.ServeMux
@@ -175,7 +175,7 @@ func NewX(opts XOptions) *X {
 		opts.Now = time.Now
 	}
 	x := &X{
-		Faults:  &Faults{},
+		faults:  &Faults{},
 		opts:    opts,
 		users:   map[string]*xUser{},
 		postIdx: map[string]*xPost{},
@@ -318,10 +318,10 @@ func (x *X) AddUser(u XUser) {
 	}
 }
 
-// ExpireUser revokes every credential of a user at once, as when the owner
+// expireUser revokes every credential of a user at once, as when the owner
 // revokes the app: OAuth 1.0a access tokens, OAuth 2.0 access and refresh
 // tokens all answer 401 from now on. AddUser restores the user.
-func (x *X) ExpireUser(id string) {
+func (x *X) expireUser(id string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if u := x.users[id]; u != nil {
@@ -339,9 +339,9 @@ func (x *X) ExpireUser(id string) {
 	}
 }
 
-// ExpireAccessTokens ends the OAuth 2.0 access tokens issued to a user before
+// expireAccessTokens ends the OAuth 2.0 access tokens issued to a user before
 // their lifetime is over; refresh tokens keep working.
-func (x *X) ExpireAccessTokens(id string) {
+func (x *X) expireAccessTokens(id string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for tok, b := range x.bearer {

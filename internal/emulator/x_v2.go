@@ -25,7 +25,7 @@ const (
 // writeFault applies the fault decided for a write request and returns the
 // answer to give instead of serving it, or nil to serve it.
 func (x *X) writeFault(r *http.Request, c *xCall, v11 bool) *xReply {
-	f, delay := x.Faults.Decide()
+	f, delay := x.faults.Decide()
 	c.fault = f
 	if delay > 0 {
 		t := time.NewTimer(delay)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -33,7 +34,7 @@ func TestFindPostAfterDroppedAnswer(t *testing.T) {
 			clock.offset.Store(0)
 
 			since := time.Now()
-			x.Faults.Next(emulator.FaultDrop)
+			emulatortest.Faults(x).Next(emulator.FaultDrop)
 			_, err := c.Publish(ctx, herald.Message{Text: "Breaking " + link, Link: link})
 			kindOf(t, err, herald.ErrUnknownOutcome)
 			posts := x.PostsByUser(alice.ID)
