@@ -38,6 +38,11 @@ type XOptions struct {
 	// AccessTokenLifetime is the lifetime of OAuth 2.0 access tokens issued by
 	// POST /2/oauth2/token (default 2 h).
 	AccessTokenLifetime time.Duration
+	// FieldsParam is the name under which GET /2/tweets and
+	// GET /2/users/{id}/tweets take the Post fields: "tweet.fields" (X's
+	// documentation and OpenAPI v2.159), "post.fields" (OpenAPI v2.167), or
+	// "" for both. The other is then answered as an undeclared parameter.
+	FieldsParam string
 	// RequestLogSize bounds the request log kept for Requests (default 10,000).
 	RequestLogSize int
 	// Now is the clock (default time.Now); token expiry, rate windows and
@@ -245,7 +250,7 @@ func (x *X) handle(h func(r *http.Request, c *xCall) xReply) http.HandlerFunc {
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		c := &xCall{}
 		var rep xReply
-		if bad := xCheckQuery(r); bad != nil {
+		if bad := xCheckQuery(r, x.opts.FieldsParam); bad != nil {
 			x.viol.add("x %s %s: %v", r.Method, r.URL.Path, bad.body.(map[string]any)["errors"])
 			rep = *bad
 		} else {

@@ -57,13 +57,18 @@ func xDeclaredQuery(route string) (names []string, enums map[string][]string) {
 // xCheckQuery answers a request whose query the route's declaration does
 // not allow, as X does; nil when the query is acceptable. Routes outside the
 // tables (v1.1, OAuth) are not checked here.
-func xCheckQuery(r *http.Request) *xReply {
+func xCheckQuery(r *http.Request, fieldsParam string) *xReply {
 	switch r.Pattern {
 	case "GET /2/tweets", "GET /2/users/{id}/tweets", "GET /2/users/me", "POST /2/tweets", "DELETE /2/tweets/{id}":
 	default:
 		return nil
 	}
 	names, enums := xDeclaredQuery(r.Pattern)
+	if fieldsParam != "" {
+		names = slices.DeleteFunc(slices.Clone(names), func(n string) bool {
+			return (n == "tweet.fields" || n == "post.fields") && n != fieldsParam
+		})
+	}
 	q := r.URL.Query()
 	keys := keysOf(q)
 	slices.Sort(keys)

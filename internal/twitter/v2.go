@@ -101,12 +101,46 @@ type v2Post struct {
 	} `json:"entities"`
 }
 
-// postFieldsParam names the Post fields parameter of GET /2/tweets and
-// GET /2/users/:id/tweets. X's documentation of the live API
-// (docs.x.com/x-api/fundamentals/fields) and OpenAPI v2.159 call it
-// "tweet.fields"; OpenAPI v2.167 calls it "post.fields". Herald sends what
-// the documentation says the live API takes.
-const postFieldsParam = "tweet.fields"
+// The Post fields parameter of GET /2/tweets and GET /2/users/:id/tweets.
+// X's documentation of the live API (docs.x.com/x-api/fundamentals/fields)
+// and OpenAPI v2.159 call it "tweet.fields", which Herald sends; OpenAPI
+// v2.167 calls it "post.fields". Should X answer that tweet.fields is not
+// one of its parameters, the client switches to post.fields for good.
+const (
+	tweetFieldsParam = "tweet.fields"
+	postFieldsParam  = "post.fields"
+)
+
+// fieldsParam is the name the client currently sends the Post fields under.
+func (c *Client) fieldsParam() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.postFields {
+		return postFieldsParam
+	}
+	return tweetFieldsParam
+}
+
+// read makes a GET whose query carries the Post fields (fields), under the
+// name X takes: when X refuses tweet.fields as undeclared, once more with
+// post.fields, which is then kept.
+func (c *Client) read(ctx context.Context, op, path string, q url.Values, fields string) (answer, error) {
+	name := c.fieldsParam()
+	q.Set(name, fields)
+	a, err := c.do(ctx, op, http.MethodGet, path, q, nil, false)
+	var he *herald.Error
+	if name == tweetFieldsParam && errors.As(err, &he) && he.Status == http.StatusBadRequest &&
+		strings.Contains(he.Message, "query parameter ["+tweetFieldsParam+"] is not one of") {
+		c.log.Warn("X refuses tweet.fields; using post.fields from now on", "op", op)
+		c.mu.Lock()
+		c.postFields = true
+		c.mu.Unlock()
+		q.Del(tweetFieldsParam)
+		q.Set(postFieldsParam, fields)
+		return c.do(ctx, op, http.MethodGet, path, q, nil, false)
+	}
+	return a, err
+}
 
 // reconcileSkew is how far before since the search starts, for clock skew
 // between this host and X.
@@ -129,15 +163,14 @@ func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (he
 	reads, next := 0, ""
 	for _, size := range findPages {
 		q := url.Values{
-			"max_results":   {strconv.Itoa(size)},
-			"start_time":    {since.Add(-reconcileSkew).UTC().Truncate(time.Second).Format(time.RFC3339)},
-			postFieldsParam: {"created_at,entities"},
-			"exclude":       {"retweets,replies"},
+			"max_results": {strconv.Itoa(size)},
+			"start_time":  {since.Add(-reconcileSkew).UTC().Truncate(time.Second).Format(time.RFC3339)},
+			"exclude":     {"retweets,replies"},
 		}
 		if next != "" {
 			q.Set("pagination_token", next)
 		}
-		a, err := c.do(ctx, "find post", http.MethodGet, "/2/users/"+url.PathEscape(uid)+"/tweets", q, nil, false)
+		a, err := c.read(ctx, "find post", "/2/users/"+url.PathEscape(uid)+"/tweets", q, "created_at,entities")
 		if err != nil {
 			return herald.Receipt{}, false, reads, err
 		}
@@ -199,8 +232,8 @@ func (c *Client) Engagement(ctx context.Context, ids []string) (map[string]heral
 	counts := map[string]herald.Engagement{}
 	var gone []string
 	for batch := range batches(ids, 100) {
-		q := url.Values{"ids": {strings.Join(batch, ",")}, postFieldsParam: {"public_metrics"}}
-		a, err := c.do(ctx, "read engagement", http.MethodGet, "/2/tweets", q, nil, false)
+		q := url.Values{"ids": {strings.Join(batch, ",")}}
+		a, err := c.read(ctx, "read engagement", "/2/tweets", q, "public_metrics")
 		if err != nil {
 			return counts, gone, err
 		}
