@@ -41,7 +41,8 @@ var xExpandParams = []string{"expansions", "media.fields", "poll.fields", "user.
 // route without query parameters) and, per parameter, its enumerated
 // values when they are checked.
 func xDeclaredQuery(route string) (names []string, enums map[string][]string) {
-	fields := map[string][]string{"tweet.fields": xPostFields159, "post.fields": xPostFields167}
+	fields := map[string][]string{"tweet.fields": xPostFields159, "post.fields": xPostFields167,
+		"exclude": {"replies", "retweets"}}
 	switch route {
 	case "GET /2/tweets":
 		return append([]string{"ids", "tweet.fields", "post.fields"}, xExpandParams...), fields
