@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -162,9 +161,11 @@ type facet struct {
 	Features []feature `json:"features"`
 }
 
+// feature is a facet feature: #link carries uri, #tag carries tag.
 type feature struct {
 	Type string `json:"$type"`
-	URI  string `json:"uri"`
+	URI  string `json:"uri,omitempty"`
+	Tag  string `json:"tag,omitempty"`
 }
 
 type external struct {
@@ -189,7 +190,7 @@ type blob struct {
 // record builds the post record of m at now.
 func (c *Client) record(m herald.Message, now time.Time) postRecord {
 	rec := postRecord{Type: postCollection, Text: m.Text, CreatedAt: now.UTC().Format("2006-01-02T15:04:05.000Z"),
-		Facets: linkFacets(m.Text)}
+		Facets: detectFacets(m.Text)}
 	if c.cfg.Language != "" {
 		rec.Langs = []string{c.cfg.Language}
 	}
@@ -198,21 +199,6 @@ func (c *Client) record(m herald.Message, now time.Time) postRecord {
 		rec.Embed.External.URI, rec.Embed.External.Title, rec.Embed.External.Description = m.Link, m.Title, m.Description
 	}
 	return rec
-}
-
-var linkRE = regexp.MustCompile(`https?://[^\s<>"]+[^\s<>".,;:!?)\]'"]`)
-
-// linkFacets returns a link facet for every http(s) link in text, its range
-// in UTF-8 bytes of text, as the app.bsky.richtext.facet lexicon counts.
-func linkFacets(text string) []facet {
-	var out []facet
-	for _, loc := range linkRE.FindAllStringIndex(text, -1) {
-		var f facet
-		f.Index.ByteStart, f.Index.ByteEnd = loc[0], loc[1]
-		f.Features = []feature{{Type: "app.bsky.richtext.facet#link", URI: text[loc[0]:loc[1]]}}
-		out = append(out, f)
-	}
-	return out
 }
 
 // parseURI splits at://{did}/{collection}/{rkey}.

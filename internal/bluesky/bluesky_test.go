@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/bluesky"
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -232,7 +234,7 @@ func TestSessionRefreshPersisted(t *testing.T) {
 	if first.AccessToken == "" || first.RefreshToken == "" || !first.Expiry.Equal(f.clock.Now().Add(2*time.Hour)) {
 		t.Fatalf("stored token = %+v", first)
 	}
-	f.sky.ExpireAccessTokens()
+	emulatortest.ExpireSessions(f.sky)
 	post(f.client, 2)
 	second := f.tokens.get()
 	if second.RefreshToken == first.RefreshToken || second.AccessToken == first.AccessToken {
@@ -250,7 +252,7 @@ func TestSessionRefreshPersisted(t *testing.T) {
 		t.Errorf("%d logins after a restart, want 1", f.sky.Sessions())
 	}
 	// Sessions revoked (the app password was changed back and forth): log in again.
-	f.sky.RevokeSessions(did)
+	emulatortest.RevokeSessions(f.sky, did)
 	post(f.newClient(t), 5)
 	if f.sky.Sessions() != 2 || len(f.sky.Posts()) != 5 {
 		t.Errorf("%d logins, %d posts", f.sky.Sessions(), len(f.sky.Posts()))
@@ -270,7 +272,7 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("injected 429", func(t *testing.T) {
 		f := setup(t, emulator.BlueskyOptions{FaultReset: 2 * time.Minute})
-		f.sky.Faults.Next(emulator.FaultRateLimit)
+		emulatortest.Faults(f.sky).Next(emulator.FaultRateLimit)
 		_, err := f.client.Publish(ctx, msg)
 		if he := f.asError(t, err); he.Kind != herald.ErrRateLimited || !he.RetryAt.Equal(f.clock.Now().Add(2*time.Minute)) {
 			t.Errorf("%+v", he)
@@ -288,7 +290,7 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("server error", func(t *testing.T) {
 		f := setup(t, emulator.BlueskyOptions{})
-		f.sky.Faults.Next(emulator.FaultServerError)
+		emulatortest.Faults(f.sky).Next(emulator.FaultServerError)
 		_, err := f.client.Publish(ctx, msg)
 		if he := f.asError(t, err); he.Kind != herald.ErrRetryable || he.Status != 500 {
 			t.Errorf("%+v", he)
@@ -308,7 +310,7 @@ func TestErrors(t *testing.T) {
 		if _, err := f.client.Check(ctx); err != nil { // log in first: the drop hits the post
 			t.Fatal(err)
 		}
-		f.sky.Faults.Next(emulator.FaultDrop)
+		emulatortest.Faults(f.sky).Next(emulator.FaultDrop)
 		_, err := f.client.Publish(ctx, msg)
 		if he := f.asError(t, err); he.Kind != herald.ErrUnknownOutcome {
 			t.Fatalf("%+v", he)
@@ -403,5 +405,29 @@ func TestCheck(t *testing.T) {
 	}
 	if id.ID != did || id.Name != "@"+handle || len(id.Warnings) != 0 {
 		t.Errorf("identity = %+v", id)
+	}
+}
+
+// TestPublishFacetsAsBlueskyDetects: the link facet of a link ending in a
+// parenthesis it opened covers the parenthesis, as Bluesky's RichText does,
+// and hashtags get tag facets.
+func TestPublishFacetsAsBlueskyDetects(t *testing.T) {
+	f := setup(t, emulator.BlueskyOptions{})
+	link := "https://en.wikipedia.org/wiki/Mercury_(planet)"
+	m := herald.Message{Text: "Mercury, closest to the Sun: " + link + " #space #Astronomía."}
+	if _, err := f.client.Publish(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	posts := f.sky.Posts()
+	if len(posts) != 1 {
+		t.Fatalf("%d posts", len(posts))
+	}
+	var got []string
+	for _, fc := range posts[0].Facets {
+		got = append(got, fc.Text+"="+fc.URI+fc.Tag)
+	}
+	want := []string{link + "=" + link, "#space=space", "#Astronomía=Astronomía"}
+	if !slices.Equal(got, want) {
+		t.Errorf("facets %q, want %q", got, want)
 	}
 }

@@ -1,23 +1,18 @@
 package bluesky
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/httpjson"
 )
 
 // Operations, as they appear in errors.
@@ -69,79 +64,16 @@ type xcall struct {
 func (c *Client) send(ctx context.Context, x xcall, bearer string, out any) (http.Header, error) {
 	u := *c.base
 	u.Path += "/xrpc/" + x.nsid
-	u.RawQuery = x.query.Encode()
-	var body io.Reader
-	ctype := ""
-	switch {
-	case x.raw != nil:
-		body, ctype = bytes.NewReader(x.raw), x.contentType
-	case x.body != nil:
-		b, err := json.Marshal(x.body)
-		if err != nil {
-			return nil, &herald.Error{Kind: herald.ErrPermanent, Network: herald.Bluesky, Op: x.op, Err: err}
-		}
-		body, ctype = bytes.NewReader(b), "application/json"
-	}
-	var wrote atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		// The transport may retry on a new connection (a request with an
-		// Idempotency-Key counts as replayable): what matters is the last attempt.
-		GetConn:      func(string) { wrote.Store(false) },
-		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
-	})
-	req, err := http.NewRequestWithContext(ctx, x.method, u.String(), body)
-	if err != nil {
-		return nil, &herald.Error{Kind: herald.ErrPermanent, Network: herald.Bluesky, Op: x.op, Err: err}
-	}
-	req.Header.Set("Accept", "application/json")
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
+	u.RawQuery = ""
+	h := http.Header{}
 	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
+		h.Set("Authorization", "Bearer "+bearer)
 	}
-	resp, err := c.hc.Do(req)
-	if err != nil {
-		return nil, c.transportError(x.op, 0, wrote.Load(), err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return resp.Header, c.transportError(x.op, resp.StatusCode, true, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.Header, c.classify(x.op, resp.StatusCode, resp.Header, data)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			kind := herald.ErrRetryable
-			if x.op == opPublish {
-				kind = herald.ErrUnknownOutcome
-			}
-			return resp.Header, &herald.Error{Kind: kind, Network: herald.Bluesky, Op: x.op, Status: resp.StatusCode,
-				Message: fmt.Sprintf("answer is not JSON (%d bytes)", len(data)), Err: err}
-		}
-	}
-	return resp.Header, nil
-}
-
-// transportError classifies a call that got no (whole) answer. A post whose
-// request was written may have been made: only reconciliation can tell.
-func (c *Client) transportError(op string, status int, sent bool, err error) *herald.Error {
-	kind := herald.ErrRetryable
-	if op == opPublish && sent {
-		kind = herald.ErrUnknownOutcome
-	}
-	e := &herald.Error{Kind: kind, Network: herald.Bluesky, Op: op, Status: status, Message: c.scrub(err.Error())}
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		e.Err = context.DeadlineExceeded
-	case errors.Is(err, context.Canceled):
-		e.Err = context.Canceled
-	default:
-		e.Err = errors.New(e.Message)
-	}
-	return e
+	return httpjson.Call(ctx, c.hc, httpjson.Request{Method: x.method, URL: &u, Query: x.query,
+		JSON: x.body, Raw: x.raw, ContentType: x.contentType, Header: h}, httpjson.Hooks{Network: herald.Bluesky,
+		Op: x.op, Write: x.op == opPublish, Scrub: c.scrub, Classify: func(status int, h http.Header, body []byte) *herald.Error {
+			return c.classify(x.op, status, h, body)
+		}}, out)
 }
 
 // classify turns a non-2xx answer into a *herald.Error on its XRPC error
@@ -158,23 +90,21 @@ func (c *Client) classify(op string, status int, h http.Header, body []byte) *he
 		xe.Message = fmt.Sprintf("non-XRPC body (%s, %d bytes)", h.Get("Content-Type"), len(body))
 	}
 	e := &herald.Error{Network: herald.Bluesky, Op: op, Status: status, Message: strings.TrimPrefix(xe.Name+": "+xe.Message, ": "), Err: xe}
+	// The XRPC error name first, then the status; InvalidRequest (too long,
+	// a bad facet), BlobTooLarge, ... are permanent.
 	switch {
-	case status == http.StatusTooManyRequests || xe.Name == "RateLimitExceeded":
+	case xe.Name == "RateLimitExceeded":
 		e.Kind = herald.ErrRateLimited
-		e.RetryAt = c.cfg.Now().Add(c.cfg.RateLimitWait)
-		if reset, err := strconv.ParseInt(h.Get("ratelimit-reset"), 10, 64); err == nil && reset > 0 {
-			e.RetryAt = time.Unix(reset, 0)
-		}
-	case slices.Contains(authErrors, xe.Name) || status == http.StatusUnauthorized || status == http.StatusForbidden:
+	case slices.Contains(authErrors, xe.Name):
 		e.Kind = herald.ErrAuth
-	case op == opPublish && (status == http.StatusBadGateway || status == http.StatusGatewayTimeout):
-		// A proxy gave up waiting: the PDS behind it may have made the post.
-		e.Kind = herald.ErrUnknownOutcome
-	case status >= 500 || status == http.StatusRequestTimeout:
-		e.Kind = herald.ErrRetryable
 	default:
-		// InvalidRequest (too long, a bad facet), BlobTooLarge, ...
-		e.Kind = herald.ErrPermanent
+		e.Kind = httpjson.StatusKind(status, op == opPublish)
+	}
+	if e.Kind == herald.ErrRateLimited {
+		e.RetryAt = c.cfg.Now().Add(c.cfg.RateLimitWait)
+		if reset, ok := httpjson.ParseReset(h.Get("ratelimit-reset")); ok {
+			e.RetryAt = reset
+		}
 	}
 	return e
 }
@@ -190,16 +120,10 @@ func xrpcName(err error) string {
 
 // limitsFrom reads ratelimit-limit, -remaining and -reset (Unix seconds).
 func limitsFrom(h http.Header, now time.Time) []herald.RateLimit {
-	limit, err1 := strconv.Atoi(h.Get("ratelimit-limit"))
-	remaining, err2 := strconv.Atoi(h.Get("ratelimit-remaining"))
-	if err1 != nil || err2 != nil {
-		return nil
+	if l, ok := httpjson.Limit(h, "ratelimit-", now, true); ok {
+		return []herald.RateLimit{l}
 	}
-	l := herald.RateLimit{Limit: limit, Remaining: remaining}
-	if reset, err := strconv.ParseInt(h.Get("ratelimit-reset"), 10, 64); err == nil && time.Unix(reset, 0).After(now) {
-		l.Reset = time.Unix(reset, 0)
-	}
-	return []herald.RateLimit{l}
+	return nil
 }
 
 // scrub replaces the app password and the session's tokens with "***".
@@ -216,14 +140,4 @@ func (c *Client) scrub(s string) string {
 }
 
 // newHTTPClient is bounded in time end to end.
-func newHTTPClient(timeout time.Duration) *http.Client {
-	return &http.Client{Timeout: timeout, Transport: &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: timeout,
-		MaxIdleConnsPerHost:   8,
-		IdleConnTimeout:       90 * time.Second,
-	}}
-}
+func newHTTPClient(timeout time.Duration) *http.Client { return httpjson.NewHTTPClient(timeout) }

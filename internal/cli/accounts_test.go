@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -121,8 +122,8 @@ func liveAccounts(t *testing.T) (x *emulator.X, g *emulator.Graph, cfg string, s
 
 func TestAccountsCheckAgainstTheEmulations(t *testing.T) {
 	x, g, cfg, secrets := liveAccounts(t)
-	x.ExpireUser("1800000002")
-	g.ExpirePage("990000000000102")
+	emulatortest.ExpireUser(x, "1800000002")
+	emulatortest.ExpirePage(g, "990000000000102")
 
 	code, out, errOut := run(t, "-c", cfg, "accounts", "check", "--format", "json")
 	if code != ExitFailure || !strings.Contains(errOut, "2 of 4 accounts failed the check") {

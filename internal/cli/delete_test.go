@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank/ranktest"
 )
@@ -75,7 +76,7 @@ func TestDeleteFindsAPermalinkWrittenOtherwise(t *testing.T) {
 func TestDeleteReportsTheNetworksRefusal(t *testing.T) {
 	d := newDesk(t, "", "", deskStory{key: "storm", section: "mexico", age: 2 * day, likes: 50, targets: []string{ranktest.XAccount}})
 	x := d.p["storm"][ranktest.XAccount]
-	d.w.X.ExpireUser(ranktest.XUser.ID) // the credentials are revoked
+	emulatortest.ExpireUser(d.w.X, ranktest.XUser.ID) // the credentials are revoked
 	fails(t, d.cfg, ExitFailure, []string{"delete", x.RemoteID, "--yes"}, "delete post "+x.RemoteID+" from x_main: twitter: ")
 	if j, _ := d.w.Store.GetJob(context.Background(), x.JobID); !j.DeletedAt.IsZero() {
 		t.Error("marked deleted although X refused")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/dispatch"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
 )
@@ -90,7 +91,7 @@ func TestPostSendsOnceThroughTheOutbox(t *testing.T) {
 
 func TestPostFailuresSayWhy(t *testing.T) {
 	x, _, cfg, _ := liveAccounts(t)
-	x.ExpireUser("1800000002")
+	emulatortest.ExpireUser(x, "1800000002")
 	// The network refuses the credentials: the account is paused, the post waits.
 	_, errOut := fails(t, cfg, ExitFailure, []string{"post", "--account", "x_revoked", "--title", "T", "--link", "https://example.com/t"},
 		"not sent yet: job 1 is pending after auth", "x_revoked is now paused", "herald accounts resume x_revoked")

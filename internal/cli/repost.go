@@ -36,7 +36,8 @@ func newRepostCmd(a *App) *cobra.Command {
 		Long: `Create repost jobs for a story: ARTICLE is its ID (herald articles) or its
 URL. A URL Herald does not know is read from the page (og:title or <title>,
 and the canonical link) and recorded. The post uses each account's
-repost_template (default "ICYMI: {{.Title}} {{.URL}}"), or --template, or
+repost_template (default "ICYMI: {{.Title}} {{.URL}}"; on Facebook
+"ICYMI: {{.Title}}" with the link attached), or --template, or
 --text written by hand; X refuses the same text twice, and a repost it still
 calls a duplicate is skipped with X's message, never retried.
 

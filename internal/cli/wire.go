@@ -229,6 +229,9 @@ func buildDispatchAccounts(cfg *config.Config, pubs map[string]herald.Publisher,
 		if pub == nil || comp == nil {
 			return nil, fmt.Errorf("accounts.%s: no publisher or composer built", id)
 		}
+		if ls, ok := pub.(compose.LimitSource); ok { // a Mastodon instance's own limits
+			comp.UseServerLimits(ls)
+		}
 		loc := time.UTC
 		if a.Timezone != "" {
 			l, err := time.LoadLocation(a.Timezone)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/template"
 
 	"github.com/heraldhq/herald/internal/herald"
@@ -77,6 +78,47 @@ type Composer struct {
 
 	mu       sync.Mutex
 	jobTmpls map[string]*tmpl // per-job template overrides, parsed once
+
+	// server, when set, says the limits the account's server configures
+	// (Mastodon instances choose theirs); see UseServerLimits.
+	server atomic.Pointer[LimitSource]
+}
+
+// LimitSource tells the text limits an account's server configures:
+// maxChars is the longest post, urlLength what a link counts for. Zero
+// means not known (yet): the network's default applies.
+type LimitSource interface {
+	TextLimits() (maxChars, urlLength int)
+}
+
+// UseServerLimits makes the composer fit posts to the limits src reports
+// (for Mastodon: the instance's max_characters and
+// characters_reserved_per_url) instead of the network's defaults.
+func (c *Composer) UseServerLimits(src LimitSource) {
+	if src != nil && c.network == herald.Mastodon {
+		c.server.Store(&src)
+	}
+}
+
+// limit is the length limit in force: the server's when it told it.
+func (c *Composer) limit() int {
+	if src := c.server.Load(); src != nil {
+		if n, _ := (*src).TextLimits(); n > 0 {
+			return n
+		}
+	}
+	return c.rules.limit
+}
+
+// length counts text as the network does, with the server's link length
+// when it told it.
+func (c *Composer) length(text string) int {
+	if src := c.server.Load(); src != nil {
+		if _, u := (*src).TextLimits(); u > 0 {
+			return mastodonLengthWith(text, u)
+		}
+	}
+	return c.rules.length(text)
 }
 
 // maxJobTemplates bounds the cache of per-job templates.
@@ -150,10 +192,10 @@ func parseTemplate(name, text string) (*tmpl, error) {
 func (c *Composer) Network() herald.Network { return c.network }
 
 // Limit returns the network's length limit, in the units of Length.
-func (c *Composer) Limit() int { return c.rules.limit }
+func (c *Composer) Limit() int { return c.limit() }
 
 // Length returns text's length as the network counts it (X: WeightedLength).
-func (c *Composer) Length(text string) int { return c.rules.length(text) }
+func (c *Composer) Length(text string) int { return c.length(text) }
 
 // TagURL returns link with the account's UTM parameters (see TagURL); the
 // short-link redirect uses it for its target.
@@ -174,10 +216,10 @@ func (c *Composer) Compose(a herald.Article, j ComposeJob) (herald.Message, erro
 
 	if strings.TrimSpace(j.Text) != "" {
 		text := tidy(j.Text)
-		if c.rules.linkInText && link != "" && !strings.Contains(text, link) {
+		if c.rules.linkInText && !holdsLink(text, link, a.URL) {
 			text += " " + link
 		}
-		if n := c.rules.length(text); n > c.rules.limit {
+		if n := c.length(text); n > c.limit() {
 			return m, c.tooLong(n, "the text given")
 		}
 		m.Text = text
@@ -227,5 +269,5 @@ func (c *Composer) permanent(what string, err error) error {
 
 func (c *Composer) tooLong(n int, what string) error {
 	return &herald.Error{Kind: herald.ErrPermanent, Network: c.network, Op: "compose",
-		Message: fmt.Sprintf("too long: %s is %d, the limit %d", what, n, c.rules.limit), Err: ErrTooLong}
+		Message: fmt.Sprintf("too long: %s is %d, the limit %d", what, n, c.limit()), Err: ErrTooLong}
 }

@@ -26,7 +26,7 @@ func (c *Composer) render(t *tmpl, d *Data) (string, int, error) {
 			return "", 0, err
 		}
 	}
-	return text, c.rules.length(text), nil
+	return text, c.length(text), nil
 }
 
 // fit renders the post within the network's limit: as it is, plus the
@@ -37,7 +37,7 @@ func (c *Composer) fit(t *tmpl, d *Data, tags []string) (string, error) {
 	if err != nil {
 		return "", c.permanent("template", err)
 	}
-	if n <= c.rules.limit {
+	if n <= c.limit() {
 		return c.addHashtags(t, d, text, n, tags)
 	}
 	if t.usesSummary && d.Summary != "" {
@@ -69,7 +69,7 @@ func (c *Composer) addHashtags(t *tmpl, d *Data, text string, n int, tags []stri
 			if err != nil {
 				return "", c.permanent("template", err)
 			}
-			if m > c.rules.limit {
+			if m > c.limit() {
 				break
 			}
 			text = s
@@ -81,8 +81,8 @@ func (c *Composer) addHashtags(t *tmpl, d *Data, text string, n int, tags []stri
 		if containsTag(text, tag) {
 			continue
 		}
-		m := c.rules.length(tag) + 1 // and the space before it
-		if n+m > c.rules.limit {
+		m := c.length(tag) + 1 // and the space before it
+		if n+m > c.limit() {
 			break
 		}
 		if b.Len() == 0 {
@@ -117,7 +117,7 @@ func (c *Composer) shorten(t *tmpl, d *Data, field *string, n int) (string, bool
 			err = c.permanent("template", e)
 			return false
 		}
-		if m > c.rules.limit {
+		if m > c.limit() {
 			return false
 		}
 		best = s
@@ -144,10 +144,10 @@ func (c *Composer) shorten(t *tmpl, d *Data, field *string, n int) (string, bool
 // length of the text cut off as the sum of its words' lengths: renders are
 // then spent around the answer rather than halving from the middle.
 func (c *Composer) guessCut(s string, cuts []int, n int) int {
-	need := n - c.rules.limit + c.rules.length(ellipsis)
+	need := n - c.limit() + c.length(ellipsis)
 	removed, end := 0, len(s)
 	for i := len(cuts) - 1; i >= 0; i-- {
-		removed += c.rules.length(s[cuts[i]:end])
+		removed += c.length(s[cuts[i]:end])
 		if removed >= need {
 			return i
 		}

@@ -10,7 +10,9 @@ import (
 // each CamelCased ("world news" → "#WorldNews"), accents kept, punctuation
 // and spaces dropped ("U.S. politics" → "#USPolitics"), without duplicates
 // (ignoring case) and without tags that have no letter (X does not link
-// "#2024").
+// "#2024"). A category whose meaning rests on a symbol a hashtag cannot
+// hold ("C++", "C#", "Disney+", "5%", "$") is left out rather than
+// mangled into another word ("#C").
 func Hashtags(categories []string, n int) []string {
 	if n <= 0 || len(categories) == 0 {
 		return nil
@@ -29,8 +31,13 @@ func Hashtags(categories []string, n int) []string {
 	return tags
 }
 
-// hashtag CamelCases one category, or returns "" if it has no letter.
+// hashtag CamelCases one category, or returns "" if it has no letter or
+// cannot make a faithful hashtag.
 func hashtag(c string) string {
+	c = strings.TrimPrefix(strings.TrimSpace(c), "#")
+	if strings.IndexFunc(c, meaningfulSymbol) >= 0 {
+		return ""
+	}
 	var b strings.Builder
 	b.Grow(len(c) + 1)
 	b.WriteByte('#')
@@ -53,6 +60,17 @@ func hashtag(c string) string {
 		return ""
 	}
 	return b.String()
+}
+
+// meaningfulSymbol reports whether r carries meaning a hashtag would lose
+// by dropping it: math and currency symbols (+ = < > ± ×, $ €), and # @ %
+// * °. Spaces, dots, hyphens, apostrophes and "&" only join words.
+func meaningfulSymbol(r rune) bool {
+	switch r {
+	case '#', '@', '%', '*', '°', '＃', '＠':
+		return true
+	}
+	return unicode.Is(unicode.Sm, r) || unicode.Is(unicode.Sc, r)
 }
 
 func containsFold(list []string, s string) bool {

@@ -67,3 +67,51 @@ func hasParam(query, key string) bool {
 	}
 	return false
 }
+
+// holdsLink reports whether text already carries the post's link: link
+// itself, or a URL naming the same article as articleURL (its campaign
+// parameters, scheme and host case and a trailing slash aside), so a
+// hand-written text that quotes the story's address does not get it twice.
+func holdsLink(text, link, articleURL string) bool {
+	if link == "" || strings.Contains(text, link) {
+		return true
+	}
+	want := articleKey(articleURL)
+	if want == "" {
+		return false
+	}
+	var urls urlScanner
+	urls.init(text, true)
+	for u, ok := urls.next(); ok; u, ok = urls.next() {
+		found := text[u.start:u.end]
+		if schemeLen(found) == 0 {
+			found = "https://" + found
+		}
+		if articleKey(found) == want {
+			return true
+		}
+	}
+	return false
+}
+
+// articleKey is what holdsLink compares: the URL without utm_ parameters
+// or fragment, scheme and host lower-case, no trailing slash, http and
+// https alike.
+func articleKey(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "utm_") {
+			q.Del(k)
+		}
+	}
+	host := strings.TrimPrefix(strings.ToLower(u.Host), "www.")
+	key := host + strings.TrimSuffix(u.EscapedPath(), "/")
+	if len(q) > 0 {
+		key += "?" + q.Encode()
+	}
+	return key
+}

@@ -50,14 +50,18 @@ var networks = map[herald.Network]rules{
 	},
 }
 
-// mastodonLength counts as Mastodon does: grapheme clusters, with each link
-// that has a scheme counted as 23 characters.
-func mastodonLength(s string) int {
+// mastodonLength counts as Mastodon does by default: grapheme clusters,
+// with each link that has a scheme counted as 23 characters.
+func mastodonLength(s string) int { return mastodonLengthWith(s, TransformedURLLength) }
+
+// mastodonLengthWith counts as a Mastodon instance whose
+// characters_reserved_per_url is urlLength does.
+func mastodonLengthWith(s string, urlLength int) int {
 	var urls urlScanner
 	urls.init(s, false)
 	n, last := 0, 0
 	for u, ok := urls.next(); ok; u, ok = urls.next() {
-		n += uniseg.GraphemeClusterCount(s[last:u.start]) + TransformedURLLength
+		n += uniseg.GraphemeClusterCount(s[last:u.start]) + urlLength
 		last = u.end
 	}
 	return n + uniseg.GraphemeClusterCount(s[last:])

@@ -20,6 +20,8 @@ func TestHashtags(t *testing.T) {
 		{[]string{"a", "b", "c", "d"}, 2, []string{"#A", "#B"}},
 		{[]string{"Peña &amp; Nieto"}, 1, []string{"#PeñaNieto"}},
 		{[]string{"東京", "日本 経済"}, 2, []string{"#東京", "#日本経済"}},
+		{[]string{"C++", "C#", "Disney+", "Programming"}, 3, []string{"#Programming"}},
+		{[]string{"5% rule", "$ and ¢", "Q&A", "AT&T", "F#"}, 5, []string{"#QA", "#ATT"}},
 		{[]string{"news"}, 0, nil},
 		{nil, 3, nil},
 	}

@@ -479,3 +479,10 @@ func validHost(host, url string, hasScheme bool) bool {
 	// A string has no more UTF-16 units than bytes: count only when it matters.
 	return len(url)+extra <= maxURLLength || utf16Len(url)+extra <= maxURLLength
 }
+
+// IsTLD reports whether s (lower-case, without the dot) is a top-level
+// domain of twitter-text's list.
+func IsTLD(s string) bool {
+	_, ok := tldSet[s]
+	return ok
+}

@@ -71,14 +71,15 @@ func Default() *Config {
 }
 
 // DefaultAccount returns the defaults of an account on network: the X and
-// Graph endpoints and versions, the repost template, UTC, X's prices, and
+// Graph endpoints and versions, UTC, X's prices, and
 // the waits of a throttled or blocked account when the network names no
 // time (the publishers' own defaults).
 func DefaultAccount(network string) Account {
 	a := Account{
-		Network:        network,
-		RepostTemplate: "ICYMI: {{.Title}} {{.URL}}",
-		Timezone:       "UTC",
+		Network:  network,
+		Timezone: "UTC",
+		// No RepostTemplate: an empty one is the network's own (compose), so
+		// Facebook's repost keeps its link beside the message, not in it.
 	}
 	switch network {
 	case NetworkTwitter:

@@ -59,6 +59,7 @@ func (c *Config) validateAccount(ch *checker, id string, a Account) {
 		if a.Visibility != "" {
 			ch.oneOf(key+".visibility", a.Visibility, "public", "unlisted", "private", "direct")
 		}
+		validateMastodonLanguage(ch, key+".language", a.Language)
 	case NetworkBluesky:
 		if a.PDSURL != "" {
 			ch.httpURL(key+".pds_url", a.PDSURL)

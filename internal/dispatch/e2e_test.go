@@ -9,6 +9,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/compose"
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/twitter"
@@ -147,8 +148,8 @@ func TestChaosEveryJobSentOnce(t *testing.T) {
 	e := startEmulations(t, fx)
 	// 30 % server errors, 10 % rate limits, 10 % posts made and then the
 	// connection dropped before the answer.
-	e.x.Faults.Set(0.3, 0.1, 0.1, 0, 7)
-	e.graph.Faults.Set(0.3, 0.1, 0.1, 0, 8)
+	emulatortest.Faults(e.x).Set(0.3, 0.1, 0.1, 0, 7)
+	emulatortest.Faults(e.graph).Set(0.3, 0.1, 0.1, 0, 8)
 	d := fx.dispatcher(e.accts, fastRetries)
 	stop := runDispatcher(t, d)
 
@@ -169,8 +170,8 @@ func TestChaosEveryJobSentOnce(t *testing.T) {
 func TestExpiredTokenPausesOnlyThatAccount(t *testing.T) {
 	fx := &fixture{t: t, store: openStore(t), clock: newClock(time.Now())}
 	e := startEmulations(t, fx)
-	e.x.ExpireUser(e.users["x_main"].ID)
-	e.graph.ExpirePage(pageID)
+	emulatortest.ExpireUser(e.x, e.users["x_main"].ID)
+	emulatortest.ExpirePage(e.graph, pageID)
 	d := fx.dispatcher(e.accts, fastRetries)
 	stop := runDispatcher(t, d)
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -22,8 +23,8 @@ func TestChaosKilledDaemonPostsEveryStoryOnce(t *testing.T) {
 	needBinary(t)
 	feeds := startFeeds(t, sections...)
 	e := startEmulations(t)
-	e.x.Faults.Set(0.3, 0.1, 0.1, 0, 11)
-	e.graph.Faults.Set(0.3, 0.1, 0.1, 0, 12)
+	emulatortest.Faults(e.x).Set(0.3, 0.1, 0.1, 0, 11)
+	emulatortest.Faults(e.graph).Set(0.3, 0.1, 0.1, 0, 12)
 	addBacklog(feeds, 3)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "herald.db")

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/postgres"
 )
@@ -70,7 +71,7 @@ func dispatchRate(t *testing.T, k, n int, latency time.Duration) float64 {
 	dsn := pgSchema(t)
 	accts := newXAccounts(16)
 	x, xURL := startMultiX(t, accts)
-	x.Faults.Set(0, 0, 0, latency, 1)
+	emulatortest.Faults(x).Set(0, 0, 0, latency, 1)
 	feeds := startWatchedFeeds(t, 0, "bench")
 	dir := t.TempDir()
 	cfg := multiConfig{dsn: dsn, feeds: feeds.feedServer, sources: []string{"bench"}, interval: time.Hour, accts: accts,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/postgres"
 )
@@ -41,7 +42,7 @@ func TestMultiInstanceSharesTheWork(t *testing.T) {
 	accts := newXAccounts(2)
 	accts[1].minInterval = spacing
 	x, xURL := startMultiX(t, accts)
-	x.Faults.Set(0.10, 0.05, 0.05, 0, 2026)
+	emulatortest.Faults(x).Set(0.10, 0.05, 0.05, 0, 2026)
 	dir := t.TempDir()
 	// Every story goes to x_0; the stories of one feed in four go to x_1
 	// too, as many as its spacing lets through in the time.

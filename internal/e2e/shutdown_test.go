@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -25,8 +26,8 @@ type shutdownFixture struct {
 func newShutdownFixture(t *testing.T, delay time.Duration, dispatchYAML string) *shutdownFixture {
 	t.Helper()
 	f := &shutdownFixture{feeds: startFeeds(t, sections...), e: startEmulations(t), dir: t.TempDir()}
-	f.e.x.Faults.Set(0, 0, 0, delay, 1)
-	f.e.graph.Faults.Set(0, 0, 0, delay, 2)
+	emulatortest.Faults(f.e.x).Set(0, 0, 0, delay, 1)
+	emulatortest.Faults(f.e.graph).Set(0, 0, 0, delay, 2)
 	f.backlog = addBacklog(f.feeds, 2)
 	f.db = filepath.Join(f.dir, "herald.db")
 	cfg := writeConfig(t, f.dir, f.db, f.feeds, f.e, "publish: {backfill: 2}\n"+dispatchYAML)
@@ -89,8 +90,8 @@ func TestShutdownWaitBoundsTheStop(t *testing.T) {
 		t.Fatal("no job was left sending: the test did not stop the daemon mid-send")
 	}
 
-	f.e.x.Faults.Set(0, 0, 0, 0, 3)
-	f.e.graph.Faults.Set(0, 0, 0, 0, 4)
+	emulatortest.Faults(f.e.x).Set(0, 0, 0, 0, 3)
+	emulatortest.Faults(f.e.graph).Set(0, 0, 0, 0, 4)
 	d = startDaemon(t, f.dir, f.env, f.args...)
 	waitFor(t, "every job sent", 20*time.Second, func() bool { return jobStates(t, f.db)[herald.JobSent] == 18 })
 	if code, _ := d.stop(t, syscall.SIGTERM, 10*time.Second); code != 0 {

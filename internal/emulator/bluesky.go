@@ -2,8 +2,6 @@ package emulator
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -30,12 +28,13 @@ import (
 // link facet must cover exactly its link's text. It is an http.Handler and
 // safe for concurrent use.
 type Bluesky struct {
-	// Faults injects failures into com.atproto.repo.createRecord.
-	Faults *Faults
+	// faults injects failures into com.atproto.repo.createRecord.
+	faults *Faults
 
 	opts BlueskyOptions
 	mux  *http.ServeMux
 
+	viol     violationLog // departures from the published definitions
 	mu       sync.Mutex
 	rng      *rand.Rand
 	accounts map[string]*BlueskyAccount // by DID
@@ -89,12 +88,13 @@ type BlueskyEngagement struct {
 	Likes, Reposts, Quotes, Replies int64
 }
 
-// BlueskyFacet is a link facet of a post: the byte range of the text it
-// covers (Text) and the link it points at.
+// BlueskyFacet is a link or tag facet of a post: the byte range of the text
+// it covers (Text) and the link it points at (URI) or the tag (Tag).
 type BlueskyFacet struct {
 	ByteStart, ByteEnd int
 	Text               string
 	URI                string
+	Tag                string
 }
 
 // BlueskyBlob is an uploaded blob.
@@ -191,7 +191,7 @@ func NewBluesky(opts BlueskyOptions) *Bluesky {
 		opts.MaxLog = 10000
 	}
 	b := &Bluesky{
-		Faults: &Faults{}, opts: opts,
+		faults: &Faults{}, opts: opts,
 		rng:      rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x61c8864680b583eb)),
 		accounts: map[string]*BlueskyAccount{}, access: map[string]bskyToken{}, refresh: map[string]bskyToken{},
 		byURI: map[string]*bskyPost{}, blobs: map[string]BlueskyBlob{}, windows: map[string]*xWindow{},
@@ -211,7 +211,8 @@ func NewBluesky(opts BlueskyOptions) *Bluesky {
 	for pattern, h := range routes {
 		b.mux.HandleFunc(pattern, b.handle(h))
 	}
-	b.mux.HandleFunc("/", b.handle(func(*http.Request, *bskyCall) bskyReply {
+	b.mux.HandleFunc("/", b.handle(func(r *http.Request, _ *bskyCall) bskyReply {
+		b.viol.add("bluesky %s %s: no such method", r.Method, r.URL.Path)
 		return bskyError(http.StatusNotImplemented, "MethodNotImplemented", "Method Not Implemented")
 	}))
 	return b
@@ -231,6 +232,15 @@ func (b *Bluesky) handle(h func(*http.Request, *bskyCall) bskyReply) http.Handle
 		body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		c := &bskyCall{}
+		if nsid := strings.TrimPrefix(r.URL.Path, "/xrpc/"); r.Pattern != "/" {
+			got := keysOf(r.URL.Query())
+			if nsid != "com.atproto.repo.uploadBlob" {
+				got = append(got, bodyKeys(r, body)...)
+			}
+			if bad := undocumented(blueskyParams(nsid), got); len(bad) > 0 {
+				b.viol.add("bluesky %s: undocumented parameters %v", nsid, bad)
+			}
+		}
 		rep := h(r, c)
 		e := BlueskyRequest{At: b.opts.Now(), Method: r.Method, NSID: strings.TrimPrefix(r.URL.Path, "/xrpc/"),
 			DID: c.did, Fault: c.fault}
@@ -415,18 +425,12 @@ func (b *Bluesky) uploadBlob(r *http.Request, c *bskyCall) bskyReply {
 	if mime == "" {
 		mime = "application/octet-stream"
 	}
-	blob := BlueskyBlob{CID: fakeCID(data), MimeType: mime, Size: len(data)}
+	blob := BlueskyBlob{CID: cidV1(codecRaw, data), MimeType: mime, Size: len(data)}
 	b.blobs[blob.CID] = blob
 	rep := bskyReply{status: http.StatusOK, body: map[string]any{"blob": map[string]any{
 		"$type": "blob", "ref": map[string]string{"$link": blob.CID}, "mimeType": mime, "size": len(data)}}}
 	b.limits(&rep, c.did, true)
 	return rep
-}
-
-// fakeCID is CID-shaped: "bafkrei" and the base32 of the data's SHA-256.
-func fakeCID(data []byte) string {
-	sum := sha256.Sum256(data)
-	return "bafkrei" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:]))
 }
 
 // AddAccount registers (or replaces) an account.
@@ -436,9 +440,9 @@ func (b *Bluesky) AddAccount(a BlueskyAccount) {
 	b.accounts[a.DID] = &a
 }
 
-// ExpireAccessTokens makes every access token issued so far expired, as
+// expireAccessTokens makes every access token issued so far expired, as
 // time passing would; refresh tokens stay good.
-func (b *Bluesky) ExpireAccessTokens() {
+func (b *Bluesky) expireAccessTokens() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for k, g := range b.access {
@@ -447,8 +451,8 @@ func (b *Bluesky) ExpireAccessTokens() {
 	}
 }
 
-// RevokeSessions forgets every token of did, as changing the app password does.
-func (b *Bluesky) RevokeSessions(did string) {
+// revokeSessions forgets every token of did, as changing the app password does.
+func (b *Bluesky) revokeSessions(did string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for _, tokens := range []map[string]bskyToken{b.access, b.refresh} {
@@ -473,3 +477,7 @@ func (b *Bluesky) Requests() []BlueskyRequest {
 	defer b.mu.Unlock()
 	return slices.Clone(b.requests)
 }
+
+// Violations lists the requests that departed from the network's published
+// definitions (see params.go), refused or not; a conforming client makes none.
+func (e *Bluesky) Violations() []string { return e.viol.snapshot() }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,14 +29,15 @@ type bskyRecordIn struct {
 		Features []struct {
 			Type string `json:"$type"`
 			URI  string `json:"uri"`
+			Tag  string `json:"tag"`
 		} `json:"features"`
 	} `json:"facets"`
 	Embed *struct {
 		Type     string `json:"$type"`
 		External *struct {
-			URI         string `json:"uri"`
-			Title       string `json:"title"`
-			Description string `json:"description"`
+			URI         string  `json:"uri"`
+			Title       *string `json:"title"`
+			Description *string `json:"description"`
 			Thumb       *struct {
 				Type string `json:"$type"`
 				Ref  struct {
@@ -47,6 +49,10 @@ type bskyRecordIn struct {
 		} `json:"external"`
 	} `json:"embed"`
 }
+
+// bcp47RE is the shape of a language tag (the lexicon's "language" format):
+// a primary subtag of 2–3 letters (or i-/x- forms) and subtags of up to 8.
+var bcp47RE = regexp.MustCompile(`^(?:[a-zA-Z]{2,3}|[ixIX])(?:-[a-zA-Z0-9]{1,8})*$`)
 
 func invalidRecord(msg string) bskyReply {
 	return bskyError(http.StatusBadRequest, "InvalidRequest", "Invalid app.bsky.feed.post record: "+msg)
@@ -72,24 +78,44 @@ func (b *Bluesky) validatePost(raw json.RawMessage) (BlueskyPost, *bskyReply) {
 	if _, err := time.Parse(time.RFC3339Nano, in.CreatedAt); err != nil {
 		return fail("Record/createdAt must be an valid atproto datetime")
 	}
+	if len(in.Langs) > 3 {
+		return fail("Record/langs must not have more than 3 elements")
+	}
+	for i, l := range in.Langs {
+		if !bcp47RE.MatchString(l) {
+			return fail("Record/langs/" + strconv.Itoa(i) + " must be a well-formed BCP 47 language tag")
+		}
+	}
 	p := BlueskyPost{Text: in.Text, CreatedAt: in.CreatedAt, Langs: in.Langs}
 	for i, f := range in.Facets {
+		if len(f.Features) == 0 {
+			return fail("Record/facets/" + strconv.Itoa(i) + "/features must not be empty")
+		}
 		s, e := f.Index.ByteStart, f.Index.ByteEnd
 		if s < 0 || e <= s || e > len(in.Text) || !utf8.ValidString(in.Text[s:e]) {
 			return fail("Record/facets/" + strconv.Itoa(i) + "/index must be a byte range inside text")
 		}
 		for _, ft := range f.Features {
-			if ft.Type != "app.bsky.richtext.facet#link" {
-				continue
+			switch ft.Type {
+			case "app.bsky.richtext.facet#link":
+				if u, err := url.Parse(ft.URI); err != nil || u.Scheme == "" {
+					return fail("Record/facets/" + strconv.Itoa(i) + "/features/0/uri must be a valid uri")
+				}
+				// A bare domain's link is the text with https:// before it.
+				if covered := in.Text[s:e]; covered != ft.URI && "https://"+covered != ft.URI {
+					return fail("Record/facets/" + strconv.Itoa(i) + " must cover its link's text " +
+						strconv.Quote(ft.URI) + ", not " + strconv.Quote(covered))
+				}
+				p.Facets = append(p.Facets, BlueskyFacet{ByteStart: s, ByteEnd: e, Text: in.Text[s:e], URI: ft.URI})
+			case "app.bsky.richtext.facet#tag":
+				switch {
+				case ft.Tag == "" || len(ft.Tag) > 640:
+					return fail("Record/facets/" + strconv.Itoa(i) + "/features/0/tag must be 1 to 640 bytes")
+				case uniseg.GraphemeClusterCount(ft.Tag) > 64:
+					return fail("Record/facets/" + strconv.Itoa(i) + "/features/0/tag must not be longer than 64 graphemes")
+				}
+				p.Facets = append(p.Facets, BlueskyFacet{ByteStart: s, ByteEnd: e, Text: in.Text[s:e], Tag: ft.Tag})
 			}
-			if u, err := url.Parse(ft.URI); err != nil || u.Scheme == "" {
-				return fail("Record/facets/" + strconv.Itoa(i) + "/features/0/uri must be a valid uri")
-			}
-			if in.Text[s:e] != ft.URI {
-				return fail("Record/facets/" + strconv.Itoa(i) + " must cover its link's text " +
-					strconv.Quote(ft.URI) + ", not " + strconv.Quote(in.Text[s:e]))
-			}
-			p.Facets = append(p.Facets, BlueskyFacet{ByteStart: s, ByteEnd: e, Text: in.Text[s:e], URI: ft.URI})
 		}
 	}
 	if in.Embed != nil {
@@ -97,19 +123,56 @@ func (b *Bluesky) validatePost(raw json.RawMessage) (BlueskyPost, *bskyReply) {
 			return fail("Record/embed must be an app.bsky.embed.external with external.uri")
 		}
 		x := in.Embed.External
-		p.Embed = &BlueskyExternal{URI: x.URI, Title: x.Title, Description: x.Description}
+		if u, err := url.Parse(x.URI); err != nil || u.Scheme == "" {
+			return fail("Record/embed/external/uri must be a valid uri")
+		}
+		if x.Title == nil || x.Description == nil {
+			return fail("Record/embed/external must have the properties \"title\" and \"description\"")
+		}
+		p.Embed = &BlueskyExternal{URI: x.URI, Title: *x.Title, Description: *x.Description}
 		if x.Thumb != nil {
-			blob, ok := b.blobs[x.Thumb.Ref.Link]
-			if !ok {
-				return fail("Could not find blob: " + x.Thumb.Ref.Link)
-			}
-			if !strings.HasPrefix(blob.MimeType, "image/") {
-				return fail("Record/embed/external/thumb mimeType must be an image")
+			blob, msg := b.checkThumb(x.Thumb.Type, x.Thumb.Ref.Link, x.Thumb.MimeType, x.Thumb.Size)
+			if msg != "" {
+				return fail(msg)
 			}
 			p.Embed.Thumb = &blob
 		}
 	}
 	return p, nil
+}
+
+// maxThumbSize is app.bsky.embed.external#external's thumb maxSize.
+const maxThumbSize = 1000000
+
+// checkThumb checks a card's thumb as the lexicon and the PDS do: a blob
+// ref whose $link is a CIDv1 of a raw blob this account uploaded, with the
+// stored blob's mimeType (an image) and size, at most 1,000,000 bytes. It
+// returns the blob or what is wrong. Caller holds mu.
+func (b *Bluesky) checkThumb(typ, link, mime string, size int) (BlueskyBlob, string) {
+	if typ != "blob" {
+		return BlueskyBlob{}, `Record/embed/external/thumb should be a blob ref ($type "blob")`
+	}
+	codec, _, err := parseCID(link)
+	if err != nil {
+		return BlueskyBlob{}, "Record/embed/external/thumb/ref is not a valid CID: " + err.Error()
+	}
+	if codec != codecRaw {
+		return BlueskyBlob{}, "Record/embed/external/thumb/ref must be the CID of a raw blob"
+	}
+	blob, ok := b.blobs[link]
+	switch {
+	case !ok:
+		return BlueskyBlob{}, "Could not find blob: " + link
+	case mime != blob.MimeType:
+		return BlueskyBlob{}, "Referenced Mimetype does not match stored blob. Expected: " + blob.MimeType + ", Got: " + mime
+	case size != blob.Size:
+		return BlueskyBlob{}, "Referenced size does not match stored blob. Expected: " + strconv.Itoa(blob.Size) + ", Got: " + strconv.Itoa(size)
+	case !strings.HasPrefix(blob.MimeType, "image/"):
+		return BlueskyBlob{}, "Record/embed/external/thumb mimeType must be an image"
+	case blob.Size > maxThumbSize:
+		return BlueskyBlob{}, "Record/embed/external/thumb is too big: " + strconv.Itoa(blob.Size) + " bytes, at most 1000000"
+	}
+	return blob, ""
 }
 
 func (b *Bluesky) createRecord(r *http.Request, c *bskyCall) bskyReply {
@@ -118,7 +181,7 @@ func (b *Bluesky) createRecord(r *http.Request, c *bskyCall) bskyReply {
 	if rep := b.authenticate(r, c, 3); rep != nil {
 		return *rep
 	}
-	fault, delay := b.Faults.Decide()
+	fault, delay := b.faults.Decide()
 	c.fault = fault
 	b.mu.Unlock()
 	gone := !mastoSleep(r, delay)
@@ -156,13 +219,15 @@ func (b *Bluesky) createRecord(r *http.Request, c *bskyCall) bskyReply {
 	}
 	p.DID, p.RKey = a.DID, b.nextTID()
 	p.URI = "at://" + a.DID + "/" + bskyPostNSID + "/" + p.RKey
-	p.CID = fakeCID(append([]byte(p.URI), in.Record...))
+	// A PDS hashes the record's DAG-CBOR; the emulation hashes its JSON,
+	// which gives a CID of the same form (CIDv1, dag-cbor, sha2-256).
+	p.CID = cidV1(codecDagCBOR, append([]byte(p.URI), in.Record...))
 	p.Indexed = b.opts.Now()
 	bp := &bskyPost{BlueskyPost: p, record: in.Record}
 	b.posts = append(b.posts, bp)
 	b.byURI[p.URI] = bp
 	rep := bskyReply{status: http.StatusOK, body: map[string]any{"uri": p.URI, "cid": p.CID,
-		"commit": map[string]string{"cid": fakeCID([]byte("commit" + p.URI)), "rev": p.RKey}, "validationStatus": "valid"},
+		"commit": map[string]string{"cid": cidV1(codecDagCBOR, []byte("commit"+p.URI)), "rev": p.RKey}, "validationStatus": "valid"},
 		drop: fault == FaultDrop}
 	b.limits(&rep, c.did, true)
 	return rep
@@ -207,7 +272,7 @@ func (b *Bluesky) deleteRecord(r *http.Request, c *bskyCall) bskyReply {
 	if p := b.byURI["at://"+a.DID+"/"+in.Collection+"/"+in.RKey]; p != nil {
 		p.Deleted = true
 	}
-	rep := bskyReply{status: http.StatusOK, body: map[string]any{"commit": map[string]string{"cid": fakeCID([]byte(in.RKey)), "rev": b.nextTID()}}}
+	rep := bskyReply{status: http.StatusOK, body: map[string]any{"commit": map[string]string{"cid": cidV1(codecDagCBOR, []byte(in.RKey)), "rev": b.nextTID()}}}
 	b.limits(&rep, c.did, true)
 	return rep
 }

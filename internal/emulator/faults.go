@@ -27,7 +27,7 @@ const (
 	FaultDrop
 )
 
-// Faults injects failures at random into write requests. The zero value injects
+// faults injects failures at random into write requests. The zero value injects
 // none. Safe for concurrent use; Set may be called while serving.
 type Faults struct {
 	mu        sync.Mutex

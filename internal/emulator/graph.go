@@ -19,11 +19,12 @@ import (
 // (/v25.0/...). Answers, error bodies, HTTP statuses and usage headers follow
 // the public documentation. It is an http.Handler and safe for concurrent use.
 type Graph struct {
-	// Faults injects failures into POST /{page-id}/feed.
-	Faults *Faults
+	// faults injects failures into POST /{page-id}/feed.
+	faults *Faults
 
 	opts GraphOptions
 
+	viol      violationLog // departures from the published definitions
 	mu        sync.Mutex
 	rng       *rand.Rand
 	pages     map[string]*GraphPage // by page id
@@ -176,7 +177,7 @@ func NewGraph(opts GraphOptions) *Graph {
 		opts.MaxLog = 10000
 	}
 	return &Graph{
-		Faults:    &Faults{},
+		faults:    &Faults{},
 		opts:      opts,
 		rng:       rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5851f42d4c957f2d)),
 		pages:     map[string]*GraphPage{},
@@ -214,8 +215,8 @@ func (g *Graph) AddPage(p GraphPage) {
 	}
 }
 
-// ExpirePage makes the page's token expired from now on (code 190, subcode 463).
-func (g *Graph) ExpirePage(id string) {
+// expirePage makes the page's token expired from now on (code 190, subcode 463).
+func (g *Graph) expirePage(id string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if p, ok := g.pages[id]; ok {
@@ -313,6 +314,7 @@ func (g *Graph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rec.Version = "v22.0" // retired versions are served as the oldest available
 	}
 	sw.Header().Set("facebook-api-version", rec.Version)
+	g.graphCheckParams(r, rec)
 	g.route(sw, r, rec)
 }
 
@@ -350,3 +352,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (w *statusWriter) Hijack() (c net.Conn, rw *bufio.ReadWriter, err error) {
 	return http.NewResponseController(w.ResponseWriter).Hijack()
 }
+
+// Violations lists the requests that departed from the network's published
+// definitions (see params.go), refused or not; a conforming client makes none.
+func (e *Graph) Violations() []string { return e.viol.snapshot() }

@@ -56,6 +56,7 @@ func (g *Graph) route(w http.ResponseWriter, r *http.Request, rec *GraphRequest)
 	case len(segs) == 1:
 		g.writeError(w, rec, a, errNoObject(strings.ToLower(rec.Method), segs[0]))
 	default:
+		g.viol.add("graph %s %s: no such edge", rec.Method, rec.Path)
 		g.writeError(w, rec, a, errUnknownPath(rec.Path))
 	}
 }

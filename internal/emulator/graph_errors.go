@@ -41,6 +41,14 @@ func errParam(msg string) *graphErr {
 	return &graphErr{status: http.StatusBadRequest, typ: "OAuthException", code: 100, message: "(#100) " + msg}
 }
 
+// errDeprecatedField is Graph's answer to a field removed in an earlier
+// version: code 12, as in "(#12) link field is deprecated for versions v3.3
+// and higher".
+func errDeprecatedField(field, since string) *graphErr {
+	return &graphErr{status: http.StatusBadRequest, typ: "OAuthException", code: 12,
+		message: fmt.Sprintf("(#12) %s field is deprecated for versions %s and higher", field, since)}
+}
+
 func errBadForm() *graphErr { return errParam("Invalid request body") }
 
 func errUnknownPath(path string) *graphErr {

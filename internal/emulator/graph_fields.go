@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -112,9 +113,13 @@ func (g *Graph) renderPost(p *graphPost, fields []graphField, dateFormat string)
 			if p.Message != "" {
 				out["message"] = p.Message
 			}
-		case "link":
-			if p.Link != "" {
-				out["link"] = p.Link
+		case "attachments":
+			att, gerr := renderAttachments(p, f)
+			if gerr != nil {
+				return nil, gerr
+			}
+			if att != nil {
+				out["attachments"] = att
 			}
 		case "created_time":
 			out["created_time"] = graphTime(p.Created, dateFormat)
@@ -140,10 +145,72 @@ func (g *Graph) renderPost(p *graphPost, fields []graphField, dateFormat string)
 		case "comments":
 			out["comments"] = edgeSummary(f, p.Engagement.Comments, map[string]any{"order": "ranked", "can_comment": true})
 		default:
+			if pagePostDeprecated[f.name] {
+				g.viol.add("graph: deprecated Page post field %q", f.name)
+				return nil, errDeprecatedField(f.name, "v3.3")
+			}
+			g.viol.add("graph: nonexistent Page post field %q", f.name)
 			return nil, errParam(fmt.Sprintf("Tried accessing nonexisting field (%s) on node type (PagePost)", f.name))
 		}
 	}
 	return out, nil
+}
+
+// pagePostDeprecated are the Page post fields the Post reference lists as
+// deprecated since v3.3 for /page/feed, /page/posts, /page/published_posts
+// and the post node: Graph answers them with error 12, not with data.
+var pagePostDeprecated = map[string]bool{
+	"caption": true, "description": true, "link": true, "name": true,
+	"object_id": true, "source": true, "type": true,
+}
+
+// renderAttachments renders the attachments edge of a post that carries a
+// link, with the StoryAttachment fields asked for: url and target.url are
+// Facebook's l.facebook.com redirect, unshimmed_url is the link as posted.
+func renderAttachments(p *graphPost, f graphField) (map[string]any, *graphErr) {
+	sub := f.sub
+	if len(sub) == 0 {
+		sub, _ = parseFields("media_type,target,type,url,unshimmed_url")
+	}
+	if p.Link == "" {
+		return nil, nil
+	}
+	shim := "https://l.facebook.com/l.php?u=" + url.QueryEscape(p.Link) + "&h=AT0"
+	att := map[string]any{}
+	for _, s := range sub {
+		switch s.name {
+		case "url":
+			att["url"] = shim
+		case "unshimmed_url":
+			att["unshimmed_url"] = p.Link
+		case "type":
+			att["type"] = "share"
+		case "media_type":
+			att["media_type"] = "link"
+		case "title":
+			att["title"] = p.Link
+		case "target":
+			target := map[string]any{}
+			tsub := s.sub
+			if len(tsub) == 0 {
+				tsub, _ = parseFields("id,url")
+			}
+			for _, ts := range tsub {
+				switch ts.name {
+				case "url":
+					target["url"] = shim
+				case "id":
+					// a share's target has no object id
+				default:
+					return nil, errParam(fmt.Sprintf("Tried accessing nonexisting field (%s) on node type (StoryAttachmentTarget)", ts.name))
+				}
+			}
+			att["target"] = target
+		default:
+			return nil, errParam(fmt.Sprintf("Tried accessing nonexisting field (%s) on node type (StoryAttachment)", s.name))
+		}
+	}
+	return map[string]any{"data": []any{att}}, nil
 }
 
 // edgeSummary renders a connection asked for with .summary(...).limit(0):

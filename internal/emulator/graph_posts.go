@@ -16,7 +16,7 @@ const postFieldsDefault = "created_time,message,id"
 // handleCreatePost answers POST /{page-id}/feed, the one write request the
 // faults apply to.
 func (g *Graph) handleCreatePost(w http.ResponseWriter, r *http.Request, rec *GraphRequest, pageID string) {
-	fault, delay := g.Faults.Decide()
+	fault, delay := g.faults.Decide()
 	rec.Fault = fault
 	if delay > 0 {
 		t := time.NewTimer(delay)

@@ -164,7 +164,7 @@ func TestGraphRateLimit(t *testing.T) {
 func TestGraphFaults(t *testing.T) {
 	g, srv := startTestGraph(t, GraphOptions{RegainAccess: 5 * time.Minute})
 	feed := srv.URL + "/v25.0/" + testPage + "/feed"
-	g.Faults.Next(FaultServerError, FaultServerError, FaultRateLimit, FaultDrop)
+	g.faults.Next(FaultServerError, FaultServerError, FaultRateLimit, FaultDrop)
 	send := func(msg string) (*http.Response, string, error) {
 		req, _ := http.NewRequest("POST", feed, strings.NewReader(postForm(msg, "").Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -274,7 +274,7 @@ func TestGraphDebugToken(t *testing.T) {
 	if a := call(t, srv, "GET", "/v25.0/debug_token", url.Values{"input_token": {testToken}}, bearer(testAppID+"|wrong")); a.code() != 190 {
 		t.Errorf("wrong app secret: %+v", a.body)
 	}
-	g.ExpirePage(testPage)
+	g.expirePage(testPage)
 	a = call(t, srv, "GET", "/v25.0/debug_token", url.Values{"input_token": {testToken}}, app)
 	data, _ = a.body["data"].(map[string]any)
 	if data["is_valid"] != false || data["error"].(map[string]any)["code"] != float64(190) {
@@ -284,7 +284,7 @@ func TestGraphDebugToken(t *testing.T) {
 
 func TestGraphServerErrorCode(t *testing.T) {
 	g, srv := startTestGraph(t, GraphOptions{ServerErrorCode: 2})
-	g.Faults.Next(FaultServerError)
+	g.faults.Next(FaultServerError)
 	a := call(t, srv, "POST", "/v25.0/"+testPage+"/feed", postForm("x", ""), bearer(testToken))
 	if a.status != 500 || a.code() != 2 || a.errField("is_transient") != true {
 		t.Errorf("answer %d %+v", a.status, a.body)
@@ -317,5 +317,44 @@ func TestGraphSimulatedEngagement(t *testing.T) {
 	}
 	if prev.Reactions == 0 || prev.Shares == 0 {
 		t.Errorf("after 21 reads engagement is still %+v", prev)
+	}
+}
+
+// TestGraphDeprecatedFields: the Post reference lists link (with caption,
+// description, name, object_id, source and type) as deprecated on Page
+// posts since v3.3; Graph refuses them with code 12 and an unknown field
+// with code 100, and gives the posted link through attachments.
+func TestGraphDeprecatedFields(t *testing.T) {
+	_, srv := startTestGraph(t, GraphOptions{})
+	auth := bearer(testToken)
+	posted := call(t, srv, "POST", "/v25.0/"+testPage+"/feed", postForm("Mercury", "https://news.example/a?b=c"), auth)
+	id, _ := posted.body["id"].(string)
+	for _, tc := range []struct {
+		path, fields string
+		code         int
+	}{
+		{"/v25.0/" + testPage + "/posts", "id,link,message,created_time", 12},
+		{"/v25.0/" + testPage + "/posts", "id,type", 12},
+		{"/v25.0/" + id, "link", 12},
+		{"/v25.0/" + testPage + "/posts", "id,no_such_field", 100},
+		{"/v25.0/" + testPage + "/posts", "id,attachments{no_such_field}", 100},
+	} {
+		a := call(t, srv, "GET", tc.path, url.Values{"fields": {tc.fields}}, auth)
+		if a.status != 400 || a.code() != tc.code || a.errField("type") != "OAuthException" || a.errField("fbtrace_id") == nil {
+			t.Errorf("%s fields=%s: %d %+v, want 400 code %d", tc.path, tc.fields, a.status, a.body, tc.code)
+		}
+		if msg, _ := a.errField("message").(string); !strings.HasPrefix(msg, "(#"+strconv.Itoa(tc.code)+") ") {
+			t.Errorf("fields=%s: message %q", tc.fields, msg)
+		}
+	}
+	list := call(t, srv, "GET", "/v25.0/"+testPage+"/posts",
+		url.Values{"fields": {"id,created_time,attachments{unshimmed_url,url,target{url}}"}}, auth)
+	data, _ := list.body["data"].([]any)
+	if list.status != 200 || len(data) != 1 {
+		t.Fatalf("list: %d %+v", list.status, list.body)
+	}
+	att := data[0].(map[string]any)["attachments"].(map[string]any)["data"].([]any)[0].(map[string]any)
+	if att["unshimmed_url"] != "https://news.example/a?b=c" || !strings.HasPrefix(att["url"].(string), "https://l.facebook.com/l.php?u=") {
+		t.Errorf("attachment = %+v", att)
 	}
 }

@@ -108,7 +108,7 @@ func TestGraphTokenRejection(t *testing.T) {
 		t.Errorf("bad token: WWW-Authenticate = %q", bad.header.Get("WWW-Authenticate"))
 	}
 
-	g.ExpirePage(testPage)
+	g.expirePage(testPage)
 	exp := call(t, srv, "POST", "/v25.0/"+testPage+"/feed", post, bearer(testToken))
 	if exp.status != 400 || exp.code() != 190 || exp.errField("error_subcode") != float64(463) {
 		t.Fatalf("expired: %+v", exp)

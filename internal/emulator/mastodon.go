@@ -23,12 +23,13 @@ import (
 // {"error": "..."} with the documented statuses. It is an http.Handler and
 // safe for concurrent use.
 type Mastodon struct {
-	// Faults injects failures into POST /api/v1/statuses.
-	Faults *Faults
+	// faults injects failures into POST /api/v1/statuses.
+	faults *Faults
 
 	opts MastodonOptions
 	mux  *http.ServeMux
 
+	viol     violationLog // departures from the published definitions
 	mu       sync.Mutex
 	rng      *rand.Rand
 	accounts map[string]*mastoAccount // by token
@@ -47,8 +48,12 @@ type MastodonOptions struct {
 	Now func() time.Time
 	// Domain is the server's name in status URLs (default "mastodon.example").
 	Domain string
-	// MaxChars is the status length limit (default 500); each URL counts 23.
-	MaxChars int
+	// MaxChars is the status length limit (default 500) and URLLength what
+	// every link counts for (default 23): an instance's
+	// configuration.statuses.max_characters and characters_reserved_per_url,
+	// served by GET /api/v2/instance.
+	MaxChars  int
+	URLLength int
 	// APILimit is the requests an account may make per APIWindow (default 300
 	// per 5 minutes); StatusLimit the statuses it may post per StatusWindow
 	// (default 300 per 3 hours), as Mastodon's default throttles.
@@ -154,6 +159,9 @@ func NewMastodon(opts MastodonOptions) *Mastodon {
 	if opts.MaxChars <= 0 {
 		opts.MaxChars = 500
 	}
+	if opts.URLLength <= 0 {
+		opts.URLLength = mastoURLLength
+	}
 	if opts.APILimit <= 0 {
 		opts.APILimit = 300
 	}
@@ -176,7 +184,7 @@ func NewMastodon(opts MastodonOptions) *Mastodon {
 		opts.MaxLog = 10000
 	}
 	m := &Mastodon{
-		Faults:   &Faults{},
+		faults:   &Faults{},
 		opts:     opts,
 		rng:      rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x2545f4914f6cdd1d)),
 		accounts: map[string]*mastoAccount{},
@@ -191,7 +199,9 @@ func NewMastodon(opts MastodonOptions) *Mastodon {
 	m.mux.HandleFunc("DELETE /api/v1/statuses/{id}", m.handle(m.deleteStatus))
 	m.mux.HandleFunc("GET /api/v1/accounts/verify_credentials", m.handle(m.verifyCredentials))
 	m.mux.HandleFunc("GET /api/v1/accounts/{id}/statuses", m.handle(m.accountStatuses))
-	m.mux.HandleFunc("/", m.handle(func(*http.Request, *mastoCall) mastoReply {
+	m.mux.HandleFunc("GET /api/v2/instance", m.handle(m.instance))
+	m.mux.HandleFunc("/", m.handle(func(r *http.Request, _ *mastoCall) mastoReply {
+		m.viol.add("mastodon %s %s: no such method", r.Method, r.URL.Path)
 		return mastoError(http.StatusNotFound, "Not Found")
 	}))
 	return m
@@ -211,6 +221,12 @@ func (m *Mastodon) handle(h func(r *http.Request, c *mastoCall) mastoReply) http
 		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		c := &mastoCall{key: r.Header.Get("Idempotency-Key")}
+		if r.Pattern != "/" {
+			got := append(keysOf(r.URL.Query()), bodyKeys(r, b)...)
+			if bad := undocumented(mastodonParams(r.Pattern), got); len(bad) > 0 {
+				m.viol.add("mastodon %s: undocumented parameters %v", r.Pattern, bad)
+			}
+		}
 		rep := h(r, c)
 		if c.acct != nil && !rep.drop && rep.header != nil && rep.header.Get("X-RateLimit-Limit") == "" {
 			m.mu.Lock()
@@ -323,7 +339,7 @@ func (m *Mastodon) AddAccount(a MastodonAccount) {
 }
 
 // RevokeToken makes an account's token invalid, as revoking the app does.
-func (m *Mastodon) RevokeToken(token string) {
+func (m *Mastodon) revokeToken(token string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if a := m.accounts[token]; a != nil {
@@ -377,3 +393,7 @@ func (m *Mastodon) DeleteStatus(id string) bool {
 	s.Deleted = true
 	return true
 }
+
+// Violations lists the requests that departed from the network's published
+// definitions (see params.go), refused or not; a conforming client makes none.
+func (e *Mastodon) Violations() []string { return e.viol.snapshot() }

@@ -23,8 +23,12 @@ const mastoURLLength = 23
 
 // MastodonLength counts a status as Mastodon's StatusLengthValidator does:
 // grapheme clusters, with every http(s) link counted as 23.
-func MastodonLength(text string) int {
-	return uniseg.GraphemeClusterCount(mastoURLRE.ReplaceAllString(text, strings.Repeat("x", mastoURLLength)))
+func MastodonLength(text string) int { return mastodonLength(text, mastoURLLength) }
+
+// mastodonLength counts with every link counted as urlLength, an instance's
+// characters_reserved_per_url.
+func mastodonLength(text string, urlLength int) int {
+	return uniseg.GraphemeClusterCount(mastoURLRE.ReplaceAllString(text, strings.Repeat("x", urlLength)))
 }
 
 type mastoPostParams struct {
@@ -51,7 +55,7 @@ func (m *Mastodon) postStatus(r *http.Request, c *mastoCall) mastoReply {
 	if rep := m.authenticate(r, c, "write:statuses"); rep != nil {
 		return *rep
 	}
-	fault, delay := m.Faults.Decide()
+	fault, delay := m.faults.Decide()
 	c.fault = fault
 	m.mu.Unlock()
 	gone := !mastoSleep(r, delay)
@@ -95,7 +99,7 @@ func (m *Mastodon) createStatus(r *http.Request, c *mastoCall, now time.Time) ma
 		return mastoError(http.StatusBadRequest, "Error while parsing the request body")
 	case strings.TrimSpace(p.Status) == "":
 		return mastoError(http.StatusUnprocessableEntity, "Validation failed: Text can't be blank")
-	case MastodonLength(p.Status) > m.opts.MaxChars:
+	case mastodonLength(p.Status, m.opts.URLLength) > m.opts.MaxChars:
 		return mastoError(http.StatusUnprocessableEntity,
 			"Validation failed: Text character limit of "+strconv.Itoa(m.opts.MaxChars)+" exceeded")
 	case p.Visibility != "" && !slices.Contains([]string{"public", "unlisted", "private", "direct"}, p.Visibility):
@@ -160,6 +164,35 @@ func (m *Mastodon) verifyCredentials(r *http.Request, c *mastoCall) mastoReply {
 	a := m.accountEntity(&c.acct.MastodonAccount)
 	a["source"] = map[string]any{"privacy": "public", "sensitive": false, "language": "", "note": ""}
 	return mastoReply{status: http.StatusOK, header: http.Header{}, body: a}
+}
+
+// instance answers GET /api/v2/instance (public, no token needed) with the
+// part of Mastodon's Instance entity a client reads: the configured status
+// limits among the rest of configuration.
+func (m *Mastodon) instance(r *http.Request, c *mastoCall) mastoReply {
+	m.mu.Lock()
+	users := len(m.accounts)
+	m.mu.Unlock()
+	return mastoReply{status: http.StatusOK, header: http.Header{}, body: map[string]any{
+		"domain": m.opts.Domain, "title": "Mastodon", "version": "4.3.0", "source_url": "https://github.com/mastodon/mastodon",
+		"description": "An emulated Mastodon server.", "languages": []string{"en"},
+		"usage": map[string]any{"users": map[string]any{"active_month": users}},
+		"configuration": map[string]any{
+			"urls":     map[string]any{"streaming": "wss://" + m.opts.Domain},
+			"accounts": map[string]any{"max_featured_tags": 10, "max_pinned_statuses": 5},
+			"statuses": map[string]any{"max_characters": m.opts.MaxChars, "max_media_attachments": 4,
+				"characters_reserved_per_url": m.opts.URLLength},
+			"media_attachments": map[string]any{"supported_mime_types": []string{"image/jpeg", "image/png", "image/gif", "image/webp"},
+				"image_size_limit": 16777216, "image_matrix_limit": 33177600, "video_size_limit": 103809024,
+				"video_frame_rate_limit": 120, "video_matrix_limit": 8294400},
+			"polls": map[string]any{"max_options": 4, "max_characters_per_option": 50,
+				"min_expiration": 300, "max_expiration": 2629746},
+			"translation": map[string]any{"enabled": false},
+		},
+		"registrations": map[string]any{"enabled": false, "approval_required": false, "message": nil},
+		"contact":       map[string]any{"email": "admin@" + m.opts.Domain},
+		"rules":         []any{},
+	}}
 }
 
 // accountStatuses lists an account's statuses newest first, paged with

@@ -38,6 +38,11 @@ type XOptions struct {
 	// AccessTokenLifetime is the lifetime of OAuth 2.0 access tokens issued by
 	// POST /2/oauth2/token (default 2 h).
 	AccessTokenLifetime time.Duration
+	// FieldsParam is the name under which GET /2/tweets and
+	// GET /2/users/{id}/tweets take the Post fields: "tweet.fields" (X's
+	// documentation and OpenAPI v2.159), "post.fields" (OpenAPI v2.167), or
+	// "" for both. The other is then answered as an undeclared parameter.
+	FieldsParam string
 	// RequestLogSize bounds the request log kept for Requests (default 10,000).
 	RequestLogSize int
 	// Now is the clock (default time.Now); token expiry, rate windows and
@@ -109,13 +114,14 @@ type XRequest struct {
 // deleting and identity, the OAuth 2.0 token endpoint, and the v1.1 status
 // endpoints. It is an http.Handler; StartX serves it on loopback.
 type X struct {
-	// Faults are injected into write requests (POST /2/tweets and
+	// faults are injected into write requests (POST /2/tweets and
 	// POST /1.1/statuses/update.json).
-	Faults *Faults
+	faults *Faults
 
 	opts XOptions
 	mux  *http.ServeMux
 
+	viol     violationLog // departures from the published definitions
 	mu       sync.Mutex
 	users    map[string]*xUser // by ID
 	posts    []*xPost
@@ -174,7 +180,7 @@ func NewX(opts XOptions) *X {
 		opts.Now = time.Now
 	}
 	x := &X{
-		Faults:  &Faults{},
+		faults:  &Faults{},
 		opts:    opts,
 		users:   map[string]*xUser{},
 		postIdx: map[string]*xPost{},
@@ -243,7 +249,13 @@ func (x *X) handle(h func(r *http.Request, c *xCall) xReply) http.HandlerFunc {
 		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		r.Body = io.NopCloser(bytes.NewReader(b))
 		c := &xCall{}
-		rep := h(r, c)
+		var rep xReply
+		if bad := xCheckQuery(r, x.opts.FieldsParam); bad != nil {
+			x.viol.add("x %s %s: %v", r.Method, r.URL.Path, bad.body.(map[string]any)["errors"])
+			rep = *bad
+		} else {
+			rep = h(r, c)
+		}
 		entry := XRequest{
 			At: x.opts.Now(), Method: r.Method, Path: r.URL.Path, Route: r.Pattern,
 			Auth: c.auth, SignatureValid: c.sigValid, Fault: c.fault,
@@ -291,6 +303,7 @@ func (x *X) log(e XRequest) {
 }
 
 func (x *X) notFound(r *http.Request, c *xCall) xReply {
+	x.viol.add("x %s %s: no such endpoint", r.Method, r.URL.Path)
 	if strings.HasPrefix(r.URL.Path, "/1.1/") {
 		return xV11Error(http.StatusNotFound, 34, "Sorry, that page does not exist.")
 	}
@@ -310,10 +323,10 @@ func (x *X) AddUser(u XUser) {
 	}
 }
 
-// ExpireUser revokes every credential of a user at once, as when the owner
+// expireUser revokes every credential of a user at once, as when the owner
 // revokes the app: OAuth 1.0a access tokens, OAuth 2.0 access and refresh
 // tokens all answer 401 from now on. AddUser restores the user.
-func (x *X) ExpireUser(id string) {
+func (x *X) expireUser(id string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if u := x.users[id]; u != nil {
@@ -331,9 +344,9 @@ func (x *X) ExpireUser(id string) {
 	}
 }
 
-// ExpireAccessTokens ends the OAuth 2.0 access tokens issued to a user before
+// expireAccessTokens ends the OAuth 2.0 access tokens issued to a user before
 // their lifetime is over; refresh tokens keep working.
-func (x *X) ExpireAccessTokens(id string) {
+func (x *X) expireAccessTokens(id string) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for tok, b := range x.bearer {
@@ -456,3 +469,7 @@ func (x *X) livePost(id string) *xPost {
 	}
 	return p
 }
+
+// Violations lists the requests that departed from the network's published
+// definitions (see params.go), refused or not; a conforming client makes none.
+func (e *X) Violations() []string { return e.viol.snapshot() }

@@ -344,7 +344,7 @@ func TestXLegacyRateLimitBody(t *testing.T) {
 func TestXFaults(t *testing.T) {
 	x, base, clock := startXTest(t, XOptions{})
 	c := xSigned(xAlice, "cs")
-	x.Faults.Next(FaultServerError, FaultRateLimit, FaultDrop)
+	x.faults.Next(FaultServerError, FaultRateLimit, FaultDrop)
 	if a := xPostText(t, c, base, "a"); a.status != http.StatusServiceUnavailable || a.body["status"] != float64(503) {
 		t.Errorf("5xx fault: %d %s", a.status, a.raw)
 	}
@@ -406,7 +406,7 @@ func TestXOAuth2Rotation(t *testing.T) {
 	if a = xDo(t, bearer, "GET", base+"/2/users/me", nil); a.status != http.StatusUnauthorized {
 		t.Errorf("expired access token: %d", a.status)
 	}
-	x.ExpireUser("1001")
+	x.expireUser("1001")
 	if a = refresh(r2); a.status != http.StatusBadRequest {
 		t.Errorf("refresh after revocation: %d", a.status)
 	}

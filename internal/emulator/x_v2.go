@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/heraldhq/herald/internal/compose"
 )
 
 // xPostResult is what recording a post came to.
@@ -27,7 +25,7 @@ const (
 // writeFault applies the fault decided for a write request and returns the
 // answer to give instead of serving it, or nil to serve it.
 func (x *X) writeFault(r *http.Request, c *xCall, v11 bool) *xReply {
-	f, delay := x.Faults.Decide()
+	f, delay := x.faults.Decide()
 	c.fault = f
 	if delay > 0 {
 		t := time.NewTimer(delay)
@@ -62,7 +60,7 @@ func (x *X) record(u *xUser, text, api string) (*xPost, []xLimit, xPostResult) {
 	if !ok {
 		return nil, limits, xLimited
 	}
-	if compose.WeightedLength(text) > compose.MaxTweetLength {
+	if xWeightedLength(text) > xMaxWeightedLength {
 		return nil, limits, xTooLong
 	}
 	if x.live[u.ID+"\x00"+text] > 0 {
@@ -102,9 +100,14 @@ func (x *X) createPostV2(r *http.Request, c *xCall) xReply {
 		Text *string `json:"text"`
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil || json.Unmarshal(b, &body) != nil {
+	var fields map[string]json.RawMessage
+	if err != nil || json.Unmarshal(b, &body) != nil || json.Unmarshal(b, &fields) != nil {
 		return xProblem(http.StatusBadRequest, "Invalid Request", xProblemBase+"invalid-request",
 			"One or more parameters to your request was invalid.")
+	}
+	if rep := xCheckCreateBody(fields); rep != nil {
+		x.viol.add("x POST /2/tweets: %v", rep.body.(map[string]any)["errors"])
+		return *rep
 	}
 	if body.Text == nil || *body.Text == "" {
 		return xInvalid("text", "", "Post text is empty.")
@@ -200,7 +203,7 @@ func (x *X) lookupPosts(r *http.Request, c *xCall) xReply {
 			return xInvalid("ids", id, "The `ids` query parameter value ["+id+"] is not valid")
 		}
 	}
-	fields := xFields(q.Get("tweet.fields"))
+	fields := xFields(q.Get("tweet.fields") + "," + q.Get("post.fields"))
 	var data, errs []any
 	x.mu.Lock()
 	for _, id := range ids {
@@ -236,7 +239,7 @@ func (x *X) userPosts(r *http.Request, c *xCall) xReply {
 		return *bad
 	}
 	uid := r.PathValue("id")
-	fields := xFields(q.Get("tweet.fields"))
+	fields := xFields(q.Get("tweet.fields") + "," + q.Get("post.fields"))
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.users[uid] == nil {

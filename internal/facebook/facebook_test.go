@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
 )
@@ -180,7 +181,7 @@ func TestPublishErrors(t *testing.T) {
 		check func(t *testing.T, f *fixture, he *herald.Error)
 	}
 	cases := []tc{
-		{name: "expired token", prep: func(f *fixture) { f.graph.ExpirePage(pageID) }, kind: herald.ErrAuth, code: 190,
+		{name: "expired token", prep: func(f *fixture) { emulatortest.ExpirePage(f.graph, pageID) }, kind: herald.ErrAuth, code: 190,
 			check: func(t *testing.T, _ *fixture, he *herald.Error) {
 				if !strings.Contains(he.Message, "Session has expired") || !strings.Contains(he.Message, "subcode 463") || he.Status != 400 {
 					t.Errorf("expired: %+v", he)
@@ -196,7 +197,7 @@ func TestPublishErrors(t *testing.T) {
 				AppSecret: appSecret, Scopes: []string{"pages_read_engagement"}})
 		}, kind: herald.ErrAuth, code: 200},
 		{name: "injected 613 throttle", opts: emulator.GraphOptions{RegainAccess: 7 * time.Minute},
-			prep: func(f *fixture) { f.graph.Faults.Next(emulator.FaultRateLimit) }, kind: herald.ErrRateLimited, code: 613,
+			prep: func(f *fixture) { emulatortest.Faults(f.graph).Next(emulator.FaultRateLimit) }, kind: herald.ErrRateLimited, code: 613,
 			check: func(t *testing.T, f *fixture, he *herald.Error) {
 				if want := f.clock.Now().Add(7 * time.Minute); !he.RetryAt.Equal(want) {
 					t.Errorf("RetryAt = %v, want %v", he.RetryAt, want)
@@ -216,16 +217,16 @@ func TestPublishErrors(t *testing.T) {
 					t.Errorf("RetryAt = %v, want %v (end of the window)", he.RetryAt, want)
 				}
 			}},
-		{name: "503 with an HTML body", prep: func(f *fixture) { f.graph.Faults.Next(emulator.FaultServerError) },
+		{name: "503 with an HTML body", prep: func(f *fixture) { emulatortest.Faults(f.graph).Next(emulator.FaultServerError) },
 			kind: herald.ErrRetryable, check: wantStatus(503)},
 		{name: "503 with an empty body", prep: func(f *fixture) {
-			f.graph.Faults.Next(emulator.FaultServerError, emulator.FaultServerError)
+			emulatortest.Faults(f.graph).Next(emulator.FaultServerError, emulator.FaultServerError)
 			_, _ = f.client.Publish(context.Background(), msg("html first", ""))
 		}, kind: herald.ErrRetryable, check: wantStatus(503)},
 		{name: "Graph code 2", opts: emulator.GraphOptions{ServerErrorCode: 2},
-			prep: func(f *fixture) { f.graph.Faults.Next(emulator.FaultServerError) }, kind: herald.ErrRetryable, code: 2,
+			prep: func(f *fixture) { emulatortest.Faults(f.graph).Next(emulator.FaultServerError) }, kind: herald.ErrRetryable, code: 2,
 			check: wantStatus(500)},
-		{name: "accept then drop", prep: func(f *fixture) { f.graph.Faults.Next(emulator.FaultDrop) }, kind: herald.ErrUnknownOutcome},
+		{name: "accept then drop", prep: func(f *fixture) { emulatortest.Faults(f.graph).Next(emulator.FaultDrop) }, kind: herald.ErrUnknownOutcome},
 		{name: "link not scrapable", opts: emulator.GraphOptions{Unscrapable: func(string) bool { return true }},
 			kind: herald.ErrRetryable, code: 1609005},
 	}
@@ -257,7 +258,7 @@ func wantStatus(status int) func(*testing.T, *fixture, *herald.Error) {
 
 func TestPublishTimeoutIsUnknownOutcome(t *testing.T) {
 	f := setup(t, emulator.GraphOptions{}, func(c *facebook.Config) { c.HTTPTimeout = 150 * time.Millisecond })
-	f.graph.Faults.Set(0, 0, 0, 5*time.Second, 1)
+	emulatortest.Faults(f.graph).Set(0, 0, 0, 5*time.Second, 1)
 	_, err := f.client.Publish(context.Background(), msg("slow", ""))
 	if he := asError(t, err); he.Kind != herald.ErrUnknownOutcome {
 		t.Errorf("timeout: %s (%v), want unknown outcome", he.Kind, err)

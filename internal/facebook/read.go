@@ -27,11 +27,52 @@ const (
 	engagementFields = "shares,reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)"
 )
 
+// findFields asks for a Page post's attachment rather than its link field,
+// which the Post reference deprecates on Page posts since v3.3 (Graph
+// answers it with error 12). unshimmed_url is the link as posted; url and
+// target.url are Facebook's l.facebook.com redirect to it.
+const findFields = "id,message,created_time,attachments{unshimmed_url,url,target{url}}"
+
 type listedPost struct {
 	ID          string `json:"id"`
-	Link        string `json:"link"`
 	Message     string `json:"message"`
 	CreatedTime string `json:"created_time"`
+	Attachments struct {
+		Data []struct {
+			UnshimmedURL string `json:"unshimmed_url"`
+			URL          string `json:"url"`
+			Target       struct {
+				URL string `json:"url"`
+			} `json:"target"`
+		} `json:"data"`
+	} `json:"attachments"`
+}
+
+// links returns the links a post carries: each attachment's unshimmed URL
+// and the destination of its l.facebook.com redirects.
+func (p listedPost) links() []string {
+	var out []string
+	for _, a := range p.Attachments.Data {
+		for _, u := range []string{a.UnshimmedURL, unshim(a.URL), unshim(a.Target.URL)} {
+			if u != "" {
+				out = append(out, u)
+			}
+		}
+	}
+	return out
+}
+
+// unshim returns the destination of a Facebook link redirect
+// (https://l.facebook.com/l.php?u=...), or raw itself.
+func unshim(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	if h := strings.ToLower(u.Hostname()); (h == "l.facebook.com" || h == "lm.facebook.com") && u.Path == "/l.php" {
+		return u.Query().Get("u")
+	}
+	return raw
 }
 
 type postList struct {
@@ -49,7 +90,7 @@ type postList struct {
 // counted all the same.
 func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (herald.Receipt, bool, int, error) {
 	params := fb.Params{
-		"fields": "id,link,message,created_time",
+		"fields": findFields,
 		"since":  since.Add(-sinceSlack).Unix(),
 		"limit":  findPageSize,
 	}
@@ -65,7 +106,7 @@ func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (he
 		}
 		reads += len(list.Data)
 		for _, p := range list.Data {
-			if p.ID != "" && sameLink(p.Link, link) {
+			if p.ID != "" && slices.ContainsFunc(p.links(), func(l string) bool { return sameLink(l, link) }) {
 				return herald.Receipt{RemoteID: p.ID, Permalink: Permalink(p.ID), At: parseGraphTime(p.CreatedTime)}, true, reads, nil
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
 )
@@ -26,7 +27,7 @@ func TestFindPostAfterDrop(t *testing.T) {
 	}
 	f.clock.Add(time.Minute)
 	attempt := f.clock.Now()
-	f.graph.Faults.Next(emulator.FaultDrop)
+	emulatortest.Faults(f.graph).Next(emulator.FaultDrop)
 	_, err := f.client.Publish(ctx, msg("Storm hits the coast", link))
 	if he := asError(t, err); he.Kind != herald.ErrUnknownOutcome {
 		t.Fatalf("drop: %v", err)
@@ -145,7 +146,7 @@ func TestDelete(t *testing.T) {
 	if err := f.client.Delete(ctx, r.RemoteID); err != nil {
 		t.Errorf("deleting a deleted post: %v", err)
 	}
-	f.graph.ExpirePage(pageID)
+	emulatortest.ExpirePage(f.graph, pageID)
 	if he := asError(t, f.client.Delete(ctx, r.RemoteID)); he.Kind != herald.ErrAuth || he.Op != "delete post" {
 		t.Errorf("delete with an expired token: %+v", he)
 	}
@@ -184,7 +185,7 @@ func TestCheck(t *testing.T) {
 	})
 	t.Run("expired", func(t *testing.T) {
 		f := setup(t, emulator.GraphOptions{}, nil)
-		f.graph.ExpirePage(pageID)
+		emulatortest.ExpirePage(f.graph, pageID)
 		_, err := f.client.Check(ctx)
 		if he := asError(t, err); he.Kind != herald.ErrAuth || he.Code != 190 {
 			t.Errorf("expired: %+v", he)

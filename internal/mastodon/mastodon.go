@@ -50,8 +50,9 @@ type Client struct {
 	hc   *http.Client
 	log  *slog.Logger
 
-	mu   sync.Mutex
-	self string // the account's id, from verify_credentials
+	mu     sync.Mutex
+	self   string      // the account's id, from verify_credentials
+	limits *textLimits // the instance's status limits, once read
 }
 
 var _ herald.Publisher = (*Client)(nil)
@@ -127,6 +128,7 @@ func (s status) receipt() herald.Receipt {
 // request carries m.IdempotencyKey, so the server answers a repeat of it
 // (within an hour) with the status already made instead of a new one.
 func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt, error) {
+	c.knowLimits(ctx)
 	body := map[string]string{"status": m.Text, "visibility": c.cfg.Visibility}
 	if c.cfg.Language != "" {
 		body["language"] = c.cfg.Language
@@ -176,7 +178,8 @@ type account struct {
 	URL         string `json:"url"`
 }
 
-// Check reads verify_credentials: the token works and who it posts as.
+// Check reads verify_credentials (the token works and who it posts as) and
+// the instance's status limits, which posts are then fitted to.
 func (c *Client) Check(ctx context.Context) (herald.Identity, error) {
 	a, err := c.verify(ctx, opCheck)
 	if err != nil {
@@ -185,6 +188,11 @@ func (c *Client) Check(ctx context.Context) (herald.Identity, error) {
 	id := herald.Identity{ID: a.ID, Name: "@" + a.Acct}
 	if host := c.base.Hostname(); a.Acct != "" && !strings.Contains(a.Acct, "@") {
 		id.Name += "@" + host
+	}
+	if l, err := c.readInstance(ctx); err != nil {
+		id.Warnings = append(id.Warnings, "instance limits not read (Mastodon's defaults of 500 characters and 23 per link apply): "+err.Error())
+	} else {
+		c.log.Info("mastodon instance limits", "max_characters", l.maxChars, "characters_reserved_per_url", l.urlLength)
 	}
 	return id, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/mastodon"
 )
@@ -113,7 +114,7 @@ func TestIdempotencyAfterDrop(t *testing.T) {
 	f := setup(t, emulator.MastodonOptions{}, nil)
 	ctx := context.Background()
 	m := msg("Storm hits the coast https://news.example/storm", "herald-7-masto-0")
-	f.masto.Faults.Next(emulator.FaultDrop)
+	emulatortest.Faults(f.masto).Next(emulator.FaultDrop)
 	_, err := f.client.Publish(ctx, m)
 	if he := asError(t, err); he.Kind != herald.ErrUnknownOutcome {
 		t.Fatalf("kind = %s, want unknown_outcome (%v)", he.Kind, err)
@@ -160,7 +161,7 @@ func TestErrors(t *testing.T) {
 	ctx := context.Background()
 	t.Run("revoked token", func(t *testing.T) {
 		f := setup(t, emulator.MastodonOptions{}, nil)
-		f.masto.RevokeToken(token)
+		emulatortest.RevokeToken(f.masto, token)
 		_, err := f.client.Publish(ctx, msg("x", "k"))
 		if he := asError(t, err); he.Kind != herald.ErrAuth || he.Status != 401 || he.Message != "The access token is invalid" {
 			t.Errorf("%+v", he)
@@ -176,7 +177,7 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("injected 429", func(t *testing.T) {
 		f := setup(t, emulator.MastodonOptions{FaultReset: 90 * time.Second}, nil)
-		f.masto.Faults.Next(emulator.FaultRateLimit)
+		emulatortest.Faults(f.masto).Next(emulator.FaultRateLimit)
 		_, err := f.client.Publish(ctx, msg("x", "k"))
 		he := asError(t, err)
 		if he.Kind != herald.ErrRateLimited || !he.RetryAt.Equal(f.clock.Now().Add(90*time.Second)) {
@@ -200,7 +201,7 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("503 from a proxy", func(t *testing.T) {
 		f := setup(t, emulator.MastodonOptions{}, nil)
-		f.masto.Faults.Next(emulator.FaultServerError)
+		emulatortest.Faults(f.masto).Next(emulator.FaultServerError)
 		_, err := f.client.Publish(ctx, msg("x", "k"))
 		if he := asError(t, err); he.Kind != herald.ErrRetryable || he.Status != 503 || !strings.Contains(he.Message, "non-JSON") {
 			t.Errorf("%+v", he)
@@ -328,7 +329,7 @@ func TestCheck(t *testing.T) {
 	if id.ID != accountID || !strings.HasPrefix(id.Name, "@dailynews@") {
 		t.Errorf("identity = %+v", id)
 	}
-	f.masto.RevokeToken(token)
+	emulatortest.RevokeToken(f.masto, token)
 	_, err = f.client.Check(context.Background())
 	if he := asError(t, err); he.Kind != herald.ErrAuth {
 		t.Errorf("%+v", he)

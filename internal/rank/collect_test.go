@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
 	"github.com/heraldhq/herald/internal/rank/ranktest"
@@ -284,7 +285,7 @@ func TestRateLimitedAccountIsHeldAndPassGoesOn(t *testing.T) {
 func TestFailingAccountIsSkippedAndLogged(t *testing.T) {
 	w := ranktest.New(t, ranktest.Options{})
 	w.Publish(ranktest.Story{Key: "a"}, ranktest.Story{Key: "b"})
-	w.X.ExpireUser(ranktest.XUser.ID) // credentials revoked
+	emulatortest.ExpireUser(w.X, ranktest.XUser.ID) // credentials revoked
 	var logs syncBuffer
 	c := rank.NewCollector(w.Store, w.Accounts(), rank.Options{Now: w.Clock.Now},
 		slog.New(slog.NewJSONHandler(&logs, nil)))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/httpjson"
 )
 
 // apiError is what an error answer said, in either of X's shapes: a v2
@@ -124,13 +125,9 @@ var limitHeaders = []string{"x-rate-limit-", "x-user-limit-24hour-", "x-app-limi
 func limits(h http.Header) []herald.RateLimit {
 	var out []herald.RateLimit
 	for _, p := range limitHeaders {
-		l, err1 := strconv.Atoi(h.Get(p + "limit"))
-		r, err2 := strconv.Atoi(h.Get(p + "remaining"))
-		reset, err3 := strconv.ParseInt(h.Get(p+"reset"), 10, 64)
-		if err1 != nil || err2 != nil || err3 != nil {
-			continue
+		if l, ok := httpjson.Limit(h, p, time.Time{}, false); ok && !l.Reset.IsZero() {
+			out = append(out, l)
 		}
-		out = append(out, herald.RateLimit{Limit: l, Remaining: r, Reset: time.Unix(reset, 0)})
 	}
 	return out
 }
@@ -152,8 +149,8 @@ func retryAt(h http.Header, now time.Time) time.Time {
 		}
 	}
 	if at.IsZero() {
-		if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil {
-			at = now.Add(time.Duration(s) * time.Second)
+		if t, ok := httpjson.RetryAfter(h, now); ok {
+			at = t
 		} else {
 			at = now.Add(15 * time.Minute)
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -22,18 +23,18 @@ func TestErrorClassesFromEmulation(t *testing.T) {
 		return err
 	}
 
-	x.Faults.Next(emulator.FaultServerError)
+	emulatortest.Faults(x).Next(emulator.FaultServerError)
 	if he := kindOf(t, post("a"), herald.ErrRetryable); he.Status != 503 || he.Message != "Service Unavailable" {
 		t.Errorf("5xx: %v", he)
 	}
 
-	x.Faults.Next(emulator.FaultRateLimit)
+	emulatortest.Faults(x).Next(emulator.FaultRateLimit)
 	he := kindOf(t, post("b"), herald.ErrRateLimited)
 	if he.Status != 429 || he.RetryAt.Before(time.Now().Add(-time.Second)) || time.Until(he.RetryAt) > 3*time.Second {
 		t.Errorf("429: %v, retry at %v", he, he.RetryAt)
 	}
 
-	x.Faults.Next(emulator.FaultDrop)
+	emulatortest.Faults(x).Next(emulator.FaultDrop)
 	kindOf(t, post("accepted, answer lost"), herald.ErrUnknownOutcome)
 	if p := x.PostsByUser(alice.ID); len(p) != 1 || p[0].Text != "accepted, answer lost" {
 		t.Fatalf("the dropped post was not made: %+v", p)
@@ -52,7 +53,7 @@ func TestErrorClassesFromEmulation(t *testing.T) {
 		t.Errorf("too long: %v", he)
 	}
 
-	x.ExpireUser(alice.ID)
+	emulatortest.ExpireUser(x, alice.ID)
 	if he = kindOf(t, post("after revocation"), herald.ErrAuth); he.Status != 401 {
 		t.Errorf("revoked: %v", he)
 	}
@@ -104,7 +105,7 @@ func TestTransportErrors(t *testing.T) {
 
 	// The post was written, then the answer never came within the timeout.
 	x, base := emulation(t, emulator.XOptions{})
-	x.Faults.Set(0, 0, 0, 2*time.Second, 1)
+	emulatortest.Faults(x).Set(0, 0, 0, 2*time.Second, 1)
 	c = client(t, base, alice, Config{HTTPTimeout: 150 * time.Millisecond}, nil)
 	_, err = c.Publish(ctx, herald.Message{Text: "slow"})
 	kindOf(t, err, herald.ErrUnknownOutcome)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -58,7 +59,7 @@ func TestOAuth2RotationPersisted(t *testing.T) {
 	}
 
 	// Revoked at X: refresh fails, auth.
-	x.ExpireUser(alice.ID)
+	emulatortest.ExpireUser(x, alice.ID)
 	_, err = c2.Publish(ctx, herald.Message{Text: "after revocation"})
 	kindOf(t, err, herald.ErrAuth)
 }
@@ -78,7 +79,7 @@ func TestOAuth2TokenReusedUntilNearExpiry(t *testing.T) {
 	}
 
 	// X ends the access token early: one refresh and a retry, no error.
-	x.ExpireAccessTokens(bob.ID)
+	emulatortest.ExpireAccessTokens(x, bob.ID)
 	if _, err := c.Publish(ctx, herald.Message{Text: "after an early expiry"}); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -33,7 +34,7 @@ func TestFindPostAfterDroppedAnswer(t *testing.T) {
 			clock.offset.Store(0)
 
 			since := time.Now()
-			x.Faults.Next(emulator.FaultDrop)
+			emulatortest.Faults(x).Next(emulator.FaultDrop)
 			_, err := c.Publish(ctx, herald.Message{Text: "Breaking " + link, Link: link})
 			kindOf(t, err, herald.ErrUnknownOutcome)
 			posts := x.PostsByUser(alice.ID)
@@ -152,4 +153,38 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// TestFieldsParamFollowsX: X's OpenAPI v2.167 names the Post fields
+// parameter post.fields. Against an X that declares only that name, the
+// client's first read is refused for tweet.fields and repeated with
+// post.fields, which it then keeps; the reads still find the post and its
+// metrics.
+func TestFieldsParamFollowsX(t *testing.T) {
+	for _, name := range []string{"post.fields", "tweet.fields"} {
+		x, base := emulation(t, emulator.XOptions{FieldsParam: name})
+		c := client(t, base, alice, Config{}, nil)
+		ctx := context.Background()
+		since := time.Now().Add(-time.Minute)
+		link := "https://news.example.com/fields"
+		r, err := c.Publish(ctx, herald.Message{Text: "Fields " + link, Link: link})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, found, _, err := c.FindPost(ctx, link, since); err != nil || !found {
+			t.Fatalf("%s: find post: %v %v", name, found, err)
+		}
+		if _, gone, err := c.Engagement(ctx, []string{r.RemoteID}); err != nil || len(gone) != 0 {
+			t.Fatalf("%s: engagement: %v %v", name, gone, err)
+		}
+		refused := 0
+		for _, rq := range x.Requests() {
+			if rq.Status == 400 {
+				refused++
+			}
+		}
+		if want := map[string]int{"post.fields": 1, "tweet.fields": 0}[name]; refused != want {
+			t.Errorf("%s: %d refused reads, want %d", name, refused, want)
+		}
+	}
 }

@@ -65,6 +65,7 @@ type Client struct {
 	userID      string
 	username    string
 	identityErr time.Time // last failed best-effort identity lookup
+	postFields  bool      // X refused tweet.fields: send post.fields
 }
 
 var _ herald.Publisher = (*Client)(nil)

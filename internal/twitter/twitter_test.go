@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -232,17 +233,17 @@ func TestPublishV11(t *testing.T) {
 		t.Errorf("too long: %v", he)
 	}
 	// A 503 with an empty body: go-twitter's error is nil, the status is not.
-	x.Faults.Next(emulator.FaultServerError)
+	emulatortest.Faults(x).Next(emulator.FaultServerError)
 	_, err = c.Publish(ctx, herald.Message{Text: "during an outage"})
 	if he := kindOf(t, err, herald.ErrRetryable); he.Status != 503 {
 		t.Errorf("503: %v", he)
 	}
-	x.Faults.Next(emulator.FaultRateLimit)
+	emulatortest.Faults(x).Next(emulator.FaultRateLimit)
 	_, err = c.Publish(ctx, herald.Message{Text: "too fast"})
 	if he := kindOf(t, err, herald.ErrRateLimited); he.Code != 88 || he.RetryAt.IsZero() || time.Until(he.RetryAt) > 5*time.Second {
 		t.Errorf("429: %v retry at %v", he, he.RetryAt)
 	}
-	x.Faults.Next(emulator.FaultDrop)
+	emulatortest.Faults(x).Next(emulator.FaultDrop)
 	_, err = c.Publish(ctx, herald.Message{Text: "answer lost https://example.com/lost"})
 	kindOf(t, err, herald.ErrUnknownOutcome)
 

@@ -1,25 +1,19 @@
 package twitter
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"iter"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/httpjson"
 )
-
-// maxBody caps what is read of an answer.
-const maxBody = 4 << 20
 
 // answer is a 2xx answer of the v2 API.
 type answer struct {
@@ -48,40 +42,25 @@ func (c *Client) do(ctx context.Context, op, method, path string, q url.Values, 
 }
 
 func (c *Client) send(ctx context.Context, op, method, path string, q url.Values, in any, write bool) (answer, error) {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return answer{}, &herald.Error{Kind: herald.ErrPermanent, Network: herald.Twitter, Op: op, Message: err.Error(), Err: err}
-		}
-		body = bytes.NewReader(b)
-	}
-	var wrote atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		WroteRequest: func(i httptrace.WroteRequestInfo) { wrote.Store(wrote.Load() || i.Err == nil) },
-	})
-	req, err := http.NewRequestWithContext(ctx, method, c.url(path, q), body)
-	if err != nil {
+	u := *c.base
+	u.Path = c.base.Path + path
+	u.RawQuery = ""
+	a, err := httpjson.Do(ctx, c.http, httpjson.Request{Method: method, URL: &u, Query: q, JSON: in})
+	var se *httpjson.SendError
+	switch {
+	case errors.Is(err, httpjson.ErrBuild):
 		return answer{}, &herald.Error{Kind: herald.ErrPermanent, Network: herald.Twitter, Op: op, Message: err.Error(), Err: err}
+	case errors.As(err, &se):
+		// No answer after the request was written, or a created post whose
+		// answer broke off: it may exist, its id is lost.
+		acted := se.Status == 0 || (se.Status >= 200 && se.Status <= 299)
+		return answer{}, transportError(op, se.Err, se.Written, write && acted)
+	case err != nil:
+		return answer{}, transportError(op, err, false, write)
+	case !a.OK():
+		return answer{}, classify(op, a.Status, a.Header, parseAPIError(a.Body), write)
 	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return answer{}, transportError(op, err, wrote.Load(), write)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
-	if err != nil {
-		// A created post whose answer broke off: it exists, its id is lost.
-		return answer{}, transportError(op, err, true, write && ok)
-	}
-	if !ok {
-		return answer{}, classify(op, resp.StatusCode, resp.Header, parseAPIError(b), write)
-	}
-	return answer{header: resp.Header, body: b}, nil
+	return answer{header: a.Header, body: a.Body}, nil
 }
 
 // Publish sends one post with POST /2/tweets (or v1.1 statuses/update).
@@ -122,6 +101,47 @@ type v2Post struct {
 	} `json:"entities"`
 }
 
+// The Post fields parameter of GET /2/tweets and GET /2/users/:id/tweets.
+// X's documentation of the live API (docs.x.com/x-api/fundamentals/fields)
+// and OpenAPI v2.159 call it "tweet.fields", which Herald sends; OpenAPI
+// v2.167 calls it "post.fields". Should X answer that tweet.fields is not
+// one of its parameters, the client switches to post.fields for good.
+const (
+	tweetFieldsParam = "tweet.fields"
+	postFieldsParam  = "post.fields"
+)
+
+// fieldsParam is the name the client currently sends the Post fields under.
+func (c *Client) fieldsParam() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.postFields {
+		return postFieldsParam
+	}
+	return tweetFieldsParam
+}
+
+// read makes a GET whose query carries the Post fields (fields), under the
+// name X takes: when X refuses tweet.fields as undeclared, once more with
+// post.fields, which is then kept.
+func (c *Client) read(ctx context.Context, op, path string, q url.Values, fields string) (answer, error) {
+	name := c.fieldsParam()
+	q.Set(name, fields)
+	a, err := c.do(ctx, op, http.MethodGet, path, q, nil, false)
+	var he *herald.Error
+	if name == tweetFieldsParam && errors.As(err, &he) && he.Status == http.StatusBadRequest &&
+		strings.Contains(he.Message, "query parameter ["+tweetFieldsParam+"] is not one of") {
+		c.log.Warn("X refuses tweet.fields; using post.fields from now on", "op", op)
+		c.mu.Lock()
+		c.postFields = true
+		c.mu.Unlock()
+		q.Del(tweetFieldsParam)
+		q.Set(postFieldsParam, fields)
+		return c.do(ctx, op, http.MethodGet, path, q, nil, false)
+	}
+	return a, err
+}
+
 // reconcileSkew is how far before since the search starts, for clock skew
 // between this host and X.
 const reconcileSkew = time.Minute
@@ -143,15 +163,14 @@ func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (he
 	reads, next := 0, ""
 	for _, size := range findPages {
 		q := url.Values{
-			"max_results":  {strconv.Itoa(size)},
-			"start_time":   {since.Add(-reconcileSkew).UTC().Truncate(time.Second).Format(time.RFC3339)},
-			"tweet.fields": {"created_at,entities"},
-			"exclude":      {"retweets,replies"},
+			"max_results": {strconv.Itoa(size)},
+			"start_time":  {since.Add(-reconcileSkew).UTC().Truncate(time.Second).Format(time.RFC3339)},
+			"exclude":     {"retweets,replies"},
 		}
 		if next != "" {
 			q.Set("pagination_token", next)
 		}
-		a, err := c.do(ctx, "find post", http.MethodGet, "/2/users/"+url.PathEscape(uid)+"/tweets", q, nil, false)
+		a, err := c.read(ctx, "find post", "/2/users/"+url.PathEscape(uid)+"/tweets", q, "created_at,entities")
 		if err != nil {
 			return herald.Receipt{}, false, reads, err
 		}
@@ -213,8 +232,8 @@ func (c *Client) Engagement(ctx context.Context, ids []string) (map[string]heral
 	counts := map[string]herald.Engagement{}
 	var gone []string
 	for batch := range batches(ids, 100) {
-		q := url.Values{"ids": {strings.Join(batch, ",")}, "tweet.fields": {"public_metrics"}}
-		a, err := c.do(ctx, "read engagement", http.MethodGet, "/2/tweets", q, nil, false)
+		q := url.Values{"ids": {strings.Join(batch, ",")}}
+		a, err := c.read(ctx, "read engagement", "/2/tweets", q, "public_metrics")
 		if err != nil {
 			return counts, gone, err
 		}
