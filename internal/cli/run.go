@@ -91,6 +91,7 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 	if d.sb, err = startSandbox(cfg, logger); err != nil {
 		return nil, err
 	}
+	d.sb.serveFileSources(cfg, time.Now())
 	if d.store, err = openStore(ctx, cfg.Database.URL); err != nil {
 		return nil, err
 	}

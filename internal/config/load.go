@@ -116,6 +116,7 @@ func LoadOptions(o Options) (*Config, error) {
 		return nil, &ValidationError{File: file, Errors: decodeErrors(err)}
 	}
 	cfg.File = file
+	cfg.resolvePaths(file, v.InConfig("database.url") && os.Getenv(EnvPrefix+"DATABASE_URL") == "")
 	// Viper folds keys, hence account ids, to lower case; fold the
 	// references to them the same way.
 	for i := range cfg.Sources {
