@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,11 +26,7 @@ func TestDemoShowsRankingsWithinAMinute(t *testing.T) {
 		t.Skip("builds the binary and runs the daemon")
 	}
 	root := t.TempDir()
-	bin := filepath.Join(t.TempDir(), "herald")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	copyFile(t, "../../configs/herald.yaml", filepath.Join(root, "configs/herald.yaml"))
 	copyFile(t, "../../testdata/feeds/sample.xml", filepath.Join(root, "testdata/feeds/sample.xml"))
 

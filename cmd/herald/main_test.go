@@ -18,11 +18,7 @@ func TestBinaryExitStatus(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "herald")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	bad := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(bad, []byte("sources:\n  - {name: a, url: \"https://e.com/a\", interval: 2 minutes, targets: [x]}\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -56,4 +52,15 @@ func TestBinaryExitStatus(t *testing.T) {
 				strings.Join(tt.args, " "), code, tt.code, stderr.String(), tt.stderr)
 		}
 	}
+}
+
+// buildBinary builds the herald binary into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "herald")
+	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

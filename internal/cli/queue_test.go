@@ -307,4 +307,10 @@ func TestQueueOnATerminal(t *testing.T) {
 	if _, screen := onTerminal(t, "", "-c", cfg, "queue"); strings.Contains(screen, "\x1b[") {
 		t.Errorf("colour despite NO_COLOR:\n%q", screen)
 	}
+	// On a terminal (120 columns) the widest free-text column, the error,
+	// is cut to fit; off one, nothing is (see queue.golden).
+	if _, screen := onTerminal(t, "", "-c", cfg, "queue"); !strings.Contains(screen, "facebook: creat…") ||
+		strings.Contains(screen, "Session has expired") || !strings.Contains(screen, "…") {
+		t.Errorf("the error column was not cut to the terminal's width:\n%s", screen)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
@@ -115,8 +116,11 @@ func (a *App) report(ctx context.Context, st herald.Store, q herald.ReportQuery,
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	return rank.WriteTable(a.Out(), rows, series, rank.TableOptions{Width: tableWidth(a.Out()),
-		Color: a.Color(), Network: q.Network})
+	opts := rank.TableOptions{Width: tableWidth(a.Out()), Color: a.Color(), Network: q.Network}
+	if q.By == "clicks" {
+		return rank.WriteTableByClicks(a.Out(), rows, series, opts)
+	}
+	return rank.WriteTable(a.Out(), rows, series, opts)
 }
 
 // knownSection fails with a usage error naming the sources when section is
@@ -136,14 +140,19 @@ func knownSection(ctx context.Context, st herald.Store, section string) error {
 	return usageErrorf("--section: no source is named %q (sources: %s)", section, strings.Join(names, ", "))
 }
 
-// tableWidth is the terminal's width when w is one, else $COLUMNS when set,
-// else rank.DefaultWidth.
+// tableWidth is the width tables are fitted to: the terminal's when w is
+// one ($COLUMNS when its size cannot be read), else 0: off a terminal
+// nothing is cut.
 func tableWidth(w io.Writer) int {
-	if f, ok := w.(*os.File); ok && isTerminal(f) {
-		return rank.TerminalWidth(f)
+	f, ok := w.(*os.File)
+	if !ok || !isTerminal(f) {
+		return 0
+	}
+	if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+		return cols
 	}
 	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
 		return n
 	}
-	return rank.DefaultWidth
+	return 80
 }
