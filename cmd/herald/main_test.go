@@ -33,6 +33,10 @@ func TestBinaryExitStatus(t *testing.T) {
 		{[]string{"nope"}, 2, `herald: unknown command "nope"`},
 		{[]string{"--config", bad, "config", "check"}, 2, "sources[0].interval: must be a duration"},
 		{[]string{"--config", filepath.Join(dir, "none.yaml"), "config", "check"}, 2, "none.yaml: no such file"},
+		{[]string{"completion", "tcsh"}, 2, `no script for the shell "tcsh"`},
+		{[]string{"status"}, 3, "herald: the daemon is not running: no database at data/herald.db"},
+		{[]string{"report"}, 1, "herald: no database at data/herald.db"},
+		{[]string{"preview", "--account", "nobody", "--title", "T", "--link", "https://e.com/a"}, 1, `no account is named "nobody"`},
 	} {
 		cmd := exec.Command(bin, tt.args...)
 		cmd.Dir = dir

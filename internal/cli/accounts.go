@@ -89,7 +89,7 @@ func (a *App) listAccounts(ctx context.Context, format string) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.OpenStore(ctx)
+	st, err := a.OpenStoreToRead(ctx)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ how many articles it carried, and when it is polled next.`,
 			if err != nil {
 				return err
 			}
-			st, err := a.OpenStore(cmd.Context())
+			st, err := a.OpenStoreToRead(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -82,7 +82,7 @@ was sent. 'herald queue retry' and 'herald queue cancel' change a job.`,
 }
 
 func (a *App) listQueue(ctx context.Context, f herald.JobFilter, format string) error {
-	st, err := a.OpenStore(ctx)
+	st, err := a.OpenStoreToRead(ctx)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (a *App) listQueue(ctx context.Context, f herald.JobFilter, format string) 
 	if f.Account != "" {
 		if _, err := st.GetAccount(ctx, f.Account); errors.Is(err, herald.ErrNotFound) {
 			cfg, _ := a.Config()
-			return usageErrorf("--account: no account is named %q (accounts: %s)", f.Account, strings.Join(accountIDs(cfg), ", "))
+			return notFoundErrorf("--account: no account is named %q (accounts: %s)", f.Account, strings.Join(accountIDs(cfg), ", "))
 		}
 	}
 	jobs, err := st.ListJobs(ctx, f)

@@ -163,13 +163,13 @@ func TestQueueList(t *testing.T) {
 		want string
 	}{
 		{[]string{"--state", "done"}, "--state"},
-		{[]string{"--account", "x_backup"}, `--account: no account is named "x_backup"`},
 		{[]string{"--limit", "-5"}, "--limit"},
 		{[]string{"--format", "html"}, "--format"},
 		{[]string{"nope"}, `unknown command "nope"`},
 	} {
 		fails(t, cfg, ExitUsage, append([]string{"queue"}, tc.args...), tc.want)
 	}
+	fails(t, cfg, ExitFailure, []string{"queue", "--account", "x_backup"}, `--account: no account is named "x_backup"`)
 }
 
 func TestQueueRetryAndCancel(t *testing.T) {

@@ -62,7 +62,7 @@ bluesky (reposts, quotes, likes, replies).`,
 				return err
 			}
 			q.Weights = rank.WeightsFrom(cfg.Ranking.Weights)
-			st, err := a.OpenStore(cmd.Context())
+			st, err := a.OpenStoreToRead(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -123,7 +123,7 @@ func (a *App) report(ctx context.Context, st herald.Store, q herald.ReportQuery,
 	return rank.WriteTable(a.Out(), rows, series, opts)
 }
 
-// knownSection fails with a usage error naming the sources when section is
+// knownSection fails (not found, exit 1) naming the sources when section is
 // not one of them.
 func knownSection(ctx context.Context, st herald.Store, section string) error {
 	srcs, err := st.ListSources(ctx)
@@ -137,7 +137,7 @@ func knownSection(ctx context.Context, st herald.Store, section string) error {
 		}
 		names = append(names, s.Name)
 	}
-	return usageErrorf("--section: no source is named %q (sources: %s)", section, strings.Join(names, ", "))
+	return notFoundErrorf("--section: no source is named %q (sources: %s)", section, strings.Join(names, ", "))
 }
 
 // tableWidth is the width tables are fitted to: the terminal's when w is

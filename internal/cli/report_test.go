@@ -315,13 +315,17 @@ func TestReportRejectsBadFlags(t *testing.T) {
 		{[]string{"--limit", "0"}, "--limit"},
 		{[]string{"--limit", "5000"}, "--limit"},
 		{[]string{"--format", "xml"}, "--format"},
-		{[]string{"--section", "sports"}, "--section"},
 		{[]string{"--limit", "ten"}, "--limit"},
 	} {
 		code, out, errOut := run(t, append([]string{"--config", cfg, "report"}, tc.args...)...)
 		if code != ExitUsage || !strings.Contains(errOut, tc.flag) || out != "" {
 			t.Errorf("report %v: exit %d, stdout %q, stderr %q; want 2 naming %s", tc.args, code, out, errOut, tc.flag)
 		}
+	}
+	// A section that does not exist is "not found": exit 1.
+	if code, out, errOut := run(t, "--config", cfg, "report", "--section", "sports"); code != ExitFailure ||
+		!strings.Contains(errOut, "--section") || out != "" {
+		t.Errorf("report --section sports: exit %d, stdout %q, stderr %q; want 1 naming --section", code, out, errOut)
 	}
 	sandbox := writeConfig(t, validConfig)
 	code, out, errOut := run(t, "--config", sandbox, "collect")

@@ -67,6 +67,7 @@ type daemon struct {
 	log    *slog.Logger
 	sb     *sandbox
 	store  herald.Store
+	unmark func() // see markDaemon
 	reg    *prometheus.Registry
 	disp   *dispatch.Dispatcher
 	poller *feed.Poller
@@ -93,6 +94,9 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 	}
 	d.sb.serveFileSources(cfg, time.Now())
 	if d.store, err = openStore(ctx, cfg.Database.URL); err != nil {
+		return nil, err
+	}
+	if d.unmark, err = markDaemon(cfg.Database.URL); err != nil {
 		return nil, err
 	}
 	if err = syncConfig(ctx, d.store, cfg); err != nil {
@@ -204,6 +208,10 @@ func (d *daemon) close() {
 		}
 		d.store = nil
 	}
+	if d.unmark != nil {
+		d.unmark()
+		d.unmark = nil
+	}
 	d.sb.Close()
 	d.sb = nil
 }
@@ -234,6 +242,7 @@ func (d *daemon) logStart() {
 	}
 	d.log.Info("herald starting", "mode", mode, "config", file, "database", databaseName(cfg.Database.URL),
 		"sources", srcs, "accounts", accts, "http_addr", cfg.HTTP.Addr, "instance_id", cfg.Dispatch.InstanceID)
+	warnIdle(cfg, d.log)
 }
 
 // databaseName is database.url without a password.

@@ -24,7 +24,10 @@ const daemonProbeTimeout = time.Second
 type daemonStatus struct {
 	URL     string `json:"url"`
 	Running bool   `json:"running"`
-	Error   string `json:"error"` // why it is taken as not running
+	Error   string `json:"error"` // why it is taken as not running, or why its HTTP server does not answer
+	// UsesDatabase: a daemon holds this SQLite database's marker (see
+	// markDaemon); null when that cannot be known (PostgreSQL).
+	UsesDatabase *bool `json:"uses_database"`
 }
 
 // probeDaemon tells whether a Herald daemon serves http.addr: it asks
@@ -86,6 +89,8 @@ func healthzURL(addr string) string {
 
 // statusReport is `herald status` as JSON.
 type statusReport struct {
+	Config   string              `json:"config"`   // the configuration file read ("" for none)
+	Database string              `json:"database"` // database.url, password left out
 	Daemon   daemonStatus        `json:"daemon"`
 	Sources  sourcesStatus       `json:"sources"`
 	Queue    map[string]int      `json:"queue"` // jobs by state
@@ -144,7 +149,8 @@ func newStatusCmd(a *App) *cobra.Command {
             and its last post with the permalink
 
 --format json gives the same as one object; --format csv one line per part
-(kind, name, status, detail).`,
+(kind, name, status, detail). The exit status is 3 when the daemon is not
+running (the status is printed all the same), as service managers answer.`,
 		Example: "  herald status\n  herald status --format json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -155,7 +161,10 @@ func newStatusCmd(a *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := a.OpenStore(cmd.Context())
+			st, err := a.OpenStoreToRead(cmd.Context())
+			if errors.Is(err, errNoDatabase) {
+				return &notRunningErr{fmt.Errorf("the daemon is not running: %w", err)}
+			}
 			if err != nil {
 				return err
 			}
@@ -166,11 +175,17 @@ func newStatusCmd(a *App) *cobra.Command {
 			}
 			switch format {
 			case "json":
-				return writeJSON(a, rep)
+				err = writeJSON(a, rep)
 			case "csv":
-				return writeRows(a, format, rep.lines(cliNow()), nil, "")
+				err = writeRows(a, format, rep.lines(cliNow()), nil, "")
+			default:
+				err = a.printStatus(rep, cliNow())
 			}
-			return a.printStatus(rep, cliNow())
+			if err == nil && !rep.Daemon.Running {
+				_, detail := rep.daemonLine()
+				err = &notRunningErr{fmt.Errorf("the daemon is not running (%s)", detail)}
+			}
+			return err
 		},
 	}
 	addFormatFlag(cmd, &format)
@@ -179,8 +194,12 @@ func newStatusCmd(a *App) *cobra.Command {
 
 // gatherStatus reads everything status shows.
 func gatherStatus(ctx context.Context, cfg *config.Config, st herald.Store, now time.Time) (statusReport, error) {
-	rep := statusReport{Daemon: probeDaemon(ctx, cfg.HTTP.Addr, daemonProbeTimeout), Queue: map[string]int{},
+	rep := statusReport{Config: cfg.File, Database: databaseName(cfg.Database.URL),
+		Daemon: probeDaemon(ctx, cfg.HTTP.Addr, daemonProbeTimeout), Queue: map[string]int{},
 		Sources: sourcesStatus{Failing: []failingSource{}}, Accounts: []accountStatusLine{}}
+	if err := matchDaemon(&rep.Daemon, cfg.Database.URL); err != nil {
+		return rep, err
+	}
 	srcs, err := st.ListSources(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("list sources: %w", err)
@@ -227,10 +246,37 @@ func gatherStatus(ctx context.Context, cfg *config.Config, st herald.Store, now 
 	return rep, nil
 }
 
+// matchDaemon settles whether the daemon of this database runs: for SQLite
+// the database's marker says so, whatever answers on http.addr (a daemon of
+// another installation may); elsewhere the probe alone does.
+func matchDaemon(d *daemonStatus, dbURL string) error {
+	inUse, known, err := daemonUses(dbURL)
+	if err != nil || !known {
+		return err
+	}
+	d.UsesDatabase = &inUse
+	switch {
+	case inUse && !d.Running:
+		d.Running = true // its HTTP server may be elsewhere or starting; Error says why it did not answer
+	case !inUse && d.Running:
+		d.Running = false
+		d.Error = "the daemon answering there uses another database"
+	}
+	return nil
+}
+
 // daemonLine says whether the daemon runs.
 func (r statusReport) daemonLine() (status, detail string) {
-	if r.Daemon.Running {
+	uses := r.Daemon.UsesDatabase != nil && *r.Daemon.UsesDatabase
+	switch {
+	case r.Daemon.Running && uses && r.Daemon.Error != "":
+		return "running", "it uses this database; no answer at " + r.Daemon.URL + ": " + r.Daemon.Error
+	case r.Daemon.Running && uses:
+		return "running", "it uses this database; " + r.Daemon.URL + " answers"
+	case r.Daemon.Running:
 		return "running", r.Daemon.URL + " answers"
+	case r.Daemon.UsesDatabase != nil && r.Daemon.Error == "the daemon answering there uses another database":
+		return "not running", "no daemon uses this database; the one answering at " + r.Daemon.URL + " uses another"
 	}
 	return "not running", "no answer at " + r.Daemon.URL + ": " + r.Daemon.Error
 }
@@ -297,6 +343,9 @@ func (a *App) printStatus(r statusReport, now time.Time) error {
 		return "\x1b[" + code + "m" + s + "\x1b[0m"
 	}
 	var b strings.Builder
+	if a.Interactive() {
+		fmt.Fprintf(&b, "%s  %s, database %s\n", paint("1", "Using:   "), dash(r.Config), r.Database)
+	}
 	status, detail := r.daemonLine()
 	code := "33"
 	if r.Daemon.Running {
