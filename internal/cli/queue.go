@@ -14,9 +14,6 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 )
 
-// jobStates are the values of --state.
-var jobStates = []herald.JobState{herald.JobPending, herald.JobSending, herald.JobSent, herald.JobSkipped, herald.JobFailed}
-
 // queueRow is one post job as `herald queue` shows it.
 type queueRow struct {
 	ID            int64      `json:"id"`
@@ -61,8 +58,8 @@ was sent. 'herald queue retry' and 'herald queue cancel' change a job.`,
 			f := herald.JobFilter{Account: account, Limit: limit}
 			for _, s := range states {
 				st := herald.JobState(strings.TrimSpace(s))
-				if !slices.Contains(jobStates, st) {
-					return usageErrorf("--state: must be pending, sending, sent, skipped or failed, not %q", s)
+				if !slices.Contains(herald.JobStates, st) {
+					return usageErrorf("--state: must be one of %s, not %q", stateNames(), s)
 				}
 				f.States = append(f.States, st)
 			}
@@ -73,7 +70,7 @@ was sent. 'herald queue retry' and 'herald queue cancel' change a job.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringSliceVar(&states, "state", nil, "only jobs in these states: pending, sending, sent, skipped, failed (comma-separated)")
+	fl.StringSliceVar(&states, "state", nil, "only jobs in these states: "+stateNames()+" (comma-separated)")
 	fl.StringVar(&account, "account", "", "only this account's jobs")
 	fl.IntVar(&limit, "limit", 50, "at most this many jobs (0: all)")
 	addFormatFlag(cmd, &format)
@@ -292,4 +289,13 @@ retry' brings a cancelled job back).`,
 			return err
 		},
 	}
+}
+
+// stateNames lists the job states, comma-separated, for help and errors.
+func stateNames() string {
+	names := make([]string, len(herald.JobStates))
+	for i, s := range herald.JobStates {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
 }

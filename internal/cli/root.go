@@ -39,10 +39,11 @@ func commands(a *App) []*cobra.Command {
 func NewRoot(a *App) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "herald",
-		Short: "Post news stories to X and Facebook the moment they are published",
+		Short: "Post news stories to X, Facebook, Mastodon and Bluesky the moment they are published",
 		Long: `Herald watches a newsroom's feeds and CMS webhooks, posts each new story
-(headline and link) to its X accounts and Facebook Pages exactly once, reads
-the engagement back, and ranks the stories people share most.
+(headline and link) to its X accounts, Facebook Pages, Mastodon and Bluesky
+accounts exactly once, reads the engagement back, and ranks the stories
+people share most.
 
 Start with:  herald run        (the daemon; Ctrl-C stops it)
 Check with:  herald config check`,

@@ -37,8 +37,9 @@ dashboard (/), /api/popular, the popular widget, short links, the CMS
 webhook, /healthz, /readyz and /metrics.
 
 With sandbox: true (the shipped configs/herald.yaml) the posts go to local
-emulations of the X and Graph APIs started in-process, so nothing leaves
-this machine. With publish.dry_run: true posts are composed and logged, never
+emulations of the X, Graph, Mastodon and Bluesky APIs started in-process,
+so nothing leaves this machine; file:// feeds are served with their dates
+moved so that the newest story was published as the daemon started. With publish.dry_run: true posts are composed and logged, never
 sent.
 
 SIGINT or SIGTERM stops intake at once, lets the sends in flight finish (at

@@ -220,7 +220,7 @@ func gatherStatus(ctx context.Context, cfg *config.Config, st herald.Store, now 
 	if err != nil {
 		return rep, fmt.Errorf("count jobs: %w", err)
 	}
-	for _, s := range []herald.JobState{herald.JobPending, herald.JobSending, herald.JobSent, herald.JobSkipped, herald.JobFailed} {
+	for _, s := range herald.JobStates {
 		rep.Queue[string(s)] = counts[s]
 	}
 	accts, err := st.ListAccounts(ctx, now)
@@ -292,7 +292,8 @@ func (r statusReport) lines(now time.Time) []statusLine {
 	}
 	out = append(out, statusLine{Kind: "sources", Name: "all", Status: fmt.Sprintf("%d ok", r.Sources.OK),
 		Detail: fmt.Sprintf("%d failing of %d", len(r.Sources.Failing), r.Sources.Total)})
-	for _, s := range queueStates {
+	for _, st := range herald.JobStates {
+		s := string(st)
 		out = append(out, statusLine{Kind: "queue", Name: s, Status: strconv.Itoa(r.Queue[s])})
 	}
 	for _, l := range r.Accounts {
@@ -300,8 +301,6 @@ func (r statusReport) lines(now time.Time) []statusLine {
 	}
 	return out
 }
-
-var queueStates = []string{"pending", "sending", "sent", "skipped", "failed"}
 
 // sourceProblem says what is wrong with a failing source.
 func sourceProblem(s failingSource, now time.Time) string {
@@ -361,7 +360,8 @@ func (a *App) printStatus(r statusReport, now time.Time) error {
 		fmt.Fprintf(&b, "           %s: %s\n", s.Name, sourceProblem(s, now))
 	}
 	var q []string
-	for _, s := range queueStates {
+	for _, st := range herald.JobStates {
+		s := string(st)
 		n := strconv.Itoa(r.Queue[s])
 		if s == "failed" && r.Queue[s] > 0 {
 			n = paint("31", n)
