@@ -219,10 +219,15 @@ cannot be retried.`,
 			if j.State != herald.JobFailed && j.State != herald.JobSkipped {
 				return fmt.Errorf("%s is %s: only a failed or skipped job can be retried", describe(j), j.State)
 			}
-			if err := st.RetryJob(ctx, id, cliNow()); err != nil {
+			// A job scheduled for later (repost --at) keeps its time.
+			due, when := cliNow(), "due now"
+			if j.ScheduledAt.After(due) {
+				due, when = j.ScheduledAt, "due "+j.ScheduledAt.UTC().Format(time.RFC3339)+" as scheduled"
+			}
+			if err := st.RetryJob(ctx, id, due); err != nil {
 				return fmt.Errorf("retry job: %w", err)
 			}
-			_, err = fmt.Fprintf(a.Out(), "Retrying %s: pending again, due now.\n", describe(j))
+			_, err = fmt.Fprintf(a.Out(), "Retrying %s: pending again, %s.\n", describe(j), when)
 			return err
 		},
 	}
@@ -241,14 +246,14 @@ func (a *App) retryFailed(ctx context.Context, st herald.Store, yes bool) error 
 		_, err := fmt.Fprintln(a.Out(), "No failed jobs: nothing to retry.")
 		return err
 	}
-	if err := a.confirm(fmt.Sprintf("Retry %d failed jobs now?", n), yes); err != nil {
+	if err := a.confirm(fmt.Sprintf("Retry %s now?", plural(n, "failed job", "failed jobs")), yes); err != nil {
 		return err
 	}
 	n, err = st.RetryFailed(ctx, cliNow())
 	if err != nil {
 		return fmt.Errorf("retry failed jobs: %w", err)
 	}
-	_, err = fmt.Fprintf(a.Out(), "Retrying %d failed jobs: pending again, due now.\n", n)
+	_, err = fmt.Fprintf(a.Out(), "Retrying %s: pending again, due now.\n", plural(n, "failed job", "failed jobs"))
 	return err
 }
 

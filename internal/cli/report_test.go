@@ -164,7 +164,7 @@ func expected(t *testing.T, by, network string) []string {
 func TestCollectThenReportOrdersAsTheFiguresDictate(t *testing.T) {
 	w, _, cfg := newsroom(t)
 	out := heraldOK(t, cfg, "collect")
-	if !strings.Contains(out, "Read 10 of 10 due posts") || !strings.Contains(out, "Charged 5 reads ($0.025)") {
+	if !strings.Contains(out, "Read 10 of 10 due posts") || !strings.Contains(out, "Charged 5 reads ($0.03)") {
 		t.Errorf("collect printed:\n%s", out)
 	}
 	seen := map[string]bool{}
@@ -250,7 +250,7 @@ func TestCollectMarksDeletedPostsGone(t *testing.T) {
 		t.Fatal("delete at the emulation failed")
 	}
 	w.Clock.Advance(10 * time.Minute)
-	if out := heraldOK(t, cfg, "collect"); !strings.Contains(out, "1 posts are gone") {
+	if out := heraldOK(t, cfg, "collect"); !strings.Contains(out, "1 post is gone") {
 		t.Errorf("collect printed:\n%s", out)
 	}
 	if got := reportKeys(t, cfg, "--network", "twitter"); slices.Contains(got, "b") || len(got) != 4 {
