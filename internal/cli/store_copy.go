@@ -17,7 +17,8 @@ import (
 )
 
 func newStoreCmd(a *App) *cobra.Command {
-	return newGroup("store", "Move Herald's database to another backend", newStoreCopyCmd(a))
+	return newGroup("store", "Back up, restore or move Herald's database",
+		newStoreBackupCmd(a), newStoreRestoreCmd(a), newStoreCopyCmd(a))
 }
 
 func newStoreCopyCmd(a *App) *cobra.Command {
