@@ -70,6 +70,7 @@ Check with:  herald config check`,
 	}
 	root.AddCommand(exitCodesTopic())
 	strictCompletion(root)
+	a.completeFlags(root)
 	a.markRuns(root)
 	return root
 }
