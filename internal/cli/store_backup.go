@@ -22,13 +22,9 @@ continuously to object storage, run litestream beside Herald.`,
 		Example: "  herald store backup /var/backups/herald-$(date +%F).db",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.Config()
+			path, err := a.sqliteFile("store backup copies a SQLite database; for PostgreSQL use pg_dump")
 			if err != nil {
 				return err
-			}
-			path, ok := sqlitePath(cfg.Database.URL)
-			if !ok {
-				return usageErrorf("database.url: store backup copies a SQLite database; for PostgreSQL use pg_dump")
 			}
 			if err := sqlite.Backup(cmd.Context(), path, args[0]); err != nil {
 				return err
@@ -51,15 +47,11 @@ lost.`,
 		Example: "  herald store restore /var/backups/herald-2026-03-10.db",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.Config()
+			path, err := a.sqliteFile("store restore replaces a SQLite database; for PostgreSQL use pg_restore")
 			if err != nil {
 				return err
 			}
-			path, ok := sqlitePath(cfg.Database.URL)
-			if !ok {
-				return usageErrorf("database.url: store restore replaces a SQLite database; for PostgreSQL use pg_restore")
-			}
-			if err := refuseInUse(cfg.Database.URL, "restore into"); err != nil {
+			if err := refuseInUse("sqlite:"+path, "restore into"); err != nil {
 				return err
 			}
 			if err := sqlite.Restore(cmd.Context(), args[0], path); err != nil {
@@ -69,4 +61,18 @@ lost.`,
 			return err
 		},
 	}
+}
+
+// sqliteFile is the file of the configuration's SQLite database, or a
+// configuration error saying why (not SQLite).
+func (a *App) sqliteFile(why string) (string, error) {
+	cfg, err := a.Config()
+	if err != nil {
+		return "", err
+	}
+	path, ok := sqlitePath(cfg.Database.URL)
+	if !ok {
+		return "", usageErrorf("database.url: %s", why)
+	}
+	return path, nil
 }

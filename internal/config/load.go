@@ -86,17 +86,15 @@ func LoadOptions(o Options) (*Config, error) {
 		return nil, err
 	}
 
-	// Every problem is reported in one run: unknown keys are set aside (and
-	// reported), the rest is decoded (values of the wrong type reported),
+	// Every problem is reported in one run: unknown keys are set aside by
+	// checkKeys (and reported), the rest is decoded (values of the wrong type reported),
 	// and what decoded is validated too (see allProblems).
 	settings := v.AllSettings()
 	var errs []FieldError
 	checkKeys("", settings, configType, &errs)
-	pruneKeys(settings, configType)
 	applyCollectionEnv(settings, os.Environ(), &errs)
 	var envErrs []FieldError
 	checkKeys("", settings, configType, &envErrs)
-	pruneKeys(settings, configType)
 	errs = appendNew(errs, envErrs...)
 	if accounts, ok := settings["accounts"].(map[string]any); ok {
 		for _, a := range accounts {
