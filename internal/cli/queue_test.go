@@ -308,6 +308,11 @@ func TestQueueOnATerminal(t *testing.T) {
 	if _, screen := onTerminal(t, "", "-c", cfg, "queue"); strings.Contains(screen, "\x1b[") {
 		t.Errorf("colour despite NO_COLOR:\n%q", screen)
 	}
+	// On a terminal the command first names the configuration and the
+	// database it reads.
+	if _, screen := onTerminal(t, "", "-c", cfg, "queue"); !strings.HasPrefix(screen, "Using "+cfg+", database sqlite:") {
+		t.Errorf("no configuration and database named first:\n%s", screen)
+	}
 	// On a terminal (120 columns) the widest free-text column, the error,
 	// is cut to fit; off one, nothing is (see queue.golden).
 	if _, screen := onTerminal(t, "", "-c", cfg, "queue"); !strings.Contains(screen, "facebook: creat…") ||

@@ -253,6 +253,13 @@ func TestRepostUnknownURLReadsThePage(t *testing.T) {
 	if len(rows) != 2 || rows[0].State != "dry-run" || rows[1].Text != "ICYMI: Quake shakes the capital https://example.com/quake" {
 		t.Errorf("dry run: %+v", rows)
 	}
+	// As a table off a terminal, the text it exists to show is whole,
+	// however narrow $COLUMNS says a terminal would be.
+	t.Setenv("COLUMNS", "60")
+	if out, _ := fails(t, d.cfg, ExitOK, []string{"repost", page.URL + "/amp/quake", "--dry-run"}); !strings.Contains(out,
+		"ICYMI: Quake shakes the capital https://example.com/quake") || strings.Contains(out, "…") {
+		t.Errorf("dry run table cut:\n%s", out)
+	}
 	if _, err := d.w.Store.FindArticle(context.Background(), "https://example.com/quake"); err == nil {
 		t.Error("a dry run recorded the article")
 	}
