@@ -142,7 +142,10 @@ func newStatusCmd(a *App) *cobra.Command {
 		Short: "One screen: daemon, sources, queue, accounts and each account's last post",
 		Long: `Show at a glance whether Herald is doing its work:
 
-  daemon    whether a daemon answers GET /healthz on http.addr (within 1s)
+  daemon    whether a daemon runs for this configuration's database (for
+            SQLite, one holding its PATH.daemon lock; a daemon of another
+            installation answering on http.addr does not count) and
+            answers GET /healthz on http.addr (within 1s)
   sources   how many feeds poll fine, and which keep failing, with the error
   queue     jobs by state: pending, sending, sent, skipped, failed
   accounts  each account's state (ok, paused, held, budget), its posts today,
