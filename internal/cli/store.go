@@ -49,7 +49,7 @@ func (a *App) OpenStoreToRead(ctx context.Context) (herald.Store, error) {
 	}
 	if path, ok := sqlitePath(cfg.Database.URL); ok {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w at %s: nothing has run with %s yet (herald run or herald migrate creates it)",
+			return nil, fmt.Errorf("%w at %s (configuration: %s): herald run or herald migrate creates it",
 				errNoDatabase, path, configName(cfg))
 		}
 	}
@@ -62,7 +62,7 @@ func (a *App) OpenStoreToRead(ctx context.Context) (herald.Store, error) {
 // configName names the configuration file read, or says there was none.
 func configName(cfg *config.Config) string {
 	if cfg.File == "" {
-		return "no configuration file (defaults and environment)"
+		return "none, defaults and environment; --config names one"
 	}
 	return cfg.File
 }
