@@ -1,5 +1,5 @@
-// Command herald posts a newsroom's stories to X and Facebook the moment
-// they are published. See `herald --help`.
+// Command herald posts a newsroom's stories to X, Facebook, Mastodon and
+// Bluesky the moment they are published. See `herald --help`.
 package main
 
 import (

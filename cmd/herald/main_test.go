@@ -18,11 +18,7 @@ func TestBinaryExitStatus(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "herald")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	bad := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(bad, []byte("sources:\n  - {name: a, url: \"https://e.com/a\", interval: 2 minutes, targets: [x]}\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -37,6 +33,10 @@ func TestBinaryExitStatus(t *testing.T) {
 		{[]string{"nope"}, 2, `herald: unknown command "nope"`},
 		{[]string{"--config", bad, "config", "check"}, 2, "sources[0].interval: must be a duration"},
 		{[]string{"--config", filepath.Join(dir, "none.yaml"), "config", "check"}, 2, "none.yaml: no such file"},
+		{[]string{"completion", "tcsh"}, 2, `no script for the shell "tcsh"`},
+		{[]string{"status"}, 3, "herald: the daemon is not running: no database at data/herald.db"},
+		{[]string{"report"}, 1, "herald: no database at data/herald.db"},
+		{[]string{"preview", "--account", "nobody", "--title", "T", "--link", "https://e.com/a"}, 1, `no account is named "nobody"`},
 	} {
 		cmd := exec.Command(bin, tt.args...)
 		cmd.Dir = dir
@@ -56,4 +56,15 @@ func TestBinaryExitStatus(t *testing.T) {
 				strings.Join(tt.args, " "), code, tt.code, stderr.String(), tt.stderr)
 		}
 	}
+}
+
+// buildBinary builds the herald binary into a temporary directory.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "herald")
+	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

@@ -89,7 +89,7 @@ func (a *App) listAccounts(ctx context.Context, format string) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.OpenStore(ctx)
+	st, err := a.OpenStoreToRead(ctx)
 	if err != nil {
 		return err
 	}
@@ -181,13 +181,7 @@ func accountColumns(now time.Time) []column[accountRow] {
 
 // usd formats dollars with cents, and tenths of a cent when there are any
 // (a read costs $0.005).
-func usd(d float64) string {
-	s := strconv.FormatFloat(d, 'f', 3, 64)
-	if strings.HasSuffix(s, "0") {
-		s = s[:len(s)-1]
-	}
-	return "$" + s
-}
+func usd(d float64) string { return "$" + strconv.FormatFloat(d, 'f', 2, 64) }
 
 // checkRow is one account's answer to `herald accounts check`.
 type checkRow struct {
@@ -278,7 +272,7 @@ func (a *App) checkAccounts(ctx context.Context, named []string, format string) 
 		}
 	}
 	if failed > 0 {
-		return fmt.Errorf("%d of %d accounts failed the check", failed, len(rows))
+		return fmt.Errorf("%d of %s failed the check", failed, plural(len(rows), "account", "accounts"))
 	}
 	return nil
 }
@@ -386,8 +380,8 @@ was paused.`,
 			if err != nil {
 				return fmt.Errorf("count jobs: %w", err)
 			}
-			_, err = fmt.Fprintf(a.Out(), "Resumed %s (was %s). %d pending jobs go out with the next dispatch (herald run).\n",
-				id, cleanCell(was), counts[herald.JobPending])
+			_, err = fmt.Fprintf(a.Out(), "Resumed %s (was %s). %s with the next dispatch (herald run).\n",
+				id, cleanCell(was), plural(counts[herald.JobPending], "pending job goes out", "pending jobs go out"))
 			return err
 		},
 	}

@@ -195,5 +195,6 @@ func TestAccountsCheckAgainstTheEmulations(t *testing.T) {
 	if out := ok(t, cfg, "accounts", "check", "x_ok"); !strings.Contains(out, "@herald_x_ok") || strings.Contains(out, "fb_ok") {
 		t.Errorf("check x_ok:\n%s", out)
 	}
-	fails(t, cfg, ExitUsage, []string{"accounts", "check", "x_nobody"}, `check: no account is named "x_nobody"`)
+	// An account that does not exist: a failure, exit 1, like "not found" everywhere.
+	fails(t, cfg, ExitFailure, []string{"accounts", "check", "x_nobody"}, `check: no account is named "x_nobody"`)
 }

@@ -57,7 +57,7 @@ with every section that carried it.`,
 			if limit < 0 {
 				return usageErrorf("--limit: must be 0 (no limit) or more, not %d", limit)
 			}
-			st, err := a.OpenStore(cmd.Context())
+			st, err := a.OpenStoreToRead(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -119,7 +119,7 @@ func articleColumns(now time.Time) []column[articleRow] {
 	}
 }
 
-// knownSource fails with a usage error naming --source and the sources
+// knownSource fails (not found, exit 1) naming --source and the sources
 // when name is not one of them.
 func knownSource(ctx context.Context, st herald.Store, name string) error {
 	srcs, err := st.ListSources(ctx)
@@ -133,5 +133,5 @@ func knownSource(ctx context.Context, st herald.Store, name string) error {
 		}
 		names = append(names, s.Name)
 	}
-	return usageErrorf("--source: no source is named %q (sources: %s)", name, strings.Join(names, ", "))
+	return notFoundErrorf("--source: no source is named %q (sources: %s)", name, strings.Join(names, ", "))
 }

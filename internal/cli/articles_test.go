@@ -71,7 +71,6 @@ func TestArticles(t *testing.T) {
 	}{
 		{[]string{"--since", "yesterday"}, "--since"},
 		{[]string{"--since", "-2h"}, "--since"},
-		{[]string{"--source", "weather"}, "--source"},
 		{[]string{"--limit", "-1"}, "--limit"},
 		{[]string{"--limit", "many"}, "--limit"},
 		{[]string{"--format", "xml"}, "--format"},
@@ -81,4 +80,6 @@ func TestArticles(t *testing.T) {
 			t.Errorf("articles %v: stdout %q, stderr %q", tc.args, out, errOut)
 		}
 	}
+	// A source that does not exist is "not found": exit 1.
+	fails(t, cfg, ExitFailure, []string{"articles", "--source", "weather"}, `--source: no source is named "weather"`)
 }

@@ -112,19 +112,20 @@ func (a *App) printCollect(st rank.PassStats, collectFor, format string) error {
 			Held: held, Seconds: st.Elapsed.Seconds()})
 	}
 	var out, warn strings.Builder
-	fmt.Fprintf(&out, "Read %d of %d due posts (%d sent in the last %s) in %d requests.\n",
-		st.Read, st.Due, st.Posts, collectFor, st.Requests)
+	fmt.Fprintf(&out, "Read %d of %s (%d sent in the last %s) in %s.\n",
+		st.Read, plural(st.Due, "due post", "due posts"), st.Posts, collectFor, plural(st.Requests, "request", "requests"))
 	if st.Gone > 0 {
-		fmt.Fprintf(&out, "%d posts are gone from their network and leave the rankings.\n", st.Gone)
+		fmt.Fprintf(&out, "%s from their network and leave the rankings.\n", plural(st.Gone, "post is gone", "posts are gone"))
 	}
 	if st.Charged > 0 {
-		fmt.Fprintf(&out, "Charged %d reads ($%.3f) to the ledger.\n", st.Charged, st.Cost.Dollars())
+		fmt.Fprintf(&out, "Charged %s (%s) to the ledger.\n", plural(st.Charged, "read", "reads"), usd(st.Cost.Dollars()))
 	}
 	if len(st.Held) > 0 {
 		fmt.Fprintf(&warn, "Rate-limited, read later: %s.\n", strings.Join(st.Held, ", "))
 	}
 	if st.Failed > 0 {
-		fmt.Fprintf(&warn, "%d posts could not be read this time (see the log); the next pass retries them.\n", st.Failed)
+		fmt.Fprintf(&warn, "%s not be read this time (see the log); the next pass retries them.\n",
+			plural(st.Failed, "post could", "posts could"))
 	}
 	if _, err := io.WriteString(a.Out(), out.String()); err != nil {
 		return err

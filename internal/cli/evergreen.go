@@ -242,7 +242,7 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-// knownSections fails with a usage error naming the sources when a section
+// knownSections fails (not found, exit 1) naming the sources when a section
 // given to --exclude-section is not one of them.
 func knownSections(ctx context.Context, st herald.Store, sections []string) error {
 	if len(sections) == 0 {
@@ -258,7 +258,7 @@ func knownSections(ctx context.Context, st herald.Store, sections []string) erro
 	}
 	for _, s := range sections {
 		if !slices.Contains(names, s) {
-			return usageErrorf("--exclude-section: no source is named %q (sources: %s)", s, strings.Join(names, ", "))
+			return notFoundErrorf("--exclude-section: no source is named %q (sources: %s)", s, strings.Join(names, ", "))
 		}
 	}
 	return nil

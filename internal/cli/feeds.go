@@ -57,7 +57,7 @@ how many articles it carried, and when it is polled next.`,
 			if err != nil {
 				return err
 			}
-			st, err := a.OpenStore(cmd.Context())
+			st, err := a.OpenStoreToRead(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -172,10 +172,16 @@ With --format json the result is {"feed": {...}, "items": [...]}; with
 				return err
 			}
 			url := args[0]
+			names := make([]string, 0, len(cfg.Sources))
 			for _, s := range cfg.Sources {
+				names = append(names, s.Name)
 				if s.Name == url {
 					url = s.URL
 				}
+			}
+			if !strings.Contains(url, ":") {
+				return notFoundErrorf("no source is named %q (sources: %s); give a source's name or a feed's URL",
+					url, strings.Join(names, ", "))
 			}
 			opts := feedOptions(cfg, nil)
 			opts.Now = cliNow

@@ -142,6 +142,7 @@ func TestFeedsCheck(t *testing.T) {
 	fails(t, cfg, ExitFailure, []string{"feeds", "check", srv.URL + "/gone.xml"}, "404")
 	fails(t, cfg, ExitFailure, []string{"feeds", "check", srv.URL + "/page.html"}, "feed: ")
 	fails(t, cfg, ExitFailure, []string{"feeds", "check", "file:///nonexistent/feed.xml"}, "no such file")
+	fails(t, cfg, ExitFailure, []string{"feeds", "check", "nosuch"}, `no source is named "nosuch"`)
 	fails(t, cfg, ExitUsage, []string{"feeds", "check"}, "accepts 1 arg")
 	fails(t, cfg, ExitUsage, []string{"feeds", "nope"}, `unknown command "nope"`)
 }

@@ -113,7 +113,7 @@ ARTICLE is the story's ID (herald articles) or its URL.`,
 				return err
 			}
 			ctx := cmd.Context()
-			st, err := a.OpenStore(ctx)
+			st, err := a.OpenStoreToRead(ctx)
 			if err != nil {
 				return err
 			}

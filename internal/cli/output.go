@@ -14,7 +14,6 @@ package cli
 // relative ("3m ago") in tables; colour only when a.Color().
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -23,13 +22,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/pkg/twwidth"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
+
+	"github.com/heraldhq/herald/internal/table"
 )
 
 // cliNow is the clock of relative times and windows (tests replace it).
@@ -37,9 +33,6 @@ var cliNow = time.Now
 
 // outputFormats are the values of --format; the first is the default.
 var outputFormats = []string{"table", "json", "csv"}
-
-// minFlex is the least room a flexible column (a title, a URL) gets.
-const minFlex = 16
 
 // addFormatFlag registers --format on cmd.
 func addFormatFlag(cmd *cobra.Command, p *string) {
@@ -59,8 +52,9 @@ type column[T any] struct {
 	head  string
 	cell  func(T) string
 	right bool // figures
-	// flex columns (titles, URLs) are cut with "…", the widest first, so
-	// the table fits the terminal's width.
+	// flex marks free text (titles, URLs, errors): on a terminal the
+	// widest flex column is cut with "…" so the table fits its width;
+	// elsewhere nothing is cut.
 	flex bool
 	// color, when set, returns the SGR code of a cell ("32" green, "31"
 	// red, "2" dim; "" none), used only when colour is on.
@@ -230,169 +224,30 @@ func csvCell(v reflect.Value) string {
 	return fmt.Sprint(v.Interface())
 }
 
-// writeTable writes rows as a borderless table (a rule under the header,
-// two spaces between columns), the flex column cut to fit the width.
+// writeTable writes rows as a table (see package table): nothing cut off a
+// terminal, the widest flex column cut to the terminal's width on one.
 func writeTable[T any](a *App, rows []T, cols []column[T]) error {
+	heads := make([]table.Column, len(cols))
+	for i, c := range cols {
+		heads[i] = table.Column{Head: c.head, Right: c.right, Flex: c.flex}
+	}
 	cells := make([][]string, len(rows))
-	widths := make([]int, len(cols))
-	for i, c := range cols {
-		widths[i] = twwidth.Width(c.head)
-	}
+	colors := make([][]string, len(rows))
 	for k, r := range rows {
-		cells[k] = make([]string, len(cols))
+		cells[k], colors[k] = make([]string, len(cols)), make([]string, len(cols))
 		for i, c := range cols {
-			s := cleanCell(c.cell(r))
-			cells[k][i] = s
-			widths[i] = max(widths[i], twwidth.Width(s))
-		}
-	}
-	fitWidth(cols, cells, widths, tableWidth(a.Out()))
-	color := a.Color()
-	paint := func(code, s string) string {
-		if !color || code == "" || s == "" {
-			return s
-		}
-		return "\x1b[" + code + "m" + s + "\x1b[0m"
-	}
-	return renderRows(a, cols, rows, cells, paint)
-}
-
-// fitWidth cuts the cells of flex columns with "…", the widest first, until
-// the table fits width (or every flex column is down to minFlex).
-func fitWidth[T any](cols []column[T], cells [][]string, widths []int, width int) {
-	excess := 2 * (len(cols) - 1)
-	for _, w := range widths {
-		excess += w
-	}
-	excess -= width
-	room := slices.Clone(widths)
-	for excess > 0 {
-		widest, second := -1, 0
-		for i, c := range cols {
-			least := max(minFlex, twwidth.Width(c.head))
-			if !c.flex || room[i] <= least {
-				continue
-			}
-			switch {
-			case widest < 0 || room[i] > room[widest]:
-				if widest >= 0 {
-					second = max(second, room[widest])
-				}
-				widest = i
-			default:
-				second = max(second, room[i])
-			}
-			second = max(second, least)
-		}
-		if widest < 0 {
-			break
-		}
-		cut := max(min(excess, room[widest]-second), 1)
-		room[widest] -= cut
-		excess -= cut
-	}
-	for i := range cols {
-		if room[i] == widths[i] {
-			continue
-		}
-		for k := range cells {
-			if twwidth.Width(cells[k][i]) > room[i] {
-				cells[k][i] = twwidth.Truncate(cells[k][i], room[i], "…")
-			}
-		}
-	}
-}
-
-func renderRows[T any](a *App, cols []column[T], rows []T, cells [][]string, paint func(code, s string) string) error {
-	heads := make([]any, len(cols))
-	align := make([]tw.Align, len(cols))
-	for i, c := range cols {
-		heads[i] = paint("1", c.head)
-		align[i] = tw.AlignLeft
-		if c.right {
-			align[i] = tw.AlignRight
-		}
-	}
-	var buf bytes.Buffer
-	t := tablewriter.NewTable(&buf,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Borders: tw.BorderNone,
-			Symbols: tw.NewSymbols(tw.StyleLight),
-			Settings: tw.Settings{
-				Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off, ShowHeader: tw.Off},
-				Lines:      tw.Lines{ShowHeaderLine: tw.On},
-			},
-		})),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithTrimSpace(tw.Off),
-		tablewriter.WithHeaderAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-		tablewriter.WithPadding(tw.Padding{Left: "", Right: "  ", Overwrite: true}),
-	)
-	t.Header(heads...)
-	for k, r := range rows {
-		row := make([]any, len(cols))
-		for i, c := range cols {
-			code := ""
+			cells[k][i] = cleanCell(c.cell(r))
 			if c.color != nil {
-				code = c.color(r)
-			}
-			row[i] = paint(code, cells[k][i])
-		}
-		if err := t.Append(row...); err != nil {
-			return fmt.Errorf("write table: %w", err)
-		}
-	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("write table: %w", err)
-	}
-	var lines []string
-	widest := 0
-	for l := range strings.Lines(buf.String()) {
-		// Padding after the last cell is noise (and breaks golden files).
-		l = strings.TrimRight(l, " \n")
-		if body, ok := strings.CutSuffix(l, "\x1b[0m"); ok {
-			l = strings.TrimRight(body, " ")
-			if !strings.HasSuffix(l, "\x1b[0m") {
-				l += "\x1b[0m"
+				colors[k][i] = c.color(r)
 			}
 		}
-		lines = append(lines, l)
-		if len(lines) != 2 {
-			widest = max(widest, twwidth.Width(l))
-		}
 	}
-	var out bytes.Buffer
-	for i, l := range lines {
-		if i == 1 { // the rule under the header spans the padding too
-			l = twwidth.Truncate(l, widest)
-		}
-		out.WriteString(l)
-		out.WriteByte('\n')
-	}
-	_, err := a.Out().Write(out.Bytes())
-	return err
+	return table.Write(a.Out(), heads, cells, colors, table.Options{Width: tableWidth(a.Out()), Color: a.Color()})
 }
 
 // cleanCell makes text from the outside (a feed's title, an API's error)
-// safe for one table cell: no control characters (no escape sequences
-// reaching the terminal), no line breaks.
-func cleanCell(s string) string {
-	if !strings.ContainsFunc(s, unicode.IsControl) {
-		return s
-	}
-	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			return ' '
-		case unicode.IsControl(r):
-			return -1
-		}
-		return r
-	}, s)), " ")
-}
+// safe for one table cell (see table.Clean).
+func cleanCell(s string) string { return table.Clean(s) }
 
 // dash shows an empty cell as "-".
 func dash(s string) string {

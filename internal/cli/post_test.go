@@ -120,7 +120,6 @@ func TestPostFailuresSayWhy(t *testing.T) {
 		want string
 	}{
 		{[]string{"--title", "T", "--link", "https://example.com/t"}, "--account: required"},
-		{[]string{"--account", "x_nobody", "--title", "T", "--link", "https://example.com/t"}, `--account: no account is named "x_nobody"`},
 		{[]string{"--account", "x_ok", "--title", "T"}, "--link: required"},
 		{[]string{"--account", "x_ok", "--title", "T", "--link", "example.com/t"}, "--link: must be an absolute"},
 		{[]string{"--account", "x_ok", "--link", "https://example.com/unknown"}, "--title: required: Herald does not know"},
@@ -130,6 +129,9 @@ func TestPostFailuresSayWhy(t *testing.T) {
 	} {
 		fails(t, cfg, ExitUsage, append([]string{"post"}, tc.args...), tc.want)
 	}
+	// An account that does not exist is "not found": exit 1.
+	fails(t, cfg, ExitFailure, []string{"post", "--account", "x_nobody", "--title", "T", "--link", "https://example.com/t"},
+		`--account: no account is named "x_nobody"`)
 }
 
 // startDaemon runs a dispatcher on the configuration's database, as `herald

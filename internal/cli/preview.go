@@ -130,7 +130,7 @@ func (f *previewFlags) check() error {
 }
 
 // pickAccounts returns the accounts named (checked against the
-// configuration: a usage error names what, the flag or command that named
+// configuration: a not-found error names what, the flag or command that named
 // them), or all of them.
 func pickAccounts(cfg *config.Config, named []string, what string) ([]string, error) {
 	all := accountIDs(cfg)
@@ -144,7 +144,7 @@ func pickAccounts(cfg *config.Config, named []string, what string) ([]string, er
 	for _, id := range named {
 		id = strings.TrimSpace(id)
 		if !slices.Contains(all, id) {
-			return nil, usageErrorf("%s: no account is named %q (accounts: %s)", what, id, strings.Join(all, ", "))
+			return nil, notFoundErrorf("%s: no account is named %q (accounts: %s)", what, id, strings.Join(all, ", "))
 		}
 		if !slices.Contains(ids, id) {
 			ids = append(ids, id)

@@ -70,13 +70,14 @@ func TestPreviewFromFlags(t *testing.T) {
 		{[]string{"--title", "T"}, "--url or both --title and --link"},
 		{[]string{"--url", "https://example.com/a", "--title", "T", "--link", "https://example.com/a"}, "--url"},
 		{[]string{"--title", "T", "--link", "example.com/t"}, "--link"},
-		{[]string{"--title", "T", "--link", "https://example.com/t", "--account", "x_backup"}, `--account: no account is named "x_backup"`},
 		{[]string{"--title", "T", "--link", "https://example.com/t", "--format", "csv"}, "--format"},
 		{[]string{"--title", "T", "--link", "https://example.com/t", "--text", "x", "--repost"}, "--text"},
 		{[]string{"--url", "not a url"}, "--url"},
 	} {
 		fails(t, cfg, ExitUsage, append([]string{"preview"}, tc.args...), tc.want)
 	}
+	fails(t, cfg, ExitFailure, []string{"preview", "--title", "T", "--link", "https://example.com/t", "--account", "x_backup"},
+		`--account: no account is named "x_backup"`)
 }
 
 func TestPreviewFromURL(t *testing.T) {

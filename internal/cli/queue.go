@@ -14,9 +14,6 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 )
 
-// jobStates are the values of --state.
-var jobStates = []herald.JobState{herald.JobPending, herald.JobSending, herald.JobSent, herald.JobSkipped, herald.JobFailed}
-
 // queueRow is one post job as `herald queue` shows it.
 type queueRow struct {
 	ID            int64      `json:"id"`
@@ -61,8 +58,8 @@ was sent. 'herald queue retry' and 'herald queue cancel' change a job.`,
 			f := herald.JobFilter{Account: account, Limit: limit}
 			for _, s := range states {
 				st := herald.JobState(strings.TrimSpace(s))
-				if !slices.Contains(jobStates, st) {
-					return usageErrorf("--state: must be pending, sending, sent, skipped or failed, not %q", s)
+				if !slices.Contains(herald.JobStates, st) {
+					return usageErrorf("--state: must be one of %s, not %q", stateNames(), s)
 				}
 				f.States = append(f.States, st)
 			}
@@ -73,7 +70,7 @@ was sent. 'herald queue retry' and 'herald queue cancel' change a job.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringSliceVar(&states, "state", nil, "only jobs in these states: pending, sending, sent, skipped, failed (comma-separated)")
+	fl.StringSliceVar(&states, "state", nil, "only jobs in these states: "+stateNames()+" (comma-separated)")
 	fl.StringVar(&account, "account", "", "only this account's jobs")
 	fl.IntVar(&limit, "limit", 50, "at most this many jobs (0: all)")
 	addFormatFlag(cmd, &format)
@@ -82,7 +79,7 @@ was sent. 'herald queue retry' and 'herald queue cancel' change a job.`,
 }
 
 func (a *App) listQueue(ctx context.Context, f herald.JobFilter, format string) error {
-	st, err := a.OpenStore(ctx)
+	st, err := a.OpenStoreToRead(ctx)
 	if err != nil {
 		return err
 	}
@@ -90,7 +87,7 @@ func (a *App) listQueue(ctx context.Context, f herald.JobFilter, format string) 
 	if f.Account != "" {
 		if _, err := st.GetAccount(ctx, f.Account); errors.Is(err, herald.ErrNotFound) {
 			cfg, _ := a.Config()
-			return usageErrorf("--account: no account is named %q (accounts: %s)", f.Account, strings.Join(accountIDs(cfg), ", "))
+			return notFoundErrorf("--account: no account is named %q (accounts: %s)", f.Account, strings.Join(accountIDs(cfg), ", "))
 		}
 	}
 	jobs, err := st.ListJobs(ctx, f)
@@ -236,10 +233,15 @@ retried.`,
 			if j.State != herald.JobFailed && j.State != herald.JobSkipped {
 				return fmt.Errorf("%s is %s: only a failed or skipped job can be retried", describe(j), j.State)
 			}
-			if err := st.RetryJob(ctx, id, cliNow()); err != nil {
+			// A job scheduled for later (repost --at) keeps its time.
+			due, when := cliNow(), "due now"
+			if j.ScheduledAt.After(due) {
+				due, when = j.ScheduledAt, "due "+j.ScheduledAt.UTC().Format(time.RFC3339)+" as scheduled"
+			}
+			if err := st.RetryJob(ctx, id, due); err != nil {
 				return fmt.Errorf("retry job: %w", err)
 			}
-			_, err = fmt.Fprintf(a.Out(), "Retrying %s: pending again, due now.\n", describe(j))
+			_, err = fmt.Fprintf(a.Out(), "Retrying %s: pending again, %s.\n", describe(j), when)
 			return err
 		},
 	}
@@ -283,14 +285,14 @@ func (a *App) retryFailed(ctx context.Context, st herald.Store, yes bool) error 
 		_, err := fmt.Fprintln(a.Out(), "No failed jobs: nothing to retry.")
 		return err
 	}
-	if err := a.confirm(fmt.Sprintf("Retry %d failed jobs now?", n), yes); err != nil {
+	if err := a.confirm(fmt.Sprintf("Retry %s now?", plural(n, "failed job", "failed jobs")), yes); err != nil {
 		return err
 	}
 	n, err = st.RetryFailed(ctx, cliNow())
 	if err != nil {
 		return fmt.Errorf("retry failed jobs: %w", err)
 	}
-	_, err = fmt.Fprintf(a.Out(), "Retrying %d failed jobs: pending again, due now.\n", n)
+	_, err = fmt.Fprintf(a.Out(), "Retrying %s: pending again, due now.\n", plural(n, "failed job", "failed jobs"))
 	return err
 }
 
@@ -331,4 +333,13 @@ retry' brings a cancelled job back).`,
 			return err
 		},
 	}
+}
+
+// stateNames lists the job states, comma-separated, for help and errors.
+func stateNames() string {
+	names := make([]string, len(herald.JobStates))
+	for i, s := range herald.JobStates {
+		names[i] = string(s)
+	}
+	return strings.Join(names, ", ")
 }

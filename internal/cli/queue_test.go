@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -163,13 +164,13 @@ func TestQueueList(t *testing.T) {
 		want string
 	}{
 		{[]string{"--state", "done"}, "--state"},
-		{[]string{"--account", "x_backup"}, `--account: no account is named "x_backup"`},
 		{[]string{"--limit", "-5"}, "--limit"},
 		{[]string{"--format", "html"}, "--format"},
 		{[]string{"nope"}, `unknown command "nope"`},
 	} {
 		fails(t, cfg, ExitUsage, append([]string{"queue"}, tc.args...), tc.want)
 	}
+	fails(t, cfg, ExitFailure, []string{"queue", "--account", "x_backup"}, `--account: no account is named "x_backup"`)
 }
 
 func TestQueueRetryAndCancel(t *testing.T) {
@@ -223,7 +224,7 @@ func TestQueueRetryAndCancel(t *testing.T) {
 	if j := state("storm/fb_page"); j.State != herald.JobFailed {
 		t.Errorf("failed job after --failed without --yes: %s", j.State)
 	}
-	if out := ok(t, cfg, "queue", "retry", "--failed", "--yes"); out != "Retrying 1 failed jobs: pending again, due now.\n" {
+	if out := ok(t, cfg, "queue", "retry", "--failed", "--yes"); out != "Retrying 1 failed job: pending again, due now.\n" {
 		t.Errorf("--failed --yes: %q", out)
 	}
 	if j := state("storm/fb_page"); j.State != herald.JobPending {
@@ -290,12 +291,12 @@ func TestQueueOnATerminal(t *testing.T) {
 		return j.State
 	}
 	code, screen := onTerminal(t, "n\n", "-c", cfg, "queue", "retry", "--failed")
-	if code != ExitFailure || !strings.Contains(screen, "Retry 1 failed jobs now? [y/N] ") || !strings.Contains(screen, "nothing was done") ||
+	if code != ExitFailure || !strings.Contains(screen, "Retry 1 failed job now? [y/N] ") || !strings.Contains(screen, "nothing was done") ||
 		failed() != herald.JobFailed {
 		t.Errorf("answered no: exit %d, state %s:\n%s", code, failed(), screen)
 	}
 	code, screen = onTerminal(t, "y\n", "-c", cfg, "queue", "retry", "--failed")
-	if code != ExitOK || !strings.Contains(screen, "Retrying 1 failed jobs") || failed() != herald.JobPending {
+	if code != ExitOK || !strings.Contains(screen, "Retrying 1 failed job:") || failed() != herald.JobPending {
 		t.Errorf("answered yes: exit %d, state %s:\n%s", code, failed(), screen)
 	}
 	// Colour on a terminal (bold header, green sent), none with NO_COLOR.
@@ -306,5 +307,36 @@ func TestQueueOnATerminal(t *testing.T) {
 	t.Setenv("NO_COLOR", "1")
 	if _, screen := onTerminal(t, "", "-c", cfg, "queue"); strings.Contains(screen, "\x1b[") {
 		t.Errorf("colour despite NO_COLOR:\n%q", screen)
+	}
+	// On a terminal the command first names the configuration and the
+	// database it reads.
+	if _, screen := onTerminal(t, "", "-c", cfg, "queue"); !strings.HasPrefix(screen, "Using "+cfg+", database sqlite:") {
+		t.Errorf("no configuration and database named first:\n%s", screen)
+	}
+	// On a terminal (120 columns) the widest free-text column, the error,
+	// is cut to fit; off one, nothing is (see queue.golden).
+	if _, screen := onTerminal(t, "", "-c", cfg, "queue"); !strings.Contains(screen, "facebook: creat…") ||
+		strings.Contains(screen, "Session has expired") || !strings.Contains(screen, "…") {
+		t.Errorf("the error column was not cut to the terminal's width:\n%s", screen)
+	}
+}
+
+// TestQueueRetryKeepsAScheduledTime checks that retrying a job scheduled
+// for later (repost --at, then cancelled) puts it back at its time, not now.
+func TestQueueRetryKeepsAScheduledTime(t *testing.T) {
+	d := newDesk(t, "", "", deskStory{key: "storm", section: "mexico", age: 2 * day, likes: 50})
+	id := strconv.FormatInt(d.id("storm"), 10)
+	due := d.now.Add(26 * time.Hour)
+	fails(t, d.cfg, ExitOK, []string{"repost", id, "--at", due.Format(time.RFC3339), "--account", "fb_page"})
+	jobs := d.jobs(t, d.id("storm"))
+	job := strconv.FormatInt(jobs[len(jobs)-1].ID, 10)
+	fails(t, d.cfg, ExitOK, []string{"queue", "cancel", job})
+	out, _ := fails(t, d.cfg, ExitOK, []string{"queue", "retry", job})
+	if !strings.Contains(out, "pending again, due "+due.UTC().Format(time.RFC3339)+" as scheduled") {
+		t.Errorf("retry said %q", out)
+	}
+	jobs = d.jobs(t, d.id("storm"))
+	if j := jobs[len(jobs)-1]; j.State != herald.JobPending || !j.NextAttemptAt.Equal(due) {
+		t.Errorf("after retry: %s, due %s; want pending, due %s", j.State, j.NextAttemptAt, due)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
@@ -61,7 +62,7 @@ bluesky (reposts, quotes, likes, replies).`,
 				return err
 			}
 			q.Weights = rank.WeightsFrom(cfg.Ranking.Weights)
-			st, err := a.OpenStore(cmd.Context())
+			st, err := a.OpenStoreToRead(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -115,11 +116,14 @@ func (a *App) report(ctx context.Context, st herald.Store, q herald.ReportQuery,
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	return rank.WriteTable(a.Out(), rows, series, rank.TableOptions{Width: tableWidth(a.Out()),
-		Color: a.Color(), Network: q.Network})
+	opts := rank.TableOptions{Width: tableWidth(a.Out()), Color: a.Color(), Network: q.Network}
+	if q.By == "clicks" {
+		return rank.WriteTableByClicks(a.Out(), rows, series, opts)
+	}
+	return rank.WriteTable(a.Out(), rows, series, opts)
 }
 
-// knownSection fails with a usage error naming the sources when section is
+// knownSection fails (not found, exit 1) naming the sources when section is
 // not one of them.
 func knownSection(ctx context.Context, st herald.Store, section string) error {
 	srcs, err := st.ListSources(ctx)
@@ -133,17 +137,22 @@ func knownSection(ctx context.Context, st herald.Store, section string) error {
 		}
 		names = append(names, s.Name)
 	}
-	return usageErrorf("--section: no source is named %q (sources: %s)", section, strings.Join(names, ", "))
+	return notFoundErrorf("--section: no source is named %q (sources: %s)", section, strings.Join(names, ", "))
 }
 
-// tableWidth is the terminal's width when w is one, else $COLUMNS when set,
-// else rank.DefaultWidth.
+// tableWidth is the width tables are fitted to: the terminal's when w is
+// one ($COLUMNS when its size cannot be read), else 0: off a terminal
+// nothing is cut.
 func tableWidth(w io.Writer) int {
-	if f, ok := w.(*os.File); ok && isTerminal(f) {
-		return rank.TerminalWidth(f)
+	f, ok := w.(*os.File)
+	if !ok || !isTerminal(f) {
+		return 0
+	}
+	if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
+		return cols
 	}
 	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
 		return n
 	}
-	return rank.DefaultWidth
+	return 80
 }

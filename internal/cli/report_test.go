@@ -164,7 +164,7 @@ func expected(t *testing.T, by, network string) []string {
 func TestCollectThenReportOrdersAsTheFiguresDictate(t *testing.T) {
 	w, _, cfg := newsroom(t)
 	out := heraldOK(t, cfg, "collect")
-	if !strings.Contains(out, "Read 10 of 10 due posts") || !strings.Contains(out, "Charged 5 reads ($0.025)") {
+	if !strings.Contains(out, "Read 10 of 10 due posts") || !strings.Contains(out, "Charged 5 reads ($0.03)") {
 		t.Errorf("collect printed:\n%s", out)
 	}
 	seen := map[string]bool{}
@@ -250,7 +250,7 @@ func TestCollectMarksDeletedPostsGone(t *testing.T) {
 		t.Fatal("delete at the emulation failed")
 	}
 	w.Clock.Advance(10 * time.Minute)
-	if out := heraldOK(t, cfg, "collect"); !strings.Contains(out, "1 posts are gone") {
+	if out := heraldOK(t, cfg, "collect"); !strings.Contains(out, "1 post is gone") {
 		t.Errorf("collect printed:\n%s", out)
 	}
 	if got := reportKeys(t, cfg, "--network", "twitter"); slices.Contains(got, "b") || len(got) != 4 {
@@ -315,13 +315,17 @@ func TestReportRejectsBadFlags(t *testing.T) {
 		{[]string{"--limit", "0"}, "--limit"},
 		{[]string{"--limit", "5000"}, "--limit"},
 		{[]string{"--format", "xml"}, "--format"},
-		{[]string{"--section", "sports"}, "--section"},
 		{[]string{"--limit", "ten"}, "--limit"},
 	} {
 		code, out, errOut := run(t, append([]string{"--config", cfg, "report"}, tc.args...)...)
 		if code != ExitUsage || !strings.Contains(errOut, tc.flag) || out != "" {
 			t.Errorf("report %v: exit %d, stdout %q, stderr %q; want 2 naming %s", tc.args, code, out, errOut, tc.flag)
 		}
+	}
+	// A section that does not exist is "not found": exit 1.
+	if code, out, errOut := run(t, "--config", cfg, "report", "--section", "sports"); code != ExitFailure ||
+		!strings.Contains(errOut, "--section") || out != "" {
+		t.Errorf("report --section sports: exit %d, stdout %q, stderr %q; want 1 naming --section", code, out, errOut)
 	}
 	sandbox := writeConfig(t, validConfig)
 	code, out, errOut := run(t, "--config", sandbox, "collect")

@@ -259,6 +259,13 @@ func TestRepostUnknownURLReadsThePage(t *testing.T) {
 	if len(rows) != 2 || rows[0].State != "dry-run" || rows[1].Text != "ICYMI: Quake shakes the capital https://example.com/quake" {
 		t.Errorf("dry run: %+v", rows)
 	}
+	// As a table off a terminal, the text it exists to show is whole,
+	// however narrow $COLUMNS says a terminal would be.
+	t.Setenv("COLUMNS", "60")
+	if out, _ := fails(t, d.cfg, ExitOK, []string{"repost", page.URL + "/amp/quake", "--dry-run"}); !strings.Contains(out,
+		"ICYMI: Quake shakes the capital https://example.com/quake") || strings.Contains(out, "…") {
+		t.Errorf("dry run table cut:\n%s", out)
+	}
 	if _, err := d.w.Store.FindArticle(context.Background(), "https://example.com/quake"); err == nil {
 		t.Error("a dry run recorded the article")
 	}
@@ -358,11 +365,9 @@ func TestRepostUsageErrors(t *testing.T) {
 		{[]string{"repost", id, "--at", "tomorrow"}, "--at: want a time like"},
 		{[]string{"repost", id, "--at", "2020-01-01T00:00:00Z"}, "--at: 2020-01-01T00:00:00Z is in the past"},
 		{[]string{"repost", id, "--in", "soon"}, "--in: "},
-		{[]string{"repost", id, "--account", "nobody"}, `--account: no account is named "nobody"`},
 		{[]string{"repost", id, "--since", "7d"}, "go with --top"},
 		{[]string{"repost", "--top", "2", "--text", "x"}, "--text: one text cannot fit several stories"},
 		{[]string{"repost", "--top", "2", "--by", "views", "--yes"}, "--by: must be one of"},
-		{[]string{"repost", "--top", "2", "--exclude-section", "sport", "--yes"}, `--exclude-section: no source is named "sport"`},
 		{[]string{"repost", "--top", "2", "--min-age", "1d"}, "not on a terminal, so nothing was asked; add --yes"},
 		{[]string{"repost", "not a url"}, "must be an absolute http or https URL"},
 		{[]string{"repost", id, "--format", "xml"}, "--format: must be one of"},
@@ -370,6 +375,9 @@ func TestRepostUsageErrors(t *testing.T) {
 		fails(t, d.cfg, ExitUsage, tt.args, tt.want)
 	}
 	fails(t, d.cfg, ExitFailure, []string{"repost", "999"}, "no article has ID 999")
+	fails(t, d.cfg, ExitFailure, []string{"repost", id, "--account", "nobody"}, `--account: no account is named "nobody"`)
+	fails(t, d.cfg, ExitFailure, []string{"repost", "--top", "2", "--exclude-section", "sport", "--yes"},
+		`--exclude-section: no source is named "sport"`)
 	if n := len(d.jobs(t, d.id("storm"))); n != 2 {
 		t.Errorf("%d jobs after refused command lines, want the 2 first posts", n)
 	}

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"strings"
+
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/spf13/cobra"
 )
@@ -37,10 +39,11 @@ func commands(a *App) []*cobra.Command {
 func NewRoot(a *App) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "herald",
-		Short: "Post news stories to X and Facebook the moment they are published",
+		Short: "Post news stories to X, Facebook, Mastodon and Bluesky the moment they are published",
 		Long: `Herald watches a newsroom's feeds and CMS webhooks, posts each new story
-(headline and link) to its X accounts and Facebook Pages exactly once, reads
-the engagement back, and ranks the stories people share most.
+(headline and link) to its X accounts, Facebook Pages, Mastodon and Bluesky
+accounts exactly once, reads the engagement back, and ranks the stories
+people share most.
 
 Start with:  herald run        (the daemon; Ctrl-C stops it)
 Check with:  herald config check`,
@@ -66,6 +69,8 @@ Check with:  herald config check`,
 		root.AddCommand(cmd)
 	}
 	root.AddCommand(exitCodesTopic())
+	strictCompletion(root)
+	a.completeFlags(root)
 	a.markRuns(root)
 	return root
 }
@@ -97,5 +102,28 @@ func (a *App) markRuns(cmd *cobra.Command) {
 	}
 	if runE := cmd.RunE; runE != nil {
 		cmd.RunE = func(c *cobra.Command, args []string) error { a.started = true; return runE(c, args) }
+	}
+}
+
+// strictCompletion makes `herald completion SHELL` for a shell cobra has no
+// script for (tcsh, ...) a usage error rather than a help screen with
+// status 0.
+func strictCompletion(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			shells := make([]string, 0, len(cmd.Commands()))
+			for _, sub := range cmd.Commands() {
+				shells = append(shells, sub.Name())
+			}
+			return usageErrorf("completion: no script for the shell %q (shells: %s)", args[0], strings.Join(shells, ", "))
+		}
 	}
 }

@@ -37,8 +37,9 @@ dashboard (/), /api/popular, the popular widget, short links, the CMS
 webhook, /healthz, /readyz and /metrics.
 
 With sandbox: true (the shipped configs/herald.yaml) the posts go to local
-emulations of the X and Graph APIs started in-process, so nothing leaves
-this machine. With publish.dry_run: true posts are composed and logged, never
+emulations of the X, Graph, Mastodon and Bluesky APIs started in-process,
+so nothing leaves this machine; file:// feeds are served with their dates
+moved so that the newest story was published as the daemon started. With publish.dry_run: true posts are composed and logged, never
 sent.
 
 SIGINT or SIGTERM stops intake at once, lets the sends in flight finish (at
@@ -67,6 +68,7 @@ type daemon struct {
 	log    *slog.Logger
 	sb     *sandbox
 	store  herald.Store
+	unmark func() // see markDaemon
 	reg    *prometheus.Registry
 	disp   *dispatch.Dispatcher
 	poller *feed.Poller
@@ -91,7 +93,11 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 	if d.sb, err = startSandbox(cfg, logger); err != nil {
 		return nil, err
 	}
+	d.sb.serveFileSources(cfg, time.Now())
 	if d.store, err = openStore(ctx, cfg.Database.URL); err != nil {
+		return nil, err
+	}
+	if d.unmark, err = markDaemon(cfg.Database.URL); err != nil {
 		return nil, err
 	}
 	if err = syncConfig(ctx, d.store, cfg); err != nil {
@@ -203,6 +209,10 @@ func (d *daemon) close() {
 		}
 		d.store = nil
 	}
+	if d.unmark != nil {
+		d.unmark()
+		d.unmark = nil
+	}
 	d.sb.Close()
 	d.sb = nil
 }
@@ -233,6 +243,7 @@ func (d *daemon) logStart() {
 	}
 	d.log.Info("herald starting", "mode", mode, "config", file, "database", databaseName(cfg.Database.URL),
 		"sources", srcs, "accounts", accts, "http_addr", cfg.HTTP.Addr, "instance_id", cfg.Dispatch.InstanceID)
+	warnIdle(cfg, d.log)
 }
 
 // databaseName is database.url without a password.

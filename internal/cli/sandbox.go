@@ -208,7 +208,8 @@ func registered(cfg *config.Config) map[string][]string {
 // credentials and without reaching the real networks.
 type sandbox struct {
 	*emulations
-	srv *httptest.Server
+	srv   *httptest.Server
+	feeds sandboxFeeds // see serveFileSources
 }
 
 // startSandbox, when cfg.Sandbox is set, starts the emulations on
@@ -227,7 +228,7 @@ func startSandbox(cfg *config.Config, logger *slog.Logger) (*sandbox, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	sb := &sandbox{emulations: newEmulations()}
-	sb.srv = httptest.NewServer(sb.emulations)
+	sb.srv = httptest.NewServer(sb.feeds.handler(sb.emulations))
 	for i, id := range accountIDs(cfg) {
 		a := cfg.Accounts[id]
 		if a.Network == config.NetworkTwitter {
@@ -248,7 +249,7 @@ func startSandbox(cfg *config.Config, logger *slog.Logger) (*sandbox, error) {
 		a.APIBaseURL, a.GraphBaseURL, a.InstanceURL, a.PDSURL = pointAt(a, sb.srv.URL)
 		cfg.Accounts[id] = a
 	}
-	logger.Info("SANDBOX: posts go to local emulations of X and Facebook on this machine, not to the real networks",
+	logger.Info("SANDBOX: posts go to local emulations of X, Facebook, Mastodon and Bluesky on this machine, not to the real networks",
 		"sandbox_api", sb.srv.URL, "accounts", registered(cfg))
 	return sb, nil
 }

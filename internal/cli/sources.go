@@ -46,7 +46,7 @@ active lease; the feed is still polled, less often) or "polling".`,
 			if err != nil {
 				return err
 			}
-			st, err := a.OpenStore(cmd.Context())
+			st, err := a.OpenStoreToRead(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,17 @@ accounts:
 func TestSourcesShowsPushState(t *testing.T) {
 	clearEnv(t)
 	path := writeConfig(t, sourcesConfig)
+	// A command that only reads never creates the database.
+	dbPath := strings.TrimSuffix(path, "herald.yaml") + "herald.db"
+	if code, _, errOut := run(t, "-c", path, "sources"); code != ExitFailure || !strings.Contains(errOut, "no database at "+dbPath) {
+		t.Errorf("sources without a database: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(dbPath); !os.IsNotExist(err) {
+		t.Fatalf("sources created the database: %v", err)
+	}
+	if code, _, errOut := run(t, "-c", path, "migrate"); code != ExitOK {
+		t.Fatalf("migrate: exit %d: %s", code, errOut)
+	}
 	if code, _, errOut := run(t, "-c", path, "sources"); code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

@@ -24,7 +24,10 @@ const daemonProbeTimeout = time.Second
 type daemonStatus struct {
 	URL     string `json:"url"`
 	Running bool   `json:"running"`
-	Error   string `json:"error"` // why it is taken as not running
+	Error   string `json:"error"` // why it is taken as not running, or why its HTTP server does not answer
+	// UsesDatabase: a daemon holds this SQLite database's marker (see
+	// markDaemon); null when that cannot be known (PostgreSQL).
+	UsesDatabase *bool `json:"uses_database"`
 }
 
 // probeDaemon tells whether a Herald daemon serves http.addr: it asks
@@ -86,6 +89,8 @@ func healthzURL(addr string) string {
 
 // statusReport is `herald status` as JSON.
 type statusReport struct {
+	Config   string              `json:"config"`   // the configuration file read ("" for none)
+	Database string              `json:"database"` // database.url, password left out
 	Daemon   daemonStatus        `json:"daemon"`
 	Sources  sourcesStatus       `json:"sources"`
 	Queue    map[string]int      `json:"queue"` // jobs by state
@@ -137,14 +142,18 @@ func newStatusCmd(a *App) *cobra.Command {
 		Short: "One screen: daemon, sources, queue, accounts and each account's last post",
 		Long: `Show at a glance whether Herald is doing its work:
 
-  daemon    whether a daemon answers GET /healthz on http.addr (within 1s)
+  daemon    whether a daemon runs for this configuration's database (for
+            SQLite, one holding its PATH.daemon lock; a daemon of another
+            installation answering on http.addr does not count) and
+            answers GET /healthz on http.addr (within 1s)
   sources   how many feeds poll fine, and which keep failing, with the error
   queue     jobs by state: pending, sending, sent, skipped, failed
   accounts  each account's state (ok, paused, held, budget), its posts today,
             and its last post with the permalink
 
 --format json gives the same as one object; --format csv one line per part
-(kind, name, status, detail).`,
+(kind, name, status, detail). The exit status is 3 when the daemon is not
+running (the status is printed all the same), as service managers answer.`,
 		Example: "  herald status\n  herald status --format json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -155,7 +164,10 @@ func newStatusCmd(a *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := a.OpenStore(cmd.Context())
+			st, err := a.OpenStoreToRead(cmd.Context())
+			if errors.Is(err, errNoDatabase) {
+				return &notRunningErr{fmt.Errorf("the daemon is not running: %w", err)}
+			}
 			if err != nil {
 				return err
 			}
@@ -166,11 +178,17 @@ func newStatusCmd(a *App) *cobra.Command {
 			}
 			switch format {
 			case "json":
-				return writeJSON(a, rep)
+				err = writeJSON(a, rep)
 			case "csv":
-				return writeRows(a, format, rep.lines(cliNow()), nil, "")
+				err = writeRows(a, format, rep.lines(cliNow()), nil, "")
+			default:
+				err = a.printStatus(rep, cliNow())
 			}
-			return a.printStatus(rep, cliNow())
+			if err == nil && !rep.Daemon.Running {
+				_, detail := rep.daemonLine()
+				err = &notRunningErr{fmt.Errorf("the daemon is not running (%s)", detail)}
+			}
+			return err
 		},
 	}
 	addFormatFlag(cmd, &format)
@@ -179,8 +197,12 @@ func newStatusCmd(a *App) *cobra.Command {
 
 // gatherStatus reads everything status shows.
 func gatherStatus(ctx context.Context, cfg *config.Config, st herald.Store, now time.Time) (statusReport, error) {
-	rep := statusReport{Daemon: probeDaemon(ctx, cfg.HTTP.Addr, daemonProbeTimeout), Queue: map[string]int{},
+	rep := statusReport{Config: cfg.File, Database: databaseName(cfg.Database.URL),
+		Daemon: probeDaemon(ctx, cfg.HTTP.Addr, daemonProbeTimeout), Queue: map[string]int{},
 		Sources: sourcesStatus{Failing: []failingSource{}}, Accounts: []accountStatusLine{}}
+	if err := matchDaemon(&rep.Daemon, cfg.Database.URL); err != nil {
+		return rep, err
+	}
 	srcs, err := st.ListSources(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("list sources: %w", err)
@@ -201,7 +223,7 @@ func gatherStatus(ctx context.Context, cfg *config.Config, st herald.Store, now 
 	if err != nil {
 		return rep, fmt.Errorf("count jobs: %w", err)
 	}
-	for _, s := range []herald.JobState{herald.JobPending, herald.JobSending, herald.JobSent, herald.JobSkipped, herald.JobFailed} {
+	for _, s := range herald.JobStates {
 		rep.Queue[string(s)] = counts[s]
 	}
 	accts, err := st.ListAccounts(ctx, now)
@@ -227,10 +249,37 @@ func gatherStatus(ctx context.Context, cfg *config.Config, st herald.Store, now 
 	return rep, nil
 }
 
+// matchDaemon settles whether the daemon of this database runs: for SQLite
+// the database's marker says so, whatever answers on http.addr (a daemon of
+// another installation may); elsewhere the probe alone does.
+func matchDaemon(d *daemonStatus, dbURL string) error {
+	inUse, known, err := daemonUses(dbURL)
+	if err != nil || !known {
+		return err
+	}
+	d.UsesDatabase = &inUse
+	switch {
+	case inUse && !d.Running:
+		d.Running = true // its HTTP server may be elsewhere or starting; Error says why it did not answer
+	case !inUse && d.Running:
+		d.Running = false
+		d.Error = "the daemon answering there uses another database"
+	}
+	return nil
+}
+
 // daemonLine says whether the daemon runs.
 func (r statusReport) daemonLine() (status, detail string) {
-	if r.Daemon.Running {
+	uses := r.Daemon.UsesDatabase != nil && *r.Daemon.UsesDatabase
+	switch {
+	case r.Daemon.Running && uses && r.Daemon.Error != "":
+		return "running", "it uses this database; no answer at " + r.Daemon.URL + ": " + r.Daemon.Error
+	case r.Daemon.Running && uses:
+		return "running", "it uses this database; " + r.Daemon.URL + " answers"
+	case r.Daemon.Running:
 		return "running", r.Daemon.URL + " answers"
+	case r.Daemon.UsesDatabase != nil && r.Daemon.Error == "the daemon answering there uses another database":
+		return "not running", "no daemon uses this database; the one answering at " + r.Daemon.URL + " uses another"
 	}
 	return "not running", "no answer at " + r.Daemon.URL + ": " + r.Daemon.Error
 }
@@ -246,7 +295,8 @@ func (r statusReport) lines(now time.Time) []statusLine {
 	}
 	out = append(out, statusLine{Kind: "sources", Name: "all", Status: fmt.Sprintf("%d ok", r.Sources.OK),
 		Detail: fmt.Sprintf("%d failing of %d", len(r.Sources.Failing), r.Sources.Total)})
-	for _, s := range queueStates {
+	for _, st := range herald.JobStates {
+		s := string(st)
 		out = append(out, statusLine{Kind: "queue", Name: s, Status: strconv.Itoa(r.Queue[s])})
 	}
 	for _, l := range r.Accounts {
@@ -254,8 +304,6 @@ func (r statusReport) lines(now time.Time) []statusLine {
 	}
 	return out
 }
-
-var queueStates = []string{"pending", "sending", "sent", "skipped", "failed"}
 
 // sourceProblem says what is wrong with a failing source.
 func sourceProblem(s failingSource, now time.Time) string {
@@ -297,6 +345,9 @@ func (a *App) printStatus(r statusReport, now time.Time) error {
 		return "\x1b[" + code + "m" + s + "\x1b[0m"
 	}
 	var b strings.Builder
+	if a.Interactive() {
+		fmt.Fprintf(&b, "%s  %s, database %s\n", paint("1", "Using:   "), dash(r.Config), r.Database)
+	}
 	status, detail := r.daemonLine()
 	code := "33"
 	if r.Daemon.Running {
@@ -312,7 +363,8 @@ func (a *App) printStatus(r statusReport, now time.Time) error {
 		fmt.Fprintf(&b, "           %s: %s\n", s.Name, sourceProblem(s, now))
 	}
 	var q []string
-	for _, s := range queueStates {
+	for _, st := range herald.JobStates {
+		s := string(st)
 		n := strconv.Itoa(r.Queue[s])
 		if s == "failed" && r.Queue[s] > 0 {
 			n = paint("31", n)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -44,17 +45,32 @@ func statusDesk(t *testing.T) *desk {
 	return d
 }
 
+// heraldStatus runs herald status, which exits 3 when no daemon runs, and
+// returns its output with the test's directories as DIR.
+func heraldStatus(t *testing.T, d *desk, wantCode int, args ...string) string {
+	t.Helper()
+	code, out, errOut := run(t, append([]string{"--config", d.cfg, "status"}, args...)...)
+	if code != wantCode {
+		t.Fatalf("herald status %s: exit %d, want %d\n%s", strings.Join(args, " "), code, wantCode, errOut)
+	}
+	if code == ExitNotRunning && !strings.Contains(errOut, "herald: the daemon is not running") {
+		t.Errorf("herald status, not running: stderr %q", errOut)
+	}
+	out = strings.ReplaceAll(out, filepath.Dir(d.cfg), "CONFIGDIR")
+	return strings.ReplaceAll(out, filepath.Dir(d.w.Path), "DBDIR")
+}
+
 func TestStatusGolden(t *testing.T) {
 	d := statusDesk(t)
-	golden(t, "status.golden", heraldOK(t, d.cfg, "status"))
-	golden(t, "status.json.golden", heraldOK(t, d.cfg, "status", "--format", "json"))
-	golden(t, "status.csv.golden", heraldOK(t, d.cfg, "status", "--format", "csv"))
+	golden(t, "status.golden", heraldStatus(t, d, ExitNotRunning))
+	golden(t, "status.json.golden", heraldStatus(t, d, ExitNotRunning, "--format", "json"))
+	golden(t, "status.csv.golden", heraldStatus(t, d, ExitNotRunning, "--format", "csv"))
 
 	var rep statusReport
-	if err := json.Unmarshal([]byte(heraldOK(t, d.cfg, "status", "--format", "json")), &rep); err != nil {
+	if err := json.Unmarshal([]byte(heraldStatus(t, d, ExitNotRunning, "--format", "json")), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Daemon.Running || rep.Sources.Total != 3 || rep.Sources.OK != 2 || len(rep.Sources.Failing) != 1 ||
+	if rep.Daemon.Running || rep.Config != "CONFIGDIR/herald.yaml" || rep.Database != "sqlite:DBDIR/herald.db" || rep.Sources.Total != 3 || rep.Sources.OK != 2 || len(rep.Sources.Failing) != 1 ||
 		rep.Queue["pending"] != 1 || rep.Queue["skipped"] != 1 || len(rep.Accounts) != 2 {
 		t.Errorf("status %+v", rep)
 	}
@@ -68,19 +84,30 @@ func TestStatusGolden(t *testing.T) {
 
 func TestStatusSeesARunningDaemon(t *testing.T) {
 	d := newDesk(t, healthz(t), "")
-	out := heraldOK(t, d.cfg, "status")
-	if !strings.Contains(out, "Daemon:    running (http://127.0.0.1:") || !strings.Contains(out, "No post yet") && !strings.Contains(out, "-") {
+	// A daemon answering on http.addr but using another database (another
+	// installation) is not this one's.
+	if out := heraldStatus(t, d, ExitNotRunning); !strings.Contains(out, "Daemon:    not running (no daemon uses this database; the one answering at http://127.0.0.1:") {
+		t.Errorf("status with another installation's daemon on http.addr:\n%s", out)
+	}
+	// A daemon using this database (as herald run marks it) and answering.
+	release, err := markDaemon("sqlite:" + d.w.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := heraldStatus(t, d, ExitOK)
+	if !strings.Contains(out, "Daemon:    running (it uses this database; http://127.0.0.1:") {
 		t.Errorf("status:\n%s", out)
 	}
+	release()
 	// Something else on http.addr is not taken for a daemon.
 	d = newDesk(t, strings.TrimPrefix(serveText(t, "<html>a web site</html>"), "http://"), "")
-	if out := heraldOK(t, d.cfg, "status"); !strings.Contains(out, "not running") || !strings.Contains(out, "not a Herald daemon") {
+	if out := heraldStatus(t, d, ExitNotRunning); !strings.Contains(out, "not running") || !strings.Contains(out, "not a Herald daemon") {
 		t.Errorf("status with another server on http.addr:\n%s", out)
 	}
 	// Nothing on http.addr: not running, quickly.
 	d = newDesk(t, freeAddr(t), "")
 	start := time.Now()
-	if out := heraldOK(t, d.cfg, "status"); !strings.Contains(out, "not running") || !strings.Contains(out, "connection refused") {
+	if out := heraldStatus(t, d, ExitNotRunning); !strings.Contains(out, "not running") || !strings.Contains(out, "connection refused") {
 		t.Errorf("status with nothing on http.addr:\n%s", out)
 	}
 	if el := time.Since(start); el > 5*time.Second {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -30,6 +32,39 @@ func (a *App) OpenStore(ctx context.Context) (herald.Store, error) {
 		return nil, errors.Join(err, st.Close())
 	}
 	return st, nil
+}
+
+// errNoDatabase: the SQLite database of the configuration does not exist.
+var errNoDatabase = errors.New("no database")
+
+// OpenStoreToRead is OpenStore for a command that only reads: it never
+// creates a database (a SQLite file that does not exist is an error naming
+// it, as when the command runs with another configuration or from another
+// directory than the daemon), and on a terminal it first says which
+// configuration and database it reads, on standard error.
+func (a *App) OpenStoreToRead(ctx context.Context) (herald.Store, error) {
+	cfg, err := a.Config()
+	if err != nil {
+		return nil, err
+	}
+	if path, ok := sqlitePath(cfg.Database.URL); ok {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w at %s (configuration: %s): herald run or herald migrate creates it",
+				errNoDatabase, path, configName(cfg))
+		}
+	}
+	if a.Interactive() {
+		fmt.Fprintf(a.Err(), "Using %s, database %s\n", configName(cfg), databaseName(cfg.Database.URL))
+	}
+	return a.OpenStore(ctx)
+}
+
+// configName names the configuration file read, or says there was none.
+func configName(cfg *config.Config) string {
+	if cfg.File == "" {
+		return "none, defaults and environment; --config names one"
+	}
+	return cfg.File
 }
 
 // openStore opens and migrates the store a database URL names.

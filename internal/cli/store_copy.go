@@ -17,7 +17,8 @@ import (
 )
 
 func newStoreCmd(a *App) *cobra.Command {
-	return newGroup("store", "Move Herald's database to another backend", newStoreCopyCmd(a))
+	return newGroup("store", "Back up, restore or move Herald's database",
+		newStoreBackupCmd(a), newStoreRestoreCmd(a), newStoreCopyCmd(a))
 }
 
 func newStoreCopyCmd(a *App) *cobra.Command {
@@ -43,6 +44,9 @@ refused unless --force is given, which replaces them. Sources and accounts
 alone (what 'herald migrate' records from the configuration) are replaced
 without asking.
 
+It refuses while a daemon (herald run) uses the SQLite database, whose
+copy would miss what it writes meanwhile: stop the daemon first.
+
 Then point database.url at PostgreSQL.`,
 		Example: `  herald store copy --from sqlite:data/herald.db --to 'postgres://herald@db.example/herald?sslmode=require'`,
 		Args:    cobra.NoArgs,
@@ -53,6 +57,9 @@ Then point database.url at PostgreSQL.`,
 			}
 			if !strings.HasPrefix(to, "postgres://") && !strings.HasPrefix(to, "postgresql://") {
 				return usageErrorf("--to: must be a postgres:// URL")
+			}
+			if err := refuseInUse("sqlite:"+src, "copy from"); err != nil {
+				return err
 			}
 			return a.copyStore(cmd.Context(), src, to, force)
 		},

@@ -71,7 +71,7 @@ func buildPublishers(ctx context.Context, cfg *config.Config, store herald.Store
 func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, logger *slog.Logger) (herald.Publisher, error) {
 	a, ok := cfg.Accounts[id]
 	if !ok {
-		return nil, usageErrorf("account %q is not configured (accounts: %s)", id, strings.Join(accountIDs(cfg), ", "))
+		return nil, notFoundErrorf("account %q is not configured (accounts: %s)", id, strings.Join(accountIDs(cfg), ", "))
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

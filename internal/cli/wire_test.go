@@ -117,8 +117,8 @@ func TestBuildPublisherRefusals(t *testing.T) {
 	if _, err := buildPublisher(cfg, "sky", nil, nil); err == nil || !strings.Contains(err.Error(), "handle is required") {
 		t.Errorf("bluesky without a handle: %v, want an error naming it", err)
 	}
-	if _, err := buildPublisher(cfg, "nobody", nil, nil); exitCode(err) != ExitUsage {
-		t.Errorf("unknown account: %v, want a usage error", err)
+	if _, err := buildPublisher(cfg, "nobody", nil, nil); exitCode(err) != ExitFailure {
+		t.Errorf("unknown account: %v, want a failure (not found)", err)
 	}
 
 	x := cfg.Accounts["x_main"]

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -23,14 +24,19 @@ func TestShippedConfig(t *testing.T) {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if !cfg.Sandbox || cfg.Publish.Backfill != 3 || cfg.Database.URL != "sqlite:data/herald.db" {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Relative paths are the configuration file's (configs/), made absolute.
+	if !cfg.Sandbox || cfg.Publish.Backfill != 3 || cfg.Database.URL != "sqlite:"+filepath.Join(root, "data/herald.db") {
 		t.Errorf("sandbox %v, backfill %d, database %q", cfg.Sandbox, cfg.Publish.Backfill, cfg.Database.URL)
 	}
 	if len(cfg.Sources) != 1 {
 		t.Fatalf("sources = %+v", cfg.Sources)
 	}
 	s := cfg.Sources[0]
-	if s.Name != "sample" || s.URL != "file://testdata/feeds/sample.xml" || s.Interval != 10*time.Second ||
+	if s.Name != "sample" || s.URL != "file://"+filepath.Join(root, "testdata/feeds/sample.xml") || s.Interval != 10*time.Second ||
 		!slices.Equal(s.Targets, []string{"x_main", "fb_page"}) {
 		t.Errorf("source = %+v", s)
 	}

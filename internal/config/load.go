@@ -86,17 +86,17 @@ func LoadOptions(o Options) (*Config, error) {
 		return nil, err
 	}
 
+	// Every problem is reported in one run: unknown keys are set aside by
+	// checkKeys (and reported), the rest is decoded (values of the wrong type reported),
+	// and what decoded is validated too (see allProblems).
 	settings := v.AllSettings()
 	var errs []FieldError
 	targets := splitTargets(settings, &errs)
 	checkKeys("", settings, configType, &errs)
-	if len(errs) == 0 {
-		applyCollectionEnv(settings, os.Environ(), &errs)
-		checkKeys("", settings, configType, &errs)
-	}
-	if len(errs) > 0 {
-		return nil, &ValidationError{File: file, Errors: errs}
-	}
+	applyCollectionEnv(settings, os.Environ(), &errs)
+	var envErrs []FieldError
+	checkKeys("", settings, configType, &envErrs)
+	errs = appendNew(errs, envErrs...)
 	if accounts, ok := settings["accounts"].(map[string]any); ok {
 		for _, a := range accounts {
 			if m, ok := a.(map[string]any); ok {
@@ -114,13 +114,17 @@ func LoadOptions(o Options) (*Config, error) {
 
 	cfg := &Config{}
 	if err := decode(settings, cfg); err != nil {
-		return nil, &ValidationError{File: file, Errors: decodeErrors(err)}
+		errs = append(errs, decodeErrors(err)...)
+	}
+	if len(errs) > 0 {
+		return nil, &ValidationError{File: file, Errors: allProblems(cfg, errs)}
 	}
 	decodeTargets(cfg, targets, &errs)
 	if len(errs) > 0 {
 		return nil, &ValidationError{File: file, Errors: errs}
 	}
 	cfg.File = file
+	cfg.resolvePaths(file, v.InConfig("database.url") && os.Getenv(EnvPrefix+"DATABASE_URL") == "")
 	// Viper folds keys, hence account ids, to lower case; fold the
 	// references to them the same way.
 	for i := range cfg.Sources {

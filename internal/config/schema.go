@@ -106,53 +106,63 @@ func indexKey(prefix string, i int) string {
 	return prefix + "[" + strconv.Itoa(i) + "]"
 }
 
-// checkKeys reports every key in raw (as read from the file and the
-// environment) that type t does not have, and every value whose shape
-// (mapping, list) does not match.
-func checkKeys(key string, raw any, t reflect.Type, errs *[]FieldError) {
+// checkKeys reports, under key, what in raw does not fit type t: unknown
+// keys (with the closest known one) and values of the wrong shape (a
+// mapping or a list expected). It removes them from raw as it goes, so
+// that the rest can still be decoded and checked in the same run; it
+// returns false when raw itself has the wrong shape (its caller drops it).
+func checkKeys(key string, raw any, t reflect.Type, errs *[]FieldError) bool {
 	if raw == nil {
-		return
+		return true
 	}
 	switch {
 	case t.Kind() == reflect.Struct && t != durationType:
 		m, ok := raw.(map[string]any)
 		if !ok {
 			*errs = append(*errs, FieldError{key, "must be a mapping of keys to values"})
-			return
+			return false
 		}
 		fs := fields(t)
 		for _, k := range sortedKeys(m) {
 			i := slices.IndexFunc(fs, func(f field) bool { return f.key == k })
 			if i < 0 {
 				*errs = append(*errs, FieldError{joinKey(key, k), unknownKey(k, fs)})
+				delete(m, k)
 				continue
 			}
-			checkKeys(joinKey(key, k), m[k], fs[i].typ, errs)
+			if !checkKeys(joinKey(key, k), m[k], fs[i].typ, errs) {
+				delete(m, k)
+			}
 		}
 	case t.Kind() == reflect.Map:
 		m, ok := raw.(map[string]any)
 		if !ok {
 			*errs = append(*errs, FieldError{key, "must be a mapping of ids to settings"})
-			return
+			return false
 		}
 		for _, k := range sortedKeys(m) {
-			checkKeys(joinKey(key, k), m[k], t.Elem(), errs)
+			if !checkKeys(joinKey(key, k), m[k], t.Elem(), errs) {
+				delete(m, k)
+			}
 		}
 	case t.Kind() == reflect.Slice:
 		l, ok := raw.([]any)
 		if !ok {
 			if _, isString := raw.(string); isString && t.Elem().Kind() == reflect.String {
-				return // "a,b" from the environment
+				return true // "a,b" from the environment
 			}
 			*errs = append(*errs, FieldError{key, "must be a list"})
-			return
+			return false
 		}
 		if t.Elem().Kind() == reflect.Struct {
 			for i, e := range l {
-				checkKeys(indexKey(key, i), e, t.Elem(), errs)
+				if !checkKeys(indexKey(key, i), e, t.Elem(), errs) {
+					l[i] = nil
+				}
 			}
 		}
 	}
+	return true
 }
 
 // unknownKey is the message for an unknown key, with the closest known key

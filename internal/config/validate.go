@@ -263,10 +263,25 @@ func validateSourceURL(ch *checker, key, v string) {
 func (c *Config) checkTargets(ch *checker, key string, targets []string) {
 	for i, t := range targets {
 		if _, ok := c.Accounts[t]; !ok {
-			ch.add(indexKey(key, i), "names no account (%q is not under accounts)", t)
+			ch.add(indexKey(key, i), "names no account (%q is not under accounts%s)", t, closestAccount(t, c.Accounts))
 		}
 		if slices.Index(targets, t) < i {
 			ch.add(indexKey(key, i), "%q is listed twice", t)
 		}
 	}
+}
+
+// closestAccount is "; did you mean "x_main"?" when an account id is a
+// likely typo of id, and "" otherwise.
+func closestAccount(id string, accounts map[string]Account) string {
+	best, bestDist := "", 3
+	for _, a := range sortedKeys(accounts) {
+		if d := editDistance(id, a); d < bestDist {
+			best, bestDist = a, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
 }

@@ -98,7 +98,7 @@ func (d *Dispatcher) refreshGauge(ctx context.Context) {
 		d.log.Warn("dispatch: count jobs", "error", err)
 		return
 	}
-	for _, s := range []herald.JobState{herald.JobPending, herald.JobSending, herald.JobSent, herald.JobSkipped, herald.JobFailed} {
+	for _, s := range herald.JobStates {
 		m.jobs.WithLabelValues(string(s)).Set(float64(counts[s]))
 	}
 	for _, id := range d.order {

@@ -31,7 +31,7 @@ func TestShippedConfigPostsToTheSandbox(t *testing.T) {
 		}
 		return len(d.logs.entries("post sent")) == 6
 	})
-	if len(d.logs.entries("SANDBOX: posts go to local emulations of X and Facebook on this machine, not to the real networks")) != 1 {
+	if len(d.logs.entries("SANDBOX: posts go to local emulations of X, Facebook, Mastodon and Bluesky on this machine, not to the real networks")) != 1 {
 		t.Error("the log does not say that posts go to the sandbox")
 	}
 	for _, e := range d.logs.entries("post sent") {

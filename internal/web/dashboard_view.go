@@ -219,7 +219,7 @@ func selectors(p rank.Params, q herald.ReportQuery, nets []herald.Network) (wind
 }
 
 // queueStates are the job states in the queue chart's order.
-var queueStates = []herald.JobState{herald.JobPending, herald.JobSending, herald.JobSent, herald.JobSkipped, herald.JobFailed}
+var queueStates = herald.JobStates
 
 func queueChart(counts herald.JobCounts) (barChart, int64) {
 	var top, total int64

@@ -1,0 +1,5 @@
+package herald
+
+// JobStates are every state of a job, in the order of its life: the order
+// every listing, chart and metric of the queue uses.
+var JobStates = []JobState{JobPending, JobSending, JobSent, JobSkipped, JobFailed}
