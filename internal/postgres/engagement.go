@@ -190,3 +190,19 @@ func (db *DB) Series(ctx context.Context, articleID int64, since time.Time) ([]h
 	}
 	return out, nil
 }
+
+// FindJobByShortCode returns the job (with its article) of a short code
+// without counting a click: link-preview bots are redirected from it.
+func (db *DB) FindJobByShortCode(ctx context.Context, code string) (herald.Job, error) {
+	var j herald.Job
+	err := db.read(ctx, func(tx pgx.Tx) error {
+		var id int64
+		if err := tx.QueryRow(ctx, `SELECT id FROM jobs WHERE short_code = $1`, code).Scan(&id); err != nil {
+			return err
+		}
+		var err error
+		j, err = getJob(ctx, tx, id)
+		return err
+	})
+	return j, wrap("find short code", err)
+}
