@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
 // candidate is a job ClaimJobs may take.
@@ -49,7 +50,7 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 		return nil, nil
 	}
 	now := opts.Now.UnixMilli()
-	until := opts.Now.Add(defaultLease(opts.Lease)).UnixMilli()
+	until := opts.Now.Add(sqlstore.DefaultLease(opts.Lease)).UnixMilli()
 	var out []herald.Job
 	err := db.write(ctx, asyncCommit, func(tx pgx.Tx) error {
 		out = nil
@@ -84,10 +85,10 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 		}
 		// A job left sending by an expired lease has an unknown outcome: it
 		// is reconciled before any resend (also if given back unattempted).
-		jobs, err := queryJobs(ctx, tx, `UPDATE jobs j SET claimed_by = $1, lease_until = $2, updated_at = $3,
+		jobs, err := sqlstore.QueryJobs(ctx, pq(tx), `UPDATE jobs j SET claimed_by = $1, lease_until = $2, updated_at = $3,
 			error_kind = CASE WHEN j.id = ANY($5) THEN $6 ELSE j.error_kind END,
 			last_error = CASE WHEN j.id = ANY($5) THEN $7 ELSE j.last_error END
-			WHERE j.id = ANY($4) RETURNING `+jobCols,
+			WHERE j.id = ANY($4) RETURNING `+sqlstore.JobCols,
 			opts.Owner, until, now, ids, stuck, string(herald.ErrUnknownOutcome), leaseExpired)
 		if err != nil {
 			return err
@@ -100,7 +101,7 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 		for _, c := range chosen {
 			out = append(out, byID[c.id])
 		}
-		return attachArticles(ctx, tx, out)
+		return db.AttachArticles(ctx, pq(tx), out)
 	})
 	if err != nil {
 		return nil, wrap("claim jobs", err)
@@ -233,10 +234,10 @@ func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now t
 			INSERT INTO attempts (job_id, n, owner, started_at)
 			SELECT id, (SELECT coalesce(max(n), 0) + 1 FROM attempts WHERE job_id = $3), $4, $1 FROM j)
 		SELECT count(*) FROM j`,
-		now.UnixMilli(), now.Add(defaultLease(lease)).UnixMilli(), jobID, owner,
+		now.UnixMilli(), now.Add(sqlstore.DefaultLease(lease)).UnixMilli(), jobID, owner,
 		string(herald.ErrUnknownOutcome), leaseExpired).Scan(&started)
 	if err == nil && started == 0 {
-		err = notFoundOr(ctx, db.pool, "jobs", jobID, herald.ErrLeaseLost)
+		err = sqlstore.NotFoundOr(ctx, pq(db.pool), "jobs", jobID, herald.ErrLeaseLost)
 	}
 	return wrap(fmt.Sprintf("start attempt of job %d", jobID), err)
 }
@@ -280,7 +281,7 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 		o.SentText, o.RemoteID, o.Permalink, sentAt.UnixMilli(), string(herald.ErrUnknownOutcome),
 		charge, c.Account, c.Kind, c.RemoteID, c.day, int64(c.Amount), c.at)
 	if err == nil && finished == 0 {
-		err = notFoundOr(ctx, db.pool, "jobs", jobID, herald.ErrLeaseLost)
+		err = sqlstore.NotFoundOr(ctx, pq(db.pool), "jobs", jobID, herald.ErrLeaseLost)
 	}
 	return wrap(fmt.Sprintf("finish job %d", jobID), err)
 }
@@ -318,3 +319,22 @@ const finishJob = `WITH cur AS (
 		SELECT $18, $19, $20, $21, $22, $23 FROM done WHERE $17
 		ON CONFLICT (account_id, remote_id, day) WHERE kind = 'read' AND remote_id <> '' DO NOTHING)
 	SELECT count(*) FROM done`
+
+// charge is a ledger row: the charge with its time (now when it has none)
+// in milliseconds and its UTC day.
+type charge struct {
+	herald.Charge
+	day, at int64
+}
+
+// chargeRow is c as a row; ok is false for a nil c.
+func chargeRow(c *herald.Charge, now time.Time) (r charge, ok bool) {
+	if c == nil {
+		return charge{}, false
+	}
+	at := c.At
+	if at.IsZero() {
+		at = now
+	}
+	return charge{Charge: *c, day: sqlstore.FloorDiv(at.UnixMilli(), sqlstore.DayMS), at: at.UnixMilli()}, true
+}

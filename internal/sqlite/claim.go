@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
 // candidate is a job ClaimJobs may take.
@@ -54,7 +55,7 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 		return nil, nil
 	}
 	now := opts.Now.UnixMilli()
-	until := opts.Now.Add(defaultLease(opts.Lease)).UnixMilli()
+	until := opts.Now.Add(sqlstore.DefaultLease(opts.Lease)).UnixMilli()
 	var out []herald.Job
 	err := db.write(ctx, func(tx *txn) error {
 		chosen, err := claimCandidates(ctx, tx, opts)
@@ -89,7 +90,7 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 				return err
 			}
 		}
-		jobs, err := queryJobs(ctx, tx, `SELECT `+jobCols+` FROM jobs j WHERE j.id IN (`+placeholders(len(ids))+`)`, ids...)
+		jobs, err := sqlstore.QueryJobs(ctx, sq(tx), `SELECT `+sqlstore.JobCols+` FROM jobs j WHERE j.id IN (`+placeholders(len(ids))+`)`, ids...)
 		if err != nil {
 			return err
 		}
@@ -101,7 +102,7 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 		for _, c := range chosen {
 			out = append(out, byID[c.id])
 		}
-		return attachArticles(ctx, tx, out)
+		return db.AttachArticles(ctx, sq(tx), out)
 	})
 	if err != nil {
 		return nil, wrap("claim jobs", err)
@@ -258,12 +259,12 @@ func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now t
 		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'sending', attempts = attempts + 1,
 			attempt_started_at = ?1, lease_until = ?2, updated_at = ?1
 			WHERE id = ?3 AND claimed_by = ?4 AND state IN ('pending', 'sending')`,
-			now.UnixMilli(), now.Add(defaultLease(lease)).UnixMilli(), jobID, owner)
+			now.UnixMilli(), now.Add(sqlstore.DefaultLease(lease)).UnixMilli(), jobID, owner)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return notFoundOr(ctx, tx, "jobs", jobID, herald.ErrLeaseLost)
+			return sqlstore.NotFoundOr(ctx, sq(tx), "jobs", jobID, herald.ErrLeaseLost)
 		}
 		if err := closeOpenAttempts(ctx, tx, jobID, now.UnixMilli()); err != nil {
 			return err
@@ -297,7 +298,7 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 			WHERE id = ? AND claimed_by = ? AND state IN ('pending', 'sending')`, jobID, owner).
 			Scan(&attempts, &kind, &lastErr)
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFoundOr(ctx, tx, "jobs", jobID, herald.ErrLeaseLost)
+			return sqlstore.NotFoundOr(ctx, sq(tx), "jobs", jobID, herald.ErrLeaseLost)
 		}
 		if err != nil {
 			return err
@@ -323,7 +324,8 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 		if o.Charge == nil {
 			return nil
 		}
-		_, err = insertCharge(ctx, tx, *o.Charge, now)
+		c := sqlstore.ChargeStmt(*o.Charge, now)
+		_, err = tx.ExecContext(ctx, c.SQL, c.Args...)
 		return err
 	})
 	return wrap(fmt.Sprintf("finish job %d", jobID), err)
