@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) herald.Store) {
 		{"Articles", articleTests},
 		{"Jobs", jobTests},
 		{"Claim", claimTests},
+		{"ClaimRules", claimRuleTests},
 		{"Accounts", accountTests},
 		{"Ledger", ledgerTests},
 		{"Engagement", engagementTests},
