@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -116,13 +115,7 @@ func benchInstances(b *testing.B, n int) []*postgres.DB {
 // DROP SCHEMA herald_bench_N CASCADE.
 func reportDB(b *testing.B) *postgres.DB {
 	b.Helper()
-	n := 50_000
-	if v := os.Getenv("HERALD_BENCH_ARTICLES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			b.Fatalf("HERALD_BENCH_ARTICLES=%q", v)
-		}
-	}
+	n := storebench.Articles(b)
 	u, err := url.Parse(serverURL(b))
 	if err != nil {
 		b.Fatal(err)

@@ -1,9 +1,7 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -15,27 +13,6 @@ import (
 	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
-// candidate is a job ClaimJobs may take.
-type candidate struct {
-	id        int64
-	account   string
-	priority  int
-	published int64
-	reconcile bool
-}
-
-// compareCandidates is the dispatch order: priority, then oldest
-// publication, then ID.
-func compareCandidates(a, b candidate) int {
-	if c := cmp.Compare(b.priority, a.priority); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.published, b.published); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.id, b.id)
-}
-
 // ClaimJobs leases due jobs to opts.Owner in one transaction; see
 // herald.Store and herald.ClaimOptions. A zero Lease means 30 s. Job rows
 // another instance is claiming are skipped, not waited for; the row of an
@@ -43,16 +20,12 @@ func compareCandidates(a, b candidate) int {
 // for the spacing), so that two instances never both send for it within its
 // spacing nor past its limits.
 func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald.Job, error) {
-	if opts.Owner == "" {
-		return nil, errors.New("postgres: claim jobs: no owner")
+	now, until, ok, err := db.Dialect().ClaimWindow(opts)
+	if !ok {
+		return nil, err
 	}
-	if len(opts.Accounts) == 0 {
-		return nil, nil
-	}
-	now := opts.Now.UnixMilli()
-	until := opts.Now.Add(sqlstore.DefaultLease(opts.Lease)).UnixMilli()
 	var out []herald.Job
-	err := db.write(ctx, asyncCommit, func(tx pgx.Tx) error {
+	err = db.write(ctx, asyncCommit, func(tx pgx.Tx) error {
 		out = nil
 		chosen, err := claimCandidates(ctx, tx, opts)
 		if err != nil || len(chosen) == 0 {
@@ -61,22 +34,11 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 		ids := make([]int64, len(chosen))
 		var stuck []int64
 		for i, c := range chosen {
-			ids[i] = c.id
-			if c.reconcile {
-				stuck = append(stuck, c.id)
+			ids[i] = c.ID
+			if c.Reconcile {
+				stuck = append(stuck, c.ID)
 			}
-			if !opts.Serial(c.account) {
-				continue
-			}
-			// Recorded on the account (a serial account has one candidate at
-			// most): none of its other jobs is claimed while this one is.
-			if sp := opts.Accounts[c.account]; sp > 0 {
-				_, err = tx.Exec(ctx, `UPDATE accounts SET hold_until = greatest(coalesce(hold_until, 0), $1),
-					hold_reason = 'spacing', claim_job = $3 WHERE id = $2`, opts.Now.Add(sp).UnixMilli(), c.account, c.id)
-			} else {
-				_, err = tx.Exec(ctx, `UPDATE accounts SET claim_job = $1 WHERE id = $2`, c.id, c.account)
-			}
-			if err != nil {
+			if err := db.MarkSerial(ctx, pq(tx), opts, c); err != nil {
 				return err
 			}
 		}
@@ -89,18 +51,11 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 			error_kind = CASE WHEN j.id = ANY($5) THEN $6 ELSE j.error_kind END,
 			last_error = CASE WHEN j.id = ANY($5) THEN $7 ELSE j.last_error END
 			WHERE j.id = ANY($4) RETURNING `+sqlstore.JobCols,
-			opts.Owner, until, now, ids, stuck, string(herald.ErrUnknownOutcome), leaseExpired)
+			opts.Owner, until, now, ids, stuck, string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired)
 		if err != nil {
 			return err
 		}
-		byID := make(map[int64]herald.Job, len(jobs))
-		for _, j := range jobs {
-			j.Reconcile = j.ErrorKind == herald.ErrUnknownOutcome
-			byID[j.ID] = j
-		}
-		for _, c := range chosen {
-			out = append(out, byID[c.id])
-		}
+		out = sqlstore.InClaimOrder(jobs, chosen)
 		return db.AttachArticles(ctx, pq(tx), out)
 	})
 	if err != nil {
@@ -114,7 +69,7 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 // left in sending by an expired lease, at most one per account with spacing
 // or a limit and PerAccount per other account, then the first opts.Limit of
 // all in dispatch order.
-func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) ([]candidate, error) {
+func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) ([]sqlstore.Candidate, error) {
 	now := opts.Now.UnixMilli()
 	var serial, free []string
 	for _, name := range slices.Sorted(maps.Keys(opts.Accounts)) {
@@ -157,7 +112,7 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 	// locked (skipping rows another claimer holds), then the first k of both;
 	// nothing for a serial account while one of its jobs is claimed, nor for
 	// one that has reached a limit.
-	rows, err := tx.Query(ctx, `SELECT c.id, c.account_id, c.priority, c.published_at, c.stuck
+	rows, err := tx.Query(ctx, `SELECT c.ID, c.account_id, c.Priority, c.published_at, c.stuck
 		FROM unnest($1::text[], $2::int[], $4::bool[]) AS a(name, k, serial)
 		JOIN accounts acct ON acct.id = a.name AND NOT acct.paused
 			AND (acct.hold_until IS NULL OR acct.hold_until <= $3)
@@ -182,10 +137,10 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 		return nil, err
 	}
 	defer rows.Close()
-	var all []candidate
+	var all []sqlstore.Candidate
 	for rows.Next() {
-		var c candidate
-		if err := rows.Scan(&c.id, &c.account, &c.priority, &c.published, &c.reconcile); err != nil {
+		var c sqlstore.Candidate
+		if err := rows.Scan(&c.ID, &c.Account, &c.Priority, &c.Published, &c.Reconcile); err != nil {
 			return nil, err
 		}
 		all = append(all, c)
@@ -193,14 +148,8 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(all, compareCandidates)
-	if opts.Limit > 0 && len(all) > opts.Limit {
-		all = all[:opts.Limit]
-	}
-	return all, nil
+	return sqlstore.FirstCandidates(all, opts.Limit), nil
 }
-
-const leaseExpired = "the lease expired before the outcome was recorded"
 
 // expireAttempts closes the attempts of jobs found in sending with an
 // expired lease: their outcome is unknown.
@@ -209,15 +158,15 @@ func expireAttempts(ctx context.Context, tx pgx.Tx, jobIDs []int64, now int64) e
 		return nil
 	}
 	_, err := tx.Exec(ctx, `UPDATE attempts SET finished_at = $1, outcome = $2, error = $3
-		WHERE job_id = ANY($4) AND finished_at IS NULL`, now, string(herald.ErrUnknownOutcome), leaseExpired, jobIDs)
+		WHERE job_id = ANY($4) AND finished_at IS NULL`, now, string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired, jobIDs)
 	return err
 }
 
 // StartAttempt marks a job claimed by owner sending, records the attempt and
 // extends the lease to now+lease.
 func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now time.Time, lease time.Duration) error {
-	if owner == "" {
-		return errors.New("postgres: start attempt: no owner")
+	if err := db.Dialect().CheckOwner("start attempt", owner); err != nil {
+		return err
 	}
 	// One statement, so one round trip and one commit. It must reach the
 	// disk before the network is called: it is what makes a crash
@@ -235,7 +184,7 @@ func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now t
 			SELECT id, (SELECT coalesce(max(n), 0) + 1 FROM attempts WHERE job_id = $3), $4, $1 FROM j)
 		SELECT count(*) FROM j`,
 		now.UnixMilli(), now.Add(sqlstore.DefaultLease(lease)).UnixMilli(), jobID, owner,
-		string(herald.ErrUnknownOutcome), leaseExpired).Scan(&started)
+		string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired).Scan(&started)
 	if err == nil && started == 0 {
 		err = sqlstore.NotFoundOr(ctx, pq(db.pool), "jobs", jobID, herald.ErrLeaseLost)
 	}
@@ -248,37 +197,16 @@ func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now t
 // attempt finishes. It is one statement in one round trip, committed without
 // waiting for the disk (see asyncCommit).
 func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald.Outcome, now time.Time) error {
-	switch o.State {
-	case herald.JobSent, herald.JobSkipped, herald.JobFailed, herald.JobPending:
-	default:
-		return fmt.Errorf("postgres: finish job %d: outcome state %q", jobID, o.State)
+	if err := db.Dialect().CheckOutcome(jobID, owner, o); err != nil {
+		return err
 	}
-	if owner == "" {
-		return errors.New("postgres: finish job: no owner")
-	}
-	// What the attempt's row records: the state, or for a retry the kind.
-	outcome := string(o.State)
-	if o.State == herald.JobPending && o.ErrorKind != "" {
-		outcome = string(o.ErrorKind)
-	}
-	next := o.NextAttemptAt
-	if next.IsZero() {
-		next = now
-	}
-	var skip string
-	if o.State == herald.JobSkipped {
-		skip = o.SkipReason
-	}
-	sentAt := o.SentAt
-	if sentAt.IsZero() {
-		sentAt = now
-	}
+	r := sqlstore.RowOf(o, now)
 	c, charge := chargeRow(o.Charge, now)
 	var finished int
 	err := db.asyncRow(ctx, []any{&finished}, finishJob,
 		jobID, owner, now.UnixMilli(), o.Attempted, o.Attempted || o.State.Terminal(),
-		string(o.State), string(o.ErrorKind), o.Error, outcome, next.UnixMilli(), skip,
-		o.SentText, o.RemoteID, o.Permalink, sentAt.UnixMilli(), string(herald.ErrUnknownOutcome),
+		string(o.State), string(o.ErrorKind), o.Error, r.Attempt, r.Next, r.Skip,
+		o.SentText, o.RemoteID, o.Permalink, r.SentAt, string(herald.ErrUnknownOutcome),
 		charge, c.Account, c.Kind, c.RemoteID, c.day, int64(c.Amount), c.at)
 	if err == nil && finished == 0 {
 		err = sqlstore.NotFoundOr(ctx, pq(db.pool), "jobs", jobID, herald.ErrLeaseLost)

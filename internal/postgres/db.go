@@ -125,23 +125,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	for _, m := range files {
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.Version).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-			body, err := migrations.ReadFile("migrations/" + m.Name)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-				m.Version, m.Name, time.Now().UnixMilli())
-			return err
+			return sqlstore.ApplyMigration(ctx, pq(tx), migrations, "migrations", m)
 		})
 		if err != nil {
 			return fmt.Errorf("postgres: migrate %s: %w", m.Name, err)

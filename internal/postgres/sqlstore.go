@@ -94,29 +94,30 @@ type batcher interface {
 }
 
 // pq is a pool or a transaction as a sqlstore.Querier: it numbers the
-// shared SQL's placeholders as PostgreSQL does.
+// shared SQL's placeholders as PostgreSQL does (a statement without
+// arguments, such as a migration, is sent as written).
 func pq(x batcher) sqlstore.Querier { return querier{x} }
 
 type querier struct{ x batcher }
 
 func (s querier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	tag, err := s.x.Exec(ctx, sqlstore.Rebind(query), args...)
+	tag, err := s.x.Exec(ctx, rebind(query, args), args...)
 	return tag.RowsAffected(), err
 }
 
 func (s querier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	return s.x.Query(ctx, sqlstore.Rebind(query), args...)
+	return s.x.Query(ctx, rebind(query, args), args...)
 }
 
 func (s querier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
-	return pgRow{s.x.QueryRow(ctx, sqlstore.Rebind(query), args...)}
+	return pgRow{s.x.QueryRow(ctx, rebind(query, args), args...)}
 }
 
 // ExecAll sends stmts in one batch: one round trip.
 func (s querier) ExecAll(ctx context.Context, stmts []sqlstore.Stmt) (int, error) {
 	b := &pgx.Batch{}
 	for _, st := range stmts {
-		b.Queue(sqlstore.Rebind(st.SQL), st.Args...)
+		b.Queue(rebind(st.SQL, st.Args), st.Args...)
 	}
 	br := s.x.SendBatch(ctx, b)
 	for i := range stmts {
@@ -136,4 +137,11 @@ func (r pgRow) Scan(dest ...any) error {
 		return sqlstore.ErrNoRows
 	}
 	return err
+}
+
+func rebind(query string, args []any) string {
+	if len(args) == 0 {
+		return query
+	}
+	return sqlstore.Rebind(query)
 }

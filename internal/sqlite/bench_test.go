@@ -134,13 +134,7 @@ func BenchmarkClaimFinish(b *testing.B) {
 // with two posts each and ten readings per post, published over a year.
 func reportDB(b *testing.B) *sqlite.DB {
 	b.Helper()
-	n := 50_000
-	if v := os.Getenv("HERALD_BENCH_ARTICLES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			b.Fatalf("HERALD_BENCH_ARTICLES=%q", v)
-		}
-	}
+	n := storebench.Articles(b)
 	path := filepath.Join(os.TempDir(), fmt.Sprintf("herald-report-bench-%s-%d.db", schemaHash(b), n))
 	ctx := context.Background()
 	if _, err := os.Stat(path + ".done"); err != nil {

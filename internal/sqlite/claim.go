@@ -13,80 +13,32 @@ import (
 	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
-// candidate is a job ClaimJobs may take.
-type candidate struct {
-	id        int64
-	account   string
-	priority  int
-	published int64
-	reconcile bool
-}
-
-// before is the dispatch order: priority, then oldest publication, then ID.
-func (c candidate) before(d candidate) bool {
-	if c.priority != d.priority {
-		return c.priority > d.priority
-	}
-	if c.published != d.published {
-		return c.published < d.published
-	}
-	return c.id < d.id
-}
-
-func sortCandidates(cs []candidate) {
-	slices.SortFunc(cs, func(a, b candidate) int {
-		switch {
-		case a.before(b):
-			return -1
-		case b.before(a):
-			return 1
-		}
-		return 0
-	})
-}
-
 // ClaimJobs leases due jobs to opts.Owner in one write transaction; see
 // herald.Store and herald.ClaimOptions. A zero Lease means 30 s.
 func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald.Job, error) {
-	if opts.Owner == "" {
-		return nil, errors.New("sqlite: claim jobs: no owner")
+	now, until, ok, err := db.Dialect().ClaimWindow(opts)
+	if !ok {
+		return nil, err
 	}
-	if len(opts.Accounts) == 0 {
-		return nil, nil
-	}
-	now := opts.Now.UnixMilli()
-	until := opts.Now.Add(sqlstore.DefaultLease(opts.Lease)).UnixMilli()
 	var out []herald.Job
-	err := db.write(ctx, func(tx *txn) error {
+	err = db.write(ctx, func(tx *txn) error {
 		chosen, err := claimCandidates(ctx, tx, opts)
 		if err != nil || len(chosen) == 0 {
 			return err
 		}
 		ids := make([]any, len(chosen))
 		for i, c := range chosen {
-			ids[i] = c.id
+			ids[i] = c.ID
 			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET claimed_by = ?, lease_until = ?, updated_at = ? WHERE id = ?`,
-				opts.Owner, until, now, c.id); err != nil {
+				opts.Owner, until, now, c.ID); err != nil {
 				return err
 			}
-			if c.reconcile {
-				if err := expireAttempt(ctx, tx, c.id, now); err != nil {
+			if c.Reconcile {
+				if err := expireAttempt(ctx, tx, c.ID, now); err != nil {
 					return err
 				}
 			}
-			if !opts.Serial(c.account) {
-				continue
-			}
-			// Recorded on the account (a serial account has one candidate at
-			// most): none of its other jobs is claimed while this one is.
-			var err error
-			if sp := opts.Accounts[c.account]; sp > 0 {
-				_, err = tx.ExecContext(ctx, `UPDATE accounts SET hold_until = max(coalesce(hold_until, 0), ?),
-					hold_reason = 'spacing', claim_job = ? WHERE id = ?`, opts.Now.Add(sp).UnixMilli(), c.id, c.account)
-			} else {
-				_, err = tx.ExecContext(ctx, `UPDATE accounts SET claim_job = ? WHERE id = ?`, c.id, c.account)
-			}
-			if err != nil {
+			if err := db.MarkSerial(ctx, sq(tx), opts, c); err != nil {
 				return err
 			}
 		}
@@ -94,14 +46,7 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 		if err != nil {
 			return err
 		}
-		byID := make(map[int64]herald.Job, len(jobs))
-		for _, j := range jobs {
-			j.Reconcile = j.ErrorKind == herald.ErrUnknownOutcome
-			byID[j.ID] = j
-		}
-		for _, c := range chosen {
-			out = append(out, byID[c.id])
-		}
+		out = sqlstore.InClaimOrder(jobs, chosen)
 		return db.AttachArticles(ctx, sq(tx), out)
 	})
 	if err != nil {
@@ -125,7 +70,7 @@ const (
 // (not paused, hold passed), its first due pending jobs and its jobs left in
 // sending by an expired lease, at most one per spaced account and PerAccount
 // per other account, then the first opts.Limit of all in dispatch order.
-func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]candidate, error) {
+func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]sqlstore.Candidate, error) {
 	now := opts.Now.UnixMilli()
 	names := slices.Sorted(maps.Keys(opts.Accounts))
 	args := make([]any, len(names))
@@ -150,7 +95,7 @@ func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	var all []candidate
+	var all []sqlstore.Candidate
 	for _, acct := range ready {
 		k := max(opts.PerAccount, 1)
 		if opts.Serial(acct) {
@@ -175,14 +120,10 @@ func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]
 			return nil, err
 		}
 		mine := append(stuck, due...)
-		sortCandidates(mine)
+		sqlstore.SortCandidates(mine)
 		all = append(all, mine[:min(k, len(mine))]...)
 	}
-	sortCandidates(all)
-	if opts.Limit > 0 && len(all) > opts.Limit {
-		all = all[:opts.Limit]
-	}
-	return all, nil
+	return sqlstore.FirstCandidates(all, opts.Limit), nil
 }
 
 // serialMaySend reports whether an account served one job at a time (it
@@ -211,24 +152,22 @@ func serialMaySend(ctx context.Context, tx *txn, opts herald.ClaimOptions, acct 
 	return true, nil
 }
 
-func candidates(ctx context.Context, tx *txn, reconcile bool, query string, args ...any) ([]candidate, error) {
+func candidates(ctx context.Context, tx *txn, reconcile bool, query string, args ...any) ([]sqlstore.Candidate, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []candidate
+	var out []sqlstore.Candidate
 	for rows.Next() {
-		c := candidate{reconcile: reconcile}
-		if err := rows.Scan(&c.id, &c.account, &c.priority, &c.published); err != nil {
+		c := sqlstore.Candidate{Reconcile: reconcile}
+		if err := rows.Scan(&c.ID, &c.Account, &c.Priority, &c.Published); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
 	}
 	return out, rows.Err()
 }
-
-const leaseExpired = "the lease expired before the outcome was recorded"
 
 // expireAttempt records that the attempt of a job found in sending with an
 // expired lease has an unknown outcome, so it is reconciled before any resend
@@ -238,22 +177,22 @@ func expireAttempt(ctx context.Context, tx *txn, jobID, now int64) error {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE jobs SET error_kind = ?, last_error = ? WHERE id = ?`,
-		string(herald.ErrUnknownOutcome), leaseExpired, jobID)
+		string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired, jobID)
 	return err
 }
 
 // closeOpenAttempts closes a job's attempts left open by a lost lease.
 func closeOpenAttempts(ctx context.Context, tx *txn, jobID, now int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE attempts SET finished_at = ?, outcome = ?, error = ?
-		WHERE job_id = ? AND finished_at IS NULL`, now, string(herald.ErrUnknownOutcome), leaseExpired, jobID)
+		WHERE job_id = ? AND finished_at IS NULL`, now, string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired, jobID)
 	return err
 }
 
 // StartAttempt marks a job claimed by owner sending, records the attempt and
 // extends the lease to now+lease.
 func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now time.Time, lease time.Duration) error {
-	if owner == "" {
-		return errors.New("sqlite: start attempt: no owner")
+	if err := db.Dialect().CheckOwner("start attempt", owner); err != nil {
+		return err
 	}
 	err := db.write(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'sending', attempts = attempts + 1,
@@ -282,13 +221,8 @@ func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now t
 // herald.Store. An attempt given back unattempted is not counted, and a job
 // that still needs reconciling keeps needing it until an attempt finishes.
 func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald.Outcome, now time.Time) error {
-	switch o.State {
-	case herald.JobSent, herald.JobSkipped, herald.JobFailed, herald.JobPending:
-	default:
-		return fmt.Errorf("sqlite: finish job %d: outcome state %q", jobID, o.State)
-	}
-	if owner == "" {
-		return errors.New("sqlite: finish job: no owner")
+	if err := db.Dialect().CheckOutcome(jobID, owner, o); err != nil {
+		return err
 	}
 	err := db.write(ctx, func(tx *txn) error {
 		var attempts int
@@ -348,41 +282,26 @@ func closeAttempt(ctx context.Context, tx *txn, jobID int64, attempts int, o her
 		_, err := tx.ExecContext(ctx, `DELETE FROM attempts WHERE job_id = ? AND n = ?`, jobID, open)
 		return max(attempts-1, 0), err
 	}
-	outcome := string(o.State)
-	if o.State == herald.JobPending && o.ErrorKind != "" {
-		outcome = string(o.ErrorKind)
-	}
 	_, err = tx.ExecContext(ctx, `UPDATE attempts SET finished_at = ?, outcome = ?, error = ? WHERE job_id = ? AND n = ?`,
-		now.UnixMilli(), outcome, o.Error, jobID, open)
+		now.UnixMilli(), sqlstore.RowOf(o, now).Attempt, o.Error, jobID, open)
 	return attempts, err
 }
 
 func finishRow(ctx context.Context, tx *txn, jobID int64, attempts int,
 	kind herald.ErrorKind, lastErr string, o herald.Outcome, now time.Time) error {
-	next := o.NextAttemptAt
-	if next.IsZero() {
-		next = now
-	}
-	var skip string
-	if o.State == herald.JobSkipped {
-		skip = o.SkipReason
-	}
+	r := sqlstore.RowOf(o, now)
 	if o.State != herald.JobSent {
 		_, err := tx.ExecContext(ctx, `UPDATE jobs SET state = ?, attempts = ?, error_kind = ?, last_error = ?,
 			skip_reason = ?, next_attempt_at = CASE WHEN ? = 'pending' THEN ? ELSE next_attempt_at END,
 			claimed_by = '', lease_until = NULL, updated_at = ? WHERE id = ?`,
-			string(o.State), attempts, string(kind), lastErr, skip, string(o.State), next.UnixMilli(),
+			string(o.State), attempts, string(kind), lastErr, r.Skip, string(o.State), r.Next,
 			now.UnixMilli(), jobID)
 		return err
-	}
-	sentAt := o.SentAt
-	if sentAt.IsZero() {
-		sentAt = now
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'sent', attempts = ?, error_kind = ?, last_error = ?,
 		skip_reason = '', sent_text = ?, remote_id = ?, permalink = ?, sent_at = ?, claimed_by = '',
 		lease_until = NULL, updated_at = ? WHERE id = ?`,
-		attempts, string(kind), lastErr, o.SentText, o.RemoteID, o.Permalink, sentAt.UnixMilli(),
+		attempts, string(kind), lastErr, o.SentText, o.RemoteID, o.Permalink, r.SentAt,
 		now.UnixMilli(), jobID)
 	return err
 }

@@ -138,23 +138,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	for _, m := range files {
 		err := db.write(ctx, func(tx *txn) error {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-			body, err := migrations.ReadFile("migrations/" + m.Name)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-				m.Version, m.Name, time.Now().UnixMilli())
-			return err
+			return sqlstore.ApplyMigration(ctx, sq(tx), migrations, "migrations", m)
 		})
 		if err != nil {
 			return fmt.Errorf("sqlite: migrate %s: %w", m.Name, err)

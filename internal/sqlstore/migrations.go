@@ -1,11 +1,13 @@
 package sqlstore
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Migration is one schema migration file, NNNN_name.sql.
@@ -36,4 +38,26 @@ func MigrationFiles(fsys fs.FS, dir string) ([]Migration, error) {
 		}
 	}
 	return ms, nil
+}
+
+// ApplyMigration applies m, read from dir in fsys, inside q's transaction,
+// unless it is applied already.
+func ApplyMigration(ctx context.Context, q Querier, fsys fs.FS, dir string, m Migration) error {
+	var n int
+	if err := q.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	body, err := fs.ReadFile(fsys, dir+"/"+m.Name)
+	if err != nil {
+		return err
+	}
+	if _, err := q.Exec(ctx, string(body)); err != nil {
+		return err
+	}
+	_, err = q.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		m.Version, m.Name, time.Now().UnixMilli())
+	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -63,32 +64,13 @@ func (p plan) postgresBatch(ctx context.Context, tx pgx.Tx, lo, hi int) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO article_sources (article_id, source_id, guid, first_seen_at)
-		SELECT a.id, s.id, a.guid, a.first_seen_at FROM articles a, sources s
-		WHERE s.name = 'bench' AND a.id BETWEEN $1 AND $2`, lo, hi); err != nil {
+	if _, err := tx.Exec(ctx, linkSQL(postgresPH), lo, hi); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE sources SET article_count = article_count + $1 WHERE name = 'bench'`, hi-lo+1); err != nil {
 		return err
 	}
-	// taken: readings made by now; counters are final * taken / S.
-	_, err = tx.Exec(ctx, `INSERT INTO jobs (article_id, account_id, network, seq, kind, state, published_at,
-		scheduled_at, next_attempt_at, attempts, remote_id, permalink, sent_at, short_code, created_at, updated_at,
-		retweets, quotes, likes, replies, impressions, shares, reactions, comments, clicks, last_collected_at)
-		SELECT a.id, c.account, c.network, 0, 'post', 'sent', a.published_at, a.published_at, a.published_at, 1,
-			'b' || a.id || '-' || c.n, '', a.published_at + 1000, 'b' || a.id || '-' || c.n,
-			a.published_at, a.published_at,
-			c.x * (h % 400) * taken / $4, c.x * (h % 60) * taken / $4, c.x * (h % 1500) * taken / $4,
-			c.x * (h % 90) * taken / $4, c.x * (h % 40000) * taken / $4, (1 - c.x) * (h % 300) * taken / $4,
-			(1 - c.x) * (h % 2500) * taken / $4, (1 - c.x) * (h % 200) * taken / $4, h % 50,
-			CASE WHEN taken > 0 THEN a.published_at + 1000 + taken * $5 END
-		FROM (SELECT a.id, a.published_at, (a.id * 2654435761 + 40503) % 1000003 AS h,
-				CASE WHEN $7 = 0 THEN 0 ELSE greatest(0, least($7, ($3 - a.published_at - 1000) / $5)) END AS taken
-			FROM articles a WHERE a.id BETWEEN $1 AND $2) a
-		JOIN (VALUES (0, 'bench_x', 'twitter', 1), (1, 'bench_fb', 'facebook', 0)) AS c (n, account, network, x)
-			ON c.n < $6
-		ORDER BY a.id, c.n`, lo, hi, p.now, max(p.SnapshotsPerPost, 1), p.every, p.PostsPerArticle, p.SnapshotsPerPost)
-	if err != nil {
+	if _, err := tx.Exec(ctx, jobsSQL(postgresPH, "greatest", "least"), p.jobsArgs(lo, hi)...); err != nil {
 		return err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO snapshots (job_id, at, retweets, quotes, likes, replies, impressions, shares, reactions, comments)
@@ -101,3 +83,5 @@ func (p plan) postgresBatch(ctx context.Context, tx pgx.Tx, lo, hi int) error {
 		ORDER BY j.id, k`, lo, hi, p.every)
 	return err
 }
+
+func postgresPH(i int) string { return "$" + strconv.Itoa(i) }

@@ -6,7 +6,9 @@ package storebench
 
 import (
 	"errors"
+	"os"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -24,6 +26,21 @@ type Data struct {
 	Span             time.Duration // default 365 days
 	CollectFor       time.Duration // default 7 days
 	Now              time.Time
+}
+
+// Articles is the size of the report benchmarks' data set:
+// HERALD_BENCH_ARTICLES, default 50,000.
+func Articles(b *testing.B) int {
+	b.Helper()
+	v := os.Getenv("HERALD_BENCH_ARTICLES")
+	if v == "" {
+		return 50_000
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("HERALD_BENCH_ARTICLES=%q", v)
+	}
+	return n
 }
 
 // batchSize is how many articles one transaction writes.
@@ -64,6 +81,44 @@ func (p plan) batches(fn func(lo, hi int) error) error {
 		}
 	}
 	return nil
+}
+
+// jobsSQL inserts the posts of articles ph(1)..ph(2) at ph(3) (now), with
+// ph(4) readings each (at least 1), ph(5) apart, ph(6) posts per article and
+// ph(7) readings wanted; greatest and least are the two-argument maximum and
+// minimum. taken is how many readings were made by now; counters are final
+// * taken / readings.
+func jobsSQL(ph func(i int) string, greatest, least string) string {
+	return `INSERT INTO jobs (article_id, account_id, network, seq, kind, state, published_at,
+		scheduled_at, next_attempt_at, attempts, remote_id, permalink, sent_at, short_code, created_at, updated_at,
+		retweets, quotes, likes, replies, impressions, shares, reactions, comments, clicks, last_collected_at)
+		SELECT a.id, c.account, c.network, 0, 'post', 'sent', a.published_at, a.published_at, a.published_at, 1,
+			'b' || a.id || '-' || c.n, '', a.published_at + 1000, 'b' || a.id || '-' || c.n,
+			a.published_at, a.published_at,
+			c.x * (h % 400) * taken / ` + ph(4) + `, c.x * (h % 60) * taken / ` + ph(4) + `,
+			c.x * (h % 1500) * taken / ` + ph(4) + `, c.x * (h % 90) * taken / ` + ph(4) + `,
+			c.x * (h % 40000) * taken / ` + ph(4) + `, (1 - c.x) * (h % 300) * taken / ` + ph(4) + `,
+			(1 - c.x) * (h % 2500) * taken / ` + ph(4) + `, (1 - c.x) * (h % 200) * taken / ` + ph(4) + `, h % 50,
+			CASE WHEN taken > 0 THEN a.published_at + 1000 + taken * ` + ph(5) + ` END
+		FROM (SELECT a.id, a.published_at, (a.id * 2654435761 + 40503) % 1000003 AS h,
+				CASE WHEN ` + ph(7) + ` = 0 THEN 0 ELSE ` + greatest + `(0, ` + least + `(` + ph(7) + `,
+					(` + ph(3) + ` - a.published_at - 1000) / ` + ph(5) + `)) END AS taken
+			FROM articles a WHERE a.id BETWEEN ` + ph(1) + ` AND ` + ph(2) + `) a
+		JOIN (SELECT 0 AS n, 'bench_x' AS account, 'twitter' AS network, 1 AS x
+			UNION ALL SELECT 1, 'bench_fb', 'facebook', 0) c ON c.n < ` + ph(6) + `
+		ORDER BY a.id, c.n`
+}
+
+// jobsArgs are jobsSQL's arguments for articles lo..hi.
+func (p plan) jobsArgs(lo, hi int) []any {
+	return []any{lo, hi, p.now, max(p.SnapshotsPerPost, 1), p.every, p.PostsPerArticle, p.SnapshotsPerPost}
+}
+
+// linkSQL links articles ph(1)..ph(2) to source bench.
+func linkSQL(ph func(i int) string) string {
+	return `INSERT INTO article_sources (article_id, source_id, guid, first_seen_at)
+		SELECT a.id, s.id, a.guid, a.first_seen_at FROM articles a, sources s
+		WHERE s.name = 'bench' AND a.id BETWEEN ` + ph(1) + ` AND ` + ph(2)
 }
 
 // Report measures `report --since 7d --limit 20` and variants on a store
