@@ -7,61 +7,40 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
 // ClaimJobs leases due jobs to opts.Owner in one transaction; see
-// herald.Store and herald.ClaimOptions. A zero Lease means 30 s. Job rows
-// another instance is claiming are skipped, not waited for; the row of an
-// account with spacing or a limit is locked for the claim (and then held
-// for the spacing), so that two instances never both send for it within its
-// spacing nor past its limits.
+// herald.Store and herald.ClaimOptions. Job rows another instance is
+// claiming are skipped, not waited for; the row of an account with spacing
+// or a limit is locked for the claim (and then held for the spacing), so
+// that two instances never both send for it within its spacing nor past its
+// limits. The claim commits without waiting for the disk (see asyncCommit).
 func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald.Job, error) {
-	now, until, ok, err := db.Dialect().ClaimWindow(opts)
-	if !ok {
+	return db.Claim(ctx, sqlstore.AsyncCommit, opts, sqlstore.ClaimSteps{Pick: claimCandidates, Lease: leaseClaimed})
+}
+
+// leaseClaimed leases the chosen jobs and returns them, in one statement. A
+// job left sending by an expired lease has an unknown outcome: it is
+// reconciled before any resend (also if given back unattempted).
+func leaseClaimed(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions, chosen []sqlstore.Candidate, now, until int64) ([]herald.Job, error) {
+	ids := make([]int64, len(chosen))
+	var stuck []int64
+	for i, c := range chosen {
+		ids[i] = c.ID
+		if c.Reconcile {
+			stuck = append(stuck, c.ID)
+		}
+	}
+	if err := expireAttempts(ctx, q, stuck, now); err != nil {
 		return nil, err
 	}
-	var out []herald.Job
-	err = db.write(ctx, asyncCommit, func(tx pgx.Tx) error {
-		out = nil
-		chosen, err := claimCandidates(ctx, tx, opts)
-		if err != nil || len(chosen) == 0 {
-			return err
-		}
-		ids := make([]int64, len(chosen))
-		var stuck []int64
-		for i, c := range chosen {
-			ids[i] = c.ID
-			if c.Reconcile {
-				stuck = append(stuck, c.ID)
-			}
-			if err := db.MarkSerial(ctx, pq(tx), opts, c); err != nil {
-				return err
-			}
-		}
-		if err := expireAttempts(ctx, tx, stuck, now); err != nil {
-			return err
-		}
-		// A job left sending by an expired lease has an unknown outcome: it
-		// is reconciled before any resend (also if given back unattempted).
-		jobs, err := sqlstore.QueryJobs(ctx, pq(tx), `UPDATE jobs j SET claimed_by = $1, lease_until = $2, updated_at = $3,
-			error_kind = CASE WHEN j.id = ANY($5) THEN $6 ELSE j.error_kind END,
-			last_error = CASE WHEN j.id = ANY($5) THEN $7 ELSE j.last_error END
-			WHERE j.id = ANY($4) RETURNING `+sqlstore.JobCols,
-			opts.Owner, until, now, ids, stuck, string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired)
-		if err != nil {
-			return err
-		}
-		out = sqlstore.InClaimOrder(jobs, chosen)
-		return db.AttachArticles(ctx, pq(tx), out)
-	})
-	if err != nil {
-		return nil, wrap("claim jobs", err)
-	}
-	return out, nil
+	return sqlstore.QueryJobs(ctx, q, `UPDATE jobs j SET claimed_by = $1, lease_until = $2, updated_at = $3,
+		error_kind = CASE WHEN j.id = ANY($5) THEN $6 ELSE j.error_kind END,
+		last_error = CASE WHEN j.id = ANY($5) THEN $7 ELSE j.last_error END
+		WHERE j.id = ANY($4) RETURNING `+sqlstore.JobCols,
+		opts.Owner, until, now, ids, stuck, string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired)
 }
 
 // claimCandidates picks and locks the jobs to claim: for each account that
@@ -69,7 +48,7 @@ func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald
 // left in sending by an expired lease, at most one per account with spacing
 // or a limit and PerAccount per other account, then the first opts.Limit of
 // all in dispatch order.
-func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) ([]sqlstore.Candidate, error) {
+func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions) ([]sqlstore.Candidate, error) {
 	now := opts.Now.UnixMilli()
 	var serial, free []string
 	for _, name := range slices.Sorted(maps.Keys(opts.Accounts)) {
@@ -83,7 +62,7 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 	// commit: an instance claiming for it meanwhile waits, then sees the new
 	// hold, the claimed job and the sends that count against its limits.
 	if len(serial) > 0 {
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM accounts WHERE id = ANY($1) AND NOT paused
+		if _, err := q.Exec(ctx, `SELECT 1 FROM accounts WHERE id = ANY($1) AND NOT paused
 			AND (hold_until IS NULL OR hold_until <= $2) ORDER BY id FOR NO KEY UPDATE`, serial, now); err != nil {
 			return nil, err
 		}
@@ -112,7 +91,7 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 	// locked (skipping rows another claimer holds), then the first k of both;
 	// nothing for a serial account while one of its jobs is claimed, nor for
 	// one that has reached a limit.
-	rows, err := tx.Query(ctx, `SELECT c.ID, c.account_id, c.Priority, c.published_at, c.stuck
+	rows, err := q.Query(ctx, `SELECT c.ID, c.account_id, c.Priority, c.published_at, c.stuck
 		FROM unnest($1::text[], $2::int[], $4::bool[]) AS a(name, k, serial)
 		JOIN accounts acct ON acct.id = a.name AND NOT acct.paused
 			AND (acct.hold_until IS NULL OR acct.hold_until <= $3)
@@ -153,11 +132,11 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 
 // expireAttempts closes the attempts of jobs found in sending with an
 // expired lease: their outcome is unknown.
-func expireAttempts(ctx context.Context, tx pgx.Tx, jobIDs []int64, now int64) error {
+func expireAttempts(ctx context.Context, q sqlstore.Querier, jobIDs []int64, now int64) error {
 	if len(jobIDs) == 0 {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `UPDATE attempts SET finished_at = $1, outcome = $2, error = $3
+	_, err := q.Exec(ctx, `UPDATE attempts SET finished_at = $1, outcome = $2, error = $3
 		WHERE job_id = ANY($4) AND finished_at IS NULL`, now, string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired, jobIDs)
 	return err
 }

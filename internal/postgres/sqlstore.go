@@ -84,6 +84,9 @@ func (b backend) Write(ctx context.Context, m sqlstore.Mode, fn func(sqlstore.Qu
 	if m&sqlstore.RetryUnique != 0 {
 		mode |= retryUnique
 	}
+	if m&sqlstore.AsyncCommit != 0 {
+		mode |= asyncCommit
+	}
 	return b.db.write(ctx, mode, func(tx pgx.Tx) error { return fn(pq(tx)) })
 }
 

@@ -14,45 +14,28 @@ import (
 )
 
 // ClaimJobs leases due jobs to opts.Owner in one write transaction; see
-// herald.Store and herald.ClaimOptions. A zero Lease means 30 s.
+// herald.Store and herald.ClaimOptions. Writes are serialised, so what
+// claimCandidates reads cannot change before the jobs are leased.
 func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald.Job, error) {
-	now, until, ok, err := db.Dialect().ClaimWindow(opts)
-	if !ok {
-		return nil, err
+	return db.Claim(ctx, 0, opts, sqlstore.ClaimSteps{Pick: claimCandidates, Lease: leaseClaimed})
+}
+
+// leaseClaimed leases the chosen jobs and returns them.
+func leaseClaimed(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions, chosen []sqlstore.Candidate, now, until int64) ([]herald.Job, error) {
+	ids := make([]any, len(chosen))
+	for i, c := range chosen {
+		ids[i] = c.ID
+		if _, err := q.Exec(ctx, `UPDATE jobs SET claimed_by = ?, lease_until = ?, updated_at = ? WHERE id = ?`,
+			opts.Owner, until, now, c.ID); err != nil {
+			return nil, err
+		}
+		if c.Reconcile {
+			if err := expireAttempt(ctx, q, c.ID, now); err != nil {
+				return nil, err
+			}
+		}
 	}
-	var out []herald.Job
-	err = db.write(ctx, func(tx *txn) error {
-		chosen, err := claimCandidates(ctx, tx, opts)
-		if err != nil || len(chosen) == 0 {
-			return err
-		}
-		ids := make([]any, len(chosen))
-		for i, c := range chosen {
-			ids[i] = c.ID
-			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET claimed_by = ?, lease_until = ?, updated_at = ? WHERE id = ?`,
-				opts.Owner, until, now, c.ID); err != nil {
-				return err
-			}
-			if c.Reconcile {
-				if err := expireAttempt(ctx, tx, c.ID, now); err != nil {
-					return err
-				}
-			}
-			if err := db.MarkSerial(ctx, sq(tx), opts, c); err != nil {
-				return err
-			}
-		}
-		jobs, err := sqlstore.QueryJobs(ctx, sq(tx), `SELECT `+sqlstore.JobCols+` FROM jobs j WHERE j.id IN (`+placeholders(len(ids))+`)`, ids...)
-		if err != nil {
-			return err
-		}
-		out = sqlstore.InClaimOrder(jobs, chosen)
-		return db.AttachArticles(ctx, sq(tx), out)
-	})
-	if err != nil {
-		return nil, wrap("claim jobs", err)
-	}
-	return out, nil
+	return sqlstore.QueryJobs(ctx, q, `SELECT `+sqlstore.JobCols+` FROM jobs j WHERE j.id IN (`+placeholders(len(ids))+`)`, ids...)
 }
 
 // An account's jobs to claim: left in sending by an expired lease, and due.
@@ -70,14 +53,14 @@ const (
 // (not paused, hold passed), its first due pending jobs and its jobs left in
 // sending by an expired lease, at most one per spaced account and PerAccount
 // per other account, then the first opts.Limit of all in dispatch order.
-func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]sqlstore.Candidate, error) {
+func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions) ([]sqlstore.Candidate, error) {
 	now := opts.Now.UnixMilli()
 	names := slices.Sorted(maps.Keys(opts.Accounts))
 	args := make([]any, len(names))
 	for i, n := range names {
 		args[i] = n
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM accounts WHERE id IN (`+placeholders(len(names))+`)
+	rows, err := q.Query(ctx, `SELECT id FROM accounts WHERE id IN (`+placeholders(len(names))+`)
 		AND paused = 0 AND (hold_until IS NULL OR hold_until <= ?) ORDER BY id`, append(args, now)...)
 	if err != nil {
 		return nil, err
@@ -100,7 +83,7 @@ func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]
 		k := max(opts.PerAccount, 1)
 		if opts.Serial(acct) {
 			k = 1
-			ok, err := serialMaySend(ctx, tx, opts, acct, now)
+			ok, err := serialMaySend(ctx, q, opts, acct, now)
 			if err != nil {
 				return nil, err
 			}
@@ -111,11 +94,11 @@ func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]
 		if opts.Limit > 0 {
 			k = min(k, opts.Limit)
 		}
-		stuck, err := candidates(ctx, tx, true, qStuck, acct, now, k)
+		stuck, err := candidates(ctx, q, true, qStuck, acct, now, k)
 		if err != nil {
 			return nil, err
 		}
-		due, err := candidates(ctx, tx, false, qDue, acct, now, k)
+		due, err := candidates(ctx, q, false, qDue, acct, now, k)
 		if err != nil {
 			return nil, err
 		}
@@ -130,9 +113,9 @@ func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]
 // has spacing or a limit) may be given one now: none of its jobs is claimed
 // (a call may be in flight) and none of its limits is reached. The write
 // transaction is the only one, so the counts cannot change meanwhile.
-func serialMaySend(ctx context.Context, tx *txn, opts herald.ClaimOptions, acct string, now int64) (bool, error) {
+func serialMaySend(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions, acct string, now int64) (bool, error) {
 	var claimed bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM accounts a JOIN jobs j ON j.id = a.claim_job
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts a JOIN jobs j ON j.id = a.claim_job
 		WHERE a.id = ? AND j.claimed_by <> '' AND j.lease_until > ?)`, acct, now).Scan(&claimed); err != nil || claimed {
 		return false, err
 	}
@@ -141,7 +124,7 @@ func serialMaySend(ctx context.Context, tx *txn, opts herald.ClaimOptions, acct 
 			continue
 		}
 		var sent int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM jobs INDEXED BY jobs_sent
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM jobs INDEXED BY jobs_sent
 			WHERE account_id = ? AND state = 'sent' AND sent_at >= ?`, acct, l.Since.UnixMilli()).Scan(&sent); err != nil {
 			return false, err
 		}
@@ -152,8 +135,8 @@ func serialMaySend(ctx context.Context, tx *txn, opts herald.ClaimOptions, acct 
 	return true, nil
 }
 
-func candidates(ctx context.Context, tx *txn, reconcile bool, query string, args ...any) ([]sqlstore.Candidate, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
+func candidates(ctx context.Context, q sqlstore.Querier, reconcile bool, query string, args ...any) ([]sqlstore.Candidate, error) {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -172,18 +155,18 @@ func candidates(ctx context.Context, tx *txn, reconcile bool, query string, args
 // expireAttempt records that the attempt of a job found in sending with an
 // expired lease has an unknown outcome, so it is reconciled before any resend
 // (also if it is given back unattempted).
-func expireAttempt(ctx context.Context, tx *txn, jobID, now int64) error {
-	if err := closeOpenAttempts(ctx, tx, jobID, now); err != nil {
+func expireAttempt(ctx context.Context, q sqlstore.Querier, jobID, now int64) error {
+	if err := closeOpenAttempts(ctx, q, jobID, now); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE jobs SET error_kind = ?, last_error = ? WHERE id = ?`,
+	_, err := q.Exec(ctx, `UPDATE jobs SET error_kind = ?, last_error = ? WHERE id = ?`,
 		string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired, jobID)
 	return err
 }
 
 // closeOpenAttempts closes a job's attempts left open by a lost lease.
-func closeOpenAttempts(ctx context.Context, tx *txn, jobID, now int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE attempts SET finished_at = ?, outcome = ?, error = ?
+func closeOpenAttempts(ctx context.Context, q sqlstore.Querier, jobID, now int64) error {
+	_, err := q.Exec(ctx, `UPDATE attempts SET finished_at = ?, outcome = ?, error = ?
 		WHERE job_id = ? AND finished_at IS NULL`, now, string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired, jobID)
 	return err
 }
@@ -205,7 +188,7 @@ func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now t
 		if n, _ := res.RowsAffected(); n == 0 {
 			return sqlstore.NotFoundOr(ctx, sq(tx), "jobs", jobID, herald.ErrLeaseLost)
 		}
-		if err := closeOpenAttempts(ctx, tx, jobID, now.UnixMilli()); err != nil {
+		if err := closeOpenAttempts(ctx, sq(tx), jobID, now.UnixMilli()); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO attempts (job_id, n, owner, started_at)

@@ -75,6 +75,47 @@ func (d *Dialect) ClaimWindow(opts herald.ClaimOptions) (now, until int64, ok bo
 	return opts.Now.UnixMilli(), opts.Now.Add(DefaultLease(opts.Lease)).UnixMilli(), true, nil
 }
 
+// ClaimSteps are how a dialect claims, inside the claim's transaction:
+// Pick chooses the candidates (locking them where instances share the
+// rows), Lease leases them to opts.Owner until until and returns their jobs,
+// marking those left sending by an expired lease as of unknown outcome.
+type ClaimSteps struct {
+	Pick  func(ctx context.Context, q Querier, opts herald.ClaimOptions) ([]Candidate, error)
+	Lease func(ctx context.Context, q Querier, opts herald.ClaimOptions, chosen []Candidate, now, until int64) ([]herald.Job, error)
+}
+
+// Claim leases due jobs to opts.Owner in one transaction run in mode; see
+// herald.Store and herald.ClaimOptions. A zero Lease means 30 s.
+func (s *Store) Claim(ctx context.Context, mode Mode, opts herald.ClaimOptions, steps ClaimSteps) ([]herald.Job, error) {
+	now, until, ok, err := s.d.ClaimWindow(opts)
+	if !ok {
+		return nil, err
+	}
+	var out []herald.Job
+	err = s.b.Write(ctx, mode, func(q Querier) error {
+		out = nil
+		chosen, err := steps.Pick(ctx, q, opts)
+		if err != nil || len(chosen) == 0 {
+			return err
+		}
+		for _, c := range chosen {
+			if err := s.MarkSerial(ctx, q, opts, c); err != nil {
+				return err
+			}
+		}
+		jobs, err := steps.Lease(ctx, q, opts, chosen, now, until)
+		if err != nil {
+			return err
+		}
+		out = InClaimOrder(jobs, chosen)
+		return s.AttachArticles(ctx, q, out)
+	})
+	if err != nil {
+		return nil, s.wrap("claim jobs", err)
+	}
+	return out, nil
+}
+
 // FirstCandidates returns the first limit of cs in dispatch order (all for
 // limit 0).
 func FirstCandidates(cs []Candidate, limit int) []Candidate {

@@ -65,6 +65,11 @@ type Mode int
 // first: the next run finds it. A store whose writes are serialised ignores it.
 const RetryUnique Mode = 1
 
+// AsyncCommit does not wait for the commit to reach the disk, where the
+// database can: only for changes whose loss in a crash reconciliation makes
+// good (a claim). A store whose commits are cheap ignores it.
+const AsyncCommit Mode = 2
+
 // Backend runs statements on one store's driver.
 type Backend interface {
 	// Reader runs single read statements outside a transaction.
