@@ -1,6 +1,10 @@
 package herald
 
-import "time"
+import (
+	"maps"
+	"slices"
+	"time"
+)
 
 // Rules are an account's sending rules: how many jobs it may take at once,
 // its spacing, daily cap, quiet hours and monthly budget.
@@ -161,3 +165,7 @@ func MonthStart(now time.Time) time.Time {
 	y, m, _ := now.UTC().Date()
 	return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
 }
+
+// AccountNames returns the accounts o may serve, sorted: the order in which
+// a claim locks their rows, so that concurrent claims cannot deadlock.
+func (o ClaimOptions) AccountNames() []string { return slices.Sorted(maps.Keys(o.Accounts)) }

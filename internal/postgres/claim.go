@@ -3,45 +3,11 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlstore"
 )
-
-// ClaimJobs leases due jobs to opts.Owner in one transaction; see
-// herald.Store and herald.ClaimOptions. Job rows another instance is
-// claiming are skipped, not waited for; the row of an account with spacing
-// or a limit is locked for the claim (and then held for the spacing), so
-// that two instances never both send for it within its spacing nor past its
-// limits. The claim commits without waiting for the disk (see asyncCommit).
-func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald.Job, error) {
-	return db.Claim(ctx, sqlstore.AsyncCommit, opts, sqlstore.ClaimSteps{Pick: claimCandidates, Lease: leaseClaimed})
-}
-
-// leaseClaimed leases the chosen jobs and returns them, in one statement. A
-// job left sending by an expired lease has an unknown outcome: it is
-// reconciled before any resend (also if given back unattempted).
-func leaseClaimed(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions, chosen []sqlstore.Candidate, now, until int64) ([]herald.Job, error) {
-	ids := make([]int64, len(chosen))
-	var stuck []int64
-	for i, c := range chosen {
-		ids[i] = c.ID
-		if c.Reconcile {
-			stuck = append(stuck, c.ID)
-		}
-	}
-	if err := expireAttempts(ctx, q, stuck, now); err != nil {
-		return nil, err
-	}
-	return sqlstore.QueryJobs(ctx, q, `UPDATE jobs j SET claimed_by = $1, lease_until = $2, updated_at = $3,
-		error_kind = CASE WHEN j.id = ANY($5) THEN $6 ELSE j.error_kind END,
-		last_error = CASE WHEN j.id = ANY($5) THEN $7 ELSE j.last_error END
-		WHERE j.id = ANY($4) RETURNING `+sqlstore.JobCols,
-		opts.Owner, until, now, ids, stuck, string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired)
-}
 
 // claimCandidates picks and locks the jobs to claim: for each account that
 // may send (not paused, hold passed), its first due pending jobs and its jobs
@@ -51,7 +17,7 @@ func leaseClaimed(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOpti
 func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions) ([]sqlstore.Candidate, error) {
 	now := opts.Now.UnixMilli()
 	var serial, free []string
-	for _, name := range slices.Sorted(maps.Keys(opts.Accounts)) {
+	for _, name := range opts.AccountNames() {
 		if opts.Serial(name) {
 			serial = append(serial, name)
 		} else {
@@ -128,6 +94,28 @@ func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimO
 		return nil, err
 	}
 	return sqlstore.FirstCandidates(all, opts.Limit), nil
+}
+
+// leaseClaimed leases the chosen jobs and returns them, in one statement. A
+// job left sending by an expired lease has an unknown outcome: it is
+// reconciled before any resend (also if given back unattempted).
+func leaseClaimed(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions, chosen []sqlstore.Candidate, now, until int64) ([]herald.Job, error) {
+	ids := make([]int64, len(chosen))
+	var stuck []int64
+	for i, c := range chosen {
+		ids[i] = c.ID
+		if c.Reconcile {
+			stuck = append(stuck, c.ID)
+		}
+	}
+	if err := expireAttempts(ctx, q, stuck, now); err != nil {
+		return nil, err
+	}
+	return sqlstore.QueryJobs(ctx, q, `UPDATE jobs j SET claimed_by = $1, lease_until = $2, updated_at = $3,
+		error_kind = CASE WHEN j.id = ANY($5) THEN $6 ELSE j.error_kind END,
+		last_error = CASE WHEN j.id = ANY($5) THEN $7 ELSE j.last_error END
+		WHERE j.id = ANY($4) RETURNING `+sqlstore.JobCols,
+		opts.Owner, until, now, ids, stuck, string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired)
 }
 
 // expireAttempts closes the attempts of jobs found in sending with an

@@ -28,8 +28,13 @@ func newDialect() *sqlstore.Dialect {
 		NoLimit:       nil,
 		Categories:    func(dst *[]string) any { return dst },
 		TrendingPosts: trendingPosts,
-		NotifyJobs:    `SELECT pg_notify('` + JobsChannel + `', '')`,
-		Classify:      classify,
+		// Job rows another instance is claiming are skipped, not waited
+		// for; the row of an account with spacing or a limit is locked for
+		// the claim (and then held for the spacing), so that two instances
+		// never both send for it within its spacing nor past its limits.
+		Claim:      sqlstore.ClaimSteps{Pick: claimCandidates, Lease: leaseClaimed},
+		NotifyJobs: `SELECT pg_notify('` + JobsChannel + `', '')`,
+		Classify:   classify,
 	}
 }
 

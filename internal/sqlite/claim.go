@@ -5,38 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlstore"
 )
-
-// ClaimJobs leases due jobs to opts.Owner in one write transaction; see
-// herald.Store and herald.ClaimOptions. Writes are serialised, so what
-// claimCandidates reads cannot change before the jobs are leased.
-func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald.Job, error) {
-	return db.Claim(ctx, 0, opts, sqlstore.ClaimSteps{Pick: claimCandidates, Lease: leaseClaimed})
-}
-
-// leaseClaimed leases the chosen jobs and returns them.
-func leaseClaimed(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions, chosen []sqlstore.Candidate, now, until int64) ([]herald.Job, error) {
-	ids := make([]any, len(chosen))
-	for i, c := range chosen {
-		ids[i] = c.ID
-		if _, err := q.Exec(ctx, `UPDATE jobs SET claimed_by = ?, lease_until = ?, updated_at = ? WHERE id = ?`,
-			opts.Owner, until, now, c.ID); err != nil {
-			return nil, err
-		}
-		if c.Reconcile {
-			if err := expireAttempt(ctx, q, c.ID, now); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return sqlstore.QueryJobs(ctx, q, `SELECT `+sqlstore.JobCols+` FROM jobs j WHERE j.id IN (`+placeholders(len(ids))+`)`, ids...)
-}
 
 // An account's jobs to claim: left in sending by an expired lease, and due.
 const (
@@ -55,7 +28,7 @@ const (
 // per other account, then the first opts.Limit of all in dispatch order.
 func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions) ([]sqlstore.Candidate, error) {
 	now := opts.Now.UnixMilli()
-	names := slices.Sorted(maps.Keys(opts.Accounts))
+	names := opts.AccountNames()
 	args := make([]any, len(names))
 	for i, n := range names {
 		args[i] = n
@@ -150,6 +123,25 @@ func candidates(ctx context.Context, q sqlstore.Querier, reconcile bool, query s
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// leaseClaimed leases the chosen jobs and returns them; the attempt of one
+// left sending by an expired lease is closed as of unknown outcome first.
+func leaseClaimed(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions, chosen []sqlstore.Candidate, now, until int64) ([]herald.Job, error) {
+	args := []any{opts.Owner, until, now}
+	for _, c := range chosen {
+		if c.Reconcile {
+			if err := expireAttempt(ctx, q, c.ID, now); err != nil {
+				return nil, err
+			}
+		}
+		args = append(args, c.ID)
+	}
+	in := `(` + placeholders(len(chosen)) + `)`
+	if _, err := q.Exec(ctx, `UPDATE jobs SET claimed_by = ?, lease_until = ?, updated_at = ? WHERE id IN `+in, args...); err != nil {
+		return nil, err
+	}
+	return sqlstore.QueryJobs(ctx, q, `SELECT `+sqlstore.JobCols+` FROM jobs j WHERE j.id IN `+in, args[3:]...)
 }
 
 // expireAttempt records that the attempt of a job found in sending with an

@@ -22,7 +22,10 @@ func newDialect() *sqlstore.Dialect {
 		NoLimit:       -1,
 		Categories:    func(dst *[]string) any { return categoriesOf{dst} },
 		TrendingPosts: trendingPosts,
-		Classify:      classify,
+		// Writes are serialised, so what claimCandidates reads cannot
+		// change before the jobs are leased.
+		Claim:    sqlstore.ClaimSteps{Pick: claimCandidates, Lease: leaseClaimed},
+		Classify: classify,
 	}
 }
 

@@ -84,15 +84,18 @@ type ClaimSteps struct {
 	Lease func(ctx context.Context, q Querier, opts herald.ClaimOptions, chosen []Candidate, now, until int64) ([]herald.Job, error)
 }
 
-// Claim leases due jobs to opts.Owner in one transaction run in mode; see
-// herald.Store and herald.ClaimOptions. A zero Lease means 30 s.
-func (s *Store) Claim(ctx context.Context, mode Mode, opts herald.ClaimOptions, steps ClaimSteps) ([]herald.Job, error) {
+// ClaimJobs leases due jobs to opts.Owner in one transaction, through the
+// dialect's ClaimSteps; see herald.Store and herald.ClaimOptions. A zero
+// Lease means 30 s. The transaction may commit without waiting for the disk
+// (AsyncCommit): a claim lost in a crash is simply made again.
+func (s *Store) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald.Job, error) {
+	steps := s.d.Claim
 	now, until, ok, err := s.d.ClaimWindow(opts)
 	if !ok {
 		return nil, err
 	}
 	var out []herald.Job
-	err = s.b.Write(ctx, mode, func(q Querier) error {
+	err = s.b.Write(ctx, AsyncCommit, func(q Querier) error {
 		out = nil
 		chosen, err := steps.Pick(ctx, q, opts)
 		if err != nil || len(chosen) == 0 {

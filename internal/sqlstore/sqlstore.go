@@ -111,6 +111,8 @@ type Dialect struct {
 	// each live post's gain between its first and last reading inside the
 	// window, and its clicks there.
 	TrendingPosts func(t Trending) string
+	// Claim is how the database picks and leases the jobs of a claim.
+	Claim ClaimSteps
 	// NotifyJobs is a statement that announces due jobs to other instances
 	// when its transaction commits ("" for none).
 	NotifyJobs string
