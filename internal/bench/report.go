@@ -10,6 +10,7 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/storebench"
 )
 
 // reportNow is the generated data set's present: fixed, so that a cached
@@ -19,7 +20,7 @@ var reportNow = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 // runReport ranks a large SQLite database as `herald report --since 7d
 // --limit 20` does (the ranking, then the sparkline series of the table)
 // and reports the median of 20 runs. The database is generated once
-// (sqlite.Synthesize) and kept in the cache directory.
+// (storebench.SQLite) and kept in the cache directory.
 func runReport(ctx context.Context, e *env) []Result {
 	n := e.size(1_000_000, 20_000)
 	size := fmt.Sprintf("%d articles, %d posts, %d snapshots", n, 2*n, 20*n)
@@ -83,7 +84,7 @@ func synthesize(ctx context.Context, path string, n int) error {
 	}
 	err = db.Migrate(ctx)
 	if err == nil {
-		err = db.Synthesize(ctx, sqlite.Synthetic{Articles: n, PostsPerArticle: 2, SnapshotsPerPost: 10, Now: reportNow})
+		err = storebench.SQLite(ctx, path, storebench.Data{Articles: n, PostsPerArticle: 2, SnapshotsPerPost: 10, Now: reportNow})
 	}
 	if cerr := db.Close(); err == nil {
 		err = cerr

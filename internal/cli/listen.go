@@ -7,7 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/heraldhq/herald/internal/postgres"
+	"github.com/heraldhq/herald/internal/herald"
 )
 
 // jobListener wakes this instance's dispatcher when another instance (or a
@@ -17,20 +17,16 @@ import (
 // a second later). Without it nothing is lost, only that second; so a
 // failing listener is retried with a backoff and never stops the daemon.
 type jobListener struct {
-	db      *postgres.DB
+	jobs    herald.JobNotifier
 	wake    func()
 	log     *slog.Logger
 	wakeups prometheus.Counter
 }
 
-// newJobListener returns nil for a store that cannot notify (SQLite: one
-// process, whose own writers wake its dispatcher directly).
-func newJobListener(store any, wake func(), reg prometheus.Registerer, logger *slog.Logger) *jobListener {
-	db, ok := store.(*postgres.DB)
-	if !ok {
-		return nil
-	}
-	l := &jobListener{db: db, wake: wake, log: logger,
+// newJobListener listens through jobs (the store: SQLite's never calls, as
+// its one process's own writers wake the dispatcher directly).
+func newJobListener(jobs herald.JobNotifier, wake func(), reg prometheus.Registerer, logger *slog.Logger) *jobListener {
+	l := &jobListener{jobs: jobs, wake: wake, log: logger,
 		wakeups: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "herald_dispatch_notifications_total",
 			Help: "Notifications of new or retried jobs received from the shared database.",
@@ -39,16 +35,13 @@ func newJobListener(store any, wake func(), reg prometheus.Registerer, logger *s
 	return l
 }
 
-// Run listens until ctx is done. A nil listener returns at once.
+// Run listens until ctx is done.
 func (l *jobListener) Run(ctx context.Context) error {
-	if l == nil {
-		return nil
-	}
 	const first, most = time.Second, 30 * time.Second
 	wait := first
 	for ctx.Err() == nil {
 		began := time.Now()
-		err := l.db.Listen(ctx, postgres.JobsChannel, func() {
+		err := l.jobs.ListenJobs(ctx, func() {
 			l.wakeups.Inc()
 			l.wake()
 		})

@@ -75,7 +75,7 @@ type daemon struct {
 	push   *push.Subscriber
 	coll   *rank.Collector
 	ever   *evergreen.Scheduler // nil when evergreen.schedule is off
-	jobs   *jobListener         // nil unless the store is PostgreSQL
+	jobs   *jobListener         // wakes the dispatcher on other instances' jobs
 	web    *web.Server
 }
 

@@ -168,48 +168,43 @@ func (d *Dispatcher) storeCtx(ctx context.Context) (context.Context, context.Can
 	return context.WithTimeout(context.WithoutCancel(ctx), d.opts.Timeout)
 }
 
-// allowance is how many jobs account a may be given now (0 while it is in
-// quiet hours, at its daily cap or out of budget), and the limits the store
-// checks again as it claims, with the account locked, so that instances
-// sharing a database never exceed a cap or budget together.
+// allowance is how many jobs account a may be claimed at now, and the
+// limits the claim checks again (see herald.Eligibility). Whether it is
+// paused, held or has a job in flight the store checks as it claims.
 func (d *Dispatcher) allowance(ctx context.Context, a *Account, now time.Time) (int, []herald.ClaimLimit, error) {
-	n := d.opts.PerAccount
-	if a.MinInterval > 0 {
-		n = 1
-	}
-	if q, until := quiet(a, now); q {
+	r := a.rules(d.opts.PerAccount)
+	var s herald.AccountState
+	if q, until := r.Quiet(now); q {
 		d.noteHold(a.ID, until)
 		return 0, nil, nil
 	}
-	var limits []herald.ClaimLimit
+	var err error
 	if a.DailyCap > 0 {
-		day := startOfDay(now, a.Location)
-		sent, err := d.store.SentCount(ctx, a.ID, day)
-		if err != nil {
+		if s.SentToday, err = d.store.SentCount(ctx, a.ID, herald.DayStart(now, a.Location)); err != nil {
 			return 0, nil, fmt.Errorf("dispatch: sent count %s: %w", a.ID, err)
 		}
-		n = min(n, a.DailyCap-sent)
-		limits = append(limits, herald.ClaimLimit{Account: a.ID, Max: a.DailyCap, Since: day})
 	}
-	if a.Cost.MonthlyBudget > 0 {
-		left, err := d.budgetLeft(ctx, a, now)
-		if err != nil {
-			return 0, nil, err
+	if r.MonthlyBudget > 0 && r.PostCost > 0 {
+		ms := herald.MonthStart(now)
+		if s.SpentMonth, err = d.store.Spend(ctx, a.ID, ms); err != nil {
+			return 0, nil, fmt.Errorf("dispatch: spend %s: %w", a.ID, err)
 		}
-		n = min(n, left)
-		if left > 0 && postCost(a) > 0 {
-			// As a limit on the month's posts: those sent so far and the
-			// ones the budget has left. Another instance's post sent
-			// meanwhile counts against it.
-			ms := monthStart(now)
-			sent, err := d.store.SentCount(ctx, a.ID, ms)
-			if err != nil {
-				return 0, nil, fmt.Errorf("dispatch: sent count %s: %w", a.ID, err)
-			}
-			limits = append(limits, herald.ClaimLimit{Account: a.ID, Max: sent + left, Since: ms})
+		if s.SentMonth, err = d.store.SentCount(ctx, a.ID, ms); err != nil {
+			return 0, nil, fmt.Errorf("dispatch: sent count %s: %w", a.ID, err)
 		}
 	}
-	return n, limits, nil
+	al := herald.Eligibility(a.ID, r, s, now)
+	if r.MonthlyBudget > 0 && r.PostCost > 0 {
+		d.noteBudget(a, r.MonthlyBudget-s.SpentMonth < r.PostCost, s.SpentMonth, now)
+	}
+	return al.N, al.Limits, nil
+}
+
+// rules are a's sending rules, with perAccount jobs at once.
+func (a *Account) rules(perAccount int) herald.Rules {
+	return herald.Rules{PerAccount: perAccount, MinInterval: a.MinInterval, DailyCap: a.DailyCap,
+		QuietStart: a.QuietStart, QuietEnd: a.QuietEnd, Location: a.Location,
+		MonthlyBudget: a.Cost.MonthlyBudget, PostCost: postCost(a)}
 }
 
 // noteHold remembers when a hold of account id ends, so Run wakes then.

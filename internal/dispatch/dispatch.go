@@ -141,7 +141,7 @@ func setDur(d *time.Duration, def time.Duration) {
 // Dispatcher sends the outbox. Run it once per process; several processes
 // may share one database.
 type Dispatcher struct {
-	store herald.Store
+	store Store
 	accts map[string]*Account
 	order []string // account IDs in configuration order
 	opts  Options
@@ -161,7 +161,7 @@ type Dispatcher struct {
 
 // New returns a dispatcher for accounts, which must have unique IDs and a
 // Publisher each.
-func New(store herald.Store, accounts []Account, opts Options, logger *slog.Logger) (*Dispatcher, error) {
+func New(store Store, accounts []Account, opts Options, logger *slog.Logger) (*Dispatcher, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}

@@ -77,7 +77,7 @@ func (c Criteria) Check() error {
 // Select returns the c.Count best eligible stories at now, best first, each
 // with the accounts (of accounts, the configured ones) to reshare it on.
 // Fewer are returned when fewer are eligible.
-func Select(ctx context.Context, st herald.Store, c Criteria, accounts []string, now time.Time) (Selection, error) {
+func Select(ctx context.Context, st Store, c Criteria, accounts []string, now time.Time) (Selection, error) {
 	if err := c.Check(); err != nil {
 		return Selection{}, fmt.Errorf("evergreen: %w", err)
 	}
@@ -142,7 +142,7 @@ func metric(r herald.ReportRow, by string) float64 {
 }
 
 // judge decides on one ranked story: a pick, or the reason it is skipped.
-func judge(ctx context.Context, st herald.Store, c Criteria, r herald.ReportRow, accounts []string, now time.Time) (Pick, string, error) {
+func judge(ctx context.Context, st Store, c Criteria, r herald.ReportRow, accounts []string, now time.Time) (Pick, string, error) {
 	art, err := st.GetArticle(ctx, r.ArticleID)
 	if err != nil {
 		return Pick{}, "", fmt.Errorf("evergreen: article %d: %w", r.ArticleID, err)
@@ -235,7 +235,7 @@ func Targets(jobs []herald.Job, accounts []string) []string {
 // order, from proto (its Template, Text, Priority and DueAt, zero: now; the
 // article, account and kind are set here), and calls created (may be nil)
 // after each. It returns the jobs created, also when it fails part way.
-func Reshare(ctx context.Context, st herald.Store, picks []Pick, proto herald.NewJob, now time.Time, created func(herald.Job)) ([]herald.Job, error) {
+func Reshare(ctx context.Context, st Store, picks []Pick, proto herald.NewJob, now time.Time, created func(herald.Job)) ([]herald.Job, error) {
 	var out []herald.Job
 	for _, p := range picks {
 		for _, id := range p.Accounts {

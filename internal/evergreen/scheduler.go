@@ -40,7 +40,7 @@ type SchedulerOptions struct {
 
 // Scheduler reshares the best performers on a cron schedule.
 type Scheduler struct {
-	store herald.Store
+	store Store
 	sched cron.Schedule
 	opts  SchedulerOptions
 	log   *slog.Logger
@@ -48,7 +48,7 @@ type Scheduler struct {
 
 // NewScheduler checks the schedule and criteria and returns a scheduler;
 // nothing runs until Run. A nil logger discards logs.
-func NewScheduler(store herald.Store, opts SchedulerOptions, logger *slog.Logger) (*Scheduler, error) {
+func NewScheduler(store Store, opts SchedulerOptions, logger *slog.Logger) (*Scheduler, error) {
 	sched, err := cron.ParseStandard(opts.Schedule)
 	if err != nil {
 		return nil, fmt.Errorf("evergreen: schedule %q: %w", opts.Schedule, err)

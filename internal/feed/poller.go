@@ -25,7 +25,7 @@ const checkEvery = time.Second
 // Poller polls the configured sources on their schedules. Its methods are safe
 // for concurrent use; several Pollers (one per instance) may share one store.
 type Poller struct {
-	store   herald.Store
+	store   Store
 	opts    Options
 	log     *slog.Logger
 	client  *http.Client
@@ -39,7 +39,7 @@ type Poller struct {
 }
 
 // New returns a Poller for opts.Sources over store. A nil logger discards.
-func New(store herald.Store, opts Options, logger *slog.Logger) *Poller {
+func New(store Store, opts Options, logger *slog.Logger) *Poller {
 	opts = opts.withDefaults()
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

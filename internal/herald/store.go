@@ -164,6 +164,9 @@ type Store interface {
 	// RecordClick counts a click on a short link and returns its job (with
 	// article) for the redirect.
 	RecordClick(ctx context.Context, code string, at time.Time) (Job, error)
+	// FindJobByShortCode returns the job (with its article) of a short code
+	// without counting a click, or ErrNotFound.
+	FindJobByShortCode(ctx context.Context, code string) (Job, error)
 	// Report ranks articles as q asks.
 	Report(ctx context.Context, q ReportQuery) ([]ReportRow, error)
 	// Series returns an article's summed engagement over time since since.
@@ -172,4 +175,18 @@ type Store interface {
 	// TryLock takes or renews a named lease for schedules that must run once
 	// across instances (collector passes, the evergreen schedule).
 	TryLock(ctx context.Context, name, owner string, now time.Time, lease time.Duration) (bool, error)
+
+	JobNotifier
+}
+
+// JobNotifier tells a dispatcher that jobs became due elsewhere: created or
+// put back by another instance (or a command) sharing the database. It only
+// saves waiting for the dispatcher's next look at the queue; nothing is lost
+// without it.
+type JobNotifier interface {
+	// ListenJobs calls fn each time jobs became due elsewhere, until ctx is
+	// done (it then returns nil) or the connection fails. fn runs on
+	// ListenJobs' goroutine and should only signal. A store that no other
+	// instance shares calls fn never and returns when ctx is done.
+	ListenJobs(ctx context.Context, fn func()) error
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
-	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/postgres"
+	"github.com/heraldhq/herald/internal/storebench"
 )
 
 var benchNow = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
@@ -116,13 +115,7 @@ func benchInstances(b *testing.B, n int) []*postgres.DB {
 // DROP SCHEMA herald_bench_N CASCADE.
 func reportDB(b *testing.B) *postgres.DB {
 	b.Helper()
-	n := 50_000
-	if v := os.Getenv("HERALD_BENCH_ARTICLES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			b.Fatalf("HERALD_BENCH_ARTICLES=%q", v)
-		}
-	}
+	n := storebench.Articles(b)
 	u, err := url.Parse(serverURL(b))
 	if err != nil {
 		b.Fatal(err)
@@ -148,7 +141,7 @@ func reportDB(b *testing.B) *postgres.DB {
 			b.Fatalf("schema herald_bench_%d holds %d articles: drop it", n, have)
 		}
 		start := time.Now()
-		if err := db.Synthesize(ctx, postgres.Synthetic{Articles: n, PostsPerArticle: 2, SnapshotsPerPost: 10, Now: benchNow}); err != nil {
+		if err := storebench.Postgres(ctx, db.Pool(), storebench.Data{Articles: n, PostsPerArticle: 2, SnapshotsPerPost: 10, Now: benchNow}); err != nil {
 			b.Fatal(err)
 		}
 		b.Logf("generated %d articles in %v", n, time.Since(start).Round(time.Second))
@@ -164,62 +157,11 @@ func reportDB(b *testing.B) *postgres.DB {
 
 // BenchmarkReport measures `report --since 7d --limit 20` and variants.
 func BenchmarkReport(b *testing.B) {
-	db := reportDB(b)
-	week := benchNow.Add(-7 * 24 * time.Hour)
-	for _, tc := range []struct {
-		name string
-		q    herald.ReportQuery
-	}{
-		{"shares_7d", herald.ReportQuery{Since: week, Until: benchNow, Limit: 20}},
-		{"score_7d", herald.ReportQuery{Since: week, Until: benchNow, By: "score", Limit: 20}},
-		{"twitter_7d", herald.ReportQuery{Since: week, Until: benchNow, Network: herald.Twitter, Limit: 20}},
-		{"section_7d", herald.ReportQuery{Since: week, Until: benchNow, Section: "bench", Limit: 20}},
-		{"shares_24h", herald.ReportQuery{Since: benchNow.Add(-24 * time.Hour), Until: benchNow, Limit: 20}},
-		{"shares_30d", herald.ReportQuery{Since: benchNow.Add(-30 * 24 * time.Hour), Until: benchNow, Limit: 20}},
-		{"trending_7d", herald.ReportQuery{Since: week, Until: benchNow, Trending: true, Limit: 20}},
-		{"trending_24h", herald.ReportQuery{Since: benchNow.Add(-24 * time.Hour), Until: benchNow, Trending: true, Limit: 20}},
-	} {
-		b.Run(tc.name, func(b *testing.B) {
-			var rows []herald.ReportRow
-			var took []time.Duration
-			for b.Loop() {
-				start := time.Now()
-				var err error
-				if rows, err = db.Report(b.Context(), tc.q); err != nil {
-					b.Fatal(err)
-				}
-				took = append(took, time.Since(start))
-			}
-			if len(rows) == 0 {
-				b.Fatal("empty report")
-			}
-			slices.Sort(took)
-			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
-		})
-	}
+	storebench.Report(b, reportDB(b), benchNow, nil)
 }
 
 // BenchmarkPostsToCollect pages through the posts of the last 7 days, 1,000
 // at a time, as a collector pass does.
 func BenchmarkPostsToCollect(b *testing.B) {
-	db := reportDB(b)
-	for b.Loop() {
-		after, n := int64(0), 0
-		for {
-			ps, err := db.PostsToCollect(b.Context(), herald.PostFilter{SentAfter: benchNow.Add(-7 * 24 * time.Hour),
-				Limit: 1000, AfterJobID: after})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(ps) == 0 {
-				break
-			}
-			n += len(ps)
-			after = ps[len(ps)-1].JobID
-		}
-		if n == 0 {
-			b.Fatal("no posts")
-		}
-		b.ReportMetric(float64(n), "posts")
-	}
+	storebench.PostsToCollect(b, reportDB(b), benchNow)
 }

@@ -1,122 +1,23 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
-
-// candidate is a job ClaimJobs may take.
-type candidate struct {
-	id        int64
-	account   string
-	priority  int
-	published int64
-	reconcile bool
-}
-
-// compareCandidates is the dispatch order: priority, then oldest
-// publication, then ID.
-func compareCandidates(a, b candidate) int {
-	if c := cmp.Compare(b.priority, a.priority); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.published, b.published); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.id, b.id)
-}
-
-// ClaimJobs leases due jobs to opts.Owner in one transaction; see
-// herald.Store and herald.ClaimOptions. A zero Lease means 30 s. Job rows
-// another instance is claiming are skipped, not waited for; the row of an
-// account with spacing or a limit is locked for the claim (and then held
-// for the spacing), so that two instances never both send for it within its
-// spacing nor past its limits.
-func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald.Job, error) {
-	if opts.Owner == "" {
-		return nil, errors.New("postgres: claim jobs: no owner")
-	}
-	if len(opts.Accounts) == 0 {
-		return nil, nil
-	}
-	now := opts.Now.UnixMilli()
-	until := opts.Now.Add(defaultLease(opts.Lease)).UnixMilli()
-	var out []herald.Job
-	err := db.write(ctx, asyncCommit, func(tx pgx.Tx) error {
-		out = nil
-		chosen, err := claimCandidates(ctx, tx, opts)
-		if err != nil || len(chosen) == 0 {
-			return err
-		}
-		ids := make([]int64, len(chosen))
-		var stuck []int64
-		for i, c := range chosen {
-			ids[i] = c.id
-			if c.reconcile {
-				stuck = append(stuck, c.id)
-			}
-			if !opts.Serial(c.account) {
-				continue
-			}
-			// Recorded on the account (a serial account has one candidate at
-			// most): none of its other jobs is claimed while this one is.
-			if sp := opts.Accounts[c.account]; sp > 0 {
-				_, err = tx.Exec(ctx, `UPDATE accounts SET hold_until = greatest(coalesce(hold_until, 0), $1),
-					hold_reason = 'spacing', claim_job = $3 WHERE id = $2`, opts.Now.Add(sp).UnixMilli(), c.account, c.id)
-			} else {
-				_, err = tx.Exec(ctx, `UPDATE accounts SET claim_job = $1 WHERE id = $2`, c.id, c.account)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		if err := expireAttempts(ctx, tx, stuck, now); err != nil {
-			return err
-		}
-		// A job left sending by an expired lease has an unknown outcome: it
-		// is reconciled before any resend (also if given back unattempted).
-		jobs, err := queryJobs(ctx, tx, `UPDATE jobs j SET claimed_by = $1, lease_until = $2, updated_at = $3,
-			error_kind = CASE WHEN j.id = ANY($5) THEN $6 ELSE j.error_kind END,
-			last_error = CASE WHEN j.id = ANY($5) THEN $7 ELSE j.last_error END
-			WHERE j.id = ANY($4) RETURNING `+jobCols,
-			opts.Owner, until, now, ids, stuck, string(herald.ErrUnknownOutcome), leaseExpired)
-		if err != nil {
-			return err
-		}
-		byID := make(map[int64]herald.Job, len(jobs))
-		for _, j := range jobs {
-			j.Reconcile = j.ErrorKind == herald.ErrUnknownOutcome
-			byID[j.ID] = j
-		}
-		for _, c := range chosen {
-			out = append(out, byID[c.id])
-		}
-		return attachArticles(ctx, tx, out)
-	})
-	if err != nil {
-		return nil, wrap("claim jobs", err)
-	}
-	return out, nil
-}
 
 // claimCandidates picks and locks the jobs to claim: for each account that
 // may send (not paused, hold passed), its first due pending jobs and its jobs
 // left in sending by an expired lease, at most one per account with spacing
 // or a limit and PerAccount per other account, then the first opts.Limit of
 // all in dispatch order.
-func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) ([]candidate, error) {
+func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions) ([]sqlstore.Candidate, error) {
 	now := opts.Now.UnixMilli()
 	var serial, free []string
-	for _, name := range slices.Sorted(maps.Keys(opts.Accounts)) {
+	for _, name := range opts.AccountNames() {
 		if opts.Serial(name) {
 			serial = append(serial, name)
 		} else {
@@ -127,7 +28,7 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 	// commit: an instance claiming for it meanwhile waits, then sees the new
 	// hold, the claimed job and the sends that count against its limits.
 	if len(serial) > 0 {
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM accounts WHERE id = ANY($1) AND NOT paused
+		if _, err := q.Exec(ctx, `SELECT 1 FROM accounts WHERE id = ANY($1) AND NOT paused
 			AND (hold_until IS NULL OR hold_until <= $2) ORDER BY id FOR NO KEY UPDATE`, serial, now); err != nil {
 			return nil, err
 		}
@@ -156,7 +57,7 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 	// locked (skipping rows another claimer holds), then the first k of both;
 	// nothing for a serial account while one of its jobs is claimed, nor for
 	// one that has reached a limit.
-	rows, err := tx.Query(ctx, `SELECT c.id, c.account_id, c.priority, c.published_at, c.stuck
+	rows, err := q.Query(ctx, `SELECT c.ID, c.account_id, c.Priority, c.published_at, c.stuck
 		FROM unnest($1::text[], $2::int[], $4::bool[]) AS a(name, k, serial)
 		JOIN accounts acct ON acct.id = a.name AND NOT acct.paused
 			AND (acct.hold_until IS NULL OR acct.hold_until <= $3)
@@ -181,10 +82,10 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 		return nil, err
 	}
 	defer rows.Close()
-	var all []candidate
+	var all []sqlstore.Candidate
 	for rows.Next() {
-		var c candidate
-		if err := rows.Scan(&c.id, &c.account, &c.priority, &c.published, &c.reconcile); err != nil {
+		var c sqlstore.Candidate
+		if err := rows.Scan(&c.ID, &c.Account, &c.Priority, &c.Published, &c.Reconcile); err != nil {
 			return nil, err
 		}
 		all = append(all, c)
@@ -192,31 +93,47 @@ func claimCandidates(ctx context.Context, tx pgx.Tx, opts herald.ClaimOptions) (
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(all, compareCandidates)
-	if opts.Limit > 0 && len(all) > opts.Limit {
-		all = all[:opts.Limit]
-	}
-	return all, nil
+	return sqlstore.FirstCandidates(all, opts.Limit), nil
 }
 
-const leaseExpired = "the lease expired before the outcome was recorded"
+// leaseClaimed leases the chosen jobs and returns them, in one statement. A
+// job left sending by an expired lease has an unknown outcome: it is
+// reconciled before any resend (also if given back unattempted).
+func leaseClaimed(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions, chosen []sqlstore.Candidate, now, until int64) ([]herald.Job, error) {
+	ids := make([]int64, len(chosen))
+	var stuck []int64
+	for i, c := range chosen {
+		ids[i] = c.ID
+		if c.Reconcile {
+			stuck = append(stuck, c.ID)
+		}
+	}
+	if err := expireAttempts(ctx, q, stuck, now); err != nil {
+		return nil, err
+	}
+	return sqlstore.QueryJobs(ctx, q, `UPDATE jobs j SET claimed_by = $1, lease_until = $2, updated_at = $3,
+		error_kind = CASE WHEN j.id = ANY($5) THEN $6 ELSE j.error_kind END,
+		last_error = CASE WHEN j.id = ANY($5) THEN $7 ELSE j.last_error END
+		WHERE j.id = ANY($4) RETURNING `+sqlstore.JobCols,
+		opts.Owner, until, now, ids, stuck, string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired)
+}
 
 // expireAttempts closes the attempts of jobs found in sending with an
 // expired lease: their outcome is unknown.
-func expireAttempts(ctx context.Context, tx pgx.Tx, jobIDs []int64, now int64) error {
+func expireAttempts(ctx context.Context, q sqlstore.Querier, jobIDs []int64, now int64) error {
 	if len(jobIDs) == 0 {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `UPDATE attempts SET finished_at = $1, outcome = $2, error = $3
-		WHERE job_id = ANY($4) AND finished_at IS NULL`, now, string(herald.ErrUnknownOutcome), leaseExpired, jobIDs)
+	_, err := q.Exec(ctx, `UPDATE attempts SET finished_at = $1, outcome = $2, error = $3
+		WHERE job_id = ANY($4) AND finished_at IS NULL`, now, string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired, jobIDs)
 	return err
 }
 
 // StartAttempt marks a job claimed by owner sending, records the attempt and
 // extends the lease to now+lease.
 func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now time.Time, lease time.Duration) error {
-	if owner == "" {
-		return errors.New("postgres: start attempt: no owner")
+	if err := db.Dialect().CheckOwner("start attempt", owner); err != nil {
+		return err
 	}
 	// One statement, so one round trip and one commit. It must reach the
 	// disk before the network is called: it is what makes a crash
@@ -233,10 +150,10 @@ func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now t
 			INSERT INTO attempts (job_id, n, owner, started_at)
 			SELECT id, (SELECT coalesce(max(n), 0) + 1 FROM attempts WHERE job_id = $3), $4, $1 FROM j)
 		SELECT count(*) FROM j`,
-		now.UnixMilli(), now.Add(defaultLease(lease)).UnixMilli(), jobID, owner,
-		string(herald.ErrUnknownOutcome), leaseExpired).Scan(&started)
+		now.UnixMilli(), now.Add(sqlstore.DefaultLease(lease)).UnixMilli(), jobID, owner,
+		string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired).Scan(&started)
 	if err == nil && started == 0 {
-		err = notFoundOr(ctx, db.pool, "jobs", jobID, herald.ErrLeaseLost)
+		err = sqlstore.NotFoundOr(ctx, pq(db.pool), "jobs", jobID, herald.ErrLeaseLost)
 	}
 	return wrap(fmt.Sprintf("start attempt of job %d", jobID), err)
 }
@@ -247,40 +164,19 @@ func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now t
 // attempt finishes. It is one statement in one round trip, committed without
 // waiting for the disk (see asyncCommit).
 func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald.Outcome, now time.Time) error {
-	switch o.State {
-	case herald.JobSent, herald.JobSkipped, herald.JobFailed, herald.JobPending:
-	default:
-		return fmt.Errorf("postgres: finish job %d: outcome state %q", jobID, o.State)
+	if err := db.Dialect().CheckOutcome(jobID, owner, o); err != nil {
+		return err
 	}
-	if owner == "" {
-		return errors.New("postgres: finish job: no owner")
-	}
-	// What the attempt's row records: the state, or for a retry the kind.
-	outcome := string(o.State)
-	if o.State == herald.JobPending && o.ErrorKind != "" {
-		outcome = string(o.ErrorKind)
-	}
-	next := o.NextAttemptAt
-	if next.IsZero() {
-		next = now
-	}
-	var skip string
-	if o.State == herald.JobSkipped {
-		skip = o.SkipReason
-	}
-	sentAt := o.SentAt
-	if sentAt.IsZero() {
-		sentAt = now
-	}
+	r := sqlstore.RowOf(o, now)
 	c, charge := chargeRow(o.Charge, now)
 	var finished int
 	err := db.asyncRow(ctx, []any{&finished}, finishJob,
 		jobID, owner, now.UnixMilli(), o.Attempted, o.Attempted || o.State.Terminal(),
-		string(o.State), string(o.ErrorKind), o.Error, outcome, next.UnixMilli(), skip,
-		o.SentText, o.RemoteID, o.Permalink, sentAt.UnixMilli(), string(herald.ErrUnknownOutcome),
+		string(o.State), string(o.ErrorKind), o.Error, r.Attempt, r.Next, r.Skip,
+		o.SentText, o.RemoteID, o.Permalink, r.SentAt, string(herald.ErrUnknownOutcome),
 		charge, c.Account, c.Kind, c.RemoteID, c.day, int64(c.Amount), c.at)
 	if err == nil && finished == 0 {
-		err = notFoundOr(ctx, db.pool, "jobs", jobID, herald.ErrLeaseLost)
+		err = sqlstore.NotFoundOr(ctx, pq(db.pool), "jobs", jobID, herald.ErrLeaseLost)
 	}
 	return wrap(fmt.Sprintf("finish job %d", jobID), err)
 }
@@ -318,3 +214,22 @@ const finishJob = `WITH cur AS (
 		SELECT $18, $19, $20, $21, $22, $23 FROM done WHERE $17
 		ON CONFLICT (account_id, remote_id, day) WHERE kind = 'read' AND remote_id <> '' DO NOTHING)
 	SELECT count(*) FROM done`
+
+// charge is a ledger row: the charge with its time (now when it has none)
+// in milliseconds and its UTC day.
+type charge struct {
+	herald.Charge
+	day, at int64
+}
+
+// chargeRow is c as a row; ok is false for a nil c.
+func chargeRow(c *herald.Charge, now time.Time) (r charge, ok bool) {
+	if c == nil {
+		return charge{}, false
+	}
+	at := c.At
+	if at.IsZero() {
+		at = now
+	}
+	return charge{Charge: *c, day: sqlstore.FloorDiv(at.UnixMilli(), sqlstore.DayMS), at: at.UnixMilli()}, true
+}

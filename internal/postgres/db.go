@@ -15,9 +15,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
 var _ herald.Store = (*DB)(nil)
@@ -33,8 +31,10 @@ var _ herald.Store = (*DB)(nil)
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// DB is a herald.Store on a PostgreSQL database.
+// DB is a herald.Store on a PostgreSQL database. The SQL it shares with
+// the SQLite store is the embedded *sqlstore.Store's.
 type DB struct {
+	*sqlstore.Store
 	pool *pgxpool.Pool
 }
 
@@ -60,7 +60,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("postgres: open %s:%d/%s: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port,
 			cfg.ConnConfig.Database, redactErr(err))
 	}
-	return &DB{pool: pool}, nil
+	db := &DB{pool: pool}
+	db.Store = sqlstore.New(newDialect(), backend{db})
+	return db, nil
 }
 
 // redactErr keeps a connection string's password out of an error: pgx
@@ -92,7 +94,7 @@ const migrateLock = 0x48524c44 // "HRLD"
 // several instances may start (and migrate) at once. It creates the schema
 // search_path names first when it does not exist.
 func (db *DB) Migrate(ctx context.Context) error {
-	files, err := migrationFiles()
+	files, err := sqlstore.MigrationFiles(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
@@ -123,26 +125,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	for _, m := range files {
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-			body, err := migrations.ReadFile("migrations/" + m.name)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-				m.version, m.name, time.Now().UnixMilli())
-			return err
+			return sqlstore.ApplyMigration(ctx, pq(tx), migrations, "migrations", m)
 		})
 		if err != nil {
-			return fmt.Errorf("postgres: migrate %s: %w", m.name, err)
+			return fmt.Errorf("postgres: migrate %s: %w", m.Name, err)
 		}
 	}
 	return nil
@@ -188,35 +174,6 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	return *v, nil
-}
-
-type migration struct {
-	version int
-	name    string
-}
-
-// migrationFiles lists migrations/NNNN_name.sql in version order.
-func migrationFiles() ([]migration, error) {
-	entries, err := fs.ReadDir(migrations, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive version and '_'", e.Name())
-		}
-		ms = append(ms, migration{version: v, name: e.Name()})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share a version", ms[i-1].name, ms[i].name)
-		}
-	}
-	return ms, nil
 }
 
 // maxTries bounds the retries of a transaction that lost a race.
@@ -300,23 +257,12 @@ type queryer interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// wrap adds the operation to err and turns pgx.ErrNoRows into
-// herald.ErrNotFound, uniqueness violations into herald.ErrConflict and
-// references to missing rows into herald.ErrNotFound.
+// wrap adds the operation to err, classified (see classify).
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var pe *pgconn.PgError
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		err = herald.ErrNotFound
-	case errors.As(err, &pe) && pe.Code == "23505": // unique_violation
-		err = fmt.Errorf("%w: %v", herald.ErrConflict, err)
-	case errors.As(err, &pe) && pe.Code == "23503": // foreign_key_violation
-		err = fmt.Errorf("%w: %v", herald.ErrNotFound, err)
-	}
-	return fmt.Errorf("postgres: %s: %w", op, err)
+	return fmt.Errorf("postgres: %s: %w", op, classify(err))
 }
 
 // isUniqueOn reports whether err violates the named unique constraint.
@@ -326,61 +272,10 @@ func isUniqueOn(err error, constraint string) bool {
 }
 
 // ms is a time as stored: Unix milliseconds, or NULL for the zero time.
-func ms(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
+func ms(t time.Time) any { return sqlstore.MS(t) }
 
 // fromMS is the time of a stored millisecond count, in UTC.
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+func fromMS(v int64) time.Time { return sqlstore.FromMS(v) }
 
-// nullTime scans a nullable millisecond column into a time.Time.
-type nullTime struct{ t *time.Time }
-
-func tm(t *time.Time) nullTime { return nullTime{t} }
-
-// Scan implements sql.Scanner, which pgx uses for this destination.
-func (n nullTime) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		*n.t = time.Time{}
-	case int64:
-		*n.t = fromMS(x)
-	default:
-		return fmt.Errorf("time column holds %T", v)
-	}
-	return nil
-}
-
-// notFoundOr tells a missing row (ErrNotFound) from a lease held by another
-// owner (ErrLeaseLost) after an update that matched nothing.
-func notFoundOr(ctx context.Context, q queryer, table string, id int64, otherwise error) error {
-	var n int
-	if err := q.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE id = $1`, id).Scan(&n); err != nil {
-		return err
-	}
-	if n == 0 {
-		return herald.ErrNotFound
-	}
-	return otherwise
-}
-
-// defaultLease guards against a zero lease, which would let a second claimer
-// take the work at once.
-func defaultLease(d time.Duration) time.Duration {
-	if d <= 0 {
-		return 30 * time.Second
-	}
-	return d
-}
-
-// prefix qualifies each column of a comma-separated list with p ("j.").
-func prefix(p, cols string) string {
-	fields := strings.Split(cols, ",")
-	for i, f := range fields {
-		fields[i] = p + strings.TrimSpace(f)
-	}
-	return strings.Join(fields, ", ")
-}
+// tm scans a nullable millisecond column into a time.Time.
+func tm(t *time.Time) sqlstore.NullTime { return sqlstore.TM(t) }

@@ -61,3 +61,8 @@ func ignoreDone(ctx context.Context, err error) error {
 	}
 	return err
 }
+
+// ListenJobs calls fn for each notification on JobsChannel (see Listen).
+func (db *DB) ListenJobs(ctx context.Context, fn func()) error {
+	return db.Listen(ctx, JobsChannel, fn)
+}

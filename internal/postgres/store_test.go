@@ -11,9 +11,7 @@ import (
 )
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) herald.Store {
-		return openTest(t, newSchema(t))
-	})
+	storetest.Run(t, func(t *testing.T) herald.Store { return openTest(t, newSchema(t)) })
 }
 
 func serverURL(t testing.TB) string { return pgtest.ServerURL(t) }
@@ -25,14 +23,5 @@ func newSchema(t testing.TB) string { return pgtest.Schema(t, "herald_test_") }
 // openTest opens and migrates the database at dsn, closed when the test
 // ends (before its schema is dropped).
 func openTest(t testing.TB, dsn string) *postgres.DB {
-	t.Helper()
-	db, err := postgres.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	return storetest.Open(t, func(ctx context.Context) (*postgres.DB, error) { return postgres.Open(ctx, dsn) })
 }

@@ -69,7 +69,7 @@ type SourceConfig struct {
 
 // SubscriberOptions configures a Subscriber.
 type SubscriberOptions struct {
-	Store herald.Store
+	Store Store
 	// PublicURL is http.public_url: the base of the callback the hub calls.
 	PublicURL string
 	// HTTPClient talks to hubs (default: a client with a 20 s timeout).

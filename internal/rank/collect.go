@@ -95,7 +95,7 @@ type PassStats struct {
 // Collector reads the engagement of sent posts on a schedule and stores it
 // as snapshots, so rankings have totals and growth over time.
 type Collector struct {
-	store    herald.Store
+	store    Store
 	accounts map[string]Account
 	order    []string
 	opts     Options
@@ -108,7 +108,7 @@ type Collector struct {
 
 // NewCollector returns a collector for the posts of accounts. Accounts
 // without a publisher are left out. A nil logger discards logs.
-func NewCollector(store herald.Store, accounts []Account, opts Options, logger *slog.Logger) *Collector {
+func NewCollector(store Store, accounts []Account, opts Options, logger *slog.Logger) *Collector {
 	opts.defaults()
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

@@ -156,7 +156,7 @@ func WeightsFrom(w config.Weights) herald.Weights {
 
 // SeriesFor returns each row's engagement over time since since, by article
 // ID, for the table's sparklines and the dashboard's charts.
-func SeriesFor(ctx context.Context, store herald.Store, rows []herald.ReportRow, since time.Time) (map[int64][]herald.SeriesPoint, error) {
+func SeriesFor(ctx context.Context, store SeriesStore, rows []herald.ReportRow, since time.Time) (map[int64][]herald.SeriesPoint, error) {
 	out := make(map[int64][]herald.SeriesPoint, len(rows))
 	for _, r := range rows {
 		points, err := store.Series(ctx, r.ArticleID, since)

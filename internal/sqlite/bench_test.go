@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/storebench"
 )
 
 var benchNow = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
@@ -134,13 +134,7 @@ func BenchmarkClaimFinish(b *testing.B) {
 // with two posts each and ten readings per post, published over a year.
 func reportDB(b *testing.B) *sqlite.DB {
 	b.Helper()
-	n := 50_000
-	if v := os.Getenv("HERALD_BENCH_ARTICLES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil || n <= 0 {
-			b.Fatalf("HERALD_BENCH_ARTICLES=%q", v)
-		}
-	}
+	n := storebench.Articles(b)
 	path := filepath.Join(os.TempDir(), fmt.Sprintf("herald-report-bench-%s-%d.db", schemaHash(b), n))
 	ctx := context.Background()
 	if _, err := os.Stat(path + ".done"); err != nil {
@@ -154,7 +148,7 @@ func reportDB(b *testing.B) *sqlite.DB {
 		start := time.Now()
 		err = db.Migrate(ctx)
 		if err == nil {
-			err = db.Synthesize(ctx, sqlite.Synthetic{Articles: n, PostsPerArticle: 2, SnapshotsPerPost: 10, Now: benchNow})
+			err = storebench.SQLite(ctx, path, storebench.Data{Articles: n, PostsPerArticle: 2, SnapshotsPerPost: 10, Now: benchNow})
 		}
 		db.Close()
 		if err != nil {
@@ -196,40 +190,7 @@ func schemaHash(b *testing.B) string {
 
 // BenchmarkReport measures `report --since 7d --limit 20` and variants.
 func BenchmarkReport(b *testing.B) {
-	db := reportDB(b)
-	week := benchNow.Add(-7 * 24 * time.Hour)
-	for _, tc := range []struct {
-		name string
-		q    herald.ReportQuery
-	}{
-		{"shares_7d", herald.ReportQuery{Since: week, Until: benchNow, Limit: 20}},
-		{"score_7d", herald.ReportQuery{Since: week, Until: benchNow, By: "score", Limit: 20}},
-		{"twitter_7d", herald.ReportQuery{Since: week, Until: benchNow, Network: herald.Twitter, Limit: 20}},
-		{"section_7d", herald.ReportQuery{Since: week, Until: benchNow, Section: "bench", Limit: 20}},
-		{"shares_24h", herald.ReportQuery{Since: benchNow.Add(-24 * time.Hour), Until: benchNow, Limit: 20}},
-		{"shares_30d", herald.ReportQuery{Since: benchNow.Add(-30 * 24 * time.Hour), Until: benchNow, Limit: 20}},
-		{"trending_7d", herald.ReportQuery{Since: week, Until: benchNow, Trending: true, Limit: 20}},
-		{"trending_24h", herald.ReportQuery{Since: benchNow.Add(-24 * time.Hour), Until: benchNow, Trending: true, Limit: 20}},
-	} {
-		b.Run(tc.name, func(b *testing.B) {
-			reportCPU(b)
-			var rows []herald.ReportRow
-			var took []time.Duration
-			for b.Loop() {
-				start := time.Now()
-				var err error
-				if rows, err = db.Report(b.Context(), tc.q); err != nil {
-					b.Fatal(err)
-				}
-				took = append(took, time.Since(start))
-			}
-			if len(rows) == 0 {
-				b.Fatal("empty report")
-			}
-			slices.Sort(took)
-			b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
-		})
-	}
+	storebench.Report(b, reportDB(b), benchNow, reportCPU)
 }
 
 // BenchmarkPostsToCollect pages through the posts of the last 7 days, 1,000
@@ -237,25 +198,7 @@ func BenchmarkReport(b *testing.B) {
 func BenchmarkPostsToCollect(b *testing.B) {
 	db := reportDB(b)
 	reportCPU(b)
-	for b.Loop() {
-		after, n := int64(0), 0
-		for {
-			ps, err := db.PostsToCollect(b.Context(), herald.PostFilter{SentAfter: benchNow.Add(-7 * 24 * time.Hour),
-				Limit: 1000, AfterJobID: after})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if len(ps) == 0 {
-				break
-			}
-			n += len(ps)
-			after = ps[len(ps)-1].JobID
-		}
-		if n == 0 {
-			b.Fatal("no posts")
-		}
-		b.ReportMetric(float64(n), "posts")
-	}
+	storebench.PostsToCollect(b, db, benchNow)
 }
 
 // BenchmarkSaveSnapshots stores one collector batch: a reading of each of

@@ -5,109 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
-
-// candidate is a job ClaimJobs may take.
-type candidate struct {
-	id        int64
-	account   string
-	priority  int
-	published int64
-	reconcile bool
-}
-
-// before is the dispatch order: priority, then oldest publication, then ID.
-func (c candidate) before(d candidate) bool {
-	if c.priority != d.priority {
-		return c.priority > d.priority
-	}
-	if c.published != d.published {
-		return c.published < d.published
-	}
-	return c.id < d.id
-}
-
-func sortCandidates(cs []candidate) {
-	slices.SortFunc(cs, func(a, b candidate) int {
-		switch {
-		case a.before(b):
-			return -1
-		case b.before(a):
-			return 1
-		}
-		return 0
-	})
-}
-
-// ClaimJobs leases due jobs to opts.Owner in one write transaction; see
-// herald.Store and herald.ClaimOptions. A zero Lease means 30 s.
-func (db *DB) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]herald.Job, error) {
-	if opts.Owner == "" {
-		return nil, errors.New("sqlite: claim jobs: no owner")
-	}
-	if len(opts.Accounts) == 0 {
-		return nil, nil
-	}
-	now := opts.Now.UnixMilli()
-	until := opts.Now.Add(defaultLease(opts.Lease)).UnixMilli()
-	var out []herald.Job
-	err := db.write(ctx, func(tx *txn) error {
-		chosen, err := claimCandidates(ctx, tx, opts)
-		if err != nil || len(chosen) == 0 {
-			return err
-		}
-		ids := make([]any, len(chosen))
-		for i, c := range chosen {
-			ids[i] = c.id
-			if _, err := tx.ExecContext(ctx, `UPDATE jobs SET claimed_by = ?, lease_until = ?, updated_at = ? WHERE id = ?`,
-				opts.Owner, until, now, c.id); err != nil {
-				return err
-			}
-			if c.reconcile {
-				if err := expireAttempt(ctx, tx, c.id, now); err != nil {
-					return err
-				}
-			}
-			if !opts.Serial(c.account) {
-				continue
-			}
-			// Recorded on the account (a serial account has one candidate at
-			// most): none of its other jobs is claimed while this one is.
-			var err error
-			if sp := opts.Accounts[c.account]; sp > 0 {
-				_, err = tx.ExecContext(ctx, `UPDATE accounts SET hold_until = max(coalesce(hold_until, 0), ?),
-					hold_reason = 'spacing', claim_job = ? WHERE id = ?`, opts.Now.Add(sp).UnixMilli(), c.id, c.account)
-			} else {
-				_, err = tx.ExecContext(ctx, `UPDATE accounts SET claim_job = ? WHERE id = ?`, c.id, c.account)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		jobs, err := queryJobs(ctx, tx, `SELECT `+jobCols+` FROM jobs j WHERE j.id IN (`+placeholders(len(ids))+`)`, ids...)
-		if err != nil {
-			return err
-		}
-		byID := make(map[int64]herald.Job, len(jobs))
-		for _, j := range jobs {
-			j.Reconcile = j.ErrorKind == herald.ErrUnknownOutcome
-			byID[j.ID] = j
-		}
-		for _, c := range chosen {
-			out = append(out, byID[c.id])
-		}
-		return attachArticles(ctx, tx, out)
-	})
-	if err != nil {
-		return nil, wrap("claim jobs", err)
-	}
-	return out, nil
-}
 
 // An account's jobs to claim: left in sending by an expired lease, and due.
 const (
@@ -124,14 +26,14 @@ const (
 // (not paused, hold passed), its first due pending jobs and its jobs left in
 // sending by an expired lease, at most one per spaced account and PerAccount
 // per other account, then the first opts.Limit of all in dispatch order.
-func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]candidate, error) {
+func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions) ([]sqlstore.Candidate, error) {
 	now := opts.Now.UnixMilli()
-	names := slices.Sorted(maps.Keys(opts.Accounts))
+	names := opts.AccountNames()
 	args := make([]any, len(names))
 	for i, n := range names {
 		args[i] = n
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM accounts WHERE id IN (`+placeholders(len(names))+`)
+	rows, err := q.Query(ctx, `SELECT id FROM accounts WHERE id IN (`+placeholders(len(names))+`)
 		AND paused = 0 AND (hold_until IS NULL OR hold_until <= ?) ORDER BY id`, append(args, now)...)
 	if err != nil {
 		return nil, err
@@ -149,12 +51,12 @@ func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	var all []candidate
+	var all []sqlstore.Candidate
 	for _, acct := range ready {
 		k := max(opts.PerAccount, 1)
 		if opts.Serial(acct) {
 			k = 1
-			ok, err := serialMaySend(ctx, tx, opts, acct, now)
+			ok, err := serialMaySend(ctx, q, opts, acct, now)
 			if err != nil {
 				return nil, err
 			}
@@ -165,32 +67,28 @@ func claimCandidates(ctx context.Context, tx *txn, opts herald.ClaimOptions) ([]
 		if opts.Limit > 0 {
 			k = min(k, opts.Limit)
 		}
-		stuck, err := candidates(ctx, tx, true, qStuck, acct, now, k)
+		stuck, err := candidates(ctx, q, true, qStuck, acct, now, k)
 		if err != nil {
 			return nil, err
 		}
-		due, err := candidates(ctx, tx, false, qDue, acct, now, k)
+		due, err := candidates(ctx, q, false, qDue, acct, now, k)
 		if err != nil {
 			return nil, err
 		}
 		mine := append(stuck, due...)
-		sortCandidates(mine)
+		sqlstore.SortCandidates(mine)
 		all = append(all, mine[:min(k, len(mine))]...)
 	}
-	sortCandidates(all)
-	if opts.Limit > 0 && len(all) > opts.Limit {
-		all = all[:opts.Limit]
-	}
-	return all, nil
+	return sqlstore.FirstCandidates(all, opts.Limit), nil
 }
 
 // serialMaySend reports whether an account served one job at a time (it
 // has spacing or a limit) may be given one now: none of its jobs is claimed
 // (a call may be in flight) and none of its limits is reached. The write
 // transaction is the only one, so the counts cannot change meanwhile.
-func serialMaySend(ctx context.Context, tx *txn, opts herald.ClaimOptions, acct string, now int64) (bool, error) {
+func serialMaySend(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions, acct string, now int64) (bool, error) {
 	var claimed bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM accounts a JOIN jobs j ON j.id = a.claim_job
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts a JOIN jobs j ON j.id = a.claim_job
 		WHERE a.id = ? AND j.claimed_by <> '' AND j.lease_until > ?)`, acct, now).Scan(&claimed); err != nil || claimed {
 		return false, err
 	}
@@ -199,7 +97,7 @@ func serialMaySend(ctx context.Context, tx *txn, opts herald.ClaimOptions, acct 
 			continue
 		}
 		var sent int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM jobs INDEXED BY jobs_sent
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM jobs INDEXED BY jobs_sent
 			WHERE account_id = ? AND state = 'sent' AND sent_at >= ?`, acct, l.Since.UnixMilli()).Scan(&sent); err != nil {
 			return false, err
 		}
@@ -210,16 +108,16 @@ func serialMaySend(ctx context.Context, tx *txn, opts herald.ClaimOptions, acct 
 	return true, nil
 }
 
-func candidates(ctx context.Context, tx *txn, reconcile bool, query string, args ...any) ([]candidate, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
+func candidates(ctx context.Context, q sqlstore.Querier, reconcile bool, query string, args ...any) ([]sqlstore.Candidate, error) {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []candidate
+	var out []sqlstore.Candidate
 	for rows.Next() {
-		c := candidate{reconcile: reconcile}
-		if err := rows.Scan(&c.id, &c.account, &c.priority, &c.published); err != nil {
+		c := sqlstore.Candidate{Reconcile: reconcile}
+		if err := rows.Scan(&c.ID, &c.Account, &c.Priority, &c.Published); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -227,45 +125,62 @@ func candidates(ctx context.Context, tx *txn, reconcile bool, query string, args
 	return out, rows.Err()
 }
 
-const leaseExpired = "the lease expired before the outcome was recorded"
+// leaseClaimed leases the chosen jobs and returns them; the attempt of one
+// left sending by an expired lease is closed as of unknown outcome first.
+func leaseClaimed(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions, chosen []sqlstore.Candidate, now, until int64) ([]herald.Job, error) {
+	args := []any{opts.Owner, until, now}
+	for _, c := range chosen {
+		if c.Reconcile {
+			if err := expireAttempt(ctx, q, c.ID, now); err != nil {
+				return nil, err
+			}
+		}
+		args = append(args, c.ID)
+	}
+	in := `(` + placeholders(len(chosen)) + `)`
+	if _, err := q.Exec(ctx, `UPDATE jobs SET claimed_by = ?, lease_until = ?, updated_at = ? WHERE id IN `+in, args...); err != nil {
+		return nil, err
+	}
+	return sqlstore.QueryJobs(ctx, q, `SELECT `+sqlstore.JobCols+` FROM jobs j WHERE j.id IN `+in, args[3:]...)
+}
 
 // expireAttempt records that the attempt of a job found in sending with an
 // expired lease has an unknown outcome, so it is reconciled before any resend
 // (also if it is given back unattempted).
-func expireAttempt(ctx context.Context, tx *txn, jobID, now int64) error {
-	if err := closeOpenAttempts(ctx, tx, jobID, now); err != nil {
+func expireAttempt(ctx context.Context, q sqlstore.Querier, jobID, now int64) error {
+	if err := closeOpenAttempts(ctx, q, jobID, now); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE jobs SET error_kind = ?, last_error = ? WHERE id = ?`,
-		string(herald.ErrUnknownOutcome), leaseExpired, jobID)
+	_, err := q.Exec(ctx, `UPDATE jobs SET error_kind = ?, last_error = ? WHERE id = ?`,
+		string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired, jobID)
 	return err
 }
 
 // closeOpenAttempts closes a job's attempts left open by a lost lease.
-func closeOpenAttempts(ctx context.Context, tx *txn, jobID, now int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE attempts SET finished_at = ?, outcome = ?, error = ?
-		WHERE job_id = ? AND finished_at IS NULL`, now, string(herald.ErrUnknownOutcome), leaseExpired, jobID)
+func closeOpenAttempts(ctx context.Context, q sqlstore.Querier, jobID, now int64) error {
+	_, err := q.Exec(ctx, `UPDATE attempts SET finished_at = ?, outcome = ?, error = ?
+		WHERE job_id = ? AND finished_at IS NULL`, now, string(herald.ErrUnknownOutcome), sqlstore.LeaseExpired, jobID)
 	return err
 }
 
 // StartAttempt marks a job claimed by owner sending, records the attempt and
 // extends the lease to now+lease.
 func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now time.Time, lease time.Duration) error {
-	if owner == "" {
-		return errors.New("sqlite: start attempt: no owner")
+	if err := db.Dialect().CheckOwner("start attempt", owner); err != nil {
+		return err
 	}
 	err := db.write(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'sending', attempts = attempts + 1,
 			attempt_started_at = ?1, lease_until = ?2, updated_at = ?1
 			WHERE id = ?3 AND claimed_by = ?4 AND state IN ('pending', 'sending')`,
-			now.UnixMilli(), now.Add(defaultLease(lease)).UnixMilli(), jobID, owner)
+			now.UnixMilli(), now.Add(sqlstore.DefaultLease(lease)).UnixMilli(), jobID, owner)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return notFoundOr(ctx, tx, "jobs", jobID, herald.ErrLeaseLost)
+			return sqlstore.NotFoundOr(ctx, sq(tx), "jobs", jobID, herald.ErrLeaseLost)
 		}
-		if err := closeOpenAttempts(ctx, tx, jobID, now.UnixMilli()); err != nil {
+		if err := closeOpenAttempts(ctx, sq(tx), jobID, now.UnixMilli()); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO attempts (job_id, n, owner, started_at)
@@ -281,13 +196,8 @@ func (db *DB) StartAttempt(ctx context.Context, jobID int64, owner string, now t
 // herald.Store. An attempt given back unattempted is not counted, and a job
 // that still needs reconciling keeps needing it until an attempt finishes.
 func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald.Outcome, now time.Time) error {
-	switch o.State {
-	case herald.JobSent, herald.JobSkipped, herald.JobFailed, herald.JobPending:
-	default:
-		return fmt.Errorf("sqlite: finish job %d: outcome state %q", jobID, o.State)
-	}
-	if owner == "" {
-		return errors.New("sqlite: finish job: no owner")
+	if err := db.Dialect().CheckOutcome(jobID, owner, o); err != nil {
+		return err
 	}
 	err := db.write(ctx, func(tx *txn) error {
 		var attempts int
@@ -297,7 +207,7 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 			WHERE id = ? AND claimed_by = ? AND state IN ('pending', 'sending')`, jobID, owner).
 			Scan(&attempts, &kind, &lastErr)
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFoundOr(ctx, tx, "jobs", jobID, herald.ErrLeaseLost)
+			return sqlstore.NotFoundOr(ctx, sq(tx), "jobs", jobID, herald.ErrLeaseLost)
 		}
 		if err != nil {
 			return err
@@ -323,7 +233,8 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 		if o.Charge == nil {
 			return nil
 		}
-		_, err = insertCharge(ctx, tx, *o.Charge, now)
+		c := sqlstore.ChargeStmt(*o.Charge, now)
+		_, err = tx.ExecContext(ctx, c.SQL, c.Args...)
 		return err
 	})
 	return wrap(fmt.Sprintf("finish job %d", jobID), err)
@@ -346,41 +257,26 @@ func closeAttempt(ctx context.Context, tx *txn, jobID int64, attempts int, o her
 		_, err := tx.ExecContext(ctx, `DELETE FROM attempts WHERE job_id = ? AND n = ?`, jobID, open)
 		return max(attempts-1, 0), err
 	}
-	outcome := string(o.State)
-	if o.State == herald.JobPending && o.ErrorKind != "" {
-		outcome = string(o.ErrorKind)
-	}
 	_, err = tx.ExecContext(ctx, `UPDATE attempts SET finished_at = ?, outcome = ?, error = ? WHERE job_id = ? AND n = ?`,
-		now.UnixMilli(), outcome, o.Error, jobID, open)
+		now.UnixMilli(), sqlstore.RowOf(o, now).Attempt, o.Error, jobID, open)
 	return attempts, err
 }
 
 func finishRow(ctx context.Context, tx *txn, jobID int64, attempts int,
 	kind herald.ErrorKind, lastErr string, o herald.Outcome, now time.Time) error {
-	next := o.NextAttemptAt
-	if next.IsZero() {
-		next = now
-	}
-	var skip string
-	if o.State == herald.JobSkipped {
-		skip = o.SkipReason
-	}
+	r := sqlstore.RowOf(o, now)
 	if o.State != herald.JobSent {
 		_, err := tx.ExecContext(ctx, `UPDATE jobs SET state = ?, attempts = ?, error_kind = ?, last_error = ?,
 			skip_reason = ?, next_attempt_at = CASE WHEN ? = 'pending' THEN ? ELSE next_attempt_at END,
 			claimed_by = '', lease_until = NULL, updated_at = ? WHERE id = ?`,
-			string(o.State), attempts, string(kind), lastErr, skip, string(o.State), next.UnixMilli(),
+			string(o.State), attempts, string(kind), lastErr, r.Skip, string(o.State), r.Next,
 			now.UnixMilli(), jobID)
 		return err
-	}
-	sentAt := o.SentAt
-	if sentAt.IsZero() {
-		sentAt = now
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'sent', attempts = ?, error_kind = ?, last_error = ?,
 		skip_reason = '', sent_text = ?, remote_id = ?, permalink = ?, sent_at = ?, claimed_by = '',
 		lease_until = NULL, updated_at = ? WHERE id = ?`,
-		attempts, string(kind), lastErr, o.SentText, o.RemoteID, o.Permalink, sentAt.UnixMilli(),
+		attempts, string(kind), lastErr, o.SentText, o.RemoteID, o.Permalink, r.SentAt,
 		now.UnixMilli(), jobID)
 	return err
 }

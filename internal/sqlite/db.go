@@ -11,11 +11,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +22,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
 var _ herald.Store = (*DB)(nil)
@@ -58,12 +57,13 @@ const (
 // cacheSize is the DSN parameter that bounds a connection's page cache.
 func cacheSize(kib int) string { return "&_pragma=cache_size(-" + strconv.Itoa(kib) + ")" }
 
-// DB is a herald.Store on an SQLite file.
+// DB is a herald.Store on an SQLite file. The SQL it shares with the
+// PostgreSQL store is the embedded *sqlstore.Store's.
 type DB struct {
+	*sqlstore.Store
 	path string
-	w    *pool // one connection, transactions BEGIN IMMEDIATE
-	r    *pool // read pool
-	wq   writer
+	w    pool // one connection, transactions BEGIN IMMEDIATE
+	r    pool // read pool
 }
 
 // Open opens (creating it and its directory if needed) the SQLite database at
@@ -81,8 +81,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
 	// journal_mode=WAL is persistent and needs a write lock: set it once on
 	// the write connection, before the read pool exists.
-	// temp_store(MEMORY): grouped writes run each caller in a SAVEPOINT, whose
-	// statement journal would otherwise be written to a temporary file.
+	// temp_store(MEMORY): statement journals and temporary tables stay in
+	// memory rather than in temporary files.
 	w, err := sql.Open("sqlite", path+params+cacheSize(writeCacheKiB)+
 		"&_pragma=journal_mode(WAL)&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
@@ -105,7 +105,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{path: path, w: newPool(w), r: newPool(r)}, nil
+	db := &DB{path: path, w: pool{w}, r: pool{r}}
+	db.Store = sqlstore.New(newDialect(), backend{db})
+	return db, nil
 }
 
 // Path returns the database file's path.
@@ -117,8 +119,6 @@ func (db *DB) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	db.w.DB.ExecContext(ctx, `PRAGMA optimize`) // best effort: a query plan, not data, is at stake
 	cancel()
-	db.r.cache.close()
-	db.w.cache.close()
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
@@ -129,32 +129,16 @@ func (db *DB) Migrate(ctx context.Context) error {
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
-	files, err := migrationFiles()
+	files, err := sqlstore.MigrationFiles(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	for _, m := range files {
 		err := db.write(ctx, func(tx *txn) error {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-			body, err := migrations.ReadFile("migrations/" + m.name)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-				m.version, m.name, time.Now().UnixMilli())
-			return err
+			return sqlstore.ApplyMigration(ctx, sq(tx), migrations, "migrations", m)
 		})
 		if err != nil {
-			return fmt.Errorf("sqlite: migrate %s: %w", m.name, err)
+			return fmt.Errorf("sqlite: migrate %s: %w", m.Name, err)
 		}
 	}
 	return nil
@@ -173,45 +157,14 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	return int(v.Int64), nil
 }
 
-type migration struct {
-	version int
-	name    string
-}
-
-// migrationFiles lists migrations/NNNN_name.sql in version order.
-func migrationFiles() ([]migration, error) {
-	entries, err := fs.ReadDir(migrations, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive version and '_'", e.Name())
-		}
-		ms = append(ms, migration{version: v, name: e.Name()})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s share a version", ms[i-1].name, ms[i].name)
-		}
-	}
-	return ms, nil
-}
-
 // read runs fn in a read transaction, so that its queries see one snapshot.
 func (db *DB) read(ctx context.Context, fn func(tx *txn) error) error {
 	tx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return err
 	}
-	t := &txn{Tx: tx, cache: db.r.cache}
-	err = fn(t)
+	err = fn(&txn{tx})
 	tx.Rollback()
-	t.prepareMissed(ctx)
 	return err
 }
 
@@ -222,21 +175,27 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// wrap adds the operation to err and turns sql.ErrNoRows into
+// wrap adds the operation to err and turns a missing row into
 // herald.ErrNotFound and uniqueness violations into herald.ErrConflict.
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
+	return fmt.Errorf("sqlite: %s: %w", op, classify(err))
+}
+
+// classify turns sql.ErrNoRows and references to missing rows into
+// herald.ErrNotFound and uniqueness violations into herald.ErrConflict.
+func classify(err error) error {
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		err = herald.ErrNotFound
+	case errors.Is(err, sql.ErrNoRows), errors.Is(err, sqlstore.ErrNoRows):
+		return herald.ErrNotFound
 	case isUnique(err):
-		err = fmt.Errorf("%w: %v", herald.ErrConflict, err)
+		return fmt.Errorf("%w: %v", herald.ErrConflict, err)
 	case isConstraint(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY):
-		err = fmt.Errorf("%w: %v", herald.ErrNotFound, err) // a reference to a missing row
+		return fmt.Errorf("%w: %v", herald.ErrNotFound, err) // a reference to a missing row
 	}
-	return fmt.Errorf("sqlite: %s: %w", op, err)
+	return err
 }
 
 func isUnique(err error) bool {
@@ -249,32 +208,13 @@ func isConstraint(err error, code int) bool {
 }
 
 // ms is a time as stored: Unix milliseconds, or NULL for the zero time.
-func ms(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
+func ms(t time.Time) any { return sqlstore.MS(t) }
 
 // fromMS is the time of a stored millisecond count, in UTC.
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+func fromMS(v int64) time.Time { return sqlstore.FromMS(v) }
 
-// nullTime scans a nullable millisecond column into a time.Time.
-type nullTime struct{ t *time.Time }
-
-func tm(t *time.Time) nullTime { return nullTime{t} }
-
-func (n nullTime) Scan(v any) error {
-	switch x := v.(type) {
-	case nil:
-		*n.t = time.Time{}
-	case int64:
-		*n.t = fromMS(x)
-	default:
-		return fmt.Errorf("time column holds %T", v)
-	}
-	return nil
-}
+// tm scans a nullable millisecond column into a time.Time.
+func tm(t *time.Time) sqlstore.NullTime { return sqlstore.TM(t) }
 
 // placeholders returns "?, ?, ?" for n arguments.
 func placeholders(n int) string {
@@ -282,17 +222,4 @@ func placeholders(n int) string {
 		return ""
 	}
 	return strings.Repeat("?, ", n-1) + "?"
-}
-
-// notFoundOr tells a missing row (ErrNotFound) from a lease held by another
-// owner (ErrLeaseLost) after an update that matched nothing.
-func notFoundOr(ctx context.Context, q queryer, table string, id int64, otherwise error) error {
-	var n int
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE id = ?`, id).Scan(&n); err != nil {
-		return err
-	}
-	if n == 0 {
-		return herald.ErrNotFound
-	}
-	return otherwise
 }

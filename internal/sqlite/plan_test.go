@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
 // plan returns the EXPLAIN QUERY PLAN of a query, one step a line.
@@ -49,10 +50,9 @@ func TestQueryPlans(t *testing.T) {
 	}
 	now := time.Now()
 	week := herald.ReportQuery{Since: now.Add(-7 * 24 * time.Hour), Until: now, Network: herald.Twitter}
+	d := newDialect()
 	rank := func(q herald.ReportQuery, source int64) (string, []any) {
-		p := reportPosts(q, source, nil)
-		return p.sql + ` SELECT article_id, ` + metrics["score"] + ` AS m FROM p GROUP BY published_at, article_id
-			ORDER BY m DESC, published_at DESC, article_id DESC LIMIT 20`, append(p.args, 3, 2, 1, 1)
+		return d.RankSQL(q, source, "score", herald.Weights{Shares: 3, Comments: 2, Reactions: 1, Clicks: 1}, 20)
 	}
 	trending := week
 	trending.Trending = true
@@ -73,12 +73,12 @@ func TestQueryPlans(t *testing.T) {
 		{"jobs of article", qJobsOf, []any{1, "a"}, []string{"(article_id=? AND account_id=?)"}},
 		{"stuck jobs", qStuck, []any{"a", 1, 1}, []string{"jobs_state (state=? AND account_id=?)"}},
 		{"due jobs", qDue, []any{"a", 1, 1}, []string{"jobs_pending (account_id=?)"}},
-		{"next due", qNextDue, nil, []string{"jobs_pending"}},
-		{"sent count", qSentCount, []any{"a", 1}, []string{"jobs_sent (account_id=? AND sent_at>?)"}},
-		{"count jobs", qCountJobs, nil, []string{"jobs_state (state=?)"}},
-		{"count account jobs", qCountAccountJobs, []any{"a"}, []string{"jobs_state (state=? AND account_id=?)"}},
-		{"job by remote", qJobByRemote, []any{"r"}, []string{"jobs_remote (remote_id=?)", "jobs_permalink (permalink=?)"}},
-		{"list accounts", qListAccounts, []any{1, 1}, []string{"jobs_sent (account_id=? AND sent_at>?)",
+		{"next due", d.NextDueSQL(), nil, []string{"jobs_pending"}},
+		{"sent count", d.SentCountSQL(), []any{"a", 1}, []string{"jobs_sent (account_id=? AND sent_at>?)"}},
+		{"count jobs", sqlstore.QCountJobs, nil, []string{"jobs_state (state=?)"}},
+		{"count account jobs", sqlstore.QCountAccountJobs, []any{"a"}, []string{"jobs_state (state=? AND account_id=?)"}},
+		{"job by remote", sqlstore.QJobByRemote, []any{"r"}, []string{"jobs_remote (remote_id=?)", "jobs_permalink (permalink=?)"}},
+		{"list accounts", d.ListAccountsSQL(), []any{1, 1}, []string{"jobs_sent (account_id=? AND sent_at>?)",
 			"charges_account (account_id=? AND at>?)", "jobs_pending (account_id=?)"}},
 		{"posts to collect", posts, postArgs, []string{"jobs_live (id>?)", "jobs_sent (account_id=? AND sent_at>?)"}},
 		{"posts of accounts", somePosts, somePostArgs, []string{"jobs_live (id>?)"}},

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -10,21 +11,11 @@ import (
 )
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) herald.Store {
-		return openTest(t)
-	})
+	storetest.Run(t, func(t *testing.T) herald.Store { return openTest(t) })
 }
 
 // openTest opens a migrated database in a temporary directory.
 func openTest(t testing.TB) *sqlite.DB {
-	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return db
+	path := filepath.Join(t.TempDir(), "herald.db")
+	return storetest.Open(t, func(ctx context.Context) (*sqlite.DB, error) { return sqlite.Open(ctx, path) })
 }

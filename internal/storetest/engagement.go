@@ -80,6 +80,30 @@ var engagementTests = []test{
 		_, err := f.RecordClick(f.ctx, "no-such", t0)
 		errIs(t, "RecordClick(unknown code)", err, herald.ErrNotFound)
 	}},
+	// A short code is found without counting a click, so link-preview bots
+	// can be redirected from any post, however old, without inflating its clicks.
+	{"FindJobByShortCode", func(t *testing.T, f *fixture) {
+		b := f.article("https://example.com/b", t0, xMain)
+		job := f.job(b.Jobs[0])
+		if job.ShortCode == "" {
+			t.Fatalf("job %d has no short code", job.ID)
+		}
+		got, err := f.FindJobByShortCode(f.ctx, job.ShortCode)
+		f.must(err)
+		equal(t, "found job", got.ID, job.ID)
+		if got.Article == nil || got.Article.URL != "https://example.com/b" {
+			t.Fatalf("found job's article = %+v", got.Article)
+		}
+		_, err = f.RecordClick(f.ctx, job.ShortCode, t0)
+		f.must(err)
+		for range 3 {
+			_, err := f.FindJobByShortCode(f.ctx, job.ShortCode)
+			f.must(err)
+		}
+		equal(t, "clicks after one click and three look-ups", f.job(job.ID).Clicks, int64(1))
+		_, err = f.FindJobByShortCode(f.ctx, "nosuchcode")
+		errIs(t, "FindJobByShortCode(unknown code)", err, herald.ErrNotFound)
+	}},
 	{"Series", func(t *testing.T, f *fixture) {
 		s := f.article("https://example.com/s", t0.Add(-4*time.Hour), xMain, fbPage)
 		quiet := f.article("https://example.com/quiet", t0.Add(-4*time.Hour), xMain)

@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) herald.Store) {
 		{"Intake", intakeTests},
 		{"Jobs", jobTests},
 		{"Claim", claimTests},
+		{"ClaimRules", claimRuleTests},
 		{"Accounts", accountTests},
 		{"Ledger", ledgerTests},
 		{"Engagement", engagementTests},
@@ -215,4 +216,19 @@ var migrateTests = []test{
 		f.must(err)
 		equal(t, "title after migrating again", a.Title, r.Article.Title)
 	}},
+}
+
+// Open opens a store with open, closes it when the test ends, and migrates
+// it, failing the test on error.
+func Open[S herald.Store](t testing.TB, open func(ctx context.Context) (S, error)) S {
+	t.Helper()
+	st, err := open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

@@ -6,31 +6,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
-
-	"golang.org/x/sync/singleflight"
 
 	"github.com/heraldhq/herald/internal/herald"
 )
 
-// ShortLinkFinder is implemented by a store that can find a short link's
-// job without counting a click. Bots are then redirected from it; without
-// it they are redirected from the most recent jobs (see shortLinks.peek).
-type ShortLinkFinder interface {
-	// FindJobByShortCode returns the job (with its article) of a short
-	// code, or herald.ErrNotFound.
-	FindJobByShortCode(ctx context.Context, code string) (herald.Job, error)
-}
-
-// Without a ShortLinkFinder, bots are served from the newest jobs: link
-// previews are fetched when a post is made, so its job is among them.
-const (
-	recentJobs      = 2000
-	recentScanEvery = 15 * time.Second
-	maxKnownLinks   = 20000
-	maxCodeLen      = 32
-)
+// maxCodeLen bounds what is looked up as a short code.
+const maxCodeLen = 32
 
 // botMarkers are lower-case substrings of the User-Agent of clients whose
 // requests are redirected but not counted as clicks: crawlers, link-preview
@@ -70,15 +51,10 @@ func isBot(r *http.Request) bool {
 type shortLinks struct {
 	store  herald.Store
 	target func(herald.Job) string
-
-	mu        sync.Mutex
-	known     map[string]string // code → target
-	scannedAt time.Time
-	group     singleflight.Group
 }
 
 func newShortLinks(store herald.Store, target func(herald.Job) string) *shortLinks {
-	return &shortLinks{store: store, target: target, known: map[string]string{}}
+	return &shortLinks{store: store, target: target}
 }
 
 // targetOf is where a job's short link leads ("" when nowhere valid).
@@ -97,76 +73,18 @@ func (l *shortLinks) targetOf(j herald.Job) string {
 	return t
 }
 
-func (l *shortLinks) remember(code, target string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.known) >= maxKnownLinks {
-		clear(l.known)
-	}
-	l.known[code] = target
-}
-
 // peek returns a code's target without counting a click; ok is false when
-// it cannot be found that way.
+// the code is unknown.
 func (l *shortLinks) peek(ctx context.Context, code string) (target string, ok bool, err error) {
-	if f, isFinder := l.store.(ShortLinkFinder); isFinder {
-		j, err := f.FindJobByShortCode(ctx, code)
-		if err != nil {
-			if errors.Is(err, herald.ErrNotFound) {
-				return "", false, nil
-			}
-			return "", false, err
-		}
-		t := l.targetOf(j)
-		return t, t != "", nil
-	}
-	if t, ok := l.lookup(code); ok {
-		return t, true, nil
-	}
-	l.mu.Lock()
-	fresh := time.Since(l.scannedAt) < recentScanEvery
-	l.mu.Unlock()
-	if fresh {
+	j, err := l.store.FindJobByShortCode(ctx, code)
+	if errors.Is(err, herald.ErrNotFound) {
 		return "", false, nil
 	}
-	if _, err, _ := l.group.Do("scan", func() (any, error) { return nil, l.scan(context.WithoutCancel(ctx)) }); err != nil {
+	if err != nil {
 		return "", false, err
 	}
-	t, ok := l.lookup(code)
-	return t, ok, nil
-}
-
-func (l *shortLinks) lookup(code string) (string, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	t, ok := l.known[code]
-	return t, ok
-}
-
-// scan learns the short links of the newest jobs and of every job being sent.
-func (l *shortLinks) scan(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, reportTimeout)
-	defer cancel()
-	l.mu.Lock()
-	l.scannedAt = time.Now()
-	l.mu.Unlock()
-	recent, err := l.store.ListJobs(ctx, herald.JobFilter{Limit: recentJobs})
-	if err != nil {
-		return err
-	}
-	sending, err := l.store.ListJobs(ctx, herald.JobFilter{States: []herald.JobState{herald.JobSending}, Limit: recentJobs})
-	if err != nil {
-		return err
-	}
-	for _, j := range append(recent, sending...) {
-		if j.ShortCode == "" {
-			continue
-		}
-		if t := l.targetOf(j); t != "" {
-			l.remember(j.ShortCode, t)
-		}
-	}
-	return nil
+	t := l.targetOf(j)
+	return t, t != "", nil
 }
 
 // validCode reports whether code could be a short code at all, so garbage
@@ -219,7 +137,6 @@ func (d *dashboard) handleShortLink(w http.ResponseWriter, r *http.Request) {
 		d.linkNotFound(w)
 		return
 	}
-	d.links.remember(code, t)
 	redirect(w, t)
 }
 
