@@ -144,15 +144,21 @@ func TestRateLimitHoldsTheAccountWithoutUsingAttempts(t *testing.T) {
 	if x.Calls() != 1 || len(other.Posts()) != 3 {
 		t.Fatalf("calls to x = %d, posts to y = %d; want 1 (then held) and 3 (not held)", x.Calls(), len(other.Posts()))
 	}
+	// Held one second past the announced reset: a call in the reset's own
+	// second may still count against the old window.
 	acc, err := fx.store.GetAccount(context.Background(), "x")
-	if err != nil || !acc.HoldUntil.Equal(reset) {
-		t.Fatalf("x hold until %v (%v), want %v", acc.HoldUntil, err, reset)
+	if err != nil || !acc.HoldUntil.Equal(reset.Add(time.Second)) {
+		t.Fatalf("x hold until %v (%v), want %v", acc.HoldUntil, err, reset.Add(time.Second))
 	}
 	fx.clock.Advance(14 * time.Minute)
 	if fx.runOnce(d); x.Calls() != 1 {
 		t.Fatal("x called during its hold")
 	}
 	fx.clock.Advance(time.Minute)
+	if fx.runOnce(d); x.Calls() != 1 {
+		t.Fatal("x called at the very second of the reset")
+	}
+	fx.clock.Advance(time.Second)
 	fx.runOnce(d)
 	if len(x.Posts()) != 3 {
 		t.Fatalf("x has %d posts after the reset, want 3", len(x.Posts()))
@@ -176,6 +182,10 @@ func TestExhaustedAllowanceHoldsUntilReset(t *testing.T) {
 		t.Fatalf("%d posts, want 1 before the allowance resets", n)
 	}
 	fx.clock.Set(reset)
+	if fx.runOnce(d); len(x.Posts()) != 1 {
+		t.Fatal("a post at the very second of the reset")
+	}
+	fx.clock.Set(reset.Add(time.Second))
 	fx.runOnce(d)
 	if n := len(x.Posts()); n != 2 {
 		t.Fatalf("%d posts after the reset, want 2", n)
