@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/heraldhq/herald/internal/compose"
+	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/dispatch"
 	"github.com/heraldhq/herald/internal/herald"
@@ -188,27 +188,18 @@ func adhocArticle(ctx context.Context, st herald.Store, link string, f postFlags
 	return res[0].Article, f.text, nil
 }
 
-// postDispatcher returns a dispatcher for one account that claims one job
-// at a time, under an owner of its own (never the daemon's).
+// postDispatcher returns the dispatcher that sends the post: the daemon's
+// (app.NewDispatcher) for one account, claiming one job at a time, under an
+// owner of its own (never the daemon's).
 func postDispatcher(ctx context.Context, cfg *config.Config, id string, st herald.Store, a *App) (*dispatch.Dispatcher, error) {
 	pub, err := buildPublisher(cfg, id, st, a.Logger())
 	if err != nil {
 		return nil, err
 	}
-	comp, err := buildComposer(id, cfg.Accounts[id])
-	if err != nil {
-		return nil, err
-	}
-	one := *cfg
-	one.Accounts = map[string]config.Account{id: cfg.Accounts[id]}
-	accts, err := buildDispatchAccounts(&one, map[string]herald.Publisher{id: pub}, map[string]*compose.Composer{id: comp}, shortBase(cfg))
-	if err != nil {
-		return nil, err
-	}
-	opts := dispatchOptions(cfg, nil)
-	opts.Owner = cfg.Dispatch.InstanceID + "/post-" + strconv.Itoa(os.Getpid())
-	opts.PerAccount, opts.Concurrency, opts.TokenCheck = 1, 1, -1
-	return dispatch.New(st, accts, opts, a.Logger())
+	d, err := app.NewDispatcher(cfg, st, map[string]herald.Publisher{id: pub}, app.SenderOptions{
+		Accounts: []string{id}, Owner: cfg.Dispatch.InstanceID + "/post-" + strconv.Itoa(os.Getpid()), OneAtATime: true,
+	}, a.Logger())
+	return d, fromApp(err)
 }
 
 // claimWatch is the store as the post's dispatcher sees it: once the job
@@ -252,8 +243,8 @@ func awaitJob(ctx context.Context, st herald.Store, d *dispatch.Dispatcher, w *c
 	defer tick.Stop()
 	for {
 		if d != nil && !w.done() {
-			if _, err := d.RunOnce(ctx); err != nil {
-				return postResult{}, fmt.Errorf("send: %w", err)
+			if _, err := app.SendNow(ctx, d); err != nil {
+				return postResult{}, err
 			}
 		}
 		j, err := st.GetJob(ctx, id)

@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
-	"github.com/heraldhq/herald/internal/dispatch"
 	"github.com/heraldhq/herald/internal/evergreen"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
@@ -430,27 +430,15 @@ func (a *App) sendNow(ctx context.Context, cfg *config.Config, st herald.Store, 
 	if err != nil {
 		return err
 	}
-	comps, err := buildComposers(&sub)
+	// The command's clock (tests move it).
+	d, err := app.NewDispatcher(cfg, st, pubs, app.SenderOptions{Accounts: accounts, Now: cliNow}, logger)
 	if err != nil {
-		return err
-	}
-	accts, err := buildDispatchAccounts(&sub, pubs, comps, shortBase(&sub))
-	if err != nil {
-		return err
-	}
-	opts := dispatchOptions(&sub, nil)
-	opts.Now = cliNow // the command's clock (tests move it)
-	d, err := dispatch.New(st, accts, opts, logger)
-	if err != nil {
-		return err
+		return fromApp(err)
 	}
 	bar := a.newProgress(len(jobs), "Sending")
 	stop := watchJobs(ctx, st, jobs, bar)
-	_, err = d.RunOnce(ctx)
+	_, err = app.SendNow(ctx, d)
 	stop()
 	bar.Finish()
-	if err != nil {
-		return fmt.Errorf("send: %w", err)
-	}
-	return nil
+	return err
 }
