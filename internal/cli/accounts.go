@@ -94,7 +94,7 @@ func (a *App) listAccounts(ctx context.Context, format string) error {
 		return err
 	}
 	defer st.Close()
-	now := cliNow()
+	now := a.now()
 	list, err := st.ListAccounts(ctx, now)
 	if err != nil {
 		return fmt.Errorf("list accounts: %w", err)
@@ -268,7 +268,7 @@ func (a *App) checkAccounts(ctx context.Context, named []string, format string) 
 		})
 	}
 	_ = g.Wait() // checkOne reports failures in its row
-	if err := writeRows(a, format, rows, checkColumns(cliNow()), ""); err != nil {
+	if err := writeRows(a, format, rows, checkColumns(a.now()), ""); err != nil {
 		return err
 	}
 	failed := 0
@@ -369,7 +369,7 @@ was paused.`,
 			if err != nil {
 				return fmt.Errorf("get account: %w", err)
 			}
-			now := cliNow()
+			now := a.now()
 			held := acct.HoldUntil.After(now)
 			if !acct.Paused && !held {
 				_, err := fmt.Fprintf(a.Out(), "%s is neither paused nor held: nothing to resume.\n", id)

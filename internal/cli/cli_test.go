@@ -8,19 +8,50 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
 	"github.com/spf13/cobra"
 )
 
-// run runs a command line in-process and returns its exit status and output.
+// run runs a command line in-process, as set up for t (appSetupOf), and
+// returns its exit status and output.
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = Execute(context.Background(), args, &out, &errb)
+	a := NewApp(&out, &errb)
+	if v, ok := appSetups.Load(t); ok {
+		s := v.(*appSetup)
+		a.clock, a.daemonSends = s.clock, s.daemonSends
+	}
+	code = a.Run(context.Background(), args)
 	return code, out.String(), errb.String()
 }
+
+// appSetup is how the commands a test runs are set up: the App's clock, and
+// whether a daemon sends the posts.
+type appSetup struct {
+	clock       func() time.Time
+	daemonSends bool
+}
+
+// appSetups holds each running test's appSetup, so that tests running at
+// once each keep their own.
+var appSetups sync.Map // *testing.T → *appSetup
+
+// appSetupOf returns t's setup, made on first use and dropped when t ends.
+func appSetupOf(t *testing.T) *appSetup {
+	v, loaded := appSetups.LoadOrStore(t, &appSetup{})
+	if !loaded {
+		t.Cleanup(func() { appSetups.Delete(t) })
+	}
+	return v.(*appSetup)
+}
+
+// setClock sets the commands' clock for the test.
+func setClock(t *testing.T, now func() time.Time) { appSetupOf(t).clock = now }
 
 // clearEnv removes every HERALD_* variable for the test.
 func clearEnv(t *testing.T) {

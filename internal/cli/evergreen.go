@@ -113,7 +113,7 @@ func (a *App) repostTop(ctx context.Context, f repostFlags) error {
 			return err
 		}
 	}
-	now := cliNow()
+	now := a.now()
 	due, err := parseDue(f.at, f.in, now)
 	if err != nil {
 		return err
@@ -182,7 +182,7 @@ func (a *App) confirmPicks(picks []evergreen.Pick, by string, yes bool) error {
 		// The list goes where the question does, so stdout keeps the result.
 		onErr := *a
 		onErr.stdout = a.stderr
-		now := cliNow()
+		now := a.now()
 		if err := writeRows(&onErr, "table", rows, pickColumns(by, now), ""); err != nil {
 			return err
 		}

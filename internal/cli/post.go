@@ -20,9 +20,6 @@ import (
 // adhocSource is the push-only source of the articles `herald post` makes.
 const adhocSource = "adhoc"
 
-// postDispatches is false in tests that play a daemon taking the job first.
-var postDispatches = true
-
 // postResult is what `herald post` reports.
 type postResult struct {
 	JobID      int64  `json:"job_id"`
@@ -139,7 +136,7 @@ func (a *App) post(ctx context.Context, cfg *config.Config, f postFlags, link st
 	}
 	var d *dispatch.Dispatcher
 	watch := &claimWatch{Store: st, jobID: job.ID}
-	if postDispatches {
+	if !a.daemonSends {
 		if d, err = postDispatcher(ctx, cfg, f.account, watch, a); err != nil {
 			return postResult{}, err
 		}

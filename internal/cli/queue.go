@@ -105,7 +105,7 @@ func (a *App) listQueue(ctx context.Context, f herald.JobFilter, format string) 
 	if len(f.States) == 0 && f.Account == "" {
 		empty = "The queue is empty: no post jobs yet."
 	}
-	return writeRows(a, format, rows, queueColumns(cliNow()), empty)
+	return writeRows(a, format, rows, queueColumns(a.now()), empty)
 }
 
 func newQueueRow(j herald.Job) queueRow {
@@ -222,7 +222,7 @@ cannot be retried.`,
 			if j.State != herald.JobFailed && j.State != herald.JobSkipped {
 				return fmt.Errorf("%s is %s: only a failed or skipped job can be retried", describe(j), j.State)
 			}
-			if err := st.RetryJob(ctx, id, cliNow()); err != nil {
+			if err := st.RetryJob(ctx, id, a.now()); err != nil {
 				return fmt.Errorf("retry job: %w", err)
 			}
 			_, err = fmt.Fprintf(a.Out(), "Retrying %s: pending again, due now.\n", describe(j))
@@ -247,7 +247,7 @@ func (a *App) retryFailed(ctx context.Context, st herald.Store, yes bool) error 
 	if err := a.confirm(fmt.Sprintf("Retry %d failed jobs now?", n), yes); err != nil {
 		return err
 	}
-	n, err = st.RetryFailed(ctx, cliNow())
+	n, err = st.RetryFailed(ctx, a.now())
 	if err != nil {
 		return fmt.Errorf("retry failed jobs: %w", err)
 	}
@@ -282,7 +282,7 @@ retry' brings a cancelled job back).`,
 			if j.State != herald.JobPending {
 				return fmt.Errorf("%s is %s: only a pending job can be cancelled", describe(j), j.State)
 			}
-			if err := st.CancelJob(ctx, id, cliNow()); err != nil {
+			if err := st.CancelJob(ctx, id, a.now()); err != nil {
 				if errors.Is(err, herald.ErrConflict) {
 					return fmt.Errorf("%s is no longer pending (it is being sent): not cancelled", describe(j))
 				}

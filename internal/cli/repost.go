@@ -191,7 +191,7 @@ func (a *App) repostOne(ctx context.Context, arg string, f repostFlags) error {
 			return err
 		}
 	}
-	now := cliNow()
+	now := a.now()
 	due, err := parseDue(f.at, f.in, now)
 	if err != nil {
 		return err
@@ -267,7 +267,7 @@ func (a *App) findArticle(ctx context.Context, st herald.Store, cfg *config.Conf
 		return art, fmt.Errorf("record article: %w", err)
 	}
 	res, err := st.SaveArticles(ctx, src.ID, []herald.ArticleInput{{URL: art.URL, Title: art.Title, Summary: art.Summary,
-		Author: art.Author, ImageURL: art.ImageURL, Categories: art.Categories, PublishedAt: art.PublishedAt}}, cliNow())
+		Author: art.Author, ImageURL: art.ImageURL, Categories: art.Categories, PublishedAt: art.PublishedAt}}, a.now())
 	if err != nil || len(res) != 1 {
 		return art, fmt.Errorf("record article: %w", errors.Join(err, errors.New("nothing saved")))
 	}
@@ -328,7 +328,7 @@ func (a *App) printDryRun(cfg *config.Config, arts []herald.Article, targets [][
 			rows = append(rows, r)
 		}
 	}
-	if err := writeRows(a, f.format, rows, repostColumns(cliNow()), ""); err != nil {
+	if err := writeRows(a, f.format, rows, repostColumns(a.now()), ""); err != nil {
 		return err
 	}
 	if failed > 0 {
@@ -344,7 +344,7 @@ func (a *App) deliverAndPrint(ctx context.Context, cfg *config.Config, st herald
 	for _, j := range jobs {
 		rows = append(rows, newRepostRow(j))
 	}
-	if werr := writeRows(a, f.format, rows, repostColumns(cliNow()), ""); werr != nil {
+	if werr := writeRows(a, f.format, rows, repostColumns(a.now()), ""); werr != nil {
 		return errors.Join(err, werr)
 	}
 	if err != nil || !sent {
@@ -379,7 +379,7 @@ func (a *App) deliver(ctx context.Context, cfg *config.Config, st herald.Store, 
 		fmt.Fprintf(a.Err(), "The daemon at %s sends the jobs, spaced as usual.\n", strings.TrimSuffix(probe.URL, "/healthz"))
 		return jobs, false, nil
 	}
-	now := cliNow()
+	now := a.now()
 	var accounts []string
 	for _, j := range jobs {
 		if !j.NextAttemptAt.After(now) && !slices.Contains(accounts, j.Account) {
@@ -431,7 +431,7 @@ func (a *App) sendNow(ctx context.Context, cfg *config.Config, st herald.Store, 
 		return err
 	}
 	// The command's clock (tests move it).
-	d, err := app.NewDispatcher(cfg, st, pubs, app.SenderOptions{Accounts: accounts, Now: cliNow}, logger)
+	d, err := app.NewDispatcher(cfg, st, pubs, app.SenderOptions{Accounts: accounts, Now: a.now}, logger)
 	if err != nil {
 		return fromApp(err)
 	}

@@ -160,7 +160,7 @@ func newStatusCmd(a *App) *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			rep, err := gatherStatus(cmd.Context(), cfg, st, cliNow())
+			rep, err := gatherStatus(cmd.Context(), cfg, st, a.now())
 			if err != nil {
 				return err
 			}
@@ -168,9 +168,9 @@ func newStatusCmd(a *App) *cobra.Command {
 			case "json":
 				return writeJSON(a, rep)
 			case "csv":
-				return writeRows(a, format, rep.lines(cliNow()), nil, "")
+				return writeRows(a, format, rep.lines(a.now()), nil, "")
 			}
-			return a.printStatus(rep, cliNow())
+			return a.printStatus(rep, a.now())
 		},
 	}
 	addFormatFlag(cmd, &format)

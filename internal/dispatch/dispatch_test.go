@@ -13,6 +13,7 @@ import (
 )
 
 func TestSendsEveryJobOnceInPublicationOrder(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x, fb := newFake(herald.Twitter, fx.clock.Now), newFake(herald.Facebook, fx.clock.Now)
 	accts := []Account{xAccount("x_main", x), {ID: "fb_page", Network: herald.Facebook, Publisher: fb}}
@@ -47,6 +48,7 @@ func TestSendsEveryJobOnceInPublicationOrder(t *testing.T) {
 }
 
 func TestRetryableErrorsBackOffThenFail(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	x.publish = func(int, herald.Message) (bool, error) {
@@ -86,6 +88,7 @@ func TestRetryableErrorsBackOffThenFail(t *testing.T) {
 }
 
 func TestRetryForEndsRetries(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	x.publish = func(int, herald.Message) (bool, error) { return false, errors.New("connection refused") }
@@ -102,6 +105,7 @@ func TestRetryForEndsRetries(t *testing.T) {
 }
 
 func TestRetryThenSent(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	x.publish = func(call int, _ herald.Message) (bool, error) {
@@ -124,6 +128,7 @@ func TestRetryThenSent(t *testing.T) {
 }
 
 func TestRateLimitHoldsTheAccountWithoutUsingAttempts(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	reset := t0.Add(15 * time.Minute)
@@ -169,6 +174,7 @@ func TestRateLimitHoldsTheAccountWithoutUsingAttempts(t *testing.T) {
 }
 
 func TestExhaustedAllowanceHoldsUntilReset(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	reset := t0.Add(10 * time.Minute)
@@ -193,6 +199,7 @@ func TestExhaustedAllowanceHoldsUntilReset(t *testing.T) {
 }
 
 func TestAuthErrorPausesOnlyThatAccount(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	bad, good := newFake(herald.Facebook, fx.clock.Now), newFake(herald.Twitter, fx.clock.Now)
 	bad.publish = func(int, herald.Message) (bool, error) {
@@ -236,6 +243,7 @@ func TestAuthErrorPausesOnlyThatAccount(t *testing.T) {
 }
 
 func TestDuplicateIsSkippedNotRetried(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	x.publish = func(int, herald.Message) (bool, error) {
@@ -259,6 +267,7 @@ func TestDuplicateIsSkippedNotRetried(t *testing.T) {
 }
 
 func TestPermanentErrorFails(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	x.publish = func(int, herald.Message) (bool, error) {
@@ -274,6 +283,7 @@ func TestPermanentErrorFails(t *testing.T) {
 }
 
 func TestComposeErrors(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	a := xAccount("x", x)
@@ -300,6 +310,7 @@ func TestComposeErrors(t *testing.T) {
 }
 
 func TestDryRunComposesAndSkips(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	accts := []Account{xAccount("x", x)}

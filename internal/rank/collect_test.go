@@ -54,6 +54,7 @@ func latest(t *testing.T, w *ranktest.World) map[int64]herald.Job {
 }
 
 func TestPassStoresReadingsInBatches(t *testing.T) {
+	t.Parallel()
 	w := ranktest.New(t, ranktest.Options{})
 	var stories []ranktest.Story
 	for i := range 120 {
@@ -108,6 +109,7 @@ func TestPassStoresReadingsInBatches(t *testing.T) {
 }
 
 func TestPassFollowsSchedule(t *testing.T) {
+	t.Parallel()
 	w := ranktest.New(t, ranktest.Options{})
 	c := w.Collector(rank.Options{Interval: 15 * time.Minute})
 	old := w.Publish(ranktest.Story{Key: "old", Targets: []string{ranktest.XAccount}})
@@ -158,6 +160,7 @@ func TestPassFollowsSchedule(t *testing.T) {
 }
 
 func TestGonePostIsMarkedAndLeftOutOfRankings(t *testing.T) {
+	t.Parallel()
 	w := ranktest.New(t, ranktest.Options{})
 	p := w.Publish(ranktest.Story{Key: "kept"}, ranktest.Story{Key: "deleted"})
 	w.Set(p, "kept", ranktest.Figures{X: emulator.XMetrics{Retweets: 1}, FB: emulator.GraphEngagement{Shares: 1}})
@@ -199,6 +202,7 @@ func TestGonePostIsMarkedAndLeftOutOfRankings(t *testing.T) {
 }
 
 func TestReadsChargedOncePerPostAndUTCDay(t *testing.T) {
+	t.Parallel()
 	w := ranktest.New(t, ranktest.Options{})
 	w.Clock.Set(time.Date(2026, 3, 10, 22, 0, 0, 0, time.UTC))
 	w.Publish(ranktest.Story{Key: "a"}, ranktest.Story{Key: "b"}, ranktest.Story{Key: "c"})
@@ -234,6 +238,7 @@ func TestReadsChargedOncePerPostAndUTCDay(t *testing.T) {
 }
 
 func TestRateLimitedAccountIsHeldAndPassGoesOn(t *testing.T) {
+	t.Parallel()
 	// X allows one read a window; the Page has room for its five posts and
 	// two reads.
 	w := ranktest.New(t, ranktest.Options{X: emulator.XOptions{ReadLimit: 1},
@@ -282,6 +287,7 @@ func TestRateLimitedAccountIsHeldAndPassGoesOn(t *testing.T) {
 }
 
 func TestFailingAccountIsSkippedAndLogged(t *testing.T) {
+	t.Parallel()
 	w := ranktest.New(t, ranktest.Options{})
 	w.Publish(ranktest.Story{Key: "a"}, ranktest.Story{Key: "b"})
 	w.X.ExpireUser(ranktest.XUser.ID) // credentials revoked
@@ -307,6 +313,7 @@ func TestFailingAccountIsSkippedAndLogged(t *testing.T) {
 }
 
 func TestRunPassesOnlyWithTheLock(t *testing.T) {
+	t.Parallel()
 	w := ranktest.New(t, ranktest.Options{})
 	w.Publish(ranktest.Story{Key: "a"})
 	ctx := w.Ctx
