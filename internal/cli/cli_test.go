@@ -53,6 +53,24 @@ func appSetupOf(t *testing.T) *appSetup {
 // setClock sets the commands' clock for the test.
 func setClock(t *testing.T, now func() time.Time) { appSetupOf(t).clock = now }
 
+// requireTools makes a test whose tool is missing (a pseudo-terminal) fail
+// instead of skipping, as CI asks with HERALD_REQUIRE_TOOLS=1. It is read
+// once, before any test clears the HERALD_* variables.
+var requireTools = os.Getenv("HERALD_REQUIRE_TOOLS") == "1"
+
+// needTool skips the test when err says a tool it needs is missing, or
+// fails it under HERALD_REQUIRE_TOOLS=1.
+func needTool(t *testing.T, what string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if requireTools {
+		t.Fatalf("HERALD_REQUIRE_TOOLS=1 but %s: %v", what, err)
+	}
+	t.Skipf("%s: %v (set HERALD_REQUIRE_TOOLS=1 to fail instead)", what, err)
+}
+
 // clearEnv removes every HERALD_* variable for the test.
 func clearEnv(t *testing.T) {
 	t.Helper()
@@ -320,9 +338,7 @@ func TestLoggerFormat(t *testing.T) {
 
 	// On a terminal, auto means text.
 	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pty: %v", err)
-	}
+	needTool(t, "no pseudo-terminal", err)
 	t.Cleanup(func() { ptmx.Close(); tty.Close() })
 	a := runLogger(t, tty, "-c", path)
 	if _, ok := a.Logger().Handler().(*slog.TextHandler); !ok {
@@ -336,9 +352,7 @@ func TestLoggerFormat(t *testing.T) {
 func TestColor(t *testing.T) {
 	clearEnv(t)
 	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pty: %v", err)
-	}
+	needTool(t, "no pseudo-terminal", err)
 	t.Cleanup(func() { ptmx.Close(); tty.Close() })
 	a := NewApp(tty, tty)
 	t.Setenv("NO_COLOR", "")
