@@ -351,7 +351,8 @@ func newAccountsResumeCmd(a *App) *cobra.Command {
 		Long: `Lift an account's pause (set after an authentication error, once its
 credentials are fixed) and any hold (a rate limit): the jobs that waited for
 it are sent by the running daemon, spaced as usual. Nothing was lost while it
-was paused.`,
+was paused. A daemon running this configuration is told to read it again
+(as herald reload does), so it sends with the current credentials.`,
 		Example: "  herald accounts resume fb_page",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -386,8 +387,25 @@ was paused.`,
 			if err != nil {
 				return fmt.Errorf("count jobs: %w", err)
 			}
-			_, err = fmt.Fprintf(a.Out(), "Resumed %s (was %s). %d pending jobs go out with the next dispatch (herald run).\n",
-				id, cleanCell(was), counts[herald.JobPending])
+			if _, err := fmt.Fprintf(a.Out(), "Resumed %s (was %s). %d pending jobs go out with the next dispatch (herald run).\n",
+				id, cleanCell(was), counts[herald.JobPending]); err != nil {
+				return err
+			}
+			// A running daemon reads the configuration again, so it sends
+			// with the account's current credentials.
+			cfg, err := a.Config()
+			if err != nil {
+				return err
+			}
+			info, err := signalReload(ctx, cfg, reloadWait)
+			switch {
+			case errors.Is(err, errNoDaemon):
+				return nil
+			case err != nil:
+				return fmt.Errorf("resumed, but the daemon did not take the current credentials: %w", err)
+			}
+			_, err = fmt.Fprintf(a.Out(), "The daemon (pid %d) reloaded %s: it sends with the current credentials.\n",
+				info.PID, dash(info.Config))
 			return err
 		},
 	}

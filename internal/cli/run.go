@@ -2,9 +2,20 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
+	"syscall"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
@@ -31,7 +42,11 @@ this machine. With publish.dry_run: true posts are composed and logged, never
 sent.
 
 SIGINT or SIGTERM stops intake at once, lets the sends in flight finish (at
-most dispatch.shutdown_wait) and exits 0.`,
+most dispatch.shutdown_wait) and exits 0. SIGHUP (or herald reload) reads the
+configuration again: when it is valid, sources, accounts, credentials,
+intervals and limits take effect (the parts stop as at shutdown and start
+again over the same database); when it is not, every problem is logged and
+the running configuration is kept.`,
 		Example: "  herald run\n  herald run --config /etc/herald/herald.yaml\n  HERALD_PUBLISH_DRY_RUN=true herald run",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -45,7 +60,10 @@ most dispatch.shutdown_wait) and exits 0.`,
 			if err != nil {
 				return err
 			}
-			return d.Run(cmd.Context())
+			hup := make(chan os.Signal, 1)
+			signal.Notify(hup, syscall.SIGHUP)
+			defer signal.Stop(hup)
+			return d.Run(cmd.Context(), hup, a.loadConfig)
 		},
 	}
 }
@@ -58,6 +76,12 @@ type daemon struct {
 	sb    *sandbox
 	store herald.Store
 	app   *app.Daemon
+
+	mu       sync.Mutex
+	file     string // the running configuration's file, absolute
+	attempts int    // reloads asked for since the start
+	reloads  int    // configurations taken since the start
+	refused  string // why the last reload was refused ("" when it was not)
 }
 
 // newDaemon starts the sandbox (if configured), opens and migrates the
@@ -65,7 +89,7 @@ type daemon struct {
 // runs until Run. cfg is the validated configuration (the sandbox writes its
 // credentials into it).
 func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *daemon, err error) {
-	d := &daemon{cfg: cfg, log: logger}
+	d := &daemon{cfg: cfg, log: logger, file: absPath(cfg.File)}
 	defer func() {
 		if err != nil {
 			d.close()
@@ -80,27 +104,165 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 	if err = syncConfig(ctx, d.store, cfg); err != nil {
 		return nil, err
 	}
-	pubs, err := buildPublishers(ctx, cfg, d.store, logger)
-	if err != nil {
+	if d.app, err = d.build(ctx, cfg); err != nil {
 		return nil, err
-	}
-	d.app, err = app.New(app.Options{Config: cfg, Store: d.store, Publishers: pubs, Logger: logger,
-		Listener: func(wake func(), reg prometheus.Registerer) app.Part {
-			// Jobs another instance creates in a shared database wake it.
-			return newJobListener(d.store, wake, reg, logger)
-		}})
-	if err != nil {
-		return nil, fromApp(err)
 	}
 	return d, nil
 }
 
+// build builds the daemon's parts for cfg over the open store, with the
+// route through which herald reload finds this process.
+func (d *daemon) build(ctx context.Context, cfg *config.Config) (*app.Daemon, error) {
+	pubs, err := buildPublishers(ctx, cfg, d.store, d.log)
+	if err != nil {
+		return nil, err
+	}
+	ad, err := app.New(app.Options{Config: cfg, Store: d.store, Publishers: pubs, Logger: d.log,
+		Listener: func(wake func(), reg prometheus.Registerer) app.Part {
+			// Jobs another instance creates in a shared database wake it.
+			return newJobListener(d.store, wake, reg, d.log)
+		}})
+	if err != nil {
+		return nil, fromApp(err)
+	}
+	ad.Web.HandleFunc("GET "+processPath, d.serveProcess)
+	return ad, nil
+}
+
 // Run runs the daemon's parts until ctx is cancelled (see app.Daemon.Run for
-// the shutdown order), then closes the store and the sandbox.
-func (d *daemon) Run(ctx context.Context) error {
+// the shutdown order), then closes the store and the sandbox. Each signal on
+// reloads asks for the configuration again (load): a valid one replaces the
+// running parts (see reload); an invalid one is refused, each problem
+// logged, and the parts go on as they were.
+func (d *daemon) Run(ctx context.Context, reloads <-chan os.Signal, load func() (*config.Config, error)) error {
 	defer d.close()
 	d.logStart()
-	return d.app.Run(ctx)
+	for {
+		runCtx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		running := d.app
+		go func() { done <- running.Run(runCtx) }()
+		next, err := d.awaitReload(ctx, done, reloads, load)
+		if next == nil {
+			stop()
+			return err
+		}
+		// Stop the running parts as at shutdown (intake, then sends in
+		// flight, their locks given back), then start the new ones.
+		stop()
+		if err := <-done; err != nil {
+			return err
+		}
+		d.mu.Lock()
+		d.app, d.cfg, d.file = next, next.Config, absPath(next.Config.File)
+		d.reloads++
+		d.refused = ""
+		d.mu.Unlock()
+		d.log.Info("configuration reloaded", "config", d.cfg.File, "sources", len(d.cfg.Sources),
+			"accounts", accountIDs(d.cfg))
+	}
+}
+
+// awaitReload waits for the running parts to end (it returns nil and their
+// error) or for a reload whose configuration is valid and built (it
+// returns the new parts, not running yet).
+func (d *daemon) awaitReload(ctx context.Context, done <-chan error, reloads <-chan os.Signal, load func() (*config.Config, error)) (*app.Daemon, error) {
+	for {
+		select {
+		case err := <-done:
+			return nil, err
+		case <-reloads:
+		}
+		d.log.Info("reloading the configuration", "config", d.cfg.File)
+		next, err := d.reload(ctx, load)
+		d.mu.Lock()
+		d.attempts++
+		if err != nil {
+			d.refused = err.Error()
+		}
+		d.mu.Unlock()
+		if err == nil {
+			return next, nil
+		}
+		var ve *config.ValidationError
+		if errors.As(err, &ve) {
+			for _, fe := range ve.Errors {
+				d.log.Error("reload refused: invalid configuration; the running one is kept", "problem", fe.Error())
+			}
+			continue
+		}
+		d.log.Error("reload refused; the running configuration is kept", "error", err)
+	}
+}
+
+// reload reads and validates the configuration and builds the parts for
+// it; the store then records its sources and accounts. In the sandbox the
+// accounts stay those the sandbox registered at the start.
+func (d *daemon) reload(ctx context.Context, load func() (*config.Config, error)) (*app.Daemon, error) {
+	cfg, err := load()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Database.URL != d.cfg.Database.URL {
+		return nil, fmt.Errorf("database.url changed (%s): restart herald run to use another database",
+			databaseName(cfg.Database.URL))
+	}
+	if cfg.Sandbox != d.cfg.Sandbox {
+		return nil, errors.New("sandbox changed: restart herald run to turn the sandbox on or off")
+	}
+	if cfg.Sandbox {
+		if !maps.EqualFunc(cfg.Accounts, d.cfg.Accounts, func(a, b config.Account) bool { return a.Network == b.Network }) {
+			d.log.Warn("sandbox: accounts added or removed take effect at the next start")
+		}
+		cfg.Accounts = d.cfg.Accounts
+	}
+	next, err := d.build(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := syncConfig(ctx, d.store, cfg); err != nil {
+		return nil, err
+	}
+	return next, nil
+}
+
+// processPath is where the daemon tells a client on this machine which
+// process it is and which configuration it runs, so that herald reload
+// signals the daemon of its own configuration.
+const processPath = "/-/process"
+
+// processInfo is processPath's answer.
+type processInfo struct {
+	PID      int    `json:"pid"`
+	Config   string `json:"config"`   // absolute path of the configuration file ("" without one)
+	Attempts int    `json:"attempts"` // reloads asked for
+	Reloads  int    `json:"reloads"`  // reloads that took effect
+	Refused  string `json:"refused"`  // why the last reload was refused
+}
+
+// serveProcess answers processPath, to loopback clients only.
+func (d *daemon) serveProcess(w http.ResponseWriter, r *http.Request) {
+	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		http.NotFound(w, r)
+		return
+	}
+	d.mu.Lock()
+	info := processInfo{PID: os.Getpid(), Config: d.file, Attempts: d.attempts, Reloads: d.reloads, Refused: d.refused}
+	d.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(info)
+}
+
+// absPath is path made absolute ("" stays "").
+func absPath(path string) string {
+	if path == "" {
+		return ""
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		return abs
+	}
+	return path
 }
 
 // close releases what newDaemon opened: the store, then the sandbox.
