@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -21,16 +22,25 @@ func TestRestartsKeepCollecting(t *testing.T) {
 	cfg := writeConfig(t, dir, db, feeds, e, "")
 	args := []string{"--config", cfg, "run"}
 
-	firstPass := func(d *daemon, began time.Time, limit time.Duration) time.Duration {
+	// firstPass waits for the daemon's first collection pass and returns how
+	// long after the daemon logged its start the pass ended, by the log's
+	// own timestamps.
+	firstPass := func(d *daemon, limit time.Duration) time.Duration {
 		t.Helper()
 		waitFor(t, "a collection pass", limit, func() bool { return len(d.logs.entries("collector pass")) > 0 })
-		return time.Since(began)
+		at := func(msg string) time.Time {
+			ts, err := time.Parse(time.RFC3339Nano, fmt.Sprint(d.logs.entries(msg)[0]["time"]))
+			if err != nil {
+				t.Fatalf("%q: %v", msg, err)
+			}
+			return ts
+		}
+		return at("collector pass").Sub(at("herald starting"))
 	}
 	for i := range 4 {
-		began := time.Now()
 		d := startDaemon(t, dir, nil, args...)
-		took := firstPass(d, began, 15*time.Second)
-		t.Logf("start %d: first collection pass %s after start", i+1, took.Round(time.Millisecond))
+		took := firstPass(d, 15*time.Second)
+		t.Logf("start %d: first collection pass %s after the start", i+1, took.Round(time.Millisecond))
 		if code, _ := d.stop(t, syscall.SIGTERM, 10*time.Second); code != 0 {
 			t.Fatalf("exit status %d after SIGTERM:\n%s", code, d.logs.tail(20))
 		}
@@ -38,12 +48,11 @@ func TestRestartsKeepCollecting(t *testing.T) {
 
 	// A killed daemon cannot give the lock back: it lapses within the lease.
 	d := startDaemon(t, dir, nil, args...)
-	firstPass(d, time.Now(), 15*time.Second)
+	firstPass(d, 15*time.Second)
 	d.kill()
-	began := time.Now()
 	d = startDaemon(t, dir, nil, args...)
-	took := firstPass(d, began, 60*time.Second)
-	t.Logf("after kill -9: first collection pass %s after start", took.Round(time.Millisecond))
+	took := firstPass(d, 60*time.Second)
+	t.Logf("after kill -9: first collection pass %s after the start", took.Round(time.Millisecond))
 	if len(d.logs.entries("lock held by another live instance; this one waits for it")) == 0 {
 		t.Errorf("the daemon did not say that the lock was held:\n%s", d.logs.tail(20))
 	}
