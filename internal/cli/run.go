@@ -2,16 +2,9 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
-	"maps"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -161,108 +154,6 @@ func (d *daemon) Run(ctx context.Context, reloads <-chan os.Signal, load func() 
 		d.log.Info("configuration reloaded", "config", d.cfg.File, "sources", len(d.cfg.Sources),
 			"accounts", accountIDs(d.cfg))
 	}
-}
-
-// awaitReload waits for the running parts to end (it returns nil and their
-// error) or for a reload whose configuration is valid and built (it
-// returns the new parts, not running yet).
-func (d *daemon) awaitReload(ctx context.Context, done <-chan error, reloads <-chan os.Signal, load func() (*config.Config, error)) (*app.Daemon, error) {
-	for {
-		select {
-		case err := <-done:
-			return nil, err
-		case <-reloads:
-		}
-		d.log.Info("reloading the configuration", "config", d.cfg.File)
-		next, err := d.reload(ctx, load)
-		d.mu.Lock()
-		d.attempts++
-		if err != nil {
-			d.refused = err.Error()
-		}
-		d.mu.Unlock()
-		if err == nil {
-			return next, nil
-		}
-		var ve *config.ValidationError
-		if errors.As(err, &ve) {
-			for _, fe := range ve.Errors {
-				d.log.Error("reload refused: invalid configuration; the running one is kept", "problem", fe.Error())
-			}
-			continue
-		}
-		d.log.Error("reload refused; the running configuration is kept", "error", err)
-	}
-}
-
-// reload reads and validates the configuration and builds the parts for
-// it; the store then records its sources and accounts. In the sandbox the
-// accounts stay those the sandbox registered at the start.
-func (d *daemon) reload(ctx context.Context, load func() (*config.Config, error)) (*app.Daemon, error) {
-	cfg, err := load()
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Database.URL != d.cfg.Database.URL {
-		return nil, fmt.Errorf("database.url changed (%s): restart herald run to use another database",
-			databaseName(cfg.Database.URL))
-	}
-	if cfg.Sandbox != d.cfg.Sandbox {
-		return nil, errors.New("sandbox changed: restart herald run to turn the sandbox on or off")
-	}
-	if cfg.Sandbox {
-		if !maps.EqualFunc(cfg.Accounts, d.cfg.Accounts, func(a, b config.Account) bool { return a.Network == b.Network }) {
-			d.log.Warn("sandbox: accounts added or removed take effect at the next start")
-		}
-		cfg.Accounts = d.cfg.Accounts
-	}
-	next, err := d.build(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	if err := syncConfig(ctx, d.store, cfg); err != nil {
-		return nil, err
-	}
-	return next, nil
-}
-
-// processPath is where the daemon tells a client on this machine which
-// process it is and which configuration it runs, so that herald reload
-// signals the daemon of its own configuration.
-const processPath = "/-/process"
-
-// processInfo is processPath's answer.
-type processInfo struct {
-	PID      int    `json:"pid"`
-	Config   string `json:"config"`   // absolute path of the configuration file ("" without one)
-	Attempts int    `json:"attempts"` // reloads asked for
-	Reloads  int    `json:"reloads"`  // reloads that took effect
-	Refused  string `json:"refused"`  // why the last reload was refused
-}
-
-// serveProcess answers processPath, to loopback clients only.
-func (d *daemon) serveProcess(w http.ResponseWriter, r *http.Request) {
-	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		http.NotFound(w, r)
-		return
-	}
-	d.mu.Lock()
-	info := processInfo{PID: os.Getpid(), Config: d.file, Attempts: d.attempts, Reloads: d.reloads, Refused: d.refused}
-	d.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(info)
-}
-
-// absPath is path made absolute ("" stays "").
-func absPath(path string) string {
-	if path == "" {
-		return ""
-	}
-	if abs, err := filepath.Abs(path); err == nil {
-		return abs
-	}
-	return path
 }
 
 // close releases what newDaemon opened: the store, then the sandbox.
