@@ -53,8 +53,10 @@ account's template (or --text), spacing, daily cap and budget, exactly as the
 daemon would; a job of the same account that was due before goes first.
 The permalink is printed.
 
-If a daemon (herald run) is sending from the same database it may send the
-job itself: the command then waits for it (at most --wait). When the post
+When the daemon of this configuration (herald run) answers on http.addr, it
+sends the job, so that the account's posts go one at a time and in order;
+the command waits for it (at most --wait). A daemon on another machine
+sharing the database may take the job first too. When the post
 cannot go out now (the account is held by a rate limit or spacing, or the
 network refused it), the command says why, the job stays queued or failed
 (see herald queue), and the exit status is 1.
@@ -136,7 +138,7 @@ func (a *App) post(ctx context.Context, cfg *config.Config, f postFlags, link st
 	}
 	var d *dispatch.Dispatcher
 	watch := &claimWatch{Store: st, jobID: job.ID}
-	if !a.daemonSends {
+	if !a.daemonSends && !daemonRuns(ctx, cfg) {
 		if d, err = postDispatcher(ctx, cfg, f.account, watch, a); err != nil {
 			return postResult{}, err
 		}

@@ -60,7 +60,7 @@ which then keeps the running one and logs every problem.`,
 // the configuration; an error when it refused it, or when no daemon answers
 // (wrapping errNoDaemon).
 func signalReload(ctx context.Context, cfg *config.Config, wait time.Duration) (processInfo, error) {
-	url := strings.TrimSuffix(healthzURL(cfg.HTTP.Addr), "/healthz") + processPath
+	url := processURL(cfg)
 	before, err := getProcess(ctx, url)
 	if err != nil {
 		return before, fmt.Errorf("%w at %s: %v", errNoDaemon, url, err)
@@ -94,6 +94,18 @@ func signalReload(ctx context.Context, cfg *config.Config, wait time.Duration) (
 				before.PID, wait)
 		}
 	}
+}
+
+// daemonRuns reports whether the daemon of cfg's configuration file answers
+// on http.addr (a daemon of another configuration there does not count).
+func daemonRuns(ctx context.Context, cfg *config.Config) bool {
+	info, err := getProcess(ctx, processURL(cfg))
+	return err == nil && info.Config == absPath(cfg.File)
+}
+
+// processURL is the processPath URL of a daemon serving cfg's http.addr.
+func processURL(cfg *config.Config) string {
+	return strings.TrimSuffix(healthzURL(cfg.HTTP.Addr), "/healthz") + processPath
 }
 
 // getProcess asks a daemon which process it is.

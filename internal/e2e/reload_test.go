@@ -147,3 +147,36 @@ func TestReloadTakesAValidConfigurationAndRefusesAnInvalidOne(t *testing.T) {
 		t.Fatalf("exit status %d after SIGTERM:\n%s", code, d.logs.tail(20))
 	}
 }
+
+// TestPostLeavesTheJobToTheDaemon: herald post beside the daemon of its
+// configuration does not send itself: the daemon sends the post, so the
+// account's posts stay one at a time and in order.
+func TestPostLeavesTheJobToTheDaemon(t *testing.T) {
+	needBinary(t)
+	feeds := startFeeds(t, "world")
+	e := startEmulations(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "herald.db")
+	path := filepath.Join(dir, "herald.yaml")
+	body := fmt.Sprintf("database: {url: %q}\nhttp: {addr: %q}\nlog: {format: json}\nsources:\n  - {name: world, url: %q, targets: [x_one]}\n%s",
+		"sqlite:"+db, freeAddr(t), feeds.url("world"), e.accountsYAML())
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, dir, nil, "--config", path, "run")
+	waitFor(t, "the daemon's start", 15*time.Second, func() bool { return len(d.logs.entries("dispatcher started")) == 1 })
+	code, out := runHerald(t, dir, "--config", path, "post", "--account", "x_one", "--title", "Breaking", "--link",
+		"https://news.example/breaking")
+	if code != 0 || !strings.Contains(out, "Posted to x_one") {
+		t.Fatalf("herald post: exit %d:\n%s", code, out)
+	}
+	if sent := d.logs.entries("post sent"); len(sent) != 1 || sent[0]["account"] != "x_one" {
+		t.Errorf("the daemon did not send the post (%d sends logged):\n%s", len(sent), d.logs.tail(10))
+	}
+	if n := len(e.x.PostsByUser(e.users["x_one"].ID)); n != 1 {
+		t.Errorf("%d posts, want 1", n)
+	}
+	if code, _ := d.stop(t, syscall.SIGTERM, 10*time.Second); code != 0 {
+		t.Fatalf("exit status %d after SIGTERM:\n%s", code, d.logs.tail(20))
+	}
+}
