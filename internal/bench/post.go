@@ -159,7 +159,7 @@ func queueJobs(ctx context.Context, s *stack, n int) error {
 			items = append(items, herald.ArticleInput{URL: "https://news.example/queued/" + strconv.Itoa(i),
 				GUID: "q" + strconv.Itoa(i), Title: fmt.Sprintf("Queued story %d about the bridge repairs", i),
 				PublishedAt: now.Add(-time.Minute), Announce: true,
-				Targets: []string{s.accounts[i%len(s.accounts)].ID}})
+				Targets: []string{s.accounts[i%len(s.accounts)]}})
 		}
 		if _, err := s.store.SaveArticles(ctx, src.ID, items, now); err != nil {
 			return err

@@ -12,7 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/heraldhq/herald/internal/compose"
+	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/dispatch"
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/facebook"
@@ -24,10 +25,9 @@ import (
 	"github.com/heraldhq/herald/internal/web"
 )
 
-// The wiring below mirrors the daemon's (internal/cli wire.go and run.go):
-// the same constructors with the same options, the sandbox's emulations as
-// the networks, and the configuration's defaults where the daemon would
-// read a key.
+// The parts below are built by internal/app, as the daemon's are, from the
+// default configuration with the scenario's accounts and sources; the
+// sandbox's emulations are the networks.
 
 // clock is the poller's and dispatcher's clock: real time plus an offset, so
 // that a scenario can make every source due at once ("a forced cycle")
@@ -96,7 +96,9 @@ type stack struct {
 	posted   chan struct{} // a POST /2/tweets was answered
 	graph    *emulator.Graph
 	gsrv     *httptest.Server
-	accounts []dispatch.Account
+	cfg      *config.Config              // the default configuration with the scenario's accounts
+	pubs     map[string]herald.Publisher // by account ID
+	accounts []string                    // account IDs, in the order they were added
 	disp     *dispatch.Dispatcher
 	cleanup  []func()
 }
@@ -108,7 +110,9 @@ type stackOptions struct {
 }
 
 func newStack(ctx context.Context, env *env, name string, o stackOptions) (*stack, error) {
-	s := &stack{clock: &clock{}}
+	s := &stack{clock: &clock{}, cfg: config.Default(), pubs: map[string]herald.Publisher{}}
+	s.cfg.Accounts = map[string]config.Account{}
+	s.cfg.Dispatch.InstanceID = "bench"
 	store, closeStore, err := openStore(ctx, env.dir, env.pg, name)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
@@ -146,10 +150,7 @@ func newStack(ctx context.Context, env *env, name string, o stackOptions) (*stac
 			s.Close()
 			return nil, err
 		}
-		if err := s.addAccount(id, herald.Twitter, p); err != nil {
-			s.Close()
-			return nil, err
-		}
+		s.addAccount(id, config.NetworkTwitter, p)
 		accts = append(accts, herald.Account{ID: id, Network: herald.Twitter})
 	}
 	for i := range o.fbAccounts {
@@ -163,10 +164,7 @@ func newStack(ctx context.Context, env *env, name string, o stackOptions) (*stac
 			s.Close()
 			return nil, err
 		}
-		if err := s.addAccount(id, herald.Facebook, p); err != nil {
-			s.Close()
-			return nil, err
-		}
+		s.addAccount(id, config.NetworkFacebook, p)
 		accts = append(accts, herald.Account{ID: id, Network: herald.Facebook})
 	}
 	if err := store.SyncAccounts(ctx, accts); err != nil {
@@ -174,7 +172,7 @@ func newStack(ctx context.Context, env *env, name string, o stackOptions) (*stac
 		return nil, err
 	}
 	// dispatch.* defaults, spacing off (no min_interval), as configured.
-	s.disp, err = dispatch.New(store, s.accounts, dispatch.Options{Owner: "bench", Now: s.clock.Now, TokenCheck: -1}, nil)
+	s.disp, err = app.NewDispatcher(s.cfg, store, s.pubs, app.SenderOptions{Now: s.clock.Now}, nil)
 	if err != nil {
 		s.Close()
 		return nil, err
@@ -182,20 +180,12 @@ func newStack(ctx context.Context, env *env, name string, o stackOptions) (*stac
 	return s, nil
 }
 
-// addAccount builds an account's composer as the daemon does (default
-// template, idempotency key per article, account and sequence).
-func (s *stack) addAccount(id string, network herald.Network, p herald.Publisher) error {
-	c, err := compose.New(compose.Options{Network: network})
-	if err != nil {
-		return err
-	}
-	s.accounts = append(s.accounts, dispatch.Account{ID: id, Network: network, Publisher: p,
-		Compose: func(a herald.Article, j herald.Job) (herald.Message, error) {
-			m, err := c.Compose(a, compose.FromJob(&j, ""))
-			m.IdempotencyKey = "herald-" + strconv.FormatInt(j.ArticleID, 10) + "-" + j.Account + "-" + strconv.Itoa(j.Seq)
-			return m, err
-		}})
-	return nil
+// addAccount configures an account as the daemon would see it with the
+// network's defaults, over publisher p.
+func (s *stack) addAccount(id, network string, p herald.Publisher) {
+	s.cfg.Accounts[id] = config.DefaultAccount(network)
+	s.pubs[id] = p
+	s.accounts = append(s.accounts, id)
 }
 
 // poller builds the feed poller over n feeds of srv targeting targets, its
@@ -205,16 +195,17 @@ func (s *stack) poller(srv *feedServer, n int, interval time.Duration, targets [
 	for i := range srcs {
 		srcs[i] = feed.SourceConfig{Name: "feed-" + strconv.Itoa(i), URL: srv.URL(i), Interval: interval, Targets: targets}
 	}
-	return feed.New(s.store, feed.Options{Sources: srcs, Owner: "bench", Now: s.clock.Now,
-		OnNew: func(herald.Article) { s.disp.Wake() }}, nil)
+	o := app.FeedOptions(s.cfg, func(herald.Article) { s.disp.Wake() })
+	o.Sources, o.Now = srcs, s.clock.Now
+	return feed.New(s.store, o, nil)
 }
 
 // webServer builds Herald's HTTP server with the webhook on, as the daemon
 // does, listening on a free loopback port.
 func (s *stack) webServer(secret string, targets []string) *web.Server {
-	return web.New(web.Options{Addr: "127.0.0.1:0", Store: s.store,
-		Webhook: web.WebhookOptions{Secret: secret, Targets: targets, Accounts: targets, MaxAge: 48 * time.Hour,
-			OnNew: s.disp.Wake}}, slog.New(slog.DiscardHandler))
+	wh := app.WebhookOptions(s.cfg, s.disp.Wake)
+	wh.Secret, wh.Targets, wh.Accounts = secret, targets, targets
+	return web.New(web.Options{Addr: "127.0.0.1:0", Store: s.store, Webhook: wh}, slog.New(slog.DiscardHandler))
 }
 
 // runDispatcher runs the dispatcher until the returned stop is called.

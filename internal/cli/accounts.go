@@ -94,7 +94,7 @@ func (a *App) listAccounts(ctx context.Context, format string) error {
 		return err
 	}
 	defer st.Close()
-	now := cliNow()
+	now := a.now()
 	list, err := st.ListAccounts(ctx, now)
 	if err != nil {
 		return fmt.Errorf("list accounts: %w", err)
@@ -262,7 +262,7 @@ func (a *App) checkAccounts(ctx context.Context, named []string, format string) 
 		})
 	}
 	_ = g.Wait() // checkOne reports failures in its row
-	if err := writeRows(a, format, rows, checkColumns(cliNow()), ""); err != nil {
+	if err := writeRows(a, format, rows, checkColumns(a.now()), ""); err != nil {
 		return err
 	}
 	failed := 0
@@ -345,7 +345,8 @@ func newAccountsResumeCmd(a *App) *cobra.Command {
 		Long: `Lift an account's pause (set after an authentication error, once its
 credentials are fixed) and any hold (a rate limit): the jobs that waited for
 it are sent by the running daemon, spaced as usual. Nothing was lost while it
-was paused.`,
+was paused. A daemon running this configuration is told to read it again
+(as herald reload does), so it sends with the current credentials.`,
 		Example: "  herald accounts resume fb_page",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -363,7 +364,7 @@ was paused.`,
 			if err != nil {
 				return fmt.Errorf("get account: %w", err)
 			}
-			now := cliNow()
+			now := a.now()
 			held := acct.HoldUntil.After(now)
 			if !acct.Paused && !held {
 				_, err := fmt.Fprintf(a.Out(), "%s is neither paused nor held: nothing to resume.\n", id)
@@ -380,8 +381,25 @@ was paused.`,
 			if err != nil {
 				return fmt.Errorf("count jobs: %w", err)
 			}
-			_, err = fmt.Fprintf(a.Out(), "Resumed %s (was %s). %s with the next dispatch (herald run).\n",
-				id, cleanCell(was), plural(counts[herald.JobPending], "pending job goes out", "pending jobs go out"))
+			if _, err := fmt.Fprintf(a.Out(), "Resumed %s (was %s). %s with the next dispatch (herald run).\n",
+				id, cleanCell(was), plural(counts[herald.JobPending], "pending job goes out", "pending jobs go out")); err != nil {
+				return err
+			}
+			// A running daemon reads the configuration again, so it sends
+			// with the account's current credentials.
+			cfg, err := a.Config()
+			if err != nil {
+				return err
+			}
+			info, err := signalReload(ctx, cfg, reloadWait)
+			switch {
+			case errors.Is(err, errNoDaemon):
+				return nil
+			case err != nil:
+				return fmt.Errorf("resumed, but the daemon did not take the current credentials: %w", err)
+			}
+			_, err = fmt.Fprintf(a.Out(), "The daemon (pid %d) reloaded %s: it sends with the current credentials.\n",
+				info.PID, dash(info.Config))
 			return err
 		},
 	}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/mattn/go-isatty"
@@ -38,6 +39,21 @@ type App struct {
 	cfgDone bool
 	logger  *slog.Logger
 	started bool // a command's Run began (see markRuns)
+
+	// clock is the commands' clock: relative times, windows, due times
+	// [time.Now].
+	clock func() time.Time
+	// daemonSends leaves the job `herald post` creates to a running daemon
+	// instead of sending it from the command.
+	daemonSends bool
+}
+
+// now is the commands' clock.
+func (a *App) now() time.Time {
+	if a.clock != nil {
+		return a.clock()
+	}
+	return time.Now()
 }
 
 // NewApp returns an App writing results to stdout and errors and logs to

@@ -67,7 +67,7 @@ with every section that carried it.`,
 					return err
 				}
 			}
-			now := cliNow()
+			now := a.now()
 			list, err := st.ListArticles(cmd.Context(), herald.ArticleFilter{Since: now.Add(-window), Source: source, Limit: limit})
 			if err != nil {
 				return fmt.Errorf("list articles: %w", err)

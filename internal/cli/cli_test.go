@@ -8,18 +8,67 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/creack/pty"
 	"github.com/spf13/cobra"
 )
 
-// run runs a command line in-process and returns its exit status and output.
+// run runs a command line in-process, as set up for t (appSetupOf), and
+// returns its exit status and output.
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = Execute(context.Background(), args, &out, &errb)
+	a := NewApp(&out, &errb)
+	if v, ok := appSetups.Load(t); ok {
+		s := v.(*appSetup)
+		a.clock, a.daemonSends = s.clock, s.daemonSends
+	}
+	code = a.Run(context.Background(), args)
 	return code, out.String(), errb.String()
+}
+
+// appSetup is how the commands a test runs are set up: the App's clock, and
+// whether a daemon sends the posts.
+type appSetup struct {
+	clock       func() time.Time
+	daemonSends bool
+}
+
+// appSetups holds each running test's appSetup, so that tests running at
+// once each keep their own.
+var appSetups sync.Map // *testing.T → *appSetup
+
+// appSetupOf returns t's setup, made on first use and dropped when t ends.
+func appSetupOf(t *testing.T) *appSetup {
+	v, loaded := appSetups.LoadOrStore(t, &appSetup{})
+	if !loaded {
+		t.Cleanup(func() { appSetups.Delete(t) })
+	}
+	return v.(*appSetup)
+}
+
+// setClock sets the commands' clock for the test.
+func setClock(t *testing.T, now func() time.Time) { appSetupOf(t).clock = now }
+
+// requireTools makes a test whose tool is missing (a pseudo-terminal) fail
+// instead of skipping, as CI asks with HERALD_REQUIRE_TOOLS=1. It is read
+// once, before any test clears the HERALD_* variables.
+var requireTools = os.Getenv("HERALD_REQUIRE_TOOLS") == "1"
+
+// needTool skips the test when err says a tool it needs is missing, or
+// fails it under HERALD_REQUIRE_TOOLS=1.
+func needTool(t *testing.T, what string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if requireTools {
+		t.Fatalf("HERALD_REQUIRE_TOOLS=1 but %s: %v", what, err)
+	}
+	t.Skipf("%s: %v (set HERALD_REQUIRE_TOOLS=1 to fail instead)", what, err)
 }
 
 // clearEnv removes every HERALD_* variable for the test.
@@ -289,9 +338,7 @@ func TestLoggerFormat(t *testing.T) {
 
 	// On a terminal, auto means text.
 	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pty: %v", err)
-	}
+	needTool(t, "no pseudo-terminal", err)
 	t.Cleanup(func() { ptmx.Close(); tty.Close() })
 	a := runLogger(t, tty, "-c", path)
 	if _, ok := a.Logger().Handler().(*slog.TextHandler); !ok {
@@ -305,9 +352,7 @@ func TestLoggerFormat(t *testing.T) {
 func TestColor(t *testing.T) {
 	clearEnv(t)
 	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pty: %v", err)
-	}
+	needTool(t, "no pseudo-terminal", err)
 	t.Cleanup(func() { ptmx.Close(); tty.Close() })
 	a := NewApp(tty, tty)
 	t.Setenv("NO_COLOR", "")

@@ -58,7 +58,7 @@ the others are still read.`,
 				return fmt.Errorf("collect: %w", err)
 			}
 			opts := rankOptions(cfg)
-			opts.Now = cliNow
+			opts.Now = a.now
 			var bar *progressbar.ProgressBar
 			if a.Interactive() {
 				opts.Progress = func(done, total int) {

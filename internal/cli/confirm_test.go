@@ -17,9 +17,7 @@ func TestConfirmOnATerminal(t *testing.T) {
 		want   error
 	}{{"y\n", nil}, {"YES\n", nil}, {"n\n", errCancelled}, {"\n", errCancelled}, {"maybe\n", errCancelled}} {
 		ptmx, tty, err := pty.Open()
-		if err != nil {
-			t.Skipf("no pty: %v", err)
-		}
+		needTool(t, "no pseudo-terminal", err)
 		a := NewApp(tty, tty)
 		a.SetIn(tty)
 		var seen bytes.Buffer
@@ -69,9 +67,7 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	none.Finish()
 
 	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pty: %v", err)
-	}
+	needTool(t, "no pseudo-terminal", err)
 	defer ptmx.Close()
 	var seen bytes.Buffer
 	read := make(chan struct{})

@@ -75,7 +75,7 @@ func (a *App) deletePost(ctx context.Context, arg string, yes bool, format strin
 	}
 	if !job.DeletedAt.IsZero() {
 		_, err := fmt.Fprintf(a.Out(), "Post %s of %s was already deleted %s.\n", job.RemoteID, job.Account,
-			ago(job.DeletedAt, cliNow()))
+			ago(job.DeletedAt, a.now()))
 		return err
 	}
 	if _, ok := cfg.Accounts[job.Account]; !ok {
@@ -99,7 +99,7 @@ func (a *App) deletePost(ctx context.Context, arg string, yes bool, format strin
 	if err := pub.Delete(cctx, job.RemoteID); err != nil {
 		return fmt.Errorf("delete post %s from %s: %w", job.RemoteID, job.Account, err)
 	}
-	now := cliNow()
+	now := a.now()
 	if err := st.MarkDeleted(ctx, job.ID, now); err != nil {
 		return fmt.Errorf("the post is gone from %s but was not recorded as deleted: %w", job.Network, err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/evergreen"
 	"github.com/heraldhq/herald/internal/herald"
@@ -43,17 +44,7 @@ func (f topFlags) changed() bool {
 
 // evergreenCriteria is the evergreen selection as configured: the
 // evergreen keys, the time-bound sources and the ranking weights.
-func evergreenCriteria(cfg *config.Config) evergreen.Criteria {
-	e := cfg.Evergreen
-	c := evergreen.Criteria{Count: e.Count, Since: e.Since, By: e.By, MinAge: e.MinAge, MinGap: e.MinGap,
-		ExcludeSections: slices.Clone(e.ExcludeSections), Weights: rank.WeightsFrom(cfg.Ranking.Weights)}
-	for _, s := range cfg.Sources {
-		if s.TimeBound {
-			c.TimeBound = append(c.TimeBound, s.Name)
-		}
-	}
-	return c
-}
+func evergreenCriteria(cfg *config.Config) evergreen.Criteria { return app.EvergreenCriteria(cfg) }
 
 // criteria is the configured selection with the flags given applied.
 func (f topFlags) criteria(cfg *config.Config) (evergreen.Criteria, error) {
@@ -94,17 +85,8 @@ func (f topFlags) criteria(cfg *config.Config) (evergreen.Criteria, error) {
 // Run returns at once. created is told when a tick created jobs (the
 // dispatcher's Wake).
 func newEvergreenScheduler(cfg *config.Config, st herald.Store, created func(), logger *slog.Logger) (*evergreen.Scheduler, error) {
-	if cfg.Evergreen.Schedule == "" {
-		return nil, nil
-	}
-	s, err := evergreen.NewScheduler(st, evergreen.SchedulerOptions{
-		Schedule: cfg.Evergreen.Schedule, Criteria: evergreenCriteria(cfg), Accounts: accountIDs(cfg),
-		Owner: cfg.Dispatch.InstanceID, Created: created,
-	}, logger)
-	if err != nil {
-		return nil, usageErrorf("evergreen: %w", err)
-	}
-	return s, nil
+	s, err := app.NewEvergreen(cfg, st, created, nil, logger)
+	return s, fromApp(err)
 }
 
 // pickRow is a story repost --top picked, as shown before confirming.
@@ -131,7 +113,7 @@ func (a *App) repostTop(ctx context.Context, f repostFlags) error {
 			return err
 		}
 	}
-	now := cliNow()
+	now := a.now()
 	due, err := parseDue(f.at, f.in, now)
 	if err != nil {
 		return err
@@ -200,7 +182,7 @@ func (a *App) confirmPicks(picks []evergreen.Pick, by string, yes bool) error {
 		// The list goes where the question does, so stdout keeps the result.
 		onErr := *a
 		onErr.stdout = a.stderr
-		now := cliNow()
+		now := a.now()
 		if err := writeRows(&onErr, "table", rows, pickColumns(by, now), ""); err != nil {
 			return err
 		}

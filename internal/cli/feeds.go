@@ -66,7 +66,7 @@ how many articles it carried, and when it is polled next.`,
 			if err != nil {
 				return fmt.Errorf("list sources: %w", err)
 			}
-			now := cliNow()
+			now := a.now()
 			return writeRows(a, format, feedRows(cfg, srcs), feedColumns(now),
 				"No feeds are configured (sources: in the configuration).")
 		},
@@ -184,7 +184,7 @@ With --format json the result is {"feed": {...}, "items": [...]}; with
 					url, strings.Join(names, ", "))
 			}
 			opts := feedOptions(cfg, nil)
-			opts.Now = cliNow
+			opts.Now = a.now
 			items, fi, err := feed.Check(cmd.Context(), url, opts)
 			if err != nil {
 				return err
@@ -230,7 +230,7 @@ func (a *App) printFeedCheck(format string, fi feedInfo, rows []feedItemRow) err
 	}
 	fmt.Fprintf(a.Out(), "Feed:    %s\nFormat:  %s\nSite:    %s\nHub:     %s\nItems:   %s\n\n",
 		dash(cleanCell(fi.Title)), dash(fi.Format), dash(fi.Link), dash(fi.HubURL), items)
-	now := cliNow()
+	now := a.now()
 	return writeRows(a, format, rows, []column[feedItemRow]{
 		{head: "PUBLISHED", cell: func(r feedItemRow) string { return when(r.PublishedAt, now) }},
 		{head: "TITLE", flex: true, cell: func(r feedItemRow) string { return r.Title }},

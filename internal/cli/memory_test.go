@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -58,7 +59,26 @@ func TestReleaseAfterBursts(t *testing.T) {
 }
 
 func TestStartReleasingStops(t *testing.T) {
-	stop := startReleasing(t.Context(), func() {})
-	stop() // returns once the watcher has ended
-	runtime.GC()
+	var released atomic.Int32
+	stop := startReleasing(t.Context(), func() { released.Add(1) })
+	stopped := make(chan struct{})
+	go func() { stop(); close(stopped) }()
+	select {
+	case <-stopped: // stop returns once the watcher has ended
+	case <-time.After(10 * time.Second):
+		t.Fatal("stop did not return: the watcher did not end")
+	}
+	// A burst after stop, collections and a quiet spell: nothing watches
+	// any more, so nothing is released.
+	for range 2 * releaseMin >> 20 {
+		burstSink = make([]byte, 1<<20)
+	}
+	burstSink = nil
+	for range 3 {
+		runtime.GC()
+		time.Sleep(2 * quietTick)
+	}
+	if n := released.Load(); n != 0 {
+		t.Errorf("released %d times after stop", n)
+	}
 }

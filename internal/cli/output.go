@@ -28,9 +28,6 @@ import (
 	"github.com/heraldhq/herald/internal/table"
 )
 
-// cliNow is the clock of relative times and windows (tests replace it).
-var cliNow = time.Now
-
 // outputFormats are the values of --format; the first is the default.
 var outputFormats = []string{"table", "json", "csv"}
 

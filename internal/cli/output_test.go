@@ -60,9 +60,7 @@ func opsWorld(t *testing.T, body string) (cfg string, db *sqlite.DB) {
 // setNow fixes the commands' clock for the test.
 func setNow(t *testing.T, at time.Time) {
 	t.Helper()
-	old := cliNow
-	cliNow = func() time.Time { return at }
-	t.Cleanup(func() { cliNow = old })
+	setClock(t, func() time.Time { return at })
 }
 
 // ok runs a command line against cfg and fails the test unless it exits 0.

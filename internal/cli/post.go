@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/heraldhq/herald/internal/compose"
+	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/dispatch"
 	"github.com/heraldhq/herald/internal/herald"
@@ -19,9 +19,6 @@ import (
 
 // adhocSource is the push-only source of the articles `herald post` makes.
 const adhocSource = "adhoc"
-
-// postDispatches is false in tests that play a daemon taking the job first.
-var postDispatches = true
 
 // postResult is what `herald post` reports.
 type postResult struct {
@@ -56,8 +53,10 @@ account's template (or --text), spacing, daily cap and budget, exactly as the
 daemon would; a job of the same account that was due before goes first.
 The permalink is printed.
 
-If a daemon (herald run) is sending from the same database it may send the
-job itself: the command then waits for it (at most --wait). When the post
+When the daemon of this configuration (herald run) answers on http.addr, it
+sends the job, so that the account's posts go one at a time and in order;
+the command waits for it (at most --wait). A daemon on another machine
+sharing the database may take the job first too. When the post
 cannot go out now (the account is held by a rate limit or spacing, or the
 network refused it), the command says why, the job stays queued or failed
 (see herald queue), and the exit status is 1.
@@ -139,7 +138,7 @@ func (a *App) post(ctx context.Context, cfg *config.Config, f postFlags, link st
 	}
 	var d *dispatch.Dispatcher
 	watch := &claimWatch{Store: st, jobID: job.ID}
-	if postDispatches {
+	if !a.daemonSends && !daemonRuns(ctx, cfg) {
 		if d, err = postDispatcher(ctx, cfg, f.account, watch, a); err != nil {
 			return postResult{}, err
 		}
@@ -192,27 +191,18 @@ func adhocArticle(ctx context.Context, st herald.Store, link string, f postFlags
 	return res[0].Article, f.text, nil
 }
 
-// postDispatcher returns a dispatcher for one account that claims one job
-// at a time, under an owner of its own (never the daemon's).
+// postDispatcher returns the dispatcher that sends the post: the daemon's
+// (app.NewDispatcher) for one account, claiming one job at a time, under an
+// owner of its own (never the daemon's).
 func postDispatcher(ctx context.Context, cfg *config.Config, id string, st herald.Store, a *App) (*dispatch.Dispatcher, error) {
 	pub, err := buildPublisher(cfg, id, st, a.Logger())
 	if err != nil {
 		return nil, err
 	}
-	comp, err := buildComposer(id, cfg.Accounts[id])
-	if err != nil {
-		return nil, err
-	}
-	one := *cfg
-	one.Accounts = map[string]config.Account{id: cfg.Accounts[id]}
-	accts, err := buildDispatchAccounts(&one, map[string]herald.Publisher{id: pub}, map[string]*compose.Composer{id: comp}, shortBase(cfg))
-	if err != nil {
-		return nil, err
-	}
-	opts := dispatchOptions(cfg, nil)
-	opts.Owner = cfg.Dispatch.InstanceID + "/post-" + strconv.Itoa(os.Getpid())
-	opts.PerAccount, opts.Concurrency, opts.TokenCheck = 1, 1, -1
-	return dispatch.New(st, accts, opts, a.Logger())
+	d, err := app.NewDispatcher(cfg, st, map[string]herald.Publisher{id: pub}, app.SenderOptions{
+		Accounts: []string{id}, Owner: cfg.Dispatch.InstanceID + "/post-" + strconv.Itoa(os.Getpid()), OneAtATime: true,
+	}, a.Logger())
+	return d, fromApp(err)
 }
 
 // claimWatch is the store as the post's dispatcher sees it: once the job
@@ -256,8 +246,8 @@ func awaitJob(ctx context.Context, st herald.Store, d *dispatch.Dispatcher, w *c
 	defer tick.Stop()
 	for {
 		if d != nil && !w.done() {
-			if _, err := d.RunOnce(ctx); err != nil {
-				return postResult{}, fmt.Errorf("send: %w", err)
+			if _, err := app.SendNow(ctx, d); err != nil {
+				return postResult{}, err
 			}
 		}
 		j, err := st.GetJob(ctx, id)

@@ -168,9 +168,7 @@ func startDaemon(t *testing.T, path string) {
 
 func TestPostWaitsForARunningDaemon(t *testing.T) {
 	x, _, cfg, _ := liveAccounts(t)
-	old := postDispatches
-	postDispatches = false // the daemon gets the job: this command only waits
-	t.Cleanup(func() { postDispatches = old })
+	appSetupOf(t).daemonSends = true // the daemon gets the job: this command only waits
 
 	// No daemon: the job waits in the queue; the command says so.
 	_, errOut := fails(t, cfg, ExitFailure, []string{"post", "--account", "x_ok", "--title", "Queued", "--link", "https://example.com/q",

@@ -102,7 +102,7 @@ func (a *App) listQueue(ctx context.Context, f herald.JobFilter, format string) 
 	if len(f.States) == 0 && f.Account == "" {
 		empty = "The queue is empty: no post jobs yet."
 	}
-	return writeRows(a, format, rows, queueColumns(cliNow()), empty)
+	return writeRows(a, format, rows, queueColumns(a.now()), empty)
 }
 
 func newQueueRow(j herald.Job) queueRow {
@@ -234,7 +234,7 @@ retried.`,
 				return fmt.Errorf("%s is %s: only a failed or skipped job can be retried", describe(j), j.State)
 			}
 			// A job scheduled for later (repost --at) keeps its time.
-			due, when := cliNow(), "due now"
+			due, when := a.now(), "due now"
 			if j.ScheduledAt.After(due) {
 				due, when = j.ScheduledAt, "due "+j.ScheduledAt.UTC().Format(time.RFC3339)+" as scheduled"
 			}
@@ -263,7 +263,7 @@ func (a *App) retryFlood(ctx context.Context, source string) error {
 	} else if err != nil {
 		return fmt.Errorf("get source: %w", err)
 	}
-	n, err := st.RetryFlood(ctx, source, cliNow())
+	n, err := st.RetryFlood(ctx, source, a.now())
 	if err != nil {
 		return fmt.Errorf("retry flood: %w", err)
 	}
@@ -288,7 +288,7 @@ func (a *App) retryFailed(ctx context.Context, st herald.Store, yes bool) error 
 	if err := a.confirm(fmt.Sprintf("Retry %s now?", plural(n, "failed job", "failed jobs")), yes); err != nil {
 		return err
 	}
-	n, err = st.RetryFailed(ctx, cliNow())
+	n, err = st.RetryFailed(ctx, a.now())
 	if err != nil {
 		return fmt.Errorf("retry failed jobs: %w", err)
 	}
@@ -323,7 +323,7 @@ retry' brings a cancelled job back).`,
 			if j.State != herald.JobPending {
 				return fmt.Errorf("%s is %s: only a pending job can be cancelled", describe(j), j.State)
 			}
-			if err := st.CancelJob(ctx, id, cliNow()); err != nil {
+			if err := st.CancelJob(ctx, id, a.now()); err != nil {
 				if errors.Is(err, herald.ErrConflict) {
 					return fmt.Errorf("%s is no longer pending (it is being sent): not cancelled", describe(j))
 				}

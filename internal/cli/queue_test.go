@@ -241,9 +241,7 @@ func TestQueueRetryAndCancel(t *testing.T) {
 func onTerminal(t *testing.T, answer string, args ...string) (int, string) {
 	t.Helper()
 	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pty: %v", err)
-	}
+	needTool(t, "no pseudo-terminal", err)
 	t.Cleanup(func() { ptmx.Close(); tty.Close() })
 	var (
 		mu   sync.Mutex

@@ -53,7 +53,7 @@ bluesky (reposts, quotes, likes, replies).`,
 			if p.Limit < 1 {
 				return usageErrorf("--limit: must be between 1 and %d (got %d)", rank.MaxLimit, p.Limit)
 			}
-			q, err := p.Query(cliNow(), herald.DefaultWeights)
+			q, err := p.Query(a.now(), herald.DefaultWeights)
 			if err != nil {
 				return paramUsageError(err)
 			}

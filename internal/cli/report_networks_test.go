@@ -110,9 +110,7 @@ func fourNewsroom(t *testing.T) string {
 	clearEnv(t)
 	t.Setenv("COLUMNS", "100")
 	w := ranktest.New(t, ranktest.Options{Sections: []string{"news"}})
-	old := cliNow
-	cliNow = w.Clock.Now
-	t.Cleanup(func() { cliNow = old })
+	setClock(t, w.Clock.Now)
 
 	masto, ms := emulator.StartMastodon(emulator.MastodonOptions{})
 	t.Cleanup(ms.Close)

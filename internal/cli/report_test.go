@@ -50,9 +50,7 @@ func newsroom(t *testing.T) (*ranktest.World, ranktest.Published, string) {
 	clearEnv(t)
 	t.Setenv("COLUMNS", "100")
 	w := ranktest.New(t, ranktest.Options{})
-	old := cliNow
-	cliNow = w.Clock.Now
-	t.Cleanup(func() { cliNow = old })
+	setClock(t, w.Clock.Now)
 	var stories []ranktest.Story
 	for _, s := range newsroomStories {
 		stories = append(stories, ranktest.Story{Key: s.key, Section: s.section, Published: ranktest.T0.Add(-s.ago)})

@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
-	"github.com/heraldhq/herald/internal/dispatch"
 	"github.com/heraldhq/herald/internal/evergreen"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
@@ -192,7 +192,7 @@ func (a *App) repostOne(ctx context.Context, arg string, f repostFlags) error {
 			return err
 		}
 	}
-	now := cliNow()
+	now := a.now()
 	due, err := parseDue(f.at, f.in, now)
 	if err != nil {
 		return err
@@ -268,7 +268,7 @@ func (a *App) findArticle(ctx context.Context, st herald.Store, cfg *config.Conf
 		return art, fmt.Errorf("record article: %w", err)
 	}
 	res, err := st.SaveArticles(ctx, src.ID, []herald.ArticleInput{{URL: art.URL, Title: art.Title, Summary: art.Summary,
-		Author: art.Author, ImageURL: art.ImageURL, Categories: art.Categories, PublishedAt: art.PublishedAt}}, cliNow())
+		Author: art.Author, ImageURL: art.ImageURL, Categories: art.Categories, PublishedAt: art.PublishedAt}}, a.now())
 	if err != nil || len(res) != 1 {
 		return art, fmt.Errorf("record article: %w", errors.Join(err, errors.New("nothing saved")))
 	}
@@ -329,7 +329,7 @@ func (a *App) printDryRun(cfg *config.Config, arts []herald.Article, targets [][
 			rows = append(rows, r)
 		}
 	}
-	if err := writeRows(a, f.format, rows, repostColumns(cliNow()), ""); err != nil {
+	if err := writeRows(a, f.format, rows, repostColumns(a.now()), ""); err != nil {
 		return err
 	}
 	if failed > 0 {
@@ -345,7 +345,7 @@ func (a *App) deliverAndPrint(ctx context.Context, cfg *config.Config, st herald
 	for _, j := range jobs {
 		rows = append(rows, newRepostRow(j))
 	}
-	if werr := writeRows(a, f.format, rows, repostColumns(cliNow()), ""); werr != nil {
+	if werr := writeRows(a, f.format, rows, repostColumns(a.now()), ""); werr != nil {
 		return errors.Join(err, werr)
 	}
 	if err != nil || !sent {
@@ -380,7 +380,7 @@ func (a *App) deliver(ctx context.Context, cfg *config.Config, st herald.Store, 
 		fmt.Fprintf(a.Err(), "The daemon at %s sends the jobs, spaced as usual.\n", strings.TrimSuffix(probe.URL, "/healthz"))
 		return jobs, false, nil
 	}
-	now := cliNow()
+	now := a.now()
 	var accounts []string
 	for _, j := range jobs {
 		if !j.NextAttemptAt.After(now) && !slices.Contains(accounts, j.Account) {
@@ -431,27 +431,15 @@ func (a *App) sendNow(ctx context.Context, cfg *config.Config, st herald.Store, 
 	if err != nil {
 		return err
 	}
-	comps, err := buildComposers(&sub)
+	// The command's clock (tests move it).
+	d, err := app.NewDispatcher(cfg, st, pubs, app.SenderOptions{Accounts: accounts, Now: a.now}, logger)
 	if err != nil {
-		return err
-	}
-	accts, err := buildDispatchAccounts(&sub, pubs, comps, shortBase(&sub))
-	if err != nil {
-		return err
-	}
-	opts := dispatchOptions(&sub, nil)
-	opts.Now = cliNow // the command's clock (tests move it)
-	d, err := dispatch.New(st, accts, opts, logger)
-	if err != nil {
-		return err
+		return fromApp(err)
 	}
 	bar := a.newProgress(len(jobs), "Sending")
 	stop := watchJobs(ctx, st, jobs, bar)
-	_, err = d.RunOnce(ctx)
+	_, err = app.SendNow(ctx, d)
 	stop()
 	bar.Finish()
-	if err != nil {
-		return fmt.Errorf("send: %w", err)
-	}
-	return nil
+	return err
 }

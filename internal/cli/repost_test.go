@@ -60,13 +60,10 @@ func newDeskAt(t *testing.T, at time.Time, addr, extra string, stories ...deskSt
 	t.Setenv("COLUMNS", "120")
 	t.Setenv("NO_COLOR", "")
 	w := ranktest.New(t, ranktest.Options{Sections: []string{"mexico", "business", "world"}})
-	old := cliNow
-	t.Cleanup(func() { cliNow = old })
 	if at.IsZero() {
 		at = time.Now().UTC().Truncate(time.Second)
-		cliNow = time.Now
 	} else {
-		cliNow = w.Clock.Now
+		setClock(t, w.Clock.Now)
 	}
 	d := &desk{w: w, p: ranktest.Published{}, now: at}
 	for _, s := range stories {

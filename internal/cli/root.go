@@ -29,6 +29,7 @@ func commands(a *App) []*cobra.Command {
 		newSandboxCmd(a),
 		newSourcesCmd(a),
 		newStatusCmd(a),
+		newReloadCmd(a),
 		newStoreCmd(a),
 		newVersionCmd(a),
 	}

@@ -2,28 +2,22 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"maps"
+	"os"
+	"os/signal"
 	"runtime/debug"
-	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
-	"golang.org/x/sync/errgroup"
 
-	"github.com/heraldhq/herald/internal/compose"
+	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
-	"github.com/heraldhq/herald/internal/dispatch"
-	"github.com/heraldhq/herald/internal/evergreen"
-	"github.com/heraldhq/herald/internal/feed"
 	"github.com/heraldhq/herald/internal/herald"
-	"github.com/heraldhq/herald/internal/push"
 	"github.com/heraldhq/herald/internal/rank"
-	"github.com/heraldhq/herald/internal/web"
 )
 
 func newRunCmd(a *App) *cobra.Command {
@@ -39,11 +33,15 @@ webhook, /healthz, /readyz and /metrics.
 With sandbox: true (the shipped configs/herald.yaml) the posts go to local
 emulations of the X, Graph, Mastodon and Bluesky APIs started in-process,
 so nothing leaves this machine; file:// feeds are served with their dates
-moved so that the newest story was published as the daemon started. With publish.dry_run: true posts are composed and logged, never
-sent.
+moved so that the newest story was published as the daemon started. With
+publish.dry_run: true posts are composed and logged, never sent.
 
 SIGINT or SIGTERM stops intake at once, lets the sends in flight finish (at
-most dispatch.shutdown_wait) and exits 0.`,
+most dispatch.shutdown_wait) and exits 0. SIGHUP (or herald reload) reads the
+configuration again: when it is valid, sources, accounts, credentials,
+intervals and limits take effect (the parts stop as at shutdown and start
+again over the same database); when it is not, every problem is logged and
+the running configuration is kept.`,
 		Example: "  herald run\n  herald run --config /etc/herald/herald.yaml\n  HERALD_PUBLISH_DRY_RUN=true herald run",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -57,26 +55,29 @@ most dispatch.shutdown_wait) and exits 0.`,
 			if err != nil {
 				return err
 			}
-			return d.Run(cmd.Context())
+			hup := make(chan os.Signal, 1)
+			signal.Notify(hup, syscall.SIGHUP)
+			defer signal.Stop(hup)
+			return d.Run(cmd.Context(), hup, a.loadConfig)
 		},
 	}
 }
 
-// daemon is everything `herald run` runs, built from one configuration.
+// daemon is `herald run`: the sandbox (when configured), the store, and the
+// parts internal/app builds over them.
 type daemon struct {
 	cfg    *config.Config
 	log    *slog.Logger
 	sb     *sandbox
 	store  herald.Store
 	unmark func() // see markDaemon
-	reg    *prometheus.Registry
-	disp   *dispatch.Dispatcher
-	poller *feed.Poller
-	push   *push.Subscriber
-	coll   *rank.Collector
-	ever   *evergreen.Scheduler // nil when evergreen.schedule is off
-	jobs   *jobListener         // wakes the dispatcher on other instances' jobs
-	web    *web.Server
+	app    *app.Daemon
+
+	mu       sync.Mutex
+	file     string // the running configuration's file, absolute
+	attempts int    // reloads asked for since the start
+	reloads  int    // configurations taken since the start
+	refused  string // why the last reload was refused ("" when it was not)
 }
 
 // newDaemon starts the sandbox (if configured), opens and migrates the
@@ -84,7 +85,7 @@ type daemon struct {
 // runs until Run. cfg is the validated configuration (the sandbox writes its
 // credentials into it).
 func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ *daemon, err error) {
-	d := &daemon{cfg: cfg, log: logger, reg: prometheus.NewRegistry()}
+	d := &daemon{cfg: cfg, log: logger, file: absPath(cfg.File)}
 	defer func() {
 		if err != nil {
 			d.close()
@@ -103,102 +104,63 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 	if err = syncConfig(ctx, d.store, cfg); err != nil {
 		return nil, err
 	}
-	pubs, err := buildPublishers(ctx, cfg, d.store, logger)
-	if err != nil {
-		return nil, err
-	}
-	comps, err := buildComposers(cfg)
-	if err != nil {
-		return nil, err
-	}
-	accts, err := buildDispatchAccounts(cfg, pubs, comps, shortBase(cfg))
-	if err != nil {
-		return nil, err
-	}
-	d.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&sourceMetrics{store: d.store})
-	if d.disp, err = dispatch.New(d.store, accts, dispatchOptions(cfg, dispatch.NewMetrics(d.reg)), logger); err != nil {
-		return nil, err
-	}
-	// Jobs another instance creates in a shared database wake it.
-	d.jobs = newJobListener(d.store, d.disp.Wake, d.reg, logger)
-	// Whatever brings a new article (a poll, a push, a webhook) wakes the
-	// dispatcher, so its post goes out now rather than at the next look.
-	d.poller = feed.New(d.store, feedOptions(cfg, func(herald.Article) { d.disp.Wake() }), logger)
-	d.push = push.NewSubscriber(push.SubscriberOptions{
-		Store: d.store, PublicURL: cfg.HTTP.PublicURL, Sources: pushSources(cfg), Owner: cfg.Dispatch.InstanceID,
-		Ingest: func(ctx context.Context, source string, body []byte, contentType string) error {
-			_, err := d.poller.Ingest(ctx, source, body, contentType)
-			return err
-		},
-	}, logger)
-	d.coll = rank.NewCollector(d.store, rankAccounts(cfg, pubs), rankOptions(cfg), logger)
-	if d.ever, err = newEvergreenScheduler(cfg, d.store, d.disp.Wake, logger); err != nil {
-		return nil, err
-	}
-	d.web = web.New(web.Options{
-		Addr: cfg.HTTP.Addr, PublicURL: cfg.HTTP.PublicURL, Store: d.store, Registry: d.reg,
-		Ready: d.ready, Warnings: d.warnings, Push: d.push, Webhook: webhookOptions(cfg, d.disp.Wake),
-	}, logger)
-	if err = d.web.EnableDashboard(dashboardOptions(cfg, comps)); err != nil {
+	if d.app, err = d.build(ctx, cfg); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-// dashboardOptions maps http.admin_token, ranking.weights and shortlinks
-// onto the reporting routes (dashboard, /api/popular, widget, /s/{code}). A
-// short link leads to the article URL tagged with its account's UTM
-// parameters.
-func dashboardOptions(cfg *config.Config, comps map[string]*compose.Composer) web.DashboardOptions {
-	return web.DashboardOptions{
-		AdminToken: cfg.HTTP.AdminToken,
-		Weights:    rank.WeightsFrom(cfg.Ranking.Weights),
-		Shortlinks: cfg.Shortlinks,
-		ShortlinkTarget: func(j herald.Job) string {
-			if c := comps[j.Account]; c != nil && j.Article != nil {
-				return c.TagURL(j.Article.URL)
-			}
-			return ""
-		},
+// build builds the daemon's parts for cfg over the open store, with the
+// route through which herald reload finds this process.
+func (d *daemon) build(ctx context.Context, cfg *config.Config) (*app.Daemon, error) {
+	pubs, err := buildPublishers(ctx, cfg, d.store, d.log)
+	if err != nil {
+		return nil, err
 	}
+	ad, err := app.New(app.Options{Config: cfg, Store: d.store, Publishers: pubs, Logger: d.log,
+		Listener: func(wake func(), reg prometheus.Registerer) app.Part {
+			// Jobs another instance creates in a shared database wake it.
+			return newJobListener(d.store, wake, reg, d.log)
+		}})
+	if err != nil {
+		return nil, fromApp(err)
+	}
+	ad.Web.HandleFunc("GET "+processPath, d.serveProcess)
+	return ad, nil
 }
 
-// Run runs every part under one errgroup until ctx is cancelled (SIGINT,
-// SIGTERM) or a part fails, then shuts down in this order:
-//
-//  1. Intake stops: the HTTP server stops accepting and finishes the
-//     requests in flight (at most 5 s), the poller finishes or interrupts
-//     its polls (at most 3 s), the WebSub subscriber, the collector and the
-//     evergreen schedule and the listener for other instances' jobs stop.
-//     At the same moment the dispatcher stops claiming jobs.
-//  2. The sends in flight finish (at most dispatch.shutdown_wait); a send
-//     still running then keeps its job in sending, to be reconciled by the
-//     next claim once its lease ends, so nothing is lost or sent twice.
-//  3. When every part has returned, the store is closed, then the sandbox.
-//
-// Run returns nil after a shutdown asked for by ctx (exit status 0), or the
-// error of the part that failed.
-func (d *daemon) Run(ctx context.Context) error {
+// Run runs the daemon's parts until ctx is cancelled (see app.Daemon.Run for
+// the shutdown order), then closes the store and the sandbox. Each signal on
+// reloads asks for the configuration again (load): a valid one replaces the
+// running parts (see reload); an invalid one is refused, each problem
+// logged, and the parts go on as they were.
+func (d *daemon) Run(ctx context.Context, reloads <-chan os.Signal, load func() (*config.Config, error)) error {
 	defer d.close()
 	d.logStart()
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return d.web.Run(gctx) })
-	g.Go(func() error { return d.poller.Run(gctx) })
-	g.Go(func() error { return d.push.Run(gctx) })
-	g.Go(func() error { return d.coll.Run(gctx) })
-	g.Go(func() error { return d.ever.Run(gctx) })
-	g.Go(func() error { return d.disp.Run(gctx) })
-	g.Go(func() error { return d.jobs.Run(gctx) })
-	// Each part starts its own shutdown when gctx ends; this only says so.
-	stopped := context.AfterFunc(gctx, func() { d.log.Info("stopping: intake closed, waiting for sends in flight") })
-	defer stopped()
-	err := g.Wait()
-	if err != nil && ctx.Err() == nil {
-		return err
+	for {
+		runCtx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		running := d.app
+		go func() { done <- running.Run(runCtx) }()
+		next, err := d.awaitReload(ctx, done, reloads, load)
+		if next == nil {
+			stop()
+			return err
+		}
+		// Stop the running parts as at shutdown (intake, then sends in
+		// flight, their locks given back), then start the new ones.
+		stop()
+		if err := <-done; err != nil {
+			return err
+		}
+		d.mu.Lock()
+		d.app, d.cfg, d.file = next, next.Config, absPath(next.Config.File)
+		d.reloads++
+		d.refused = ""
+		d.mu.Unlock()
+		d.log.Info("configuration reloaded", "config", d.cfg.File, "sources", len(d.cfg.Sources),
+			"accounts", accountIDs(d.cfg))
 	}
-	d.log.Info("herald stopped")
-	return nil
 }
 
 // close releases what newDaemon opened: the store, then the sandbox.
@@ -256,129 +218,10 @@ func databaseName(u string) string {
 	return u
 }
 
-// ready is /readyz's check: the store answers a query.
-func (d *daemon) ready(ctx context.Context) error {
-	if _, err := d.store.CountJobs(ctx, ""); err != nil {
-		return fmt.Errorf("store unreachable: %w", err)
-	}
-	return nil
-}
-
-// warnings are /readyz's warnings: paused accounts, tokens about to expire,
-// spent budgets, and sources whose polls keep failing.
-func (d *daemon) warnings(ctx context.Context) []string {
-	var out []string
-	health, err := d.disp.Health(ctx)
-	if err != nil {
-		out = append(out, "account health unknown: "+err.Error())
-	}
-	for _, h := range health {
-		for _, w := range h.Warnings {
-			out = append(out, "account "+h.ID+": "+w)
-		}
-	}
-	srcs, err := d.store.ListSources(ctx)
-	if err != nil {
-		return append(out, "source health unknown: "+err.Error())
-	}
-	for _, s := range srcs {
-		if s.Failures >= 3 && s.URL != "" {
-			out = append(out, fmt.Sprintf("source %s: %d failed polls in a row: %s", s.Name, s.Failures, s.LastError))
-		}
-	}
-	return append(out, floodWarnings(ctx, d.store, srcs)...)
-}
-
-// webhookOptions maps the http and publish keys onto the webhook's options;
-// wake is told when jobs were created.
-func webhookOptions(cfg *config.Config, wake func()) web.WebhookOptions {
-	sections := make(map[string][]string, len(cfg.Sources))
-	for _, s := range cfg.Sources {
-		sections[s.Name] = slices.Clone(s.Targets)
-	}
-	return web.WebhookOptions{
-		Secret: cfg.HTTP.WebhookSecret, Targets: cfg.HTTP.WebhookTargets, Accounts: accountIDs(cfg),
-		Sections: sections, BreakingCategories: cfg.Publish.BreakingCategories, MaxAge: cfg.Publish.MaxAge,
-		Rules: webhookRules(cfg), OnNew: wake,
-	}
-}
-
-// pushSources is the sources as the WebSub subscriber needs them.
-func pushSources(cfg *config.Config) []push.SourceConfig {
-	out := make([]push.SourceConfig, 0, len(cfg.Sources))
-	for _, s := range cfg.Sources {
-		out = append(out, push.SourceConfig{Name: s.Name, URL: s.URL, WebSub: s.WebSub})
-	}
-	return out
-}
-
-// rankAccounts returns the collector's view of the accounts: each with its
-// publisher and what the network bills to read one post.
+// rankAccounts returns the collector's view of the accounts.
 func rankAccounts(cfg *config.Config, pubs map[string]herald.Publisher) []rank.Account {
-	out := make([]rank.Account, 0, len(cfg.Accounts))
-	for _, id := range slices.Sorted(maps.Keys(pubs)) {
-		a := cfg.Accounts[id]
-		out = append(out, rank.Account{ID: id, Network: herald.Network(a.Network), Publisher: pubs[id],
-			ReadCost: dispatch.Dollars(a.Cost.Read)})
-	}
-	return out
+	return app.RankAccounts(cfg, pubs)
 }
 
-// rankOptions maps the ranking keys onto the collector's options, with
-// dispatch.instance_id as its lock owner.
-func rankOptions(cfg *config.Config) rank.Options {
-	return rank.Options{Interval: cfg.Ranking.CollectInterval, CollectFor: cfg.Ranking.CollectFor,
-		Owner: cfg.Dispatch.InstanceID}
-}
-
-// sourceMetrics exports the sources' polling state, read from the store at
-// each scrape (so it is true whichever instance polled):
-//
-//	herald_source_failures{source}                 consecutive failed polls
-//	herald_source_last_poll_timestamp_seconds{source}
-//	herald_source_last_status{source}              HTTP status of the last poll (0: network or parse error)
-//	herald_source_articles{source}                 articles seen in the source
-type sourceMetrics struct {
-	store herald.Store
-}
-
-var (
-	srcFailuresDesc = prometheus.NewDesc("herald_source_failures",
-		"Consecutive failed polls of a source (0: its last poll succeeded).", []string{"source"}, nil)
-	srcLastPollDesc = prometheus.NewDesc("herald_source_last_poll_timestamp_seconds",
-		"When a source was last polled (Unix time).", []string{"source"}, nil)
-	srcStatusDesc = prometheus.NewDesc("herald_source_last_status",
-		"HTTP status of a source's last poll (0: a network or parse error).", []string{"source"}, nil)
-	srcArticlesDesc = prometheus.NewDesc("herald_source_articles",
-		"Articles seen in a source.", []string{"source"}, nil)
-)
-
-// Describe implements prometheus.Collector.
-func (m *sourceMetrics) Describe(ch chan<- *prometheus.Desc) {
-	ch <- srcFailuresDesc
-	ch <- srcLastPollDesc
-	ch <- srcStatusDesc
-	ch <- srcArticlesDesc
-}
-
-// Collect implements prometheus.Collector.
-func (m *sourceMetrics) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	srcs, err := m.store.ListSources(ctx)
-	if err != nil {
-		ch <- prometheus.NewInvalidMetric(srcFailuresDesc, err)
-		return
-	}
-	for _, s := range srcs {
-		if s.URL == "" {
-			continue // push-only (webhook) sources are never polled
-		}
-		ch <- prometheus.MustNewConstMetric(srcFailuresDesc, prometheus.GaugeValue, float64(s.Failures), s.Name)
-		ch <- prometheus.MustNewConstMetric(srcArticlesDesc, prometheus.GaugeValue, float64(s.ArticleCount), s.Name)
-		if !s.LastPolledAt.IsZero() {
-			ch <- prometheus.MustNewConstMetric(srcLastPollDesc, prometheus.GaugeValue, float64(s.LastPolledAt.Unix()), s.Name)
-			ch <- prometheus.MustNewConstMetric(srcStatusDesc, prometheus.GaugeValue, float64(s.LastStatus), s.Name)
-		}
-	}
-}
+// rankOptions maps the ranking keys onto the collector's options.
+func rankOptions(cfg *config.Config) rank.Options { return app.RankOptions(cfg) }

@@ -55,7 +55,7 @@ active lease; the feed is still polled, less often) or "polling".`,
 			if err != nil {
 				return fmt.Errorf("list sources: %w", err)
 			}
-			now := cliNow()
+			now := a.now()
 			return writeRows(a, format, sourceRows(cfg, srcs, now), sourceColumns(now), "")
 		},
 	}

@@ -172,7 +172,7 @@ running (the status is printed all the same), as service managers answer.`,
 				return err
 			}
 			defer st.Close()
-			rep, err := gatherStatus(cmd.Context(), cfg, st, cliNow())
+			rep, err := gatherStatus(cmd.Context(), cfg, st, a.now())
 			if err != nil {
 				return err
 			}
@@ -180,9 +180,9 @@ running (the status is printed all the same), as service managers answer.`,
 			case "json":
 				err = writeJSON(a, rep)
 			case "csv":
-				err = writeRows(a, format, rep.lines(cliNow()), nil, "")
+				err = writeRows(a, format, rep.lines(a.now()), nil, "")
 			default:
-				err = a.printStatus(rep, cliNow())
+				err = a.printStatus(rep, a.now())
 			}
 			if err == nil && !rep.Daemon.Running {
 				_, detail := rep.daemonLine()

@@ -53,9 +53,7 @@ func startTerminal(t *testing.T, bin string, args ...string) *terminal {
 	}
 	cmd.Env = append(env, "TERM=xterm-256color")
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: 120, Rows: 40})
-	if err != nil {
-		t.Skipf("no pty: %v", err)
-	}
+	needTool(t, "no pseudo-terminal", err)
 	term := &terminal{t: t, ptmx: ptmx, cmd: cmd, done: make(chan error, 1)}
 	copied := make(chan struct{})
 	go func() {

@@ -1,33 +1,30 @@
 package cli
 
-// Wiring: how a command turns the configuration into working parts. Every
-// command that posts, previews, checks or runs builds them the same way:
+// Wiring: how a command turns the configuration into working parts. The
+// daemon's parts and the mapping of configuration keys onto their options
+// live in internal/app; this file adds what only the command line knows:
+// the sandbox and the publishers built over it.
 //
 //	sb, err := startSandbox(cfg, logger)          // sandbox: true only (nil otherwise); defer sb.Close()
 //	st, err := a.OpenStore(ctx)                   // migrated, sources and accounts synced
 //	pubs, err := buildPublishers(ctx, cfg, st, logger)  // account ID → herald.Publisher
-//	comps, err := buildComposers(cfg)                    // account ID → *compose.Composer
-//	accts, err := buildDispatchAccounts(cfg, pubs, comps, shortBase(cfg))
-//	d, err := dispatch.New(st, accts, dispatchOptions(cfg, metrics), logger)
-//	p := feed.New(st, feedOptions(cfg, onNew), logger)
-//	c := rank.NewCollector(st, rankAccounts(cfg, pubs), rankOptions(cfg), logger) // in run.go
+//	d, err := app.New(app.Options{Config: cfg, Store: st, Publishers: pubs, ...})      // herald run
+//	d, err := app.NewDispatcher(cfg, st, pubs, app.SenderOptions{...}, logger)         // post, repost
 //
 // One account alone: buildPublisher(cfg, id, st, logger) and
-// buildComposer(id, cfg.Accounts[id]); composeFunc(c, shortBase(cfg)) is the
-// dispatcher's Compose for it. accountIDs(cfg) lists the accounts in the
-// order every part uses (sorted by ID).
+// buildComposer(id, cfg.Accounts[id]). accountIDs(cfg) lists the accounts in
+// the order every part uses (sorted by ID). The wrappers below mark
+// app.ConfigError as a configuration error (exit status 2).
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/bluesky"
 	"github.com/heraldhq/herald/internal/compose"
 	"github.com/heraldhq/herald/internal/config"
@@ -39,10 +36,17 @@ import (
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
-// accountIDs returns the configured account IDs, sorted: the order in which
-// accounts are built, dispatched and shown.
-func accountIDs(cfg *config.Config) []string {
-	return slices.Sorted(maps.Keys(cfg.Accounts))
+// accountIDs returns the configured account IDs, sorted.
+func accountIDs(cfg *config.Config) []string { return app.AccountIDs(cfg) }
+
+// fromApp marks a configuration error found while building parts as such
+// (exit status 2).
+func fromApp(err error) error {
+	var ce *app.ConfigError
+	if errors.As(err, &ce) {
+		return usageError(err)
+	}
+	return err
 }
 
 // buildPublishers returns a Publisher per configured account. Publishers do
@@ -170,137 +174,43 @@ func (o offlinePublisher) Check(context.Context) (herald.Identity, error) {
 	return herald.Identity{}, o.err("check")
 }
 
-// buildComposers returns each account's composer (template, repost_template,
-// hashtags, utm). A template that does not parse is an error naming its key.
+// buildComposers returns each account's composer; see app.Composers.
 func buildComposers(cfg *config.Config) (map[string]*compose.Composer, error) {
-	out := make(map[string]*compose.Composer, len(cfg.Accounts))
-	for _, id := range accountIDs(cfg) {
-		c, err := buildComposer(id, cfg.Accounts[id])
-		if err != nil {
-			return nil, err
-		}
-		out[id] = c
-	}
-	return out, nil
+	c, err := app.Composers(cfg)
+	return c, fromApp(err)
 }
 
 // buildComposer returns the composer of one account.
 func buildComposer(id string, a config.Account) (*compose.Composer, error) {
-	c, err := compose.New(compose.Options{
-		Network: herald.Network(a.Network), Template: a.Template, RepostTemplate: a.RepostTemplate,
-		Hashtags: a.Hashtags, UTM: compose.UTM{Source: a.UTM.Source, Medium: a.UTM.Medium, Campaign: a.UTM.Campaign},
-	})
-	if err != nil {
-		return nil, usageErrorf("accounts.%s: %w", id, err)
-	}
-	return c, nil
+	c, err := app.Composer(id, a)
+	return c, fromApp(err)
 }
 
-// shortBase is the base of short links (http.public_url) when shortlinks
-// are on, and "" when they are off.
-func shortBase(cfg *config.Config) string {
-	if !cfg.Shortlinks {
-		return ""
-	}
-	return cfg.HTTP.PublicURL
-}
+// shortBase is the base of short links, "" when they are off.
+func shortBase(cfg *config.Config) string { return app.ShortBase(cfg) }
 
-// composeFunc is the dispatcher's Compose for an account: the job's kind
-// picks the template (a repost uses repost_template), the job's own Template
-// or Text override it, and a short link replaces the article URL when the
-// job has one and shortBase is set.
+// composeFunc is the dispatcher's Compose for an account; see app.ComposeFunc.
 func composeFunc(c *compose.Composer, shortBase string) func(herald.Article, herald.Job) (herald.Message, error) {
-	return func(a herald.Article, j herald.Job) (herald.Message, error) {
-		m, err := c.Compose(a, compose.FromJob(&j, shortBase))
-		m.IdempotencyKey = "herald-" + strconv.FormatInt(j.ArticleID, 10) + "-" + j.Account + "-" + strconv.Itoa(j.Seq)
-		return m, err
-	}
+	return app.ComposeFunc(c, shortBase)
 }
 
-// buildDispatchAccounts returns the dispatcher's view of every account: its
-// publisher and composer, spacing, daily cap, quiet hours in its time zone,
-// and costs in Money. pubs and composers come from buildPublishers and
-// buildComposers; shortBase from shortBase(cfg).
+// buildDispatchAccounts returns the dispatcher's view of every account; see
+// app.DispatchAccounts.
 func buildDispatchAccounts(cfg *config.Config, pubs map[string]herald.Publisher, composers map[string]*compose.Composer, shortBase string) ([]dispatch.Account, error) {
-	out := make([]dispatch.Account, 0, len(cfg.Accounts))
-	for _, id := range accountIDs(cfg) {
-		a := cfg.Accounts[id]
-		pub, comp := pubs[id], composers[id]
-		if pub == nil || comp == nil {
-			return nil, fmt.Errorf("accounts.%s: no publisher or composer built", id)
-		}
-		if ls, ok := pub.(compose.LimitSource); ok { // a Mastodon instance's own limits
-			comp.UseServerLimits(ls)
-		}
-		loc := time.UTC
-		if a.Timezone != "" {
-			l, err := time.LoadLocation(a.Timezone)
-			if err != nil {
-				return nil, usageErrorf("accounts.%s.timezone: %w", id, err)
-			}
-			loc = l
-		}
-		da := dispatch.Account{
-			ID: id, Network: herald.Network(a.Network), Publisher: pub, Compose: composeFunc(comp, shortBase),
-			MinInterval: a.MinInterval, DailyCap: a.DailyCap, Location: loc,
-			Cost: dispatch.Cost{
-				PostWithLink: dispatch.Dollars(a.Cost.PostWithLink), Post: dispatch.Dollars(a.Cost.Post),
-				Read: dispatch.Dollars(a.Cost.Read), MonthlyBudget: dispatch.Dollars(a.Cost.MonthlyBudget),
-			},
-		}
-		if q := a.QuietHours; q.Start != "" || q.End != "" {
-			var err1, err2 error
-			da.QuietStart, err1 = dispatch.ParseClock(q.Start)
-			da.QuietEnd, err2 = dispatch.ParseClock(q.End)
-			if err := errors.Join(err1, err2); err != nil {
-				return nil, usageErrorf("accounts.%s.quiet_hours: %w", id, err)
-			}
-		}
-		out = append(out, da)
-	}
-	return out, nil
+	a, err := app.DispatchAccounts(cfg, pubs, composers, shortBase)
+	return a, fromApp(err)
 }
 
 // dispatchOptions maps the dispatch and publish keys onto the dispatcher's
-// options: instance_id is the lease owner, publish.dry_run the dry run.
-// Validate keeps dispatch.timeout below dispatch.lease, as the dispatcher
-// requires. metrics may be nil.
+// options; see app.DispatchOptions.
 func dispatchOptions(cfg *config.Config, metrics *dispatch.Metrics) dispatch.Options {
-	d := cfg.Dispatch
-	return dispatch.Options{
-		Owner: d.InstanceID, Lease: d.Lease, Timeout: d.Timeout,
-		MaxAttempts: d.MaxAttempts, RetryFor: d.RetryFor, Concurrency: d.Concurrency,
-		ShutdownWait: d.ShutdownWait, DryRun: cfg.Publish.DryRun, Metrics: metrics,
-		BackoffBase: d.BackoffBase, BackoffMax: d.BackoffMax,
-		ReconcileDelay: d.ReconcileDelay, ReconcileWindow: d.ReconcileWindow,
-		RateLimitWait: d.RateLimitWait,
-	}
+	return app.DispatchOptions(cfg, metrics)
 }
 
 // feedOptions maps the sources, feed and publish keys onto the poller's
-// options, with dispatch.instance_id as its lease owner and dispatch.lease
-// as its lease. onNew (may be nil)
-// is told of every article the poller announced.
+// options; see app.FeedOptions.
 func feedOptions(cfg *config.Config, onNew func(herald.Article)) feed.Options {
-	srcs := make([]feed.SourceConfig, 0, len(cfg.Sources))
-	for _, s := range cfg.Sources {
-		filter, targets := sourceFilters(s)
-		srcs = append(srcs, feed.SourceConfig{Name: s.Name, URL: s.URL, Interval: s.Interval,
-			Targets: slices.Clone(s.Targets), WebSub: s.WebSub,
-			Filter: filter, TargetFilters: targets, MaxNew: s.MaxNewPerPoll})
-	}
-	f := cfg.Feed
-	return feed.Options{
-		Sources: srcs, Timeout: f.Timeout, MaxBody: f.MaxBody, Concurrency: f.Concurrency,
-		MaxAge: cfg.Publish.MaxAge, Backfill: cfg.Publish.Backfill,
-		BreakingCategories: cfg.Publish.BreakingCategories, MaxBackoff: f.MaxBackoff,
-		MaxNewPerPoll: cfg.Publish.MaxNewPerPoll,
-		UserAgent:     f.UserAgent, OnNew: onNew,
-		// A source claimed by an instance that crashed is taken over after
-		// dispatch.lease, as its jobs are (the poller keeps it above twice
-		// feed.timeout, so a slow poll keeps its source).
-		Owner: cfg.Dispatch.InstanceID, Lease: cfg.Dispatch.Lease,
-	}
+	return app.FeedOptions(cfg, onNew)
 }
 
 // syncAccounts records the configured accounts in the store (those already

@@ -48,6 +48,7 @@ func (g *gatedPub) Publish(ctx context.Context, m herald.Message) (herald.Receip
 }
 
 func TestConcurrencyBoundsCallsInFlight(t *testing.T) {
+	t.Parallel()
 	const accounts, perAccount, limit = 6, 3, 2
 	// One gate for every account: the bound is the dispatcher's, over all.
 	fake := newFake(herald.Twitter, time.Now)
@@ -85,6 +86,7 @@ func TestConcurrencyBoundsCallsInFlight(t *testing.T) {
 // instances would) on one store, each reading the spend at the same moment:
 // together they send exactly what the budget allows.
 func TestBudgetHoldsAcrossDispatchers(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	a := xAccount("x", x)

@@ -119,6 +119,7 @@ func (e *emulations) checkPosts(t *testing.T, fx *fixture, stories int) {
 }
 
 func TestEndToEndThroughTheEmulations(t *testing.T) {
+	t.Parallel()
 	fx := &fixture{t: t, store: openStore(t), clock: newClock(time.Now())}
 	e := startEmulations(t, fx)
 	d := fx.dispatcher(e.accts, fastRetries)
@@ -144,6 +145,7 @@ func TestEndToEndThroughTheEmulations(t *testing.T) {
 }
 
 func TestChaosEveryJobSentOnce(t *testing.T) {
+	t.Parallel()
 	fx := &fixture{t: t, store: openStore(t), clock: newClock(time.Now())}
 	e := startEmulations(t, fx)
 	// 30 % server errors, 10 % rate limits, 10 % posts made and then the
@@ -168,6 +170,7 @@ func TestChaosEveryJobSentOnce(t *testing.T) {
 }
 
 func TestExpiredTokenPausesOnlyThatAccount(t *testing.T) {
+	t.Parallel()
 	fx := &fixture{t: t, store: openStore(t), clock: newClock(time.Now())}
 	e := startEmulations(t, fx)
 	emulatortest.ExpireUser(e.x, e.users["x_main"].ID)

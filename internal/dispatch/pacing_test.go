@@ -9,6 +9,7 @@ import (
 )
 
 func TestBurstIsSpacedByMinInterval(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	a := xAccount("x", x)
@@ -37,6 +38,7 @@ func TestBurstIsSpacedByMinInterval(t *testing.T) {
 }
 
 func TestDailyCapHoldsUntilLocalMidnight(t *testing.T) {
+	t.Parallel()
 	loc, err := time.LoadLocation("America/Mexico_City") // UTC-6, no DST
 	if err != nil {
 		t.Skip("no tz database:", err)
@@ -66,6 +68,7 @@ func TestDailyCapHoldsUntilLocalMidnight(t *testing.T) {
 }
 
 func TestQuietHoursSpanningMidnight(t *testing.T) {
+	t.Parallel()
 	loc, err := time.LoadLocation("Europe/Madrid")
 	if err != nil {
 		t.Skip("no tz database:", err)
@@ -101,6 +104,7 @@ func TestQuietHoursSpanningMidnight(t *testing.T) {
 }
 
 func TestQuiet(t *testing.T) {
+	t.Parallel()
 	madrid, err := time.LoadLocation("Europe/Madrid")
 	if err != nil {
 		t.Skip("no tz database:", err)
@@ -138,6 +142,7 @@ func TestQuiet(t *testing.T) {
 }
 
 func TestParseClock(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]time.Duration{"22:00": 22 * time.Hour, "06:30": 6*time.Hour + 30*time.Minute, "00:00:30": 30 * time.Second} {
 		if got, err := ParseClock(in); err != nil || got != want {
 			t.Errorf("ParseClock(%q) = %s, %v; want %s", in, got, err, want)
@@ -151,6 +156,7 @@ func TestParseClock(t *testing.T) {
 }
 
 func TestBudgetMakesJobsWaitThenSkipsThemAtMonthEnd(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	a := xAccount("x", x)
@@ -197,6 +203,7 @@ func TestBudgetMakesJobsWaitThenSkipsThemAtMonthEnd(t *testing.T) {
 }
 
 func TestChargesGoToTheLedger(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	a := xAccount("x", x)

@@ -13,6 +13,7 @@ var errDropped = &herald.Error{Kind: herald.ErrUnknownOutcome, Network: herald.T
 	Err: errors.New("EOF")}
 
 func TestUnknownOutcomeIsReconciledNotResent(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name      string
 		madeFirst bool // the dropped request did create the post
@@ -82,6 +83,7 @@ func crash(t *testing.T, fx *fixture, x *fakePub, made bool) {
 }
 
 func TestCrashWhileSendingIsReconciled(t *testing.T) {
+	t.Parallel()
 	for _, made := range []bool{true, false} {
 		t.Run(map[bool]string{true: "post was made", false: "post was not made"}[made], func(t *testing.T) {
 			fx := newFixture(t)
@@ -109,6 +111,7 @@ func TestCrashWhileSendingIsReconciled(t *testing.T) {
 }
 
 func TestFailedSearchNeverResendsBlindly(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	accts := []Account{xAccount("x", x)}
@@ -137,6 +140,7 @@ func TestFailedSearchNeverResendsBlindly(t *testing.T) {
 }
 
 func TestSearchAuthErrorPausesAndKeepsTheJob(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	accts := []Account{xAccount("x", x)}
@@ -155,6 +159,7 @@ func TestSearchAuthErrorPausesAndKeepsTheJob(t *testing.T) {
 }
 
 func TestLostLeaseDropsTheResult(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	accts := []Account{xAccount("x", x)}
@@ -181,6 +186,7 @@ func TestLostLeaseDropsTheResult(t *testing.T) {
 }
 
 func TestRepeatedDropsEndFailedOnlyOnceKnownUnposted(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	x.publish = func(int, herald.Message) (bool, error) { return false, errDropped } // never made

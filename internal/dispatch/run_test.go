@@ -50,6 +50,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestWakeSendsAtOnce(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, time.Now)
 	accts := []Account{xAccount("x", x)}
@@ -70,6 +71,7 @@ func TestWakeSendsAtOnce(t *testing.T) {
 }
 
 func TestShutdownFinishesInFlightAndGivesBackTheRest(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, time.Now)
 	started, release := make(chan struct{}), make(chan struct{})
@@ -109,6 +111,7 @@ func TestShutdownFinishesInFlightAndGivesBackTheRest(t *testing.T) {
 }
 
 func TestShutdownWaitIsBounded(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, time.Now)
 	started := make(chan struct{})
@@ -136,6 +139,7 @@ func TestShutdownWaitIsBounded(t *testing.T) {
 }
 
 func TestTwoInstancesNeverSendAJobTwice(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "shared.db")
 	fx := &fixture{t: t, store: openStoreAt(t, path), clock: newClock(time.Now())}
 	fakes := map[string]*fakePub{}
@@ -192,6 +196,7 @@ func mustList(t *testing.T, s herald.Store) []herald.Job {
 }
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	fx := newFixture(t)
 	x := newFake(herald.Twitter, fx.clock.Now)
 	x.publish = func(call int, _ herald.Message) (bool, error) {
@@ -252,6 +257,7 @@ func labels(m *dto.Metric) string {
 }
 
 func TestTokenExpiryWarnsSevenDaysAhead(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   time.Duration
 		warn bool

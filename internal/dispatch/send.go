@@ -213,14 +213,24 @@ func (d *Dispatcher) send(ctx context.Context, log *slog.Logger, a *Account, j h
 	now := d.opts.Now()
 	d.holdAfterCall(ctx, log, a, now)
 	if err == nil {
-		d.sent(ctx, log, a, j, msg, r, now)
-		return true
+		return d.sent(ctx, log, a, j, msg, r, now)
 	}
 	return d.failed(ctx, log, a, j, err, now)
 }
 
-// sent records a successful post, its cost, and any exhausted allowance.
-func (d *Dispatcher) sent(ctx context.Context, log *slog.Logger, a *Account, j herald.Job, msg herald.Message, r herald.Receipt, now time.Time) {
+// sent records a successful post, its cost, and any exhausted allowance. It
+// returns false when the answer said an allowance is used up: the account is
+// then held past its reset, and the rest of its batch goes back.
+func (d *Dispatcher) sent(ctx context.Context, log *slog.Logger, a *Account, j herald.Job, msg herald.Message, r herald.Receipt, now time.Time) bool {
+	// The hold goes first, so that no claim comes between the record of this
+	// post and the hold that its answer asks for.
+	cont := true
+	for _, l := range r.Limits {
+		if until := pastReset(l.Reset); l.Limit > 0 && l.Remaining <= 0 && until.After(now) {
+			d.hold(ctx, log, a, until, "rate limit allowance used up")
+			cont = false
+		}
+	}
 	at := r.At
 	if at.IsZero() {
 		at = now
@@ -228,12 +238,17 @@ func (d *Dispatcher) sent(ctx context.Context, log *slog.Logger, a *Account, j h
 	d.finish(ctx, log, a, j, herald.Outcome{State: herald.JobSent, RemoteID: r.RemoteID,
 		Permalink: r.Permalink, SentText: msg.Text, SentAt: at, Attempted: true,
 		Charge: postCharge(a, msg, r.RemoteID, now)})
-	for _, l := range r.Limits {
-		if l.Limit > 0 && l.Remaining <= 0 && l.Reset.After(now) {
-			d.hold(ctx, log, a, l.Reset, "rate limit allowance used up")
-		}
-	}
+	return cont
 }
+
+// resetMargin is how long after an announced reset an account waits: a reset
+// is a whole second on the network's clock, and a call made in that very
+// second may still count against the old window.
+const resetMargin = time.Second
+
+// pastReset is when a call may be made again after an allowance that resets
+// at reset.
+func pastReset(reset time.Time) time.Time { return reset.Add(resetMargin) }
 
 // failed records a failed attempt as its error kind dictates. It returns
 // false when the account may not send any more for now.
@@ -262,7 +277,7 @@ func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, a *Account, j
 		o.Attempted = false
 		o.NextAttemptAt = now
 		if he != nil && he.RetryAt.After(now) {
-			o.NextAttemptAt = he.RetryAt
+			o.NextAttemptAt = pastReset(he.RetryAt)
 		}
 	default: // retryable
 		if j.Attempts >= d.opts.MaxAttempts || now.Sub(j.ScheduledAt) >= d.opts.RetryFor {
@@ -307,7 +322,7 @@ func (d *Dispatcher) answer(ctx context.Context, log *slog.Logger, a *Account, e
 	case herald.ErrRateLimited, herald.ErrBudget:
 		until := now.Add(d.opts.RateLimitWait)
 		if he != nil && he.RetryAt.After(now) {
-			until = he.RetryAt
+			until = pastReset(he.RetryAt)
 		} else if herald.KindOf(err) == herald.ErrBudget {
 			until = now.Add(time.Hour) // out of credits: an operator must top up
 		}

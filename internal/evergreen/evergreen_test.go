@@ -82,6 +82,7 @@ func keys(picks []Pick) []string {
 }
 
 func TestSelectSkipsWhatMustNotBeReshared(t *testing.T) {
+	t.Parallel()
 	w, p := fixture(t,
 		story{key: "young", section: "mexico", age: 1 * day, likes: 900},      // under min age
 		story{key: "top", section: "mexico", age: 10 * day, likes: 800},       // picked first
@@ -158,6 +159,7 @@ func TestSelectSkipsWhatMustNotBeReshared(t *testing.T) {
 }
 
 func TestSelectWaitsAfterALatePost(t *testing.T) {
+	t.Parallel()
 	// A story published ten days ago whose automatic post went out only a
 	// day ago waits for the minimum age after that post.
 	w := ranktest.New(t, ranktest.Options{})
@@ -180,6 +182,7 @@ func TestSelectWaitsAfterALatePost(t *testing.T) {
 }
 
 func TestReshareCreatesRepostJobs(t *testing.T) {
+	t.Parallel()
 	w, _ := fixture(t,
 		story{key: "a", section: "mexico", age: 5 * day, likes: 10, targets: []string{ranktest.XAccount, ranktest.FBAccount}},
 		story{key: "b", section: "mexico", age: 6 * day, likes: 5})
@@ -208,6 +211,7 @@ func TestReshareCreatesRepostJobs(t *testing.T) {
 }
 
 func TestTargets(t *testing.T) {
+	t.Parallel()
 	jobs := []herald.Job{
 		{Account: "x_main", State: herald.JobSent},
 		{Account: "fb_page", State: herald.JobFailed},
@@ -222,6 +226,7 @@ func TestTargets(t *testing.T) {
 }
 
 func TestLastPosts(t *testing.T) {
+	t.Parallel()
 	t0 := ranktest.T0
 	post, reshare := LastPosts([]herald.Job{
 		{Seq: 0, State: herald.JobSent, SentAt: t0.Add(-10 * day)},
@@ -236,6 +241,7 @@ func TestLastPosts(t *testing.T) {
 }
 
 func TestCriteriaCheck(t *testing.T) {
+	t.Parallel()
 	good := Criteria{Count: 1, Since: day}
 	if err := good.Check(); err != nil {
 		t.Fatal(err)
@@ -249,6 +255,7 @@ func TestCriteriaCheck(t *testing.T) {
 }
 
 func TestAgo(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[time.Duration]string{
 		90 * time.Second: "2m", 5 * time.Hour: "5h", 3 * day: "3d", 2*day + 4*time.Hour: "2d 4h", 720 * time.Hour: "30d",
 	} {

@@ -14,7 +14,11 @@ import (
 )
 
 // LockName is the store lock that lets one instance of several sharing a
-// database run each evergreen tick.
+// database run each evergreen tick. Unlike the collector's lock it is not
+// held while an instance lives: it marks one tick as taken, for at most
+// half the time to the next tick, so it never delays a later tick (after a
+// restart either), and giving it back at shutdown would let a late instance
+// run the same tick again.
 const LockName = "evergreen"
 
 // maxLease bounds the lock's lease: the longest clock difference between
@@ -115,7 +119,7 @@ func (s *Scheduler) Tick(ctx context.Context, tick time.Time) ([]herald.Job, err
 		return nil, fmt.Errorf("evergreen: take lock: %w", err)
 	}
 	if !ok {
-		s.log.Debug("evergreen: another instance runs this tick", "tick", tick.Format(time.RFC3339))
+		s.log.Info("evergreen: another live instance runs this tick", "tick", tick.Format(time.RFC3339))
 		return nil, nil
 	}
 	sel, err := Select(ctx, s.store, s.opts.Criteria, s.opts.Accounts, now)

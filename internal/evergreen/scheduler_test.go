@@ -11,6 +11,7 @@ import (
 )
 
 func TestNewSchedulerRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	good := Criteria{Count: 1, Since: day}
 	for _, o := range []SchedulerOptions{
 		{Schedule: "0 10 * *", Criteria: good},
@@ -39,6 +40,7 @@ func TestNewSchedulerRefusesBadInput(t *testing.T) {
 }
 
 func TestTickRunsOnceAcrossInstances(t *testing.T) {
+	t.Parallel()
 	w, _ := fixture(t,
 		story{key: "a", section: "mexico", age: 5 * day, likes: 30},
 		story{key: "b", section: "mexico", age: 6 * day, likes: 20},
@@ -88,6 +90,7 @@ func TestTickRunsOnceAcrossInstances(t *testing.T) {
 }
 
 func TestRunTicksUntilCancelled(t *testing.T) {
+	t.Parallel()
 	w, _ := fixture(t, story{key: "a", section: "mexico", age: 5 * day, likes: 30})
 	start := time.Now()
 	// The fixture's clock, moving in real time from T0.

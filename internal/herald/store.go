@@ -175,6 +175,10 @@ type Store interface {
 	// TryLock takes or renews a named lease for schedules that must run once
 	// across instances (collector passes, the evergreen schedule).
 	TryLock(ctx context.Context, name, owner string, now time.Time, lease time.Duration) (bool, error)
+	// Unlock gives up owner's lease on the named lock so that another
+	// instance may take it at once; it does nothing when owner does not
+	// hold it.
+	Unlock(ctx context.Context, name, owner string) error
 
 	JobNotifier
 }

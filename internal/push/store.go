@@ -2,9 +2,9 @@ package push
 
 import (
 	"context"
-	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/lease"
 )
 
 // Store is what WebSub subscriptions need of herald.Store.
@@ -12,5 +12,5 @@ type Store interface {
 	ListSources(ctx context.Context) ([]herald.Source, error)
 	GetSource(ctx context.Context, name string) (herald.Source, error)
 	SetPush(ctx context.Context, sourceID int64, p herald.PushState) error
-	TryLock(ctx context.Context, name, owner string, now time.Time, lease time.Duration) (bool, error)
+	lease.Store // the subscriber's lock
 }

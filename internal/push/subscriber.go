@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/lease"
 )
 
 // Subscription states, as kept in the store.
@@ -105,6 +106,10 @@ type Subscriber struct {
 	logger  *slog.Logger
 	sources map[string]SourceConfig
 
+	// lock lets one instance of several sharing a store manage the
+	// subscriptions; it is given back when Run returns.
+	lock *lease.Lock
+
 	mu    sync.Mutex
 	state map[string]*subState // per source, this process's view
 }
@@ -145,6 +150,8 @@ func NewSubscriber(opts SubscriberOptions, logger *slog.Logger) *Subscriber {
 		opts.MaxBody = DefaultMaxBody
 	}
 	s := &Subscriber{opts: opts, logger: logger, sources: map[string]SourceConfig{}, state: map[string]*subState{}}
+	s.lock = lease.New(opts.Store, lockName, opts.Owner, lease.Options{TTL: min(3*opts.CheckInterval, lease.DefaultTTL),
+		Now: opts.Now, Logger: logger.With("component", "websub")})
 	for _, sc := range opts.Sources {
 		s.sources[sc.Name] = sc
 	}
@@ -193,6 +200,7 @@ func (s *Subscriber) Run(ctx context.Context) error {
 		s.logger.Warn("websub: http.public_url is a loopback address; hubs elsewhere cannot reach the callback",
 			"public_url", s.opts.PublicURL)
 	}
+	defer s.lock.Release()
 	ticker := time.NewTicker(s.opts.CheckInterval)
 	defer ticker.Stop()
 	for {
@@ -208,7 +216,7 @@ func (s *Subscriber) Run(ctx context.Context) error {
 // sync looks at every websub source once and acts on what is due.
 func (s *Subscriber) sync(ctx context.Context) {
 	now := s.opts.Now()
-	held, err := s.opts.Store.TryLock(ctx, lockName, s.opts.Owner, now, 3*s.opts.CheckInterval)
+	held, err := s.lock.Hold(ctx)
 	if err != nil {
 		s.logger.Warn("websub: take lock", "error", err)
 		return

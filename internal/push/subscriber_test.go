@@ -428,6 +428,8 @@ func TestOneInstanceManagesSubscriptions(t *testing.T) {
 	ctx := context.Background()
 	other := NewSubscriber(SubscriberOptions{Store: f.store, PublicURL: f.cb.URL, Now: f.clock.Now,
 		Sources: []SourceConfig{{Name: "world", URL: worldTopic, WebSub: true}}, Owner: "other"}, nil)
+	defer other.lock.Release()
+	defer f.sub.lock.Release()
 	f.sub.sync(ctx) // fails: f.sub backs off
 	other.sync(ctx) // would ask at once if it managed subscriptions too
 	if n := f.hub.requestCount(); n != 1 {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/lease"
 )
 
 // Account is one configured account whose posts' engagement is read.
@@ -34,9 +35,9 @@ type Options struct {
 	Interval   time.Duration // time between passes (ranking.collect_interval) [15m]
 	CollectFor time.Duration // posts older than this are no longer read (ranking.collect_for) [7d]
 	Owner      string        // this instance's ID, for the pass lock [hostname-pid]
-	// Lease is how long a pass holds the lock that keeps other instances
-	// from running passes of their own; the holder renews it every pass, so
-	// another instance takes over within Lease of the holder's end [2×Interval].
+	// Lease is how long the lock that keeps other instances from running
+	// passes of their own outlives a holder that died; a live holder renews
+	// it by a heartbeat and gives it back when it stops [lease.DefaultTTL].
 	Lease time.Duration
 	Now   func() time.Time // [time.Now]
 	// Progress, when set, is told after each batch how many due posts have
@@ -52,7 +53,7 @@ func (o *Options) defaults() {
 		o.CollectFor = 7 * 24 * time.Hour
 	}
 	if o.Lease <= 0 {
-		o.Lease = 2 * o.Interval
+		o.Lease = lease.DefaultTTL
 	}
 	if o.Owner == "" {
 		host, _ := os.Hostname()
@@ -132,14 +133,23 @@ func NewCollector(store Store, accounts []Account, opts Options, logger *slog.Lo
 
 // Run runs a pass now and then every Interval until ctx ends, each only if
 // this instance holds the collector lock, so that among several instances
-// sharing a database one collects at a time. It returns nil when ctx ends.
+// sharing a database one collects at a time. The lock is renewed while this
+// instance runs and given back when Run returns; an instance without it
+// tries again every Lease/3, and runs a pass as soon as it takes it. A pass
+// reads only the posts due by the schedule, so one at every start costs no
+// more than the reads that were due anyway. Run returns nil when ctx ends.
 func (c *Collector) Run(ctx context.Context) error {
 	c.log.Info("collector started", "accounts", len(c.order), "interval", c.opts.Interval.String(),
 		"collect_for", c.opts.CollectFor.String())
-	t := time.NewTicker(c.opts.Interval)
+	lock := lease.New(c.store, LockName, c.opts.Owner, lease.Options{TTL: c.opts.Lease, Now: c.opts.Now, Logger: c.log})
+	defer lock.Release()
+	t := time.NewTicker(min(lock.TTL()/3, c.opts.Interval))
 	defer t.Stop()
+	var next time.Time // the next pass is due now
 	for {
-		c.lockedPass(ctx)
+		if !c.opts.Now().Before(next) && c.lockedPass(ctx, lock) {
+			next = c.opts.Now().Add(c.opts.Interval)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -148,28 +158,29 @@ func (c *Collector) Run(ctx context.Context) error {
 	}
 }
 
-// lockedPass runs a pass if the collector lock is (or can be) ours.
-func (c *Collector) lockedPass(ctx context.Context) {
-	ok, err := c.store.TryLock(ctx, LockName, c.opts.Owner, c.opts.Now(), c.opts.Lease)
+// lockedPass runs a pass if the collector lock is (or can be) ours, and
+// reports whether it was.
+func (c *Collector) lockedPass(ctx context.Context, lock *lease.Lock) bool {
+	ok, err := lock.Hold(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			c.log.Error("collector: take lock", "error", err)
 		}
-		return
+		return false
 	}
 	if !ok {
-		c.log.Debug("collector: another instance holds the lock")
-		return
+		return false
 	}
 	st, err := c.Pass(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			c.log.Error("collector: pass", "error", err)
 		}
-		return
+		return true
 	}
 	c.log.Info("collector pass", "posts", st.Posts, "due", st.Due, "read", st.Read, "gone", st.Gone,
 		"failed", st.Failed, "requests", st.Requests, "cost_usd", st.Cost.Dollars(), "elapsed", st.Elapsed.String())
+	return true
 }
 
 // Pass reads, now, the engagement of every post due by the schedule (see

@@ -55,6 +55,7 @@ func latest(t *testing.T, w *ranktest.World) map[int64]herald.Job {
 }
 
 func TestPassStoresReadingsInBatches(t *testing.T) {
+	t.Parallel()
 	w := ranktest.New(t, ranktest.Options{})
 	var stories []ranktest.Story
 	for i := range 120 {
@@ -109,6 +110,7 @@ func TestPassStoresReadingsInBatches(t *testing.T) {
 }
 
 func TestPassFollowsSchedule(t *testing.T) {
+	t.Parallel()
 	w := ranktest.New(t, ranktest.Options{})
 	c := w.Collector(rank.Options{Interval: 15 * time.Minute})
 	old := w.Publish(ranktest.Story{Key: "old", Targets: []string{ranktest.XAccount}})
@@ -159,6 +161,7 @@ func TestPassFollowsSchedule(t *testing.T) {
 }
 
 func TestGonePostIsMarkedAndLeftOutOfRankings(t *testing.T) {
+	t.Parallel()
 	w := ranktest.New(t, ranktest.Options{})
 	p := w.Publish(ranktest.Story{Key: "kept"}, ranktest.Story{Key: "deleted"})
 	w.Set(p, "kept", ranktest.Figures{X: emulator.XMetrics{Retweets: 1}, FB: emulator.GraphEngagement{Shares: 1}})
@@ -200,6 +203,7 @@ func TestGonePostIsMarkedAndLeftOutOfRankings(t *testing.T) {
 }
 
 func TestReadsChargedOncePerPostAndUTCDay(t *testing.T) {
+	t.Parallel()
 	w := ranktest.New(t, ranktest.Options{})
 	w.Clock.Set(time.Date(2026, 3, 10, 22, 0, 0, 0, time.UTC))
 	w.Publish(ranktest.Story{Key: "a"}, ranktest.Story{Key: "b"}, ranktest.Story{Key: "c"})
@@ -235,6 +239,7 @@ func TestReadsChargedOncePerPostAndUTCDay(t *testing.T) {
 }
 
 func TestRateLimitedAccountIsHeldAndPassGoesOn(t *testing.T) {
+	t.Parallel()
 	// X allows one read a window; the Page has room for its five posts and
 	// two reads.
 	w := ranktest.New(t, ranktest.Options{X: emulator.XOptions{ReadLimit: 1},
@@ -283,6 +288,7 @@ func TestRateLimitedAccountIsHeldAndPassGoesOn(t *testing.T) {
 }
 
 func TestFailingAccountIsSkippedAndLogged(t *testing.T) {
+	t.Parallel()
 	w := ranktest.New(t, ranktest.Options{})
 	w.Publish(ranktest.Story{Key: "a"}, ranktest.Story{Key: "b"})
 	emulatortest.ExpireUser(w.X, ranktest.XUser.ID) // credentials revoked
@@ -308,6 +314,7 @@ func TestFailingAccountIsSkippedAndLogged(t *testing.T) {
 }
 
 func TestRunPassesOnlyWithTheLock(t *testing.T) {
+	t.Parallel()
 	w := ranktest.New(t, ranktest.Options{})
 	w.Publish(ranktest.Story{Key: "a"})
 	ctx := w.Ctx
@@ -315,7 +322,7 @@ func TestRunPassesOnlyWithTheLock(t *testing.T) {
 	if ok, err := w.Store.TryLock(ctx, rank.LockName, "other", w.Clock.Now(), time.Hour); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
-	run := func(owner, wait string) {
+	run := func(owner, wait string, while func()) {
 		t.Helper()
 		logs := &signalBuffer{want: wait, seen: make(chan struct{})}
 		c := rank.NewCollector(w.Store, w.Accounts(), rank.Options{Owner: owner, Interval: time.Hour, Now: w.Clock.Now},
@@ -328,23 +335,29 @@ func TestRunPassesOnlyWithTheLock(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Errorf("%s: no %q in the log:\n%s", owner, wait, logs.String())
 		}
+		while()
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Run returned %v", err)
 		}
 	}
-	run("me", "another instance holds the lock")
+	run("me", "lock held by another live instance", func() {})
 	if n := w.X.Count(readsRoute); n != 0 {
 		t.Errorf("a collector without the lock read %d times", n)
 	}
 	// The other instance died; its lease runs out.
 	w.Clock.Advance(time.Hour + time.Second)
-	run("me", "collector pass")
+	run("me", "collector pass", func() {
+		if ok, _ := w.Store.TryLock(ctx, rank.LockName, "other", w.Clock.Now(), time.Hour); ok {
+			t.Error("the lock was not taken by the running collector")
+		}
+	})
 	if n := w.X.Count(readsRoute); n != 1 {
 		t.Errorf("the lock holder read %d times, want 1", n)
 	}
-	if ok, _ := w.Store.TryLock(ctx, rank.LockName, "other", w.Clock.Now(), time.Hour); ok {
-		t.Error("the lock was not taken by the running collector")
+	// A collector that stopped gave the lock back: another takes it at once.
+	if ok, err := w.Store.TryLock(ctx, rank.LockName, "other", w.Clock.Now(), time.Hour); !ok || err != nil {
+		t.Errorf("the lock was kept after the collector stopped: %v %v", ok, err)
 	}
 }
 

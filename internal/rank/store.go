@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/lease"
 )
 
 // Store is what the collector needs of herald.Store.
@@ -14,7 +15,7 @@ type Store interface {
 	MarkRemoteGone(ctx context.Context, jobID int64) error
 	HoldAccount(ctx context.Context, id string, until time.Time, reason string) error
 	RecordCharge(ctx context.Context, c herald.Charge) (recorded bool, err error)
-	TryLock(ctx context.Context, name, owner string, now time.Time, lease time.Duration) (bool, error)
+	lease.Store // the collector's lock
 }
 
 // SeriesStore is what SeriesFor needs of herald.Store.

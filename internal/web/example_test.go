@@ -14,7 +14,11 @@ import (
 func TestCurlExample(t *testing.T) {
 	for _, tool := range []string{"sh", "curl", "openssl"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
+			// CI installs them and sets HERALD_REQUIRE_TOOLS=1.
+			if os.Getenv("HERALD_REQUIRE_TOOLS") == "1" {
+				t.Fatalf("HERALD_REQUIRE_TOOLS=1 but %s is not installed", tool)
+			}
+			t.Skipf("%s not installed (set HERALD_REQUIRE_TOOLS=1 to fail instead)", tool)
 		}
 	}
 	doc, err := os.ReadFile("doc.go")
