@@ -23,6 +23,17 @@ const (
 	sessionLabel  = "herald dashboard session v1|"
 )
 
+// The admin forms carry a CSRF token: the HMAC of a random nonce that the
+// browser holds in the HttpOnly, SameSite=Strict cookie herald_csrf. A new
+// nonce is drawn at each login and logout, so a token serves one session.
+// The key is the admin token (several instances behind one proxy accept each
+// other's forms), or a per-process key while there is none.
+const (
+	csrfCookie = "herald_csrf"
+	csrfField  = "csrf"
+	csrfLabel  = "herald form v1|"
+)
+
 // auth decides who may see the admin pages.
 type auth struct {
 	token    string
@@ -33,11 +44,14 @@ type auth struct {
 	// cmpKey keys the HMACs that compare a presented token with the real
 	// one, so the comparison takes the same time whatever their lengths.
 	cmpKey []byte
+	// origin refuses cross-origin form posts by Sec-Fetch-Site and Origin.
+	origin *http.CrossOriginProtection
 }
 
 func newAuth(token, addr, publicURL string, now func() time.Time) *auth {
 	a := &auth{token: token, listen: addr, loopback: isLoopbackAddr(addr), now: now,
-		secure: strings.HasPrefix(strings.ToLower(publicURL), "https://"), cmpKey: make([]byte, 32)}
+		secure: strings.HasPrefix(strings.ToLower(publicURL), "https://"), cmpKey: make([]byte, 32),
+		origin: http.NewCrossOriginProtection()}
 	_, _ = rand.Read(a.cmpKey)
 	return a
 }
@@ -139,10 +153,7 @@ func (a *auth) newSession() *http.Cookie {
 }
 
 // endSession returns the cookie that removes a session.
-func (a *auth) endSession() *http.Cookie {
-	return &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: a.secure, SameSite: http.SameSiteStrictMode}
-}
+func (a *auth) endSession() *http.Cookie { return a.expire(sessionCookie) }
 
 // admin guards an admin page.
 func (d *dashboard) admin(next http.Handler) http.Handler {
@@ -176,6 +187,7 @@ func (d *dashboard) refuse(w http.ResponseWriter, r *http.Request) {
 type loginPage struct {
 	Next  string
 	Error string
+	CSRF  string
 }
 
 func (d *dashboard) handleLoginForm(w http.ResponseWriter, r *http.Request) {
@@ -189,7 +201,7 @@ func (d *dashboard) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setPageSecurity(w)
-	d.page(w, http.StatusOK, "login.html", loginPage{Next: next})
+	d.page(w, http.StatusOK, "login.html", loginPage{Next: next, CSRF: d.auth.formToken(w, r)})
 }
 
 func (d *dashboard) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -197,11 +209,12 @@ func (d *dashboard) handleLogin(w http.ResponseWriter, r *http.Request) {
 		d.refuse(w, r)
 		return
 	}
-	if !sameOrigin(r) {
-		d.message(w, http.StatusForbidden, "Forbidden", "The login form was posted from another site.", "")
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	if !d.auth.validForm(r) {
+		d.message(w, http.StatusForbidden, "Forbidden",
+			"The login form was posted from another site, or it has expired.", "Open /login again.")
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	next := localPath(r.PostFormValue("next"))
 	if d.auth.token == "" {
 		http.Redirect(w, r, next, http.StatusSeeOther)
@@ -210,32 +223,86 @@ func (d *dashboard) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if !d.auth.equalToken(r.PostFormValue("token")) {
 		d.s.logger.Warn("dashboard login refused", "client", clientIP(r))
 		setPageSecurity(w)
-		d.page(w, http.StatusUnauthorized, "login.html", loginPage{Next: next, Error: "Wrong token."})
+		d.page(w, http.StatusUnauthorized, "login.html", loginPage{Next: next, Error: "Wrong token.",
+			CSRF: d.auth.formToken(w, r)})
 		return
 	}
 	http.SetCookie(w, d.auth.newSession())
+	http.SetCookie(w, d.auth.newNonce()) // a new session, a new form token
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (d *dashboard) handleLogout(w http.ResponseWriter, r *http.Request) {
-	if !sameOrigin(r) {
-		d.message(w, http.StatusForbidden, "Forbidden", "The logout form was posted from another site.", "")
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	if !d.auth.validForm(r) {
+		d.message(w, http.StatusForbidden, "Forbidden",
+			"The logout form was posted from another site, or it has expired.", "")
 		return
 	}
 	http.SetCookie(w, d.auth.endSession())
+	http.SetCookie(w, d.auth.expire(csrfCookie))
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// sameOrigin reports whether a form post comes from this server's own pages
-// (browsers send Origin on every POST; a request without one is not a
-// browser's cross-site post).
-func sameOrigin(r *http.Request) bool {
-	o := r.Header.Get("Origin")
-	if o == "" {
-		return true
+// formToken returns the CSRF token of the browser's nonce, setting a new
+// nonce cookie on w when the request has none.
+func (a *auth) formToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(csrfCookie); err == nil && validNonce(c.Value) {
+		return a.csrfToken(c.Value)
 	}
-	u, err := url.Parse(o)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
+	c := a.newNonce()
+	http.SetCookie(w, c)
+	return a.csrfToken(c.Value)
+}
+
+// validForm reports whether a form post comes from one of this server's
+// pages: no browser says it is cross-origin (Sec-Fetch-Site, or Origin when
+// not "null") and the form's token matches the browser's nonce cookie.
+func (a *auth) validForm(r *http.Request) bool {
+	if a.origin.Check(r) != nil {
+		return false
+	}
+	c, err := r.Cookie(csrfCookie)
+	if err != nil || !validNonce(c.Value) {
+		return false
+	}
+	return hmac.Equal([]byte(r.PostFormValue(csrfField)), []byte(a.csrfToken(c.Value)))
+}
+
+func (a *auth) csrfToken(nonce string) string {
+	key := a.cmpKey
+	if a.token != "" {
+		key = []byte(a.token)
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(csrfLabel + nonce))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// newNonce returns a cookie holding a new random nonce, kept for the
+// browser's session.
+func (a *auth) newNonce() *http.Cookie {
+	return &http.Cookie{Name: csrfCookie, Value: rand.Text(), Path: "/", HttpOnly: true, Secure: a.secure,
+		SameSite: http.SameSiteStrictMode}
+}
+
+// validNonce accepts what newNonce makes (base32 text), nothing else.
+func validNonce(v string) bool {
+	if len(v) < 16 || len(v) > 64 {
+		return false
+	}
+	for _, c := range v {
+		if (c < 'A' || c > 'Z') && (c < '2' || c > '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// expire returns the cookie that removes cookie name.
+func (a *auth) expire(name string) *http.Cookie {
+	return &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.secure,
+		SameSite: http.SameSiteStrictMode}
 }
 
 // localPath returns p when it is a path on this server, "/" otherwise (no
