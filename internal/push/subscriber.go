@@ -26,6 +26,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -96,6 +98,14 @@ type SubscriberOptions struct {
 	DeniedRetry time.Duration
 	// MaxBody caps a pushed body (default 10 MiB).
 	MaxBody int64
+	// Registry, when set, gets herald_websub_rejected_total.
+	Registry prometheus.Registerer
+	// ClientKey names the client of a callback call for RejectLimit
+	// (default: the peer's IP address).
+	ClientKey func(*http.Request) string
+	// RejectLimit is how many rejected pushes one client may send a minute
+	// before it is answered 429 (default 30).
+	RejectLimit int
 }
 
 // Subscriber keeps WebSub subscriptions and serves their callback. It is an
@@ -107,6 +117,9 @@ type Subscriber struct {
 
 	mu    sync.Mutex
 	state map[string]*subState // per source, this process's view
+
+	rejects  *rejectLimiter
+	rejected *prometheus.CounterVec
 }
 
 // subState is what this process remembers about one subscription beyond the store.
@@ -148,6 +161,7 @@ func NewSubscriber(opts SubscriberOptions, logger *slog.Logger) *Subscriber {
 	for _, sc := range opts.Sources {
 		s.sources[sc.Name] = sc
 	}
+	s.initRejects()
 	return s
 }
 

@@ -332,7 +332,9 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// clientKey is the rate limiters' key: the client's IP (IPv6 by /64).
-func clientKey(r *http.Request) (string, error) {
-	return httprate.CanonicalizeIP(clientIP(r)), nil
-}
+// ClientKey names the client of a request for rate limits: its IP (IPv6
+// by /64), taken from X-Forwarded-For when the peer is a proxy on loopback.
+func ClientKey(r *http.Request) string { return httprate.CanonicalizeIP(clientIP(r)) }
+
+// clientKey is ClientKey for httprate.
+func clientKey(r *http.Request) (string, error) { return ClientKey(r), nil }
