@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/go-chi/httprate"
 )
@@ -306,12 +307,43 @@ func (a *auth) expire(name string) *http.Cookie {
 }
 
 // localPath returns p when it is a path on this server, "/" otherwise (no
-// open redirect through ?next=).
+// open redirect through ?next=): no scheme, no host, one leading "/", no
+// dot segments, and no control characters, line separators or backslashes
+// anywhere, as sent or once decoded (up to three times, for double encoding).
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
-	return p
+	for s, i := p, 0; ; i++ {
+		if !plainPath(s) {
+			return "/"
+		}
+		d, err := url.PathUnescape(s)
+		if err != nil || i == 3 && d != s {
+			return "/"
+		}
+		if d == s {
+			return p
+		}
+		s = d
+	}
+}
+
+// plainPath reports whether s is "/path[?query]" with nothing a browser
+// could read as another host.
+func plainPath(s string) bool {
+	pathPart, _, _ := strings.Cut(s, "?")
+	if !strings.HasPrefix(s, "/") || strings.Contains(pathPart, "//") || strings.Contains(pathPart+"/", "/./") ||
+		strings.Contains(pathPart+"/", "/../") {
+		return false
+	}
+	for _, c := range s {
+		if c == '\\' || unicode.IsControl(c) || unicode.In(c, unicode.Zl, unicode.Zp) || (unicode.IsSpace(c) && c != ' ') {
+			return false
+		}
+	}
+	return true
 }
 
 // clientIP is the client's address: the peer's, or, when the peer is a
