@@ -140,9 +140,9 @@ func validChallenge(c string) bool {
 func (s *Subscriber) receive(w http.ResponseWriter, r *http.Request, sc SourceConfig) {
 	log := s.logger.With("source", sc.Name)
 	client := s.opts.ClientKey(r)
-	if !s.rejects.allow(client) {
+	if !s.rejects.Allow(client) {
 		s.rejected.WithLabelValues("rate_limited").Inc()
-		w.Header().Set("Retry-After", "60")
+		w.Header().Set("Retry-After", strconv.Itoa(s.rejects.RetryAfter()))
 		http.Error(w, "too many rejected pushes: slow down", http.StatusTooManyRequests)
 		return
 	}
@@ -184,7 +184,7 @@ func (s *Subscriber) receive(w http.ResponseWriter, r *http.Request, sc SourceCo
 // reject drops a push that failed authentication: counted, logged, and
 // answered 202.
 func (s *Subscriber) reject(w http.ResponseWriter, log *slog.Logger, client, reason string, n int) {
-	s.rejects.add(client)
+	s.rejects.Add(client)
 	s.rejected.WithLabelValues(strings.ReplaceAll(reason, " ", "_")).Inc()
 	log.Warn("websub: push discarded", "reason", reason, "bytes", n, "client", client)
 	w.WriteHeader(http.StatusAccepted)

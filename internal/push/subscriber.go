@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/limit"
 )
 
 // Subscription states, as kept in the store.
@@ -118,7 +119,7 @@ type Subscriber struct {
 	mu    sync.Mutex
 	state map[string]*subState // per source, this process's view
 
-	rejects  *rejectLimiter
+	rejects  *limit.Failures
 	rejected *prometheus.CounterVec
 }
 

@@ -159,6 +159,9 @@ func (a *auth) endSession() *http.Cookie { return a.expire(sessionCookie) }
 // admin guards an admin page.
 func (d *dashboard) admin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d.s.throttled(w, r) {
+			return
+		}
 		switch d.auth.check(r) {
 		case allowed:
 			next.ServeHTTP(w, r)
@@ -166,6 +169,7 @@ func (d *dashboard) admin(next http.Handler) http.Handler {
 			w.Header().Set("Cache-Control", "no-store")
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		case badBearer:
+			d.s.failedAuth(r, "wrong bearer token")
 			w.Header().Set("WWW-Authenticate", `Bearer realm="herald"`)
 			d.message(w, http.StatusUnauthorized, "Wrong token", "The bearer token does not match http.admin_token.", "")
 		default:
@@ -210,6 +214,9 @@ func (d *dashboard) handleLogin(w http.ResponseWriter, r *http.Request) {
 		d.refuse(w, r)
 		return
 	}
+	if d.s.throttled(w, r) {
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	if !d.auth.validForm(r) {
 		d.message(w, http.StatusForbidden, "Forbidden",
@@ -222,7 +229,7 @@ func (d *dashboard) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !d.auth.equalToken(r.PostFormValue("token")) {
-		d.s.logger.Warn("dashboard login refused", "client", clientIP(r))
+		d.s.failedAuth(r, "wrong login token")
 		setPageSecurity(w)
 		d.page(w, http.StatusUnauthorized, "login.html", loginPage{Next: next, Error: "Wrong token.",
 			CSRF: d.auth.formToken(w, r)})
@@ -370,3 +377,21 @@ func ClientKey(r *http.Request) string { return httprate.CanonicalizeIP(clientIP
 
 // clientKey is ClientKey for httprate.
 func clientKey(r *http.Request) (string, error) { return ClientKey(r), nil }
+
+// throttled answers 429 when the client has failed authentication
+// maxAuthFailures times this minute, and reports whether it did.
+func (s *Server) throttled(w http.ResponseWriter, r *http.Request) bool {
+	if s.authFailures.Allow(ClientKey(r)) {
+		return false
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(s.authFailures.RetryAfter()))
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, "too many failed authentications: slow down", http.StatusTooManyRequests)
+	return true
+}
+
+// failedAuth counts and logs a failed authentication.
+func (s *Server) failedAuth(r *http.Request, what string) {
+	s.authFailures.Add(ClientKey(r))
+	s.logger.Warn("authentication refused", "what", what, "client", clientIP(r), "path", r.URL.Path)
+}

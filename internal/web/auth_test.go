@@ -326,3 +326,37 @@ func TestClientIP(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedAuthThrottled: wrong bearer tokens and wrong login tokens share
+// one budget per client; past it the client is refused before its
+// credentials are looked at, until the next minute.
+func TestFailedAuthThrottled(t *testing.T) {
+	f := tokenFixture(t, "http://herald.example")
+	bearer := func(tok string) func(*http.Request) {
+		return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }
+	}
+	for i := range maxAuthFailures - 1 {
+		if resp, _ := f.get("/", bearer("guess")); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, resp.StatusCode)
+		}
+	}
+	if resp := f.login("guess", "/", nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("login guess: %d", resp.StatusCode)
+	}
+	for name, edit := range map[string]func(*http.Request){"wrong": bearer("guess"), "right": bearer(adminToken)} {
+		if resp, _ := f.get("/", edit); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("%s bearer past the budget: %d", name, resp.StatusCode)
+		}
+	}
+	if resp := f.login(adminToken, "/", nil); resp.StatusCode != http.StatusTooManyRequests || sessionOf(resp) != nil {
+		t.Errorf("login past the budget: %d", resp.StatusCode)
+	}
+	other := func(r *http.Request) { r.Header.Set("X-Forwarded-For", "198.51.100.7"); bearer(adminToken)(r) }
+	if resp, _ := f.get("/", other); resp.StatusCode != http.StatusOK {
+		t.Errorf("another client: %d", resp.StatusCode)
+	}
+	f.clock.Advance(time.Minute)
+	if resp, _ := f.get("/", bearer(adminToken)); resp.StatusCode != http.StatusOK {
+		t.Errorf("the next minute: %d", resp.StatusCode)
+	}
+}

@@ -22,6 +22,10 @@ const DefaultRateLimit = 120
 // loginRateLimit bounds login attempts per client and minute.
 const loginRateLimit = 10
 
+// maxAuthFailures is how many failed authentications (bearer tokens, login
+// tokens) one client may make a minute; past it, 429 until the next minute.
+const maxAuthFailures = 10
+
 // DashboardOptions configures the reporting routes added by EnableDashboard.
 type DashboardOptions struct {
 	// AdminToken (http.admin_token) guards the dashboard. Empty is allowed

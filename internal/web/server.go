@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/limit"
 	"github.com/heraldhq/herald/internal/push"
 )
 
@@ -74,6 +75,8 @@ type Server struct {
 
 	sourceMu  sync.Mutex
 	sourceIDs map[string]int64 // webhook sources resolved so far
+
+	authFailures *limit.Failures // failed authentications per client
 }
 
 // New builds a Server; nothing listens until Run.
@@ -98,6 +101,7 @@ func New(opts Options, logger *slog.Logger) *Server {
 		listened:  make(chan struct{}),
 		sourceIDs: map[string]int64{},
 	}
+	s.authFailures = limit.NewFailures(maxAuthFailures, opts.Now)
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{
