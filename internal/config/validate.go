@@ -128,6 +128,7 @@ func (c *Config) validateCore(ch *checker) {
 	}
 	ch.httpURL("http.public_url", c.HTTP.PublicURL)
 	c.checkTargets(ch, "http.webhook_targets", c.HTTP.WebhookTargets)
+	c.validateHTTPSecurity(ch)
 
 	ch.positive("publish.max_age", c.Publish.MaxAge)
 	ch.atLeast("publish.backfill", int64(c.Publish.Backfill), 0)
@@ -265,6 +266,21 @@ func (c *Config) checkTargets(ch *checker, key string, targets []string) {
 		}
 		if slices.Index(targets, t) < i {
 			ch.add(indexKey(key, i), "%q is listed twice", t)
+		}
+	}
+}
+
+// MinSecretLength is the shortest http.admin_token or http.webhook_secret
+// accepted: long enough that guessing it, even unthrottled, is hopeless.
+const MinSecretLength = 24
+
+// validateHTTPSecurity checks what keeps the HTTP server safe on an open
+// network.
+func (c *Config) validateHTTPSecurity(ch *checker) {
+	for _, kv := range [][2]string{{"http.webhook_secret", c.HTTP.WebhookSecret}, {"http.admin_token", c.HTTP.AdminToken}} {
+		if v := kv[1]; v != "" && len(v) < MinSecretLength {
+			ch.add(kv[0], "must be at least %d characters (got %d); generate one with: openssl rand -hex 24",
+				MinSecretLength, len(v))
 		}
 	}
 }
