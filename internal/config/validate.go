@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/heraldhq/herald/internal/herald"
 )
 
 // FieldError is one problem with one key, e.g.
@@ -277,6 +279,11 @@ const MinSecretLength = 24
 // validateHTTPSecurity checks what keeps the HTTP server safe on an open
 // network.
 func (c *Config) validateHTTPSecurity(ch *checker) {
+	// Without a token the dashboard trusts the loopback listener alone.
+	if c.HTTP.AdminToken == "" && c.HTTP.Addr != "" && !herald.IsLoopbackAddr(c.HTTP.Addr) {
+		ch.add("http.admin_token", "must be set when http.addr listens beyond loopback (got http.addr %q): "+
+			"set HERALD_HTTP_ADMIN_TOKEN to a long random value, or listen on 127.0.0.1", c.HTTP.Addr)
+	}
 	for _, kv := range [][2]string{{"http.webhook_secret", c.HTTP.WebhookSecret}, {"http.admin_token", c.HTTP.AdminToken}} {
 		if v := kv[1]; v != "" && len(v) < MinSecretLength {
 			ch.add(kv[0], "must be at least %d characters (got %d); generate one with: openssl rand -hex 24",

@@ -14,6 +14,8 @@ import (
 	"unicode"
 
 	"github.com/go-chi/httprate"
+
+	"github.com/heraldhq/herald/internal/herald"
 )
 
 // Session cookie: "v1.<expiry unix>.<hex HMAC-SHA256(admin token, expiry)>".
@@ -58,19 +60,8 @@ func newAuth(token, addr, publicURL string, now func() time.Time) *auth {
 }
 
 // isLoopbackAddr reports whether a listen address only accepts local
-// connections: a loopback IP or "localhost". An empty host (all interfaces)
-// or any other name is not.
-func isLoopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
-}
+// connections.
+func isLoopbackAddr(addr string) bool { return herald.IsLoopbackAddr(addr) }
 
 // verdict is what auth says about a request to an admin page.
 type verdict int
@@ -394,4 +385,48 @@ func (s *Server) throttled(w http.ResponseWriter, r *http.Request) bool {
 func (s *Server) failedAuth(r *http.Request, what string) {
 	s.authFailures.Add(ClientKey(r))
 	s.logger.Warn("authentication refused", "what", what, "client", clientIP(r), "path", r.URL.Path)
+}
+
+// checkHost answers 421 to a request whose Host is not one the server
+// answers to (see loopbackHosts).
+func (s *Server) checkHost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.hostAllowed != nil && !s.hostAllowed(r.Host) {
+			s.logger.Warn("request for another host refused", "host", printableHost(r.Host), "client", clientIP(r))
+			w.Header().Set("Cache-Control", "no-store")
+			http.Error(w, "this server does not answer to that host name", http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loopbackHosts returns the Host names a server without an admin token
+// answers: loopback IPs, "localhost", and public_url's host. Any other name
+// may be an attacker's, rebound to 127.0.0.1 so that a browser's page of
+// that site can read what only this machine should.
+func loopbackHosts(publicURL string) func(host string) bool {
+	public := ""
+	if u, err := url.Parse(publicURL); err == nil {
+		public = strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	}
+	return func(hostport string) bool {
+		host := hostport
+		if h, _, err := net.SplitHostPort(hostport); err == nil {
+			host = h
+		}
+		if herald.IsLoopbackHost(host) {
+			return true
+		}
+		host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+		return host != "" && host == public
+	}
+}
+
+// printableHost keeps a Host header fit for a log line.
+func printableHost(h string) string {
+	if len(h) > 100 {
+		h = h[:100]
+	}
+	return strconv.Quote(h)
 }

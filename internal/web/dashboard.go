@@ -129,6 +129,9 @@ func (s *Server) EnableDashboard(o DashboardOptions) error {
 		popular: newPopularCache(s.opts.Now),
 		links:   newShortLinks(s.opts.Store, o.ShortlinkTarget),
 	}
+	if o.AdminToken == "" {
+		s.hostAllowed = loopbackHosts(s.opts.PublicURL)
+	}
 	if o.AdminToken == "" && !d.auth.loopback {
 		s.logger.Warn("dashboard disabled: the server listens beyond loopback and http.admin_token is not set",
 			"addr", s.opts.Addr)

@@ -77,6 +77,8 @@ type Server struct {
 	sourceIDs map[string]int64 // webhook sources resolved so far
 
 	authFailures *limit.Failures // failed authentications per client
+	// hostAllowed, when set, is the only Host names answered (loopback mode).
+	hostAllowed func(host string) bool
 }
 
 // New builds a Server; nothing listens until Run.
@@ -111,7 +113,7 @@ func New(opts Options, logger *slog.Logger) *Server {
 	if opts.Push != nil {
 		s.mux.Handle(push.CallbackPattern, opts.Push)
 	}
-	s.handler = s.instrument(s.mux)
+	s.handler = s.instrument(s.checkHost(s.mux))
 	return s
 }
 
