@@ -430,3 +430,30 @@ func printableHost(h string) string {
 	}
 	return strconv.Quote(h)
 }
+
+// guardProbe asks for the admin token (a bearer header, as Prometheus sends
+// it) on /metrics and /readyz when the server listens beyond loopback or the
+// request came through a proxy, unless http.public_metrics is set.
+func (s *Server) guardProbe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := s.probeAuth
+		if a == nil || (a.loopback && !forwarded(r)) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if s.throttled(w, r) {
+			return
+		}
+		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if strings.EqualFold(scheme, "Bearer") && a.equalToken(strings.TrimSpace(tok)) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.Header.Get("Authorization") != "" {
+			s.failedAuth(r, "wrong bearer token")
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="herald"`)
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, "this needs the admin token (Authorization: Bearer), or http.public_metrics: true", http.StatusUnauthorized)
+	})
+}

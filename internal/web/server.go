@@ -79,6 +79,8 @@ type Server struct {
 	authFailures *limit.Failures // failed authentications per client
 	// hostAllowed, when set, is the only Host names answered (loopback mode).
 	hostAllowed func(host string) bool
+	// probeAuth, when set, guards /metrics and /readyz (see guardProbe).
+	probeAuth *auth
 }
 
 // New builds a Server; nothing listens until Run.
@@ -105,10 +107,10 @@ func New(opts Options, logger *slog.Logger) *Server {
 	}
 	s.authFailures = limit.NewFailures(maxAuthFailures, opts.Now)
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
-	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{
+	s.mux.Handle("GET /readyz", s.guardProbe(http.HandlerFunc(s.handleReadyz)))
+	s.mux.Handle("GET /metrics", s.guardProbe(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}))
+	})))
 	s.mux.HandleFunc("POST /hooks/articles", s.handleWebhook)
 	if opts.Push != nil {
 		s.mux.Handle(push.CallbackPattern, opts.Push)
