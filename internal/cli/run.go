@@ -20,6 +20,7 @@ import (
 	"github.com/heraldhq/herald/internal/dispatch"
 	"github.com/heraldhq/herald/internal/evergreen"
 	"github.com/heraldhq/herald/internal/feed"
+	"github.com/heraldhq/herald/internal/health"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/push"
 	"github.com/heraldhq/herald/internal/rank"
@@ -75,6 +76,7 @@ type daemon struct {
 	ever   *evergreen.Scheduler // nil when evergreen.schedule is off
 	jobs   *jobListener         // nil unless the store is PostgreSQL
 	web    *web.Server
+	health *health.Recorder // failed store writes, for /readyz
 }
 
 // newDaemon starts the sandbox (if configured), opens and migrates the
@@ -111,7 +113,10 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 	}
 	d.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&sourceMetrics{store: d.store})
-	if d.disp, err = dispatch.New(d.store, accts, dispatchOptions(cfg, dispatch.NewMetrics(d.reg)), logger); err != nil {
+	d.health = health.NewRecorder(nil)
+	dopts := dispatchOptions(cfg, dispatch.NewMetrics(d.reg))
+	dopts.WriteFailed = d.health.WriteFailed
+	if d.disp, err = dispatch.New(d.store, accts, dopts, logger); err != nil {
 		return nil, err
 	}
 	// Jobs another instance creates in a shared database wake it.
@@ -134,6 +139,7 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 	d.web = web.New(web.Options{
 		Addr: cfg.HTTP.Addr, PublicURL: cfg.HTTP.PublicURL, Store: d.store, Registry: d.reg,
 		Ready: d.ready, Warnings: d.warnings, Push: d.push, Webhook: webhookOptions(cfg, d.disp.Wake),
+		Health: d.health,
 	}, logger)
 	if err = d.web.EnableDashboard(dashboardOptions(cfg, comps)); err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/heraldhq/herald/internal/health"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/limit"
 	"github.com/heraldhq/herald/internal/push"
@@ -50,6 +51,9 @@ type Options struct {
 	// Warnings are shown on /readyz without failing it (e.g. a token that
 	// expires within 7 days).
 	Warnings func(ctx context.Context) []string
+	// Health collects failed store writes: one within the last minute makes
+	// /readyz answer 503. The webhook reports its own. Nil: a private one.
+	Health *health.Recorder
 	// Webhook configures POST /hooks/articles.
 	Webhook WebhookOptions
 	// Push, when set, serves the WebSub callback on /websub/{source}.
@@ -96,6 +100,9 @@ func New(opts Options, logger *slog.Logger) *Server {
 	}
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
+	}
+	if opts.Health == nil {
+		opts.Health = health.NewRecorder(opts.Now)
 	}
 	s := &Server{
 		opts:      opts,
@@ -211,6 +218,9 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.ready(ctx); err != nil {
 		body.Reasons = append(body.Reasons, reasons(err)...)
+	}
+	if err := s.opts.Health.Err(); err != nil {
+		body.Reasons = append(body.Reasons, err.Error())
 	}
 	if s.opts.Warnings != nil {
 		body.Warnings = s.opts.Warnings(ctx)

@@ -136,6 +136,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	answer, err := s.saveWebhook(r.Context(), inputs, now)
 	if err != nil {
 		s.logger.Error("webhook: save articles", "error", err)
+		s.opts.Health.WriteFailed("webhook", err)
 		writeError(w, http.StatusInternalServerError, "could not record the articles; retry later", "")
 		return
 	}
