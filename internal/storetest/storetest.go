@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) herald.Store) {
 		{"Accounts", accountTests},
 		{"Ledger", ledgerTests},
 		{"Engagement", engagementTests},
+		{"Clicks", clickTests},
 		{"Report", reportTests},
 		{"Lock", lockTests},
 	}
