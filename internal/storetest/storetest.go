@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) herald.Store) {
 		{"Ledger", ledgerTests},
 		{"Engagement", engagementTests},
 		{"Clicks", clickTests},
+		{"Replay", replayTests},
 		{"Report", reportTests},
 		{"Lock", lockTests},
 	}
