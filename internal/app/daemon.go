@@ -21,6 +21,7 @@ import (
 	"github.com/heraldhq/herald/internal/dispatch"
 	"github.com/heraldhq/herald/internal/evergreen"
 	"github.com/heraldhq/herald/internal/feed"
+	"github.com/heraldhq/herald/internal/health"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/push"
 	"github.com/heraldhq/herald/internal/rank"
@@ -62,6 +63,7 @@ type Daemon struct {
 	Collector  *rank.Collector
 	Evergreen  *evergreen.Scheduler // nil when evergreen.schedule is off
 	Web        *web.Server
+	Health     *health.Recorder // failed store writes, for /readyz
 	listener   Part
 	log        *slog.Logger
 }
@@ -85,8 +87,9 @@ func New(o Options) (*Daemon, error) {
 	}
 	d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&sourceMetrics{store: d.Store})
+	d.Health = health.NewRecorder(nil)
 	d.Dispatcher, err = NewDispatcher(cfg, d.Store, o.Publishers,
-		SenderOptions{Now: o.Now, Metrics: dispatch.NewMetrics(d.Registry)}, o.Logger)
+		SenderOptions{Now: o.Now, Metrics: dispatch.NewMetrics(d.Registry), WriteFailed: d.Health.WriteFailed}, o.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +104,7 @@ func New(o Options) (*Daemon, error) {
 	d.Poller = feed.New(d.Store, fo, o.Logger)
 	d.Push = push.NewSubscriber(push.SubscriberOptions{
 		Store: d.Store, PublicURL: cfg.HTTP.PublicURL, Sources: PushSources(cfg), Owner: cfg.Dispatch.InstanceID,
-		Now: o.Now,
+		Now: o.Now, Registry: d.Registry, ClientKey: web.ClientKey,
 		Ingest: func(ctx context.Context, source string, body []byte, contentType string) error {
 			_, err := d.Poller.Ingest(ctx, source, body, contentType)
 			return err
@@ -116,6 +119,7 @@ func New(o Options) (*Daemon, error) {
 	d.Web = web.New(web.Options{
 		Addr: cfg.HTTP.Addr, PublicURL: cfg.HTTP.PublicURL, Store: d.Store, Registry: d.Registry,
 		Ready: d.ready, Warnings: d.warnings, Push: d.Push, Webhook: WebhookOptions(cfg, wake),
+		Health: d.Health,
 	}, o.Logger)
 	if err = d.Web.EnableDashboard(DashboardOptions(cfg, comps)); err != nil {
 		return nil, err

@@ -25,6 +25,8 @@ type SenderOptions struct {
 	OneAtATime bool
 	Now        func() time.Time  // [time.Now]
 	Metrics    *dispatch.Metrics // optional
+	// WriteFailed is told of every store write that failed (optional).
+	WriteFailed func(what string, err error)
 }
 
 // NewDispatcher builds the dispatcher that sends the jobs of opts.Accounts
@@ -58,6 +60,7 @@ func NewDispatcher(cfg *config.Config, st herald.Store, pubs map[string]herald.P
 	if opts.Now != nil {
 		o.Now = opts.Now
 	}
+	o.WriteFailed = opts.WriteFailed
 	if opts.OneAtATime {
 		o.PerAccount, o.Concurrency = 1, 1
 	}

@@ -217,9 +217,11 @@ func RankOptions(cfg *config.Config) rank.Options {
 // parameters.
 func DashboardOptions(cfg *config.Config, comps map[string]*compose.Composer) web.DashboardOptions {
 	return web.DashboardOptions{
-		AdminToken: cfg.HTTP.AdminToken,
-		Weights:    rank.WeightsFrom(cfg.Ranking.Weights),
-		Shortlinks: cfg.Shortlinks,
+		AdminToken:    cfg.HTTP.AdminToken,
+		PublicMetrics: cfg.HTTP.PublicMetrics,
+		MaxSince:      cfg.Ranking.CollectFor,
+		Weights:       rank.WeightsFrom(cfg.Ranking.Weights),
+		Shortlinks:    cfg.Shortlinks,
 		ShortlinkTarget: func(j herald.Job) string {
 			if c := comps[j.Account]; c != nil && j.Article != nil {
 				return c.TagURL(j.Article.URL)

@@ -198,12 +198,12 @@ func TestConfigCheckRedacts(t *testing.T) {
 	clearEnv(t)
 	path := writeConfig(t, validConfig)
 	t.Setenv("HERALD_ACCOUNTS_X_MAIN_ACCESS_TOKEN", "env-secret-2")
-	t.Setenv("HERALD_HTTP_ADMIN_TOKEN", "env-secret-3")
+	t.Setenv("HERALD_HTTP_ADMIN_TOKEN", "env-secret-3-0123456789abcdef")
 	code, out, stderr := run(t, "-c", path, "config", "check")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, secret := range []string{"file-secret-1", "env-secret-2", "env-secret-3"} {
+	for _, secret := range []string{"file-secret-1", "env-secret-2", "env-secret-3-0123456789abcdef"} {
 		if strings.Contains(out+stderr, secret) {
 			t.Errorf("output shows %q:\n%s", secret, out)
 		}
@@ -365,5 +365,20 @@ func TestColor(t *testing.T) {
 	}
 	if NewApp(&bytes.Buffer{}, tty).Color() {
 		t.Error("colour into a buffer")
+	}
+}
+
+// TestConfigCheckShortSecrets: a guessable admin token or webhook secret is
+// a configuration error that names its key.
+func TestConfigCheckShortSecrets(t *testing.T) {
+	for key, env := range map[string]string{"http.admin_token": "HERALD_HTTP_ADMIN_TOKEN", "http.webhook_secret": "HERALD_HTTP_WEBHOOK_SECRET"} {
+		clearEnv(t)
+		path := writeConfig(t, validConfig)
+		t.Setenv(env, "only-23-characters-long")
+		code, out, stderr := run(t, "-c", path, "config", "check")
+		if code != ExitUsage || !strings.Contains(stderr, key+": must be at least 24 characters") ||
+			strings.Contains(out+stderr, "only-23-characters-long") {
+			t.Errorf("%s: exit %d\n%s%s", key, code, out, stderr)
+		}
 	}
 }

@@ -39,6 +39,9 @@ type HTTP struct {
 	// WebhookTargets are the accounts a webhook article goes to when it names none (default: all).
 	WebhookTargets []string `mapstructure:"webhook_targets"`
 	AdminToken     string   `mapstructure:"admin_token" secret:"true"` // secret
+	// PublicMetrics serves /metrics and /readyz without the admin token when
+	// addr listens beyond loopback.
+	PublicMetrics bool `mapstructure:"public_metrics"`
 }
 
 // Publish holds what decides whether and when a story is posted.

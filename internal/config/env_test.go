@@ -24,7 +24,7 @@ func TestEnvOverrides(t *testing.T) {
 	path := writeConfig(t, envBase)
 	env := map[string]string{
 		"HERALD_DATABASE_URL":                        "sqlite:/data/herald.db",
-		"HERALD_HTTP_WEBHOOK_SECRET":                 "hook-secret",
+		"HERALD_HTTP_WEBHOOK_SECRET":                 "hook-secret-0123456789abcdef",
 		"HERALD_PUBLISH_DRY_RUN":                     "true",
 		"HERALD_PUBLISH_BACKFILL":                    "4",
 		"HERALD_PUBLISH_BREAKING_CATEGORIES":         "Breaking, Live",
@@ -79,7 +79,7 @@ func TestEnvOverrides(t *testing.T) {
 		got, want any
 	}{
 		{"database.url", cfg.Database.URL, "sqlite:/data/herald.db"},
-		{"http.webhook_secret", cfg.HTTP.WebhookSecret, "hook-secret"},
+		{"http.webhook_secret", cfg.HTTP.WebhookSecret, "hook-secret-0123456789abcdef"},
 		{"http.webhook_targets", strings.Join(cfg.HTTP.WebhookTargets, ","), "x_main"},
 		{"publish.dry_run", cfg.Publish.DryRun, true},
 		{"publish.backfill", cfg.Publish.Backfill, 4},

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/heraldhq/herald/internal/herald"
 )
 
 // FieldError is one problem with one key, e.g.
@@ -128,6 +130,7 @@ func (c *Config) validateCore(ch *checker) {
 	}
 	ch.httpURL("http.public_url", c.HTTP.PublicURL)
 	c.checkTargets(ch, "http.webhook_targets", c.HTTP.WebhookTargets)
+	c.validateHTTPSecurity(ch)
 
 	ch.positive("publish.max_age", c.Publish.MaxAge)
 	ch.atLeast("publish.backfill", int64(c.Publish.Backfill), 0)
@@ -284,4 +287,24 @@ func closestAccount(id string, accounts map[string]Account) string {
 		return ""
 	}
 	return fmt.Sprintf("; did you mean %q?", best)
+}
+
+// MinSecretLength is the shortest http.admin_token or http.webhook_secret
+// accepted: long enough that guessing it, even unthrottled, is hopeless.
+const MinSecretLength = 24
+
+// validateHTTPSecurity checks what keeps the HTTP server safe on an open
+// network.
+func (c *Config) validateHTTPSecurity(ch *checker) {
+	// Without a token the dashboard trusts the loopback listener alone.
+	if c.HTTP.AdminToken == "" && c.HTTP.Addr != "" && !herald.IsLoopbackAddr(c.HTTP.Addr) {
+		ch.add("http.admin_token", "must be set when http.addr listens beyond loopback (got http.addr %q): "+
+			"set HERALD_HTTP_ADMIN_TOKEN to a long random value, or listen on 127.0.0.1", c.HTTP.Addr)
+	}
+	for _, kv := range [][2]string{{"http.webhook_secret", c.HTTP.WebhookSecret}, {"http.admin_token", c.HTTP.AdminToken}} {
+		if v := kv[1]; v != "" && len(v) < MinSecretLength {
+			ch.add(kv[0], "must be at least %d characters (got %d); generate one with: openssl rand -hex 24",
+				MinSecretLength, len(v))
+		}
+	}
 }

@@ -94,6 +94,9 @@ type Options struct {
 	MetricsInterval time.Duration
 	Now             func() time.Time // [time.Now]
 	Metrics         *Metrics         // optional
+	// WriteFailed, when set, is told of each outcome or charge the store
+	// failed to record (readiness: see internal/health).
+	WriteFailed func(what string, err error)
 }
 
 func (o *Options) defaults() error {

@@ -358,6 +358,7 @@ func (d *Dispatcher) finish(ctx context.Context, log *slog.Logger, a *Account, j
 		// The job stays sending or claimed; when the lease expires it is
 		// claimed again and, if it was sending, reconciled.
 		log.Error("dispatch: record outcome", "state", o.State, "error", err)
+		d.writeFailed(err)
 		return
 	}
 	d.count(a, j, o)
@@ -372,6 +373,14 @@ func (d *Dispatcher) charge(ctx context.Context, log *slog.Logger, c herald.Char
 	defer cancel()
 	if _, err := d.store.RecordCharge(sctx, c); err != nil {
 		log.Error("dispatch: record charge", "kind", c.Kind, "error", err)
+		d.writeFailed(err)
+	}
+}
+
+// writeFailed reports a failed store write to Options.WriteFailed.
+func (d *Dispatcher) writeFailed(err error) {
+	if d.opts.WriteFailed != nil {
+		d.opts.WriteFailed("dispatch", err)
 	}
 }
 

@@ -69,15 +69,18 @@ func TestShippedConfigPostsToTheSandbox(t *testing.T) {
 	}
 
 	// The reporting routes are mounted: the dashboard (open on loopback
-	// without an admin token) and the public ranking.
-	for path, want := range map[string]string{"/": "text/html", "/api/popular?since=30d": "application/json"} {
+	// without an admin token) and the public ranking, whose window is at
+	// most ranking.collect_for (7d by default).
+	for path, want := range map[string]int{"/": http.StatusOK, "/api/popular?since=7d": http.StatusOK,
+		"/api/popular?since=30d": http.StatusBadRequest} {
 		resp, err := http.Get("http://" + listening[0]["addr"].(string) + path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), want) {
-			t.Errorf("GET %s: %d %s, want 200 %s", path, resp.StatusCode, resp.Header.Get("Content-Type"), want)
+		ct := map[bool]string{true: "text/html", false: "application/json"}[path == "/"]
+		if resp.StatusCode != want || !strings.HasPrefix(resp.Header.Get("Content-Type"), ct) {
+			t.Errorf("GET %s: %d %s, want %d %s", path, resp.StatusCode, resp.Header.Get("Content-Type"), want, ct)
 		}
 	}
 

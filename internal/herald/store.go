@@ -181,6 +181,8 @@ type Store interface {
 	Unlock(ctx context.Context, name, owner string) error
 
 	JobNotifier
+	ClickRecorder
+	ReplayGuard
 }
 
 // JobNotifier tells a dispatcher that jobs became due elsewhere: created or

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"hash"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -130,10 +131,31 @@ func validChallenge(c string) bool {
 	return true
 }
 
-// receive handles a content distribution. A body that fails authentication
-// gets the same 202 as a good one (so a forger learns nothing) and is dropped.
+// receive handles a content distribution. Everything that needs no body
+// (subscription, callback key, signature header) is checked before the body
+// is read, so a caller without the key cannot make Herald read or hold
+// anything. A push that fails authentication gets the same 202 as a good one
+// (so a forger learns nothing) and is dropped; it is counted, and a client
+// refused too often is answered 429 until the next minute.
 func (s *Subscriber) receive(w http.ResponseWriter, r *http.Request, sc SourceConfig) {
 	log := s.logger.With("source", sc.Name)
+	client := s.opts.ClientKey(r)
+	if !s.rejects.Allow(client) {
+		s.rejected.WithLabelValues("rate_limited").Inc()
+		w.Header().Set("Retry-After", strconv.Itoa(s.rejects.RetryAfter()))
+		http.Error(w, "too many rejected pushes: slow down", http.StatusTooManyRequests)
+		return
+	}
+	src, err := s.opts.Store.GetSource(r.Context(), sc.Name)
+	if err != nil && !errors.Is(err, herald.ErrNotFound) {
+		log.Error("websub: push: read source", "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if reason := s.authenticateHeaders(r, sc.Name, src); reason != "" {
+		s.reject(w, log, client, reason, 0)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -145,15 +167,8 @@ func (s *Subscriber) receive(w http.ResponseWriter, r *http.Request, sc SourceCo
 		http.Error(w, "could not read body", http.StatusBadRequest)
 		return
 	}
-	src, err := s.opts.Store.GetSource(r.Context(), sc.Name)
-	if err != nil && !errors.Is(err, herald.ErrNotFound) {
-		log.Error("websub: push: read source", "error", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	if reason := s.authenticate(r, sc.Name, src, body); reason != "" {
-		log.Warn("websub: push discarded", "reason", reason, "bytes", len(body))
-		w.WriteHeader(http.StatusAccepted)
+	if !ValidSignature(src.PushSecret, r.Header.Get(SignatureHeader), body) {
+		s.reject(w, log, client, "invalid signature", len(body))
 		return
 	}
 	if err := s.opts.Ingest(r.Context(), sc.Name, body, r.Header.Get("Content-Type")); err != nil {
@@ -166,8 +181,18 @@ func (s *Subscriber) receive(w http.ResponseWriter, r *http.Request, sc SourceCo
 	w.WriteHeader(http.StatusAccepted)
 }
 
-// authenticate returns why a push must be dropped, or "".
-func (s *Subscriber) authenticate(r *http.Request, source string, src herald.Source, body []byte) string {
+// reject drops a push that failed authentication: counted, logged, and
+// answered 202.
+func (s *Subscriber) reject(w http.ResponseWriter, log *slog.Logger, client, reason string, n int) {
+	s.rejects.Add(client)
+	s.rejected.WithLabelValues(strings.ReplaceAll(reason, " ", "_")).Inc()
+	log.Warn("websub: push discarded", "reason", reason, "bytes", n, "client", client)
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// authenticateHeaders returns why a push must be dropped without reading
+// its body, or "".
+func (s *Subscriber) authenticateHeaders(r *http.Request, source string, src herald.Source) string {
 	if src.PushSecret == "" || (src.PushState != StatePending && src.PushState != StateActive) {
 		return "no subscription"
 	}
@@ -179,7 +204,7 @@ func (s *Subscriber) authenticate(r *http.Request, source string, src herald.Sou
 	if sig == "" {
 		return "missing signature"
 	}
-	if !ValidSignature(src.PushSecret, sig, body) {
+	if _, _, err := parseSignature(sig); err != nil {
 		return "invalid signature"
 	}
 	return ""
@@ -188,9 +213,20 @@ func (s *Subscriber) authenticate(r *http.Request, source string, src herald.Sou
 // ValidSignature checks an X-Hub-Signature value ("sha1=", "sha256=",
 // "sha384=" or "sha512=" and the hex HMAC of body with secret) in constant time.
 func ValidSignature(secret, header string, body []byte) bool {
+	h, got, err := parseSignature(header)
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(h, []byte(secret))
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// parseSignature splits an X-Hub-Signature value into its hash and MAC.
+func parseSignature(header string) (func() hash.Hash, []byte, error) {
 	method, hexSig, ok := strings.Cut(strings.TrimSpace(header), "=")
 	if !ok {
-		return false
+		return nil, nil, errors.New("no method")
 	}
 	var h func() hash.Hash
 	switch strings.ToLower(method) {
@@ -203,13 +239,11 @@ func ValidSignature(secret, header string, body []byte) bool {
 	case "sha512":
 		h = sha512.New
 	default:
-		return false
+		return nil, nil, errors.New("unknown method")
 	}
 	got, err := hex.DecodeString(hexSig)
-	if err != nil {
-		return false
+	if err != nil || len(got) != h().Size() {
+		return nil, nil, errors.New("bad digest")
 	}
-	mac := hmac.New(h, []byte(secret))
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
+	return h, got, nil
 }

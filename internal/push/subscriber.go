@@ -26,8 +26,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/lease"
+	"github.com/heraldhq/herald/internal/limit"
 )
 
 // Subscription states, as kept in the store.
@@ -97,6 +100,14 @@ type SubscriberOptions struct {
 	DeniedRetry time.Duration
 	// MaxBody caps a pushed body (default 10 MiB).
 	MaxBody int64
+	// Registry, when set, gets herald_websub_rejected_total.
+	Registry prometheus.Registerer
+	// ClientKey names the client of a callback call for RejectLimit
+	// (default: the peer's IP address).
+	ClientKey func(*http.Request) string
+	// RejectLimit is how many rejected pushes one client may send a minute
+	// before it is answered 429 (default 30).
+	RejectLimit int
 }
 
 // Subscriber keeps WebSub subscriptions and serves their callback. It is an
@@ -112,6 +123,9 @@ type Subscriber struct {
 
 	mu    sync.Mutex
 	state map[string]*subState // per source, this process's view
+
+	rejects  *limit.Failures
+	rejected *prometheus.CounterVec
 }
 
 // subState is what this process remembers about one subscription beyond the store.
@@ -155,6 +169,7 @@ func NewSubscriber(opts SubscriberOptions, logger *slog.Logger) *Subscriber {
 	for _, sc := range opts.Sources {
 		s.sources[sc.Name] = sc
 	}
+	s.initRejects()
 	return s
 }
 

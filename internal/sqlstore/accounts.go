@@ -188,3 +188,13 @@ func (s *Store) TryLock(ctx context.Context, name, owner string, now time.Time, 
 		name, owner, now.Add(DefaultLease(lease)).UnixMilli(), now.UnixMilli())
 	return n == 1, s.wrap("try lock "+name, err)
 }
+
+// Unlock gives up owner's lease on the named lock, so another instance may
+// take it at once; it does nothing when owner does not hold it.
+func (s *Store) Unlock(ctx context.Context, name, owner string) error {
+	if owner == "" {
+		return s.wrap("unlock "+name, errNoOwner)
+	}
+	_, err := s.b.Exec(ctx, `DELETE FROM locks WHERE name = ? AND owner = ?`, name, owner)
+	return s.wrap("unlock "+name, err)
+}

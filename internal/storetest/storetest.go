@@ -31,6 +31,8 @@ func Run(t *testing.T, open func(t *testing.T) herald.Store) {
 		{"Accounts", accountTests},
 		{"Ledger", ledgerTests},
 		{"Engagement", engagementTests},
+		{"Clicks", clickTests},
+		{"Replay", replayTests},
 		{"Report", reportTests},
 		{"Lock", lockTests},
 		{"Unlock", unlockTests},

@@ -11,8 +11,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/go-chi/httprate"
+
+	"github.com/heraldhq/herald/internal/herald"
 )
 
 // Session cookie: "v1.<expiry unix>.<hex HMAC-SHA256(admin token, expiry)>".
@@ -21,6 +24,17 @@ const (
 	sessionCookie = "herald_session"
 	sessionTTL    = 7 * 24 * time.Hour
 	sessionLabel  = "herald dashboard session v1|"
+)
+
+// The admin forms carry a CSRF token: the HMAC of a random nonce that the
+// browser holds in the HttpOnly, SameSite=Strict cookie herald_csrf. A new
+// nonce is drawn at each login and logout, so a token serves one session.
+// The key is the admin token (several instances behind one proxy accept each
+// other's forms), or a per-process key while there is none.
+const (
+	csrfCookie = "herald_csrf"
+	csrfField  = "csrf"
+	csrfLabel  = "herald form v1|"
 )
 
 // auth decides who may see the admin pages.
@@ -33,29 +47,21 @@ type auth struct {
 	// cmpKey keys the HMACs that compare a presented token with the real
 	// one, so the comparison takes the same time whatever their lengths.
 	cmpKey []byte
+	// origin refuses cross-origin form posts by Sec-Fetch-Site and Origin.
+	origin *http.CrossOriginProtection
 }
 
 func newAuth(token, addr, publicURL string, now func() time.Time) *auth {
 	a := &auth{token: token, listen: addr, loopback: isLoopbackAddr(addr), now: now,
-		secure: strings.HasPrefix(strings.ToLower(publicURL), "https://"), cmpKey: make([]byte, 32)}
+		secure: strings.HasPrefix(strings.ToLower(publicURL), "https://"), cmpKey: make([]byte, 32),
+		origin: http.NewCrossOriginProtection()}
 	_, _ = rand.Read(a.cmpKey)
 	return a
 }
 
 // isLoopbackAddr reports whether a listen address only accepts local
-// connections: a loopback IP or "localhost". An empty host (all interfaces)
-// or any other name is not.
-func isLoopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
-}
+// connections.
+func isLoopbackAddr(addr string) bool { return herald.IsLoopbackAddr(addr) }
 
 // verdict is what auth says about a request to an admin page.
 type verdict int
@@ -139,14 +145,14 @@ func (a *auth) newSession() *http.Cookie {
 }
 
 // endSession returns the cookie that removes a session.
-func (a *auth) endSession() *http.Cookie {
-	return &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: a.secure, SameSite: http.SameSiteStrictMode}
-}
+func (a *auth) endSession() *http.Cookie { return a.expire(sessionCookie) }
 
 // admin guards an admin page.
 func (d *dashboard) admin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d.s.throttled(w, r) {
+			return
+		}
 		switch d.auth.check(r) {
 		case allowed:
 			next.ServeHTTP(w, r)
@@ -154,6 +160,7 @@ func (d *dashboard) admin(next http.Handler) http.Handler {
 			w.Header().Set("Cache-Control", "no-store")
 			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		case badBearer:
+			d.s.failedAuth(r, "wrong bearer token")
 			w.Header().Set("WWW-Authenticate", `Bearer realm="herald"`)
 			d.message(w, http.StatusUnauthorized, "Wrong token", "The bearer token does not match http.admin_token.", "")
 		default:
@@ -176,6 +183,7 @@ func (d *dashboard) refuse(w http.ResponseWriter, r *http.Request) {
 type loginPage struct {
 	Next  string
 	Error string
+	CSRF  string
 }
 
 func (d *dashboard) handleLoginForm(w http.ResponseWriter, r *http.Request) {
@@ -189,7 +197,7 @@ func (d *dashboard) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setPageSecurity(w)
-	d.page(w, http.StatusOK, "login.html", loginPage{Next: next})
+	d.page(w, http.StatusOK, "login.html", loginPage{Next: next, CSRF: d.auth.formToken(w, r)})
 }
 
 func (d *dashboard) handleLogin(w http.ResponseWriter, r *http.Request) {
@@ -197,54 +205,143 @@ func (d *dashboard) handleLogin(w http.ResponseWriter, r *http.Request) {
 		d.refuse(w, r)
 		return
 	}
-	if !sameOrigin(r) {
-		d.message(w, http.StatusForbidden, "Forbidden", "The login form was posted from another site.", "")
+	if d.s.throttled(w, r) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	if !d.auth.validForm(r) {
+		d.message(w, http.StatusForbidden, "Forbidden",
+			"The login form was posted from another site, or it has expired.", "Open /login again.")
+		return
+	}
 	next := localPath(r.PostFormValue("next"))
 	if d.auth.token == "" {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
 	if !d.auth.equalToken(r.PostFormValue("token")) {
-		d.s.logger.Warn("dashboard login refused", "client", clientIP(r))
+		d.s.failedAuth(r, "wrong login token")
 		setPageSecurity(w)
-		d.page(w, http.StatusUnauthorized, "login.html", loginPage{Next: next, Error: "Wrong token."})
+		d.page(w, http.StatusUnauthorized, "login.html", loginPage{Next: next, Error: "Wrong token.",
+			CSRF: d.auth.formToken(w, r)})
 		return
 	}
 	http.SetCookie(w, d.auth.newSession())
+	http.SetCookie(w, d.auth.newNonce()) // a new session, a new form token
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (d *dashboard) handleLogout(w http.ResponseWriter, r *http.Request) {
-	if !sameOrigin(r) {
-		d.message(w, http.StatusForbidden, "Forbidden", "The logout form was posted from another site.", "")
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
+	if !d.auth.validForm(r) {
+		d.message(w, http.StatusForbidden, "Forbidden",
+			"The logout form was posted from another site, or it has expired.", "")
 		return
 	}
 	http.SetCookie(w, d.auth.endSession())
+	http.SetCookie(w, d.auth.expire(csrfCookie))
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-// sameOrigin reports whether a form post comes from this server's own pages
-// (browsers send Origin on every POST; a request without one is not a
-// browser's cross-site post).
-func sameOrigin(r *http.Request) bool {
-	o := r.Header.Get("Origin")
-	if o == "" {
-		return true
+// formToken returns the CSRF token of the browser's nonce, setting a new
+// nonce cookie on w when the request has none.
+func (a *auth) formToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(csrfCookie); err == nil && validNonce(c.Value) {
+		return a.csrfToken(c.Value)
 	}
-	u, err := url.Parse(o)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
+	c := a.newNonce()
+	http.SetCookie(w, c)
+	return a.csrfToken(c.Value)
+}
+
+// validForm reports whether a form post comes from one of this server's
+// pages: no browser says it is cross-origin (Sec-Fetch-Site, or Origin when
+// not "null") and the form's token matches the browser's nonce cookie.
+func (a *auth) validForm(r *http.Request) bool {
+	if a.origin.Check(r) != nil {
+		return false
+	}
+	c, err := r.Cookie(csrfCookie)
+	if err != nil || !validNonce(c.Value) {
+		return false
+	}
+	return hmac.Equal([]byte(r.PostFormValue(csrfField)), []byte(a.csrfToken(c.Value)))
+}
+
+func (a *auth) csrfToken(nonce string) string {
+	key := a.cmpKey
+	if a.token != "" {
+		key = []byte(a.token)
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(csrfLabel + nonce))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// newNonce returns a cookie holding a new random nonce, kept for the
+// browser's session.
+func (a *auth) newNonce() *http.Cookie {
+	return &http.Cookie{Name: csrfCookie, Value: rand.Text(), Path: "/", HttpOnly: true, Secure: a.secure,
+		SameSite: http.SameSiteStrictMode}
+}
+
+// validNonce accepts what newNonce makes (base32 text), nothing else.
+func validNonce(v string) bool {
+	if len(v) < 16 || len(v) > 64 {
+		return false
+	}
+	for _, c := range v {
+		if (c < 'A' || c > 'Z') && (c < '2' || c > '7') {
+			return false
+		}
+	}
+	return true
+}
+
+// expire returns the cookie that removes cookie name.
+func (a *auth) expire(name string) *http.Cookie {
+	return &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: a.secure,
+		SameSite: http.SameSiteStrictMode}
 }
 
 // localPath returns p when it is a path on this server, "/" otherwise (no
-// open redirect through ?next=).
+// open redirect through ?next=): no scheme, no host, one leading "/", no
+// dot segments, and no control characters, line separators or backslashes
+// anywhere, as sent or once decoded (up to three times, for double encoding).
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
-	return p
+	for s, i := p, 0; ; i++ {
+		if !plainPath(s) {
+			return "/"
+		}
+		d, err := url.PathUnescape(s)
+		if err != nil || i == 3 && d != s {
+			return "/"
+		}
+		if d == s {
+			return p
+		}
+		s = d
+	}
+}
+
+// plainPath reports whether s is "/path[?query]" with nothing a browser
+// could read as another host.
+func plainPath(s string) bool {
+	pathPart, _, _ := strings.Cut(s, "?")
+	if !strings.HasPrefix(s, "/") || strings.Contains(pathPart, "//") || strings.Contains(pathPart+"/", "/./") ||
+		strings.Contains(pathPart+"/", "/../") {
+		return false
+	}
+	for _, c := range s {
+		if c == '\\' || unicode.IsControl(c) || unicode.In(c, unicode.Zl, unicode.Zp) || (unicode.IsSpace(c) && c != ' ') {
+			return false
+		}
+	}
+	return true
 }
 
 // clientIP is the client's address: the peer's, or, when the peer is a
@@ -265,7 +362,98 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// clientKey is the rate limiters' key: the client's IP (IPv6 by /64).
-func clientKey(r *http.Request) (string, error) {
-	return httprate.CanonicalizeIP(clientIP(r)), nil
+// ClientKey names the client of a request for rate limits: its IP (IPv6
+// by /64), taken from X-Forwarded-For when the peer is a proxy on loopback.
+func ClientKey(r *http.Request) string { return httprate.CanonicalizeIP(clientIP(r)) }
+
+// clientKey is ClientKey for httprate.
+func clientKey(r *http.Request) (string, error) { return ClientKey(r), nil }
+
+// throttled answers 429 when the client has failed authentication
+// maxAuthFailures times this minute, and reports whether it did.
+func (s *Server) throttled(w http.ResponseWriter, r *http.Request) bool {
+	if s.authFailures.Allow(ClientKey(r)) {
+		return false
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(s.authFailures.RetryAfter()))
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, "too many failed authentications: slow down", http.StatusTooManyRequests)
+	return true
+}
+
+// failedAuth counts and logs a failed authentication.
+func (s *Server) failedAuth(r *http.Request, what string) {
+	s.authFailures.Add(ClientKey(r))
+	s.logger.Warn("authentication refused", "what", what, "client", clientIP(r), "path", r.URL.Path)
+}
+
+// checkHost answers 421 to a request whose Host is not one the server
+// answers to (see loopbackHosts).
+func (s *Server) checkHost(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.hostAllowed != nil && !s.hostAllowed(r.Host) {
+			s.logger.Warn("request for another host refused", "host", printableHost(r.Host), "client", clientIP(r))
+			w.Header().Set("Cache-Control", "no-store")
+			http.Error(w, "this server does not answer to that host name", http.StatusMisdirectedRequest)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loopbackHosts returns the Host names a server without an admin token
+// answers: loopback IPs, "localhost", and public_url's host. Any other name
+// may be an attacker's, rebound to 127.0.0.1 so that a browser's page of
+// that site can read what only this machine should.
+func loopbackHosts(publicURL string) func(host string) bool {
+	public := ""
+	if u, err := url.Parse(publicURL); err == nil {
+		public = strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	}
+	return func(hostport string) bool {
+		host := hostport
+		if h, _, err := net.SplitHostPort(hostport); err == nil {
+			host = h
+		}
+		if herald.IsLoopbackHost(host) {
+			return true
+		}
+		host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+		return host != "" && host == public
+	}
+}
+
+// printableHost keeps a Host header fit for a log line.
+func printableHost(h string) string {
+	if len(h) > 100 {
+		h = h[:100]
+	}
+	return strconv.Quote(h)
+}
+
+// guardProbe asks for the admin token (a bearer header, as Prometheus sends
+// it) on /metrics and /readyz when the server listens beyond loopback or the
+// request came through a proxy, unless http.public_metrics is set.
+func (s *Server) guardProbe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := s.probeAuth
+		if a == nil || (a.loopback && !forwarded(r)) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if s.throttled(w, r) {
+			return
+		}
+		scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		if strings.EqualFold(scheme, "Bearer") && a.equalToken(strings.TrimSpace(tok)) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.Header.Get("Authorization") != "" {
+			s.failedAuth(r, "wrong bearer token")
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="herald"`)
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, "this needs the admin token (Authorization: Bearer), or http.public_metrics: true", http.StatusUnauthorized)
+	})
 }

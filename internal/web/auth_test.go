@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -82,16 +83,44 @@ func TestDashboardBearer(t *testing.T) {
 	}
 }
 
+// login posts the login form as the browser that opened it.
 func (f *dashFixture) login(token, next string, edit func(*http.Request)) *http.Response {
 	f.t.Helper()
-	form := url.Values{"token": {token}, "next": {next}}
+	nonce, csrf := f.formToken()
+	form := url.Values{"token": {token}, "next": {next}, csrfField: {csrf}}
 	resp, _ := f.do(http.MethodPost, "/login", strings.NewReader(form.Encode()), func(r *http.Request) {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.AddCookie(&http.Cookie{Name: csrfCookie, Value: nonce})
 		if edit != nil {
 			edit(r)
 		}
 	})
 	return resp
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf" value="([0-9a-f]{64})"`)
+
+// formToken opens the login form once and returns the nonce cookie it set
+// and the form's CSRF token.
+func (f *dashFixture) formToken() (nonce, token string) {
+	f.t.Helper()
+	if f.nonce == "" {
+		resp, body := f.get("/login", nil)
+		for _, c := range resp.Cookies() {
+			if c.Name == csrfCookie {
+				f.nonce = c.Value
+				if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode {
+					f.t.Errorf("nonce cookie attributes: %+v", c)
+				}
+			}
+		}
+		m := csrfInput.FindStringSubmatch(body)
+		if f.nonce == "" || m == nil {
+			f.t.Fatalf("the login form has no CSRF token: %d %v\n%s", resp.StatusCode, resp.Cookies(), body)
+		}
+		f.csrf = m[1]
+	}
+	return f.nonce, f.csrf
 }
 
 func sessionOf(resp *http.Response) *http.Cookie {
@@ -147,7 +176,16 @@ func TestDashboardLoginCookie(t *testing.T) {
 		t.Errorf("expired session: %d", resp.StatusCode)
 	}
 
-	resp, _ = f.do(http.MethodPost, "/logout", nil, withCookie(c.Value))
+	// Logging out takes the logout form's token.
+	if resp, _ = f.do(http.MethodPost, "/logout", nil, withCookie(c.Value)); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("logout without the form's token: %d", resp.StatusCode)
+	}
+	nonce, csrf := f.formToken()
+	resp, _ = f.do(http.MethodPost, "/logout", strings.NewReader(csrfField+"="+csrf), func(r *http.Request) {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: c.Value})
+		r.AddCookie(&http.Cookie{Name: csrfCookie, Value: nonce})
+	})
 	if out := sessionOf(resp); resp.StatusCode != http.StatusSeeOther || out == nil || out.MaxAge >= 0 || out.Value != "" {
 		t.Errorf("logout: %d %v", resp.StatusCode, resp.Cookies())
 	}
@@ -173,6 +211,61 @@ func TestLoginRedirectsAndOrigin(t *testing.T) {
 	resp = f.login(adminToken, "/", func(r *http.Request) { r.Header.Set("Origin", f.ts.URL) })
 	if resp.StatusCode != http.StatusSeeOther || sessionOf(resp) == nil {
 		t.Errorf("same-site login: %d", resp.StatusCode)
+	}
+}
+
+// TestLoginFormToken: the pages send no referrer, so a browser posts their
+// forms with "Origin: null"; the form's token, not the origin, tells them
+// from a post made by another site.
+func TestLoginFormToken(t *testing.T) {
+	f := tokenFixture(t, "http://herald.example")
+	browser := func(site string) func(*http.Request) {
+		return func(r *http.Request) { r.Header.Set("Origin", "null"); r.Header.Set("Sec-Fetch-Site", site) }
+	}
+	if resp := f.login(adminToken, "/", browser("same-origin")); resp.StatusCode != http.StatusSeeOther || sessionOf(resp) == nil {
+		t.Errorf("a browser's own login form: %d", resp.StatusCode)
+	}
+	if resp := f.login(adminToken, "/", browser("cross-site")); resp.StatusCode != http.StatusForbidden || sessionOf(resp) != nil {
+		t.Errorf("a cross-site post: %d", resp.StatusCode)
+	}
+	nonce, csrf := f.formToken()
+	for name, c := range map[string]struct{ nonce, csrf string }{
+		"no token":        {nonce, ""},
+		"no cookie":       {"", csrf},
+		"other nonce":     {"AAAAAAAAAAAAAAAAAAAAAAAAAA", csrf},
+		"forged token":    {nonce, strings.Repeat("0", 64)},
+		"token as nonce":  {csrf, csrf},
+		"bad nonce chars": {"<script>" + nonce, csrf},
+	} {
+		form := url.Values{"token": {adminToken}, "next": {"/"}, csrfField: {c.csrf}}
+		resp, _ := f.do(http.MethodPost, "/login", strings.NewReader(form.Encode()), func(r *http.Request) {
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if c.nonce != "" {
+				r.AddCookie(&http.Cookie{Name: csrfCookie, Value: c.nonce})
+			}
+			browser("same-origin")(r)
+		})
+		if resp.StatusCode != http.StatusForbidden || sessionOf(resp) != nil {
+			t.Errorf("%s: %d", name, resp.StatusCode)
+		}
+	}
+	// A login draws a new nonce: the session's forms carry their own token.
+	resp := f.login(adminToken, "/", nil)
+	var fresh string
+	for _, c := range resp.Cookies() {
+		if c.Name == csrfCookie {
+			fresh = c.Value
+		}
+	}
+	if fresh == "" || fresh == nonce {
+		t.Errorf("login kept the nonce: %v", resp.Cookies())
+	}
+	_, body := f.get("/", func(r *http.Request) {
+		r.AddCookie(sessionOf(resp))
+		r.AddCookie(&http.Cookie{Name: csrfCookie, Value: fresh})
+	})
+	if m := csrfInput.FindStringSubmatch(body); m == nil || m[1] == csrf {
+		t.Errorf("the logout form's token is not the session's: %v", m)
 	}
 }
 
@@ -231,5 +324,39 @@ func TestClientIP(t *testing.T) {
 		if got := clientIP(r); got != c.want {
 			t.Errorf("%+v: %q", c, got)
 		}
+	}
+}
+
+// TestFailedAuthThrottled: wrong bearer tokens and wrong login tokens share
+// one budget per client; past it the client is refused before its
+// credentials are looked at, until the next minute.
+func TestFailedAuthThrottled(t *testing.T) {
+	f := tokenFixture(t, "http://herald.example")
+	bearer := func(tok string) func(*http.Request) {
+		return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }
+	}
+	for i := range maxAuthFailures - 1 {
+		if resp, _ := f.get("/", bearer("guess")); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("guess %d: %d", i, resp.StatusCode)
+		}
+	}
+	if resp := f.login("guess", "/", nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("login guess: %d", resp.StatusCode)
+	}
+	for name, edit := range map[string]func(*http.Request){"wrong": bearer("guess"), "right": bearer(adminToken)} {
+		if resp, _ := f.get("/", edit); resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("%s bearer past the budget: %d", name, resp.StatusCode)
+		}
+	}
+	if resp := f.login(adminToken, "/", nil); resp.StatusCode != http.StatusTooManyRequests || sessionOf(resp) != nil {
+		t.Errorf("login past the budget: %d", resp.StatusCode)
+	}
+	other := func(r *http.Request) { r.Header.Set("X-Forwarded-For", "198.51.100.7"); bearer(adminToken)(r) }
+	if resp, _ := f.get("/", other); resp.StatusCode != http.StatusOK {
+		t.Errorf("another client: %d", resp.StatusCode)
+	}
+	f.clock.Advance(time.Minute)
+	if resp, _ := f.get("/", bearer(adminToken)); resp.StatusCode != http.StatusOK {
+		t.Errorf("the next minute: %d", resp.StatusCode)
 	}
 }

@@ -22,6 +22,10 @@ const DefaultRateLimit = 120
 // loginRateLimit bounds login attempts per client and minute.
 const loginRateLimit = 10
 
+// maxAuthFailures is how many failed authentications (bearer tokens, login
+// tokens) one client may make a minute; past it, 429 until the next minute.
+const maxAuthFailures = 10
+
 // DashboardOptions configures the reporting routes added by EnableDashboard.
 type DashboardOptions struct {
 	// AdminToken (http.admin_token) guards the dashboard. Empty is allowed
@@ -38,6 +42,12 @@ type DashboardOptions struct {
 	// RateLimit is the requests per minute one client may make to the public
 	// routes (default DefaultRateLimit).
 	RateLimit int
+	// PublicMetrics (http.public_metrics) serves /metrics and /readyz without
+	// the admin token beyond loopback too.
+	PublicMetrics bool
+	// MaxSince (ranking.collect_for) is the longest window /api/popular and
+	// the widget serve (0: any).
+	MaxSince time.Duration
 }
 
 //go:embed templates/*.html
@@ -122,8 +132,14 @@ func (s *Server) EnableDashboard(o DashboardOptions) error {
 		opts:    o,
 		pages:   pages,
 		auth:    newAuth(o.AdminToken, s.opts.Addr, s.opts.PublicURL, s.opts.Now),
-		popular: newPopularCache(s.opts.Now),
+		popular: newPopularCache(s.opts.Now, o.MaxSince),
 		links:   newShortLinks(s.opts.Store, o.ShortlinkTarget),
+	}
+	if o.AdminToken == "" {
+		s.hostAllowed = loopbackHosts(s.opts.PublicURL)
+	}
+	if !o.PublicMetrics {
+		s.probeAuth = d.auth
 	}
 	if o.AdminToken == "" && !d.auth.loopback {
 		s.logger.Warn("dashboard disabled: the server listens beyond loopback and http.admin_token is not set",

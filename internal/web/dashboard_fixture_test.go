@@ -55,6 +55,8 @@ type dashFixture struct {
 	srv   *Server
 	ts    *httptest.Server
 	seed  seeded
+	// nonce and csrf are a browser's form cookie and token (formToken).
+	nonce, csrf string
 }
 
 // seeded names what seedStore created.

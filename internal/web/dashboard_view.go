@@ -89,6 +89,7 @@ type dashboardData struct {
 	Failing  int
 	Problems []string // parts of the page that could not be loaded
 	LoggedIn bool     // a session cookie is in use: offer to log out
+	CSRF     string   // the logout form's token
 }
 
 func (d *dashboard) handleDashboard(w http.ResponseWriter, r *http.Request) {
@@ -110,6 +111,9 @@ func (d *dashboard) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	data.Windows, data.Networks, data.Rankings = selectors(p, query, offeredNetworks(data.Accounts, query.Network))
 	_, err = r.Cookie(sessionCookie)
 	data.LoggedIn = err == nil && d.auth.token != ""
+	if data.LoggedIn {
+		data.CSRF = d.auth.formToken(w, r)
+	}
 	setPageSecurity(w)
 	d.page(w, http.StatusOK, "dashboard.html", data)
 }

@@ -34,13 +34,16 @@
 //	X-Herald-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>
 //
 // A timestamp more than 5 minutes from the server's clock is refused, so a
-// captured request cannot be replayed later; within the window a replay
-// changes nothing, as the webhook is idempotent.
+// captured request cannot be replayed later; within the window the store
+// remembers each accepted signature (herald.ReplayGuard, shared by the
+// instances on one database), so a replay is answered 409 and changes
+// nothing. A request answered 5xx is forgotten and may be sent again.
 //
 // Answers: 202 {"articles":[{"id","url","section","new","updated","stale"?,"jobs":[ids]}]}
 // in payload order (the same article again gives the same id and no new job);
 // 400 {"error","field"} naming the field at fault, e.g. "[1].url" (nothing of
-// the request is recorded); 401 "invalid signature" or "stale timestamp"; 413
+// the request is recorded); 401 "invalid signature" or "stale timestamp"; 409
+// for a replay; 413
 // over 1 MiB; 415 for a type other than JSON; 405 for another method; 503
 // when no webhook_secret is configured (unsigned articles are never accepted);
 // 500 when the store fails (retry: it is safe).

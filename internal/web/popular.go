@@ -67,25 +67,42 @@ type popularEntry struct {
 // popularCache keeps each distinct ranking for popularTTL, and lets one
 // request compute it while the others wait for its answer.
 type popularCache struct {
-	now     func() time.Time
-	mu      sync.Mutex
-	entries map[string]*popularEntry
-	group   singleflight.Group
+	now      func() time.Time
+	maxSince time.Duration // longest window served (0: any)
+	mu       sync.Mutex
+	entries  map[string]*popularEntry
+	group    singleflight.Group
 }
 
-func newPopularCache(now func() time.Time) *popularCache {
-	return &popularCache{now: now, entries: map[string]*popularEntry{}}
+func newPopularCache(now func() time.Time, maxSince time.Duration) *popularCache {
+	return &popularCache{now: now, maxSince: maxSince, entries: map[string]*popularEntry{}}
 }
 
-// cacheKey identifies a query by its parameters, not by its window's end.
-func cacheKey(p rank.Params) string {
-	return strings.Join([]string{p.Since, p.By, strings.ToLower(p.Network), p.Section,
-		strconv.Itoa(p.Limit), strconv.FormatBool(p.Trending)}, "\x00")
+// popularQuery checks p and returns the store query for the window ending
+// at now and the cache key of its meaning (so "7d", "1w" and "168h", or
+// network=x and network=twitter, are one entry). A window longer than
+// maxSince (when positive) is refused. Errors are *rank.ParamError.
+func popularQuery(p rank.Params, now time.Time, weights herald.Weights, maxSince time.Duration) (herald.ReportQuery, string, error) {
+	q, err := p.Query(now, weights)
+	if err != nil {
+		return q, "", err
+	}
+	window := q.Until.Sub(q.Since)
+	if maxSince > 0 && window > maxSince {
+		return q, "", &rank.ParamError{Param: "since", Value: p.Since,
+			Reason: "must be at most " + windowText(maxSince) + " (ranking.collect_for)"}
+	}
+	key := strings.Join([]string{window.String(), q.By, string(q.Network), q.Section,
+		strconv.Itoa(q.Limit), strconv.FormatBool(q.Trending)}, "\x00")
+	return q, key, nil
 }
 
 // get returns the ranking for p, from the cache when fresh.
 func (c *popularCache) get(ctx context.Context, store herald.Store, p rank.Params, weights herald.Weights) (*popularEntry, error) {
-	key := cacheKey(p)
+	_, key, err := popularQuery(p, c.now(), weights, c.maxSince)
+	if err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
 	e := c.entries[key]
 	c.mu.Unlock()
@@ -94,7 +111,7 @@ func (c *popularCache) get(ctx context.Context, store herald.Store, p rank.Param
 	}
 	v, err, _ := c.group.Do(key, func() (any, error) {
 		now := c.now()
-		q, err := p.Query(now, weights)
+		q, _, err := popularQuery(p, now, weights, c.maxSince)
 		if err != nil {
 			return nil, err
 		}
@@ -207,4 +224,14 @@ func handlePopularPreflight(w http.ResponseWriter, _ *http.Request) {
 func shortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:4])
+}
+
+// windowText writes a window the way since takes it: "7d" rather than
+// "168h0m0s".
+func windowText(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d%day == 0 {
+		return strconv.FormatInt(int64(d/day), 10) + "d"
+	}
+	return d.String()
 }

@@ -166,12 +166,42 @@ func TestPopularCached(t *testing.T) {
 }
 
 func TestPopularCacheBounded(t *testing.T) {
-	c := newPopularCache(time.Now)
+	c := newPopularCache(time.Now, 0)
 	now := time.Now()
 	for i := range maxPopularEntries + 10 {
-		c.put(cacheKey(rank.Params{Section: strings.Repeat("s", i)}), &popularEntry{expires: now.Add(time.Minute)}, now)
+		_, key, err := popularQuery(rank.Params{Section: strings.Repeat("s", i)}, now, herald.DefaultWeights, 0)
+		must(t, err)
+		c.put(key, &popularEntry{expires: now.Add(time.Minute)}, now)
 	}
 	if n := len(c.entries); n > maxPopularEntries {
 		t.Errorf("%d entries", n)
+	}
+}
+
+func TestPopularCacheKeyCanonical(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	key := func(q string) string {
+		t.Helper()
+		v, err := url.ParseQuery(q)
+		must(t, err)
+		p, err := popularParams(v, rank.DefaultLimit)
+		must(t, err)
+		_, k, err := popularQuery(p, now, herald.DefaultWeights, 0)
+		must(t, err)
+		return k
+	}
+	same := [][]string{
+		{"", "since=24h", "since=1d", "since=1440m", "since=24h&by=shares", "limit=20", "trending=false", "trending=no", "since=%2024h"},
+		{"since=7d&network=x", "since=1w&network=twitter", "since=168h&network=TWITTER", "network=X&since=6d24h&limit=20"},
+	}
+	for _, group := range same {
+		for _, q := range group[1:] {
+			if key(q) != key(group[0]) {
+				t.Errorf("%q and %q are two cache entries", q, group[0])
+			}
+		}
+	}
+	if key("since=7d") == key("since=8d") || key("limit=5") == key("limit=6") || key("by=score") == key("by=shares") {
+		t.Error("different queries share a cache entry")
 	}
 }

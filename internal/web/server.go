@@ -15,7 +15,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/heraldhq/herald/internal/health"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/limit"
 	"github.com/heraldhq/herald/internal/push"
 )
 
@@ -49,6 +51,9 @@ type Options struct {
 	// Warnings are shown on /readyz without failing it (e.g. a token that
 	// expires within 7 days).
 	Warnings func(ctx context.Context) []string
+	// Health collects failed store writes: one within the last minute makes
+	// /readyz answer 503. The webhook reports its own. Nil: a private one.
+	Health *health.Recorder
 	// Webhook configures POST /hooks/articles.
 	Webhook WebhookOptions
 	// Push, when set, serves the WebSub callback on /websub/{source}.
@@ -74,6 +79,12 @@ type Server struct {
 
 	sourceMu  sync.Mutex
 	sourceIDs map[string]int64 // webhook sources resolved so far
+
+	authFailures *limit.Failures // failed authentications per client
+	// hostAllowed, when set, is the only Host names answered (loopback mode).
+	hostAllowed func(host string) bool
+	// probeAuth, when set, guards /metrics and /readyz (see guardProbe).
+	probeAuth *auth
 }
 
 // New builds a Server; nothing listens until Run.
@@ -90,6 +101,9 @@ func New(opts Options, logger *slog.Logger) *Server {
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
+	if opts.Health == nil {
+		opts.Health = health.NewRecorder(opts.Now)
+	}
 	s := &Server{
 		opts:      opts,
 		logger:    logger,
@@ -98,16 +112,17 @@ func New(opts Options, logger *slog.Logger) *Server {
 		listened:  make(chan struct{}),
 		sourceIDs: map[string]int64{},
 	}
+	s.authFailures = limit.NewFailures(maxAuthFailures, opts.Now)
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
-	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{
+	s.mux.Handle("GET /readyz", s.guardProbe(http.HandlerFunc(s.handleReadyz)))
+	s.mux.Handle("GET /metrics", s.guardProbe(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}))
+	})))
 	s.mux.HandleFunc("POST /hooks/articles", s.handleWebhook)
 	if opts.Push != nil {
 		s.mux.Handle(push.CallbackPattern, opts.Push)
 	}
-	s.handler = s.instrument(s.mux)
+	s.handler = s.instrument(s.checkHost(s.mux))
 	return s
 }
 
@@ -203,6 +218,9 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.ready(ctx); err != nil {
 		body.Reasons = append(body.Reasons, reasons(err)...)
+	}
+	if err := s.opts.Health.Err(); err != nil {
+		body.Reasons = append(body.Reasons, err.Error())
 	}
 	if s.opts.Warnings != nil {
 		body.Warnings = s.opts.Warnings(ctx)

@@ -121,7 +121,7 @@ func (d *dashboard) handleShortLink(w http.ResponseWriter, r *http.Request) {
 		// Unknown without counting: better one bot click counted than a
 		// broken link preview.
 	}
-	j, err := d.s.opts.Store.RecordClick(r.Context(), code, d.s.opts.Now())
+	j, err := d.recordClick(r, code)
 	if errors.Is(err, herald.ErrNotFound) {
 		d.linkNotFound(w)
 		return

@@ -2,9 +2,11 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
 )
@@ -14,7 +16,9 @@ func TestShortLinkCountsHumans(t *testing.T) {
 	j := f.seed.jobs[f.seed.top][0]
 	want := "https://news.example/2026/03/01/hurricane?" + utmCampaign
 	for i := range 3 {
-		resp, _ := f.get("/s/"+j.ShortCode, nil)
+		// Three readers, on three networks.
+		reader := func(r *http.Request) { r.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.%d.7", 100+i)) }
+		resp, _ := f.get("/s/"+j.ShortCode, reader)
 		if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != want {
 			t.Fatalf("click %d: %d %q", i, resp.StatusCode, resp.Header.Get("Location"))
 		}
@@ -154,6 +158,46 @@ func TestIsBot(t *testing.T) {
 		r.Header.Set("User-Agent", ua)
 		if got := isBot(r); got != want {
 			t.Errorf("%q: %v, want %v", ua, got, want)
+		}
+	}
+}
+
+// TestShortLinkClickOncePerNetworkAndDay: 60 clicks from one address, or
+// from one /24 or /64, are one click in the ranking that day.
+func TestShortLinkClickOncePerNetworkAndDay(t *testing.T) {
+	f := newDashFixture(t, nil)
+	j := f.seed.jobs[f.seed.top][0]
+	from := func(ip string) func(*http.Request) {
+		return func(r *http.Request) { r.Header.Set("X-Forwarded-For", ip) }
+	}
+	for i := range 60 {
+		for _, ip := range []string{"203.0.113.5", fmt.Sprintf("203.0.113.%d", i+10), fmt.Sprintf("2001:db8:1:2::%x", i+1)} {
+			if resp, _ := f.get("/s/"+j.ShortCode, from(ip)); resp.StatusCode != http.StatusFound {
+				t.Fatalf("click %d from %s: %d", i, ip, resp.StatusCode)
+			}
+		}
+	}
+	if n := f.clicks(j.ID); n != 2 {
+		t.Errorf("%d clicks counted, want 2 (one IPv4 /24, one IPv6 /64)", n)
+	}
+	f.get("/s/"+j.ShortCode, from("203.0.114.5"))
+	f.clock.Advance(24 * time.Hour)
+	f.get("/s/"+j.ShortCode, from("203.0.113.5"))
+	if n := f.clicks(j.ID); n != 4 {
+		t.Errorf("%d clicks counted, want 4 (another /24, then the next day)", n)
+	}
+}
+
+func TestClickNetwork(t *testing.T) {
+	for ip, want := range map[string]string{
+		"203.0.113.5":          "203.0.113.0/24",
+		"::ffff:203.0.113.9":   "203.0.113.0/24",
+		"2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64",
+		"2001:db8:1:2::1":      "2001:db8:1:2::/64",
+		"not-an-ip":            "not-an-ip",
+	} {
+		if got := clickNetwork(ip); got != want {
+			t.Errorf("clickNetwork(%q) = %q, want %q", ip, got, want)
 		}
 	}
 }

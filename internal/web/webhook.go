@@ -136,9 +136,23 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeFieldError(w, err)
 		return
 	}
+	fresh, forget, err := s.acceptOnce(r.Context(), replayKey(wh.Secret, tsRaw, body), time.Unix(ts, 0), now)
+	if err != nil {
+		s.logger.Error("webhook: remember the request", "error", err)
+		s.opts.Health.WriteFailed("webhook", err)
+		writeError(w, http.StatusInternalServerError, "could not record the articles; retry later", "")
+		return
+	}
+	if !fresh {
+		s.logger.Warn("webhook: replayed request refused", "remote_addr", r.RemoteAddr)
+		writeError(w, http.StatusConflict, "this signed request was already accepted (replay)", "")
+		return
+	}
 	answer, err := s.saveWebhook(r.Context(), inputs, now)
 	if err != nil {
+		forget()
 		s.logger.Error("webhook: save articles", "error", err)
+		s.opts.Health.WriteFailed("webhook", err)
 		writeError(w, http.StatusInternalServerError, "could not record the articles; retry later", "")
 		return
 	}
