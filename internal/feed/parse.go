@@ -84,11 +84,24 @@ func setCustom(f *gofeed.Feed, k, v string) {
 
 // parse decodes a feed body (any supported format and charset).
 func parse(body []byte, contentType string) (*gofeed.Feed, FeedInfo, error) {
+	body, err := prepare(body, contentType)
+	if err != nil {
+		return nil, FeedInfo{}, err
+	}
+	return parsePrepared(body)
+}
+
+// prepare drops a byte-order mark and settles the character set (toUTF8).
+func prepare(body []byte, contentType string) ([]byte, error) {
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, FeedInfo{}, ErrEmpty
+		return nil, ErrEmpty
 	}
-	body = toUTF8(body, contentType)
+	return toUTF8(body, contentType), nil
+}
+
+// parsePrepared decodes a body that prepare returned.
+func parsePrepared(body []byte) (*gofeed.Feed, FeedInfo, error) {
 	f, err := parser.Parse(bytes.NewReader(body))
 	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 		if strings.HasPrefix(http.DetectContentType(body), "text/html") {

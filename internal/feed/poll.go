@@ -114,7 +114,7 @@ func (p *Poller) poll(ctx context.Context, src herald.Source, cfg SourceConfig, 
 		out.unchanged = true
 		return out, nil
 	}
-	_, info, fresh, err := p.process(ctx, src, cfg, resp.Body, resp.ContentType, resp.URL, now)
+	_, info, fresh, err := p.process(ctx, src, cfg, resp.Body, resp.ContentType, resp.URL, now, true)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -126,21 +126,23 @@ func (p *Poller) poll(ctx context.Context, src herald.Source, cfg SourceConfig, 
 }
 
 // process parses a feed body and records its items for src in one store
-// transaction: nothing is recorded unless the whole body parsed. It returns
-// the store's results and how many articles were announced.
+// transaction: nothing is recorded unless the whole body parsed. With
+// skipKnown, the items the source's last body had, unchanged, are neither
+// parsed nor recorded again (see parseBody). It returns the store's results
+// and how many articles were announced.
 func (p *Poller) process(ctx context.Context, src herald.Source, cfg SourceConfig, body []byte,
-	contentType, fetchedFrom string, now time.Time) ([]herald.SaveResult, FeedInfo, int, error) {
-	f, info, err := parse(body, contentType)
+	contentType, fetchedFrom string, now time.Time, skipKnown bool) ([]herald.SaveResult, FeedInfo, int, error) {
+	known, fps := p.loadPrints(ctx, src, skipKnown)
+	pb, err := parseBody(body, contentType, fetchedFrom, now, p.breaking, cfg.Targets, known)
 	if err != nil {
-		return nil, info, 0, err
+		return nil, pb.info, 0, err
 	}
-	m := newMapper(f, fetchedFrom, now, p.breaking, cfg.Targets)
-	items, skipped := m.items(f)
-	info.Skipped = len(skipped)
+	info, items, skipped := pb.info, pb.items, pb.skipped
 	for _, s := range skipped {
 		p.log.Debug("item skipped", "source", src.Name, "title", s.Title, "reason", s.Reason)
 	}
 	if len(items) == 0 {
+		p.savePrints(ctx, fps, src, known, pb.prints)
 		return nil, info, 0, nil
 	}
 	p.mark(items, src.Seeded, now)
@@ -148,6 +150,7 @@ func (p *Poller) process(ctx context.Context, src herald.Source, cfg SourceConfi
 	if err != nil {
 		return nil, info, 0, err
 	}
+	p.savePrints(ctx, fps, src, known, pb.prints)
 	return results, info, p.announce(src, items, results), nil
 }
 
