@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) herald.Store) {
 		{"Engagement", engagementTests},
 		{"Report", reportTests},
 		{"Lock", lockTests},
+		{"Fingerprints", fingerprintTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
