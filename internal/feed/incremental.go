@@ -29,7 +29,6 @@ type parsedBody struct {
 	info    FeedInfo // Items counts every item, Skipped every item without a link
 	items   []herald.ArticleInput
 	skipped []skippedItem // new items without a link
-	parsed  int           // items gofeed parsed
 	// prints is what to store for the next body (nil: keep what is stored).
 	prints []byte
 }
@@ -108,14 +107,14 @@ func parseWhole(clean []byte, fetchedFrom string, now time.Time, breaking map[st
 func mapWhole(f *gofeed.Feed, info FeedInfo, m *mapper) parsedBody {
 	items, skipped := m.items(f)
 	info.Skipped = len(skipped)
-	return parsedBody{info: info, items: items, skipped: skipped, parsed: len(f.Items)}
+	return parsedBody{info: info, items: items, skipped: skipped}
 }
 
 // mapNew maps f's items, which are the body's items not dropped, in body
 // order. As in mapper.items the first item with a URL wins, known ones
 // included: a known item holds its URL where it stands.
 func mapNew(f *gofeed.Feed, info FeedInfo, m *mapper, fps []uint64, drop []bool, prev *prints) parsedBody {
-	out := parsedBody{info: info, parsed: len(f.Items)}
+	out := parsedBody{info: info}
 	out.info.Items = len(fps)
 	seen := make(map[uint64]bool, len(fps))
 	next := make([][2]uint64, 0, len(fps))

@@ -35,6 +35,9 @@ type FeedInfo struct {
 	SelfURL string
 	Items   int // items in the feed
 	Skipped int // items without a usable link
+	// Parsed counts the items gofeed parsed: fewer than Items when a poll
+	// skipped the items recorded from the source's last body.
+	Parsed int
 }
 
 // parser is shared: gofeed's parsers and translators are stateless.
@@ -117,6 +120,7 @@ func parsePrepared(body []byte) (*gofeed.Feed, FeedInfo, error) {
 		Link:   f.Link,
 		Format: f.FeedType,
 		Items:  len(f.Items),
+		Parsed: len(f.Items),
 	}
 	if f.FeedVersion != "" {
 		info.Format += " " + path.Base(f.FeedVersion) // JSON Feed: ".../version/1.1"

@@ -22,6 +22,7 @@ type outcome struct {
 	hub        string
 	unchanged  bool // 304, or the same body as last time
 	items      int
+	parsed     int
 	skipped    int
 	fresh      int // announced
 	retryAfter time.Time
@@ -74,7 +75,7 @@ func (p *Poller) pollClaimed(ctx context.Context, src herald.Source) time.Time {
 			log.Info("source recovered", "after_failures", src.Failures)
 		}
 		log.Debug("polled", "status", out.status, "unchanged", out.unchanged, "items", out.items,
-			"skipped", out.skipped, "new", out.fresh, "duration", time.Since(began).Round(time.Millisecond))
+			"parsed", out.parsed, "skipped", out.skipped, "new", out.fresh, "duration", time.Since(began).Round(time.Millisecond))
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
 	defer cancel()
@@ -122,6 +123,7 @@ func (p *Poller) poll(ctx context.Context, src herald.Source, cfg SourceConfig, 
 	p.hashes[src.ID] = sum
 	p.mu.Unlock()
 	out.hub, out.items, out.skipped, out.fresh = info.HubURL, info.Items, info.Skipped, fresh
+	out.parsed = info.Parsed
 	return out, nil
 }
 
