@@ -33,13 +33,33 @@ type parsedBody struct {
 	prints []byte
 }
 
-// prints is a decoded set of fingerprints: the mapper's base they hold for,
-// and per fingerprint the key of the URL the item was recorded under (0 for
-// an item without a usable link).
+// prints is a stored set of fingerprints, read in place: the mapper's base
+// they hold for, and per fingerprint (sorted) the key of the URL the item was
+// recorded under (0 for an item without a usable link).
 type prints struct {
 	base  uint64
-	items map[uint64]uint64
+	items []byte // 16 bytes an item: fingerprint, URL key
 }
+
+// url returns the URL key of fingerprint fp, and whether the set has fp.
+func (p *prints) url(fp uint64) (uint64, bool) {
+	n := len(p.items) / 16
+	i, j := 0, n
+	for i < j {
+		h := int(uint(i+j) >> 1)
+		if binary.LittleEndian.Uint64(p.items[16*h:]) < fp {
+			i = h + 1
+		} else {
+			j = h
+		}
+	}
+	if i < n && binary.LittleEndian.Uint64(p.items[16*i:]) == fp {
+		return binary.LittleEndian.Uint64(p.items[16*i+8:]), true
+	}
+	return 0, false
+}
+
+func (p *prints) len() int { return len(p.items) / 16 }
 
 // parseBody parses a feed body like parse and maps its items like
 // mapper.items, leaving out the items whose fingerprints are in known (an
@@ -60,7 +80,7 @@ func parseBody(body []byte, contentType, fetchedFrom string, now time.Time, brea
 	dropped := 0
 	if prev != nil {
 		for i, fp := range fps {
-			if _, ok := prev.items[fp]; ok {
+			if _, ok := prev.url(fp); ok {
 				drop[i] = true
 				dropped++
 			}
@@ -121,7 +141,7 @@ func mapNew(f *gofeed.Feed, info FeedInfo, m *mapper, fps []uint64, drop []bool,
 	knownSkipped, k := 0, 0
 	for i, fp := range fps {
 		if drop[i] {
-			u := prev.items[fp]
+			u, _ := prev.url(fp)
 			if u == 0 {
 				knownSkipped++
 			} else {
@@ -196,9 +216,5 @@ func decodePrints(b []byte) *prints {
 	if len(b) < 9 || b[0] != printsVersion || (len(b)-9)%16 != 0 {
 		return nil
 	}
-	p := &prints{base: binary.LittleEndian.Uint64(b[1:]), items: make(map[uint64]uint64, (len(b)-9)/16)}
-	for i := 9; i < len(b); i += 16 {
-		p.items[binary.LittleEndian.Uint64(b[i:])] = binary.LittleEndian.Uint64(b[i+8:])
-	}
-	return p
+	return &prints{base: binary.LittleEndian.Uint64(b[1:]), items: b[9:]}
 }

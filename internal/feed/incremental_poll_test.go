@@ -43,7 +43,7 @@ func TestPollReadsOnlyNewItems(t *testing.T) {
 		if err != nil || decodePrints(stored) == nil {
 			t.Fatalf("stored fingerprints %x, %v", stored, err)
 		}
-		return len(decodePrints(stored).items)
+		return decodePrints(stored).len()
 	}
 	if n := step(p, body("dc", items)); n != 3 || articleCount(t, db) != 3 || jobCount(t, db) != 0 {
 		t.Fatalf("backlog: %d fingerprints, %d articles, %d jobs", n, articleCount(t, db), jobCount(t, db))

@@ -56,7 +56,13 @@ func (s *split) without(body []byte, drop []bool) []byte {
 	if n == 0 {
 		return body
 	}
-	out := make([]byte, 0, len(body))
+	size := len(body)
+	for i, sp := range s.items {
+		if drop[i] {
+			size -= sp.end - sp.start
+		}
+	}
+	out := make([]byte, 0, size+len(s.items))
 	last := 0
 	if !s.json {
 		for i, sp := range s.items {
@@ -95,12 +101,10 @@ func splitFeed(body []byte) (split, bool) {
 	if !utf8.Valid(body) {
 		return split{}, false
 	}
-	for _, c := range body {
+	if hasControl(body) {
 		// gofeed drops these bytes before parsing; a scan that saw them
 		// would read another document.
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
-			return split{}, false
-		}
+		return split{}, false
 	}
 	i := skipSpace(body, 0)
 	if i < len(body) && body[i] == '{' {
@@ -108,6 +112,30 @@ func splitFeed(body []byte) (split, bool) {
 	}
 	x := xmlScan{b: body, i: i}
 	return x.split()
+}
+
+// hasControl reports whether b holds a C0 control byte other than tab, LF
+// and CR. Eight bytes at a time: most bodies have none but line ends.
+func hasControl(b []byte) bool {
+	const ones, highs, spaces = 0x0101010101010101, 0x8080808080808080, 0x2020202020202020
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if (x-spaces)&^x&highs == 0 {
+			continue // no byte below 0x20 in these eight
+		}
+		for _, c := range b[i : i+8] {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+				return true
+			}
+		}
+	}
+	for _, c := range b[i:] {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return true
+		}
+	}
+	return false
 }
 
 func skipSpace(b []byte, i int) int {
