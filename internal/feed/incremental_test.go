@@ -107,6 +107,8 @@ func corpus(t testing.TB) map[string][]byte {
 	out["empty items.json"] = []byte(`{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": []}`)
 	out["bad.json"] = []byte(`{"version": "https://jsonfeed.org/version/1.1", "items": [`)
 	out["plain"] = []byte("hello, this is not a feed")
+	out["null item.json"] = []byte(`{"version": "https://jsonfeed.org/version/1.1",
+		"items": [{"id": "1", "url": "https://news.example/1", "title": "Flood"}, null]}`)
 	return out
 }
 

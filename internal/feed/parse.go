@@ -105,7 +105,7 @@ func prepare(body []byte, contentType string) ([]byte, error) {
 
 // parsePrepared decodes a body that prepare returned.
 func parsePrepared(body []byte) (*gofeed.Feed, FeedInfo, error) {
-	f, err := parser.Parse(bytes.NewReader(body))
+	f, err := gofeedParse(body)
 	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 		if strings.HasPrefix(http.DetectContentType(body), "text/html") {
 			return nil, FeedInfo{}, fmt.Errorf("%w: got an HTML page", ErrNotFeed)
@@ -138,6 +138,18 @@ func parsePrepared(body []byte) (*gofeed.Feed, FeedInfo, error) {
 		info.SelfURL = f.FeedLink
 	}
 	return f, info, nil
+}
+
+// gofeedParse runs gofeed on a body. A body from the network must not stop
+// the daemon: gofeed panics on some (a JSON Feed with a null item), and
+// that is a parse error like any other.
+func gofeedParse(body []byte) (f *gofeed.Feed, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("gofeed failed: %v", r)
+		}
+	}()
+	return parser.Parse(bytes.NewReader(body))
 }
 
 // atomLinkExt finds <atom:link rel="..."> in an RSS channel.
