@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcdole/gofeed"
+
 	"github.com/heraldhq/herald/internal/sqlite"
 )
 
@@ -218,7 +220,8 @@ func BenchmarkChangedBody(b *testing.B) {
 	}
 	prev, cur := render(0), render(1)
 	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	first, err := parseBody(prev, "", "https://news.example/feed/7", now, nil, nil, nil)
+	mapFor := func(f *gofeed.Feed) *mapper { return newMapper(f, "https://news.example/feed/7", now, nil, nil) }
+	first, err := parseBody(prev, "", nil, mapFor)
 	if err != nil || first.prints == nil {
 		b.Fatal(err)
 	}
@@ -228,12 +231,12 @@ func BenchmarkChangedBody(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			newMapper(f, "https://news.example/feed/7", now, nil, nil).items(f)
+			mapFor(f).items(f)
 		}
 	})
 	b.Run("incremental", func(b *testing.B) {
 		for range b.N {
-			pb, err := parseBody(cur, "", "https://news.example/feed/7", now, nil, nil, first.prints)
+			pb, err := parseBody(cur, "", first.prints, mapFor)
 			if err != nil || pb.info.Parsed != 1 || len(pb.items) != 1 {
 				b.Fatalf("%+v, %v", pb.info, err)
 			}
@@ -243,7 +246,7 @@ func BenchmarkChangedBody(b *testing.B) {
 	known := bytes.Replace(prev, []byte("<description>Section 7"), []byte("<description>Section seven"), 1)
 	b.Run("all-known", func(b *testing.B) {
 		for range b.N {
-			pb, err := parseBody(known, "", "https://news.example/feed/7", now, nil, nil, first.prints)
+			pb, err := parseBody(known, "", first.prints, mapFor)
 			if err != nil || pb.info.Parsed != 0 {
 				b.Fatalf("%+v, %v", pb.info, err)
 			}

@@ -3,7 +3,6 @@ package feed
 import (
 	"encoding/binary"
 	"slices"
-	"time"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/mmcdole/gofeed"
@@ -61,18 +60,20 @@ func (p *prints) url(fp uint64) (uint64, bool) {
 
 func (p *prints) len() int { return len(p.items) / 16 }
 
+// mapperFor returns the mapper of a parsed feed's items.
+type mapperFor func(*gofeed.Feed) *mapper
+
 // parseBody parses a feed body like parse and maps its items like
 // mapper.items, leaving out the items whose fingerprints are in known (an
 // encoding parseBody returned before, for the same source; nil for none).
-func parseBody(body []byte, contentType, fetchedFrom string, now time.Time, breaking map[string]bool,
-	targets []string, known []byte) (parsedBody, error) {
+func parseBody(body []byte, contentType string, known []byte, mapFor mapperFor) (parsedBody, error) {
 	clean, err := prepare(body, contentType)
 	if err != nil {
 		return parsedBody{}, err
 	}
 	sp, ok := splitFeed(clean)
 	if !ok {
-		return parseWhole(clean, fetchedFrom, now, breaking, targets)
+		return parseWhole(clean, mapFor)
 	}
 	fps := sp.fingerprints(clean)
 	prev := decodePrints(known)
@@ -88,12 +89,12 @@ func parseBody(body []byte, contentType, fetchedFrom string, now time.Time, brea
 	}
 	f, info, err := parsePrepared(sp.without(clean, drop))
 	if err != nil && dropped > 0 {
-		return parseWhole(clean, fetchedFrom, now, breaking, targets)
+		return parseWhole(clean, mapFor)
 	}
 	if err != nil {
 		return parsedBody{info: info}, err
 	}
-	m := newMapper(f, fetchedFrom, now, breaking, targets)
+	m := mapFor(f)
 	if dropped > 0 && m.baseKey() != prev.base {
 		// Relative links resolve against another base now: no item is known.
 		clear(drop)
@@ -101,13 +102,13 @@ func parseBody(body []byte, contentType, fetchedFrom string, now time.Time, brea
 		if f, info, err = parsePrepared(clean); err != nil {
 			return parsedBody{info: info}, err
 		}
-		m = newMapper(f, fetchedFrom, now, breaking, targets)
+		m = mapFor(f)
 	}
 	if len(f.Items) != len(fps)-dropped {
 		// gofeed did not take what the scan found for the items: read the
 		// body as a whole and remember nothing.
 		if dropped > 0 {
-			return parseWhole(clean, fetchedFrom, now, breaking, targets)
+			return parseWhole(clean, mapFor)
 		}
 		return mapWhole(f, info, m), nil
 	}
@@ -115,13 +116,12 @@ func parseBody(body []byte, contentType, fetchedFrom string, now time.Time, brea
 }
 
 // parseWhole parses and maps a prepared body whole, as before fingerprints.
-func parseWhole(clean []byte, fetchedFrom string, now time.Time, breaking map[string]bool,
-	targets []string) (parsedBody, error) {
+func parseWhole(clean []byte, mapFor mapperFor) (parsedBody, error) {
 	f, info, err := parsePrepared(clean)
 	if err != nil {
 		return parsedBody{info: info}, err
 	}
-	return mapWhole(f, info, newMapper(f, fetchedFrom, now, breaking, targets)), nil
+	return mapWhole(f, info, mapFor(f)), nil
 }
 
 func mapWhole(f *gofeed.Feed, info FeedInfo, m *mapper) parsedBody {

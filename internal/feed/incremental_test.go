@@ -9,12 +9,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcdole/gofeed"
+
 	"github.com/heraldhq/herald/internal/herald"
 )
 
 var incNow = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 
 const incFetched = "https://feeds.example/feed.xml"
+
+// incMapper maps items as a poll of incFetched at incNow does.
+func incMapper(f *gofeed.Feed) *mapper { return newMapper(f, incFetched, incNow, nil, []string{"x"}) }
 
 // checkIncremental checks parseBody on cur, after old was processed, against
 // gofeed's whole-document parse of cur: the same feed information, and the
@@ -24,11 +29,11 @@ func checkIncremental(t testing.TB, old, cur []byte, contentType string) parsedB
 	t.Helper()
 	var known []byte
 	var oldItems []herald.ArticleInput
-	if pb, err := parseBody(old, contentType, incFetched, incNow, nil, []string{"x"}, nil); err == nil {
+	if pb, err := parseBody(old, contentType, nil, incMapper); err == nil {
 		known = pb.prints
 		oldItems = wholeItems(t, old, contentType)
 	}
-	got, gerr := parseBody(cur, contentType, incFetched, incNow, nil, []string{"x"}, known)
+	got, gerr := parseBody(cur, contentType, known, incMapper)
 	f, winfo, werr := parse(cur, contentType)
 	if werr != nil {
 		if gerr == nil {
@@ -39,7 +44,7 @@ func checkIncremental(t testing.TB, old, cur []byte, contentType string) parsedB
 	if gerr != nil {
 		t.Fatalf("incremental parse fails (%v), whole parse does not", gerr)
 	}
-	want, wskipped := newMapper(f, incFetched, incNow, nil, []string{"x"}).items(f)
+	want, wskipped := incMapper(f).items(f)
 	winfo.Skipped = len(wskipped)
 	gi := got.info
 	gi.Parsed = winfo.Parsed
@@ -68,7 +73,7 @@ func wholeItems(t testing.TB, body []byte, contentType string) []herald.ArticleI
 	if err != nil {
 		t.Fatalf("parseBody succeeds where parse fails: %v", err)
 	}
-	items, _ := newMapper(f, incFetched, incNow, nil, []string{"x"}).items(f)
+	items, _ := incMapper(f).items(f)
 	return items
 }
 
@@ -158,7 +163,7 @@ func TestIncrementalCorpus(t *testing.T) {
 				// Only an item whose URL an earlier one holds (a duplicate) is
 				// not remembered, and so parsed again.
 				if f, _, err := parse(body, ct); err == nil && again.prints != nil {
-					items, skipped := newMapper(f, incFetched, incNow, nil, nil).items(f)
+					items, skipped := incMapper(f).items(f)
 					if dups := len(f.Items) - len(items) - len(skipped); again.info.Parsed != dups || len(again.items) != 0 {
 						t.Errorf("content type %q: the same body again parsed %d items (%d duplicates), recorded %d",
 							ct, again.info.Parsed, dups, len(again.items))

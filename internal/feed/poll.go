@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/mmcdole/gofeed"
+
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -75,7 +77,8 @@ func (p *Poller) pollClaimed(ctx context.Context, src herald.Source) time.Time {
 			log.Info("source recovered", "after_failures", src.Failures)
 		}
 		log.Debug("polled", "status", out.status, "unchanged", out.unchanged, "items", out.items,
-			"parsed", out.parsed, "skipped", out.skipped, "new", out.fresh, "duration", time.Since(began).Round(time.Millisecond))
+			"parsed", out.parsed, "skipped", out.skipped, "new", out.fresh,
+			"duration", time.Since(began).Round(time.Millisecond))
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
 	defer cancel()
@@ -135,7 +138,9 @@ func (p *Poller) poll(ctx context.Context, src herald.Source, cfg SourceConfig, 
 func (p *Poller) process(ctx context.Context, src herald.Source, cfg SourceConfig, body []byte,
 	contentType, fetchedFrom string, now time.Time, skipKnown bool) ([]herald.SaveResult, FeedInfo, int, error) {
 	known, fps := p.loadPrints(ctx, src, skipKnown)
-	pb, err := parseBody(body, contentType, fetchedFrom, now, p.breaking, cfg.Targets, known)
+	pb, err := parseBody(body, contentType, known, func(f *gofeed.Feed) *mapper {
+		return newMapper(f, fetchedFrom, now, p.breaking, cfg.Targets)
+	})
 	if err != nil {
 		return nil, pb.info, 0, err
 	}
