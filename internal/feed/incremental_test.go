@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -273,5 +274,28 @@ func FuzzIncremental(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, old, cur []byte, contentType string) {
 		checkIncremental(t, old, cur, contentType)
+	})
+}
+
+// FuzzIncrementalSplice keeps most of a corpus feed intact and splices a
+// fragment into it, so that the fuzzer works inside well-formed documents.
+func FuzzIncrementalSplice(f *testing.F) {
+	c := corpus(f)
+	names := make([]string, 0, len(c))
+	for name := range c {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for i, frag := range []string{"<![CDATA[ <item> ]]>", "<!-- </item> -->", "<item>", "</item>", "</entry><entry>",
+		`<x:item xmlns:x="http://x.example/">`, ` xml:base="/other/"`, ` xmlns="http://www.w3.org/2005/Atom"`,
+		"&amp;", "<?pi x?>", `{"id": "n", "url": "/n"}, `, "null, ", `"Items": [], `, "<channel>", "<ITEM/>"} {
+		f.Add(uint8(i), uint16(97*i), []byte(frag))
+	}
+	f.Fuzz(func(t *testing.T, which uint8, at uint16, frag []byte) {
+		body := c[names[int(which)%len(names)]]
+		pos := int(at) % (len(body) + 1)
+		cur := append(append(append([]byte{}, body[:pos]...), frag...), body[pos:]...)
+		checkIncremental(t, body, cur, "")
+		checkIncremental(t, cur, body, "")
 	})
 }
