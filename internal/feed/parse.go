@@ -35,6 +35,9 @@ type FeedInfo struct {
 	SelfURL string
 	Items   int // items in the feed
 	Skipped int // items without a usable link
+	// Parsed counts the items gofeed parsed: fewer than Items when a poll
+	// skipped the items recorded from the source's last body.
+	Parsed int
 }
 
 // parser is shared: gofeed's parsers and translators are stateless.
@@ -84,12 +87,25 @@ func setCustom(f *gofeed.Feed, k, v string) {
 
 // parse decodes a feed body (any supported format and charset).
 func parse(body []byte, contentType string) (*gofeed.Feed, FeedInfo, error) {
+	body, err := prepare(body, contentType)
+	if err != nil {
+		return nil, FeedInfo{}, err
+	}
+	return parsePrepared(body)
+}
+
+// prepare drops a byte-order mark and settles the character set (toUTF8).
+func prepare(body []byte, contentType string) ([]byte, error) {
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, FeedInfo{}, ErrEmpty
+		return nil, ErrEmpty
 	}
-	body = toUTF8(body, contentType)
-	f, err := parser.Parse(bytes.NewReader(body))
+	return toUTF8(body, contentType), nil
+}
+
+// parsePrepared decodes a body that prepare returned.
+func parsePrepared(body []byte) (*gofeed.Feed, FeedInfo, error) {
+	f, err := gofeedParse(body)
 	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 		if strings.HasPrefix(http.DetectContentType(body), "text/html") {
 			return nil, FeedInfo{}, fmt.Errorf("%w: got an HTML page", ErrNotFeed)
@@ -104,6 +120,7 @@ func parse(body []byte, contentType string) (*gofeed.Feed, FeedInfo, error) {
 		Link:   f.Link,
 		Format: f.FeedType,
 		Items:  len(f.Items),
+		Parsed: len(f.Items),
 	}
 	if f.FeedVersion != "" {
 		info.Format += " " + path.Base(f.FeedVersion) // JSON Feed: ".../version/1.1"
@@ -121,6 +138,18 @@ func parse(body []byte, contentType string) (*gofeed.Feed, FeedInfo, error) {
 		info.SelfURL = f.FeedLink
 	}
 	return f, info, nil
+}
+
+// gofeedParse runs gofeed on a body. A body from the network must not stop
+// the daemon: gofeed panics on some (a JSON Feed with a null item), and
+// that is a parse error like any other.
+func gofeedParse(body []byte) (f *gofeed.Feed, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("gofeed failed: %v", r)
+		}
+	}()
+	return parser.Parse(bytes.NewReader(body))
 }
 
 // atomLinkExt finds <atom:link rel="..."> in an RSS channel.

@@ -194,6 +194,10 @@ func TestParseBadInput(t *testing.T) {
 		{"plain text", []byte("hello, this is not a feed"), ErrNotFeed, ""},
 		{"malformed", readFeed(t, "malformed.xml"), nil, "parse:"},
 		{"bad json", []byte(`{"version": "https://jsonfeed.org/version/1.1", "items": [`), nil, "parse:"},
+		// gofeed's JSON translator dereferences a null item.
+		{"null json item", []byte(`{"version": "https://jsonfeed.org/version/1.1", "items": [null]}`), nil, "parse:"},
+		{"null json item last", []byte(`{"version": "https://jsonfeed.org/version/1.1",
+			"items": [{"id": "1", "url": "https://news.example/1"}, null]}`), nil, "parse:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

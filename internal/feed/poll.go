@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/mmcdole/gofeed"
+
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -21,6 +23,7 @@ type outcome struct {
 	hub        string
 	unchanged  bool // 304, or the same body as last time
 	items      int
+	parsed     int
 	skipped    int
 	fresh      int // announced
 	retryAfter time.Time
@@ -73,7 +76,8 @@ func (p *Poller) pollClaimed(ctx context.Context, src herald.Source) time.Time {
 			log.Info("source recovered", "after_failures", src.Failures)
 		}
 		log.Debug("polled", "status", out.status, "unchanged", out.unchanged, "items", out.items,
-			"skipped", out.skipped, "new", out.fresh, "duration", time.Since(began).Round(time.Millisecond))
+			"parsed", out.parsed, "skipped", out.skipped, "new", out.fresh,
+			"duration", time.Since(began).Round(time.Millisecond))
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), saveTimeout)
 	defer cancel()
@@ -113,7 +117,7 @@ func (p *Poller) poll(ctx context.Context, src herald.Source, cfg SourceConfig, 
 		out.unchanged = true
 		return out, nil
 	}
-	_, info, fresh, err := p.process(ctx, src, cfg, resp.Body, resp.ContentType, resp.URL, now)
+	_, info, fresh, err := p.process(ctx, src, cfg, resp.Body, resp.ContentType, resp.URL, now, true)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -121,24 +125,30 @@ func (p *Poller) poll(ctx context.Context, src herald.Source, cfg SourceConfig, 
 	p.hashes[src.ID] = sum
 	p.mu.Unlock()
 	out.hub, out.items, out.skipped, out.fresh = info.HubURL, info.Items, info.Skipped, fresh
+	out.parsed = info.Parsed
 	return out, nil
 }
 
 // process parses a feed body and records its items for src in one store
-// transaction: nothing is recorded unless the whole body parsed. It returns
-// the store's results and how many articles were announced.
+// transaction: nothing is recorded unless the whole body parsed. With
+// skipKnown, the items the source's last body had, unchanged, are neither
+// parsed nor recorded again (see parseBody). It returns the store's results
+// and how many articles were announced.
 func (p *Poller) process(ctx context.Context, src herald.Source, cfg SourceConfig, body []byte,
-	contentType, fetchedFrom string, now time.Time) ([]herald.SaveResult, FeedInfo, int, error) {
-	f, info, err := parse(body, contentType)
+	contentType, fetchedFrom string, now time.Time, skipKnown bool) ([]herald.SaveResult, FeedInfo, int, error) {
+	known, fps := p.loadPrints(ctx, src, skipKnown)
+	pb, err := parseBody(body, contentType, known, func(f *gofeed.Feed) *mapper {
+		return newMapper(f, fetchedFrom, now)
+	})
 	if err != nil {
-		return nil, info, 0, err
+		return nil, pb.info, 0, err
 	}
-	items, skipped := newMapper(f, fetchedFrom, now).items(f)
-	info.Skipped = len(skipped)
+	info, items, skipped := pb.info, pb.items, pb.skipped
 	for _, s := range skipped {
 		p.log.Debug("item skipped", "source", src.Name, "title", s.Title, "reason", s.Reason)
 	}
 	if len(items) == 0 {
+		p.savePrints(ctx, fps, src, known, pb.prints)
 		return nil, info, 0, nil
 	}
 	rules := p.rules(src, cfg)
@@ -148,6 +158,7 @@ func (p *Poller) process(ctx context.Context, src herald.Source, cfg SourceConfi
 		return nil, info, 0, err
 	}
 	p.warnFlood(src, rules, results)
+	p.savePrints(ctx, fps, src, known, pb.prints)
 	return results, info, p.announce(src, items, results), nil
 }
 

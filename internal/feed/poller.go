@@ -231,7 +231,7 @@ func (p *Poller) PollSource(ctx context.Context, name string) error {
 	if err != nil {
 		return fmt.Errorf("feed: %s: %w", name, err)
 	}
-	_, _, _, err = p.process(ctx, src, cfg, resp.Body, resp.ContentType, resp.URL, p.opts.Now())
+	_, _, _, err = p.process(ctx, src, cfg, resp.Body, resp.ContentType, resp.URL, p.opts.Now(), true)
 	if err != nil {
 		return fmt.Errorf("feed: %s: %w", name, err)
 	}
@@ -250,7 +250,7 @@ func (p *Poller) Ingest(ctx context.Context, sourceName string, body []byte, con
 	if err != nil {
 		return nil, fmt.Errorf("feed: %w", err)
 	}
-	res, _, _, err := p.process(ctx, src, cfg, body, contentType, src.URL, p.opts.Now())
+	res, _, _, err := p.process(ctx, src, cfg, body, contentType, src.URL, p.opts.Now(), false)
 	if err != nil {
 		return nil, fmt.Errorf("feed: %s: %w", sourceName, err)
 	}

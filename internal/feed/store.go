@@ -14,4 +14,5 @@ type Store interface {
 	ClaimSources(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]herald.Source, error)
 	SavePoll(ctx context.Context, owner string, r herald.PollResult) error
 	SaveArticles(ctx context.Context, sourceID int64, items []herald.ArticleInput, now time.Time) ([]herald.SaveResult, error)
+	herald.FingerprintStore
 }

@@ -183,6 +183,7 @@ type Store interface {
 	JobNotifier
 	ClickRecorder
 	ReplayGuard
+	FingerprintStore
 }
 
 // JobNotifier tells a dispatcher that jobs became due elsewhere: created or

@@ -20,7 +20,8 @@ type Table struct {
 // Tables are the tables holding an installation's history, in the order
 // Import loads them (a table after those it refers to), each with the
 // columns Import loads. The SQLite store has the same tables and columns.
-// Named leases (locks) and schema_migrations are not history and not copied.
+// Named leases (locks), item fingerprints (a cache the next changed body of
+// each feed rebuilds) and schema_migrations are not history and not copied.
 var Tables = []Table{
 	{"sources", cols(`id, name, url, push_only, active, etag, last_modified, seeded, last_polled_at, next_poll_at,
 		last_status, last_error, failures, hub_url, push_state, push_secret, push_lease_until, claimed_by,
@@ -89,7 +90,7 @@ func (db *DB) Import(ctx context.Context, opts ImportOptions, rows func(Table) (
 		for _, t := range Tables {
 			names = append(names, pgx.Identifier{t.Name}.Sanitize())
 		}
-		names = append(names, "locks")
+		names = append(names, "locks", "source_fingerprints")
 		if _, err := tx.Exec(ctx, `TRUNCATE `+strings.Join(names, ", ")+` RESTART IDENTITY`); err != nil {
 			return err
 		}

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) herald.Store) {
 		{"Lock", lockTests},
 		{"Unlock", unlockTests},
 		{"ReportQuotes", quoteTests},
+		{"Fingerprints", fingerprintTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
