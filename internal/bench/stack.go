@@ -113,6 +113,9 @@ func newStack(ctx context.Context, env *env, name string, o stackOptions) (*stac
 	s := &stack{clock: &clock{}, cfg: config.Default(), pubs: map[string]herald.Publisher{}}
 	s.cfg.Accounts = map[string]config.Account{}
 	s.cfg.Dispatch.InstanceID = "bench"
+	// The burst scenario measures 100 stories of one poll posted, which the
+	// default flood limit (publish.max_new_per_poll) would hold back.
+	s.cfg.Publish.MaxNewPerPoll = 0
 	store, closeStore, err := openStore(ctx, env.dir, env.pg, name)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
