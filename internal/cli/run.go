@@ -121,6 +121,7 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 	d.poller = feed.New(d.store, feedOptions(cfg, func(herald.Article) { d.disp.Wake() }), logger)
 	d.push = push.NewSubscriber(push.SubscriberOptions{
 		Store: d.store, PublicURL: cfg.HTTP.PublicURL, Sources: pushSources(cfg), Owner: cfg.Dispatch.InstanceID,
+		Guard: outboundGuard(cfg),
 		Ingest: func(ctx context.Context, source string, body []byte, contentType string) error {
 			_, err := d.poller.Ingest(ctx, source, body, contentType)
 			return err

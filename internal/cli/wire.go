@@ -36,6 +36,7 @@ import (
 	"github.com/heraldhq/herald/internal/feed"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/mastodon"
+	"github.com/heraldhq/herald/internal/netguard"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -107,6 +108,7 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 		p, err = bluesky.New(bluesky.Config{
 			AccountID: id, PDSURL: a.PDSURL, Handle: a.Handle, AppPassword: a.AppPassword,
 			Language: a.Language, HTTPTimeout: timeout, RateLimitWait: a.RateLimitWait,
+			ImageGuard: outboundGuard(cfg),
 		}, tokens, logger)
 	default:
 		return nil, usageErrorf("accounts.%s.network: unknown network %q", id, a.Network)
@@ -289,12 +291,20 @@ func feedOptions(cfg *config.Config, onNew func(herald.Article)) feed.Options {
 		Sources: srcs, Timeout: f.Timeout, MaxBody: f.MaxBody, Concurrency: f.Concurrency,
 		MaxAge: cfg.Publish.MaxAge, Backfill: cfg.Publish.Backfill,
 		BreakingCategories: cfg.Publish.BreakingCategories, MaxBackoff: f.MaxBackoff,
-		UserAgent: f.UserAgent, OnNew: onNew,
+		UserAgent: f.UserAgent, OnNew: onNew, Guard: outboundGuard(cfg),
 		// A source claimed by an instance that crashed is taken over after
 		// dispatch.lease, as its jobs are (the poller keeps it above twice
 		// feed.timeout, so a slow poll keeps its source).
 		Owner: cfg.Dispatch.InstanceID, Lease: cfg.Dispatch.Lease,
 	}
+}
+
+// outboundGuard is the outbound policy for destinations that come from
+// content (feed redirects, item images, WebSub hubs): public addresses only,
+// unless feed.allow_private_networks or the sandbox (whose feeds, hubs and
+// images are on loopback) allows internal networks.
+func outboundGuard(cfg *config.Config) netguard.Guard {
+	return netguard.Guard{AllowPrivate: cfg.Feed.AllowPrivateNetworks || cfg.Sandbox}
 }
 
 // syncAccounts records the configured accounts in the store (those already

@@ -15,11 +15,7 @@ import (
 // unset) and what the feed says about itself. It is `herald feeds check URL`.
 func Check(ctx context.Context, url string, opts Options) ([]herald.ArticleInput, FeedInfo, error) {
 	opts = opts.withDefaults()
-	client := opts.HTTPClient
-	if client == nil {
-		client = NewClient(opts)
-	}
-	resp, err := Fetch(ctx, client, Request{
+	resp, err := Fetch(ctx, newClients(opts).forURL(ctx, url), Request{
 		URL: url, UserAgent: opts.UserAgent, Timeout: opts.Timeout, MaxBody: opts.MaxBody,
 	})
 	if err != nil {

@@ -97,7 +97,7 @@ func (p *Poller) poll(ctx context.Context, src herald.Source, cfg SourceConfig, 
 	if !src.Seeded {
 		etag, lastMod = "", ""
 	}
-	resp, err := fetch(ctx, p.client, p.request(src.URL, etag, lastMod), buf)
+	resp, err := fetch(ctx, p.client.forURL(ctx, src.URL), p.request(src.URL, etag, lastMod), buf)
 	if err != nil {
 		return outcome{}, err
 	}

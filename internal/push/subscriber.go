@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/netguard"
 )
 
 // Subscription states, as kept in the store.
@@ -72,8 +73,13 @@ type SubscriberOptions struct {
 	Store herald.Store
 	// PublicURL is http.public_url: the base of the callback the hub calls.
 	PublicURL string
-	// HTTPClient talks to hubs (default: a client with a 20 s timeout).
+	// HTTPClient talks to hubs (default: a client with a 20 s timeout under
+	// Guard). Given, it replaces the policy's clients.
 	HTTPClient *http.Client
+	// Guard is the outbound policy for hubs, which feeds name: public
+	// addresses and https only, unless Guard.AllowPrivate or the source's
+	// configured URL is itself on an internal network.
+	Guard netguard.Guard
 	// Ingest processes a pushed feed body as if the source had been polled.
 	Ingest func(ctx context.Context, source string, body []byte, contentType string) error
 	// Now is the clock (default time.Now).
@@ -104,6 +110,9 @@ type Subscriber struct {
 	opts    SubscriberOptions
 	logger  *slog.Logger
 	sources map[string]SourceConfig
+	// public and internal talk to hubs under the strict policy and with
+	// internal networks allowed.
+	public, internal *http.Client
 
 	mu    sync.Mutex
 	state map[string]*subState // per source, this process's view
@@ -124,9 +133,6 @@ func NewSubscriber(opts SubscriberOptions, logger *slog.Logger) *Subscriber {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: DefaultHubTimeout}
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -144,7 +150,12 @@ func NewSubscriber(opts SubscriberOptions, logger *slog.Logger) *Subscriber {
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
 	}
-	s := &Subscriber{opts: opts, logger: logger, sources: map[string]SourceConfig{}, state: map[string]*subState{}}
+	s := &Subscriber{opts: opts, logger: logger, sources: map[string]SourceConfig{}, state: map[string]*subState{},
+		public: opts.HTTPClient, internal: opts.HTTPClient}
+	if opts.HTTPClient == nil {
+		s.public = &http.Client{Timeout: DefaultHubTimeout, Transport: opts.Guard.Transport()}
+		s.internal = &http.Client{Timeout: DefaultHubTimeout, Transport: opts.Guard.Private().Transport()}
+	}
 	for _, sc := range opts.Sources {
 		s.sources[sc.Name] = sc
 	}
@@ -306,26 +317,44 @@ func (s *Subscriber) subscribe(ctx context.Context, sc SourceConfig, src herald.
 
 // requestSubscription POSTs the subscription request; the hub answers 202.
 func (s *Subscriber) requestSubscription(ctx context.Context, hub string, sc SourceConfig, secret string) error {
-	form := url.Values{
+	return s.requestHub(ctx, hub, sc, url.Values{
 		"hub.mode":          {"subscribe"},
 		"hub.topic":         {sc.URL},
 		"hub.callback":      {s.callbackURL(sc.Name, secret)},
 		"hub.lease_seconds": {strconv.Itoa(s.opts.LeaseSeconds)},
 		"hub.secret":        {secret},
+	})
+}
+
+// requestHub POSTs a subscription request (form) to hub under the outbound
+// policy of source sc: a hub on an internal network, or over plain http
+// (the form carries the secret), only where internal networks are allowed.
+func (s *Subscriber) requestHub(ctx context.Context, hub string, sc SourceConfig, form url.Values) error {
+	op := form.Get("hub.mode")
+	client, internal := s.public, s.opts.Guard.AllowPrivate || s.opts.Guard.Internal(ctx, sc.URL)
+	if internal {
+		client = s.internal
+	}
+	u, err := url.Parse(hub)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("push: %s: hub URL is not an http(s) URL", op)
+	}
+	if u.Scheme != "https" && !internal {
+		return fmt.Errorf("push: %s: hub %s: the hub secret goes only over https (%w)", op, u.Host, netguard.ErrRefused)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hub, strings.NewReader(form.Encode()))
 	if err != nil {
-		return fmt.Errorf("push: subscribe: %w", err)
+		return fmt.Errorf("push: %s: %w", op, err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := s.opts.HTTPClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("push: subscribe: %w", redactURLError(err))
+		return fmt.Errorf("push: %s: %w", op, redactURLError(err))
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("push: subscribe: hub answered %s: %s", resp.Status, strings.TrimSpace(printable(string(msg))))
+		return fmt.Errorf("push: %s: hub answered %s: %s", op, resp.Status, strings.TrimSpace(printable(string(msg))))
 	}
 	return nil
 }
