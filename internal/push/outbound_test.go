@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/netguard"
@@ -68,5 +69,50 @@ func setHub(t *testing.T, f *wsFixture, hub string) {
 		if err := f.store.SetPush(context.Background(), s.ID, herald.PushState{HubURL: hub}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestHubDroppedByFeedEndsSubscription: once the feed no longer names the
+// hub (the poll recorded none), the next check unsubscribes, clears the
+// state and refuses the old hub's pushes.
+func TestHubDroppedByFeedEndsSubscription(t *testing.T) {
+	f := newWS(t, "sync", nil)
+	ctx := context.Background()
+	f.sub.sync(ctx)
+	sub := f.hub.lastRequest()
+	src := f.source(t, "world")
+	if src.PushState != StateActive {
+		t.Fatalf("state %q, want active", src.PushState)
+	}
+	// The poll of a feed without its hub records none (see feed's poll).
+	if err := f.store.SetPush(ctx, src.ID, herald.PushState{State: src.PushState, Secret: src.PushSecret,
+		LeaseUntil: src.PushLeaseUntil}); err != nil {
+		t.Fatal(err)
+	}
+	f.sub.sync(ctx)
+	req := f.hub.lastRequest()
+	if req.Mode != "unsubscribe" || req.Topic != worldTopic || req.Callback != sub.Callback {
+		t.Fatalf("hub got %+v, want an unsubscription of %s", req, sub.Callback)
+	}
+	f.hub.mu.Lock()
+	verified := f.hub.subs[worldTopic].Mode
+	f.hub.mu.Unlock()
+	if verified != "unsubscribe" {
+		t.Errorf("the unsubscription was not verified by the callback (last verified: %q)", verified)
+	}
+	src = f.source(t, "world")
+	if src.PushState != StateNone || src.PushSecret != "" || !src.PushLeaseUntil.IsZero() || f.sub.Active("world") {
+		t.Fatalf("after the hub was dropped: state %q secret %v lease %v active %v",
+			src.PushState, src.PushSecret != "", src.PushLeaseUntil, f.sub.Active("world"))
+	}
+	if f.hub.publishTo(sub.Callback, feedBody, "sha256", signWith("sha256", sub.Secret, feedBody)); f.ingestCount() != 0 {
+		t.Error("a push from the dropped hub was ingested")
+	}
+	// Nothing more is asked of any hub while the feed names none.
+	n := f.hub.requestCount()
+	f.clock.Add(time.Hour)
+	f.sub.sync(ctx)
+	if f.hub.requestCount() != n {
+		t.Error("the subscriber asked a hub again after the feed dropped it")
 	}
 }

@@ -126,6 +126,13 @@ type subState struct {
 	requestedAt time.Time     // when the hub accepted our last request (pending)
 	failures    int
 	retryAt     time.Time // no request before this
+	// hub is the last hub the store named for the source: once the feed
+	// stops naming it, the store no longer does, and this is where the
+	// unsubscription goes.
+	hub string
+	// unsubSecret is the secret of a subscription being ended, until the
+	// hub verifies the unsubscription.
+	unsubSecret string
 }
 
 // NewSubscriber returns a Subscriber; Run keeps its subscriptions.
@@ -235,10 +242,20 @@ func (s *Subscriber) sync(ctx context.Context) {
 			continue
 		}
 		s.remember(src.Name, src.PushState, src.PushLeaseUntil)
-		if !held || src.HubURL == "" || ctx.Err() != nil {
-			continue // another instance manages them, or the feed named no hub (yet)
+		if src.HubURL != "" {
+			s.mu.Lock()
+			s.stateLocked(src.Name).hub = src.HubURL
+			s.mu.Unlock()
 		}
-		s.step(ctx, sc, src, now)
+		if !held || ctx.Err() != nil {
+			continue // another instance manages them
+		}
+		switch {
+		case src.HubURL != "":
+			s.step(ctx, sc, src, now)
+		case src.PushState != StateNone:
+			s.drop(ctx, sc, src)
+		}
 	}
 }
 
@@ -385,6 +402,72 @@ func (s *Subscriber) failed(ctx context.Context, src herald.Source, cause error,
 		return
 	}
 	s.remember(src.Name, next.State, next.LeaseUntil)
+}
+
+// drop ends the subscription of a source whose feed no longer names a hub:
+// the state is cleared first (pushes are refused from then on and polling
+// goes back to the source's interval), then the hub is asked to
+// unsubscribe. A hub this instance never saw (the feed dropped it before
+// the first look after a start) cannot be told; its pushes are refused.
+func (s *Subscriber) drop(ctx context.Context, sc SourceConfig, src herald.Source) {
+	log := s.logger.With("source", src.Name)
+	live := src.PushState == StateActive || src.PushState == StatePending
+	s.mu.Lock()
+	st := s.stateLocked(src.Name)
+	hub := st.hub
+	st.hub, st.failures, st.retryAt = "", 0, time.Time{}
+	if live {
+		st.unsubSecret = src.PushSecret
+	}
+	s.mu.Unlock()
+	if err := s.opts.Store.SetPush(ctx, src.ID, herald.PushState{}); err != nil {
+		log.Warn("websub: clear subscription", "error", err)
+		return
+	}
+	s.remember(src.Name, StateNone, time.Time{})
+	if !live || src.PushSecret == "" {
+		return
+	}
+	if hub == "" {
+		log.Info("websub: the feed no longer names a hub; subscription ended (the hub is unknown here, its pushes are refused)")
+		return
+	}
+	log = log.With("hub", hub)
+	err := s.requestHub(ctx, hub, sc, url.Values{
+		"hub.mode":     {"unsubscribe"},
+		"hub.topic":    {sc.URL},
+		"hub.callback": {s.callbackURL(sc.Name, src.PushSecret)},
+	})
+	if err != nil {
+		log.Warn("websub: the feed no longer names its hub; subscription ended here, the hub refused the unsubscription",
+			"error", err)
+		return
+	}
+	log.Info("websub: the feed no longer names its hub; unsubscribed")
+}
+
+// confirmUnsubscribe answers a hub's verification of an unsubscription
+// that drop asked for (404 to any other).
+func (s *Subscriber) confirmUnsubscribe(w http.ResponseWriter, r *http.Request, sc SourceConfig) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	st := s.stateLocked(sc.Name)
+	secret := st.unsubSecret
+	ok := secret != "" && q.Get("hub.topic") == sc.URL && validChallenge(q.Get("hub.challenge")) &&
+		hmac.Equal([]byte(q.Get(callbackKeyParam)), []byte(callbackKey(secret, sc.Name)))
+	if ok {
+		st.unsubSecret = ""
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.logger.Warn("websub: verification refused: no such unsubscription", "source", sc.Name)
+		http.NotFound(w, r)
+		return
+	}
+	s.logger.Info("websub: unsubscription verified", "source", sc.Name)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = io.WriteString(w, q.Get("hub.challenge"))
 }
 
 // backoff is RetryMin doubled per failure, capped at RetryMax, ±20 % jitter.
