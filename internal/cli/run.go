@@ -7,7 +7,6 @@ import (
 	"maps"
 	"runtime/debug"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -232,18 +231,8 @@ func (d *daemon) logStart() {
 	if file == "" {
 		file = "(none: defaults and environment)"
 	}
-	d.log.Info("herald starting", "mode", mode, "config", file, "database", databaseName(cfg.Database.URL),
+	d.log.Info("herald starting", "mode", mode, "config", file, "database", herald.RedactURL(cfg.Database.URL),
 		"sources", srcs, "accounts", accts, "http_addr", cfg.HTTP.Addr, "instance_id", cfg.Dispatch.InstanceID)
-}
-
-// databaseName is database.url without a password.
-func databaseName(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		if at := strings.LastIndex(u, "@"); at > i {
-			return u[:i+3] + "***" + u[at:]
-		}
-	}
-	return u
 }
 
 // ready is /readyz's check: the store answers a query.

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/netguard"
 )
 
@@ -352,16 +353,12 @@ func retryAfter(v string, now time.Time) time.Time {
 	return time.Time{}
 }
 
-// redact prints a URL without user info, query or fragment: feed URLs can
-// carry access keys.
+// redact prints a URL as Herald prints every URL (herald.RedactURL), without
+// its fragment: feed URLs can carry access keys.
 func redact(u *url.URL) string {
 	c := *u
-	c.User = nil
-	if c.RawQuery != "" {
-		c.RawQuery = "…"
-	}
 	c.Fragment, c.RawFragment = "", ""
-	return c.String()
+	return herald.RedactURL(c.String())
 }
 
 func orElse(a, b string) string {

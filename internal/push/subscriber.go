@@ -303,7 +303,7 @@ func (s *Subscriber) renewMargin(granted time.Duration) time.Duration {
 // subscribe asks the hub for a (new or renewed) subscription. The state is
 // pending before the request: a hub may verify before it answers.
 func (s *Subscriber) subscribe(ctx context.Context, sc SourceConfig, src herald.Source, now time.Time) {
-	log := s.logger.With("source", src.Name, "hub", src.HubURL)
+	log := s.logger.With("source", src.Name, "hub", herald.RedactURL(src.HubURL))
 	secret := src.PushSecret
 	if secret == "" {
 		secret = newSecret()
@@ -385,7 +385,7 @@ func (s *Subscriber) failed(ctx context.Context, src herald.Source, cause error,
 	wait := backoff(st.failures, s.opts.RetryMin, s.opts.RetryMax)
 	st.retryAt, st.requestedAt = now.Add(wait), time.Time{}
 	s.mu.Unlock()
-	s.logger.Warn("websub: subscription failed; polling continues", "source", src.Name, "hub", src.HubURL,
+	s.logger.Warn("websub: subscription failed; polling continues", "source", src.Name, "hub", herald.RedactURL(src.HubURL),
 		"error", cause, "retry_in", wait.Round(time.Second))
 	// The hub may have verified meanwhile: never undo a verification.
 	if cur, err := s.opts.Store.GetSource(ctx, src.Name); err == nil &&
@@ -432,7 +432,7 @@ func (s *Subscriber) drop(ctx context.Context, sc SourceConfig, src herald.Sourc
 		log.Info("websub: the feed no longer names a hub; subscription ended (the hub is unknown here, its pushes are refused)")
 		return
 	}
-	log = log.With("hub", hub)
+	log = log.With("hub", herald.RedactURL(hub))
 	err := s.requestHub(ctx, hub, sc, url.Values{
 		"hub.mode":     {"unsubscribe"},
 		"hub.topic":    {sc.URL},
