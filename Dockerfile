@@ -18,7 +18,7 @@ RUN CGO_ENABLED=0 go build -trimpath \
         -X github.com/heraldhq/herald/internal/cli.commit=${COMMIT} \
         -X github.com/heraldhq/herald/internal/cli.date=${DATE}" \
       -o /out/herald ./cmd/herald \
- && mkdir -p /out/data
+ && mkdir -p -m 0700 /out/data
 
 # Run: distroless (CA certificates, no shell), as the unprivileged "nonroot" user.
 FROM gcr.io/distroless/static-debian12:nonroot

@@ -22,6 +22,7 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/push"
 	"github.com/heraldhq/herald/internal/rank"
+	"github.com/heraldhq/herald/internal/secrets"
 	"github.com/heraldhq/herald/internal/web"
 )
 
@@ -96,6 +97,13 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 	if err = syncConfig(ctx, d.store, cfg); err != nil {
 		return nil, err
 	}
+	if err = sealStoredSecrets(ctx, cfg, d.store, logger); err != nil {
+		return nil, err
+	}
+	seal, err := sealer(cfg)
+	if err != nil {
+		return nil, err
+	}
 	pubs, err := buildPublishers(ctx, cfg, d.store, logger)
 	if err != nil {
 		return nil, err
@@ -119,7 +127,7 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 	// dispatcher, so its post goes out now rather than at the next look.
 	d.poller = feed.New(d.store, feedOptions(cfg, func(herald.Article) { d.disp.Wake() }), logger)
 	d.push = push.NewSubscriber(push.SubscriberOptions{
-		Store: d.store, PublicURL: cfg.HTTP.PublicURL, Sources: pushSources(cfg), Owner: cfg.Dispatch.InstanceID,
+		Store: secrets.Wrap(d.store, seal), PublicURL: cfg.HTTP.PublicURL, Sources: pushSources(cfg), Owner: cfg.Dispatch.InstanceID,
 		Guard: outboundGuard(cfg),
 		Ingest: func(ctx context.Context, source string, body []byte, contentType string) error {
 			_, err := d.poller.Ingest(ctx, source, body, contentType)

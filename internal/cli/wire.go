@@ -37,6 +37,7 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/mastodon"
 	"github.com/heraldhq/herald/internal/netguard"
+	"github.com/heraldhq/herald/internal/secrets"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -76,6 +77,15 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
+	}
+	if tokens != nil {
+		// Tokens the publisher stores (rotating OAuth 2.0 tokens, sessions)
+		// are sealed at rest when a key is set.
+		seal, err := sealer(cfg)
+		if err != nil {
+			return nil, err
+		}
+		tokens = secrets.Tokens{TokenStore: tokens, Sealer: seal}
 	}
 	timeout := cfg.Dispatch.Timeout
 	var (

@@ -17,6 +17,7 @@ type Config struct {
 	Ranking    Ranking            `mapstructure:"ranking"`
 	Evergreen  Evergreen          `mapstructure:"evergreen"`
 	Log        Log                `mapstructure:"log"`
+	Secrets    Secrets            `mapstructure:"secrets"`
 	Sandbox    bool               `mapstructure:"sandbox"`
 	Shortlinks bool               `mapstructure:"shortlinks"`
 	Sources    []Source           `mapstructure:"sources"`

@@ -19,6 +19,7 @@ func (c *Config) Redacted() *Config {
 	r := *c
 	r.Database.URL = herald.RedactURL(c.Database.URL)
 	maskSecrets(reflect.ValueOf(&r.HTTP).Elem())
+	maskSecrets(reflect.ValueOf(&r.Secrets).Elem())
 	r.HTTP.WebhookTargets = slices.Clone(c.HTTP.WebhookTargets)
 	r.Publish.BreakingCategories = slices.Clone(c.Publish.BreakingCategories)
 	r.Evergreen.ExcludeSections = slices.Clone(c.Evergreen.ExcludeSections)

@@ -126,6 +126,7 @@ func (c *Config) Validate() error {
 
 func (c *Config) validateCore(ch *checker) {
 	validateDatabaseURL(ch, c.Database.URL)
+	c.validateSecrets(ch)
 	if host, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil || !validPort(port) || strings.ContainsAny(host, "/ ") {
 		ch.add("http.addr", "must be host:port, like 127.0.0.1:8080 (got %q)", c.HTTP.Addr)
 	}

@@ -73,8 +73,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %q: path must be a file name without '?' or '#'", path)
 	}
 	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("sqlite: open: %w", err)
+		}
+	}
+	// The file holds tokens: it, its WAL and its shared memory are created
+	// for Herald's user alone (SQLite keeps the mode of files that exist).
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			f.Close()
 		}
 	}
 	params := "?_pragma=busy_timeout(" + strconv.FormatInt(BusyTimeout.Milliseconds(), 10) + ")" +
