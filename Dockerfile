@@ -4,7 +4,9 @@
 #   docker run --rm -p 8080:8080 -v herald-data:/data herald
 #
 # Build: a static binary (no cgo: SQLite is modernc.org/sqlite, pure Go).
-FROM golang:1.26 AS build
+# Pinned: Go 1.26.11 carries the net/http, crypto/tls and crypto/x509
+# security fixes released after 1.26.8 (a fetcher of hostile feeds needs them).
+FROM golang:1.26.11 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
