@@ -85,9 +85,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		}
 	}
 	params := "?_pragma=busy_timeout(" + strconv.FormatInt(BusyTimeout.Milliseconds(), 10) + ")" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 	// journal_mode=WAL is persistent and needs a write lock: set it once on
 	// the write connection, before the read pool exists.
+	// synchronous(FULL): a commit (the job's sending mark above all) is on
+	// disk before the network call it precedes; grouped writes share the sync.
 	// temp_store(MEMORY): grouped writes run each caller in a SAVEPOINT, whose
 	// statement journal would otherwise be written to a temporary file.
 	w, err := sql.Open("sqlite", path+params+cacheSize(writeCacheKiB)+
