@@ -142,6 +142,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
+	if err := db.checkNotNewer(ctx, files); err != nil {
+		return err
+	}
 	for _, m := range files {
 		err := db.write(ctx, func(tx *txn) error {
 			var n int
