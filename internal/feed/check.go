@@ -23,7 +23,7 @@ func Check(ctx context.Context, url string, opts Options) ([]herald.ArticleInput
 	}
 	f, info, err := parse(resp.Body, resp.ContentType)
 	if err != nil {
-		return nil, info, fmt.Errorf("feed: %s: %w", url, err)
+		return nil, info, fmt.Errorf("feed: %s: %w", herald.RedactURL(url), err)
 	}
 	breaking := make(map[string]bool, len(opts.BreakingCategories))
 	for _, c := range opts.BreakingCategories {
