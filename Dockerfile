@@ -4,7 +4,9 @@
 #   docker run --rm -p 8080:8080 -v herald-data:/data herald
 #
 # Build: a static binary (no cgo: SQLite is modernc.org/sqlite, pure Go).
-FROM golang:1.26 AS build
+# Pinned: Go 1.26.11 carries the net/http, crypto/tls and crypto/x509
+# security fixes released after 1.26.8 (a fetcher of hostile feeds needs them).
+FROM golang:1.26.11 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -18,7 +20,7 @@ RUN CGO_ENABLED=0 go build -trimpath \
         -X github.com/heraldhq/herald/internal/cli.commit=${COMMIT} \
         -X github.com/heraldhq/herald/internal/cli.date=${DATE}" \
       -o /out/herald ./cmd/herald \
- && mkdir -p /out/data
+ && mkdir -p -m 0700 /out/data
 
 # Run: distroless (CA certificates, no shell), as the unprivileged "nonroot" user.
 FROM gcr.io/distroless/static-debian12:nonroot

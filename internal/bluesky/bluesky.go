@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/netguard"
 )
 
 // Config is one Bluesky account.
@@ -40,6 +41,9 @@ type Config struct {
 	RateLimitWait time.Duration
 	// MaxImageBytes bounds the card's thumb (default 976,560: Bluesky's limit).
 	MaxImageBytes int64
+	// ImageGuard is the outbound policy of image fetches: an item's image
+	// URL comes from a feed (zero: public addresses only).
+	ImageGuard netguard.Guard
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -96,7 +100,7 @@ func New(cfg Config, tokens herald.TokenStore, logger *slog.Logger) (*Client, er
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, base: u, hc: newHTTPClient(cfg.HTTPTimeout), img: newHTTPClient(cfg.HTTPTimeout),
+	return &Client{cfg: cfg, base: u, hc: newHTTPClient(cfg.HTTPTimeout), img: newImageClient(cfg.HTTPTimeout, cfg.ImageGuard),
 		tokens: tokens, log: logger.With("network", "bluesky", "account", cfg.AccountID)}, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/netguard"
 )
 
 const (
@@ -97,7 +98,9 @@ func setup(t *testing.T, opts emulator.BlueskyOptions) *fixture {
 func (f *fixture) newClient(t *testing.T) *bluesky.Client {
 	t.Helper()
 	c, err := bluesky.New(bluesky.Config{AccountID: "sky", PDSURL: f.url, Handle: handle, AppPassword: appPassword,
-		Language: "es", HTTPTimeout: 5 * time.Second, Now: f.clock.Now}, f.tokens, nil)
+		Language: "es", HTTPTimeout: 5 * time.Second, Now: f.clock.Now,
+		// The test's images are served on loopback.
+		ImageGuard: netguard.Guard{AllowPrivate: true}}, f.tokens, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

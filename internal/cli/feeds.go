@@ -85,7 +85,7 @@ func feedRows(cfg *config.Config, srcs []herald.Source) []feedRow {
 	rows := make([]feedRow, 0, len(cfg.Sources))
 	for _, c := range cfg.Sources {
 		s := byName[c.Name]
-		r := feedRow{Name: c.Name, URL: c.URL, LastPollAt: utcPtr(s.LastPolledAt), LastStatus: s.LastStatus,
+		r := feedRow{Name: c.Name, URL: herald.RedactURL(c.URL), LastPollAt: utcPtr(s.LastPolledAt), LastStatus: s.LastStatus,
 			LastError: s.LastError, Failures: s.Failures, Articles: s.ArticleCount, NextPollAt: utcPtr(s.NextPollAt)}
 		switch {
 		case s.LastPolledAt.IsZero():
@@ -190,7 +190,7 @@ With --format json the result is {"feed": {...}, "items": [...]}; with
 				return err
 			}
 			return a.printFeedCheck(format, feedInfo{Title: fi.Title, Link: fi.Link, Format: fi.Format,
-				HubURL: fi.HubURL, SelfURL: fi.SelfURL, Items: fi.Items, Skipped: fi.Skipped}, itemRows(items))
+				HubURL: herald.RedactURL(fi.HubURL), SelfURL: herald.RedactURL(fi.SelfURL), Items: fi.Items, Skipped: fi.Skipped}, itemRows(items))
 		},
 	}
 	addFormatFlag(cmd, &format)

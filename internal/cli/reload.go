@@ -19,6 +19,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/herald"
 )
 
 // reloadWait bounds the wait for the daemon to say how a reload went.
@@ -173,7 +174,7 @@ func (d *daemon) reload(ctx context.Context, load func() (*config.Config, error)
 	}
 	if cfg.Database.URL != d.cfg.Database.URL {
 		return nil, fmt.Errorf("database.url changed (%s): restart herald run to use another database",
-			databaseName(cfg.Database.URL))
+			herald.RedactURL(cfg.Database.URL))
 	}
 	if cfg.Sandbox != d.cfg.Sandbox {
 		return nil, errors.New("sandbox changed: restart herald run to turn the sandbox on or off")

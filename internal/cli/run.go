@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -102,6 +101,9 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 		return nil, err
 	}
 	if err = syncConfig(ctx, d.store, cfg); err != nil {
+		return nil, err
+	}
+	if err = sealStoredSecrets(ctx, cfg, d.store, logger); err != nil {
 		return nil, err
 	}
 	if d.app, err = d.build(ctx, cfg); err != nil {
@@ -203,19 +205,9 @@ func (d *daemon) logStart() {
 	if file == "" {
 		file = "(none: defaults and environment)"
 	}
-	d.log.Info("herald starting", "mode", mode, "config", file, "database", databaseName(cfg.Database.URL),
+	d.log.Info("herald starting", "mode", mode, "config", file, "database", herald.RedactURL(cfg.Database.URL),
 		"sources", srcs, "accounts", accts, "http_addr", cfg.HTTP.Addr, "instance_id", cfg.Dispatch.InstanceID)
 	warnIdle(cfg, d.log)
-}
-
-// databaseName is database.url without a password.
-func databaseName(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		if at := strings.LastIndex(u, "@"); at > i {
-			return u[:i+3] + "***" + u[at:]
-		}
-	}
-	return u
 }
 
 // rankAccounts returns the collector's view of the accounts.

@@ -73,7 +73,7 @@ func sourceRows(cfg *config.Config, srcs []herald.Source, now time.Time) []sourc
 	}
 	rows := make([]sourceRow, 0, len(srcs))
 	for _, s := range srcs {
-		r := sourceRow{Name: s.Name, URL: s.URL, WebSub: websub[s.Name], HubURL: s.HubURL,
+		r := sourceRow{Name: s.Name, URL: herald.RedactURL(s.URL), WebSub: websub[s.Name], HubURL: herald.RedactURL(s.HubURL),
 			PushState: s.PushState, LastStatus: s.LastStatus, LastError: s.LastError,
 			Failures: s.Failures, Articles: s.ArticleCount, FedBy: "polling"}
 		switch {

@@ -197,7 +197,7 @@ running (the status is printed all the same), as service managers answer.`,
 
 // gatherStatus reads everything status shows.
 func gatherStatus(ctx context.Context, cfg *config.Config, st herald.Store, now time.Time) (statusReport, error) {
-	rep := statusReport{Config: cfg.File, Database: databaseName(cfg.Database.URL),
+	rep := statusReport{Config: cfg.File, Database: herald.RedactURL(cfg.Database.URL),
 		Daemon: probeDaemon(ctx, cfg.HTTP.Addr, daemonProbeTimeout), Queue: map[string]int{},
 		Sources: sourcesStatus{Failing: []failingSource{}}, Accounts: []accountStatusLine{}}
 	if err := matchDaemon(&rep.Daemon, cfg.Database.URL); err != nil {

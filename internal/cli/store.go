@@ -54,7 +54,7 @@ func (a *App) OpenStoreToRead(ctx context.Context) (herald.Store, error) {
 		}
 	}
 	if a.Interactive() {
-		fmt.Fprintf(a.Err(), "Using %s, database %s\n", configName(cfg), databaseName(cfg.Database.URL))
+		fmt.Fprintf(a.Err(), "Using %s, database %s\n", configName(cfg), herald.RedactURL(cfg.Database.URL))
 	}
 	return a.OpenStore(ctx)
 }

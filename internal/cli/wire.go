@@ -33,6 +33,8 @@ import (
 	"github.com/heraldhq/herald/internal/feed"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/mastodon"
+	"github.com/heraldhq/herald/internal/netguard"
+	"github.com/heraldhq/herald/internal/secrets"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -80,6 +82,15 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if tokens != nil {
+		// Tokens the publisher stores (rotating OAuth 2.0 tokens, sessions)
+		// are sealed at rest when a key is set.
+		seal, err := sealer(cfg)
+		if err != nil {
+			return nil, err
+		}
+		tokens = secrets.Tokens{TokenStore: tokens, Sealer: seal}
+	}
 	timeout := cfg.Dispatch.Timeout
 	var (
 		p   herald.Publisher
@@ -111,6 +122,7 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 		p, err = bluesky.New(bluesky.Config{
 			AccountID: id, PDSURL: a.PDSURL, Handle: a.Handle, AppPassword: a.AppPassword,
 			Language: a.Language, HTTPTimeout: timeout, RateLimitWait: a.RateLimitWait,
+			ImageGuard: outboundGuard(cfg),
 		}, tokens, logger)
 	default:
 		return nil, usageErrorf("accounts.%s.network: unknown network %q", id, a.Network)
@@ -212,6 +224,10 @@ func dispatchOptions(cfg *config.Config, metrics *dispatch.Metrics) dispatch.Opt
 func feedOptions(cfg *config.Config, onNew func(herald.Article)) feed.Options {
 	return app.FeedOptions(cfg, onNew)
 }
+
+// outboundGuard is the outbound policy for content's destinations; see
+// app.OutboundGuard.
+func outboundGuard(cfg *config.Config) netguard.Guard { return app.OutboundGuard(cfg) }
 
 // syncAccounts records the configured accounts in the store (those already
 // there keep their state: pauses, holds, tokens). OpenStore does it already;

@@ -271,14 +271,16 @@ func TestPublishersWaitAsConfigured(t *testing.T) {
 	}
 }
 
-func TestDatabaseNameHidesThePassword(t *testing.T) {
+func TestStartupDatabaseHidesThePassword(t *testing.T) {
 	for in, want := range map[string]string{
-		"sqlite:data/herald.db":                     "sqlite:data/herald.db",
-		"postgres://herald:s3cret@db:5432/herald":   "postgres://***@db:5432/herald",
-		"postgresql://db.internal/herald?sslmode=x": "postgresql://db.internal/herald?sslmode=x",
+		"sqlite:data/herald.db":                          "sqlite:data/herald.db",
+		"postgres://herald:s3cret@db:5432/herald":        "postgres://herald:***@db:5432/herald",
+		"postgresql://db.internal/herald?sslmode=x":      "postgresql://db.internal/herald?sslmode=x",
+		"postgres://db/herald?password=s3cret&sslmode=x": "postgres://db/herald?password=***&sslmode=x",
+		"host=db password=s3cret dbname=herald":          "host=db password=*** dbname=herald",
 	} {
-		if got := databaseName(in); got != want || strings.Contains(got, "s3cret") {
-			t.Errorf("databaseName(%q) = %q, want %q", in, got, want)
+		if got := herald.RedactURL(in); got != want || strings.Contains(got, "s3cret") {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

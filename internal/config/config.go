@@ -17,6 +17,7 @@ type Config struct {
 	Ranking    Ranking            `mapstructure:"ranking"`
 	Evergreen  Evergreen          `mapstructure:"evergreen"`
 	Log        Log                `mapstructure:"log"`
+	Secrets    Secrets            `mapstructure:"secrets"`
 	Sandbox    bool               `mapstructure:"sandbox"`
 	Shortlinks bool               `mapstructure:"shortlinks"`
 	Sources    []Source           `mapstructure:"sources"`
@@ -62,6 +63,11 @@ type Feed struct {
 	Concurrency int           `mapstructure:"concurrency"`
 	UserAgent   string        `mapstructure:"user_agent"`
 	MaxBackoff  time.Duration `mapstructure:"max_backoff"`
+	// AllowPrivateNetworks lets destinations that come from content (feed
+	// redirects, item images, WebSub hubs) be internal addresses, and hubs
+	// plain http. Off, only a source whose configured URL is itself on an
+	// internal network may reach one.
+	AllowPrivateNetworks bool `mapstructure:"allow_private_networks"`
 }
 
 // Dispatch tunes the outbox worker.

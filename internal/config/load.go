@@ -72,6 +72,10 @@ func LoadOptions(o Options) (*Config, error) {
 			return nil, fmt.Errorf("config: bind %s: %w", key, err)
 		}
 	}
+	// The key that seals stored tokens has a name of its own as well.
+	if err := v.BindEnv("secrets.key", SecretKeyEnv, EnvPrefix+envName("secrets.key")); err != nil {
+		return nil, fmt.Errorf("config: bind secrets.key: %w", err)
+	}
 	if o.Flags != nil {
 		for name, key := range flagKeys {
 			if f := o.Flags.Lookup(name); f != nil {

@@ -2,27 +2,30 @@ package config
 
 import (
 	"maps"
-	"net/url"
 	"reflect"
 	"slices"
-	"strings"
+
+	"github.com/heraldhq/herald/internal/herald"
 )
 
 // Masked replaces every secret Redacted hides.
-const Masked = "***"
+const Masked = herald.Masked
 
 // Redacted returns a deep copy of c with every secret (the fields tagged
-// secret:"true" and the password in database.url) replaced by "***". An
-// empty secret stays empty, so the output still shows what is missing.
+// secret:"true", and in database.url and the sources' URLs what
+// herald.RedactURL hides) replaced by "***". An empty secret stays empty, so
+// the output still shows what is missing.
 func (c *Config) Redacted() *Config {
 	r := *c
-	r.Database.URL = redactURL(c.Database.URL)
+	r.Database.URL = herald.RedactURL(c.Database.URL)
 	maskSecrets(reflect.ValueOf(&r.HTTP).Elem())
+	maskSecrets(reflect.ValueOf(&r.Secrets).Elem())
 	r.HTTP.WebhookTargets = slices.Clone(c.HTTP.WebhookTargets)
 	r.Publish.BreakingCategories = slices.Clone(c.Publish.BreakingCategories)
 	r.Evergreen.ExcludeSections = slices.Clone(c.Evergreen.ExcludeSections)
 	r.Sources = slices.Clone(c.Sources)
 	for i := range r.Sources {
+		r.Sources[i].URL = herald.RedactURL(c.Sources[i].URL)
 		r.Sources[i].Targets = slices.Clone(c.Sources[i].Targets)
 		r.Sources[i].TargetFilters = maps.Clone(c.Sources[i].TargetFilters)
 	}
@@ -46,25 +49,4 @@ func maskSecrets(v reflect.Value) {
 			fv.SetString(Masked)
 		}
 	}
-}
-
-// redactURL masks the password in a database URL, however it is written.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		// Unparsable: keep the scheme only, the rest may hold a password.
-		if scheme, _, ok := strings.Cut(s, "://"); ok {
-			return scheme + "://" + Masked
-		}
-		return s
-	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), Masked)
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", Masked)
-		u.RawQuery = q.Encode()
-	}
-	return strings.Replace(u.String(), url.QueryEscape(Masked), Masked, 1)
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -100,7 +101,7 @@ func (c *checker) oneOf(key, v string, allowed ...string) {
 func (c *checker) httpURL(key, v string) {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		c.add(key, "must be an absolute http or https URL (got %q)", v)
+		c.add(key, "must be an absolute http or https URL (got %q)", herald.RedactURL(v))
 	}
 }
 
@@ -125,6 +126,7 @@ func (c *Config) Validate() error {
 
 func (c *Config) validateCore(ch *checker) {
 	validateDatabaseURL(ch, c.Database.URL)
+	c.validateSecrets(ch)
 	if host, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil || !validPort(port) || strings.ContainsAny(host, "/ ") {
 		ch.add("http.addr", "must be host:port, like 127.0.0.1:8080 (got %q)", c.HTTP.Addr)
 	}
@@ -248,17 +250,18 @@ func validateSourceURL(ch *checker, key, v string) {
 	case v == "":
 		ch.add(key, "must be set")
 	case err != nil:
-		ch.add(key, "must be a valid URL: %v", err)
+		// The parse error quotes the URL, which may carry a key.
+		ch.add(key, "must be a valid URL: %v", errors.Unwrap(err))
 	case u.Scheme == "http" || u.Scheme == "https":
 		if u.Host == "" {
-			ch.add(key, "must name a host (got %q)", v)
+			ch.add(key, "must name a host (got %q)", herald.RedactURL(v))
 		}
 	case u.Scheme == "file":
 		if u.Host+u.Path+u.Opaque == "" {
 			ch.add(key, "must name a file (got %q)", v)
 		}
 	default:
-		ch.add(key, "must be an http, https or file URL (got %q)", v)
+		ch.add(key, "must be an http, https or file URL (got %q)", herald.RedactURL(v))
 	}
 }
 

@@ -155,7 +155,8 @@ var networkAccounts = []string{"x_main", "fb_page", "masto", "sky"}
 func writeNetworksConfig(t *testing.T, dir, db string, feed *cardFeed, n *fourNetworks) string {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "database: {url: %q}\nhttp: {addr: \"127.0.0.1:0\"}\nlog: {format: json}\nfeed: {timeout: 2s}\n", "sqlite:"+db)
+	// The articles' images (Bluesky's card thumbs) are served on loopback.
+	fmt.Fprintf(&b, "database: {url: %q}\nhttp: {addr: \"127.0.0.1:0\"}\nlog: {format: json}\nfeed: {timeout: 2s, allow_private_networks: true}\n", "sqlite:"+db)
 	b.WriteString("dispatch: {lease: 3s, timeout: 2s, shutdown_wait: 3s}\n")
 	fmt.Fprintf(&b, "sources:\n  - {name: news, url: %q, interval: 100ms, targets: [%s]}\n", feed.url(), strings.Join(networkAccounts, ", "))
 	b.WriteString("accounts:\n")

@@ -14,11 +14,7 @@ import (
 // unset) and what the feed says about itself. It is `herald feeds check URL`.
 func Check(ctx context.Context, url string, opts Options) ([]herald.ArticleInput, FeedInfo, error) {
 	opts = opts.withDefaults()
-	client := opts.HTTPClient
-	if client == nil {
-		client = NewClient(opts)
-	}
-	resp, err := Fetch(ctx, client, Request{
+	resp, err := Fetch(ctx, newClients(opts).forURL(ctx, url), Request{
 		URL: url, UserAgent: opts.UserAgent, Timeout: opts.Timeout, MaxBody: opts.MaxBody,
 	})
 	if err != nil {
@@ -26,7 +22,7 @@ func Check(ctx context.Context, url string, opts Options) ([]herald.ArticleInput
 	}
 	f, info, err := parse(resp.Body, resp.ContentType)
 	if err != nil {
-		return nil, info, fmt.Errorf("feed: %s: %w", url, err)
+		return nil, info, fmt.Errorf("feed: %s: %w", herald.RedactURL(url), err)
 	}
 	now := opts.Now()
 	items, skipped := newMapper(f, resp.URL, now).items(f)

@@ -13,6 +13,9 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/netguard"
 )
 
 // Fetch errors, wrapped with the URL and details.
@@ -68,26 +71,24 @@ func (e *StatusError) Error() string {
 
 // NewClient returns the HTTP client a Poller shares among its polls: keep-alive
 // connections, at most half the concurrency to any one host, a dial and
-// header timeout, and at most 5 redirects. Whole-request deadlines come from
-// Fetch.
+// header timeout, at most 5 redirects, and every connection (redirects
+// included) under opts.Guard. Whole-request deadlines come from Fetch.
 func NewClient(opts Options) *http.Client {
 	opts = opts.withDefaults()
 	perHost := max(4, opts.Concurrency/2)
-	t := &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: (&net.Dialer{
+	guard := opts.Guard
+	if guard.Dial == nil {
+		guard.Dial = (&net.Dialer{
 			Timeout:   min(opts.Timeout, 10*time.Second),
 			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          opts.Concurrency * 2,
-		MaxIdleConnsPerHost:   perHost,
-		MaxConnsPerHost:       perHost,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   min(opts.Timeout, 10*time.Second),
-		ResponseHeaderTimeout: opts.Timeout,
-		ExpectContinueTimeout: time.Second,
+		}).DialContext
 	}
+	t := guard.Transport()
+	t.MaxIdleConns = opts.Concurrency * 2
+	t.MaxIdleConnsPerHost = perHost
+	t.MaxConnsPerHost = perHost
+	t.TLSHandshakeTimeout = min(opts.Timeout, 10*time.Second)
+	t.ResponseHeaderTimeout = opts.Timeout
 	return &http.Client{
 		Transport: t,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -101,12 +102,49 @@ func NewClient(opts Options) *http.Client {
 
 // Fetch gets a feed over http(s) or from a file:// URL, conditionally when r
 // carries validators, within r.Timeout and r.MaxBody. A client nil uses a
-// client from NewClient. Errors name the URL without its query or user info.
+// client from NewClient (public addresses only, unless r.URL itself is on an
+// internal network). Errors name the URL without its query or user info.
 func Fetch(ctx context.Context, client *http.Client, r Request) (*Response, error) {
 	if client == nil {
-		client = NewClient(Options{})
+		client = newClients(Options{}).forURL(ctx, r.URL)
 	}
 	return fetch(ctx, client, r, new(bytes.Buffer))
+}
+
+// clients are the two policies a fetch may run under: public addresses only,
+// and internal networks allowed, for a source whose configured URL is on one
+// (an intranet CMS). Two clients rather than one keep their pooled
+// connections apart.
+type clients struct {
+	guard            netguard.Guard
+	public, internal *http.Client
+}
+
+func newClients(opts Options) clients {
+	if opts.HTTPClient != nil {
+		return clients{guard: opts.Guard, public: opts.HTTPClient, internal: opts.HTTPClient}
+	}
+	c := clients{guard: opts.Guard, public: NewClient(opts)}
+	c.internal = c.public
+	if !opts.Guard.AllowPrivate {
+		opts.Guard.AllowPrivate = true
+		c.internal = NewClient(opts)
+	}
+	return c
+}
+
+// forURL is the client for a source configured with rawURL.
+func (c clients) forURL(ctx context.Context, rawURL string) *http.Client {
+	if c.internal != c.public && c.guard.Internal(ctx, rawURL) {
+		return c.internal
+	}
+	return c.public
+}
+
+// CloseIdleConnections closes both clients' idle connections.
+func (c clients) CloseIdleConnections() {
+	c.public.CloseIdleConnections()
+	c.internal.CloseIdleConnections()
 }
 
 // fetch reads the body into buf, which the Response's Body then aliases.
@@ -315,16 +353,12 @@ func retryAfter(v string, now time.Time) time.Time {
 	return time.Time{}
 }
 
-// redact prints a URL without user info, query or fragment: feed URLs can
-// carry access keys.
+// redact prints a URL as Herald prints every URL (herald.RedactURL), without
+// its fragment: feed URLs can carry access keys.
 func redact(u *url.URL) string {
 	c := *u
-	c.User = nil
-	if c.RawQuery != "" {
-		c.RawQuery = "…"
-	}
 	c.Fragment, c.RawFragment = "", ""
-	return c.String()
+	return herald.RedactURL(c.String())
 }
 
 func orElse(a, b string) string {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/netguard"
 )
 
 func TestFetchConditional(t *testing.T) {
@@ -81,7 +83,8 @@ func TestFetchErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			client := NewClient(Options{})
+			// The test server is on loopback.
+			client := NewClient(Options{Guard: netguard.Guard{AllowPrivate: true}})
 			t.Cleanup(client.CloseIdleConnections)
 			resp, err := Fetch(context.Background(), client, Request{URL: srv.URL + tt.path, Timeout: tt.timeout})
 			if err == nil {

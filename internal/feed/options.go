@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/netguard"
 )
 
 // Defaults of Options.
@@ -90,8 +91,13 @@ type Options struct {
 	ShutdownGrace time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// HTTPClient replaces the shared client built from the options.
+	// HTTPClient replaces the clients built from the options (and their
+	// outbound policy).
 	HTTPClient *http.Client
+	// Guard is the outbound policy of fetches, redirects included: public
+	// addresses only unless Guard.AllowPrivate (feed.allow_private_networks)
+	// or the source's configured URL is itself on an internal network.
+	Guard netguard.Guard
 	// OnNew is called (from the polling goroutine) for each announced
 	// article that is new to the store or got post jobs: the next stage is
 	// woken through it.

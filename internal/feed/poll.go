@@ -68,8 +68,13 @@ func (p *Poller) pollClaimed(ctx context.Context, src herald.Source) time.Time {
 		res.Status = out.status
 		res.ETag, res.LastModified = out.etag, out.lastMod
 		res.Seeded = true
-		if out.hub != "" {
+		if !out.unchanged {
+			// A feed that stops naming its hub ends its subscription (the
+			// push subscriber unsubscribes): it is polled at its own pace.
 			res.HubURL = out.hub
+			if out.hub == "" {
+				src.PushState = ""
+			}
 		}
 		res.NextPollAt = p.nextPoll(start, cfg, src)
 		if src.Failures > 0 {
@@ -100,7 +105,7 @@ func (p *Poller) poll(ctx context.Context, src herald.Source, cfg SourceConfig, 
 	if !src.Seeded {
 		etag, lastMod = "", ""
 	}
-	resp, err := fetch(ctx, p.client, p.request(src.URL, etag, lastMod), buf)
+	resp, err := fetch(ctx, p.client.forURL(ctx, src.URL), p.request(src.URL, etag, lastMod), buf)
 	if err != nil {
 		return outcome{}, err
 	}

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
@@ -28,7 +27,7 @@ type Poller struct {
 	store   Store
 	opts    Options
 	log     *slog.Logger
-	client  *http.Client
+	client  clients
 	sources map[string]SourceConfig
 	seed    maphash.Seed
 	bufs    sync.Pool // *bytes.Buffer for feed bodies
@@ -48,13 +47,10 @@ func New(store Store, opts Options, logger *slog.Logger) *Poller {
 		store:   store,
 		opts:    opts,
 		log:     logger,
-		client:  opts.HTTPClient,
+		client:  newClients(opts),
 		sources: make(map[string]SourceConfig, len(opts.Sources)),
 		seed:    maphash.MakeSeed(),
 		hashes:  make(map[int64]uint64),
-	}
-	if p.client == nil {
-		p.client = NewClient(opts)
 	}
 	for _, s := range opts.Sources {
 		if s.Interval <= 0 {
@@ -227,7 +223,7 @@ func (p *Poller) PollSource(ctx context.Context, name string) error {
 	}
 	buf := p.getBuf()
 	defer p.putBuf(buf)
-	resp, err := fetch(ctx, p.client, p.request(cfg.URL, "", ""), buf)
+	resp, err := fetch(ctx, p.client.forURL(ctx, cfg.URL), p.request(cfg.URL, "", ""), buf)
 	if err != nil {
 		return fmt.Errorf("feed: %s: %w", name, err)
 	}

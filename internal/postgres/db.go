@@ -123,6 +123,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
+	if err := checkNotNewer(ctx, conn.Conn(), files); err != nil {
+		return err
+	}
 	for _, m := range files {
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			return sqlstore.ApplyMigration(ctx, pq(tx), migrations, "migrations", m)

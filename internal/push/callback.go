@@ -49,6 +49,10 @@ func (s *Subscriber) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Subscriber) verify(w http.ResponseWriter, r *http.Request, sc SourceConfig) {
 	q := r.URL.Query()
 	mode := q.Get("hub.mode")
+	if mode == "unsubscribe" {
+		s.confirmUnsubscribe(w, r, sc)
+		return
+	}
 	log := s.logger.With("source", sc.Name, "mode", mode)
 	src, err := s.opts.Store.GetSource(r.Context(), sc.Name)
 	if err != nil {

@@ -31,6 +31,7 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/lease"
 	"github.com/heraldhq/herald/internal/limit"
+	"github.com/heraldhq/herald/internal/netguard"
 )
 
 // Subscription states, as kept in the store.
@@ -76,8 +77,13 @@ type SubscriberOptions struct {
 	Store Store
 	// PublicURL is http.public_url: the base of the callback the hub calls.
 	PublicURL string
-	// HTTPClient talks to hubs (default: a client with a 20 s timeout).
+	// HTTPClient talks to hubs (default: a client with a 20 s timeout under
+	// Guard). Given, it replaces the policy's clients.
 	HTTPClient *http.Client
+	// Guard is the outbound policy for hubs, which feeds name: public
+	// addresses and https only, unless Guard.AllowPrivate or the source's
+	// configured URL is itself on an internal network.
+	Guard netguard.Guard
 	// Ingest processes a pushed feed body as if the source had been polled.
 	Ingest func(ctx context.Context, source string, body []byte, contentType string) error
 	// Now is the clock (default time.Now).
@@ -116,6 +122,9 @@ type Subscriber struct {
 	opts    SubscriberOptions
 	logger  *slog.Logger
 	sources map[string]SourceConfig
+	// public and internal talk to hubs under the strict policy and with
+	// internal networks allowed.
+	public, internal *http.Client
 
 	// lock lets one instance of several sharing a store manage the
 	// subscriptions; it is given back when Run returns.
@@ -136,15 +145,19 @@ type subState struct {
 	requestedAt time.Time     // when the hub accepted our last request (pending)
 	failures    int
 	retryAt     time.Time // no request before this
+	// hub is the last hub the store named for the source: once the feed
+	// stops naming it, the store no longer does, and this is where the
+	// unsubscription goes.
+	hub string
+	// unsubSecret is the secret of a subscription being ended, until the
+	// hub verifies the unsubscription.
+	unsubSecret string
 }
 
 // NewSubscriber returns a Subscriber; Run keeps its subscriptions.
 func NewSubscriber(opts SubscriberOptions, logger *slog.Logger) *Subscriber {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: DefaultHubTimeout}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -163,7 +176,12 @@ func NewSubscriber(opts SubscriberOptions, logger *slog.Logger) *Subscriber {
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
 	}
-	s := &Subscriber{opts: opts, logger: logger, sources: map[string]SourceConfig{}, state: map[string]*subState{}}
+	s := &Subscriber{opts: opts, logger: logger, sources: map[string]SourceConfig{}, state: map[string]*subState{},
+		public: opts.HTTPClient, internal: opts.HTTPClient}
+	if opts.HTTPClient == nil {
+		s.public = &http.Client{Timeout: DefaultHubTimeout, Transport: opts.Guard.Transport()}
+		s.internal = &http.Client{Timeout: DefaultHubTimeout, Transport: opts.Guard.Private().Transport()}
+	}
 	s.lock = lease.New(opts.Store, lockName, opts.Owner, lease.Options{TTL: min(3*opts.CheckInterval, lease.DefaultTTL),
 		Now: opts.Now, Logger: logger.With("component", "websub")})
 	for _, sc := range opts.Sources {
@@ -247,10 +265,20 @@ func (s *Subscriber) sync(ctx context.Context) {
 			continue
 		}
 		s.remember(src.Name, src.PushState, src.PushLeaseUntil)
-		if !held || src.HubURL == "" || ctx.Err() != nil {
-			continue // another instance manages them, or the feed named no hub (yet)
+		if src.HubURL != "" {
+			s.mu.Lock()
+			s.stateLocked(src.Name).hub = src.HubURL
+			s.mu.Unlock()
 		}
-		s.step(ctx, sc, src, now)
+		if !held || ctx.Err() != nil {
+			continue // another instance manages them
+		}
+		switch {
+		case src.HubURL != "":
+			s.step(ctx, sc, src, now)
+		case src.PushState != StateNone:
+			s.drop(ctx, sc, src)
+		}
 	}
 }
 
@@ -298,7 +326,7 @@ func (s *Subscriber) renewMargin(granted time.Duration) time.Duration {
 // subscribe asks the hub for a (new or renewed) subscription. The state is
 // pending before the request: a hub may verify before it answers.
 func (s *Subscriber) subscribe(ctx context.Context, sc SourceConfig, src herald.Source, now time.Time) {
-	log := s.logger.With("source", src.Name, "hub", src.HubURL)
+	log := s.logger.With("source", src.Name, "hub", herald.RedactURL(src.HubURL))
 	secret := src.PushSecret
 	if secret == "" {
 		secret = newSecret()
@@ -329,26 +357,44 @@ func (s *Subscriber) subscribe(ctx context.Context, sc SourceConfig, src herald.
 
 // requestSubscription POSTs the subscription request; the hub answers 202.
 func (s *Subscriber) requestSubscription(ctx context.Context, hub string, sc SourceConfig, secret string) error {
-	form := url.Values{
+	return s.requestHub(ctx, hub, sc, url.Values{
 		"hub.mode":          {"subscribe"},
 		"hub.topic":         {sc.URL},
 		"hub.callback":      {s.callbackURL(sc.Name, secret)},
 		"hub.lease_seconds": {strconv.Itoa(s.opts.LeaseSeconds)},
 		"hub.secret":        {secret},
+	})
+}
+
+// requestHub POSTs a subscription request (form) to hub under the outbound
+// policy of source sc: a hub on an internal network, or over plain http
+// (the form carries the secret), only where internal networks are allowed.
+func (s *Subscriber) requestHub(ctx context.Context, hub string, sc SourceConfig, form url.Values) error {
+	op := form.Get("hub.mode")
+	client, internal := s.public, s.opts.Guard.AllowPrivate || s.opts.Guard.Internal(ctx, sc.URL)
+	if internal {
+		client = s.internal
+	}
+	u, err := url.Parse(hub)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("push: %s: hub URL is not an http(s) URL", op)
+	}
+	if u.Scheme != "https" && !internal {
+		return fmt.Errorf("push: %s: hub %s: the hub secret goes only over https (%w)", op, u.Host, netguard.ErrRefused)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hub, strings.NewReader(form.Encode()))
 	if err != nil {
-		return fmt.Errorf("push: subscribe: %w", err)
+		return fmt.Errorf("push: %s: %w", op, err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := s.opts.HTTPClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("push: subscribe: %w", redactURLError(err))
+		return fmt.Errorf("push: %s: %w", op, redactURLError(err))
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("push: subscribe: hub answered %s: %s", resp.Status, strings.TrimSpace(printable(string(msg))))
+		return fmt.Errorf("push: %s: hub answered %s: %s", op, resp.Status, strings.TrimSpace(printable(string(msg))))
 	}
 	return nil
 }
@@ -362,7 +408,7 @@ func (s *Subscriber) failed(ctx context.Context, src herald.Source, cause error,
 	wait := backoff(st.failures, s.opts.RetryMin, s.opts.RetryMax)
 	st.retryAt, st.requestedAt = now.Add(wait), time.Time{}
 	s.mu.Unlock()
-	s.logger.Warn("websub: subscription failed; polling continues", "source", src.Name, "hub", src.HubURL,
+	s.logger.Warn("websub: subscription failed; polling continues", "source", src.Name, "hub", herald.RedactURL(src.HubURL),
 		"error", cause, "retry_in", wait.Round(time.Second))
 	// The hub may have verified meanwhile: never undo a verification.
 	if cur, err := s.opts.Store.GetSource(ctx, src.Name); err == nil &&
@@ -379,6 +425,72 @@ func (s *Subscriber) failed(ctx context.Context, src herald.Source, cause error,
 		return
 	}
 	s.remember(src.Name, next.State, next.LeaseUntil)
+}
+
+// drop ends the subscription of a source whose feed no longer names a hub:
+// the state is cleared first (pushes are refused from then on and polling
+// goes back to the source's interval), then the hub is asked to
+// unsubscribe. A hub this instance never saw (the feed dropped it before
+// the first look after a start) cannot be told; its pushes are refused.
+func (s *Subscriber) drop(ctx context.Context, sc SourceConfig, src herald.Source) {
+	log := s.logger.With("source", src.Name)
+	live := src.PushState == StateActive || src.PushState == StatePending
+	s.mu.Lock()
+	st := s.stateLocked(src.Name)
+	hub := st.hub
+	st.hub, st.failures, st.retryAt = "", 0, time.Time{}
+	if live {
+		st.unsubSecret = src.PushSecret
+	}
+	s.mu.Unlock()
+	if err := s.opts.Store.SetPush(ctx, src.ID, herald.PushState{}); err != nil {
+		log.Warn("websub: clear subscription", "error", err)
+		return
+	}
+	s.remember(src.Name, StateNone, time.Time{})
+	if !live || src.PushSecret == "" {
+		return
+	}
+	if hub == "" {
+		log.Info("websub: the feed no longer names a hub; subscription ended (the hub is unknown here, its pushes are refused)")
+		return
+	}
+	log = log.With("hub", herald.RedactURL(hub))
+	err := s.requestHub(ctx, hub, sc, url.Values{
+		"hub.mode":     {"unsubscribe"},
+		"hub.topic":    {sc.URL},
+		"hub.callback": {s.callbackURL(sc.Name, src.PushSecret)},
+	})
+	if err != nil {
+		log.Warn("websub: the feed no longer names its hub; subscription ended here, the hub refused the unsubscription",
+			"error", err)
+		return
+	}
+	log.Info("websub: the feed no longer names its hub; unsubscribed")
+}
+
+// confirmUnsubscribe answers a hub's verification of an unsubscription
+// that drop asked for (404 to any other).
+func (s *Subscriber) confirmUnsubscribe(w http.ResponseWriter, r *http.Request, sc SourceConfig) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	st := s.stateLocked(sc.Name)
+	secret := st.unsubSecret
+	ok := secret != "" && q.Get("hub.topic") == sc.URL && validChallenge(q.Get("hub.challenge")) &&
+		hmac.Equal([]byte(q.Get(callbackKeyParam)), []byte(callbackKey(secret, sc.Name)))
+	if ok {
+		st.unsubSecret = ""
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.logger.Warn("websub: verification refused: no such unsubscription", "source", sc.Name)
+		http.NotFound(w, r)
+		return
+	}
+	s.logger.Info("websub: unsubscription verified", "source", sc.Name)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = io.WriteString(w, q.Get("hub.challenge"))
 }
 
 // backoff is RetryMin doubled per failure, capped at RetryMax, ±20 % jitter.

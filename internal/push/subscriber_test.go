@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/netguard"
 	"github.com/heraldhq/herald/internal/sqlite"
 )
 
@@ -90,8 +91,10 @@ func newWS(t *testing.T, hubMode string, mutate func(*SubscriberOptions)) *wsFix
 	opts := SubscriberOptions{
 		Store:     db,
 		PublicURL: f.cb.URL + "/",
-		Now:       f.clock.Now,
-		Sources:   []SourceConfig{{Name: "world", URL: worldTopic, WebSub: true}, {Name: "sports", URL: sportsTopic}},
+		// The test hub is on loopback, over http.
+		Guard:   netguard.Guard{AllowPrivate: true},
+		Now:     f.clock.Now,
+		Sources: []SourceConfig{{Name: "world", URL: worldTopic, WebSub: true}, {Name: "sports", URL: sportsTopic}},
 		Ingest: func(_ context.Context, source string, body []byte, contentType string) error {
 			f.mu.Lock()
 			defer f.mu.Unlock()
@@ -427,7 +430,8 @@ func TestOneInstanceManagesSubscriptions(t *testing.T) {
 	f := newWS(t, "error", nil)
 	ctx := context.Background()
 	other := NewSubscriber(SubscriberOptions{Store: f.store, PublicURL: f.cb.URL, Now: f.clock.Now,
-		Sources: []SourceConfig{{Name: "world", URL: worldTopic, WebSub: true}}, Owner: "other"}, nil)
+		Sources: []SourceConfig{{Name: "world", URL: worldTopic, WebSub: true}}, Owner: "other",
+		Guard: netguard.Guard{AllowPrivate: true}}, nil)
 	defer other.lock.Release()
 	defer f.sub.lock.Release()
 	f.sub.sync(ctx) // fails: f.sub backs off

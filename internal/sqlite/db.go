@@ -73,14 +73,23 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %q: path must be a file name without '?' or '#'", path)
 	}
 	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("sqlite: open: %w", err)
 		}
 	}
+	// The file holds tokens: it, its WAL and its shared memory are created
+	// for Herald's user alone (SQLite keeps the mode of files that exist).
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			f.Close()
+		}
+	}
 	params := "?_pragma=busy_timeout(" + strconv.FormatInt(BusyTimeout.Milliseconds(), 10) + ")" +
-		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 	// journal_mode=WAL is persistent and needs a write lock: set it once on
 	// the write connection, before the read pool exists.
+	// synchronous(FULL): a commit (the job's sending mark above all) is on
+	// disk before the network call it precedes.
 	// temp_store(MEMORY): statement journals and temporary tables stay in
 	// memory rather than in temporary files.
 	w, err := sql.Open("sqlite", path+params+cacheSize(writeCacheKiB)+
@@ -132,6 +141,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 	files, err := sqlstore.MigrationFiles(migrations, "migrations")
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	if err := db.checkNotNewer(ctx, files); err != nil {
+		return err
 	}
 	for _, m := range files {
 		err := db.write(ctx, func(tx *txn) error {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/internal/herald"
 )
 
 // Migration is one schema migration file, NNNN_name.sql.
@@ -60,4 +62,14 @@ func ApplyMigration(ctx context.Context, q Querier, fsys fs.FS, dir string, m Mi
 	_, err = q.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 		m.Version, m.Name, time.Now().UnixMilli())
 	return err
+}
+
+// CheckNotNewer refuses a database whose highest applied migration, applied,
+// is unknown to this binary (files are its migrations, in version order).
+func CheckNotNewer(applied int, files []Migration) error {
+	known := 0
+	if len(files) > 0 {
+		known = files[len(files)-1].Version
+	}
+	return herald.CheckSchema(applied, known)
 }
