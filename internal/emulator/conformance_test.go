@@ -16,6 +16,7 @@ import (
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/mastodon"
+	"github.com/heraldhq/herald/internal/netguard"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -153,7 +154,8 @@ func TestEveryRequestConforms(t *testing.T) {
 	t.Cleanup(ssrv.Close)
 	sky.AddAccount(emulator.BlueskyAccount{DID: "did:plc:daily", Handle: "daily.example.com", AppPassword: "app-pw"})
 	bc, err := bluesky.New(bluesky.Config{AccountID: "sky", PDSURL: ssrv.URL, Handle: "daily.example.com",
-		AppPassword: "app-pw", Language: "es-MX", HTTPTimeout: 5 * time.Second}, &memTokens{}, nil)
+		AppPassword: "app-pw", Language: "es-MX", HTTPTimeout: 5 * time.Second,
+		ImageGuard: netguard.Guard{AllowPrivate: true}}, &memTokens{}, nil) // the card's image is on loopback
 	if err != nil {
 		t.Fatal(err)
 	}
