@@ -56,10 +56,10 @@ networks' limits (X: 100 posts per user per 15 minutes).
 
 The sandbox is one network across processes and restarts: its accounts,
 posts, ids and engagement are kept in a file beside the SQLite database
-(PATH.sandbox.json; with another database beside the configuration file),
-and the address it serves on in PATH.sandbox.addr, where herald post,
-delete, collect and accounts check of a sandbox: true configuration find
-it. Only one process serves a state file at a time. configs/herald.compose.yaml
+(PATH.sandbox.json; with another database it lives in memory only), and
+the address it serves on in PATH.sandbox.addr, where herald post, delete,
+collect and accounts check of a sandbox: true configuration find it. Only
+one process serves a state file at a time. configs/herald.compose.yaml
 is a configuration for it (see docker-compose.yml).`,
 		Example: `  herald sandbox
   herald sandbox --addr 0.0.0.0:8090 --config configs/herald.compose.yaml

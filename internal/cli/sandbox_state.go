@@ -28,18 +28,18 @@ import (
 // credentials), every post with its id and engagement, the counters new
 // ids come from — is kept in a file beside the database,
 // PATH.sandbox.json (0600, replaced atomically after every request that
-// reaches an emulation). The process serving it (herald run, herald
+// reaches an emulation; a sandbox started while the database does not
+// exist yet starts afresh). The process serving it (herald run, herald
 // sandbox, or a command when neither runs) holds an exclusive lock on
 // PATH.sandbox.lock and records where it serves in PATH.sandbox.addr; any
 // other process of the same configuration finds it there and posts,
 // deletes, checks and reads engagement through it, with the credentials of
-// the state file. With a database other than SQLite the files are beside
-// the configuration file (herald.sandbox.*); without either the sandbox
-// lives in memory only, as a test's does.
+// the state file. With a database other than a SQLite file there is no data
+// directory: the sandbox lives in memory, in the process that starts it.
 
 // sandboxFiles are where a sandbox keeps its state, lock and address.
 type sandboxFiles struct {
-	state, lock, addr string
+	db, state, lock, addr string
 }
 
 // sandboxFilesOf returns cfg's sandbox files, false when it has nowhere to
@@ -51,13 +51,11 @@ func sandboxFilesOf(cfg *config.Config) (sandboxFiles, bool) {
 		if i := strings.IndexByte(base, '?'); i >= 0 {
 			base = base[:i]
 		}
-	} else if cfg.File != "" {
-		base = filepath.Join(filepath.Dir(cfg.File), "herald")
 	}
 	if base == "" {
 		return sandboxFiles{}, false
 	}
-	return sandboxFiles{state: base + ".sandbox.json", lock: base + ".sandbox.lock", addr: base + ".sandbox.addr"}, true
+	return sandboxFiles{db: base, state: base + ".sandbox.json", lock: base + ".sandbox.lock", addr: base + ".sandbox.addr"}, true
 }
 
 // sandboxState is the state file.
@@ -267,8 +265,9 @@ type servedSandbox struct {
 // later by point. The lock must be held.
 func newServedSandbox(cfg *config.Config, files sandboxFiles, keep bool, mode secretMode) (*servedSandbox, *sandboxState, error) {
 	st := &sandboxState{Accounts: map[string]sandboxIdentity{}}
-	if keep {
-		var err error
+	// A new database starts a new sandbox too: what an old state holds
+	// would only refuse the new database's posts as duplicates.
+	if _, err := os.Stat(files.db); keep && err == nil {
 		if st, err = loadSandboxState(files.state); err != nil {
 			return nil, nil, err
 		}
@@ -282,7 +281,11 @@ func newServedSandbox(cfg *config.Config, files sandboxFiles, keep bool, mode se
 		if mode == freshSecrets {
 			a = freshAccount(i, a)
 		}
-		s := identityOf(i, id, sandboxAccount(i, id, a, map[secretMode]sandboxSecret{freshSecrets: freshSecret, fixedSecrets: fixedSecret}[mode]))
+		secret := fixedSecret
+		if mode == freshSecrets {
+			secret = freshSecret
+		}
+		s := identityOf(i, id, sandboxAccount(i, id, a, secret))
 		if known && prev.Network == a.Network {
 			s.MastodonID, s.DID = prev.MastodonID, prev.DID // not configurable; the posts are theirs
 		} else {

@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/herald"
+)
+
+// stateConfig is a sandbox: true configuration with an account on every
+// network and its database (and so the sandbox's state) in dir.
+func stateConfig(t *testing.T, dir string) *config.Config {
+	t.Helper()
+	// The sandbox keeps its state for an existing database only.
+	if err := os.WriteFile(filepath.Join(dir, "herald.db"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := wireConfig()
+	cfg.Sandbox = true
+	cfg.Database.URL = "sqlite:" + filepath.Join(dir, "herald.db")
+	cfg.Accounts["toot"] = config.Account{Network: config.NetworkMastodon, InstanceURL: "https://mastodon.example"}
+	cfg.Accounts["sky_desk"] = config.Account{Network: config.NetworkBluesky, PDSURL: "https://bsky.social"}
+	return cfg
+}
+
+// TestSandboxStateOutlivesTheProcess: a sandbox started again from the same
+// data directory knows every earlier post (same ids, still live, its
+// engagement readable through the publishers), serves on the same address,
+// and gives new posts new ids; the state file is private.
+func TestSandboxStateOutlivesTheProcess(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	publish := func(cfg *config.Config, text string) (map[string]herald.Receipt, string) {
+		t.Helper()
+		sb, err := startSandbox(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sb.Close()
+		pubs, err := buildPublishers(ctx, cfg, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]herald.Receipt{}
+		for _, id := range accountIDs(cfg) {
+			r, err := pubs[id].Publish(ctx, herald.Message{Text: text + " https://news.example/" + id, Link: "https://news.example/" + id})
+			if err != nil {
+				t.Fatalf("%s: %v", id, err)
+			}
+			out[id] = r
+		}
+		return out, sb.srv.URL
+	}
+	first, url1 := publish(stateConfig(t, dir), "First")
+
+	cfg := stateConfig(t, dir)
+	sb, err := startSandbox(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sb.srv.URL != url1 {
+		t.Errorf("started again on %s, first on %s", sb.srv.URL, url1)
+	}
+	pubs, err := buildPublishers(ctx, cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range accountIDs(cfg) {
+		counts, gone, err := pubs[id].Engagement(ctx, []string{first[id].RemoteID})
+		if err != nil || len(gone) != 0 {
+			t.Errorf("%s: engagement of the earlier post: %v, gone %v, %v", id, counts, gone, err)
+		}
+		if _, err := pubs[id].Check(ctx); err != nil {
+			t.Errorf("%s: check with the kept credentials: %v", id, err)
+		}
+	}
+	if n := len(sb.posts()); n != len(first) {
+		t.Errorf("the sandbox lists %d posts after a restart, want %d", n, len(first))
+	}
+	sb.Close()
+
+	second, _ := publish(stateConfig(t, dir), "Second")
+	for id, r := range second {
+		if r.RemoteID == first[id].RemoteID {
+			t.Errorf("%s: remote id %s given twice", id, r.RemoteID)
+		}
+	}
+	fi, err := os.Stat(filepath.Join(dir, "herald.db.sandbox.json"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("state file: %v, %v; want mode 0600", fi, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "herald.db.sandbox.addr")); !os.IsNotExist(err) {
+		t.Errorf("the address file outlives the sandbox: %v", err)
+	}
+
+	// A new database starts a new sandbox: the demo replays.
+	cfg = stateConfig(t, dir)
+	if err := os.Remove(filepath.Join(dir, "herald.db")); err != nil {
+		t.Fatal(err)
+	}
+	sb, err = startSandbox(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	if n := len(sb.posts()); n != 0 {
+		t.Errorf("with a new database the sandbox starts with %d posts, want none", n)
+	}
+}
+
+// TestSandboxJoinsTheOneServed: while one process serves the sandbox,
+// another of the same installation posts into it rather than starting its
+// own; an account the sandbox does not know is refused by name.
+func TestSandboxJoinsTheOneServed(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	serving := stateConfig(t, dir)
+	sb, err := startSandbox(serving, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sb.Close)
+
+	cfg := stateConfig(t, dir)
+	joined, err := startSandbox(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer joined.Close()
+	if joined.remote != sb.srv.URL || joined.emulations != nil {
+		t.Fatalf("joined %q, want the sandbox at %s", joined.remote, sb.srv.URL)
+	}
+	pubs, err := buildPublishers(ctx, cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := pubs["x_main"].Publish(ctx, herald.Message{Text: "Joined https://news.example/j", Link: "https://news.example/j"})
+	if err != nil || !strings.HasPrefix(r.Permalink, sb.srv.URL+"/") {
+		t.Fatalf("post through the served sandbox: %+v, %v", r, err)
+	}
+	if p, ok := sb.X.Post(r.RemoteID); !ok || p.Deleted {
+		t.Errorf("the serving sandbox lacks post %s", r.RemoteID)
+	}
+	if err := pubs["x_main"].Delete(ctx, r.RemoteID); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := sb.X.Post(r.RemoteID); !p.Deleted {
+		t.Errorf("post %s deleted through the served sandbox is still live there", r.RemoteID)
+	}
+
+	extra := stateConfig(t, dir)
+	extra.Accounts["new_one"] = config.DefaultAccount(config.NetworkTwitter)
+	if _, err := startSandbox(extra, nil); err == nil || !strings.Contains(err.Error(), `"new_one"`) {
+		t.Errorf("an account the served sandbox lacks: %v, want a refusal naming it", err)
+	}
+}
