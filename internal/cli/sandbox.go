@@ -224,6 +224,17 @@ type sandbox struct {
 // posts go. Without sandbox it does nothing and returns nil; Close on a
 // nil *sandbox is a no-op, so callers may always defer it.
 func startSandbox(cfg *config.Config, logger *slog.Logger) (*sandbox, error) {
+	return startSandboxAs(cfg, logger, roleCommand)
+}
+
+// startDaemonSandbox is startSandbox for herald run, which does not post
+// through a sandbox that a passing command serves: it waits for that
+// command to end and then serves the sandbox itself.
+func startDaemonSandbox(cfg *config.Config, logger *slog.Logger) (*sandbox, error) {
+	return startSandboxAs(cfg, logger, roleDaemon)
+}
+
+func startSandboxAs(cfg *config.Config, logger *slog.Logger, role sandboxRole) (*sandbox, error) {
 	if !cfg.Sandbox {
 		return nil, nil
 	}
@@ -235,7 +246,7 @@ func startSandbox(cfg *config.Config, logger *slog.Logger) (*sandbox, error) {
 	files, keep := sandboxFilesOf(cfg)
 	var lockF *os.File
 	if keep {
-		f, remote, err := claimSandbox(ctx, files)
+		f, remote, err := claimSandbox(ctx, files, role)
 		if err != nil {
 			return nil, err
 		}
@@ -251,7 +262,7 @@ func startSandbox(cfg *config.Config, logger *slog.Logger) (*sandbox, error) {
 		}
 		lockF = f
 	}
-	served, st, err := newServedSandbox(cfg, files, keep, freshSecrets)
+	served, st, err := newServedSandbox(cfg, files, keep, role)
 	if err != nil {
 		if lockF != nil {
 			lockF.Close()

@@ -89,7 +89,7 @@ func serveSandbox(ctx context.Context, cfg *config.Config, ln net.Listener, logg
 	files, keep := sandboxFilesOf(cfg)
 	var lockF *os.File
 	if keep {
-		f, remote, err := claimSandbox(ctx, files)
+		f, remote, err := claimSandbox(ctx, files, roleSandbox)
 		if err != nil {
 			ln.Close()
 			return err
@@ -100,7 +100,7 @@ func serveSandbox(ctx context.Context, cfg *config.Config, ln net.Listener, logg
 		}
 		lockF = f
 	}
-	sb, _, err := newServedSandbox(cfg, files, keep, fixedSecrets)
+	sb, _, err := newServedSandbox(cfg, files, keep, roleSandbox)
 	if err != nil {
 		ln.Close()
 		if lockF != nil {

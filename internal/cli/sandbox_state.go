@@ -34,7 +34,10 @@ import (
 // PATH.sandbox.lock and records where it serves in PATH.sandbox.addr; any
 // other process of the same configuration finds it there and posts,
 // deletes, checks and reads engagement through it, with the credentials of
-// the state file. With a database other than a SQLite file there is no data
+// the state file. A daemon does not lean on a sandbox that a passing
+// command serves: it waits for the command to end and serves it itself. (A
+// second daemon of the same database posts through the first's sandbox,
+// and must be restarted if the first stops.) With a database other than a SQLite file there is no data
 // directory: the sandbox lives in memory, in the process that starts it.
 
 // sandboxFiles are where a sandbox keeps its state, lock and address.
@@ -200,46 +203,58 @@ func writeFileAtomic(path string, data []byte) error {
 // serves it, and a token that process answers GET /sandbox/id with (so an
 // address reused by something else is not taken for it).
 type sandboxAddr struct {
-	Addr  string `json:"addr"`
-	PID   int    `json:"pid"`
-	Token string `json:"token"`
+	Addr  string      `json:"addr"`
+	PID   int         `json:"pid"`
+	Role  sandboxRole `json:"role"`
+	Token string      `json:"token"`
 }
 
-// liveSandbox returns the URL of the sandbox the address file names when
-// it answers as that sandbox.
-func liveSandbox(ctx context.Context, files sandboxFiles) (string, bool) {
+// sandboxRole is what serves a sandbox: herald run, herald sandbox, or
+// another command, which serves it only while it runs (a daemon waits for
+// it to end rather than depend on it).
+type sandboxRole string
+
+const (
+	roleDaemon  sandboxRole = "run"
+	roleSandbox sandboxRole = "sandbox"
+	roleCommand sandboxRole = "command"
+)
+
+// liveSandbox returns the URL of the sandbox the address file names, and
+// what serves it, when it answers as that sandbox.
+func liveSandbox(ctx context.Context, files sandboxFiles) (string, sandboxRole, bool) {
 	b, err := os.ReadFile(files.addr)
 	if err != nil {
-		return "", false
+		return "", "", false
 	}
 	var a sandboxAddr
 	if json.Unmarshal(b, &a) != nil || a.Addr == "" || a.Token == "" {
-		return "", false
+		return "", "", false
 	}
 	base := "http://" + a.Addr
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/sandbox/id", nil)
 	if err != nil {
-		return "", false
+		return "", "", false
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", false
+		return "", "", false
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != a.Token {
-		return "", false
+		return "", "", false
 	}
-	return base, true
+	return base, a.Role, true
 }
 
 // secretMode says where the credentials of an account the state does not
 // know yet come from: fresh random ones (sandbox: true), or the
 // configuration's else fixed ones (herald sandbox, which keeps the
 // configuration's identities too).
-type secretMode int
+type secretMode int // see newServedSandbox
 
 const (
 	freshSecrets secretMode = iota
@@ -252,6 +267,7 @@ type servedSandbox struct {
 	files  sandboxFiles
 	keep   bool // whether to keep the state (false: memory only)
 	token  string
+	role   sandboxRole
 	idents map[string]sandboxIdentity // by account ID; the state's accounts
 	lockF  *os.File
 	saveMu sync.Mutex
@@ -263,7 +279,11 @@ type servedSandbox struct {
 // the state and of cfg with the emulations, and restores the posts. cfg's
 // accounts get their sandbox identity and credentials, pointed at base
 // later by point. The lock must be held.
-func newServedSandbox(cfg *config.Config, files sandboxFiles, keep bool, mode secretMode) (*servedSandbox, *sandboxState, error) {
+func newServedSandbox(cfg *config.Config, files sandboxFiles, keep bool, role sandboxRole) (*servedSandbox, *sandboxState, error) {
+	mode := freshSecrets
+	if role == roleSandbox {
+		mode = fixedSecrets
+	}
 	st := &sandboxState{Accounts: map[string]sandboxIdentity{}}
 	// A new database starts a new sandbox too: what an old state holds
 	// would only refuse the new database's posts as duplicates.
@@ -296,7 +316,7 @@ func newServedSandbox(cfg *config.Config, files sandboxFiles, keep bool, mode se
 		}
 		st.Accounts[id] = s
 	}
-	sb := &servedSandbox{emulations: newEmulations(), files: files, keep: keep, token: rand.Text(), idents: st.Accounts}
+	sb := &servedSandbox{emulations: newEmulations(), files: files, keep: keep, token: rand.Text(), role: role, idents: st.Accounts}
 	for _, id := range slices.Sorted(maps.Keys(st.Accounts)) {
 		sb.register(id, st.Accounts[id])
 	}
@@ -363,7 +383,7 @@ func (sb *servedSandbox) announce(addr string) error {
 	if err := sb.save(); err != nil {
 		return err
 	}
-	b, err := json.Marshal(sandboxAddr{Addr: addr, PID: os.Getpid(), Token: sb.token})
+	b, err := json.Marshal(sandboxAddr{Addr: addr, PID: os.Getpid(), Role: sb.role, Token: sb.token})
 	if err != nil {
 		return err
 	}
@@ -408,14 +428,15 @@ func listenSandbox(ctx context.Context, last string) (net.Listener, error) {
 }
 
 // sandboxWait bounds how long a process waits for the sandbox another one
-// is starting or stopping.
-const sandboxWait = 10 * time.Second
+// is starting or stopping, or a daemon for a command's to end.
+const sandboxWait = 30 * time.Second
 
-// claimSandbox either takes the sandbox's lock (this process is to serve
-// it: lockF is set) or finds the sandbox another process serves (remote is
-// its URL). It waits, at most sandboxWait, while the holder of the lock
-// does not answer yet (starting) or any more (stopping).
-func claimSandbox(ctx context.Context, files sandboxFiles) (lockF *os.File, remote string, err error) {
+// claimSandbox either takes the sandbox's lock (this process, a role, is
+// to serve it: lockF is set) or finds the sandbox another process serves
+// (remote is its URL). It waits, at most sandboxWait, while the holder of
+// the lock does not answer yet (starting) or any more (stopping), and a
+// daemon waits while a command serves.
+func claimSandbox(ctx context.Context, files sandboxFiles, role sandboxRole) (lockF *os.File, remote string, err error) {
 	if err := os.MkdirAll(filepath.Dir(files.lock), 0o750); err != nil {
 		return nil, "", fmt.Errorf("sandbox: %w", err)
 	}
@@ -433,13 +454,15 @@ func claimSandbox(ctx context.Context, files sandboxFiles) (lockF *os.File, remo
 		if got {
 			return f, "", nil
 		}
-		if u, ok := liveSandbox(ctx, files); ok {
+		// The look is bounded on its own (2 s), so that a cancelled ctx
+		// still learns whether a sandbox serves.
+		if u, by, ok := liveSandbox(context.WithoutCancel(ctx), files); ok && (role == roleCommand || by != roleCommand) {
 			f.Close()
 			return nil, u, nil
 		}
 		if time.Now().After(deadline) {
 			f.Close()
-			return nil, "", fmt.Errorf("sandbox: another process holds %s but serves no sandbox at the address in %s", files.lock, files.addr)
+			return nil, "", fmt.Errorf("sandbox: another process holds %s and serves no sandbox for this one at the address in %s", files.lock, files.addr)
 		}
 		select {
 		case <-ctx.Done():

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -156,5 +157,54 @@ func TestSandboxJoinsTheOneServed(t *testing.T) {
 	extra.Accounts["new_one"] = config.DefaultAccount(config.NetworkTwitter)
 	if _, err := startSandbox(extra, nil); err == nil || !strings.Contains(err.Error(), `"new_one"`) {
 		t.Errorf("an account the served sandbox lacks: %v, want a refusal naming it", err)
+	}
+}
+
+// TestDaemonDoesNotLeanOnACommandsSandbox: a daemon starting while a
+// command serves the sandbox waits for the command to end and then serves
+// the sandbox itself (posts of the command included), rather than post
+// through an address that dies with the command.
+func TestDaemonDoesNotLeanOnACommandsSandbox(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	cmdCfg := stateConfig(t, dir)
+	cmd, err := startSandbox(cmdCfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubs, err := buildPublishers(ctx, cmdCfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := pubs["fb_page"].Publish(ctx, herald.Message{Text: "Command", Link: "https://news.example/c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// While the command serves, a daemon does not join it (it would wait,
+	// here until its context ends), and another command does.
+	files, _ := sandboxFilesOf(cmdCfg)
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if f, remote, err := claimSandbox(cancelled, files, roleDaemon); f != nil || remote != "" || !errors.Is(err, context.Canceled) {
+		t.Errorf("a daemon claiming a command's sandbox: %v, %q, %v; want it to wait", f, remote, err)
+	}
+	if _, remote, err := claimSandbox(cancelled, files, roleCommand); remote != cmd.srv.URL || err != nil {
+		t.Errorf("a command claiming a command's sandbox: %q, %v; want %s", remote, err, cmd.srv.URL)
+	}
+
+	// Once the command ends, the daemon serves the sandbox, the command's
+	// posts included.
+	cmd.Close()
+	daemon, err := startDaemonSandbox(stateConfig(t, dir), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer daemon.Close()
+	if daemon.remote != "" || daemon.served == nil {
+		t.Fatalf("the daemon posts through %q", daemon.remote)
+	}
+	if p, ok := daemon.Graph.Post(r.RemoteID); !ok || p.Deleted {
+		t.Errorf("the daemon's sandbox lacks the command's post %s", r.RemoteID)
 	}
 }
