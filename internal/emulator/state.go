@@ -181,11 +181,17 @@ func (b *Bluesky) State() BlueskyState {
 	for _, blob := range b.blobs {
 		s.Blobs = append(s.Blobs, blob)
 	}
+	// Sessions that have expired are left out: they would only grow the state.
+	now := b.opts.Now()
 	for tok, g := range b.access {
-		s.Sessions = append(s.Sessions, BlueskySessionToken{Token: tok, DID: g.did, Expires: g.expires})
+		if g.expires.After(now) {
+			s.Sessions = append(s.Sessions, BlueskySessionToken{Token: tok, DID: g.did, Expires: g.expires})
+		}
 	}
 	for tok, g := range b.refresh {
-		s.Sessions = append(s.Sessions, BlueskySessionToken{Token: tok, Refresh: true, DID: g.did, Expires: g.expires})
+		if g.expires.After(now) {
+			s.Sessions = append(s.Sessions, BlueskySessionToken{Token: tok, Refresh: true, DID: g.did, Expires: g.expires})
+		}
 	}
 	return s
 }
