@@ -287,8 +287,12 @@ func startSandboxAs(cfg *config.Config, logger *slog.Logger, role sandboxRole) (
 	for _, id := range accountIDs(cfg) {
 		cfg.Accounts[id] = st.Accounts[id].apply(cfg.Accounts[id], sb.srv.URL)
 	}
+	state := files.state
+	if !keep {
+		state = "(memory only)"
+	}
 	logger.Info("SANDBOX: posts go to local emulations of X, Facebook, Mastodon and Bluesky on this machine, not to the real networks",
-		"sandbox_api", sb.srv.URL, "state", files.state, "accounts", registered(cfg))
+		"sandbox_api", sb.srv.URL, "state", state, "accounts", registered(cfg))
 	return sb, nil
 }
 
