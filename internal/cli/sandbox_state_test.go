@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/herald"
@@ -206,5 +208,46 @@ func TestDaemonDoesNotLeanOnACommandsSandbox(t *testing.T) {
 	}
 	if p, ok := daemon.Graph.Post(r.RemoteID); !ok || p.Deleted {
 		t.Errorf("the daemon's sandbox lacks the command's post %s", r.RemoteID)
+	}
+}
+
+// TestSandboxCommandJoinsHeraldSandbox: with `herald sandbox` serving a
+// data directory, a sandbox: true command of the same database posts to
+// it, with the sandbox's fixed credentials from the state file.
+func TestSandboxCommandJoinsHeraldSandbox(t *testing.T) {
+	served := sandboxCmdConfig()
+	url := startSandboxCmd(t, served, io.Discard) // its database in a temporary directory
+	files, _ := sandboxFilesOf(served)
+	for i := 0; ; i++ { // until it has announced itself
+		if _, _, ok := liveSandbox(context.Background(), files); ok {
+			break
+		}
+		if i == 500 {
+			t.Fatal("herald sandbox wrote no address file")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	cfg := sandboxCmdConfig()
+	cfg.Sandbox, cfg.Database.URL = true, served.Database.URL
+	sb, err := startSandbox(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	if sb.remote != url {
+		t.Fatalf("the command serves its own sandbox (%q), not herald sandbox's at %s", sb.remote, url)
+	}
+	if got := cfg.Accounts["toot"].AccessToken; got != "sandbox-toot-access_token" {
+		t.Errorf("toot's credential %q, want herald sandbox's fixed one", got)
+	}
+	pubs, err := buildPublishers(context.Background(), cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range accountIDs(cfg) {
+		if _, err := pubs[id].Check(context.Background()); err != nil {
+			t.Errorf("%s: check through herald sandbox: %v", id, err)
+		}
 	}
 }
