@@ -271,14 +271,15 @@ type servedSandbox struct {
 	idents map[string]sandboxIdentity // by account ID; the state's accounts
 	lockF  *os.File
 	saveMu sync.Mutex
-	addr   string
+	addr   string // guarded by saveMu
 	log    func(msg string, args ...any)
 }
 
-// newServedSandbox loads the state (when keep), registers every account of
-// the state and of cfg with the emulations, and restores the posts. cfg's
-// accounts get their sandbox identity and credentials, pointed at base
-// later by point. The lock must be held.
+// newServedSandbox loads the state (when keep), gives each account of cfg
+// its sandbox identity (kept from the state, else new: see secretMode),
+// registers every account of the state with the emulations, and restores
+// the posts. The returned state's Accounts are the identities to apply to
+// cfg. The lock must be held.
 func newServedSandbox(cfg *config.Config, files sandboxFiles, keep bool, role sandboxRole) (*servedSandbox, *sandboxState, error) {
 	mode := freshSecrets
 	if role == roleSandbox {
@@ -376,7 +377,9 @@ func (sb *servedSandbox) persisting(next http.Handler) http.Handler {
 // announce records where the sandbox serves (the state and the address
 // file), for the other processes of the installation.
 func (sb *servedSandbox) announce(addr string) error {
+	sb.saveMu.Lock()
 	sb.addr = addr
+	sb.saveMu.Unlock()
 	if !sb.keep {
 		return nil
 	}
