@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -40,14 +39,12 @@ the others are still read.`,
 			if err != nil {
 				return err
 			}
-			if cfg.Sandbox {
-				// A sandbox's emulations live and die with their process:
-				// this one's would know none of the daemon's posts and
-				// report them all gone.
-				return errors.New("collect: with sandbox: true the emulated networks live inside herald run, " +
-					"whose collector reads engagement every ranking.collect_interval")
-			}
 			ctx := cmd.Context()
+			sb, err := startSandbox(cfg, a.Logger())
+			if err != nil {
+				return err
+			}
+			defer sb.Close()
 			st, err := a.OpenStore(ctx)
 			if err != nil {
 				return err

@@ -90,7 +90,7 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 			d.close()
 		}
 	}()
-	if d.sb, err = startSandbox(cfg, logger); err != nil {
+	if d.sb, err = startDaemonSandbox(cfg, logger); err != nil {
 		return nil, err
 	}
 	d.sb.serveFileSources(cfg, time.Now())

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -121,33 +122,30 @@ func sandboxAccount(i int, id string, a config.Account, secret sandboxSecret) co
 	return a
 }
 
-// register makes the emulation of a's network know account a (the i-th of
-// accountIDs, named id, with its sandbox credentials from sandboxAccount):
-// an X user (OAuth 1.0a, and OAuth 2.0 when a has a client_id), a Page, a
-// Mastodon account or a Bluesky account.
-func (e *emulations) register(i int, id string, a config.Account) {
-	switch a.Network {
+// register makes the emulation of s's network know account id by its
+// sandbox identity s: an X user (OAuth 1.0a, and OAuth 2.0 when s has a
+// client_id), a Page, a Mastodon account or a Bluesky account.
+func (e *emulations) register(id string, s sandboxIdentity) {
+	switch s.Network {
 	case config.NetworkTwitter:
 		e.X.AddUser(emulator.XUser{
-			ID: a.UserID, Username: strings.ReplaceAll(id, "-", "_"), Name: id + " (sandbox)",
-			ConsumerKey: a.ConsumerKey, ConsumerSecret: a.ConsumerSecret,
-			AccessToken: a.AccessToken, AccessTokenSecret: a.AccessTokenSecret,
-			ClientID: a.ClientID, ClientSecret: a.ClientSecret, RefreshToken: a.RefreshToken,
+			ID: s.UserID, Username: strings.ReplaceAll(id, "-", "_"), Name: id + " (sandbox)",
+			ConsumerKey: s.ConsumerKey, ConsumerSecret: s.ConsumerSecret,
+			AccessToken: s.AccessToken, AccessTokenSecret: s.AccessTokenSecret,
+			ClientID: s.ClientID, ClientSecret: s.ClientSecret, RefreshToken: s.RefreshToken,
 			V11Access: true,
 		})
-		e.names["x:"+a.UserID] = id
+		e.names["x:"+s.UserID] = id
 	case config.NetworkFacebook:
-		e.Graph.AddPage(emulator.GraphPage{ID: a.PageID, Name: id + " (sandbox)", AccessToken: a.PageAccessToken,
-			AppID: a.AppID, AppSecret: a.AppSecret})
-		e.names["facebook:"+a.PageID] = id
+		e.Graph.AddPage(emulator.GraphPage{ID: s.PageID, Name: id + " (sandbox)", AccessToken: s.PageAccessToken,
+			AppID: s.AppID, AppSecret: s.AppSecret})
+		e.names["facebook:"+s.PageID] = id
 	case config.NetworkMastodon:
-		m := emulator.MastodonAccount{ID: strconv.Itoa(110_000_001 + i), Username: id, Token: a.AccessToken}
-		e.Mastodon.AddAccount(m)
-		e.names["mastodon:"+m.ID] = id
+		e.Mastodon.AddAccount(emulator.MastodonAccount{ID: s.MastodonID, Username: id, Token: s.AccessToken})
+		e.names["mastodon:"+s.MastodonID] = id
 	case config.NetworkBluesky:
-		did := "did:plc:sandbox" + strconv.Itoa(i)
-		e.Bluesky.AddAccount(emulator.BlueskyAccount{DID: did, Handle: strings.TrimPrefix(a.Handle, "@"), AppPassword: a.AppPassword})
-		e.names["bluesky:"+did] = id
+		e.Bluesky.AddAccount(emulator.BlueskyAccount{DID: s.DID, Handle: s.Handle, AppPassword: s.AppPassword})
+		e.names["bluesky:"+s.DID] = id
 	}
 }
 
@@ -203,54 +201,98 @@ func registered(cfg *config.Config) map[string][]string {
 	return out
 }
 
-// sandbox is the in-process sandbox that `sandbox: true` runs on loopback,
-// so a fresh clone shows the whole flow (feed → posts → permalinks) without
-// credentials and without reaching the real networks.
+// sandbox is the sandbox of a `sandbox: true` process, so a fresh clone
+// shows the whole flow (feed → posts → permalinks) without credentials and
+// without reaching the real networks: the one another process of the
+// installation serves (remote), or else one this process serves on
+// loopback from the state file (see sandbox_state.go). Either way srv
+// serves the shifted file:// feeds (see serveFileSources).
 type sandbox struct {
-	*emulations
-	srv   *httptest.Server
-	feeds sandboxFeeds // see serveFileSources
+	*emulations                // nil when remote
+	served      *servedSandbox // nil when remote
+	remote      string         // the URL of the sandbox another process serves
+	srv         *httptest.Server
+	feeds       sandboxFeeds
+	log         *slog.Logger
 }
 
-// startSandbox, when cfg.Sandbox is set, starts the emulations on
-// 127.0.0.1, registers an X user for every twitter account, a Page for
-// every facebook account and an account for every mastodon and bluesky
-// one, with freshly generated credentials, and writes those credentials and
-// the emulations' URL into cfg (in memory only: they are never printed or
-// stored). It logs where posts go. Without sandbox it does nothing and
-// returns nil; Close on a nil *sandbox is a no-op, so callers may always
-// defer it.
+// startSandbox, when cfg.Sandbox is set, finds the installation's sandbox
+// or serves it, and writes each account's sandbox identity, credentials
+// and base URL into cfg (in memory only: they are never printed; the state
+// file, 0600, keeps them). A new account gets an X user, a Page, a
+// Mastodon or a Bluesky account with fresh credentials. It logs where
+// posts go. Without sandbox it does nothing and returns nil; Close on a
+// nil *sandbox is a no-op, so callers may always defer it.
 func startSandbox(cfg *config.Config, logger *slog.Logger) (*sandbox, error) {
+	return startSandboxAs(cfg, logger, roleCommand)
+}
+
+// startDaemonSandbox is startSandbox for herald run, which does not post
+// through a sandbox that a passing command serves: it waits for that
+// command to end and then serves the sandbox itself.
+func startDaemonSandbox(cfg *config.Config, logger *slog.Logger) (*sandbox, error) {
+	return startSandboxAs(cfg, logger, roleDaemon)
+}
+
+func startSandboxAs(cfg *config.Config, logger *slog.Logger, role sandboxRole) (*sandbox, error) {
 	if !cfg.Sandbox {
 		return nil, nil
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	sb := &sandbox{emulations: newEmulations()}
-	sb.srv = httptest.NewServer(sb.feeds.handler(sb.emulations))
-	for i, id := range accountIDs(cfg) {
-		a := cfg.Accounts[id]
-		if a.Network == config.NetworkTwitter {
-			// OAuth 1.0a whatever the account says: a stored OAuth 2.0
-			// token from an earlier run would mean nothing to a fresh
-			// emulation. The user ID is the emulation's own.
-			a.Auth, a.UserID = "oauth1", ""
-			a.ClientID, a.ClientSecret, a.RefreshToken = "", "", ""
+	ctx := context.Background()
+	sb := &sandbox{log: logger}
+	files, keep := sandboxFilesOf(cfg)
+	var lockF *os.File
+	if keep {
+		f, remote, err := claimSandbox(ctx, files, role)
+		if err != nil {
+			return nil, err
 		}
-		if a.Network == config.NetworkFacebook {
-			a.PageID, a.AppID, a.AppSecret = "", strconv.Itoa(880_000_000_000_001+i), rand.Text()
+		if remote != "" {
+			if err := joinSandbox(cfg, files, remote); err != nil {
+				return nil, err
+			}
+			sb.remote = remote
+			sb.srv = httptest.NewServer(sb.feeds.handler(http.NotFoundHandler()))
+			logger.Info("SANDBOX: posts go to the sandbox another herald process serves on this machine, not to the real networks",
+				"sandbox_api", remote, "accounts", registered(cfg))
+			return sb, nil
 		}
-		if a.Network == config.NetworkBluesky {
-			a.Handle = ""
+		lockF = f
+	}
+	served, st, err := newServedSandbox(cfg, files, keep, role)
+	if err != nil {
+		if lockF != nil {
+			lockF.Close()
 		}
-		a = sandboxAccount(i, id, a, freshSecret)
-		sb.register(i, id, a)
-		a.APIBaseURL, a.GraphBaseURL, a.InstanceURL, a.PDSURL = pointAt(a, sb.srv.URL)
-		cfg.Accounts[id] = a
+		return nil, err
+	}
+	served.lockF, served.log = lockF, logger.Warn
+	ln, err := listenSandbox(ctx, st.Addr)
+	if err != nil {
+		_ = served.release()
+		return nil, err
+	}
+	sb.served, sb.emulations = served, served.emulations
+	sb.srv = httptest.NewUnstartedServer(sb.feeds.handler(served.handler()))
+	sb.srv.Listener.Close()
+	sb.srv.Listener = ln
+	sb.srv.Start()
+	if err := served.announce(ln.Addr().String()); err != nil {
+		sb.Close()
+		return nil, err
+	}
+	for _, id := range accountIDs(cfg) {
+		cfg.Accounts[id] = st.Accounts[id].apply(cfg.Accounts[id], sb.srv.URL)
+	}
+	state := files.state
+	if !keep {
+		state = "(memory only)"
 	}
 	logger.Info("SANDBOX: posts go to local emulations of X, Facebook, Mastodon and Bluesky on this machine, not to the real networks",
-		"sandbox_api", sb.srv.URL, "accounts", registered(cfg))
+		"sandbox_api", sb.srv.URL, "state", state, "accounts", registered(cfg))
 	return sb, nil
 }
 
@@ -270,12 +312,16 @@ func pointAt(a config.Account, base string) (x, graph, mastodon, bluesky string)
 	return x, graph, mastodon, bluesky
 }
 
-// Close stops the emulations (nil: nothing to stop).
+// Close stops serving (nil: nothing to stop) and, when this process
+// served the sandbox, keeps its state and lets another process serve it.
 func (sb *sandbox) Close() {
 	if sb == nil {
 		return
 	}
 	sb.srv.Close()
+	if err := sb.served.release(); err != nil {
+		sb.log.Warn("sandbox: cannot keep its state", "error", err)
+	}
 }
 
 // isLoopbackURL reports whether u is an http(s) URL on this machine.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -51,9 +52,15 @@ is fixed, so the instances can be configured with it in advance:
 
 where N is the account's place (1, 2, ...) among all the accounts sorted by
 ID. These credentials open nothing but the sandbox. The emulations keep the
-networks' limits (X: 100 posts per user per 15 minutes); their posts are kept
-in memory and lost when the sandbox stops. configs/herald.compose.yaml is a
-configuration for it (see docker-compose.yml).`,
+networks' limits (X: 100 posts per user per 15 minutes).
+
+The sandbox is one network across processes and restarts: its accounts,
+posts, ids and engagement are kept in a file beside the SQLite database
+(PATH.sandbox.json; with another database it lives in memory only), and
+the address it serves on in PATH.sandbox.addr, where herald post, delete,
+collect and accounts check of a sandbox: true configuration find it. Only
+one process serves a state file at a time. configs/herald.compose.yaml
+is a configuration for it (see docker-compose.yml).`,
 		Example: `  herald sandbox
   herald sandbox --addr 0.0.0.0:8090 --config configs/herald.compose.yaml
   curl -s http://127.0.0.1:8090/sandbox/posts`,
@@ -74,17 +81,46 @@ configuration for it (see docker-compose.yml).`,
 	return cmd
 }
 
-// serveSandbox registers cfg's accounts with the emulations (fixedSecret
-// credentials) and serves them on ln until ctx ends, then shuts the server
-// down (ln is closed either way).
+// serveSandbox serves the installation's sandbox on ln until ctx ends,
+// then shuts the server down (ln is closed either way): the state file's
+// accounts and posts, and cfg's accounts with their configured identities
+// and credentials, else fixedSecret ones.
 func serveSandbox(ctx context.Context, cfg *config.Config, ln net.Listener, logger *slog.Logger) error {
-	e := newEmulations()
-	for i, id := range accountIDs(cfg) {
-		e.register(i, id, sandboxAccount(i, id, cfg.Accounts[id], fixedSecret))
+	files, keep := sandboxFilesOf(cfg)
+	var lockF *os.File
+	if keep {
+		f, remote, err := claimSandbox(ctx, files, roleSandbox)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		if remote != "" {
+			ln.Close()
+			return fmt.Errorf("sandbox: %s already serves the sandbox of this installation (%s)", remote, files.state)
+		}
+		lockF = f
 	}
-	srv := &http.Server{Handler: sandboxHandler(e), ReadHeaderTimeout: 10 * time.Second}
+	sb, _, err := newServedSandbox(cfg, files, keep, roleSandbox)
+	if err != nil {
+		ln.Close()
+		if lockF != nil {
+			lockF.Close()
+		}
+		return err
+	}
+	sb.lockF, sb.log = lockF, logger.Warn
+	defer func() {
+		if err := sb.release(); err != nil {
+			logger.Warn("sandbox: cannot keep its state", "error", err)
+		}
+	}()
+	srv := &http.Server{Handler: sb.handler(), ReadHeaderTimeout: 10 * time.Second}
+	if err := sb.announce(ln.Addr().String()); err != nil {
+		ln.Close()
+		return err
+	}
 	logger.Info("SANDBOX: serving emulations of X, Facebook, Mastodon and Bluesky; posts sent here never reach the real networks",
-		"addr", ln.Addr().String(), "accounts", registered(cfg))
+		"addr", ln.Addr().String(), "state", files.state, "accounts", registered(cfg))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -94,28 +130,33 @@ func serveSandbox(ctx context.Context, cfg *config.Config, ln net.Listener, logg
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	err := srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
 	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
 		err = errors.Join(err, serr)
 	}
 	if err != nil {
 		return fmt.Errorf("sandbox: shut down: %w", err)
 	}
-	logger.Info("sandbox stopped", "posts", len(e.posts()))
+	logger.Info("sandbox stopped", "posts", len(sb.posts()))
 	return nil
 }
 
-// sandboxHandler serves the emulations, /sandbox/posts and /healthz.
-func sandboxHandler(e *emulations) http.Handler {
+// handler serves the emulations (keeping the state after each request),
+// /sandbox/posts, /sandbox/id (the address file's token) and /healthz.
+func (sb *servedSandbox) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	mux.HandleFunc("GET /sandbox/id", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte(sb.token + "\n"))
+	})
 	mux.HandleFunc("GET /sandbox/posts", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(e.posts())
+		_ = json.NewEncoder(w).Encode(sb.posts())
 	})
-	mux.Handle("/", e)
+	mux.Handle("/", sb.persisting(sb.emulations))
 	return mux
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,7 @@ func sandboxCmdConfig() *config.Config {
 // test ends, and returns its URL.
 func startSandboxCmd(t *testing.T, cfg *config.Config, logs io.Writer) string {
 	t.Helper()
+	cfg.Database.URL = "sqlite:" + filepath.Join(t.TempDir(), "herald.db") // the state file goes beside it
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

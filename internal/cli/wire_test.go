@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -148,6 +149,7 @@ func TestBuildPublisherRefusals(t *testing.T) {
 func TestSandboxServesEveryAccountLocally(t *testing.T) {
 	cfg := wireConfig()
 	cfg.Sandbox = true
+	cfg.Database.URL = "sqlite:" + filepath.Join(t.TempDir(), "herald.db") // the state file goes beside it
 	cfg.Accounts["toot"] = config.Account{Network: config.NetworkMastodon, InstanceURL: "https://mastodon.example"}
 	cfg.Accounts["sky_desk"] = config.Account{Network: config.NetworkBluesky, PDSURL: "https://bsky.social"}
 	var logs bytes.Buffer
