@@ -51,7 +51,9 @@ func webhookRules(cfg *config.Config) func(source string, base herald.IntakeRule
 		f, t := sourceFilters(s)
 		bySource[s.Name] = filters{f, t}
 	}
+	review := reviewRules(cfg)
 	return func(source string, base herald.IntakeRules) herald.IntakeRules {
+		base = review(source, base)
 		f, ok := bySource[source]
 		if !ok {
 			return base

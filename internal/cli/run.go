@@ -76,6 +76,7 @@ type daemon struct {
 	coll   *rank.Collector
 	ever   *evergreen.Scheduler // nil when evergreen.schedule is off
 	jobs   *jobListener         // wakes the dispatcher on other instances' jobs
+	watch  *watchers            // the review timeout and the alerts
 	web    *web.Server
 }
 
@@ -132,6 +133,7 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 			return err
 		},
 	}, logger)
+	d.watch = newWatchers(cfg, d.store, d.disp.Wake, logger)
 	d.coll = rank.NewCollector(d.store, rankAccounts(cfg, pubs), rankOptions(cfg), logger)
 	if d.ever, err = newEvergreenScheduler(cfg, d.store, d.disp.Wake, logger); err != nil {
 		return nil, err
@@ -190,6 +192,7 @@ func (d *daemon) Run(ctx context.Context) error {
 	g.Go(func() error { return d.ever.Run(gctx) })
 	g.Go(func() error { return d.disp.Run(gctx) })
 	g.Go(func() error { return d.jobs.Run(gctx) })
+	g.Go(func() error { return d.watch.Run(gctx) })
 	// Each part starts its own shutdown when gctx ends; this only says so.
 	stopped := context.AfterFunc(gctx, func() { d.log.Info("stopping: intake closed, waiting for sends in flight") })
 	defer stopped()

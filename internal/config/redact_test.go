@@ -88,3 +88,18 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactedMasksNotifyWebhooks(t *testing.T) {
+	c := Default()
+	c.Notify.Webhooks = []Webhook{{URL: "https://hooks.slack.invalid/services/T0/B0/key", Format: "slack"},
+		{URL: "https://alerts.invalid/in", Format: "json", Secret: "s3cret"}}
+	r := c.Redacted()
+	for i, w := range r.Notify.Webhooks {
+		if w.URL != Masked || (w.Secret != "" && w.Secret != Masked) {
+			t.Errorf("webhook %d not masked: %+v", i, w)
+		}
+	}
+	if c.Notify.Webhooks[0].URL == Masked {
+		t.Error("Redacted changed the original")
+	}
+}

@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) herald.Store) {
 		{"Sources", sourceTests},
 		{"Articles", articleTests},
 		{"Intake", intakeTests},
+		{"Review", reviewTests},
 		{"Jobs", jobTests},
 		{"Claim", claimTests},
 		{"ClaimRules", claimRuleTests},
