@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) herald.Store) {
 		{"Articles", articleTests},
 		{"Intake", intakeTests},
 		{"Review", reviewTests},
+		{"Alerts", alertTests},
 		{"Jobs", jobTests},
 		{"Claim", claimTests},
 		{"ClaimRules", claimRuleTests},
