@@ -49,6 +49,9 @@ type reviewPost struct {
 
 func (d *dashboard) handleReview(w http.ResponseWriter, r *http.Request) {
 	setPageSecurity(w)
+	// Its forms post to this origin with their Origin (no-referrer would
+	// send "null", which sameOrigin refuses); other sites still get none.
+	w.Header().Set("Referrer-Policy", "same-origin")
 	page := reviewPage{Token: d.reviewToken(r), LoggedIn: d.auth.token != ""}
 	switch done := r.URL.Query().Get("done"); {
 	case strings.HasPrefix(done, "approved-"):
