@@ -103,3 +103,14 @@ func TestRedactedMasksNotifyWebhooks(t *testing.T) {
 		t.Error("Redacted changed the original")
 	}
 }
+
+// A webhook URL is a secret (Slack's carries its key): a bad one is
+// refused without being repeated.
+func TestBadNotifyURLNotEchoed(t *testing.T) {
+	c := Default()
+	c.Notify.Webhooks = []Webhook{{URL: "ftp://hooks.slack.invalid/services/SECRETKEY", Format: "slack"}}
+	err := c.Validate()
+	if err == nil || strings.Contains(err.Error(), "SECRETKEY") || !strings.Contains(err.Error(), "notify.webhooks[0].url") {
+		t.Errorf("Validate() = %v", err)
+	}
+}
