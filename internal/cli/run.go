@@ -133,7 +133,7 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 			return err
 		},
 	}, logger)
-	d.watch = newWatchers(cfg, d.store, d.disp.Wake, logger)
+	d.watch = newWatchers(cfg, d.store, d.disp.Wake, d.reg, logger)
 	d.coll = rank.NewCollector(d.store, rankAccounts(cfg, pubs), rankOptions(cfg), logger)
 	if d.ever, err = newEvergreenScheduler(cfg, d.store, d.disp.Wake, logger); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/heraldhq/herald/internal/config"
@@ -24,12 +25,16 @@ type watchers struct {
 
 // newWatchers builds the watchers of cfg over st; wake wakes the
 // dispatcher when held posts become pending.
-func newWatchers(cfg *config.Config, st herald.Store, wake func(), logger *slog.Logger) *watchers {
-	return &watchers{
+// The alerts dropped from a full queue are counted in reg.
+func newWatchers(cfg *config.Config, st herald.Store, wake func(), reg prometheus.Registerer, logger *slog.Logger) *watchers {
+	w := &watchers{
 		review: &review.Sweeper{Store: st, Timeout: cfg.Publish.ReviewTimeout,
 			Drop: cfg.Publish.ReviewTimeoutAction == "drop", Wake: wake, Logger: logger},
 		notify: notify.New(st, notifyOptions(cfg), logger),
 	}
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "herald_notify_dropped_total",
+		Help: "Alerts dropped because an alert webhook's queue was full."}, func() float64 { return float64(w.notify.Dropped()) }))
+	return w
 }
 
 // notifyOptions maps the notify keys and the accounts' caps onto the

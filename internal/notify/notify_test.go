@@ -171,7 +171,7 @@ func TestFeedFailingAfterItsGrace(t *testing.T) {
 			t.Fatalf("after %s: %d alerts (%q), want %d", at, len(b), b, want)
 		}
 	}
-	if b := got.all(); !strings.Contains(b[0], "Feed world has been failing") {
+	if b := got.all(); !strings.Contains(b[0], "Feed world has been failing for 1h: HTTP 503") {
 		t.Errorf("alert %s", b[0])
 	}
 }
