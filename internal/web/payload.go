@@ -249,6 +249,9 @@ func parseInstructions(obj map[string]json.RawMessage, prefix string) (herald.In
 			return in, &fieldError{Field: fmt.Sprintf("%shashtags[%d]", prefix, i), Msg: "must be one word, like \"#Elections\""}
 		}
 	}
+	if len(in.Hashtags) > 0 && len(in.Text) == 0 {
+		return in, &fieldError{Field: prefix + "hashtags", Msg: "needs text: they are added at the end of the story's own text"}
+	}
 	if in.NoPost, err = boolField(obj, prefix, "no_post"); err != nil {
 		return in, err
 	}

@@ -73,7 +73,8 @@ func TestWebhookStoryInstructionErrors(t *testing.T) {
 		{"no_post", `{"url":"https://news.example/1","title":"t","no_post":"yes"}`, "no_post", "true or false"},
 		{"review", `[{"url":"https://news.example/1","title":"t","review":1}]`, "[0].review", "true or false"},
 		{"post_at", `{"url":"https://news.example/1","title":"t","post_at":"tomorrow"}`, "post_at", "RFC 3339"},
-		{"hashtag", `{"url":"https://news.example/1","title":"t","hashtags":["New York"]}`, "hashtags[0]", "one word"},
+		{"hashtag", `{"url":"https://news.example/1","title":"t","text":"x","hashtags":["New York"]}`, "hashtags[0]", "one word"},
+		{"hashtags without text", `{"url":"https://news.example/1","title":"t","hashtags":["Storm"]}`, "hashtags", "needs text"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, m := f.post(t, tt.body, nil)
