@@ -114,3 +114,18 @@ func TestBadNotifyURLNotEchoed(t *testing.T) {
 		t.Errorf("Validate() = %v", err)
 	}
 }
+
+func TestNotifyWebhookFromEnvironment(t *testing.T) {
+	clearEnv(t)
+	path := writeConfig(t, "sandbox: true\nnotify: {webhooks: [{format: json}]}\n")
+	t.Setenv("HERALD_NOTIFY_WEBHOOKS_0_URL", "https://alerts.invalid/in")
+	t.Setenv("HERALD_NOTIFY_WEBHOOKS_0_SECRET", "from-env")
+	cfg := mustLoad(t, path)
+	if w := cfg.Notify.Webhooks; len(w) != 1 || w[0].URL != "https://alerts.invalid/in" || w[0].Secret != "from-env" {
+		t.Errorf("webhooks %+v", w)
+	}
+	t.Setenv("HERALD_NOTIFY_WEBHOOKS_1_URL", "https://alerts.invalid/other")
+	if _, err := Load(path, nil); err == nil || !strings.Contains(err.Error(), "HERALD_NOTIFY_WEBHOOKS_1_URL") {
+		t.Errorf("a webhook the file does not define: %v", err)
+	}
+}
