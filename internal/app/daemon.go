@@ -65,6 +65,7 @@ type Daemon struct {
 	Evergreen  *evergreen.Scheduler // nil when evergreen.schedule is off
 	Web        *web.Server
 	Health     *health.Recorder // failed store writes, for /readyz
+	Watchers   *Watchers        // the review timeout and the alerts
 	listener   Part
 	log        *slog.Logger
 }
@@ -115,6 +116,7 @@ func New(o Options) (*Daemon, error) {
 			return err
 		},
 	}, o.Logger)
+	d.Watchers = NewWatchers(cfg, d.Store, wake, d.Registry, o.Logger)
 	ro := RankOptions(cfg)
 	ro.Now = o.Now
 	d.Collector = rank.NewCollector(d.Store, RankAccounts(cfg, o.Publishers), ro, o.Logger)
@@ -154,7 +156,8 @@ func NewEvergreen(cfg *config.Config, st herald.Store, created func(), now func(
 //  1. Intake stops: the HTTP server stops accepting and finishes the
 //     requests in flight (at most 5 s), the poller finishes or interrupts
 //     its polls (at most 3 s), the WebSub subscriber, the collector and the
-//     evergreen schedule and the listener for other instances' jobs stop,
+//     evergreen schedule, the review timeout, the alerts and the listener
+//     for other instances' jobs stop,
 //     giving back the locks they hold. At the same moment the dispatcher
 //     stops claiming jobs.
 //  2. The sends in flight finish (at most dispatch.shutdown_wait); a send
@@ -172,6 +175,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g.Go(func() error { return d.Collector.Run(gctx) })
 	g.Go(func() error { return d.Evergreen.Run(gctx) })
 	g.Go(func() error { return d.Dispatcher.Run(gctx) })
+	g.Go(func() error { return d.Watchers.Run(gctx) })
 	if d.listener != nil {
 		g.Go(func() error { return d.listener.Run(gctx) })
 	}

@@ -51,7 +51,9 @@ func webhookRules(cfg *config.Config) func(source string, base herald.IntakeRule
 		f, t := sourceFilters(s)
 		bySource[s.Name] = filters{f, t}
 	}
+	review := reviewRules(cfg)
 	return func(source string, base herald.IntakeRules) herald.IntakeRules {
+		base = review(source, base)
 		f, ok := bySource[source]
 		if !ok {
 			return base
@@ -79,4 +81,27 @@ func floodWarnings(ctx context.Context, st herald.Store, srcs []herald.Source) [
 		}
 	}
 	return out
+}
+
+// reviewRules completes a source's intake rules with the posts held for
+// review (review: true on the source or the account) and the accounts'
+// networks (a story's text per network).
+func reviewRules(cfg *config.Config) func(source string, base herald.IntakeRules) herald.IntakeRules {
+	sources := make(map[string]bool, len(cfg.Sources))
+	for _, s := range cfg.Sources {
+		sources[s.Name] = s.Review
+	}
+	accounts := make(map[string]bool)
+	networks := make(map[string]herald.Network, len(cfg.Accounts))
+	for id, a := range cfg.Accounts {
+		if a.Review {
+			accounts[id] = true
+		}
+		networks[id] = herald.Network(a.Network)
+	}
+	return func(source string, base herald.IntakeRules) herald.IntakeRules {
+		base.Review = base.Review || sources[source]
+		base.ReviewAccounts, base.Networks = accounts, networks
+		return base
+	}
 }

@@ -161,7 +161,7 @@ func FeedOptions(cfg *config.Config, onNew func(herald.Article)) feed.Options {
 		MaxAge: cfg.Publish.MaxAge, Backfill: cfg.Publish.Backfill,
 		BreakingCategories: cfg.Publish.BreakingCategories, MaxBackoff: f.MaxBackoff,
 		MaxNewPerPoll: cfg.Publish.MaxNewPerPoll,
-		UserAgent:     f.UserAgent, OnNew: onNew, Guard: OutboundGuard(cfg),
+		UserAgent:     f.UserAgent, OnNew: onNew, Guard: OutboundGuard(cfg), Rules: reviewRules(cfg),
 		// A source claimed by an instance that crashed is taken over after
 		// dispatch.lease, as its jobs are (the poller keeps it above twice
 		// feed.timeout, so a slow poll keeps its source).

@@ -45,11 +45,14 @@ func newQueueCmd(a *App) *cobra.Command {
 		Use:   "queue",
 		Short: "Show the post jobs: state, attempts, next attempt, error or skip reason, permalink",
 		Long: `Show the outbox, newest job first: each post job's article, account, state
-(pending, sending, sent, skipped or failed), attempts, when it is tried next,
-the network's error or the reason it was skipped, and the permalink of what
-was sent. 'herald queue retry' and 'herald queue cancel' change a job.`,
+(held for review, pending, sending, sent, skipped or failed), attempts, when
+it is tried next, the network's error or the reason it was skipped, and the
+permalink of what was sent. 'herald queue retry' and 'herald queue cancel'
+change a job; 'herald queue approve' and 'herald queue reject' decide on a
+post held for review.`,
 		Example: "  herald queue\n  herald queue --state failed,skipped --account x_main\n" +
-			"  herald queue --state pending --format json\n  herald queue retry 42\n  herald queue cancel 43",
+			"  herald queue --state pending --format json\n  herald queue retry 42\n  herald queue cancel 43\n" +
+			"  herald queue --state held\n  herald queue approve 44",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkFormat(format); err != nil {
@@ -74,7 +77,7 @@ was sent. 'herald queue retry' and 'herald queue cancel' change a job.`,
 	fl.StringVar(&account, "account", "", "only this account's jobs")
 	fl.IntVar(&limit, "limit", 50, "at most this many jobs (0: all)")
 	addFormatFlag(cmd, &format)
-	cmd.AddCommand(newQueueRetryCmd(a), newQueueCancelCmd(a))
+	cmd.AddCommand(newQueueRetryCmd(a), newQueueCancelCmd(a), newQueueApproveCmd(a), newQueueRejectCmd(a))
 	return cmd
 }
 

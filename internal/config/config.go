@@ -22,6 +22,7 @@ type Config struct {
 	Shortlinks bool               `mapstructure:"shortlinks"`
 	Sources    []Source           `mapstructure:"sources"`
 	Accounts   map[string]Account `mapstructure:"accounts"`
+	Notify     Notify             `mapstructure:"notify"`
 
 	// File is the configuration file that was read ("" when none was).
 	File string `mapstructure:"-"`
@@ -54,6 +55,11 @@ type Publish struct {
 	// MaxNewPerPoll caps the new stories one poll or push of a source
 	// posts; the others are recorded skipped ("flood"). 0: no limit.
 	MaxNewPerPoll int `mapstructure:"max_new_per_poll"`
+	// ReviewTimeout: a post held for review (review: true) that nobody
+	// approved or rejected for this long is sent, or dropped, as
+	// ReviewTimeoutAction ("send" or "drop") says. 0: held until reviewed.
+	ReviewTimeout       time.Duration `mapstructure:"review_timeout"`
+	ReviewTimeoutAction string        `mapstructure:"review_timeout_action"`
 }
 
 // Feed tunes the poller.
@@ -138,6 +144,8 @@ type Source struct {
 	// MaxNewPerPoll overrides publish.max_new_per_poll for this source
 	// (0: keep it; -1: no limit).
 	MaxNewPerPoll int `mapstructure:"max_new_per_poll"`
+	// Review holds the source's posts until an editor approves them.
+	Review bool `mapstructure:"review"`
 	// TargetFilters are the filters of the targets written as mappings
 	// ({account: x_main, exclude: {...}}), by account id.
 	TargetFilters map[string]Target `mapstructure:"-"`
@@ -214,6 +222,30 @@ type Account struct {
 	BlockedWait time.Duration `mapstructure:"blocked_wait"`
 
 	Cost Cost `mapstructure:"cost"`
+
+	// Review holds the account's posts until an editor approves them.
+	Review bool `mapstructure:"review"`
+}
+
+// Notify sends alerts (an account paused, a post failed or held, a cap
+// reached, a token expiring, a feed failing) to outgoing webhooks.
+type Notify struct {
+	// Interval is how often the state is looked at. Default: 30s.
+	Interval time.Duration `mapstructure:"interval"`
+	// FeedFailingFor is how long a feed fails before it is an alert.
+	FeedFailingFor time.Duration `mapstructure:"feed_failing_for"`
+	// TokenWarning is how long before a token expires it is an alert.
+	TokenWarning time.Duration `mapstructure:"token_warning"`
+	Webhooks     []Webhook     `mapstructure:"webhooks"`
+}
+
+// Webhook is one outgoing alert webhook. Format "slack" (also Mattermost:
+// {"text": ...}) or "json" (an event object, signed with Secret by
+// HMAC-SHA256 in the X-Herald-Signature header).
+type Webhook struct {
+	URL    string `mapstructure:"url" secret:"true"` // secret: Slack's URL is its key
+	Format string `mapstructure:"format"`
+	Secret string `mapstructure:"secret" secret:"true"` // secret
 }
 
 // UTM parameters added to links.

@@ -31,7 +31,8 @@ func Default() *Config {
 			Addr:      "127.0.0.1:8080",
 			PublicURL: "http://127.0.0.1:8080",
 		},
-		Publish: Publish{MaxAge: 48 * time.Hour, MaxNewPerPoll: 10},
+		Publish: Publish{MaxAge: 48 * time.Hour, MaxNewPerPoll: 10, ReviewTimeoutAction: "send"},
+		Notify:  Notify{Interval: 30 * time.Second, FeedFailingFor: time.Hour, TokenWarning: 7 * 24 * time.Hour},
 		Feed: Feed{
 			Timeout:     20 * time.Second,
 			MaxBody:     10 << 20,

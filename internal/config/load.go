@@ -24,6 +24,7 @@ var (
 	configType  = reflect.TypeFor[Config]()
 	accountType = reflect.TypeFor[Account]()
 	sourceType  = reflect.TypeFor[Source]()
+	webhookType = reflect.TypeFor[Webhook]()
 )
 
 // flagKeys are the command-line flags that override keys when present in
@@ -163,8 +164,9 @@ func readFile(v *viper.Viper, path string) (string, error) {
 	return path, nil
 }
 
-// applyCollectionEnv applies HERALD_ACCOUNTS_<ID>_<KEY> and
-// HERALD_SOURCES_<N>_<KEY> to the accounts and sources the file defines.
+// applyCollectionEnv applies HERALD_ACCOUNTS_<ID>_<KEY>,
+// HERALD_SOURCES_<N>_<KEY> and HERALD_NOTIFY_WEBHOOKS_<N>_<KEY> to the
+// accounts, sources and alert webhooks the file defines.
 // Account ids may contain "_", so the longest id that leaves a known key wins.
 func applyCollectionEnv(settings map[string]any, environ []string, errs *[]FieldError) {
 	accounts, _ := settings["accounts"].(map[string]any)
@@ -172,6 +174,9 @@ func applyCollectionEnv(settings map[string]any, environ []string, errs *[]Field
 	slices.SortStableFunc(ids, func(a, b string) int { return len(b) - len(a) })
 	accountKeys, sourceKeys := envKeys(accountType), envKeys(sourceType)
 	sources, _ := settings["sources"].([]any)
+	notify, _ := settings["notify"].(map[string]any)
+	webhooks, _ := notify["webhooks"].([]any)
+	webhookKeys := envKeys(webhookType)
 
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
@@ -192,21 +197,30 @@ func applyCollectionEnv(settings map[string]any, environ []string, errs *[]Field
 			setPath(m, key, value)
 		}
 		if rest, ok := strings.CutPrefix(name, EnvPrefix+"SOURCES_"); ok {
-			num, suffix, _ := strings.Cut(rest, "_")
-			i, err := strconv.Atoi(num)
-			key, known := sourceKeys[suffix]
-			if err != nil || i < 0 || i >= len(sources) || !known {
-				*errs = append(*errs, FieldError{name, "names no key of a source defined in the configuration file"})
-				continue
-			}
-			m, ok := sources[i].(map[string]any)
-			if !ok {
-				m = make(map[string]any)
-				sources[i] = m
-			}
-			setPath(m, key, value)
+			applyListEnv(sources, sourceKeys, name, rest, value, "a source", errs)
+		}
+		if rest, ok := strings.CutPrefix(name, EnvPrefix+"NOTIFY_WEBHOOKS_"); ok {
+			applyListEnv(webhooks, webhookKeys, name, rest, value, "an alert webhook", errs)
 		}
 	}
+}
+
+// applyListEnv sets "<N>_<KEY>" (rest, from the variable name) to value in
+// the Nth entry of list; what names an entry for the error.
+func applyListEnv(list []any, keys map[string]string, name, rest, value, what string, errs *[]FieldError) {
+	num, suffix, _ := strings.Cut(rest, "_")
+	i, err := strconv.Atoi(num)
+	key, known := keys[suffix]
+	if err != nil || i < 0 || i >= len(list) || !known {
+		*errs = append(*errs, FieldError{name, "names no key of " + what + " defined in the configuration file"})
+		return
+	}
+	m, ok := list[i].(map[string]any)
+	if !ok {
+		m = make(map[string]any)
+		list[i] = m
+	}
+	setPath(m, key, value)
 }
 
 // matchAccount splits "X_MAIN_ACCESS_TOKEN" into an account id and a key.

@@ -29,6 +29,10 @@ func (c *Config) Redacted() *Config {
 		r.Sources[i].Targets = slices.Clone(c.Sources[i].Targets)
 		r.Sources[i].TargetFilters = maps.Clone(c.Sources[i].TargetFilters)
 	}
+	r.Notify.Webhooks = slices.Clone(c.Notify.Webhooks)
+	for i := range r.Notify.Webhooks {
+		maskSecrets(reflect.ValueOf(&r.Notify.Webhooks[i]).Elem())
+	}
 	r.Accounts = maps.Clone(c.Accounts)
 	for id, a := range r.Accounts {
 		maskSecrets(reflect.ValueOf(&a).Elem())

@@ -74,3 +74,44 @@ func TestRedactedKeepsEmptySecretsEmpty(t *testing.T) {
 		t.Errorf("sqlite url changed: %q", r.Database.URL)
 	}
 }
+
+func TestRedactedMasksNotifyWebhooks(t *testing.T) {
+	c := Default()
+	c.Notify.Webhooks = []Webhook{{URL: "https://hooks.slack.invalid/services/T0/B0/key", Format: "slack"},
+		{URL: "https://alerts.invalid/in", Format: "json", Secret: "s3cret"}}
+	r := c.Redacted()
+	for i, w := range r.Notify.Webhooks {
+		if w.URL != Masked || (w.Secret != "" && w.Secret != Masked) {
+			t.Errorf("webhook %d not masked: %+v", i, w)
+		}
+	}
+	if c.Notify.Webhooks[0].URL == Masked {
+		t.Error("Redacted changed the original")
+	}
+}
+
+// A webhook URL is a secret (Slack's carries its key): a bad one is
+// refused without being repeated.
+func TestBadNotifyURLNotEchoed(t *testing.T) {
+	c := Default()
+	c.Notify.Webhooks = []Webhook{{URL: "ftp://hooks.slack.invalid/services/SECRETKEY", Format: "slack"}}
+	err := c.Validate()
+	if err == nil || strings.Contains(err.Error(), "SECRETKEY") || !strings.Contains(err.Error(), "notify.webhooks[0].url") {
+		t.Errorf("Validate() = %v", err)
+	}
+}
+
+func TestNotifyWebhookFromEnvironment(t *testing.T) {
+	clearEnv(t)
+	path := writeConfig(t, "sandbox: true\nnotify: {webhooks: [{format: json}]}\n")
+	t.Setenv("HERALD_NOTIFY_WEBHOOKS_0_URL", "https://alerts.invalid/in")
+	t.Setenv("HERALD_NOTIFY_WEBHOOKS_0_SECRET", "from-env")
+	cfg := mustLoad(t, path)
+	if w := cfg.Notify.Webhooks; len(w) != 1 || w[0].URL != "https://alerts.invalid/in" || w[0].Secret != "from-env" {
+		t.Errorf("webhooks %+v", w)
+	}
+	t.Setenv("HERALD_NOTIFY_WEBHOOKS_1_URL", "https://alerts.invalid/other")
+	if _, err := Load(path, nil); err == nil || !strings.Contains(err.Error(), "HERALD_NOTIFY_WEBHOOKS_1_URL") {
+		t.Errorf("a webhook the file does not define: %v", err)
+	}
+}

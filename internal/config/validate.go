@@ -137,6 +137,7 @@ func (c *Config) validateCore(ch *checker) {
 	ch.positive("publish.max_age", c.Publish.MaxAge)
 	ch.atLeast("publish.backfill", int64(c.Publish.Backfill), 0)
 	ch.atLeast("publish.max_new_per_poll", int64(c.Publish.MaxNewPerPoll), 0)
+	c.validateReviewNotify(ch)
 
 	ch.positive("feed.timeout", c.Feed.Timeout)
 	ch.atLeast("feed.max_body", c.Feed.MaxBody, 1)
@@ -308,6 +309,27 @@ func (c *Config) validateHTTPSecurity(ch *checker) {
 		if v := kv[1]; v != "" && len(v) < MinSecretLength {
 			ch.add(kv[0], "must be at least %d characters (got %d); generate one with: openssl rand -hex 24",
 				MinSecretLength, len(v))
+		}
+	}
+}
+
+// validateReviewNotify checks the review timeout and the alert webhooks.
+func (c *Config) validateReviewNotify(ch *checker) {
+	ch.notNegative("publish.review_timeout", c.Publish.ReviewTimeout)
+	ch.oneOf("publish.review_timeout_action", c.Publish.ReviewTimeoutAction, "send", "drop")
+	n := c.Notify
+	ch.positive("notify.interval", n.Interval)
+	ch.positive("notify.feed_failing_for", n.FeedFailingFor)
+	ch.positive("notify.token_warning", n.TokenWarning)
+	for i, w := range n.Webhooks {
+		key := indexKey("notify.webhooks", i)
+		// The URL is not echoed: a Slack webhook's URL is its secret.
+		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			ch.add(key+".url", "must be an absolute http or https URL")
+		}
+		ch.oneOf(key+".format", w.Format, "slack", "mattermost", "json")
+		if w.Format == "json" && w.Secret == "" {
+			ch.add(key+".secret", "must be set for format json (the body is signed with it)")
 		}
 	}
 }

@@ -102,6 +102,8 @@ type Options struct {
 	// article that is new to the store or got post jobs: the next stage is
 	// woken through it.
 	OnNew func(herald.Article)
+	// Rules, when set, completes a source's intake rules (review).
+	Rules func(source string, base herald.IntakeRules) herald.IntakeRules
 }
 
 func (o Options) withDefaults() Options {

@@ -182,6 +182,9 @@ func (p *Poller) rules(src herald.Source, cfg SourceConfig) herald.IntakeRules {
 	for _, t := range cfg.Targets {
 		r.Targets = append(r.Targets, herald.IntakeTarget{Account: t, Filter: cfg.TargetFilters[t]})
 	}
+	if p.opts.Rules != nil {
+		r = p.opts.Rules(src.Name, r)
+	}
 	return r
 }
 

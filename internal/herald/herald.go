@@ -98,6 +98,12 @@ type ArticleInput struct {
 	// MaxNew is the flood limit of the delivery the item came in, the same
 	// on every item of a SaveArticles call (0: none); see Flooded.
 	MaxNew int
+	// Story is what the CMS asked for this story's posts (the webhook).
+	Story Instructions
+	// Hold names the targets whose automatic post waits for review, and
+	// Text the targets whose post has its own text; see IntakeRules.Prepare.
+	Hold map[string]bool
+	Text map[string]string
 }
 
 // SaveResult says what SaveArticles did with one input.

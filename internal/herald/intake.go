@@ -60,6 +60,12 @@ type IntakeRules struct {
 	// Flooded. A backlog has its own cap, Backfill, which the operator
 	// asked for: MaxNew does not cut it.
 	MaxNew int
+	// Review holds every post of the source for review; ReviewAccounts
+	// holds every post of those accounts (review: true).
+	Review         bool
+	ReviewAccounts map[string]bool
+	// Networks gives each account's network, for a story's text per network.
+	Networks map[string]Network
 }
 
 // Prepare applies the rules to items delivered together, in place, and
@@ -120,11 +126,39 @@ func (r IntakeRules) target(it *ArticleInput) {
 				}
 			}
 		}
-		if rule != "" {
+		reason := ""
+		switch {
+		case rule != "":
+			reason = SkipFiltered + " (" + rule + ")"
+		case it.Story.NoPost:
+			reason = SkipNoPost
+		}
+		if reason != "" {
 			if it.Skip == nil {
 				it.Skip = make(map[string]string)
 			}
-			it.Skip[acct] = SkipFiltered + " (" + rule + ")"
+			it.Skip[acct] = reason
+		}
+	}
+	r.instruct(it)
+}
+
+// instruct sets the targets an item's posts are held for (the source's,
+// the account's or the story's review) and their own text (the story's).
+func (r IntakeRules) instruct(it *ArticleInput) {
+	it.Hold, it.Text = nil, nil
+	for _, acct := range it.Targets {
+		if r.Review || r.ReviewAccounts[acct] || it.Story.Review {
+			if it.Hold == nil {
+				it.Hold = make(map[string]bool)
+			}
+			it.Hold[acct] = true
+		}
+		if text := it.Story.PostText(r.Networks[acct]); text != "" {
+			if it.Text == nil {
+				it.Text = make(map[string]string)
+			}
+			it.Text[acct] = text
 		}
 	}
 }
@@ -226,6 +260,20 @@ type PlannedJob struct {
 	Account    string
 	Priority   Priority
 	SkipReason string
+	// Held: the post waits for review (JobHeld).
+	Held bool
+	// Text is the post's own text ("": the account's template).
+	Text string
+	// PostAt is when the post is due, when the story asks for later.
+	PostAt time.Time
+}
+
+// Due is when the planned post is due, given the time it is created.
+func (p PlannedJob) Due(now time.Time) time.Time {
+	if p.PostAt.After(now) {
+		return toMS(p.PostAt)
+	}
+	return now
 }
 
 // PlanJobs returns the automatic posts (Seq 0) an item asks for once the
@@ -243,7 +291,8 @@ func PlanJobs(it ArticleInput, a Article, isNew, linked bool) []PlannedJob {
 		if acct == "" || slices.ContainsFunc(out, func(p PlannedJob) bool { return p.Account == acct }) {
 			continue
 		}
-		out = append(out, PlannedJob{Account: acct, Priority: it.Priority, SkipReason: it.Skip[acct]})
+		out = append(out, PlannedJob{Account: acct, Priority: it.Priority, SkipReason: it.Skip[acct],
+			Held: it.Hold[acct], Text: it.Text[acct], PostAt: it.Story.PostAt})
 	}
 	return out
 }

@@ -4,9 +4,16 @@ import "time"
 
 // JobState is where a post job is in the outbox.
 //
+//	held ──approve──┐
+//	  └─reject─► skipped
+//	                ▼
 //	pending ──claim──► sending ──► sent
 //	   ▲                  │  ├───► skipped (SkipReason)
 //	   └──── retry ───────┘  └───► failed  (Error, ErrorKind)
+//
+// A held job waits for an editor's review (review: true) and is never
+// claimed; approving it makes it pending with its priority and due time
+// unchanged, so it keeps its place in the queue.
 //
 // A job found in sending whose lease has expired (a crash, a dead instance)
 // has an unknown outcome and is reconciled before it is sent again.
@@ -14,6 +21,7 @@ type JobState string
 
 // Job states.
 const (
+	JobHeld    JobState = "held"
 	JobPending JobState = "pending"
 	JobSending JobState = "sending"
 	JobSent    JobState = "sent"
@@ -32,6 +40,13 @@ const (
 	SkipDryRun    = "dry-run"
 	SkipCancelled = "cancelled"
 	SkipBudget    = "budget"
+	// SkipRejected: an editor rejected the held post.
+	SkipRejected = "rejected"
+	// SkipReviewTimeout: nobody reviewed the held post within
+	// publish.review_timeout and review_timeout_action is drop.
+	SkipReviewTimeout = "review timeout"
+	// SkipNoPost: the CMS asked for the story not to be posted (no_post).
+	SkipNoPost = "no_post"
 )
 
 // Job kinds.

@@ -184,6 +184,8 @@ type Store interface {
 	ClickRecorder
 	ReplayGuard
 	FingerprintStore
+	ReviewStore
+	AlertStore
 }
 
 // JobNotifier tells a dispatcher that jobs became due elsewhere: created or

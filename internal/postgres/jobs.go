@@ -22,6 +22,7 @@ type jobRow struct {
 	publishedAt time.Time // the article's
 	due         time.Time
 	now         time.Time
+	held        bool // held for review
 	// onlyFirst inserts nothing (errJobExists) when the article already
 	// has a job for the account.
 	onlyFirst bool
@@ -40,7 +41,7 @@ func ensureAccount(ctx context.Context, tx pgx.Tx, id string, now time.Time) err
 func insertJob(ctx context.Context, tx pgx.Tx, j jobRow) (int64, error) {
 	return sqlstore.InsertJob(ctx, pq(tx), sqlstore.JobRow{
 		ArticleID: j.articleID, Account: j.account, Seq: j.seq, Kind: j.kind, Priority: j.priority,
-		Template: j.template, Text: j.text, PublishedAt: j.publishedAt, Due: j.due, Now: j.now,
+		Template: j.template, Text: j.text, PublishedAt: j.publishedAt, Due: j.due, Now: j.now, Held: j.held,
 		OnlyFirst: j.onlyFirst,
 	})
 }

@@ -388,7 +388,7 @@ func (s *saver) createJobs(a herald.Article, plans []herald.PlannedJob, isNew bo
 		}
 		id, err := insertJob(s.ctx, s.tx, jobRow{
 			articleID: a.ID, account: acct, seq: 0, kind: herald.KindPost, priority: p.Priority,
-			publishedAt: a.PublishedAt, due: s.now, now: s.now,
+			text: p.Text, held: p.Held, publishedAt: a.PublishedAt, due: p.Due(s.now), now: s.now,
 		})
 		if err != nil {
 			return nil, err

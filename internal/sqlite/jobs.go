@@ -20,6 +20,7 @@ type jobRow struct {
 	publishedAt time.Time // the article's
 	due         time.Time
 	now         time.Time
+	held        bool // held for review
 }
 
 // ensureAccount creates the row of an account never synced, for its jobs.
@@ -32,6 +33,6 @@ func ensureAccount(ctx context.Context, tx *txn, id string, now time.Time) error
 func insertJob(ctx context.Context, tx *txn, j jobRow) (int64, error) {
 	return sqlstore.InsertJob(ctx, sq(tx), sqlstore.JobRow{
 		ArticleID: j.articleID, Account: j.account, Seq: j.seq, Kind: j.kind, Priority: j.priority,
-		Template: j.template, Text: j.text, PublishedAt: j.publishedAt, Due: j.due, Now: j.now,
+		Template: j.template, Text: j.text, PublishedAt: j.publishedAt, Due: j.due, Now: j.now, Held: j.held,
 	})
 }

@@ -198,13 +198,21 @@ func (s *Store) listJobs(ctx context.Context, query string, args ...any) ([]hera
 	return out, err
 }
 
-// One range of jobs_state per state, rather than a scan of every job.
-const (
-	QCountJobs = `WITH states (state) AS (VALUES ('pending'), ('sending'), ('sent'), ('skipped'), ('failed'))
-		SELECT s.state, (SELECT count(*) FROM jobs WHERE state = s.state) FROM states s`
-	QCountAccountJobs = `WITH states (state) AS (VALUES ('pending'), ('sending'), ('sent'), ('skipped'), ('failed'))
-		SELECT s.state, (SELECT count(*) FROM jobs WHERE state = s.state AND account_id = ?) FROM states s`
+// One range of jobs_state per state (herald.JobStates), rather than a scan
+// of every job.
+var (
+	QCountJobs        = countJobsSQL("")
+	QCountAccountJobs = countJobsSQL(" AND account_id = ?")
 )
+
+func countJobsSQL(where string) string {
+	states := make([]string, len(herald.JobStates))
+	for i, st := range herald.JobStates {
+		states[i] = "('" + string(st) + "')"
+	}
+	return `WITH states (state) AS (VALUES ` + strings.Join(states, ", ") + `)
+		SELECT s.state, (SELECT count(*) FROM jobs WHERE state = s.state` + where + `) FROM states s`
+}
 
 // CountJobs counts jobs by state (account "" for all).
 func (s *Store) CountJobs(ctx context.Context, account string) (herald.JobCounts, error) {
@@ -376,6 +384,8 @@ type JobRow struct {
 	// OnlyFirst inserts nothing (ErrJobExists) when the article already
 	// has a job for the account.
 	OnlyFirst bool
+	// Held inserts the job held for review rather than pending.
+	Held bool
 }
 
 // ErrJobExists: InsertJob with OnlyFirst found a job of the article for the account.
@@ -388,20 +398,24 @@ func EnsureAccount(ctx context.Context, q Querier, id string, now time.Time) err
 	return err
 }
 
-// InsertJob inserts a pending job with a fresh short code; its account's row
-// must exist (EnsureAccount).
+// InsertJob inserts a pending (or held) job with a fresh short code; its
+// account's row must exist (EnsureAccount).
 func InsertJob(ctx context.Context, q Querier, j JobRow) (int64, error) {
+	state := herald.JobPending
+	if j.Held {
+		state = herald.JobHeld
+	}
 	for try := 0; ; try++ {
 		var id int64
 		// A clash of random codes would abort a PostgreSQL transaction: skip
 		// the row instead and draw again.
 		err := q.QueryRow(ctx, `INSERT INTO jobs (article_id, account_id, network, seq, kind, state,
 			priority, published_at, template, text, scheduled_at, next_attempt_at, short_code, created_at, updated_at)
-			SELECT ?1, ?2, (SELECT network FROM accounts WHERE id = ?2), ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?11
+			SELECT ?1, ?2, (SELECT network FROM accounts WHERE id = ?2), ?3, ?4, ?13, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?11
 			WHERE NOT ?12 OR NOT EXISTS (SELECT 1 FROM jobs WHERE article_id = ?1 AND account_id = ?2)
 			ON CONFLICT (short_code) DO NOTHING RETURNING id`,
 			j.ArticleID, j.Account, j.Seq, j.Kind, j.Priority, j.PublishedAt.UnixMilli(), j.Template, j.Text,
-			j.Due.UnixMilli(), newShortCode(), j.Now.UnixMilli(), j.OnlyFirst).Scan(&id)
+			j.Due.UnixMilli(), newShortCode(), j.Now.UnixMilli(), j.OnlyFirst, string(state)).Scan(&id)
 		if !errors.Is(err, ErrNoRows) {
 			return id, err
 		}

@@ -25,6 +25,8 @@ func Run(t *testing.T, open func(t *testing.T) herald.Store) {
 		{"Sources", sourceTests},
 		{"Articles", articleTests},
 		{"Intake", intakeTests},
+		{"Review", reviewTests},
+		{"Alerts", alertTests},
 		{"Jobs", jobTests},
 		{"Claim", claimTests},
 		{"ClaimRules", claimRuleTests},

@@ -161,6 +161,7 @@ func (s *Server) EnableDashboard(o DashboardOptions) error {
 	if o.Shortlinks {
 		s.Handle("GET /s/{code}", public(http.HandlerFunc(d.handleShortLink)))
 	}
+	d.enableReview()
 	return nil
 }
 

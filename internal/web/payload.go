@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/internal/herald"
 )
 
 // Payload limits. The body is capped at maxWebhookBody before parsing, so
@@ -26,6 +30,9 @@ const (
 	maxSectionLen   = 200
 	maxAuthorLen    = 500
 	maxPublishedAge = 100 * 365 * 24 * time.Hour
+	maxPostTextLen  = 5000
+	maxHashtags     = 30
+	maxHashtagLen   = 100
 )
 
 // webhookItem is one article of a webhook payload, after validation of its
@@ -42,6 +49,9 @@ type webhookItem struct {
 	Targets     []string
 	TargetsSet  bool   // "targets" was present (an empty list means: record, post nowhere)
 	Priority    string // "", "breaking" or "normal"
+	// Story holds the per-story instructions: text (for all networks or
+	// per network), no_post, post_at, hashtags, review.
+	Story herald.Instructions
 	// Prefix names the item in field errors: "" for a lone object, "[3]." in an array.
 	Prefix string
 }
@@ -64,6 +74,7 @@ func (e *fieldError) Error() string {
 var webhookFields = map[string]bool{
 	"url": true, "title": true, "summary": true, "author": true, "section": true,
 	"categories": true, "image": true, "published_at": true, "targets": true, "priority": true,
+	"text": true, "no_post": true, "post_at": true, "hashtags": true, "review": true,
 }
 
 // parseWebhookPayload parses a webhook body: one article object or an array
@@ -191,7 +202,83 @@ func parseItem(raw json.RawMessage, prefix string) (webhookItem, error) {
 		}
 		it.PublishedAt = t
 	}
-	return it, nil
+	it.Story, err = parseInstructions(obj, prefix)
+	return it, err
+}
+
+// postTextNetworks are the keys of a "text" object: the networks, "x"
+// for twitter.
+var postTextNetworks = map[string]herald.Network{
+	"twitter": herald.Twitter, "x": herald.Twitter, "facebook": herald.Facebook,
+	"mastodon": herald.Mastodon, "bluesky": herald.Bluesky, "all": "",
+}
+
+// parseInstructions reads a story's instructions for its posts: "text" (a
+// string for every network, or an object by network), "no_post", "post_at",
+// "hashtags" and "review".
+func parseInstructions(obj map[string]json.RawMessage, prefix string) (herald.Instructions, error) {
+	var in herald.Instructions
+	if raw, ok := obj["text"]; ok && !isNull(raw) {
+		var all string
+		var byNetwork map[string]string
+		switch {
+		case json.Unmarshal(raw, &all) == nil:
+			byNetwork = map[string]string{"": all}
+		case json.Unmarshal(raw, &byNetwork) == nil:
+		default:
+			return in, &fieldError{Field: prefix + "text", Msg: "must be a string, or an object of strings by network"}
+		}
+		in.Text = make(map[string]string, len(byNetwork))
+		for _, k := range slices.Sorted(maps.Keys(byNetwork)) {
+			net, known := postTextNetworks[k]
+			if k != "" && !known {
+				return in, &fieldError{Field: prefix + "text." + k, Msg: "unknown network (all, twitter, x, facebook, mastodon, bluesky)"}
+			}
+			if len(byNetwork[k]) > maxPostTextLen {
+				return in, &fieldError{Field: strings.TrimSuffix(prefix+"text."+k, "."), Msg: fmt.Sprintf("too long (at most %d bytes)", maxPostTextLen)}
+			}
+			in.Text[string(net)] = byNetwork[k]
+		}
+	}
+	var err error
+	if in.Hashtags, _, err = stringList(obj, prefix, "hashtags", maxHashtags, maxHashtagLen); err != nil {
+		return in, err
+	}
+	for i, h := range in.Hashtags {
+		if strings.TrimSpace(strings.TrimPrefix(h, "#")) == "" || strings.ContainsAny(strings.TrimSpace(h), " \t\r\n") {
+			return in, &fieldError{Field: fmt.Sprintf("%shashtags[%d]", prefix, i), Msg: "must be one word, like \"#Elections\""}
+		}
+	}
+	if len(in.Hashtags) > 0 && len(in.Text) == 0 {
+		return in, &fieldError{Field: prefix + "hashtags", Msg: "needs text: they are added at the end of the story's own text"}
+	}
+	if in.NoPost, err = boolField(obj, prefix, "no_post"); err != nil {
+		return in, err
+	}
+	if in.Review, err = boolField(obj, prefix, "review"); err != nil {
+		return in, err
+	}
+	if raw, ok := obj["post_at"]; ok && !isNull(raw) {
+		t, perr := parseTime(raw)
+		if perr != nil {
+			return in, &fieldError{Field: prefix + "post_at", Msg: perr.Error()}
+		}
+		in.PostAt = t
+	}
+	return in, nil
+}
+
+// boolField reads an optional boolean; null counts as absent (false).
+func boolField(obj map[string]json.RawMessage, prefix, key string) (bool, error) {
+	raw, ok := obj[key]
+	if !ok || isNull(raw) {
+		return false, nil
+	}
+	var b bool
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return false, &fieldError{Field: prefix + key, Msg: "must be true or false"}
+	}
+	return b, nil
 }
 
 func isNull(raw json.RawMessage) bool {

@@ -240,6 +240,7 @@ func (s *Server) webhookInput(it webhookItem, prefix string, known map[string]bo
 		Author:      it.Author,
 		ImageURL:    strings.TrimSpace(it.Image),
 		PublishedAt: it.PublishedAt,
+		Story:       it.Story,
 	}
 	for _, c := range it.Categories {
 		if c = herald.PlainText(c); c != "" && !slices.Contains(in.Categories, c) {

@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/dispatch"
+	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/notify"
+	"github.com/heraldhq/herald/internal/review"
+)
+
+// watchers are the daemon's parts that look at the store on a schedule
+// and change nothing else: the review timeout (publish.review_timeout) and
+// the alerts (notify).
+type watchers struct {
+	review *review.Sweeper
+	notify *notify.Notifier
+}
+
+// newWatchers builds the watchers of cfg over st; wake wakes the
+// dispatcher when held posts become pending.
+// The alerts dropped from a full queue are counted in reg.
+func newWatchers(cfg *config.Config, st herald.Store, wake func(), reg prometheus.Registerer, logger *slog.Logger) *watchers {
+	w := &watchers{
+		review: &review.Sweeper{Store: st, Timeout: cfg.Publish.ReviewTimeout,
+			Drop: cfg.Publish.ReviewTimeoutAction == "drop", Wake: wake, Logger: logger},
+		notify: notify.New(st, notifyOptions(cfg), logger),
+	}
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "herald_notify_dropped_total",
+		Help: "Alerts dropped because an alert webhook's queue was full."}, func() float64 { return float64(w.notify.Dropped()) }))
+	return w
+}
+
+// notifyOptions maps the notify keys and the accounts' caps onto the
+// notifier's options.
+func notifyOptions(cfg *config.Config) notify.Options {
+	n := cfg.Notify
+	o := notify.Options{Interval: n.Interval, FeedFailingFor: n.FeedFailingFor, TokenWarning: n.TokenWarning,
+		Rules: make(map[string]herald.Rules, len(cfg.Accounts))}
+	for _, w := range n.Webhooks {
+		o.Webhooks = append(o.Webhooks, notify.Webhook{URL: w.URL, Format: w.Format, Secret: w.Secret})
+	}
+	for id, a := range cfg.Accounts {
+		loc, err := time.LoadLocation(a.Timezone) // validated; "" is UTC
+		if err != nil {
+			loc = time.UTC
+		}
+		o.Rules[id] = herald.Rules{DailyCap: a.DailyCap, Location: loc,
+			MonthlyBudget: dispatch.Dollars(a.Cost.MonthlyBudget), PostCost: dispatch.Dollars(a.Cost.PostWithLink)}
+	}
+	return o
+}
+
+// Run runs every watcher until ctx is done.
+func (w *watchers) Run(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return w.review.Run(gctx) })
+	g.Go(func() error { return w.notify.Run(gctx) })
+	return g.Wait()
+}
