@@ -77,7 +77,8 @@ expires (warned 7 days ahead).
 		},
 	}
 	addFormatFlag(list, &format)
-	cmd.AddCommand(list, newAccountsCheckCmd(a), newAccountsResumeCmd(a))
+	cmd.AddCommand(list, newAccountsCheckCmd(a), newAccountsResumeCmd(a),
+		newAccountsConnectCmd(a), newAccountsDisconnectCmd(a))
 	return cmd
 }
 

@@ -38,6 +38,9 @@ type App struct {
 	cfgDone bool
 	logger  *slog.Logger
 	started bool // a command's Run began (see markRuns)
+	// anyCredentials lets accounts lack credentials (accounts connect and
+	// disconnect obtain or forget them).
+	anyCredentials bool
 }
 
 // NewApp returns an App writing results to stdout and errors and logs to
@@ -111,7 +114,18 @@ func (a *App) loadConfig() (*config.Config, error) {
 		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		// Accounts connected with `herald accounts connect` have their
+		// credentials in the store, not in the configuration.
+		connected := connectedAccounts(context.Background(), cfg)
+		if a.anyCredentials {
+			connected = map[string]bool{}
+			for id := range cfg.Accounts {
+				connected[id] = true
+			}
+		}
+		if err := cfg.ValidateConnected(connected); err != nil {
+			return nil, err
+		}
 	}
 	return cfg, nil
 }

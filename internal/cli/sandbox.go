@@ -55,8 +55,12 @@ func newEmulations() *emulations {
 func (e *emulations) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	switch {
-	case strings.HasPrefix(p, "/2/"), strings.HasPrefix(p, "/1.1/"):
+	case strings.HasPrefix(p, "/2/"), strings.HasPrefix(p, "/1.1/"), strings.HasPrefix(p, "/i/"),
+		p == "/oauth/request_token", p == "/oauth/access_token",
+		p == "/oauth/authorize" && r.URL.Query().Has("oauth_token"):
 		e.X.ServeHTTP(w, r)
+	case strings.HasPrefix(p, "/oauth/"):
+		e.Mastodon.ServeHTTP(w, r)
 	case strings.HasPrefix(p, "/api/"):
 		e.Mastodon.ServeHTTP(w, r)
 	case strings.HasPrefix(p, "/xrpc/"):

@@ -76,6 +76,15 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	if cs, ok := tokens.(connectedStore); ok && usesConnected(cfg, a) {
+		return newConnectedPublisher(cfg, id, cs, logger), nil
+	}
+	return buildNetworkPublisher(cfg, id, a, tokens, logger)
+}
+
+// buildNetworkPublisher returns the Publisher of account id with the
+// credentials a holds.
+func buildNetworkPublisher(cfg *config.Config, id string, a config.Account, tokens herald.TokenStore, logger *slog.Logger) (herald.Publisher, error) {
 	timeout := cfg.Dispatch.Timeout
 	var (
 		p   herald.Publisher

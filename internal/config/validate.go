@@ -58,7 +58,12 @@ func (e *ValidationError) Has(key string) bool {
 }
 
 // checker collects problems.
-type checker struct{ errs []FieldError }
+type checker struct {
+	errs []FieldError
+	// connected are the accounts whose credentials are stored (by `herald
+	// accounts connect`): their credential keys may be left empty.
+	connected map[string]bool
+}
 
 func (c *checker) add(key, format string, args ...any) {
 	c.errs = append(c.errs, FieldError{key, fmt.Sprintf(format, args...)})
@@ -108,8 +113,13 @@ var namePattern = regexp.MustCompile(`^[a-z0-9_-]+$`)
 
 // Validate checks every key and returns a *ValidationError listing each
 // problem, or nil.
-func (c *Config) Validate() error {
-	var ch checker
+func (c *Config) Validate() error { return c.ValidateConnected(nil) }
+
+// ValidateConnected is Validate for a configuration whose accounts in
+// connected have credentials stored by `herald accounts connect`: their
+// credential keys may be empty.
+func (c *Config) ValidateConnected(connected map[string]bool) error {
+	ch := checker{connected: connected}
 	c.validateCore(&ch)
 	c.validateSources(&ch)
 	for _, id := range sortedKeys(c.Accounts) {

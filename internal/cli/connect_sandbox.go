@@ -1,0 +1,20 @@
+package cli
+
+// startSandbox starts the in-process sandbox for a connect run (sandbox:
+// true) and makes the account's network ready for the flow: the account's
+// user is signed in on the emulated site, and an X account gets an OAuth 2.0
+// client ID if it has none.
+func (c *connector) startSandbox() (*sandbox, error) {
+	sb, err := startSandbox(c.cfg, c.a.Logger())
+	if err != nil {
+		return nil, err
+	}
+	c.acct = c.cfg.Accounts[c.id]
+	if c.acct.Network == "twitter" {
+		if c.acct.ClientID == "" {
+			c.acct.ClientID = "sandbox-" + c.id + "-client_id"
+		}
+		sb.X.SignIn(c.acct.UserID)
+	}
+	return sb, nil
+}

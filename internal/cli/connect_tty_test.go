@@ -1,0 +1,226 @@
+package cli
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/sqlite"
+)
+
+// connectWorld is an X emulation with an app and a signed-in user, and a
+// configuration whose x_main has the app's client ID and no credentials.
+type connectWorld struct {
+	x    *emulator.X
+	url  string
+	cfg  string
+	db   string
+	port int
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func newConnectWorld(t *testing.T) *connectWorld {
+	t.Helper()
+	x, srv := emulator.StartX(emulator.XOptions{})
+	t.Cleanup(srv.Close)
+	w := &connectWorld{x: x, url: srv.URL, port: freePort(t)}
+	x.AddUser(emulator.XUser{ID: "4242", Username: "daily_news"})
+	x.SignIn("4242")
+	x.AddApp(emulator.XApp{ClientID: "client-1", ConsumerKey: "ck-1", ConsumerSecret: "cs-1",
+		CallbackURLs: []string{"http://127.0.0.1:" + strconv.Itoa(w.port) + "/callback"}})
+	w.cfg = writeConfig(t, `
+database: {url: "sqlite:$DIR/herald.db"}
+accounts:
+  x_main:
+    network: twitter
+    api_base_url: "`+srv.URL+`"
+    client_id: client-1
+    consumer_key: ck-1
+    consumer_secret: cs-1
+`)
+	w.db = filepath.Join(filepath.Dir(w.cfg), "herald.db")
+	return w
+}
+
+var authorizeURL = regexp.MustCompile(`http://127\.0\.0\.1:\d+/(i/oauth2|oauth)/authorize\?\S+`)
+
+// authorizeIn returns the authorize URL the terminal shows.
+func authorizeIn(t *testing.T, term *terminal) string {
+	t.Helper()
+	u := authorizeURL.FindString(term.output())
+	if u == "" {
+		t.Fatalf("no authorize URL shown:\n%s", term.output())
+	}
+	return u
+}
+
+// approve opens the authorize URL as a browser whose user clicks
+// "Authorize app" and returns where X redirects it, without following.
+func approve(t *testing.T, authorize string) *url.URL {
+	t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(authorize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil {
+		t.Fatalf("authorize page: HTTP %d, no redirect", resp.StatusCode)
+	}
+	return loc
+}
+
+// storedCredentials returns what the database holds for x_main.
+func (w *connectWorld) stored(t *testing.T) (herald.Credentials, error) {
+	t.Helper()
+	db, err := sqlite.Open(t.Context(), w.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return db.LoadCredentials(t.Context(), "x_main")
+}
+
+func (w *connectWorld) connect(t *testing.T, bin string, args ...string) *terminal {
+	return startTerminal(t, bin, append([]string{"-c", w.cfg, "accounts", "connect", "x_main",
+		"--port", strconv.Itoa(w.port)}, args...)...)
+}
+
+// postWith sends a post through the built binary and checks that X got it
+// from the connected user.
+func (w *connectWorld) postWith(t *testing.T, bin string) {
+	t.Helper()
+	before := len(w.x.PostsByUser("4242"))
+	cmd := exec.Command(bin, "-c", w.cfg, "post", "--account", "x_main", "--link", "https://example.com/news/"+strconv.Itoa(before),
+		"--title", "Connected "+strconv.Itoa(before))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("herald post: %v\n%s", err, out)
+	}
+	if n := len(w.x.PostsByUser("4242")); n != before+1 {
+		t.Fatalf("X holds %d posts of the connected user, want %d", n, before+1)
+	}
+}
+
+func TestConnectXOAuth2(t *testing.T) {
+	clearEnv(t)
+	bin := buildHerald(t)
+	w := newConnectWorld(t)
+
+	// --manual: the user pastes the URL the browser was sent to.
+	term := w.connect(t, bin, "--manual")
+	term.waitFor("Paste the URL")
+	auth := authorizeIn(t, term)
+	q, _ := url.ParseQuery(strings.SplitN(auth, "?", 2)[1])
+	if q.Get("code_challenge_method") != "S256" || q.Get("scope") != "tweet.read tweet.write users.read offline.access" {
+		t.Errorf("authorize URL = %s", auth)
+	}
+	if strings.Contains(term.output(), "code_verifier") {
+		t.Error("the verifier was shown")
+	}
+	loc := approve(t, auth)
+	term.typeKeys(loc.String() + "\r")
+	if code := term.exit(); code != ExitOK {
+		t.Fatalf("connect --manual: exit %d\n%s", code, term.output())
+	}
+	if out := term.output(); !strings.Contains(out, "Connected x_main (twitter @daily_news) with oauth2") {
+		t.Errorf("connect --manual:\n%s", out)
+	}
+	cr, err := w.stored(t)
+	if err != nil || cr.Method != "oauth2" || cr.Public["user_id"] != "4242" {
+		t.Fatalf("stored = %+v, %v", cr, err)
+	}
+	w.postWith(t, bin)
+
+	// Loopback: Herald catches the redirect itself.
+	term = w.connect(t, bin)
+	term.waitFor("Waiting for X")
+	resp, err := http.Get(authorizeIn(t, term))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code := term.exit(); code != ExitOK {
+		t.Fatalf("connect (loopback): exit %d\n%s", code, term.output())
+	}
+	w.postWith(t, bin)
+
+	// Disconnect revokes the tokens and forgets them.
+	cmd := exec.Command(bin, "-c", w.cfg, "accounts", "disconnect", "x_main")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "revoked and forgotten") {
+		t.Fatalf("disconnect: %v\n%s", err, out)
+	}
+	if _, err := w.stored(t); err == nil {
+		t.Error("credentials still stored after disconnect")
+	}
+}
+
+// TestConnectXOAuth2Refusals: a wrong state, a code already used and a
+// code issued for another PKCE challenge each fail clearly and store nothing.
+func TestConnectXOAuth2Refusals(t *testing.T) {
+	clearEnv(t)
+	bin := buildHerald(t)
+	w := newConnectWorld(t)
+
+	refused := func(name string, tamper func(auth string) string, want string) {
+		t.Helper()
+		term := w.connect(t, bin, "--manual")
+		term.waitFor("Paste the URL")
+		term.typeKeys(tamper(authorizeIn(t, term)) + "\r")
+		if code := term.exit(); code == ExitOK {
+			t.Fatalf("%s: connect succeeded\n%s", name, term.output())
+		}
+		if out := term.output(); !strings.Contains(out, want) {
+			t.Errorf("%s: the error does not say %q:\n%s", name, want, out)
+		}
+		if _, err := w.stored(t); err == nil {
+			t.Errorf("%s: credentials were stored", name)
+		}
+	}
+	refused("wrong state", func(auth string) string {
+		loc := approve(t, auth)
+		v := loc.Query()
+		v.Set("state", "forged")
+		loc.RawQuery = v.Encode()
+		return loc.String()
+	}, "state does not match")
+
+	var spent string
+	refused("wrong verifier", func(auth string) string {
+		u, _ := url.Parse(auth)
+		v := u.Query()
+		v.Set("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+		u.RawQuery = v.Encode()
+		loc := approve(t, u.String())
+		spent = loc.Query().Get("code")
+		return loc.String()
+	}, "code verifier did not match")
+
+	refused("reused code", func(auth string) string {
+		loc := approve(t, auth)
+		v := loc.Query()
+		v.Set("code", spent)
+		loc.RawQuery = v.Encode()
+		return loc.String()
+	}, "authorization code was invalid")
+}
