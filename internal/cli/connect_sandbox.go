@@ -1,5 +1,12 @@
 package cli
 
+import (
+	"slices"
+	"strconv"
+
+	"github.com/heraldhq/herald/internal/config"
+)
+
 // startSandbox starts the in-process sandbox for a connect run (sandbox:
 // true) and makes the account's network ready for the flow: the account's
 // user is signed in on the emulated site, and an X account gets an OAuth 2.0
@@ -10,11 +17,15 @@ func (c *connector) startSandbox() (*sandbox, error) {
 		return nil, err
 	}
 	c.acct = c.cfg.Accounts[c.id]
-	if c.acct.Network == "twitter" {
+	switch c.acct.Network {
+	case config.NetworkTwitter:
 		if c.acct.ClientID == "" {
 			c.acct.ClientID = "sandbox-" + c.id + "-client_id"
 		}
 		sb.X.SignIn(c.acct.UserID)
+	case config.NetworkMastodon:
+		// register numbers Mastodon accounts by their place in accountIDs.
+		sb.Mastodon.SignIn(strconv.Itoa(110_000_001 + slices.Index(accountIDs(c.cfg), c.id)))
 	}
 	return sb, nil
 }

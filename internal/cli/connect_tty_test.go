@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -223,4 +224,77 @@ func TestConnectXOAuth2Refusals(t *testing.T) {
 		loc.RawQuery = v.Encode()
 		return loc.String()
 	}, "authorization code was invalid")
+}
+
+// runHerald runs the built binary and returns its combined output.
+func runHerald(t *testing.T, bin string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(bin, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("herald %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+var oauthCode = regexp.MustCompile(`class="oauth-code" readonly type="text" value="([^"]+)"`)
+
+func TestConnectMastodon(t *testing.T) {
+	clearEnv(t)
+	bin := buildHerald(t)
+	m, srv := emulator.StartMastodon(emulator.MastodonOptions{})
+	t.Cleanup(srv.Close)
+	m.AddAccount(emulator.MastodonAccount{ID: "777", Username: "newsroom", Token: "unrelated"})
+	m.SignIn("777")
+	port := freePort(t)
+	cfg := writeConfig(t, `
+database: {url: "sqlite:$DIR/herald.db"}
+accounts:
+  toot: {network: mastodon, instance_url: "`+srv.URL+`"}
+`)
+	post := func(n int) {
+		t.Helper()
+		runHerald(t, bin, "-c", cfg, "post", "--account", "toot", "--link", "https://example.com/m/"+strconv.Itoa(n), "--title", "Toot "+strconv.Itoa(n))
+		if got := len(m.Posts()); got != n {
+			t.Fatalf("the instance holds %d statuses, want %d", got, n)
+		}
+	}
+
+	// Out of band: the instance shows the code, the user pastes it.
+	term := startTerminal(t, bin, "-c", cfg, "accounts", "connect", "toot", "--manual")
+	term.waitFor("Paste the authorization code")
+	resp, err := http.Get(authorizeIn(t, term))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	code := oauthCode.FindStringSubmatch(string(page))
+	if code == nil {
+		t.Fatalf("the authorize page shows no code:\n%s", page)
+	}
+	term.typeKeys(code[1] + "\r")
+	if rc := term.exit(); rc != ExitOK {
+		t.Fatalf("connect --manual: exit %d\n%s", rc, term.output())
+	}
+	if out := term.output(); !strings.Contains(out, "Connected toot (mastodon @newsroom") {
+		t.Errorf("connect --manual:\n%s", out)
+	}
+	post(1)
+
+	// Loopback: the app registered above allows no loopback redirect, so
+	// another is registered.
+	term = startTerminal(t, bin, "-c", cfg, "accounts", "connect", "toot", "--port", strconv.Itoa(port))
+	term.waitFor("Waiting for the instance")
+	if resp, err = http.Get(authorizeIn(t, term)); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if rc := term.exit(); rc != ExitOK {
+		t.Fatalf("connect: exit %d\n%s", rc, term.output())
+	}
+	post(2)
+
+	if out := runHerald(t, bin, "-c", cfg, "accounts", "disconnect", "toot"); !strings.Contains(out, "revoked and forgotten") {
+		t.Errorf("disconnect: %s", out)
+	}
 }

@@ -102,6 +102,12 @@ func mastodonParams(route string) []string {
 			"spoiler_text", "visibility", "language", "scheduled_at", "quoted_status_id", "quote_approval_policy"}
 	case "DELETE /api/v1/statuses/{id}":
 		return []string{"delete_media"}
+	case "POST /api/v1/apps":
+		return []string{"client_name", "redirect_uris", "redirect_uris[]", "scopes", "website"}
+	case "POST /oauth/token":
+		return []string{"grant_type", "code", "client_id", "client_secret", "redirect_uri", "scope", "code_verifier"}
+	case "POST /oauth/revoke":
+		return []string{"client_id", "client_secret", "token"}
 	case "GET /api/v1/accounts/{id}/statuses":
 		return []string{"max_id", "since_id", "min_id", "limit", "only_media", "exclude_replies",
 			"exclude_reblogs", "pinned", "tagged"}
