@@ -5,10 +5,6 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 )
 
-func (c *connector) bluesky(ctx context.Context) (herald.Credentials, error) {
-	return herald.Credentials{}, usageErrorf("bluesky: not yet")
-}
-
 func (c *connector) facebook(ctx context.Context) (herald.Credentials, error) {
 	return herald.Credentials{}, usageErrorf("facebook: not yet")
 }

@@ -298,3 +298,45 @@ accounts:
 		t.Errorf("disconnect: %s", out)
 	}
 }
+
+func TestConnectBluesky(t *testing.T) {
+	clearEnv(t)
+	bin := buildHerald(t)
+	b, srv := emulator.StartBluesky(emulator.BlueskyOptions{})
+	t.Cleanup(srv.Close)
+	b.AddAccount(emulator.BlueskyAccount{DID: "did:plc:newsroom1", Handle: "news.example.com", AppPassword: "abcd-efgh-ijkl-mnop"})
+	cfg := writeConfig(t, `
+database: {url: "sqlite:$DIR/herald.db"}
+accounts:
+  sky: {network: bluesky, pds_url: "`+srv.URL+`"}
+`)
+	term := startTerminal(t, bin, "-c", cfg, "accounts", "connect", "sky")
+	term.waitFor("Bluesky handle")
+	term.typeKeys("news.example.com\r")
+	term.waitFor("App password")
+	term.typeKeys("abcd-efgh-ijkl-mnop\r")
+	if rc := term.exit(); rc != ExitOK {
+		t.Fatalf("connect: exit %d\n%s", rc, term.output())
+	}
+	out := term.output()
+	if !strings.Contains(out, "Connected sky (bluesky @news.example.com) with app_password") {
+		t.Errorf("connect:\n%s", out)
+	}
+	if strings.Contains(out, "abcd-efgh") {
+		t.Errorf("the app password was echoed:\n%s", out)
+	}
+	runHerald(t, bin, "-c", cfg, "post", "--account", "sky", "--link", "https://example.com/b/1", "--title", "Sky 1")
+	if n := len(b.Posts()); n != 1 {
+		t.Fatalf("the PDS holds %d posts, want 1", n)
+	}
+
+	// A wrong app password stores nothing.
+	if out := runHerald(t, bin, "-c", cfg, "accounts", "disconnect", "sky"); !strings.Contains(out, "forgotten") {
+		t.Errorf("disconnect: %s", out)
+	}
+	cmd := exec.Command(bin, "-c", cfg, "accounts", "connect", "sky", "--handle", "news.example.com")
+	cmd.Env = append(cmd.Environ(), "HERALD_BLUESKY_APP_PASSWORD=wrong")
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "is the app password right?") {
+		t.Errorf("wrong app password: %v\n%s", err, out)
+	}
+}

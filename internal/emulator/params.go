@@ -129,6 +129,8 @@ func blueskyParams(nsid string) []string {
 		return []string{"uris"}
 	case "app.bsky.feed.getAuthorFeed":
 		return []string{"actor", "limit", "cursor", "filter", "includePins"}
+	case "com.atproto.identity.resolveHandle":
+		return []string{"handle"}
 	}
 	return nil // refreshSession, getSession; uploadBlob's body is the blob
 }
