@@ -35,7 +35,8 @@ const (
 type accountRow struct {
 	ID             string     `json:"id"`
 	Network        string     `json:"network"`
-	Status         string     `json:"status"` // ok, paused, held, budget, not configured
+	Credentials    string     `json:"credentials,omitempty"` // config, env, connected, sandbox or none
+	Status         string     `json:"status"`                // ok, paused, held, budget, not configured
 	PauseReason    string     `json:"pause_reason"`
 	HoldUntil      *time.Time `json:"hold_until"`
 	HoldReason     string     `json:"hold_reason"`
@@ -58,7 +59,9 @@ an authentication error (resume it with 'herald accounts resume ID' once the
 credentials are fixed), held (a rate limit or spacing, until when), or out of
 its monthly budget; the posts sent today (UTC), the money spent on API calls
 this calendar month against the budget, the jobs waiting, and when its token
-expires (warned 7 days ahead).
+expires (warned 7 days ahead), and where its credentials come from: config,
+env (a HERALD_* variable), connected ('herald accounts connect'), sandbox, or
+none.
 
 'herald accounts check' asks each network who the credentials belong to.`,
 		Example: "  herald accounts\n  herald accounts --format json\n  herald accounts check\n  herald accounts resume fb_page",
@@ -86,6 +89,7 @@ func (a *App) listAccounts(ctx context.Context, format string) error {
 	if err := checkFormat(format); err != nil {
 		return err
 	}
+	a.anyCredentials = true // an account not connected yet is listed as such
 	cfg, err := a.Config()
 	if err != nil {
 		return err
@@ -102,7 +106,11 @@ func (a *App) listAccounts(ctx context.Context, format string) error {
 	}
 	rows := make([]accountRow, 0, len(list))
 	for _, acct := range list {
-		rows = append(rows, newAccountRow(cfg, acct, now))
+		r := newAccountRow(cfg, acct, now)
+		if r.Credentials, err = credentialOrigin(ctx, cfg, st, acct.ID); err != nil {
+			return err
+		}
+		rows = append(rows, r)
 	}
 	return writeRows(a, format, rows, accountColumns(now), "No accounts are configured (accounts: in the configuration).")
 }
@@ -153,6 +161,8 @@ func accountColumns(now time.Time) []column[accountRow] {
 	return []column[accountRow]{
 		{head: "ACCOUNT", cell: func(r accountRow) string { return r.ID }},
 		{head: "NETWORK", cell: func(r accountRow) string { return r.Network }},
+		{head: "CREDENTIALS", cell: func(r accountRow) string { return r.Credentials },
+			color: func(r accountRow) string { return iff(r.Credentials == originNone, "31") }},
 		{head: "STATUS", flex: true, cell: func(r accountRow) string {
 			switch r.Status {
 			case acctPaused:

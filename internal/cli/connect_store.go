@@ -273,3 +273,26 @@ func (p *connectedPublisher) TextLimits() (int, int) {
 	}
 	return 0, 0
 }
+
+// credentialOrigin says where account id's credentials come from: sandbox,
+// env, config, connected, or none.
+func credentialOrigin(ctx context.Context, cfg *config.Config, st herald.CredentialStore, id string) (string, error) {
+	a, ok := cfg.Accounts[id]
+	switch {
+	case !ok:
+		return originNone, nil
+	case cfg.Sandbox:
+		return originSandbox, nil
+	}
+	if o := configuredOrigin(id, a); o != "" {
+		return o, nil
+	}
+	_, err := st.LoadCredentials(ctx, id)
+	switch {
+	case err == nil:
+		return originConnected, nil
+	case errors.Is(err, herald.ErrNotFound):
+		return originNone, nil
+	}
+	return "", err
+}
