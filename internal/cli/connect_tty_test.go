@@ -340,3 +340,42 @@ accounts:
 		t.Errorf("wrong app password: %v\n%s", err, out)
 	}
 }
+
+var pinCode = regexp.MustCompile(`<code>(\d+)</code>`)
+
+func TestConnectXOAuth1PIN(t *testing.T) {
+	clearEnv(t)
+	bin := buildHerald(t)
+	w := newConnectWorld(t)
+	term := w.connect(t, bin, "--oauth1")
+	term.waitFor("PIN: ")
+	resp, err := http.Get(authorizeIn(t, term))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	pin := pinCode.FindStringSubmatch(string(page))
+	if pin == nil {
+		t.Fatalf("the authorize page shows no PIN:\n%s", page)
+	}
+	term.typeKeys(pin[1] + "\r")
+	if rc := term.exit(); rc != ExitOK {
+		t.Fatalf("connect --oauth1: exit %d\n%s", rc, term.output())
+	}
+	if out := term.output(); !strings.Contains(out, "Connected x_main (twitter @daily_news) with oauth1") {
+		t.Errorf("connect --oauth1:\n%s", out)
+	}
+	w.postWith(t, bin)
+	if out := runHerald(t, bin, "-c", w.cfg, "accounts"); !strings.Contains(out, "connected") {
+		t.Errorf("herald accounts does not say the credentials are connected:\n%s", out)
+	}
+
+	// A wrong PIN is refused, and nothing changes.
+	term = w.connect(t, bin, "--oauth1")
+	term.waitFor("PIN: ")
+	term.typeKeys("0000000\r")
+	if rc := term.exit(); rc == ExitOK || !strings.Contains(term.output(), "is the PIN right?") {
+		t.Errorf("wrong PIN: exit %d\n%s", rc, term.output())
+	}
+}
