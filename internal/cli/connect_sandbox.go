@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/emulator"
 )
 
 // startSandbox starts the in-process sandbox for a connect run (sandbox:
@@ -23,6 +24,9 @@ func (c *connector) startSandbox() (*sandbox, error) {
 			c.acct.ClientID = "sandbox-" + c.id + "-client_id"
 		}
 		sb.X.SignIn(c.acct.UserID)
+	case config.NetworkFacebook:
+		sb.Graph.AddUser(emulator.GraphUser{ID: "100000000000001", Name: "Sandbox Editor", Pages: []string{c.acct.PageID}})
+		sb.Graph.SignIn("100000000000001")
 	case config.NetworkMastodon:
 		// register numbers Mastodon accounts by their place in accountIDs.
 		sb.Mastodon.SignIn(strconv.Itoa(110_000_001 + slices.Index(accountIDs(c.cfg), c.id)))

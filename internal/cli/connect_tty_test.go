@@ -379,3 +379,58 @@ func TestConnectXOAuth1PIN(t *testing.T) {
 		t.Errorf("wrong PIN: exit %d\n%s", rc, term.output())
 	}
 }
+
+var dialogURL = regexp.MustCompile(`http://127\.0\.0\.1:\d+/v[0-9.]+/dialog/oauth\?\S+`)
+
+func TestConnectFacebookPage(t *testing.T) {
+	clearEnv(t)
+	bin := buildHerald(t)
+	g, srv := emulator.StartGraph(emulator.GraphOptions{})
+	t.Cleanup(srv.Close)
+	port := freePort(t)
+	g.AddPage(emulator.GraphPage{ID: "990001", Name: "Daily News", AccessToken: "unrelated-1"})
+	g.AddPage(emulator.GraphPage{ID: "990002", Name: "Weekend Edition", AccessToken: "unrelated-2"})
+	g.AddApp(emulator.GraphApp{ID: "app-1", Secret: "app-secret-1",
+		RedirectURIs: []string{"http://127.0.0.1:" + strconv.Itoa(port) + "/callback"}})
+	g.AddUser(emulator.GraphUser{ID: "u-1", Name: "Editor", Pages: []string{"990001", "990002"}})
+	g.SignIn("u-1")
+	cfg := writeConfig(t, `
+database: {url: "sqlite:$DIR/herald.db"}
+accounts:
+  fb_page: {network: facebook, graph_base_url: "`+srv.URL+`", app_id: app-1, app_secret: app-secret-1}
+`)
+	post := func(n int, page string) {
+		t.Helper()
+		runHerald(t, bin, "-c", cfg, "post", "--account", "fb_page", "--link", "https://example.com/f/"+strconv.Itoa(n), "--title", "Page "+strconv.Itoa(n))
+		if got := len(g.PostsByPage(page)); got != 1 {
+			t.Fatalf("page %s holds %d posts, want 1", page, got)
+		}
+	}
+
+	// The login dialog with --manual, the Page named by --page.
+	term := startTerminal(t, bin, "-c", cfg, "accounts", "connect", "fb_page", "--manual", "--port", strconv.Itoa(port),
+		"--page", "Daily News")
+	term.waitFor("Paste the URL")
+	u := dialogURL.FindString(term.output())
+	if u == "" || !strings.Contains(u, "pages_manage_posts") {
+		t.Fatalf("no login dialog URL with pages_manage_posts:\n%s", term.output())
+	}
+	term.typeKeys(approve(t, u).String() + "\r")
+	if rc := term.exit(); rc != ExitOK {
+		t.Fatalf("connect: exit %d\n%s", rc, term.output())
+	}
+	if out := term.output(); !strings.Contains(out, "Connected fb_page (facebook Daily News) with page") ||
+		!strings.Contains(out, "they do not expire") {
+		t.Errorf("connect:\n%s", out)
+	}
+	post(1, "990001")
+
+	// A user token from the Graph API Explorer, the Page chosen at a prompt.
+	term = startTerminal(t, bin, "-c", cfg, "accounts", "connect", "fb_page", "--user-token", g.UserToken("u-1", "app-1", false))
+	term.waitFor("Page to post as (number): ")
+	term.typeKeys("2\r")
+	if rc := term.exit(); rc != ExitOK {
+		t.Fatalf("connect --user-token: exit %d\n%s", rc, term.output())
+	}
+	post(2, "990002")
+}

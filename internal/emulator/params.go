@@ -147,6 +147,12 @@ func graphParams(method string, segs []string) []string {
 		return []string{"message", "link", "published", "scheduled_publish_time"}
 	case len(segs) == 0 && method == http.MethodGet:
 		return []string{"ids", "fields"}
+	case len(segs) == 2 && segs[0] == "dialog" && segs[1] == "oauth":
+		return []string{"client_id", "redirect_uri", "state", "scope", "response_type", "auth_type", "config_id"}
+	case len(segs) == 2 && segs[0] == "oauth" && segs[1] == "access_token":
+		return []string{"client_id", "client_secret", "redirect_uri", "code", "grant_type", "fb_exchange_token"}
+	case len(segs) == 2 && segs[0] == "me" && segs[1] == "accounts":
+		return []string{"fields", "limit", "after", "before"}
 	case len(segs) == 1 && segs[0] == "debug_token":
 		return []string{"input_token"}
 	case len(segs) == 1 && method == http.MethodGet:
