@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/emulator/emulatortest"
+)
+
+// connectX2 connects x_main with OAuth 2.0 through the binary (--manual).
+func (w *connectWorld) connectX2(t *testing.T, bin string) {
+	t.Helper()
+	term := w.connect(t, bin, "--manual")
+	term.waitFor("Paste the URL")
+	term.typeKeys(approve(t, authorizeIn(t, term)).String() + "\r")
+	if code := term.exit(); code != ExitOK {
+		t.Fatalf("connect: exit %d\n%s", code, term.output())
+	}
+}
+
+// accountPaused reports whether `herald accounts` shows x_main paused.
+func (w *connectWorld) accountPaused(t *testing.T, bin string) bool {
+	t.Helper()
+	var rows []accountRow
+	if err := json.Unmarshal([]byte(runHerald(t, bin, "-c", w.cfg, "accounts", "--format", "json")), &rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.ID == "x_main" {
+			return r.Status == acctPaused
+		}
+	}
+	return false
+}
+
+// TestDaemonResumesAfterConnect: a running daemon whose account was paused
+// by a refused token posts again, without a restart, within 5 s of
+// `herald accounts connect`.
+func TestDaemonResumesAfterConnect(t *testing.T) {
+	clearEnv(t)
+	bin := buildHerald(t)
+	w := newConnectWorld(t)
+	w.connectX2(t, bin)
+
+	daemon := exec.Command(bin, "-c", w.cfg, "--log-format", "json", "run")
+	daemon.Env = append(os.Environ(), "HERALD_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(freePort(t)))
+	var logs bytes.Buffer
+	daemon.Stdout, daemon.Stderr = &logs, &logs
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = daemon.Process.Kill()
+		_ = daemon.Wait()
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", logs.String())
+		}
+	})
+
+	// The user revokes the app: the next post is refused and pauses x_main.
+	emulatortest.ExpireUser(w.x, "4242")
+	// (herald post fails: the post waits, x_main paused.)
+	_ = exec.Command(bin, "-c", w.cfg, "post", "--account", "x_main", "--link", "https://example.com/paused",
+		"--title", "Paused", "--wait", "0s").Run()
+	deadline := time.Now().Add(30 * time.Second)
+	for !w.accountPaused(t, bin) {
+		if time.Now().After(deadline) {
+			t.Fatal("x_main was never paused")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if n := len(w.x.PostsByUser("4242")); n != 0 {
+		t.Fatalf("X holds %d posts before the new connect", n)
+	}
+
+	w.connectX2(t, bin)
+	connected := time.Now()
+	for len(w.x.PostsByUser("4242")) == 0 {
+		if time.Since(connected) > 5*time.Second {
+			t.Fatalf("the daemon did not post within 5 s of connect")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), `"msg":"post sent"`) {
+		t.Errorf("the post was not sent by the daemon")
+	}
+}
