@@ -209,10 +209,14 @@ type checkRow struct {
 	Name      string     `json:"name"`       // @handle or Page name
 	ExpiresAt *time.Time `json:"expires_at"` // the token's expiry, when the network says
 	Warnings  []string   `json:"warnings"`
-	ErrorKind string     `json:"error_kind"` // auth, rate_limited, retryable, ...
+	ErrorKind string     `json:"error_kind"` // auth, permission, rate_limited, retryable, ...
 	Error     string     `json:"error"`      // the classified error, never a secret
+	// Credentials says where they come from; Fix what to do (connect_check.go).
+	Credentials string `json:"credentials"`
+	Fix         string `json:"fix"`
 
-	detail string // the error as the table shows it: status, code, the API's words
+	detail  string // the error as the table shows it: status, code, the API's words
+	problem string // what is wrong, in full, for the fixes under the table
 }
 
 func newAccountsCheckCmd(a *App) *cobra.Command {
@@ -268,6 +272,7 @@ func (a *App) checkAccounts(ctx context.Context, named []string, format string) 
 	for i, id := range ids {
 		g.Go(func() error {
 			rows[i] = checkOne(gctx, pubs[id], id, cfg.Dispatch.Timeout)
+			diagnose(gctx, cfg, st, &rows[i])
 			if exp := rows[i].ExpiresAt; exp != nil {
 				mu.Lock()
 				defer mu.Unlock()
@@ -281,6 +286,11 @@ func (a *App) checkAccounts(ctx context.Context, named []string, format string) 
 	_ = g.Wait() // checkOne reports failures in its row
 	if err := writeRows(a, format, rows, checkColumns(cliNow()), ""); err != nil {
 		return err
+	}
+	if format == "table" {
+		if err := writeFixes(a.Out(), rows); err != nil {
+			return err
+		}
 	}
 	failed := 0
 	for _, r := range rows {

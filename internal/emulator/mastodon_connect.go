@@ -51,6 +51,25 @@ func (m *Mastodon) connectRoutes() {
 	m.mux.HandleFunc("GET /oauth/authorize", m.authorizePage)
 	m.mux.HandleFunc("POST /oauth/token", m.handle(m.oauthToken))
 	m.mux.HandleFunc("POST /oauth/revoke", m.handle(m.oauthRevoke))
+	m.mux.HandleFunc("GET /api/v1/apps/verify_credentials", m.handle(m.verifyApp))
+}
+
+// verifyApp serves GET /api/v1/apps/verify_credentials: the token's
+// Application, whose scopes (listed since Mastodon 4.3) are here the
+// token's own.
+func (m *Mastodon) verifyApp(r *http.Request, c *mastoCall) mastoReply {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if rep := m.authenticate(r, c, "read"); rep != nil && rep.status == http.StatusUnauthorized {
+		return *rep
+	}
+	scopes := c.acct.Scopes
+	if scopes == nil {
+		scopes = []string{"read", "write"}
+	}
+	return mastoReply{status: http.StatusOK, header: http.Header{}, body: map[string]any{
+		"id": "1", "name": "Herald", "website": nil, "scopes": scopes, "redirect_uris": []string{},
+	}}
 }
 
 // formOrJSON returns the request's parameters, form- or JSON-encoded.
