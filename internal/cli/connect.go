@@ -24,11 +24,6 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 )
 
-// defaultCallbackPort is the loopback port of the redirect URL
-// (http://127.0.0.1:PORT/callback) when connect.callback_port and --port
-// leave it unset: the URL registered in the network's app settings.
-const defaultCallbackPort = 8765
-
 // connectWait bounds how long connect waits for the browser or an answer.
 const connectWait = 10 * time.Minute
 
@@ -128,7 +123,7 @@ func (a *App) connect(ctx context.Context, id string, o connectOptions, portSet 
 		return usageErrorf("account %q is not configured (accounts: %s)", id, strings.Join(accountIDs(cfg), ", "))
 	}
 	if !portSet {
-		o.port = defaultCallbackPort
+		o.port = cfg.Connect.CallbackPort
 	}
 	if o.port < 0 || o.port > 65535 {
 		return usageErrorf("--port: must be between 0 and 65535 (got %d)", o.port)

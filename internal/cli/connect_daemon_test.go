@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,8 +51,8 @@ func TestDaemonResumesAfterConnect(t *testing.T) {
 
 	daemon := exec.Command(bin, "-c", w.cfg, "--log-format", "json", "run")
 	daemon.Env = append(os.Environ(), "HERALD_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(freePort(t)))
-	var logs bytes.Buffer
-	daemon.Stdout, daemon.Stderr = &logs, &logs
+	logs := &syncBuffer{}
+	daemon.Stdout, daemon.Stderr = logs, logs
 	if err := daemon.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,29 @@ func TestDaemonResumesAfterConnect(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if !strings.Contains(logs.String(), `"msg":"post sent"`) {
-		t.Errorf("the post was not sent by the daemon")
+	// The daemon logs the post once X has answered.
+	for !strings.Contains(logs.String(), `"msg":"post sent"`) {
+		if time.Since(connected) > 20*time.Second {
+			t.Fatal("the daemon did not log the post it sent")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's output and a test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

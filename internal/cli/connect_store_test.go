@@ -8,6 +8,7 @@ import (
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/postgres"
 	"github.com/heraldhq/herald/internal/sqlite"
 )
 
@@ -61,5 +62,52 @@ func TestConnectedPublisherFollowsTheStore(t *testing.T) {
 	}
 	if _, err := p.Check(t.Context()); herald.KindOf(err) != herald.ErrAuth {
 		t.Fatalf("Check after disconnect = %v, want an auth error", err)
+	}
+}
+
+// TestStoreCopyKeepsConnectedCredentials: `store copy` carries connected
+// credentials and rotating tokens to PostgreSQL, where every instance finds
+// them.
+func TestStoreCopyKeepsConnectedCredentials(t *testing.T) {
+	dsn := pgSchema(t)
+	clearEnv(t)
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "herald.db")
+	lite, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lite.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := lite.SyncAccounts(ctx, []herald.Account{{ID: "x_main", Network: herald.Twitter}}); err != nil {
+		t.Fatal(err)
+	}
+	want := herald.Credentials{Account: "x_main", Network: herald.Twitter, Method: "oauth2",
+		Secrets: map[string]string{}, Public: map[string]string{"user_id": "4242", "username": "@daily_news"}}
+	v, err := lite.SaveCredentials(ctx, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := herald.Token{AccessToken: "access-1", RefreshToken: "refresh-1"}
+	if err := lite.SaveToken(ctx, "x_main", tok); err != nil {
+		t.Fatal(err)
+	}
+	lite.Close()
+
+	if code, out, errOut := run(t, "store", "copy", "--from", "sqlite:"+path, "--to", dsn); code != ExitOK {
+		t.Fatalf("store copy: exit %d\n%s%s", code, out, errOut)
+	}
+	pg, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pg.Close()
+	got, err := pg.LoadCredentials(ctx, "x_main")
+	if err != nil || got.Method != "oauth2" || got.Public["username"] != "@daily_news" || got.Version != v {
+		t.Fatalf("credentials on PostgreSQL = %+v, %v", got, err)
+	}
+	if gt, err := pg.LoadToken(ctx, "x_main"); err != nil || gt.RefreshToken != "refresh-1" {
+		t.Fatalf("token on PostgreSQL = %+v, %v", gt, err)
 	}
 }

@@ -17,6 +17,7 @@ type Config struct {
 	Ranking    Ranking            `mapstructure:"ranking"`
 	Evergreen  Evergreen          `mapstructure:"evergreen"`
 	Log        Log                `mapstructure:"log"`
+	Connect    Connect            `mapstructure:"connect"`
 	Sandbox    bool               `mapstructure:"sandbox"`
 	Shortlinks bool               `mapstructure:"shortlinks"`
 	Sources    []Source           `mapstructure:"sources"`
@@ -24,6 +25,13 @@ type Config struct {
 
 	// File is the configuration file that was read ("" when none was).
 	File string `mapstructure:"-"`
+}
+
+// Connect tunes `herald accounts connect`.
+type Connect struct {
+	// CallbackPort is the loopback port of the redirect URL
+	// http://127.0.0.1:PORT/callback registered in the networks' apps.
+	CallbackPort int `mapstructure:"callback_port"`
 }
 
 // Database selects the store: "sqlite:path" or "postgres://...".

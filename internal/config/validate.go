@@ -133,6 +133,10 @@ func (c *Config) ValidateConnected(connected map[string]bool) error {
 
 func (c *Config) validateCore(ch *checker) {
 	validateDatabaseURL(ch, c.Database.URL)
+	ch.atLeast("connect.callback_port", int64(c.Connect.CallbackPort), 1)
+	if c.Connect.CallbackPort > 65535 {
+		ch.add("connect.callback_port", "must be a port between 1 and 65535 (got %d)", c.Connect.CallbackPort)
+	}
 	if host, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil || !validPort(port) || strings.ContainsAny(host, "/ ") {
 		ch.add("http.addr", "must be host:port, like 127.0.0.1:8080 (got %q)", c.HTTP.Addr)
 	}
