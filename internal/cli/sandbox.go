@@ -48,9 +48,10 @@ func newEmulations() *emulations {
 	return e
 }
 
-// ServeHTTP sends a request to the API its path belongs to: /2/ and /1.1/
-// to X, /api/ to Mastodon, /xrpc/ to Bluesky, anything else (/v25.0/...) to
-// the Graph API. Paths reach the emulations unchanged, so OAuth 1.0a
+// ServeHTTP sends a request to the API its path belongs to: /2/, /1.1/,
+// /i/ (X's authorize page) and X's OAuth 1.0a endpoints to X; /api/ and
+// the other /oauth/ paths to Mastodon; /xrpc/ to Bluesky; anything else
+// (/v25.0/...) to the Graph API. Paths reach the emulations unchanged, so OAuth 1.0a
 // signatures and paging links hold.
 func (e *emulations) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path

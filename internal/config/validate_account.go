@@ -97,8 +97,8 @@ func (c *Config) validateAccount(ch *checker, id string, a Account) {
 	if !c.Sandbox && !c.Publish.DryRun && !ch.connected[id] {
 		for _, cr := range credentials(a) {
 			if cr.value == "" {
-				ch.add(key+"."+cr.key, "must be set for network %s (or set it in %s%s)",
-					a.Network, EnvPrefix, envName(key+"."+cr.key))
+				ch.add(key+"."+cr.key, "must be set for network %s (or set it in %s%s); or run `herald accounts connect %s`",
+					a.Network, EnvPrefix, envName(key+"."+cr.key), id)
 			}
 		}
 	}
