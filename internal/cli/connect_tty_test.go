@@ -434,3 +434,35 @@ accounts:
 	}
 	post(2, "990002")
 }
+
+// TestConnectInSandbox: with the shipped sandbox configuration, a newcomer
+// connects x_main against the in-process emulation and sees a token stored.
+func TestConnectInSandbox(t *testing.T) {
+	clearEnv(t)
+	bin := buildHerald(t)
+	cfg := writeConfig(t, `
+sandbox: true
+database: {url: "sqlite:$DIR/herald.db"}
+accounts:
+  x_main: {network: twitter}
+  fb_page: {network: facebook}
+`)
+	term := startTerminal(t, bin, "-c", cfg, "accounts", "connect", "x_main", "--port", strconv.Itoa(freePort(t)))
+	term.waitFor("Waiting for X")
+	resp, err := http.Get(authorizeIn(t, term)) // the sandbox approves, as after a click
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if rc := term.exit(); rc != ExitOK {
+		t.Fatalf("connect in the sandbox: exit %d\n%s", rc, term.output())
+	}
+	db, err := sqlite.Open(t.Context(), filepath.Join(filepath.Dir(cfg), "herald.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if tok, err := db.LoadToken(t.Context(), "x_main"); err != nil || tok.RefreshToken == "" {
+		t.Fatalf("stored token = %+v, %v", tok, err)
+	}
+}

@@ -77,3 +77,19 @@ func nonNil(m map[string]string) map[string]string {
 	}
 	return m
 }
+
+// MapSecrets returns c with each secret value replaced by f(key, value): a
+// store that encrypts credentials at rest seals them on the way in and
+// opens them on the way out with it.
+func (c Credentials) MapSecrets(f func(key, value string) (string, error)) (Credentials, error) {
+	out := make(map[string]string, len(c.Secrets))
+	for k, v := range c.Secrets {
+		nv, err := f(k, v)
+		if err != nil {
+			return Credentials{}, fmt.Errorf("credentials of %s: %s: %w", c.Account, k, err)
+		}
+		out[k] = nv
+	}
+	c.Secrets = out
+	return c, nil
+}
