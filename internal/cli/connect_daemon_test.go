@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 )
 
@@ -113,4 +114,37 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestConnectedCredentialsOnPostgreSQL: credentials connected by one
+// instance are used by two instances sharing the PostgreSQL database,
+// with X's single-use refresh tokens rotating between them.
+func TestConnectedCredentialsOnPostgreSQL(t *testing.T) {
+	dsn := pgSchema(t)
+	clearEnv(t)
+	bin := buildHerald(t)
+	x, srv := emulator.StartX(emulator.XOptions{AccessTokenLifetime: time.Minute}) // every call refreshes
+	t.Cleanup(srv.Close)
+	port := freePort(t)
+	x.AddUser(emulator.XUser{ID: "4242", Username: "daily_news"})
+	x.SignIn("4242")
+	x.AddApp(emulator.XApp{ClientID: "client-1", CallbackURLs: []string{"http://127.0.0.1:" + strconv.Itoa(port) + "/callback"}})
+	config := func(instance string) string {
+		return writeConfig(t, `
+database: {url: "`+dsn+`"}
+dispatch: {instance_id: `+instance+`}
+accounts:
+  x_main: {network: twitter, api_base_url: "`+srv.URL+`", client_id: client-1}
+`)
+	}
+	w := &connectWorld{x: x, url: srv.URL, cfg: config("one"), port: port}
+	w.connectX2(t, bin)
+	two := config("two")
+	for i, cfg := range []string{w.cfg, two, w.cfg, two} {
+		runHerald(t, bin, "-c", cfg, "post", "--account", "x_main", "--link", "https://example.com/pg/"+strconv.Itoa(i),
+			"--title", "Shared "+strconv.Itoa(i))
+		if n := len(x.PostsByUser("4242")); n != i+1 {
+			t.Fatalf("after instance %d's post X holds %d posts", i%2+1, n)
+		}
+	}
 }
