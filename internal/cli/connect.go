@@ -226,8 +226,7 @@ func (c *connector) say(format string, args ...any) {
 	fmt.Fprintf(c.a.Err(), format+"\n", args...)
 }
 
-// redirectURL is the loopback callback URL, on the port of ln when the
-// port was 0.
+// redirectURL is the loopback callback URL on port.
 func (c *connector) redirectURL(port int) string {
 	return "http://127.0.0.1:" + strconv.Itoa(port) + "/callback"
 }
