@@ -294,6 +294,29 @@ accounts:
 	}
 	post(2)
 
+	// Connecting again reuses the app registered for the loopback redirect.
+	apps := func() (n int) {
+		for _, r := range m.Requests() {
+			if r.Route == "POST /api/v1/apps" {
+				n++
+			}
+		}
+		return n
+	}
+	before := apps()
+	term = startTerminal(t, bin, "-c", cfg, "accounts", "connect", "toot", "--port", strconv.Itoa(port))
+	term.waitFor("Waiting for the instance")
+	if resp, err = http.Get(authorizeIn(t, term)); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if rc := term.exit(); rc != ExitOK {
+		t.Fatalf("connect again: exit %d\n%s", rc, term.output())
+	}
+	if n := apps(); n != before {
+		t.Errorf("connecting again registered %d more apps, want the stored one reused", n-before)
+	}
+
 	if out := runHerald(t, bin, "-c", cfg, "accounts", "disconnect", "toot"); !strings.Contains(out, "revoked and forgotten") {
 		t.Errorf("disconnect: %s", out)
 	}
