@@ -116,12 +116,14 @@ func (a *App) loadConfig() (*config.Config, error) {
 	if err := cfg.Validate(); err != nil {
 		// Accounts connected with `herald accounts connect` have their
 		// credentials in the store, not in the configuration.
-		connected := connectedAccounts(context.Background(), cfg)
+		var connected map[string]bool
 		if a.anyCredentials {
 			connected = map[string]bool{}
 			for id := range cfg.Accounts {
 				connected[id] = true
 			}
+		} else {
+			connected = connectedAccounts(context.Background(), cfg)
 		}
 		if err := cfg.ValidateConnected(connected); err != nil {
 			return nil, err
