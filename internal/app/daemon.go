@@ -25,7 +25,6 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/push"
 	"github.com/heraldhq/herald/internal/rank"
-	"github.com/heraldhq/herald/internal/secrets"
 	"github.com/heraldhq/herald/internal/web"
 )
 
@@ -104,12 +103,8 @@ func New(o Options) (*Daemon, error) {
 	fo := FeedOptions(cfg, func(herald.Article) { wake() })
 	fo.Now = o.Now
 	d.Poller = feed.New(d.Store, fo, o.Logger)
-	seal, err := Sealer(cfg)
-	if err != nil {
-		return nil, err
-	}
 	d.Push = push.NewSubscriber(push.SubscriberOptions{
-		Store: secrets.Wrap(d.Store, seal), Guard: OutboundGuard(cfg), PublicURL: cfg.HTTP.PublicURL, Sources: PushSources(cfg), Owner: cfg.Dispatch.InstanceID,
+		Store: d.Store, Guard: OutboundGuard(cfg), PublicURL: cfg.HTTP.PublicURL, Sources: PushSources(cfg), Owner: cfg.Dispatch.InstanceID,
 		Now: o.Now, Registry: d.Registry, ClientKey: web.ClientKey,
 		Ingest: func(ctx context.Context, source string, body []byte, contentType string) error {
 			_, err := d.Poller.Ingest(ctx, source, body, contentType)

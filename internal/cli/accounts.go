@@ -35,7 +35,8 @@ const (
 type accountRow struct {
 	ID             string     `json:"id"`
 	Network        string     `json:"network"`
-	Status         string     `json:"status"` // ok, paused, held, budget, not configured
+	Credentials    string     `json:"credentials,omitempty"` // config, env, connected, sandbox or none
+	Status         string     `json:"status"`                // ok, paused, held, budget, not configured
 	PauseReason    string     `json:"pause_reason"`
 	HoldUntil      *time.Time `json:"hold_until"`
 	HoldReason     string     `json:"hold_reason"`
@@ -58,7 +59,9 @@ an authentication error (resume it with 'herald accounts resume ID' once the
 credentials are fixed), held (a rate limit or spacing, until when), or out of
 its monthly budget; the posts sent today (UTC), the money spent on API calls
 this calendar month against the budget, the jobs waiting, and when its token
-expires (warned 7 days ahead).
+expires (warned 7 days ahead), and where its credentials come from: config,
+env (a HERALD_* variable), connected ('herald accounts connect'), sandbox, or
+none.
 
 'herald accounts check' asks each network who the credentials belong to.`,
 		Example: "  herald accounts\n  herald accounts --format json\n  herald accounts check\n  herald accounts resume fb_page",
@@ -77,7 +80,8 @@ expires (warned 7 days ahead).
 		},
 	}
 	addFormatFlag(list, &format)
-	cmd.AddCommand(list, newAccountsCheckCmd(a), newAccountsResumeCmd(a))
+	cmd.AddCommand(list, newAccountsCheckCmd(a), newAccountsResumeCmd(a),
+		newAccountsConnectCmd(a), newAccountsDisconnectCmd(a))
 	return cmd
 }
 
@@ -85,6 +89,7 @@ func (a *App) listAccounts(ctx context.Context, format string) error {
 	if err := checkFormat(format); err != nil {
 		return err
 	}
+	a.anyCredentials = true // an account not connected yet is listed as such
 	cfg, err := a.Config()
 	if err != nil {
 		return err
@@ -101,7 +106,11 @@ func (a *App) listAccounts(ctx context.Context, format string) error {
 	}
 	rows := make([]accountRow, 0, len(list))
 	for _, acct := range list {
-		rows = append(rows, newAccountRow(cfg, acct, now))
+		r := newAccountRow(cfg, acct, now)
+		if r.Credentials, err = credentialOrigin(ctx, cfg, st, acct.ID); err != nil {
+			return err
+		}
+		rows = append(rows, r)
 	}
 	return writeRows(a, format, rows, accountColumns(now), "No accounts are configured (accounts: in the configuration).")
 }
@@ -152,6 +161,8 @@ func accountColumns(now time.Time) []column[accountRow] {
 	return []column[accountRow]{
 		{head: "ACCOUNT", cell: func(r accountRow) string { return r.ID }},
 		{head: "NETWORK", cell: func(r accountRow) string { return r.Network }},
+		{head: "CREDENTIALS", cell: func(r accountRow) string { return r.Credentials },
+			color: func(r accountRow) string { return iff(r.Credentials == originNone, "31") }},
 		{head: "STATUS", flex: true, cell: func(r accountRow) string {
 			switch r.Status {
 			case acctPaused:
@@ -192,10 +203,14 @@ type checkRow struct {
 	Name      string     `json:"name"`       // @handle or Page name
 	ExpiresAt *time.Time `json:"expires_at"` // the token's expiry, when the network says
 	Warnings  []string   `json:"warnings"`
-	ErrorKind string     `json:"error_kind"` // auth, rate_limited, retryable, ...
+	ErrorKind string     `json:"error_kind"` // auth, permission, rate_limited, retryable, ...
 	Error     string     `json:"error"`      // the classified error, never a secret
+	// Credentials says where they come from; Fix what to do (connect_check.go).
+	Credentials string `json:"credentials"`
+	Fix         string `json:"fix"`
 
-	detail string // the error as the table shows it: status, code, the API's words
+	detail  string // the error as the table shows it: status, code, the API's words
+	problem string // what is wrong, in full, for the fixes under the table
 }
 
 func newAccountsCheckCmd(a *App) *cobra.Command {
@@ -251,6 +266,7 @@ func (a *App) checkAccounts(ctx context.Context, named []string, format string) 
 	for i, id := range ids {
 		g.Go(func() error {
 			rows[i] = checkOne(gctx, pubs[id], id, cfg.Dispatch.Timeout)
+			diagnose(gctx, cfg, st, &rows[i])
 			if exp := rows[i].ExpiresAt; exp != nil {
 				mu.Lock()
 				defer mu.Unlock()
@@ -264,6 +280,11 @@ func (a *App) checkAccounts(ctx context.Context, named []string, format string) 
 	_ = g.Wait() // checkOne reports failures in its row
 	if err := writeRows(a, format, rows, checkColumns(a.now()), ""); err != nil {
 		return err
+	}
+	if format == "table" {
+		if err := writeFixes(a.Out(), rows); err != nil {
+			return err
+		}
 	}
 	failed := 0
 	for _, r := range rows {

@@ -39,7 +39,9 @@ type App struct {
 	cfgDone bool
 	logger  *slog.Logger
 	started bool // a command's Run began (see markRuns)
-
+	// anyCredentials lets accounts lack credentials (accounts connect and
+	// disconnect obtain or forget them).
+	anyCredentials bool
 	// clock is the commands' clock: relative times, windows, due times
 	// [time.Now].
 	clock func() time.Time
@@ -127,7 +129,20 @@ func (a *App) loadConfig() (*config.Config, error) {
 		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, err
+		// Accounts connected with `herald accounts connect` have their
+		// credentials in the store, not in the configuration.
+		var connected map[string]bool
+		if a.anyCredentials {
+			connected = map[string]bool{}
+			for id := range cfg.Accounts {
+				connected[id] = true
+			}
+		} else {
+			connected = connectedAccounts(context.Background(), cfg)
+		}
+		if err := cfg.ValidateConnected(connected); err != nil {
+			return nil, err
+		}
 	}
 	return cfg, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
+	"github.com/heraldhq/herald/internal/secrets"
 )
 
 func newRunCmd(a *App) *cobra.Command {
@@ -106,6 +107,13 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 	if err = sealStoredSecrets(ctx, cfg, d.store, logger); err != nil {
 		return nil, err
 	}
+	// From here on, the credentials the daemon stores are sealed (see
+	// secrets.Store) when a key is set.
+	seal, err := sealer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	d.store = secrets.Wrap(d.store, seal)
 	if d.app, err = d.build(ctx, cfg); err != nil {
 		return nil, err
 	}

@@ -49,15 +49,20 @@ func newEmulations() *emulations {
 	return e
 }
 
-// ServeHTTP sends a request to the API its path belongs to: /2/ and /1.1/
-// to X, /api/ to Mastodon, /xrpc/ to Bluesky, anything else (/v25.0/...) to
-// the Graph API. Paths reach the emulations unchanged, so OAuth 1.0a
+// ServeHTTP sends a request to the API its path belongs to: /2/, /1.1/,
+// /i/ (X's authorize page) and X's OAuth 1.0a endpoints to X; /api/ and
+// the other /oauth/ paths to Mastodon; /xrpc/ to Bluesky; anything else
+// (/v25.0/...) to the Graph API. Paths reach the emulations unchanged, so OAuth 1.0a
 // signatures and paging links hold.
 func (e *emulations) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	switch {
-	case strings.HasPrefix(p, "/2/"), strings.HasPrefix(p, "/1.1/"):
+	case strings.HasPrefix(p, "/2/"), strings.HasPrefix(p, "/1.1/"), strings.HasPrefix(p, "/i/"),
+		p == "/oauth/request_token", p == "/oauth/access_token",
+		p == "/oauth/authorize" && r.URL.Query().Has("oauth_token"):
 		e.X.ServeHTTP(w, r)
+	case strings.HasPrefix(p, "/oauth/"):
+		e.Mastodon.ServeHTTP(w, r)
 	case strings.HasPrefix(p, "/api/"):
 		e.Mastodon.ServeHTTP(w, r)
 	case strings.HasPrefix(p, "/xrpc/"):

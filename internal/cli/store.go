@@ -13,6 +13,7 @@ import (
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/postgres"
+	"github.com/heraldhq/herald/internal/secrets"
 	"github.com/heraldhq/herald/internal/sqlite"
 )
 
@@ -24,6 +25,10 @@ func (a *App) OpenStore(ctx context.Context) (herald.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	seal, err := sealer(cfg)
+	if err != nil {
+		return nil, err
+	}
 	st, err := openStore(ctx, cfg.Database.URL)
 	if err != nil {
 		return nil, err
@@ -31,7 +36,9 @@ func (a *App) OpenStore(ctx context.Context) (herald.Store, error) {
 	if err := syncConfig(ctx, st, cfg); err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
-	return st, nil
+	// Credentials Herald stores are sealed on the way in and opened on the
+	// way out when a key is set; everything else passes through.
+	return secrets.Wrap(st, seal), nil
 }
 
 // errNoDatabase: the SQLite database of the configuration does not exist.

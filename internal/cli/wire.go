@@ -34,7 +34,6 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/mastodon"
 	"github.com/heraldhq/herald/internal/netguard"
-	"github.com/heraldhq/herald/internal/secrets"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -82,15 +81,15 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if tokens != nil {
-		// Tokens the publisher stores (rotating OAuth 2.0 tokens, sessions)
-		// are sealed at rest when a key is set.
-		seal, err := sealer(cfg)
-		if err != nil {
-			return nil, err
-		}
-		tokens = secrets.Tokens{TokenStore: tokens, Sealer: seal}
+	if cs, ok := tokens.(connectedStore); ok && usesConnected(cfg, a) {
+		return newConnectedPublisher(cfg, id, cs, logger), nil
 	}
+	return buildNetworkPublisher(cfg, id, a, tokens, logger)
+}
+
+// buildNetworkPublisher returns the Publisher of account id with the
+// credentials a holds.
+func buildNetworkPublisher(cfg *config.Config, id string, a config.Account, tokens herald.TokenStore, logger *slog.Logger) (herald.Publisher, error) {
 	timeout := cfg.Dispatch.Timeout
 	var (
 		p   herald.Publisher

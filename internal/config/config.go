@@ -18,6 +18,7 @@ type Config struct {
 	Evergreen  Evergreen          `mapstructure:"evergreen"`
 	Log        Log                `mapstructure:"log"`
 	Secrets    Secrets            `mapstructure:"secrets"`
+	Connect    Connect            `mapstructure:"connect"`
 	Sandbox    bool               `mapstructure:"sandbox"`
 	Shortlinks bool               `mapstructure:"shortlinks"`
 	Sources    []Source           `mapstructure:"sources"`
@@ -26,6 +27,13 @@ type Config struct {
 
 	// File is the configuration file that was read ("" when none was).
 	File string `mapstructure:"-"`
+}
+
+// Connect tunes `herald accounts connect`.
+type Connect struct {
+	// CallbackPort is the loopback port of the redirect URL
+	// http://127.0.0.1:PORT/callback registered in the networks' apps.
+	CallbackPort int `mapstructure:"callback_port"`
 }
 
 // Database selects the store: "sqlite:path" or "postgres://...".

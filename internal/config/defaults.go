@@ -67,7 +67,8 @@ func Default() *Config {
 			By:     "score",
 			MinAge: 72 * time.Hour,
 		},
-		Log: Log{Level: "info", Format: "auto"},
+		Log:     Log{Level: "info", Format: "auto"},
+		Connect: Connect{CallbackPort: 8765},
 	}
 }
 

@@ -61,7 +61,12 @@ func (e *ValidationError) Has(key string) bool {
 }
 
 // checker collects problems.
-type checker struct{ errs []FieldError }
+type checker struct {
+	errs []FieldError
+	// connected are the accounts whose credentials are stored (by `herald
+	// accounts connect`): their credential keys may be left empty.
+	connected map[string]bool
+}
 
 func (c *checker) add(key, format string, args ...any) {
 	c.errs = append(c.errs, FieldError{key, fmt.Sprintf(format, args...)})
@@ -111,8 +116,13 @@ var namePattern = regexp.MustCompile(`^[a-z0-9_-]+$`)
 
 // Validate checks every key and returns a *ValidationError listing each
 // problem, or nil.
-func (c *Config) Validate() error {
-	var ch checker
+func (c *Config) Validate() error { return c.ValidateConnected(nil) }
+
+// ValidateConnected is Validate for a configuration whose accounts in
+// connected have credentials stored by `herald accounts connect`: their
+// credential keys may be empty.
+func (c *Config) ValidateConnected(connected map[string]bool) error {
+	ch := checker{connected: connected}
 	c.validateCore(&ch)
 	c.validateSources(&ch)
 	for _, id := range sortedKeys(c.Accounts) {
@@ -127,6 +137,10 @@ func (c *Config) Validate() error {
 func (c *Config) validateCore(ch *checker) {
 	validateDatabaseURL(ch, c.Database.URL)
 	c.validateSecrets(ch)
+	ch.atLeast("connect.callback_port", int64(c.Connect.CallbackPort), 1)
+	if c.Connect.CallbackPort > 65535 {
+		ch.add("connect.callback_port", "must be a port between 1 and 65535 (got %d)", c.Connect.CallbackPort)
+	}
 	if host, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil || !validPort(port) || strings.ContainsAny(host, "/ ") {
 		ch.add("http.addr", "must be host:port, like 127.0.0.1:8080 (got %q)", c.HTTP.Addr)
 	}

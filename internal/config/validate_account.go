@@ -34,6 +34,28 @@ func credentials(a Account) []credential {
 	return nil
 }
 
+// UserCredentialKeys are the keys of network that hold the user's own
+// credentials (what `herald accounts connect` obtains), as opposed to the
+// app's (consumer_key, client_id, app_id, ...) and to settings.
+func UserCredentialKeys(network string) []string {
+	switch network {
+	case NetworkTwitter:
+		return []string{"access_token", "access_token_secret", "refresh_token"}
+	case NetworkFacebook:
+		return []string{"page_access_token"}
+	case NetworkMastodon:
+		return []string{"access_token"}
+	case NetworkBluesky:
+		return []string{"app_password"}
+	}
+	return nil
+}
+
+// AccountEnvName is the environment variable that sets key of account id.
+func AccountEnvName(id, key string) string {
+	return EnvPrefix + envName("accounts."+id+"."+key)
+}
+
 func (c *Config) validateAccount(ch *checker, id string, a Account) {
 	key := "accounts." + id
 	if !namePattern.MatchString(id) {
@@ -72,11 +94,11 @@ func (c *Config) validateAccount(ch *checker, id string, a Account) {
 		ch.httpURL(key+".instance_url", a.InstanceURL)
 	}
 	// The sandbox supplies credentials, and a dry run needs none.
-	if !c.Sandbox && !c.Publish.DryRun {
+	if !c.Sandbox && !c.Publish.DryRun && !ch.connected[id] {
 		for _, cr := range credentials(a) {
 			if cr.value == "" {
-				ch.add(key+"."+cr.key, "must be set for network %s (or set it in %s%s)",
-					a.Network, EnvPrefix, envName(key+"."+cr.key))
+				ch.add(key+"."+cr.key, "must be set for network %s (or set it in %s%s); or run `herald accounts connect %s`",
+					a.Network, EnvPrefix, envName(key+"."+cr.key), id)
 			}
 		}
 	}

@@ -207,6 +207,7 @@ func NewBluesky(opts BlueskyOptions) *Bluesky {
 		"POST /xrpc/com.atproto.repo.deleteRecord":     b.deleteRecord,
 		"GET /xrpc/app.bsky.feed.getPosts":             b.getPosts,
 		"GET /xrpc/app.bsky.feed.getAuthorFeed":        b.getAuthorFeed,
+		"GET /xrpc/com.atproto.identity.resolveHandle": b.resolveHandle,
 	}
 	for pattern, h := range routes {
 		b.mux.HandleFunc(pattern, b.handle(h))
@@ -376,7 +377,9 @@ func (b *Bluesky) createSession(r *http.Request, c *bskyCall) bskyReply {
 	for _, a := range b.accounts {
 		if (strings.EqualFold(a.Handle, in.Identifier) || a.DID == in.Identifier) && a.AppPassword == in.Password {
 			c.did = a.DID
-			return bskyReply{status: http.StatusOK, body: b.issue(a.DID)}
+			body := b.issue(a.DID)
+			body["didDoc"] = didDoc(r, a.DID, a.Handle)
+			return bskyReply{status: http.StatusOK, body: body}
 		}
 	}
 	return bskyError(http.StatusUnauthorized, "AuthenticationRequired", "Invalid identifier or password")

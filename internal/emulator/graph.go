@@ -29,6 +29,7 @@ type Graph struct {
 	rng       *rand.Rand
 	pages     map[string]*GraphPage // by page id
 	tokens    map[string]string     // page access token -> page id
+	connect   *graphConnect         // the login flow (graph_connect.go)
 	posts     map[string]*graphPost // by post id
 	pagePosts map[string][]*graphPost
 	seq       int64

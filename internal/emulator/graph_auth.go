@@ -31,6 +31,9 @@ func (g *Graph) route(w http.ResponseWriter, r *http.Request, rec *GraphRequest)
 		g.handleCreatePost(w, r, rec, segs[0])
 		return
 	}
+	if g.connectRoute(w, r, rec, segs) {
+		return
+	}
 	a, gerr := g.authenticate(r, rec)
 	if gerr != nil {
 		g.writeError(w, rec, a, gerr)

@@ -40,6 +40,11 @@ type Mastodon struct {
 	seq      int64
 	simulate bool
 	requests []MastodonRequest
+
+	// Connecting an account (mastodon_connect.go).
+	signedIn string
+	apps     map[string]*mastoApp  // by client ID
+	codes    map[string]*mastoCode // authorization codes
 }
 
 // MastodonOptions configures a Mastodon. The zero value is a usable sandbox.
@@ -200,6 +205,7 @@ func NewMastodon(opts MastodonOptions) *Mastodon {
 	m.mux.HandleFunc("GET /api/v1/accounts/verify_credentials", m.handle(m.verifyCredentials))
 	m.mux.HandleFunc("GET /api/v1/accounts/{id}/statuses", m.handle(m.accountStatuses))
 	m.mux.HandleFunc("GET /api/v2/instance", m.handle(m.instance))
+	m.connectRoutes()
 	m.mux.HandleFunc("/", m.handle(func(r *http.Request, _ *mastoCall) mastoReply {
 		m.viol.add("mastodon %s %s: no such method", r.Method, r.URL.Path)
 		return mastoError(http.StatusNotFound, "Not Found")

@@ -102,6 +102,12 @@ func mastodonParams(route string) []string {
 			"spoiler_text", "visibility", "language", "scheduled_at", "quoted_status_id", "quote_approval_policy"}
 	case "DELETE /api/v1/statuses/{id}":
 		return []string{"delete_media"}
+	case "POST /api/v1/apps":
+		return []string{"client_name", "redirect_uris", "redirect_uris[]", "scopes", "website"}
+	case "POST /oauth/token":
+		return []string{"grant_type", "code", "client_id", "client_secret", "redirect_uri", "scope", "code_verifier"}
+	case "POST /oauth/revoke":
+		return []string{"client_id", "client_secret", "token"}
 	case "GET /api/v1/accounts/{id}/statuses":
 		return []string{"max_id", "since_id", "min_id", "limit", "only_media", "exclude_replies",
 			"exclude_reblogs", "pinned", "tagged"}
@@ -123,6 +129,8 @@ func blueskyParams(nsid string) []string {
 		return []string{"uris"}
 	case "app.bsky.feed.getAuthorFeed":
 		return []string{"actor", "limit", "cursor", "filter", "includePins"}
+	case "com.atproto.identity.resolveHandle":
+		return []string{"handle"}
 	}
 	return nil // refreshSession, getSession; uploadBlob's body is the blob
 }
@@ -139,6 +147,12 @@ func graphParams(method string, segs []string) []string {
 		return []string{"message", "link", "published", "scheduled_publish_time"}
 	case len(segs) == 0 && method == http.MethodGet:
 		return []string{"ids", "fields"}
+	case len(segs) == 2 && segs[0] == "dialog" && segs[1] == "oauth":
+		return []string{"client_id", "redirect_uri", "state", "scope", "response_type", "auth_type", "config_id"}
+	case len(segs) == 2 && segs[0] == "oauth" && segs[1] == "access_token":
+		return []string{"client_id", "client_secret", "redirect_uri", "code", "grant_type", "fb_exchange_token"}
+	case len(segs) == 2 && segs[0] == "me" && segs[1] == "accounts":
+		return []string{"fields", "limit", "after", "before"}
 	case len(segs) == 1 && segs[0] == "debug_token":
 		return []string{"input_token"}
 	case len(segs) == 1 && method == http.MethodGet:

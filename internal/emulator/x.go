@@ -134,6 +134,12 @@ type X struct {
 	counts   map[string]int // route → requests served
 	live     map[string]int // user ID + "\x00" + text → live posts: the duplicate rule
 	simulate bool
+
+	// The flows that connect an account (x_connect.go).
+	apps      []XApp
+	signedIn  string                    // the user who authorizes on the authorize pages
+	codes     map[string]*xCode         // OAuth 2.0 authorization codes
+	reqTokens map[string]*xRequestToken // OAuth 1.0a request tokens
 }
 
 type xUser struct {
@@ -212,6 +218,11 @@ func (x *X) routes() {
 	m.HandleFunc("GET /2/users/me", x.handle(x.usersMe))
 	m.HandleFunc("GET /2/users/{id}/tweets", x.handle(x.userPosts))
 	m.HandleFunc("POST /2/oauth2/token", x.handle(x.token))
+	m.HandleFunc("POST /2/oauth2/revoke", x.handle(x.revoke))
+	m.HandleFunc("GET /i/oauth2/authorize", x.handle(x.authorize2))
+	m.HandleFunc("POST /oauth/request_token", x.handle(x.requestToken))
+	m.HandleFunc("GET /oauth/authorize", x.handle(x.authorize1))
+	m.HandleFunc("POST /oauth/access_token", x.handle(x.accessToken))
 	m.HandleFunc("POST /1.1/statuses/update.json", x.handle(x.v11Update))
 	m.HandleFunc("GET /1.1/statuses/lookup.json", x.handle(x.v11Lookup))
 	m.HandleFunc("POST /1.1/statuses/destroy/{file}", x.handle(x.v11Destroy))
@@ -276,7 +287,9 @@ func (x *X) handle(h func(r *http.Request, c *xCall) xReply) http.HandlerFunc {
 		}
 		switch {
 		case rep.raw != "":
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			if w.Header().Get("Content-Type") == "" {
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			}
 			w.WriteHeader(rep.status)
 			_, _ = w.Write([]byte(rep.raw))
 		case rep.body == nil:

@@ -88,6 +88,20 @@ func (x *X) verifyOAuth1(r *http.Request, header string) (u *xUser, valid, revok
 	if u == nil {
 		return nil, false, false
 	}
+	valid = xSignatureValid(r, oauth, u.ConsumerSecret, u.AccessTokenSecret)
+	x.mu.Lock()
+	revoked = u.revoked
+	x.mu.Unlock()
+	return u, valid, revoked
+}
+
+// xSignatureValid checks the HMAC-SHA1 signature of r (its OAuth header
+// parsed as oauth) made with the consumer secret and token secret given.
+func xSignatureValid(r *http.Request, oauth map[string]string, consumerSecret, tokenSecret string) bool {
+	sig := oauth["oauth_signature"]
+	if oauth["oauth_signature_method"] != "HMAC-SHA1" || sig == "" {
+		return false
+	}
 	params := url.Values{}
 	for k, vs := range r.URL.Query() {
 		params[k] = append(params[k], vs...)
@@ -103,14 +117,10 @@ func (x *X) verifyOAuth1(r *http.Request, header string) (u *xUser, valid, revok
 		}
 	}
 	base := strings.ToUpper(r.Method) + "&" + xOAuthEncode(xBaseURI(r)) + "&" + xOAuthEncode(xNormalizeParams(params))
-	mac := hmac.New(sha1.New, []byte(xOAuthEncode(u.ConsumerSecret)+"&"+xOAuthEncode(u.AccessTokenSecret)))
+	mac := hmac.New(sha1.New, []byte(xOAuthEncode(consumerSecret)+"&"+xOAuthEncode(tokenSecret)))
 	mac.Write([]byte(base))
 	got, err := base64.StdEncoding.DecodeString(sig)
-	valid = err == nil && hmac.Equal(got, mac.Sum(nil))
-	x.mu.Lock()
-	revoked = u.revoked
-	x.mu.Unlock()
-	return u, valid, revoked
+	return err == nil && hmac.Equal(got, mac.Sum(nil))
 }
 
 // xParseOAuthHeader parses `OAuth k="v", ...` into decoded pairs.
@@ -198,6 +208,11 @@ func xOAuthEncode(s string) string {
 func (x *X) token(r *http.Request, c *xCall) xReply {
 	if err := r.ParseForm(); err != nil {
 		return xOAuthError(http.StatusBadRequest, "invalid_request", "Malformed request body.")
+	}
+	if r.PostForm.Get("grant_type") == "authorization_code" {
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		return x.exchangeCode(r, c)
 	}
 	if gt := r.PostForm.Get("grant_type"); gt != "refresh_token" {
 		return xOAuthError(http.StatusBadRequest, "unsupported_grant_type", "Grant type not supported: "+gt)

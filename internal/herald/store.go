@@ -50,6 +50,8 @@ type Store interface {
 	Migrate(ctx context.Context) error
 	// Close releases the database.
 	Close() error
+	// Connected credentials (credentials.go).
+	CredentialStore
 
 	// SyncSources creates or updates the configured sources by name. Sources no
 	// longer configured are kept (with their history) but never claimed.

@@ -189,6 +189,7 @@ func (c *Client) Check(ctx context.Context) (herald.Identity, error) {
 	if host := c.base.Hostname(); a.Acct != "" && !strings.Contains(a.Acct, "@") {
 		id.Name += "@" + host
 	}
+	c.checkScopes(ctx, &id)
 	if l, err := c.readInstance(ctx); err != nil {
 		id.Warnings = append(id.Warnings, "instance limits not read (Mastodon's defaults of 500 characters and 23 per link apply): "+err.Error())
 	} else {

@@ -42,6 +42,7 @@ var Tables = []Table{
 		comments`)},
 	{"click_counts", cols(`job_id, hour, n`)},
 	{"charges", cols(`id, account_id, kind, remote_id, day, amount, at`)},
+	{"credentials", cols(`account_id, network, method, secrets, public, expires_at, updated_at, version`)},
 }
 
 func cols(s string) []string {

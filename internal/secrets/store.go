@@ -11,7 +11,7 @@ import (
 )
 
 // Store is a herald.Store whose stored credentials (OAuth 2.0 tokens and
-// sessions, WebSub secrets) are sealed on the way in and opened on the way
+// sessions, connected accounts' credentials, WebSub secrets) are sealed on the way in and opened on the way
 // out; everything else passes through.
 type Store struct {
 	herald.Store
@@ -135,6 +135,12 @@ func SealAll(ctx context.Context, st herald.Store, s *Sealer, now time.Time) (in
 		return n, fmt.Errorf("seal stored secrets: %w", err)
 	}
 	for _, a := range accounts {
+		switch sealed, err := sealCredentials(ctx, st, w, a.ID); {
+		case err != nil:
+			return n, fmt.Errorf("seal credentials of %s: %w", a.ID, err)
+		case sealed:
+			n++
+		}
 		t, err := st.LoadToken(ctx, a.ID)
 		if errors.Is(err, herald.ErrNotFound) {
 			continue
@@ -167,3 +173,51 @@ func SealAll(ctx context.Context, st herald.Store, s *Sealer, now time.Time) (in
 }
 
 func plain(v string) bool { return v != "" && !Sealed(v) }
+
+func credentialField(account, key string) string { return "connect:" + account + ":" + key }
+
+// SaveCredentials stores an account's connected credentials, each secret
+// value sealed.
+func (s *Store) SaveCredentials(ctx context.Context, c herald.Credentials) (int64, error) {
+	sealed, err := c.MapSecrets(func(k, v string) (string, error) {
+		return s.Sealer.Seal(credentialField(c.Account, k), v), nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return s.Store.SaveCredentials(ctx, sealed)
+}
+
+// LoadCredentials returns an account's connected credentials, opened.
+func (s *Store) LoadCredentials(ctx context.Context, account string) (herald.Credentials, error) {
+	c, err := s.Store.LoadCredentials(ctx, account)
+	if err != nil {
+		return c, err
+	}
+	opened, err := c.MapSecrets(func(k, v string) (string, error) {
+		return s.Sealer.Open(credentialField(account, k), v)
+	})
+	if err != nil {
+		return herald.Credentials{}, fmt.Errorf("load credentials of %s: %w", account, err)
+	}
+	return opened, nil
+}
+
+// sealCredentials seals the connected credentials of account held in
+// plaintext and reports whether there were any.
+func sealCredentials(ctx context.Context, st herald.Store, w *Store, account string) (bool, error) {
+	c, err := st.LoadCredentials(ctx, account)
+	if errors.Is(err, herald.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, v := range c.Secrets {
+		if plain(v) {
+			_, err := w.SaveCredentials(ctx, c)
+			return err == nil, err
+		}
+	}
+	return false, nil
+}

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) herald.Store) {
 		{"Unlock", unlockTests},
 		{"ReportQuotes", quoteTests},
 		{"Fingerprints", fingerprintTests},
+		{"Credentials", credentialTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

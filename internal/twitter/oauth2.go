@@ -64,7 +64,24 @@ func (s *tokenSource) token(ctx context.Context, force bool, early time.Duration
 	rctx := context.WithValue(ctx, oauth2.HTTPClient, s.http)
 	nt, err := s.conf.TokenSource(rctx, &oauth2.Token{RefreshToken: s.tok.RefreshToken}).Token()
 	if err != nil {
-		return nil, refreshError(err)
+		rerr := refreshError(err)
+		if herald.KindOf(rerr) != herald.ErrAuth {
+			return nil, rerr
+		}
+		// Another instance on the same database may have spent this refresh
+		// token and stored the pair it got: use that one.
+		stored, lerr := s.store.LoadToken(ctx, s.account)
+		if lerr != nil || stored.RefreshToken == "" || stored.RefreshToken == s.tok.RefreshToken {
+			return nil, rerr
+		}
+		s.tok = &oauth2.Token{AccessToken: stored.AccessToken, RefreshToken: stored.RefreshToken, Expiry: stored.Expiry, TokenType: "bearer"}
+		s.log.Info("oauth2 token pair rotated by another instance; using the stored one")
+		if !force && s.tok.Valid() && (s.tok.Expiry.IsZero() || time.Until(s.tok.Expiry) > early) {
+			return s.tok, nil
+		}
+		if nt, err = s.conf.TokenSource(rctx, &oauth2.Token{RefreshToken: s.tok.RefreshToken}).Token(); err != nil {
+			return nil, refreshError(err)
+		}
 	}
 	if nt.RefreshToken == "" {
 		nt.RefreshToken = s.tok.RefreshToken

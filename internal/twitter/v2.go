@@ -297,7 +297,7 @@ func (c *Client) Check(ctx context.Context) (herald.Identity, error) {
 	}
 	a, err := c.do(ctx, "check account", http.MethodGet, "/2/users/me", nil, nil, false)
 	if err != nil {
-		return herald.Identity{}, err
+		return herald.Identity{}, c.explainAuth(ctx, err)
 	}
 	var me struct {
 		Data struct {

@@ -1,0 +1,109 @@
+package bluesky
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/heraldhq/herald/internal/herald"
+)
+
+// DefaultEntryway resolves handles and creates sessions for accounts hosted
+// on Bluesky's own PDSes.
+const DefaultEntryway = "https://bsky.social"
+
+// Connection is what connecting an account learns: its DID, its PDS and a
+// session's tokens.
+type Connection struct {
+	DID, Handle, PDS string
+	Token            herald.Token
+}
+
+// Connect resolves handle to its DID (com.atproto.identity.resolveHandle)
+// at entry, creates a session with the app password
+// (com.atproto.server.createSession) and reads the account's PDS from the
+// DID document the session carries.
+func Connect(ctx context.Context, entry, handle, appPassword string, client *http.Client) (Connection, error) {
+	if entry == "" {
+		entry = DefaultEntryway
+	}
+	entry = strings.TrimRight(entry, "/")
+	handle = strings.TrimPrefix(strings.TrimSpace(handle), "@")
+	var res struct {
+		DID string `json:"did"`
+	}
+	if err := xrpcCall(ctx, client, http.MethodGet, entry+"/xrpc/com.atproto.identity.resolveHandle?handle="+url.QueryEscape(handle),
+		nil, &res); err != nil {
+		return Connection{}, fmt.Errorf("resolve the handle %s: %w", handle, err)
+	}
+	var sess struct {
+		AccessJwt  string `json:"accessJwt"`
+		RefreshJwt string `json:"refreshJwt"`
+		Handle     string `json:"handle"`
+		DID        string `json:"did"`
+		DIDDoc     struct {
+			Service []struct {
+				ID              string `json:"id"`
+				ServiceEndpoint string `json:"serviceEndpoint"`
+			} `json:"service"`
+		} `json:"didDoc"`
+	}
+	if err := xrpcCall(ctx, client, http.MethodPost, entry+"/xrpc/com.atproto.server.createSession",
+		map[string]string{"identifier": res.DID, "password": appPassword}, &sess); err != nil {
+		return Connection{}, fmt.Errorf("create a session (is the app password right?): %w", err)
+	}
+	if sess.DID != res.DID {
+		return Connection{}, fmt.Errorf("create a session: the session is for %s, not %s", sess.DID, res.DID)
+	}
+	c := Connection{DID: sess.DID, Handle: sess.Handle, PDS: entry,
+		Token: herald.Token{AccessToken: sess.AccessJwt, RefreshToken: sess.RefreshJwt, Expiry: jwtExpiry(sess.AccessJwt)}}
+	for _, s := range sess.DIDDoc.Service {
+		if s.ID == "#atproto_pds" && s.ServiceEndpoint != "" {
+			c.PDS = strings.TrimRight(s.ServiceEndpoint, "/")
+		}
+	}
+	return c, nil
+}
+
+// xrpcCall makes one XRPC call without a session and decodes its answer.
+func xrpcCall(ctx context.Context, client *http.Client, method, u string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error   string `json:"error"`
+			Message string `json:"message"`
+		}
+		_ = json.Unmarshal(b, &e)
+		return fmt.Errorf("HTTP %d %s: %s", resp.StatusCode, e.Error, e.Message)
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return errors.New("unreadable answer")
+	}
+	return nil
+}
