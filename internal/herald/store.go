@@ -177,6 +177,7 @@ type Store interface {
 	TryLock(ctx context.Context, name, owner string, now time.Time, lease time.Duration) (bool, error)
 
 	JobNotifier
+	ViewStore
 }
 
 // JobNotifier tells a dispatcher that jobs became due elsewhere: created or

@@ -41,6 +41,9 @@ var Tables = []Table{
 		comments`)},
 	{"click_counts", cols(`job_id, hour, n`)},
 	{"charges", cols(`id, account_id, kind, remote_id, day, amount, at`)},
+	// Page views: the counts only; the day's visitors and salt are not
+	// history (a copy starts counting the day afresh).
+	{"view_counts", cols(`article_id, day, views`)},
 }
 
 func cols(s string) []string {
@@ -89,7 +92,7 @@ func (db *DB) Import(ctx context.Context, opts ImportOptions, rows func(Table) (
 		for _, t := range Tables {
 			names = append(names, pgx.Identifier{t.Name}.Sanitize())
 		}
-		names = append(names, "locks")
+		names = append(names, "locks", "view_visitors", "view_salts")
 		if _, err := tx.Exec(ctx, `TRUNCATE `+strings.Join(names, ", ")+` RESTART IDENTITY`); err != nil {
 			return err
 		}

@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) herald.Store) {
 		{"Engagement", engagementTests},
 		{"Report", reportTests},
 		{"Lock", lockTests},
+		{"Views", viewTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
