@@ -110,6 +110,10 @@ func (a *App) report(ctx context.Context, st herald.Store, q herald.ReportQuery,
 	case "csv":
 		return rank.WriteCSV(a.Out(), rows)
 	}
+	if len(rows) == 0 && q.By == "views" {
+		_, err := fmt.Fprintf(a.Out(), "No story published in the last %s was viewed.\n", since)
+		return err
+	}
 	if len(rows) == 0 {
 		_, err := fmt.Fprintf(a.Out(), "No posted story was published in the last %s.\n", since)
 		return err

@@ -37,6 +37,9 @@ func TestReportByViews(t *testing.T) {
 	if strings.Join(got, " ") != "c=4 e=3 a=2" {
 		t.Errorf("report --by views: %v, want c=4 e=3 a=2", got)
 	}
+	if out := heraldOK(t, cfg, "report", "--by", "views", "--since", "30m"); out != "No story published in the last 30m was viewed.\n" {
+		t.Errorf("empty ranking by views: %q", out)
+	}
 	table := heraldOK(t, cfg, "report", "--by", "views")
 	if !strings.Contains(strings.Split(table, "\n")[0], "VIEWS") || strings.Contains(table, "Story b") {
 		t.Errorf("table by views:\n%s", table)

@@ -80,7 +80,8 @@ type dashboard struct {
 // and an ETag (If-None-Match gives 304); each distinct query is computed at
 // most once every 30 s. /widget/popular takes the same parameters (limit
 // default 5) and title (the heading; default "Popular on X", "Popular on
-// Facebook", "Popular on Mastodon", "Popular on Bluesky" or "Most shared").
+// Facebook", "Popular on Mastodon", "Popular on Bluesky", "Most viewed" (by
+// views or clicks) or "Most shared").
 // A site embeds it with
 //
 //	<div data-herald-popular data-network="twitter" data-limit="5"></div>
