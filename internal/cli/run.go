@@ -17,6 +17,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/compose"
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/digest"
 	"github.com/heraldhq/herald/internal/dispatch"
 	"github.com/heraldhq/herald/internal/evergreen"
 	"github.com/heraldhq/herald/internal/feed"
@@ -75,6 +76,7 @@ type daemon struct {
 	push   *push.Subscriber
 	coll   *rank.Collector
 	ever   *evergreen.Scheduler // nil when evergreen.schedule is off
+	digest *digest.Scheduler    // the accounts' daily digests
 	jobs   *jobListener         // wakes the dispatcher on other instances' jobs
 	web    *web.Server
 }
@@ -136,6 +138,9 @@ func newDaemon(ctx context.Context, cfg *config.Config, logger *slog.Logger) (_ 
 	if d.ever, err = newEvergreenScheduler(cfg, d.store, d.disp.Wake, logger); err != nil {
 		return nil, err
 	}
+	if d.digest, err = newDigestScheduler(cfg, d.store, d.disp.Wake, logger); err != nil {
+		return nil, err
+	}
 	d.web = web.New(web.Options{
 		Addr: cfg.HTTP.Addr, PublicURL: cfg.HTTP.PublicURL, Store: d.store, Registry: d.reg,
 		Ready: d.ready, Warnings: d.warnings, Push: d.push, Webhook: webhookOptions(cfg, d.disp.Wake),
@@ -169,8 +174,9 @@ func dashboardOptions(cfg *config.Config, comps map[string]*compose.Composer) we
 //
 //  1. Intake stops: the HTTP server stops accepting and finishes the
 //     requests in flight (at most 5 s), the poller finishes or interrupts
-//     its polls (at most 3 s), the WebSub subscriber, the collector and the
-//     evergreen schedule and the listener for other instances' jobs stop.
+//     its polls (at most 3 s), the WebSub subscriber, the collector, the
+//     evergreen and digest schedules and the listener for other instances'
+//     jobs stop.
 //     At the same moment the dispatcher stops claiming jobs.
 //  2. The sends in flight finish (at most dispatch.shutdown_wait); a send
 //     still running then keeps its job in sending, to be reconciled by the
@@ -188,6 +194,7 @@ func (d *daemon) Run(ctx context.Context) error {
 	g.Go(func() error { return d.push.Run(gctx) })
 	g.Go(func() error { return d.coll.Run(gctx) })
 	g.Go(func() error { return d.ever.Run(gctx) })
+	g.Go(func() error { return d.digest.Run(gctx) })
 	g.Go(func() error { return d.disp.Run(gctx) })
 	g.Go(func() error { return d.jobs.Run(gctx) })
 	// Each part starts its own shutdown when gctx ends; this only says so.

@@ -205,6 +205,8 @@ type Account struct {
 	BlockedWait time.Duration `mapstructure:"blocked_wait"`
 
 	Cost Cost `mapstructure:"cost"`
+
+	Digest Digest `mapstructure:"digest"`
 }
 
 // UTM parameters added to links.

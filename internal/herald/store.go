@@ -178,6 +178,7 @@ type Store interface {
 
 	JobNotifier
 	ViewStore
+	DigestStore
 }
 
 // JobNotifier tells a dispatcher that jobs became due elsewhere: created or

@@ -18,7 +18,7 @@ const JobCols = `j.id, j.article_id, j.account_id, j.seq, j.kind, j.state, j.pri
 	j.skip_reason, j.sent_text, j.remote_id, j.permalink, j.sent_at, j.deleted_at, j.remote_gone,
 	j.short_code, j.created_at, j.updated_at, j.claimed_by, j.lease_until, j.network,
 	j.retweets, j.quotes, j.likes, j.replies, j.impressions, j.bookmarks, j.shares, j.reactions,
-	j.comments, j.clicks`
+	j.comments, j.clicks, j.reply_to`
 
 // ScanJob scans JobCols into a job (without its article).
 func ScanJob(row Row) (herald.Job, error) {
@@ -29,7 +29,7 @@ func ScanJob(row Row) (herald.Job, error) {
 		&j.ErrorKind, &j.SkipReason, &j.SentText, &j.RemoteID, &j.Permalink, TM(&j.SentAt), TM(&j.DeletedAt),
 		&j.RemoteGone, &j.ShortCode, TM(&j.CreatedAt), TM(&j.UpdatedAt), &j.ClaimedBy, TM(&j.LeaseUntil),
 		&j.Network, &e.Retweets, &e.Quotes, &e.Likes, &e.Replies, &e.Impressions, &e.Bookmarks, &e.Shares,
-		&e.Reactions, &e.Comments, &j.Clicks)
+		&e.Reactions, &e.Comments, &j.Clicks, &j.ReplyTo)
 	return j, err
 }
 
@@ -370,6 +370,7 @@ type JobRow struct {
 	Priority    herald.Priority
 	Template    string
 	Text        string
+	ReplyTo     string
 	PublishedAt time.Time // the article's
 	Due         time.Time
 	Now         time.Time
@@ -396,12 +397,12 @@ func InsertJob(ctx context.Context, q Querier, j JobRow) (int64, error) {
 		// A clash of random codes would abort a PostgreSQL transaction: skip
 		// the row instead and draw again.
 		err := q.QueryRow(ctx, `INSERT INTO jobs (article_id, account_id, network, seq, kind, state,
-			priority, published_at, template, text, scheduled_at, next_attempt_at, short_code, created_at, updated_at)
-			SELECT ?1, ?2, (SELECT network FROM accounts WHERE id = ?2), ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?11
+			priority, published_at, template, text, scheduled_at, next_attempt_at, short_code, created_at, updated_at, reply_to)
+			SELECT ?1, ?2, (SELECT network FROM accounts WHERE id = ?2), ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?11, ?13
 			WHERE NOT ?12 OR NOT EXISTS (SELECT 1 FROM jobs WHERE article_id = ?1 AND account_id = ?2)
 			ON CONFLICT (short_code) DO NOTHING RETURNING id`,
 			j.ArticleID, j.Account, j.Seq, j.Kind, j.Priority, j.PublishedAt.UnixMilli(), j.Template, j.Text,
-			j.Due.UnixMilli(), newShortCode(), j.Now.UnixMilli(), j.OnlyFirst).Scan(&id)
+			j.Due.UnixMilli(), newShortCode(), j.Now.UnixMilli(), j.OnlyFirst, j.ReplyTo).Scan(&id)
 		if !errors.Is(err, ErrNoRows) {
 			return id, err
 		}

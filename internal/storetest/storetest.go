@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) herald.Store) {
 		{"Report", reportTests},
 		{"Lock", lockTests},
 		{"Views", viewTests},
+		{"Digest", digestTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
