@@ -27,21 +27,8 @@ func (s *Store) CreateDigestPart(ctx context.Context, p herald.DigestPart, now t
 		if n > 0 {
 			return fmt.Errorf("%w: part %d of the digest of %s for %s exists", herald.ErrConflict, p.Part, p.Day, p.Account)
 		}
-		var pub int64
-		if err := q.QueryRow(ctx, `SELECT published_at FROM articles WHERE id = ?`+s.d.LockRow,
-			p.ArticleID).Scan(&pub); err != nil {
-			return err
-		}
-		var seq int
-		if err := q.QueryRow(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM jobs WHERE article_id = ? AND account_id = ?`,
-			p.ArticleID, p.Account).Scan(&seq); err != nil {
-			return err
-		}
-		if err := EnsureAccount(ctx, q, p.Account, now); err != nil {
-			return err
-		}
-		id, err := InsertJob(ctx, q, JobRow{ArticleID: p.ArticleID, Account: p.Account, Seq: seq, Kind: herald.KindDigest,
-			Text: p.Text, ReplyTo: p.ReplyTo, PublishedAt: FromMS(pub), Due: now, Now: now})
+		id, err := s.insertNextJob(ctx, q, JobRow{ArticleID: p.ArticleID, Account: p.Account, Kind: herald.KindDigest,
+			Text: p.Text, ReplyTo: p.ReplyTo, Due: now, Now: now})
 		if err != nil {
 			return err
 		}

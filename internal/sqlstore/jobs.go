@@ -333,23 +333,8 @@ func (s *Store) CreateJob(ctx context.Context, nj herald.NewJob, now time.Time) 
 	}
 	var j herald.Job
 	err := s.b.Write(ctx, RetryUnique, func(q Querier) error {
-		var pub int64
-		if err := q.QueryRow(ctx, `SELECT published_at FROM articles WHERE id = ?`+s.d.LockRow,
-			nj.ArticleID).Scan(&pub); err != nil {
-			return err
-		}
-		var seq int
-		if err := q.QueryRow(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM jobs WHERE article_id = ? AND account_id = ?`,
-			nj.ArticleID, nj.Account).Scan(&seq); err != nil {
-			return err
-		}
-		if err := EnsureAccount(ctx, q, nj.Account, now); err != nil {
-			return err
-		}
-		id, err := InsertJob(ctx, q, JobRow{
-			ArticleID: nj.ArticleID, Account: nj.Account, Seq: seq, Kind: kind, Priority: nj.Priority,
-			Template: nj.Template, Text: nj.Text, PublishedAt: FromMS(pub), Due: due, Now: now,
-		})
+		id, err := s.insertNextJob(ctx, q, JobRow{ArticleID: nj.ArticleID, Account: nj.Account, Kind: kind,
+			Priority: nj.Priority, Template: nj.Template, Text: nj.Text, Due: due, Now: now})
 		if err != nil {
 			return err
 		}
@@ -359,6 +344,25 @@ func (s *Store) CreateJob(ctx context.Context, nj herald.NewJob, now time.Time) 
 		return s.notify(ctx, q)
 	})
 	return j, s.wrap("create job", err)
+}
+
+// insertNextJob inserts j as the next job (Seq) of its article for its
+// account, published when the article was, inside q's transaction.
+func (s *Store) insertNextJob(ctx context.Context, q Querier, j JobRow) (int64, error) {
+	var pub int64
+	if err := q.QueryRow(ctx, `SELECT published_at FROM articles WHERE id = ?`+s.d.LockRow,
+		j.ArticleID).Scan(&pub); err != nil {
+		return 0, err
+	}
+	if err := q.QueryRow(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM jobs WHERE article_id = ? AND account_id = ?`,
+		j.ArticleID, j.Account).Scan(&j.Seq); err != nil {
+		return 0, err
+	}
+	if err := EnsureAccount(ctx, q, j.Account, j.Now); err != nil {
+		return 0, err
+	}
+	j.PublishedAt = FromMS(pub)
+	return InsertJob(ctx, q, j)
 }
 
 // JobRow is a job to insert.
