@@ -6,8 +6,10 @@ import (
 	"time"
 )
 
-// DefaultInterval is how often the scheduler looks at the digests.
-const DefaultInterval = 30 * time.Second
+// DefaultInterval is how often the scheduler looks at the digests: about
+// the pause between the posts of a thread (X may refuse a reply to a post
+// made a moment before).
+const DefaultInterval = 5 * time.Second
 
 // SchedulerOptions configure a Scheduler.
 type SchedulerOptions struct {
@@ -24,6 +26,7 @@ type Scheduler struct {
 	digests []*Digest
 	opts    SchedulerOptions
 	log     *slog.Logger
+	done    map[string]string // account → the last day its digest was complete
 }
 
 // NewScheduler returns a scheduler of digests; nothing runs until Run. A nil
@@ -38,7 +41,8 @@ func NewScheduler(store Store, digests []*Digest, opts SchedulerOptions, logger 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Scheduler{store: store, digests: digests, opts: opts, log: logger.With("component", "digest")}
+	return &Scheduler{store: store, digests: digests, opts: opts, log: logger.With("component", "digest"),
+		done: make(map[string]string)}
 }
 
 // Run looks at the digests every Interval (see Tick) until ctx ends; it
@@ -60,20 +64,24 @@ func (s *Scheduler) Run(ctx context.Context) error {
 }
 
 // Tick moves each due digest on by a part where it can and returns how many
-// parts it created. Failures are logged; the next tick tries again.
+// parts it created. Failures are logged; the next tick tries again. Tick is
+// not safe for concurrent use (Run calls it from one goroutine).
 func (s *Scheduler) Tick(ctx context.Context) int {
 	now := s.opts.Now()
 	created := 0
 	for _, d := range s.digests {
-		if !d.Due(now) {
+		if !d.Due(now) || s.done[d.Account()] == d.Day(now) {
 			continue
 		}
-		j, _, err := d.Step(ctx, s.store, now)
+		j, done, err := d.Step(ctx, s.store, now)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Error("digest step", "account", d.Account(), "day", d.Day(now), "error", err)
 			}
 			continue
+		}
+		if done {
+			s.done[d.Account()] = d.Day(now)
 		}
 		if j != nil {
 			created++
