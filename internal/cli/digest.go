@@ -56,9 +56,14 @@ func newDigest(cfg *config.Config, id string) (*digest.Digest, error) {
 		}
 		loc = l
 	}
+	comp, err := buildComposer(id, acct)
+	if err != nil {
+		return nil, err
+	}
 	dc := acct.Digest
 	d, err := digest.New(digest.Config{Account: id, Network: herald.Network(acct.Network), Schedule: dc.Schedule,
-		Location: loc, Count: dc.Count, By: dc.By, Since: dc.Since, Title: dc.Title, Template: dc.Template})
+		Location: loc, Count: dc.Count, By: dc.By, Since: dc.Since, Title: dc.Title, Template: dc.Template,
+		Link: comp.TagURL})
 	if err != nil {
 		return nil, usageErrorf("accounts.%s.digest.%w", id, err)
 	}

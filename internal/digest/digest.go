@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"text/template"
@@ -20,6 +21,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/rank"
 )
 
 // Defaults of a digest.
@@ -43,6 +45,10 @@ type Config struct {
 	Title    string         // the first part's opening line [DefaultTitle]
 	// Template is a story's line, a text/template over Line [DefaultTemplate].
 	Template string
+	// Link is the link a line shows for an article URL: the account's
+	// tagged URL (compose's TagURL), the link the post is then reconciled
+	// by. Nil: the article's URL.
+	Link func(url string) string
 }
 
 // Line is what a story's line template sees.
@@ -67,7 +73,7 @@ type Digest struct {
 }
 
 // New checks cfg and returns its digest. Errors name the key at fault
-// (schedule, count, template).
+// (schedule, count, by, template).
 func New(cfg Config) (*Digest, error) {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
@@ -87,14 +93,24 @@ func New(cfg Config) (*Digest, error) {
 	if cfg.Template == "" {
 		cfg.Template = DefaultTemplate
 	}
+	if cfg.Link == nil {
+		cfg.Link = func(url string) string { return url }
+	}
 	if cfg.Count < 1 || cfg.Count > 20 {
 		return nil, fmt.Errorf("count: must be 1 to 20 (got %d)", cfg.Count)
+	}
+	if !slices.Contains(rank.ReportRankings, cfg.By) {
+		return nil, fmt.Errorf("by: must be one of %s (got %q)", strings.Join(rank.ReportRankings, ", "), cfg.By)
 	}
 	sched, err := cron.ParseStandard(cfg.Schedule)
 	if err != nil {
 		return nil, fmt.Errorf("schedule: %q: %w", cfg.Schedule, err)
 	}
 	line, err := template.New("digest").Option("missingkey=error").Parse(cfg.Template)
+	if err == nil {
+		// A field Line has not fails now rather than at each digest.
+		err = line.Execute(io.Discard, Line{})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("template: %w", err)
 	}
@@ -147,7 +163,7 @@ func (d *Digest) Texts(rows []herald.ReportRow) ([]string, error) {
 	lines := make([]string, len(rows))
 	for i, r := range rows {
 		var b strings.Builder
-		if err := d.line.Execute(&b, Line{Rank: i + 1, Title: r.Title, URL: r.URL, Section: r.Section,
+		if err := d.line.Execute(&b, Line{Rank: i + 1, Title: r.Title, URL: d.cfg.Link(r.URL), Section: r.Section,
 			Shares: r.Shares, Views: r.Views, Clicks: r.Clicks}); err != nil {
 			return nil, fmt.Errorf("template: %w", err)
 		}

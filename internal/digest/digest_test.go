@@ -337,3 +337,26 @@ func TestDigestWaitsForEachPart(t *testing.T) {
 		t.Errorf("x_main's parts: %+v", parts)
 	}
 }
+
+// TestTextsShowTheTaggedLink checks that a line shows the link as the
+// account tags it, the link its post is reconciled by, and that a bad
+// schedule, count or template is refused.
+func TestTextsShowTheTaggedLink(t *testing.T) {
+	d, err := digest.New(digest.Config{Account: "x", Network: herald.Twitter, Schedule: "0 19 * * *",
+		Link: func(u string) string { return u + "?utm_source=x" }})
+	must(t, err)
+	texts, err := d.Texts([]herald.ReportRow{{Title: "A", URL: "https://news.example/a"}, {Title: "B", URL: "https://news.example/b"}})
+	must(t, err)
+	if len(texts) != 2 || texts[0] != "Most shared today\n\n1. A https://news.example/a?utm_source=x" ||
+		texts[1] != "2. B https://news.example/b?utm_source=x" {
+		t.Errorf("texts = %q", texts)
+	}
+	for _, bad := range []digest.Config{
+		{Schedule: "every day"}, {Schedule: "0 19 * * *", Count: 21}, {Schedule: "0 19 * * *", Template: "{{.Nope"},
+		{Schedule: "0 19 * * *", Template: "{{.Nope}}"}, {Schedule: "0 19 * * *", By: "likes"},
+	} {
+		if _, err := digest.New(bad); err == nil {
+			t.Errorf("New(%+v) accepted", bad)
+		}
+	}
+}
