@@ -63,7 +63,7 @@ func newDigest(cfg *config.Config, id string) (*digest.Digest, error) {
 	dc := acct.Digest
 	d, err := digest.New(digest.Config{Account: id, Network: herald.Network(acct.Network), Schedule: dc.Schedule,
 		Location: loc, Count: dc.Count, By: dc.By, Since: dc.Since, Title: dc.Title, Template: dc.Template,
-		Link: comp.TagURL})
+		Link: comp.TagURL, Fits: func(text string) bool { return comp.Length(text) <= comp.Limit() }})
 	if err != nil {
 		return nil, usageErrorf("accounts.%s.digest.%w", id, err)
 	}

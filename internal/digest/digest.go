@@ -49,6 +49,9 @@ type Config struct {
 	// tagged URL (compose's TagURL), the link the post is then reconciled
 	// by. Nil: the article's URL.
 	Link func(url string) string
+	// Fits reports whether a post's text is within the network's limit
+	// (compose's Length and Limit). Nil: every text fits.
+	Fits func(text string) bool
 }
 
 // Line is what a story's line template sees.
@@ -160,23 +163,50 @@ func (d *Digest) Plan(ctx context.Context, st Store, now time.Time) ([]herald.Re
 // the title and the first story, then a story a post; on Facebook one post
 // with the title and the list.
 func (d *Digest) Texts(rows []herald.ReportRow) ([]string, error) {
-	lines := make([]string, len(rows))
-	for i, r := range rows {
-		var b strings.Builder
-		if err := d.line.Execute(&b, Line{Rank: i + 1, Title: r.Title, URL: d.cfg.Link(r.URL), Section: r.Section,
-			Shares: r.Shares, Views: r.Views, Clicks: r.Clicks}); err != nil {
-			return nil, fmt.Errorf("template: %w", err)
-		}
-		lines[i] = strings.TrimSpace(b.String())
-	}
-	if len(lines) == 0 {
+	if len(rows) == 0 {
 		return nil, nil
 	}
 	if !d.threaded() {
+		lines := make([]string, len(rows))
+		for i, r := range rows {
+			var err error
+			if lines[i], err = d.lineOf(i, r, ""); err != nil {
+				return nil, err
+			}
+		}
 		return []string{d.cfg.Title + "\n\n" + strings.Join(lines, "\n")}, nil
 	}
-	lines[0] = d.cfg.Title + "\n\n" + lines[0]
-	return lines, nil
+	texts := make([]string, len(rows))
+	for i, r := range rows {
+		prefix := ""
+		if i == 0 {
+			prefix = d.cfg.Title + "\n\n"
+		}
+		var err error
+		if texts[i], err = d.lineOf(i, r, prefix); err != nil {
+			return nil, err
+		}
+	}
+	return texts, nil
+}
+
+// lineOf returns prefix and row i's line; with Fits set, the story's title
+// is shortened with "…" until the text fits, so that one long headline does
+// not stop a thread.
+func (d *Digest) lineOf(i int, r herald.ReportRow, prefix string) (string, error) {
+	title := []rune(r.Title)
+	for {
+		var b strings.Builder
+		if err := d.line.Execute(&b, Line{Rank: i + 1, Title: string(title), URL: d.cfg.Link(r.URL), Section: r.Section,
+			Shares: r.Shares, Views: r.Views, Clicks: r.Clicks}); err != nil {
+			return "", fmt.Errorf("template: %w", err)
+		}
+		text := prefix + strings.TrimSpace(b.String())
+		if d.cfg.Fits == nil || d.cfg.Fits(text) || len(title) <= 1 {
+			return text, nil
+		}
+		title = append(title[:len(title)-max(2, len(title)/8)], '…')
+	}
 }
 
 // Step moves the digest of now's day on by at most one part and returns the

@@ -351,6 +351,17 @@ func TestTextsShowTheTaggedLink(t *testing.T) {
 		texts[1] != "2. B https://news.example/b?utm_source=x" {
 		t.Errorf("texts = %q", texts)
 	}
+	// A headline too long for the network is shortened, not the link.
+	d, err = digest.New(digest.Config{Account: "x", Network: herald.Twitter, Schedule: "0 19 * * *",
+		Fits: func(s string) bool { return len([]rune(s)) <= 60 }})
+	must(t, err)
+	long := strings.Repeat("Very long headline ", 10)
+	texts, err = d.Texts([]herald.ReportRow{{Title: "A", URL: "https://news.example/a"}, {Title: long, URL: "https://news.example/b"}})
+	must(t, err)
+	if n := len([]rune(texts[1])); n > 60 || !strings.HasPrefix(texts[1], "2. Very long headline") ||
+		!strings.HasSuffix(texts[1], "… https://news.example/b") {
+		t.Errorf("long headline: %q (%d runes)", texts[1], n)
+	}
 	for _, bad := range []digest.Config{
 		{Schedule: "every day"}, {Schedule: "0 19 * * *", Count: 21}, {Schedule: "0 19 * * *", Template: "{{.Nope"},
 		{Schedule: "0 19 * * *", Template: "{{.Nope}}"}, {Schedule: "0 19 * * *", By: "likes"},
