@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/heraldhq/herald/internal/config"
+	"github.com/heraldhq/herald/internal/digest"
 	"github.com/heraldhq/herald/internal/dispatch"
 	"github.com/heraldhq/herald/internal/evergreen"
 	"github.com/heraldhq/herald/internal/feed"
@@ -62,6 +63,7 @@ type Daemon struct {
 	Push       *push.Subscriber
 	Collector  *rank.Collector
 	Evergreen  *evergreen.Scheduler // nil when evergreen.schedule is off
+	Digest     *digest.Scheduler    // the accounts' daily digests
 	Web        *web.Server
 	Health     *health.Recorder // failed store writes, for /readyz
 	Watchers   *Watchers        // the review timeout and the alerts
@@ -118,6 +120,9 @@ func New(o Options) (*Daemon, error) {
 	if d.Evergreen, err = NewEvergreen(cfg, d.Store, wake, o.Now, o.Logger); err != nil {
 		return nil, err
 	}
+	if d.Digest, err = DigestScheduler(cfg, d.Store, wake, o.Now, o.Logger); err != nil {
+		return nil, err
+	}
 	d.Web = web.New(web.Options{
 		Addr: cfg.HTTP.Addr, PublicURL: cfg.HTTP.PublicURL, Store: d.Store, Registry: d.Registry,
 		Ready: d.ready, Warnings: d.warnings, Push: d.Push, Webhook: WebhookOptions(cfg, wake),
@@ -150,8 +155,8 @@ func NewEvergreen(cfg *config.Config, st herald.Store, created func(), now func(
 //
 //  1. Intake stops: the HTTP server stops accepting and finishes the
 //     requests in flight (at most 5 s), the poller finishes or interrupts
-//     its polls (at most 3 s), the WebSub subscriber, the collector and the
-//     evergreen schedule, the review timeout, the alerts and the listener
+//     its polls (at most 3 s), the WebSub subscriber, the collector, the
+//     evergreen and digest schedules, the review timeout, the alerts and the listener
 //     for other instances' jobs stop,
 //     giving back the locks they hold. At the same moment the dispatcher
 //     stops claiming jobs.
@@ -169,6 +174,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g.Go(func() error { return d.Push.Run(gctx) })
 	g.Go(func() error { return d.Collector.Run(gctx) })
 	g.Go(func() error { return d.Evergreen.Run(gctx) })
+	g.Go(func() error { return d.Digest.Run(gctx) })
 	g.Go(func() error { return d.Dispatcher.Run(gctx) })
 	g.Go(func() error { return d.Watchers.Run(gctx) })
 	if d.listener != nil {

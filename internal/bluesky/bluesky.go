@@ -120,6 +120,11 @@ func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt,
 		return herald.Receipt{}, err
 	}
 	rec := c.record(m, c.cfg.Now())
+	if m.ReplyTo != "" {
+		if rec.Reply, err = c.replyRef(ctx, m.ReplyTo); err != nil {
+			return herald.Receipt{}, err
+		}
+	}
 	if m.Link != "" && m.ImageURL != "" {
 		thumb, err := c.thumb(ctx, m.ImageURL)
 		if err != nil {
@@ -155,6 +160,44 @@ type postRecord struct {
 	Langs     []string  `json:"langs,omitempty"`
 	Facets    []facet   `json:"facets,omitempty"`
 	Embed     *external `json:"embed,omitempty"`
+	Reply     *replyRef `json:"reply,omitempty"`
+}
+
+// replyRef is app.bsky.feed.post#replyRef: the thread's first post and the
+// post answered.
+type replyRef struct {
+	Root   strongRef `json:"root"`
+	Parent strongRef `json:"parent"`
+}
+
+// strongRef is com.atproto.repo.strongRef.
+type strongRef struct {
+	URI string `json:"uri"`
+	CID string `json:"cid"`
+}
+
+// replyRef reads the post at uri (getPosts) for the references of a reply
+// to it: itself as parent, and its root, or itself when it is no reply.
+func (c *Client) replyRef(ctx context.Context, uri string) (*replyRef, error) {
+	var out struct {
+		Posts []postView `json:"posts"`
+	}
+	if _, _, ok := parseURI(uri); ok {
+		if _, err := c.authed(ctx, xcall{op: opPublish, method: http.MethodGet, nsid: "app.bsky.feed.getPosts",
+			query: url.Values{"uris": {uri}}}, &out); err != nil {
+			return nil, err
+		}
+	}
+	if len(out.Posts) == 0 || out.Posts[0].CID == "" {
+		return nil, &herald.Error{Kind: herald.ErrPermanent, Network: herald.Bluesky, Op: opPublish,
+			Message: fmt.Sprintf("the post to reply to (%s) is gone", uri)}
+	}
+	p := out.Posts[0]
+	ref := &replyRef{Root: strongRef{URI: p.URI, CID: p.CID}, Parent: strongRef{URI: p.URI, CID: p.CID}}
+	if r := p.Record.Reply; r != nil && r.Root.URI != "" {
+		ref.Root = r.Root
+	}
+	return ref, nil
 }
 
 type facet struct {

@@ -28,6 +28,7 @@ const (
 // postView is the part of app.bsky.feed.defs#postView Herald reads.
 type postView struct {
 	URI    string `json:"uri"`
+	CID    string `json:"cid"`
 	Author struct {
 		DID    string `json:"did"`
 		Handle string `json:"handle"`
@@ -36,6 +37,7 @@ type postView struct {
 		CreatedAt string    `json:"createdAt"`
 		Facets    []facet   `json:"facets"`
 		Embed     *external `json:"embed"`
+		Reply     *replyRef `json:"reply"`
 	} `json:"record"`
 	Embed *struct {
 		External *struct {
@@ -92,7 +94,7 @@ func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (he
 	if err != nil {
 		return herald.Receipt{}, false, 0, err
 	}
-	q := url.Values{"actor": {s.did}, "limit": {strconv.Itoa(findPageSize)}, "filter": {"posts_no_replies"}}
+	q := url.Values{"actor": {s.did}, "limit": {strconv.Itoa(findPageSize)}, "filter": {"posts_and_author_threads"}}
 	reads := 0
 	for range findMaxPages {
 		var out struct {

@@ -21,14 +21,16 @@ func newReportCmd(a *App) *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
 		Use:   "report",
-		Short: "Rank the stories published lately by shares, score, reactions, comments or clicks",
+		Short: "Rank the stories published lately by shares, score, reactions, comments, clicks or views",
 		Long: `Rank the stories published inside a window by the engagement their posts
 earned, summed over every account (or one network's: X, Facebook, Mastodon or
 Bluesky): shares (X retweets and quotes, Facebook shares, Mastodon boosts,
 Bluesky reposts and quotes), reactions (X likes, Facebook reactions, Mastodon
 favourites, Bluesky likes), comments (Facebook comments, replies on the
 others), clicks on short links, or score, the sum weighted by
-ranking.weights. Posts deleted from their network do not count.
+ranking.weights. Posts deleted from their network do not count. --by views
+ranks by the page views the site's beacon counted (GET /v/{article}, one per
+client network and story a day), posted or not.
 
 --trending ranks by what each story gained inside the window (from the
 collector's readings) rather than by its totals. The figures are as fresh as
@@ -72,7 +74,7 @@ bluesky (reposts, quotes, likes, replies).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&p.Since, "since", rank.DefaultSince, "window: stories published in the last 24h, 7d, 30d, 2w, 36h, ...")
-	f.StringVar(&p.By, "by", rank.Rankings[0], "rank by "+strings.Join(rank.Rankings, ", "))
+	f.StringVar(&p.By, "by", rank.Rankings[0], "rank by "+strings.Join(rank.ReportRankings, ", "))
 	f.StringVar(&p.Network, "network", "", "count only one network's posts: twitter (or x), facebook, mastodon or bluesky")
 	f.StringVar(&p.Section, "section", "", "only stories from this source (section)")
 	f.IntVar(&p.Limit, "limit", rank.DefaultLimit, fmt.Sprintf("how many stories (1 to %d)", rank.MaxLimit))
@@ -107,6 +109,10 @@ func (a *App) report(ctx context.Context, st herald.Store, q herald.ReportQuery,
 		return rank.WriteJSON(a.Out(), rows)
 	case "csv":
 		return rank.WriteCSV(a.Out(), rows)
+	}
+	if len(rows) == 0 && q.By == "views" {
+		_, err := fmt.Fprintf(a.Out(), "No story published in the last %s was viewed.\n", since)
+		return err
 	}
 	if len(rows) == 0 {
 		_, err := fmt.Fprintf(a.Out(), "No posted story was published in the last %s.\n", since)

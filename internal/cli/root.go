@@ -17,6 +17,7 @@ func commands(a *App) []*cobra.Command {
 		newCollectCmd(a),
 		newConfigCmd(a),
 		newDeleteCmd(a),
+		newDigestCmd(a),
 		newFeedsCmd(a),
 		newHistoryCmd(a),
 		newMigrateCmd(a),

@@ -233,6 +233,8 @@ type Account struct {
 
 	// Review holds the account's posts until an editor approves them.
 	Review bool `mapstructure:"review"`
+
+	Digest Digest `mapstructure:"digest"`
 }
 
 // Notify sends alerts (an account paused, a post failed or held, a cap

@@ -165,4 +165,5 @@ func validatePacing(ch *checker, key string, a Account) {
 	ch.amount(key+".cost.post", a.Cost.Post)
 	ch.amount(key+".cost.read", a.Cost.Read)
 	ch.amount(key+".cost.monthly_budget", a.Cost.MonthlyBudget)
+	ch.validateDigest(key+".digest", a.Digest)
 }

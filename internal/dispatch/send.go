@@ -47,6 +47,7 @@ func (d *Dispatcher) process(ctx context.Context, a *Account, j herald.Job) bool
 		d.finish(ctx, log, a, j, o)
 		return true
 	}
+	msg.ReplyTo = j.ReplyTo // a post of a thread answers the one before
 	link := msg.Link
 	if link == "" {
 		link = art.URL

@@ -112,18 +112,21 @@ type BlueskyExternal struct {
 
 // BlueskyPost is an app.bsky.feed.post record as the emulation stored it.
 type BlueskyPost struct {
-	URI        string // at://{did}/app.bsky.feed.post/{rkey}
-	CID        string
-	DID        string
-	RKey       string
-	Text       string
-	CreatedAt  string // as the record says
-	Langs      []string
-	Facets     []BlueskyFacet
-	Embed      *BlueskyExternal
-	Indexed    time.Time
-	Deleted    bool
-	Engagement BlueskyEngagement
+	URI       string // at://{did}/app.bsky.feed.post/{rkey}
+	CID       string
+	DID       string
+	RKey      string
+	Text      string
+	CreatedAt string // as the record says
+	Langs     []string
+	Facets    []BlueskyFacet
+	Embed     *BlueskyExternal
+	// ReplyRoot and ReplyParent are the URIs of the thread's first post and
+	// of the post answered ("" for a post of its own).
+	ReplyRoot, ReplyParent string
+	Indexed                time.Time
+	Deleted                bool
+	Engagement             BlueskyEngagement
 }
 
 // BlueskyRequest is one request as the emulation saw it.

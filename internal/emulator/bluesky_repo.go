@@ -17,7 +17,13 @@ import (
 const bskyPostNSID = "app.bsky.feed.post"
 
 type bskyRecordIn struct {
-	Type      string   `json:"$type"`
+	Type  string `json:"$type"`
+	Reply *struct {
+		Root, Parent *struct {
+			URI string `json:"uri"`
+			CID string `json:"cid"`
+		}
+	} `json:"reply"`
 	Text      string   `json:"text"`
 	CreatedAt string   `json:"createdAt"`
 	Langs     []string `json:"langs"`
@@ -87,6 +93,22 @@ func (b *Bluesky) validatePost(raw json.RawMessage) (BlueskyPost, *bskyReply) {
 		}
 	}
 	p := BlueskyPost{Text: in.Text, CreatedAt: in.CreatedAt, Langs: in.Langs}
+	if r := in.Reply; r != nil {
+		// The PDS checks the shape; the emulation checks the references as
+		// well, since a reply to a wrong CID is not threaded by the AppView.
+		for name, ref := range map[string]*struct {
+			URI string `json:"uri"`
+			CID string `json:"cid"`
+		}{"root": r.Root, "parent": r.Parent} {
+			if ref == nil || ref.URI == "" || ref.CID == "" {
+				return fail("Record/reply/" + name + " must have the properties \"uri\" and \"cid\"")
+			}
+			if q := b.byURI[ref.URI]; q == nil || q.CID != ref.CID {
+				return fail("Record/reply/" + name + " does not refer to a post: " + ref.URI)
+			}
+		}
+		p.ReplyRoot, p.ReplyParent = r.Root.URI, r.Parent.URI
+	}
 	for i, f := range in.Facets {
 		if len(f.Features) == 0 {
 			return fail("Record/facets/" + strconv.Itoa(i) + "/features must not be empty")

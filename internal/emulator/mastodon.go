@@ -105,6 +105,7 @@ type MastodonStatus struct {
 	IdempotencyKey string
 	URL            string
 	CardURL        string // the first link in the text, "" when none
+	InReplyToID    string // the status this one replies to ("" for none)
 	Created        time.Time
 	Deleted        bool
 	Engagement     MastodonEngagement

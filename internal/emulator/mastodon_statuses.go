@@ -32,9 +32,10 @@ func mastodonLength(text string, urlLength int) int {
 }
 
 type mastoPostParams struct {
-	Status     string `json:"status"`
-	Visibility string `json:"visibility"`
-	Language   string `json:"language"`
+	Status      string `json:"status"`
+	Visibility  string `json:"visibility"`
+	Language    string `json:"language"`
+	InReplyToID string `json:"in_reply_to_id"`
 }
 
 func readStatusParams(r *http.Request) (mastoPostParams, bool) {
@@ -46,7 +47,7 @@ func readStatusParams(r *http.Request) (mastoPostParams, bool) {
 		return p, false
 	}
 	return mastoPostParams{Status: r.PostForm.Get("status"), Visibility: r.PostForm.Get("visibility"),
-		Language: r.PostForm.Get("language")}, true
+		Language: r.PostForm.Get("language"), InReplyToID: r.PostForm.Get("in_reply_to_id")}, true
 }
 
 func (m *Mastodon) postStatus(r *http.Request, c *mastoCall) mastoReply {
@@ -104,6 +105,8 @@ func (m *Mastodon) createStatus(r *http.Request, c *mastoCall, now time.Time) ma
 			"Validation failed: Text character limit of "+strconv.Itoa(m.opts.MaxChars)+" exceeded")
 	case p.Visibility != "" && !slices.Contains([]string{"public", "unlisted", "private", "direct"}, p.Visibility):
 		return mastoError(http.StatusUnprocessableEntity, "Validation failed: Visibility is not included in the list")
+	case p.InReplyToID != "" && (m.byID[p.InReplyToID] == nil || m.byID[p.InReplyToID].Deleted):
+		return mastoError(http.StatusNotFound, "Record not found")
 	}
 	if p.Visibility == "" {
 		p.Visibility = "public"
@@ -114,7 +117,7 @@ func (m *Mastodon) createStatus(r *http.Request, c *mastoCall, now time.Time) ma
 	s := &mastoStatus{MastodonStatus: MastodonStatus{
 		ID: id, AccountID: c.acct.ID, Text: p.Status, Visibility: p.Visibility, Language: p.Language,
 		IdempotencyKey: c.key, URL: "https://" + m.opts.Domain + "/@" + c.acct.Username + "/" + id,
-		CardURL: mastoURLRE.FindString(p.Status), Created: now,
+		CardURL: mastoURLRE.FindString(p.Status), Created: now, InReplyToID: p.InReplyToID,
 	}}
 	m.statuses = append(m.statuses, s)
 	m.byID[id] = s
@@ -302,13 +305,17 @@ func (m *Mastodon) entity(s *mastoStatus, withSource bool) map[string]any {
 	if s.Language != "" {
 		lang = s.Language
 	}
+	var replyTo any
+	if s.InReplyToID != "" {
+		replyTo = s.InReplyToID
+	}
 	var card any
 	if s.CardURL != "" {
 		card = map[string]any{"url": s.CardURL, "title": "", "description": "", "type": "link"}
 	}
 	e := map[string]any{
 		"id": s.ID, "created_at": s.Created.UTC().Format("2006-01-02T15:04:05.000Z"),
-		"in_reply_to_id": nil, "sensitive": false, "spoiler_text": "", "visibility": s.Visibility,
+		"in_reply_to_id": replyTo, "sensitive": false, "spoiler_text": "", "visibility": s.Visibility,
 		"language": lang, "uri": "https://" + m.opts.Domain + "/users/" + acct.Username + "/statuses/" + s.ID,
 		"url": s.URL, "replies_count": s.Engagement.Replies, "reblogs_count": s.Engagement.Reblogs,
 		"favourites_count": s.Engagement.Favourites, "content": mastoContent(s.Text), "reblog": nil,

@@ -81,6 +81,7 @@ type XPost struct {
 	DeletedAt time.Time
 	API       string   // "v2" or "v1.1"
 	URLs      []string // links found in the text, as sent (expanded_url)
+	InReplyTo string   // the post this one replies to ("" for none)
 }
 
 // XMetrics are a post's public counters.

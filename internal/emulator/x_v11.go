@@ -43,7 +43,17 @@ func (x *X) v11UpdateServe(r *http.Request, c *xCall) xReply {
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("status") == "" {
 		return xV11Error(http.StatusForbidden, 170, "Missing required parameter: status.")
 	}
+	replyTo := r.PostForm.Get("in_reply_to_status_id")
+	if replyTo != "" && !x.replyable(replyTo) {
+		// v1.1 drops a reply to a post it cannot see and posts the status alone.
+		replyTo = ""
+	}
 	p, limits, res := x.record(c.user, r.PostForm.Get("status"), "v1.1")
+	if p != nil {
+		x.mu.Lock()
+		p.InReplyTo = replyTo
+		x.mu.Unlock()
+	}
 	var rep xReply
 	switch res {
 	case xLimited:

@@ -82,6 +82,14 @@ func (x *X) record(u *xUser, text, api string) (*xPost, []xLimit, xPostResult) {
 	return p, limits, xPosted
 }
 
+// replyable reports whether a post with this ID exists and is not deleted.
+func (x *X) replyable(id string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	p, ok := x.postIdx[id]
+	return ok && !p.Deleted
+}
+
 // createPost serves POST /2/tweets.
 func (x *X) createPost(r *http.Request, c *xCall) xReply {
 	if rep := x.writeFault(r, c, false); rep != nil {
@@ -97,7 +105,10 @@ func (x *X) createPostV2(r *http.Request, c *xCall) xReply {
 		return *rep
 	}
 	var body struct {
-		Text *string `json:"text"`
+		Text  *string `json:"text"`
+		Reply *struct {
+			InReplyTo string `json:"in_reply_to_tweet_id"`
+		} `json:"reply"`
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	var fields map[string]json.RawMessage
@@ -112,7 +123,20 @@ func (x *X) createPostV2(r *http.Request, c *xCall) xReply {
 	if body.Text == nil || *body.Text == "" {
 		return xInvalid("text", "", "Post text is empty.")
 	}
+	replyTo := ""
+	if body.Reply != nil {
+		replyTo = body.Reply.InReplyTo
+		if !x.replyable(replyTo) {
+			return xProblem(http.StatusForbidden, "Forbidden", "about:blank",
+				"You attempted to reply to a Tweet that is deleted or not visible to you.")
+		}
+	}
 	p, limits, res := x.record(c.user, *body.Text, "v2")
+	if p != nil {
+		x.mu.Lock()
+		p.InReplyTo = replyTo
+		x.mu.Unlock()
+	}
 	var rep xReply
 	switch res {
 	case xLimited:

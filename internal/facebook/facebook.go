@@ -144,6 +144,10 @@ func (c *Client) call(ctx context.Context, s *fb.Session, method fb.Method, path
 
 // Publish posts m.Text as the message and m.Link as the link on the Page.
 func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt, error) {
+	if m.ReplyTo != "" {
+		return herald.Receipt{}, &herald.Error{Kind: herald.ErrPermanent, Network: herald.Facebook, Op: opPublish,
+			Message: "a Page post cannot reply to another"}
+	}
 	params := fb.Params{}
 	if m.Text != "" {
 		params["message"] = m.Text

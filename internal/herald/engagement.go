@@ -47,7 +47,7 @@ type PostFilter struct {
 type ReportQuery struct {
 	Since    time.Time // articles published at or after
 	Until    time.Time // zero: now
-	By       string    // "shares" (default), "score", "reactions", "comments", "clicks"
+	By       string    // "shares" (default), "score", "reactions", "comments", "clicks", "views"
 	Network  Network   // empty: all networks
 	Section  string
 	Limit    int
@@ -78,7 +78,10 @@ type ReportRow struct {
 	Comments    int64     `json:"comments"`
 	Clicks      int64     `json:"clicks"`
 	Impressions int64     `json:"impressions"`
-	Twitter     struct {
+	// Views counts the article's page views (one per client network and
+	// UTC day) since it was published or, when trending, inside the window.
+	Views   int64 `json:"views"`
+	Twitter struct {
 		Retweets    int64 `json:"retweets"`
 		Quotes      int64 `json:"quotes"`
 		Likes       int64 `json:"likes"`

@@ -71,6 +71,9 @@ type Job struct {
 	// Template and Text override the account's template (Text wins) for this job.
 	Template string
 	Text     string
+	// ReplyTo is the remote ID of the account's post this one answers (a
+	// digest's thread), "" for none.
+	ReplyTo string
 	// ScheduledAt is when the job first became due; NextAttemptAt when it is due now.
 	ScheduledAt   time.Time
 	NextAttemptAt time.Time

@@ -16,6 +16,10 @@ type Message struct {
 	// IdempotencyKey is stable per job (article+account+seq) for networks that
 	// honour one (Mastodon).
 	IdempotencyKey string
+	// ReplyTo is the RemoteID of one of the account's posts this one answers,
+	// making a thread (X, Mastodon, Bluesky); "" for a post of its own.
+	// Facebook has no threads: its publisher refuses a reply.
+	ReplyTo string
 }
 
 // RateLimit is what the API said about the remaining allowance.

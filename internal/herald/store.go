@@ -188,6 +188,8 @@ type Store interface {
 	FingerprintStore
 	ReviewStore
 	AlertStore
+	ViewStore
+	DigestStore
 }
 
 // JobNotifier tells a dispatcher that jobs became due elsewhere: created or

@@ -133,6 +133,9 @@ func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt,
 	if c.cfg.Language != "" {
 		body["language"] = c.cfg.Language
 	}
+	if m.ReplyTo != "" {
+		body["in_reply_to_id"] = m.ReplyTo
+	}
 	var s status
 	h, err := c.do(ctx, request{op: opPublish, method: http.MethodPost, path: "/api/v1/statuses",
 		body: body, idempotencyKey: m.IdempotencyKey}, &s)

@@ -30,7 +30,8 @@ func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (he
 	if err != nil {
 		return herald.Receipt{}, false, 0, err
 	}
-	q := url.Values{"limit": {strconv.Itoa(findPageSize)}, "exclude_reblogs": {"true"}, "exclude_replies": {"true"}}
+	// Replies stay: a post of a thread is reconciled too.
+	q := url.Values{"limit": {strconv.Itoa(findPageSize)}, "exclude_reblogs": {"true"}}
 	reads := 0
 	for range findMaxPages {
 		var page []status

@@ -36,13 +36,17 @@ var Tables = []Table{
 		scheduled_at, next_attempt_at, attempts, attempt_started_at, last_error, error_kind, skip_reason, sent_text,
 		remote_id, permalink, sent_at, deleted_at, remote_gone, short_code, clicks, retweets, quotes, likes, replies,
 		impressions, bookmarks, shares, reactions, comments, last_collected_at, claimed_by, lease_until,
-		created_at, updated_at`)},
+		created_at, updated_at, reply_to`)},
+	{"digest_parts", cols(`account_id, day, part, job_id, plan`)},
 	{"attempts", cols(`job_id, n, owner, started_at, finished_at, outcome, error`)},
 	{"snapshots", cols(`job_id, at, retweets, quotes, likes, replies, impressions, bookmarks, shares, reactions,
 		comments`)},
 	{"click_counts", cols(`job_id, hour, n`)},
 	{"charges", cols(`id, account_id, kind, remote_id, day, amount, at`)},
 	{"credentials", cols(`account_id, network, method, secrets, public, expires_at, updated_at, version`)},
+	// Page views: the counts only; the day's visitors and salt are not
+	// history (a copy starts counting the day afresh).
+	{"view_counts", cols(`article_id, day, views`)},
 }
 
 func cols(s string) []string {
@@ -91,7 +95,7 @@ func (db *DB) Import(ctx context.Context, opts ImportOptions, rows func(Table) (
 		for _, t := range Tables {
 			names = append(names, pgx.Identifier{t.Name}.Sanitize())
 		}
-		names = append(names, "locks", "source_fingerprints")
+		names = append(names, "locks", "source_fingerprints", "view_visitors", "view_salts")
 		if _, err := tx.Exec(ctx, `TRUNCATE `+strings.Join(names, ", ")+` RESTART IDENTITY`); err != nil {
 			return err
 		}

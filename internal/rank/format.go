@@ -17,7 +17,7 @@ var Formats = []string{"table", "json", "csv"}
 // WriteJSON writes rows as an indented JSON array (an empty array when there
 // are none) of Row: the field names of herald.ReportRow's tags (rank,
 // article_id, title, url, section, published_at (RFC 3339, UTC), score,
-// shares, reactions, comments, clicks, impressions, twitter{retweets, quotes,
+// shares, reactions, comments, clicks, impressions, views, twitter{retweets, quotes,
 // likes, replies, impressions}, facebook{shares, reactions, comments} and,
 // when there are any, other{...}), then mastodon{boosts, favourites,
 // replies} and bluesky{reposts, quotes, likes, replies}.
@@ -43,7 +43,7 @@ var csvHeader = []string{"rank", "article_id", "title", "url", "section", "publi
 	"twitter_retweets", "twitter_quotes", "twitter_likes", "twitter_replies", "twitter_impressions",
 	"facebook_shares", "facebook_reactions", "facebook_comments",
 	"mastodon_boosts", "mastodon_favourites", "mastodon_replies",
-	"bluesky_reposts", "bluesky_quotes", "bluesky_likes", "bluesky_replies"}
+	"bluesky_reposts", "bluesky_quotes", "bluesky_likes", "bluesky_replies", "views"}
 
 // WriteCSV writes rows as CSV (RFC 4180) with a header row and one flat row
 // per article; published_at is RFC 3339 in UTC.
@@ -61,7 +61,7 @@ func WriteCSV(w io.Writer, rows []herald.ReportRow) error {
 			i64(r.Twitter.Retweets), i64(r.Twitter.Quotes), i64(r.Twitter.Likes), i64(r.Twitter.Replies),
 			i64(r.Twitter.Impressions), i64(r.Facebook.Shares), i64(r.Facebook.Reactions), i64(r.Facebook.Comments),
 			i64(m.Boosts), i64(m.Favourites), i64(m.Replies),
-			i64(b.Reposts), i64(b.Quotes), i64(b.Likes), i64(b.Replies)}
+			i64(b.Reposts), i64(b.Quotes), i64(b.Likes), i64(b.Replies), i64(r.Views)}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}

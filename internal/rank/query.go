@@ -12,8 +12,14 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 )
 
-// Rankings are the values of --by, the first being the default.
+// Rankings are the engagement rankings (repost and evergreen --by), the
+// first being the default.
 var Rankings = []string{"shares", "score", "reactions", "comments", "clicks"}
+
+// ReportRankings are the values of report --by and of by on /api/popular
+// and the widget: the engagement rankings and "views", the page views the
+// site's beacon counted.
+var ReportRankings = append(slices.Clip(Rankings), "views")
 
 // Networks are the values of --network ("x" is taken for twitter).
 var Networks = []herald.Network{herald.Twitter, herald.Facebook, herald.Mastodon, herald.Bluesky}
@@ -30,7 +36,7 @@ const (
 // string) gives them; Query checks them and builds the store's query.
 type Params struct {
 	Since    string // window: a Go duration or days/weeks ("24h", "7d", "2w"); "" is DefaultSince
-	By       string // one of Rankings; "" is "shares"
+	By       string // one of ReportRankings; "" is "shares"
 	Network  string // one of Networks or "x"; "" for all
 	Section  string // a source's name; "" for all
 	Limit    int    // 1..MaxLimit; 0 is DefaultLimit
@@ -65,8 +71,8 @@ func (p Params) Query(now time.Time, weights herald.Weights) (herald.ReportQuery
 	if q.By == "" {
 		q.By = Rankings[0]
 	}
-	if !slices.Contains(Rankings, q.By) {
-		return q, &ParamError{Param: "by", Value: p.By, Reason: "must be one of " + strings.Join(Rankings, ", ")}
+	if !slices.Contains(ReportRankings, q.By) {
+		return q, &ParamError{Param: "by", Value: p.By, Reason: "must be one of " + strings.Join(ReportRankings, ", ")}
 	}
 	if p.Network != "" {
 		n, ok := ParseNetwork(p.Network)

@@ -39,7 +39,7 @@ type column struct {
 // time, X figures (retweets and quotes / likes / replies), Facebook figures
 // (shares / reactions / comments), Mastodon figures (boosts / favourites /
 // replies) and Bluesky figures (reposts and quotes / likes / replies) when a
-// story was posted there, clicks, score, and a sparkline of each story's
+// story was posted there, clicks, views (when any), score, and a sparkline of each story's
 // total shares over time from series (keyed by article ID). A legend under
 // the table names each network's figures.
 func WriteTable(w io.Writer, rows []herald.ReportRow, series map[int64][]herald.SeriesPoint, opts TableOptions) error {
@@ -101,6 +101,10 @@ func writeTable(w io.Writer, rows []herald.ReportRow, series map[int64][]herald.
 	// the report ranks by them.
 	if clicks || slices.ContainsFunc(rows, func(r herald.ReportRow) bool { return r.Clicks != 0 }) {
 		cols = append(cols, col("CLICKS", true, func(i int, r herald.ReportRow) string { return n(r.Clicks, 10) }))
+	}
+	// Page views likewise, where the site sends the beacon.
+	if slices.ContainsFunc(rows, func(r herald.ReportRow) bool { return r.Views != 0 }) {
+		cols = append(cols, col("VIEWS", true, func(i int, r herald.ReportRow) string { return n(r.Views, 10) }))
 	}
 	cols = append(cols,
 		column{Column: table.Column{Head: "SCORE", Right: true}, color: "1", cell: func(i int, r herald.ReportRow) string {

@@ -18,7 +18,7 @@ const JobCols = `j.id, j.article_id, j.account_id, j.seq, j.kind, j.state, j.pri
 	j.skip_reason, j.sent_text, j.remote_id, j.permalink, j.sent_at, j.deleted_at, j.remote_gone,
 	j.short_code, j.created_at, j.updated_at, j.claimed_by, j.lease_until, j.network,
 	j.retweets, j.quotes, j.likes, j.replies, j.impressions, j.bookmarks, j.shares, j.reactions,
-	j.comments, j.clicks`
+	j.comments, j.clicks, j.reply_to`
 
 // ScanJob scans JobCols into a job (without its article).
 func ScanJob(row Row) (herald.Job, error) {
@@ -29,7 +29,7 @@ func ScanJob(row Row) (herald.Job, error) {
 		&j.ErrorKind, &j.SkipReason, &j.SentText, &j.RemoteID, &j.Permalink, TM(&j.SentAt), TM(&j.DeletedAt),
 		&j.RemoteGone, &j.ShortCode, TM(&j.CreatedAt), TM(&j.UpdatedAt), &j.ClaimedBy, TM(&j.LeaseUntil),
 		&j.Network, &e.Retweets, &e.Quotes, &e.Likes, &e.Replies, &e.Impressions, &e.Bookmarks, &e.Shares,
-		&e.Reactions, &e.Comments, &j.Clicks)
+		&e.Reactions, &e.Comments, &j.Clicks, &j.ReplyTo)
 	return j, err
 }
 
@@ -341,23 +341,8 @@ func (s *Store) CreateJob(ctx context.Context, nj herald.NewJob, now time.Time) 
 	}
 	var j herald.Job
 	err := s.b.Write(ctx, RetryUnique, func(q Querier) error {
-		var pub int64
-		if err := q.QueryRow(ctx, `SELECT published_at FROM articles WHERE id = ?`+s.d.LockRow,
-			nj.ArticleID).Scan(&pub); err != nil {
-			return err
-		}
-		var seq int
-		if err := q.QueryRow(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM jobs WHERE article_id = ? AND account_id = ?`,
-			nj.ArticleID, nj.Account).Scan(&seq); err != nil {
-			return err
-		}
-		if err := EnsureAccount(ctx, q, nj.Account, now); err != nil {
-			return err
-		}
-		id, err := InsertJob(ctx, q, JobRow{
-			ArticleID: nj.ArticleID, Account: nj.Account, Seq: seq, Kind: kind, Priority: nj.Priority,
-			Template: nj.Template, Text: nj.Text, PublishedAt: FromMS(pub), Due: due, Now: now,
-		})
+		id, err := s.insertNextJob(ctx, q, JobRow{ArticleID: nj.ArticleID, Account: nj.Account, Kind: kind,
+			Priority: nj.Priority, Template: nj.Template, Text: nj.Text, Due: due, Now: now})
 		if err != nil {
 			return err
 		}
@@ -369,6 +354,25 @@ func (s *Store) CreateJob(ctx context.Context, nj herald.NewJob, now time.Time) 
 	return j, s.wrap("create job", err)
 }
 
+// insertNextJob inserts j as the next job (Seq) of its article for its
+// account, published when the article was, inside q's transaction.
+func (s *Store) insertNextJob(ctx context.Context, q Querier, j JobRow) (int64, error) {
+	var pub int64
+	if err := q.QueryRow(ctx, `SELECT published_at FROM articles WHERE id = ?`+s.d.LockRow,
+		j.ArticleID).Scan(&pub); err != nil {
+		return 0, err
+	}
+	if err := q.QueryRow(ctx, `SELECT coalesce(max(seq), 0) + 1 FROM jobs WHERE article_id = ? AND account_id = ?`,
+		j.ArticleID, j.Account).Scan(&j.Seq); err != nil {
+		return 0, err
+	}
+	if err := EnsureAccount(ctx, q, j.Account, j.Now); err != nil {
+		return 0, err
+	}
+	j.PublishedAt = FromMS(pub)
+	return InsertJob(ctx, q, j)
+}
+
 // JobRow is a job to insert.
 type JobRow struct {
 	ArticleID   int64
@@ -378,6 +382,7 @@ type JobRow struct {
 	Priority    herald.Priority
 	Template    string
 	Text        string
+	ReplyTo     string
 	PublishedAt time.Time // the article's
 	Due         time.Time
 	Now         time.Time
@@ -410,12 +415,12 @@ func InsertJob(ctx context.Context, q Querier, j JobRow) (int64, error) {
 		// A clash of random codes would abort a PostgreSQL transaction: skip
 		// the row instead and draw again.
 		err := q.QueryRow(ctx, `INSERT INTO jobs (article_id, account_id, network, seq, kind, state,
-			priority, published_at, template, text, scheduled_at, next_attempt_at, short_code, created_at, updated_at)
-			SELECT ?1, ?2, (SELECT network FROM accounts WHERE id = ?2), ?3, ?4, ?13, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?11
+			priority, published_at, template, text, scheduled_at, next_attempt_at, short_code, created_at, updated_at, reply_to)
+			SELECT ?1, ?2, (SELECT network FROM accounts WHERE id = ?2), ?3, ?4, ?13, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?11, ?14
 			WHERE NOT ?12 OR NOT EXISTS (SELECT 1 FROM jobs WHERE article_id = ?1 AND account_id = ?2)
 			ON CONFLICT (short_code) DO NOTHING RETURNING id`,
 			j.ArticleID, j.Account, j.Seq, j.Kind, j.Priority, j.PublishedAt.UnixMilli(), j.Template, j.Text,
-			j.Due.UnixMilli(), newShortCode(), j.Now.UnixMilli(), j.OnlyFirst, string(state)).Scan(&id)
+			j.Due.UnixMilli(), newShortCode(), j.Now.UnixMilli(), j.OnlyFirst, string(state), j.ReplyTo).Scan(&id)
 		if !errors.Is(err, ErrNoRows) {
 			return id, err
 		}

@@ -35,16 +35,17 @@ var metrics = map[string]func(d *Dialect, p *Params, w herald.Weights) string{
 }
 
 // Report ranks the articles published in [q.Since, q.Until] that have live
-// posts (on q.Network, in q.Section) by q.By, over their posts' latest
-// readings or, with q.Trending, over what each post gained between its first
-// and last reading inside the window (and its short-link clicks there,
-// counted to the hour). Ties go to the newer article.
+// posts (by "views": that were viewed; on q.Network, in q.Section) by q.By,
+// over their posts' latest readings or, with q.Trending, over what each post
+// gained between its first and last reading inside the window (and its
+// short-link clicks and page views there). Ties go to the newer article.
+// Every row carries its views (fillViews).
 func (s *Store) Report(ctx context.Context, q herald.ReportQuery) ([]herald.ReportRow, error) {
 	by := q.By
 	if by == "" {
 		by = "shares"
 	}
-	if _, ok := metrics[by]; !ok {
+	if _, ok := metrics[by]; !ok && by != "views" {
 		return nil, fmt.Errorf("%s: report: unknown ranking %q", s.d.Name, q.By)
 	}
 	w := q.Weights
@@ -70,7 +71,13 @@ func (s *Store) Report(ctx context.Context, q herald.ReportQuery) ([]herald.Repo
 		if q.Limit > 0 {
 			limit = q.Limit
 		}
-		query, args := s.d.RankSQL(q, sourceID, by, w, limit)
+		var query string
+		var args []any
+		if by == "views" {
+			query, args = s.d.viewsRankSQL(q, sourceID, limit)
+		} else {
+			query, args = s.d.RankSQL(q, sourceID, by, w, limit)
+		}
 		ids, err := queryIDs(ctx, tx, query, args...)
 		if err != nil || len(ids) == 0 {
 			return err
@@ -78,7 +85,14 @@ func (s *Store) Report(ctx context.Context, q herald.ReportQuery) ([]herald.Repo
 		var p2 Params
 		cte := s.d.reportPosts(&p2, q, sourceID, ids)
 		rows, err = s.reportRows(ctx, tx, cte, p2.Args, ids, w)
-		return err
+		if err != nil {
+			return err
+		}
+		byID := make(map[int64]*herald.ReportRow, len(rows))
+		for i := range rows {
+			byID[rows[i].ArticleID] = &rows[i]
+		}
+		return s.fillViews(ctx, tx, q, byID, ids)
 	})
 	if err != nil {
 		return nil, s.wrap("report", err)

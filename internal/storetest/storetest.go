@@ -41,6 +41,8 @@ func Run(t *testing.T, open func(t *testing.T) herald.Store) {
 		{"ReportQuotes", quoteTests},
 		{"Fingerprints", fingerprintTests},
 		{"Credentials", credentialTests},
+		{"Views", viewTests},
+		{"Digest", digestTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

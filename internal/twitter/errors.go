@@ -57,7 +57,8 @@ func parseAPIError(body []byte) apiError {
 // classify turns an error answer into a *herald.Error. write says the call
 // creates a post, where a gateway timeout leaves the outcome unknown.
 //
-// v1.1 codes: 187 duplicate; 186 too long (permanent); 88 rate limit and 185
+// v1.1 codes: 187 duplicate; 186 too long (permanent); 385 reply to a post
+// not (yet) visible (retryable); 88 rate limit and 185
 // daily update limit (rate-limited); 32, 89, 64, 326 credentials or account
 // (auth); 453 "no v1.1 access on this level" is auth as well: nothing Herald
 // can retry fixes it, the operator must switch the account to api v2, and
@@ -77,6 +78,11 @@ func classify(op string, status int, h http.Header, ae apiError, write bool) *he
 	case ae.Code == 186 || strings.Contains(msg, "too long"):
 		e.Kind = herald.ErrPermanent
 	case ae.Code == 130 || ae.Code == 131:
+		e.Kind = herald.ErrRetryable
+	case ae.Code == 385 || strings.Contains(msg, "reply to a tweet that is deleted or not visible"):
+		// A 403 that is no credentials matter: the post answered is gone,
+		// or, right after it was made, not yet visible (X says so for a
+		// thread sent too fast), so the reply is tried again.
 		e.Kind = herald.ErrRetryable
 	case status == http.StatusUnauthorized, status == http.StatusPaymentRequired, status == http.StatusForbidden,
 		ae.Code == 32, ae.Code == 89, ae.Code == 64, ae.Code == 326, ae.Code == 453:

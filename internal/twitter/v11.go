@@ -3,6 +3,7 @@ package twitter
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -75,7 +76,16 @@ func v11Error(op string, resp *http.Response, err error, wrote, write bool) erro
 func (c *Client) publishV11(ctx context.Context, m herald.Message) (herald.Receipt, error) {
 	api, wrote, cancel := c.api(ctx)
 	defer cancel()
-	tw, resp, err := api.Statuses.Update(m.Text, nil)
+	var params *gotwitter.StatusUpdateParams
+	if m.ReplyTo != "" {
+		id, err := strconv.ParseInt(m.ReplyTo, 10, 64)
+		if err != nil {
+			return herald.Receipt{}, &herald.Error{Kind: herald.ErrPermanent, Network: herald.Twitter,
+				Op: "create post", Message: fmt.Sprintf("invalid post id to reply to %q", m.ReplyTo)}
+		}
+		params = &gotwitter.StatusUpdateParams{InReplyToStatusID: id}
+	}
+	tw, resp, err := api.Statuses.Update(m.Text, params)
 	if err := v11Error("create post", resp, err, wrote.Load(), true); err != nil {
 		return herald.Receipt{}, err
 	}

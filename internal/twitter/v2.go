@@ -68,7 +68,11 @@ func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt,
 	if c.v11 != nil {
 		return c.publishV11(ctx, m)
 	}
-	a, err := c.do(ctx, "create post", http.MethodPost, "/2/tweets", nil, map[string]string{"text": m.Text}, true)
+	body := map[string]any{"text": m.Text}
+	if m.ReplyTo != "" {
+		body["reply"] = map[string]string{"in_reply_to_tweet_id": m.ReplyTo}
+	}
+	a, err := c.do(ctx, "create post", http.MethodPost, "/2/tweets", nil, body, true)
 	if err != nil {
 		return herald.Receipt{}, err
 	}
@@ -165,7 +169,8 @@ func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (he
 		q := url.Values{
 			"max_results": {strconv.Itoa(size)},
 			"start_time":  {since.Add(-reconcileSkew).UTC().Truncate(time.Second).Format(time.RFC3339)},
-			"exclude":     {"retweets,replies"},
+			// Replies stay: a post of a thread is reconciled too.
+			"exclude": {"retweets"},
 		}
 		if next != "" {
 			q.Set("pagination_token", next)

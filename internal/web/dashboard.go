@@ -76,10 +76,11 @@ type dashboard struct {
 //	GET  /widget/popular    an embeddable HTML fragment (public)
 //	GET  /widget/popular.js a script that fills <div data-herald-popular> boxes (public)
 //	GET  /s/{code}          302 to the article, counting human clicks (public; with o.Shortlinks)
+//	GET  /v/{article}, GET /v?url=  the page-view beacon, a 1x1 GIF (public; see viewBeacon)
 //	GET  /static/dashboard.css
 //
 // /api/popular takes since (24h, 7d, 2w, 36h; default 24h), by (shares,
-// score, reactions, comments, clicks), network (twitter or x, facebook,
+// score, reactions, comments, clicks, views), network (twitter or x, facebook,
 // mastodon, bluesky), section, limit (default 20, at most 100: larger is
 // capped) and trending (true/false), and answers the JSON array of `herald
 // report --format json` (each story's totals and its figures on each network:
@@ -89,7 +90,8 @@ type dashboard struct {
 // and an ETag (If-None-Match gives 304); each distinct query is computed at
 // most once every 30 s. /widget/popular takes the same parameters (limit
 // default 5) and title (the heading; default "Popular on X", "Popular on
-// Facebook", "Popular on Mastodon", "Popular on Bluesky" or "Most shared").
+// Facebook", "Popular on Mastodon", "Popular on Bluesky", "Most viewed" (by
+// views or clicks) or "Most shared").
 // A site embeds it with
 //
 //	<div data-herald-popular data-network="twitter" data-limit="5"></div>
@@ -162,6 +164,7 @@ func (s *Server) EnableDashboard(o DashboardOptions) error {
 		s.Handle("GET /s/{code}", public(http.HandlerFunc(d.handleShortLink)))
 	}
 	d.enableReview()
+	d.enableViewBeacon(public)
 	return nil
 }
 

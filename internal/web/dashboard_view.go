@@ -216,7 +216,7 @@ func selectors(p rank.Params, q herald.ReportQuery, nets []herald.Network) (wind
 	for _, n := range nets {
 		networks = append(networks, choice{networkLabel(n), link(since, string(n), q.By), q.Network == n})
 	}
-	for _, b := range rank.Rankings {
+	for _, b := range rank.ReportRankings {
 		rankings = append(rankings, choice{b, link(since, string(q.Network), b), q.By == b})
 	}
 	return windows, networks, rankings

@@ -28,7 +28,7 @@ func widgetHeading(p rank.Params) string {
 		return "Popular on " + networkLabel(n)
 	}
 	switch p.By {
-	case "clicks":
+	case "clicks", "views":
 		return "Most viewed"
 	case "reactions", "comments", "score":
 		return "Popular"

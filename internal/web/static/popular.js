@@ -8,6 +8,11 @@
  * its data-network, data-by, data-limit, data-since, data-section,
  * data-trending and data-title attributes become the query. What the element
  * held stays when Herald cannot be reached.
+ *
+ * The script also counts a view of the page (its <link rel="canonical">, or
+ * its address) with Herald's cookieless beacon, GET /v?url=, for the "Most
+ * viewed" ranking (data-by="views"); data-views="off" on the script tag
+ * turns that off.
  */
 (function () {
   "use strict";
@@ -28,9 +33,20 @@
         .catch(function () {});
     });
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", fill);
-  } else {
+  function view() {
+    if (!base || script.getAttribute("data-views") === "off") { return; }
+    var link = document.querySelector('link[rel="canonical"]');
+    var page = link && link.href ? link.href : location.href;
+    fetch(base + "/v?url=" + encodeURIComponent(page), { credentials: "omit", keepalive: true })
+      .catch(function () {});
+  }
+  function start() {
+    view();
     fill();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();
