@@ -12,6 +12,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -120,7 +121,7 @@ func (e *emulations) checkPosts(t *testing.T, fx *fixture, stories int) {
 
 func TestEndToEndThroughTheEmulations(t *testing.T) {
 	t.Parallel()
-	fx := &fixture{t: t, store: openStore(t), clock: newClock(time.Now())}
+	fx := &fixture{t: t, store: testkit.OpenSQLite(t), clock: testkit.NewClock(time.Now())}
 	e := startEmulations(t, fx)
 	d := fx.dispatcher(e.accts, fastRetries)
 	stop := runDispatcher(t, d)
@@ -133,7 +134,7 @@ func TestEndToEndThroughTheEmulations(t *testing.T) {
 		d.Wake()
 		time.Sleep(2 * time.Millisecond)
 	}
-	waitFor(t, "every job sent", func() bool { return fx.states()[herald.JobSent] == 3*stories })
+	testkit.WaitFor(t, "every job sent", time.Minute, func() bool { return fx.states()[herald.JobSent] == 3*stories })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func TestEndToEndThroughTheEmulations(t *testing.T) {
 
 func TestChaosEveryJobSentOnce(t *testing.T) {
 	t.Parallel()
-	fx := &fixture{t: t, store: openStore(t), clock: newClock(time.Now())}
+	fx := &fixture{t: t, store: testkit.OpenSQLite(t), clock: testkit.NewClock(time.Now())}
 	e := startEmulations(t, fx)
 	// 30 % server errors, 10 % rate limits, 10 % posts made and then the
 	// connection dropped before the answer.
@@ -159,7 +160,7 @@ func TestChaosEveryJobSentOnce(t *testing.T) {
 	fx.clock.Set(time.Now())
 	fx.articles(stories, "x_main", "x_biz", "fb_page")
 	d.Wake()
-	waitFor(t, "every job sent", func() bool { return fx.states()[herald.JobSent] == 3*stories })
+	testkit.WaitFor(t, "every job sent", time.Minute, func() bool { return fx.states()[herald.JobSent] == 3*stories })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +172,7 @@ func TestChaosEveryJobSentOnce(t *testing.T) {
 
 func TestExpiredTokenPausesOnlyThatAccount(t *testing.T) {
 	t.Parallel()
-	fx := &fixture{t: t, store: openStore(t), clock: newClock(time.Now())}
+	fx := &fixture{t: t, store: testkit.OpenSQLite(t), clock: testkit.NewClock(time.Now())}
 	e := startEmulations(t, fx)
 	emulatortest.ExpireUser(e.x, e.users["x_main"].ID)
 	emulatortest.ExpirePage(e.graph, pageID)
@@ -182,8 +183,8 @@ func TestExpiredTokenPausesOnlyThatAccount(t *testing.T) {
 	fx.clock.Set(time.Now())
 	fx.articles(stories, "x_main", "x_biz", "fb_page")
 	d.Wake()
-	waitFor(t, "x_biz's posts", func() bool { return len(e.x.PostsByUser(e.users["x_biz"].ID)) == stories })
-	waitFor(t, "both pauses", func() bool {
+	testkit.WaitFor(t, "x_biz's posts", time.Minute, func() bool { return len(e.x.PostsByUser(e.users["x_biz"].ID)) == stories })
+	testkit.WaitFor(t, "both pauses", time.Minute, func() bool {
 		a, _ := fx.store.GetAccount(context.Background(), "x_main")
 		b, _ := fx.store.GetAccount(context.Background(), "fb_page")
 		return a.Paused && b.Paused
@@ -204,7 +205,7 @@ func TestExpiredTokenPausesOnlyThatAccount(t *testing.T) {
 		}
 	}
 	d.Wake()
-	waitFor(t, "every job sent", func() bool { return fx.states()[herald.JobSent] == 3*stories })
+	testkit.WaitFor(t, "every job sent", time.Minute, func() bool { return fx.states()[herald.JobSent] == 3*stories })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

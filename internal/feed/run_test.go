@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // runPoller runs p until stop is called (or the test ends); stop waits for
@@ -38,18 +39,6 @@ func runPoller(t *testing.T, p *Poller) (stop func() error) {
 	return stop
 }
 
-// waitFor polls cond every 10 ms until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func TestSlowSourceDoesNotStallOthers(t *testing.T) {
 	var slowDone atomic.Bool
 	srv := newFeedServer(t)
@@ -59,7 +48,7 @@ func TestSlowSourceDoesNotStallOthers(t *testing.T) {
 		serveTrickle(w, r, time.Second) // one byte a second
 	}))
 	t.Cleanup(slow.Close)
-	db := newStore(t)
+	db := testkit.OpenSQLite(t)
 	p := New(db, Options{
 		Sources: []SourceConfig{
 			{Name: "slow", URL: slow.URL, Interval: time.Hour},
@@ -72,7 +61,7 @@ func TestSlowSourceDoesNotStallOthers(t *testing.T) {
 		Owner:       "test",
 	}, nil)
 	runPoller(t, p)
-	waitFor(t, "five polls of the fast source", 5*time.Second, func() bool {
+	testkit.WaitFor(t, "five polls of the fast source", 5*time.Second, func() bool {
 		full, nm := srv.counts("/fast")
 		return full+nm >= 5
 	})
@@ -80,7 +69,7 @@ func TestSlowSourceDoesNotStallOthers(t *testing.T) {
 		t.Fatal("the slow source finished before the fast one was polled five times: the test proves nothing")
 	}
 	// Then the slow one fails on its own, and is backed off.
-	waitFor(t, "the slow source's failure", 10*time.Second, func() bool { return getSource(t, db, "slow").Failures == 1 })
+	testkit.WaitFor(t, "the slow source's failure", 10*time.Second, func() bool { return getSource(t, db, "slow").Failures == 1 })
 	src := getSource(t, db, "slow")
 	if !strings.Contains(src.LastError, "too slowly") && !strings.Contains(src.LastError, "timed out") {
 		t.Errorf("slow source error = %q", src.LastError)
@@ -97,7 +86,7 @@ func TestRunStopsAndInterruptsInFlightPolls(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	t.Cleanup(stall.Close)
-	db := newStore(t)
+	db := testkit.OpenSQLite(t)
 	p := New(db, Options{
 		Sources:       []SourceConfig{{Name: "stall", URL: stall.URL, Interval: time.Minute}},
 		Timeout:       time.Minute,
@@ -130,7 +119,7 @@ func TestRunStopsAndInterruptsInFlightPolls(t *testing.T) {
 
 func TestTwoInstancesShareSources(t *testing.T) {
 	srv := newFeedServer(t)
-	db := newStore(t)
+	db := testkit.OpenSQLite(t)
 	var sources []SourceConfig
 	for i := range 20 {
 		path := "/feed/" + string(rune('a'+i))
@@ -155,11 +144,11 @@ func TestTwoInstancesShareSources(t *testing.T) {
 }
 
 func TestIngestAndPollSource(t *testing.T) {
-	db := newStore(t)
+	db := testkit.OpenSQLite(t)
 	syncAccounts(t, db, "x_main")
 	srv := newFeedServer(t)
 	srv.set("/rss", rss("news", []testItem{{GUID: "1", Title: "Backlog", Link: "https://news.example/1", Published: t0.Add(-time.Hour)}}))
-	clk := newClock(t0)
+	clk := testkit.NewClock(t0)
 	p, announced := newTestPoller(t, db, clk, Options{Sources: []SourceConfig{
 		{Name: "news", URL: srv.URL + "/rss", Interval: time.Hour, Targets: []string{"x_main"}},
 	}})

@@ -1,0 +1,119 @@
+// Package testkit holds the fixtures Herald's tests share: a clock the test
+// moves by hand, a migrated SQLite store in a temporary directory, a
+// concurrency-safe log buffer and a bounded wait for a condition.
+//
+// It is imported by tests only; the product never links it.
+package testkit
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/internal/sqlite"
+)
+
+// Clock is a clock the test moves by hand; safe for concurrent use.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a clock standing at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// OpenSQLite opens a migrated SQLite store in a temporary directory; it is
+// closed when the test ends.
+func OpenSQLite(t testing.TB) *sqlite.DB {
+	t.Helper()
+	return OpenSQLiteAt(t, filepath.Join(t.TempDir(), "herald.db"))
+}
+
+// OpenSQLiteAt opens and migrates the SQLite store at path; it is closed when
+// the test ends.
+func OpenSQLiteAt(t testing.TB, path string) *sqlite.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// Buffer collects what is written to it (a logger's output, typically);
+// safe for concurrent use.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+// String returns everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// Count counts the lines written so far that contain s.
+func (b *Buffer) Count(s string) int {
+	n := 0
+	for line := range strings.Lines(b.String()) {
+		if strings.Contains(line, s) {
+			n++
+		}
+	}
+	return n
+}
+
+// WaitFor polls cond until it holds, and fails the test if it does not hold
+// within limit. The polling starts every few milliseconds and slows to every
+// 50 ms, so a cheap condition is seen at once and a costly one is not
+// hammered.
+func WaitFor(t testing.TB, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	pause := 2 * time.Millisecond
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", limit, what)
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 50*time.Millisecond)
+	}
+}
