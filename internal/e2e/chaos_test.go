@@ -10,6 +10,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // TestChaosKilledDaemonPostsEveryStoryOnce is the dispatch chaos acceptance
@@ -37,7 +38,7 @@ func TestChaosKilledDaemonPostsEveryStoryOnce(t *testing.T) {
 	args := []string{"--config", cfg, "run"}
 
 	d := startDaemon(t, dir, env, args...)
-	waitFor(t, "the backlog recorded", 15*time.Second, func() bool { return seeded(t, db, sections...) })
+	testkit.WaitFor(t, "the backlog recorded", 15*time.Second, func() bool { return seeded(t, db, sections...) })
 
 	// Stories appear every 300 ms while the daemon is killed and restarted.
 	var stories []story
@@ -67,7 +68,7 @@ func TestChaosKilledDaemonPostsEveryStoryOnce(t *testing.T) {
 	<-published
 	killed := time.Now()
 
-	waitFor(t, "every job sent", 40*time.Second, func() bool {
+	testkit.WaitFor(t, "every job sent", 40*time.Second, func() bool {
 		if d.exited() {
 			t.Fatalf("herald exited on its own: %v\n%s", d.err, d.logs.tail(30))
 		}

@@ -25,6 +25,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // binDir holds the binary, built on first need by needBinary.
@@ -261,9 +262,9 @@ func canonical(link string) string {
 	return c
 }
 
-// jobStates opens the database at path (alongside a running daemon, as the
-// CLI does) and counts its jobs by state.
-func jobStates(t *testing.T, path string) herald.JobCounts {
+// inStore opens the database at path (alongside a running daemon, as the
+// CLI does) for one look, and closes it again.
+func inStore[T any](t *testing.T, path string, look func(ctx context.Context, db *sqlite.DB) T) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -272,79 +273,50 @@ func jobStates(t *testing.T, path string) herald.JobCounts {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	c, err := db.CountJobs(ctx, "")
-	if err != nil {
-		return herald.JobCounts{} // not migrated yet
-	}
-	return c
+	return look(ctx, db)
+}
+
+// jobStates counts the jobs of the database at path by state.
+func jobStates(t *testing.T, path string) herald.JobCounts {
+	t.Helper()
+	return inStore(t, path, func(ctx context.Context, db *sqlite.DB) herald.JobCounts {
+		c, err := db.CountJobs(ctx, "")
+		if err != nil {
+			return herald.JobCounts{} // not migrated yet
+		}
+		return c
+	})
 }
 
 // listJobs returns every job in the database at path.
 func listJobs(t *testing.T, path string) []herald.Job {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	jobs, err := db.ListJobs(ctx, herald.JobFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return jobs
+	return inStore(t, path, func(ctx context.Context, db *sqlite.DB) []herald.Job {
+		jobs, err := db.ListJobs(ctx, herald.JobFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return jobs
+	})
 }
 
 // seeded reports whether every named source of the database at path has
 // had its backlog recorded.
 func seeded(t *testing.T, path string, names ...string) bool {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, n := range names {
-		s, err := db.GetSource(ctx, n)
-		if err != nil || !s.Seeded {
-			return false
+	return inStore(t, path, func(ctx context.Context, db *sqlite.DB) bool {
+		for _, n := range names {
+			s, err := db.GetSource(ctx, n)
+			if err != nil || !s.Seeded {
+				return false
+			}
 		}
-	}
-	return true
-}
-
-// waitFor polls cond every 50 ms until it holds or the time is up.
-func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", limit, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return true
+	})
 }
 
 // logBuffer collects a daemon's JSON log lines; safe for concurrent use.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuffer struct{ testkit.Buffer }
 
 // entries returns the log lines with message msg, decoded.
 func (l *logBuffer) entries(msg string) []map[string]any {

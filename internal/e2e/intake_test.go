@@ -18,6 +18,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // itemFeed serves one RSS feed whose items (with categories and authors)
@@ -92,7 +93,7 @@ func startIntakeDaemon(t *testing.T, e *emulations, source, extra string) *intak
 	d.cancel = cancel
 	go func() { d.exit <- cli.Execute(ctx, []string{"--config", d.cfg, "run"}, io.Discard, d.logs) }()
 	t.Cleanup(func() { d.stop(t) })
-	waitFor(t, "the backlog recorded", 10*time.Second, func() bool { return d.running(t) && seeded(t, d.db, "world") })
+	testkit.WaitFor(t, "the backlog recorded", 10*time.Second, func() bool { return d.running(t) && seeded(t, d.db, "world") })
 	return d
 }
 
@@ -164,7 +165,7 @@ func TestFloodOnePollPostsTheNewest(t *testing.T) {
 			Published: now.Add(-time.Duration(i) * time.Second)}
 	}
 	feed.set(items)
-	waitFor(t, "500 jobs", 20*time.Second, func() bool {
+	testkit.WaitFor(t, "500 jobs", 20*time.Second, func() bool {
 		c := jobStates(t, d.db)
 		return d.running(t) && c[herald.JobSkipped] == 490 && c[herald.JobSent] == 10
 	})
@@ -236,7 +237,7 @@ func TestFiltersPerSourceAndTarget(t *testing.T) {
 		stories[i].Published = now.Add(-time.Duration(i) * time.Minute)
 	}
 	feed.set(stories)
-	waitFor(t, "8 jobs settled", 20*time.Second, func() bool {
+	testkit.WaitFor(t, "8 jobs settled", 20*time.Second, func() bool {
 		c := jobStates(t, d.db)
 		return d.running(t) && c[herald.JobSent] == 4 && c[herald.JobSkipped] == 4
 	})
@@ -310,7 +311,7 @@ func TestFiltersPerSourceAndTarget(t *testing.T) {
 
 	// An editor sends one of them after all.
 	d.herald(t, "queue", "retry", fmt.Sprint(opinionFB))
-	waitFor(t, "the retried post", 20*time.Second, func() bool {
+	testkit.WaitFor(t, "the retried post", 20*time.Second, func() bool {
 		return d.running(t) && slices.Contains(fbText(), "Why the tax plan fails")
 	})
 	if got := fbText(); len(got) != 3 {

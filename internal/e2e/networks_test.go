@@ -12,6 +12,7 @@ import (
 	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // networkStories are the stories published during the test: accents and
@@ -98,7 +99,7 @@ func TestRunPostsToFourNetworks(t *testing.T) {
 		}
 		return true
 	}
-	waitFor(t, "the backlog recorded", 10*time.Second, func() bool { return running() && seeded(t, db, "news") })
+	testkit.WaitFor(t, "the backlog recorded", 10*time.Second, func() bool { return running() && seeded(t, db, "news") })
 
 	stories := networkStories()
 	start := time.Now()

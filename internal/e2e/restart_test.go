@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // TestRestartsKeepCollecting: the collector gives its lock back when the
@@ -27,7 +29,7 @@ func TestRestartsKeepCollecting(t *testing.T) {
 	// own timestamps.
 	firstPass := func(d *daemon, limit time.Duration) time.Duration {
 		t.Helper()
-		waitFor(t, "a collection pass", limit, func() bool { return len(d.logs.entries("collector pass")) > 0 })
+		testkit.WaitFor(t, "a collection pass", limit, func() bool { return len(d.logs.entries("collector pass")) > 0 })
 		at := func(msg string) time.Time {
 			ts, err := time.Parse(time.RFC3339Nano, fmt.Sprint(d.logs.entries(msg)[0]["time"]))
 			if err != nil {

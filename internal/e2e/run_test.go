@@ -14,6 +14,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 	"github.com/heraldhq/herald/internal/web"
 )
 
@@ -98,7 +99,7 @@ func TestRunPostsEachStoryOncePerAccount(t *testing.T) {
 		}
 		return true
 	}
-	waitFor(t, "the backlog recorded", 10*time.Second, func() bool { return running() && seeded(t, db, sections...) })
+	testkit.WaitFor(t, "the backlog recorded", 10*time.Second, func() bool { return running() && seeded(t, db, sections...) })
 
 	var stories []story
 	for i := range 20 {
@@ -113,7 +114,7 @@ func TestRunPostsEachStoryOncePerAccount(t *testing.T) {
 		stories = append(stories, s)
 		time.Sleep(60 * time.Millisecond)
 	}
-	waitFor(t, "60 posts", 20*time.Second, func() bool {
+	testkit.WaitFor(t, "60 posts", 20*time.Second, func() bool {
 		running()
 		return len(e.x.Posts()) >= 40 && len(e.graph.Posts()) >= 20
 	})
@@ -166,7 +167,7 @@ func TestRunPostsWebhookArticlesAtOnce(t *testing.T) {
 	logs := &logBuffer{}
 	exit := make(chan int, 1)
 	go func() { exit <- cli.Execute(ctx, []string{"--config", cfgPath, "run"}, io.Discard, logs) }()
-	waitFor(t, "the backlog recorded", 10*time.Second, func() bool { return seeded(t, db, sections...) })
+	testkit.WaitFor(t, "the backlog recorded", 10*time.Second, func() bool { return seeded(t, db, sections...) })
 	listening := logs.entries("http server listening")
 	if len(listening) != 1 {
 		t.Fatalf("no address logged:\n%s", logs.tail(20))
@@ -191,7 +192,7 @@ func TestRunPostsWebhookArticlesAtOnce(t *testing.T) {
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("webhook answered %d", resp.StatusCode)
 	}
-	waitFor(t, "the webhook article posted to 3 accounts", 10*time.Second, func() bool {
+	testkit.WaitFor(t, "the webhook article posted to 3 accounts", 10*time.Second, func() bool {
 		return len(e.x.Posts()) == 2 && len(e.graph.Posts()) == 1
 	})
 	t.Logf("webhook to 3 posts: %s", time.Since(sent).Round(time.Millisecond))
@@ -199,7 +200,7 @@ func TestRunPostsWebhookArticlesAtOnce(t *testing.T) {
 	// The feed carries the same story a little later: nothing more is posted.
 	before := feeds.fullAnswers("world")
 	feeds.add("world", s)
-	waitFor(t, "the feed's copy polled", 5*time.Second, func() bool { return feeds.fullAnswers("world") > before })
+	testkit.WaitFor(t, "the feed's copy polled", 5*time.Second, func() bool { return feeds.fullAnswers("world") > before })
 	time.Sleep(300 * time.Millisecond) // its poll recorded, and a send it might have caused made
 	cancel()
 	if code := <-exit; code != 0 {
