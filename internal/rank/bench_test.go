@@ -31,6 +31,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/cputime"
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
@@ -340,7 +341,7 @@ func BenchmarkCollectorPass(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	var ds []time.Duration
-	cpu := cpuTime()
+	cpu := cputime.Used()
 	for b.Loop() {
 		w.Clock.Advance(time.Second)
 		start := time.Now()
@@ -355,7 +356,7 @@ func BenchmarkCollectorPass(b *testing.B) {
 	}
 	// CPU time is steadier than wall time on a busy machine; it includes
 	// the emulations' side of the requests, served in this process.
-	if cpu := cpuTime() - cpu; cpu > 0 {
+	if cpu := cputime.Used() - cpu; cpu > 0 {
 		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(ds)), "cpu-ms/op")
 	}
 	percentiles(b, ds)
