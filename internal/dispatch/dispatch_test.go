@@ -311,11 +311,7 @@ func TestComposeErrors(t *testing.T) {
 
 func TestDryRunComposesAndSkips(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	accts := []Account{xAccount("x", x)}
-	fx.sync(accts...)
-	id := fx.articles(1, "x")[0]
+	fx, x, accts, id := oneXJob(t)
 	fx.runOnce(fx.dispatcher(accts, Options{DryRun: true}))
 	j := fx.job(id)
 	if j.State != herald.JobSkipped || j.SkipReason != herald.SkipDryRun {

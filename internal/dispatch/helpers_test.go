@@ -155,6 +155,17 @@ func (fx *fixture) sync(accounts ...Account) {
 	fx.source = src.ID
 }
 
+// oneXJob is a fixture with one X account "x" on a fake network that keeps
+// the fixture's time, and one story announced to it: the job's ID.
+func oneXJob(t testing.TB) (fx *fixture, x *fakePub, accts []Account, id int64) {
+	t.Helper()
+	fx = newFixture(t)
+	x = newFake(herald.Twitter, fx.clock.Now)
+	accts = []Account{xAccount("x", x)}
+	fx.sync(accts...)
+	return fx, x, accts, fx.articles(1, "x")[0]
+}
+
 // articles records n new stories announced to targets, published one
 // minute apart in order, and returns their job IDs.
 func (fx *fixture) articles(n int, targets ...string) []int64 {
