@@ -166,6 +166,20 @@ func oneXJob(t testing.TB) (fx *fixture, x *fakePub, accts []Account, id int64) 
 	return fx, x, accts, fx.articles(1, "x")[0]
 }
 
+// budgetFixture is a fixture on 20 March with one X account "x", priced as
+// X prices, whose monthly budget pays for three posts with a link.
+func budgetFixture(t testing.TB) (fx *fixture, x *fakePub, a Account) {
+	t.Helper()
+	fx = newFixture(t)
+	x = newFake(herald.Twitter, fx.clock.Now)
+	a = xAccount("x", x)
+	a.Cost = XPrices
+	a.Cost.MonthlyBudget = Dollars(0.60)
+	fx.sync(a)
+	fx.clock.Set(time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC))
+	return fx, x, a
+}
+
 // articles records n new stories announced to targets, published one
 // minute apart in order, and returns their job IDs.
 func (fx *fixture) articles(n int, targets ...string) []int64 {

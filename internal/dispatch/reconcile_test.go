@@ -171,12 +171,8 @@ func TestLostLeaseDropsTheResult(t *testing.T) {
 
 func TestRepeatedDropsEndFailedOnlyOnceKnownUnposted(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
+	fx, x, accts, id := oneXJob(t)
 	x.publish = func(int, herald.Message) (bool, error) { return false, errDropped } // never made
-	accts := []Account{xAccount("x", x)}
-	fx.sync(accts...)
-	id := fx.articles(1, "x")[0]
 	d := fx.dispatcher(accts, Options{MaxAttempts: 3, ReconcileDelay: time.Second})
 	for range 10 {
 		fx.runOnce(d)
