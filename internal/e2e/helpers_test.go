@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
@@ -336,6 +338,66 @@ func (l *logBuffer) entries(msg string) []map[string]any {
 func (l *logBuffer) tail(n int) string {
 	lines := strings.Split(strings.TrimRight(l.String(), "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// inProcess is `herald run` executed in this process by cli.Execute.
+type inProcess struct {
+	logs   *logBuffer
+	cancel context.CancelFunc
+	exit   chan int // holds the exit code once the run has ended
+}
+
+// runInProcess starts `herald run` on the configuration at cfg; it is
+// stopped when the test ends.
+func runInProcess(t testing.TB, cfg string) *inProcess {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &inProcess{logs: &logBuffer{}, cancel: cancel, exit: make(chan int, 1)}
+	go func() { r.exit <- cli.Execute(ctx, []string{"--config", cfg, "run"}, io.Discard, r.logs) }()
+	t.Cleanup(func() { r.halt(t) })
+	return r
+}
+
+// running fails the test if the run has ended; it returns true, so that it
+// can guard a wait's condition.
+func (r *inProcess) running(t testing.TB) bool {
+	t.Helper()
+	select {
+	case code := <-r.exit:
+		r.exit <- code
+		t.Fatalf("herald run exited early with %d:\n%s", code, r.logs.tail(20))
+	default:
+	}
+	return true
+}
+
+// stop ends the run and waits up to limit for its exit code.
+func (r *inProcess) stop(limit time.Duration) (int, error) {
+	r.cancel()
+	select {
+	case code := <-r.exit:
+		r.exit <- code
+		return code, nil
+	case <-time.After(limit):
+		return 0, fmt.Errorf("herald run did not stop within %s of its context's end", limit)
+	}
+}
+
+// stopCleanly ends the run and requires it to exit 0 within 10 s.
+func (r *inProcess) stopCleanly() error {
+	code, err := r.stop(10 * time.Second)
+	if err == nil && code != 0 {
+		err = fmt.Errorf("herald run exited with %d:\n%s", code, r.logs.tail(20))
+	}
+	return err
+}
+
+// halt ends the run, waiting up to 15 s; a later call returns at once.
+func (r *inProcess) halt(t testing.TB) {
+	t.Helper()
+	if _, err := r.stop(15 * time.Second); err != nil {
+		t.Error(err)
+	}
 }
 
 // daemon is `herald run` as a child process.

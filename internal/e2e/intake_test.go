@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -74,50 +73,22 @@ func (f *itemFeed) set(items []feedItem) {
 // source, "world", and the emulations' accounts.
 type intakeDaemon struct {
 	cfg, db string
-	logs    *logBuffer
-	cancel  context.CancelFunc
-	exit    chan int
+	*inProcess
 }
 
 func startIntakeDaemon(t *testing.T, e *emulations, source, extra string) *intakeDaemon {
 	t.Helper()
 	dir := t.TempDir()
-	d := &intakeDaemon{db: filepath.Join(dir, "herald.db"), logs: &logBuffer{}, exit: make(chan int, 1)}
+	d := &intakeDaemon{db: filepath.Join(dir, "herald.db")}
 	body := fmt.Sprintf("database: {url: %q}\nhttp: {addr: \"127.0.0.1:0\"}\nlog: {format: json}\nfeed: {timeout: 2s}\n"+
 		"dispatch: {lease: 3s, timeout: 2s, shutdown_wait: 3s}\n%ssources:\n%s%s", "sqlite:"+d.db, extra, source, e.accountsYAML())
 	d.cfg = filepath.Join(dir, "herald.yaml")
 	if err := os.WriteFile(d.cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel = cancel
-	go func() { d.exit <- cli.Execute(ctx, []string{"--config", d.cfg, "run"}, io.Discard, d.logs) }()
-	t.Cleanup(func() { d.stop(t) })
+	d.inProcess = runInProcess(t, d.cfg)
 	testkit.WaitFor(t, "the backlog recorded", 10*time.Second, func() bool { return d.running(t) && seeded(t, d.db, "world") })
 	return d
-}
-
-func (d *intakeDaemon) running(t *testing.T) bool {
-	t.Helper()
-	select {
-	case code := <-d.exit:
-		d.exit <- code
-		t.Fatalf("herald run exited early with %d:\n%s", code, d.logs.tail(20))
-	default:
-	}
-	return true
-}
-
-// stop stops the daemon (once) and waits for it.
-func (d *intakeDaemon) stop(t *testing.T) {
-	t.Helper()
-	d.cancel()
-	select {
-	case code := <-d.exit:
-		d.exit <- code
-	case <-time.After(15 * time.Second):
-		t.Errorf("herald run did not stop")
-	}
 }
 
 // readyz fetches the daemon's /readyz.
@@ -196,7 +167,7 @@ func TestFloodOnePollPostsTheNewest(t *testing.T) {
 	}
 
 	// Released: every one of them is pending again (stopped daemon: none is sent meanwhile).
-	d.stop(t)
+	d.halt(t)
 	if out := d.herald(t, "queue", "retry", "--flood", "world"); out != "Released 490 posts of world skipped by the flood limit: pending again, due now.\n" {
 		t.Errorf("retry --flood: %q", out)
 	}

@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/testkit"
 	"github.com/heraldhq/herald/internal/web"
@@ -86,19 +83,8 @@ func TestRunPostsEachStoryOncePerAccount(t *testing.T) {
 	db := filepath.Join(dir, "herald.db")
 	cfgPath := writeConfig(t, dir, db, feeds, e, "dispatch: {lease: 3s, timeout: 2s, shutdown_wait: 3s}\n")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	logs := &logBuffer{}
-	exit := make(chan int, 1)
-	go func() { exit <- cli.Execute(ctx, []string{"--config", cfgPath, "run"}, io.Discard, logs) }()
-	running := func() bool {
-		select {
-		case code := <-exit:
-			t.Fatalf("herald run exited early with %d:\n%s", code, logs.tail(20))
-		default:
-		}
-		return true
-	}
+	r := runInProcess(t, cfgPath)
+	running := func() bool { return r.running(t) }
 	testkit.WaitFor(t, "the backlog recorded", 10*time.Second, func() bool { return running() && seeded(t, db, sections...) })
 
 	var stories []story
@@ -120,14 +106,8 @@ func TestRunPostsEachStoryOncePerAccount(t *testing.T) {
 	})
 	// A few more polls of the unchanged feeds must post nothing more.
 	time.Sleep(500 * time.Millisecond)
-	cancel()
-	select {
-	case code := <-exit:
-		if code != 0 {
-			t.Fatalf("herald run exited with %d:\n%s", code, logs.tail(20))
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("herald run did not stop within 10 s of its context's end")
+	if err := r.stopCleanly(); err != nil {
+		t.Fatal(err)
 	}
 
 	e.checkPosts(t, stories)
@@ -144,7 +124,7 @@ func TestRunPostsEachStoryOncePerAccount(t *testing.T) {
 	if feeds.notModified.Load() == 0 {
 		t.Error("no poll of an unchanged feed was answered 304: conditional GET is not in use")
 	}
-	if n := len(logs.entries("post sent")); n != 60 {
+	if n := len(r.logs.entries("post sent")); n != 60 {
 		t.Errorf("%d \"post sent\" log lines, want 60", n)
 	}
 }
@@ -162,11 +142,8 @@ func TestRunPostsWebhookArticlesAtOnce(t *testing.T) {
 	cfgPath := writeConfig(t, dir, db, feeds, e, "dispatch: {lease: 3s, timeout: 2s, shutdown_wait: 3s}\n")
 	t.Setenv("HERALD_HTTP_WEBHOOK_SECRET", secret)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	logs := &logBuffer{}
-	exit := make(chan int, 1)
-	go func() { exit <- cli.Execute(ctx, []string{"--config", cfgPath, "run"}, io.Discard, logs) }()
+	r := runInProcess(t, cfgPath)
+	logs := r.logs
 	testkit.WaitFor(t, "the backlog recorded", 10*time.Second, func() bool { return seeded(t, db, sections...) })
 	listening := logs.entries("http server listening")
 	if len(listening) != 1 {
@@ -202,9 +179,8 @@ func TestRunPostsWebhookArticlesAtOnce(t *testing.T) {
 	feeds.add("world", s)
 	testkit.WaitFor(t, "the feed's copy polled", 5*time.Second, func() bool { return feeds.fullAnswers("world") > before })
 	time.Sleep(300 * time.Millisecond) // its poll recorded, and a send it might have caused made
-	cancel()
-	if code := <-exit; code != 0 {
-		t.Fatalf("herald run exited with %d:\n%s", code, logs.tail(20))
+	if err := r.stopCleanly(); err != nil {
+		t.Fatal(err)
 	}
 	e.checkPosts(t, []story{s})
 }
