@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,7 +10,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
-	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -22,14 +21,7 @@ import (
 func TestDaemonSendsAndGivesItsLocksBack(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := testkit.OpenSQLite(t)
 	user := emulator.XUser{ID: "3001", Username: "daily", ConsumerKey: "ck", ConsumerSecret: "cs",
 		AccessToken: "at", AccessTokenSecret: "ats"}
 	x, srv := emulator.StartX(emulator.XOptions{Users: []emulator.XUser{user}, PostLimit: -1, PostLimit24h: -1, ReadLimit: -1})

@@ -37,6 +37,7 @@ import (
 	"github.com/heraldhq/herald/internal/rank"
 	"github.com/heraldhq/herald/internal/rank/ranktest"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // benchEnd is "now" in the generated database.
@@ -78,15 +79,7 @@ func reportStore(b *testing.B) (*sqlite.DB, string) {
 		}
 		b.Logf("generated %d articles in %v", n, time.Since(start).Round(time.Second))
 	}
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	return db, path
+	return testkit.OpenSQLiteAt(b, path), path
 }
 
 // schemaKey identifies the store's schema (its migration files), so that a
