@@ -10,7 +10,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
-	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -21,7 +21,7 @@ import (
 func TestDaemonSendsAndGivesItsLocksBack(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	st := testkit.OpenSQLite(t)
+	st := teststore.SQLite(t)
 	user := emulator.XUser{ID: "3001", Username: "daily", ConsumerKey: "ck", ConsumerSecret: "cs",
 		AccessToken: "at", AccessTokenSecret: "ats"}
 	x, srv := emulator.StartX(emulator.XOptions{Users: []emulator.XUser{user}, PostLimit: -1, PostLimit24h: -1, ReadLimit: -1})

@@ -13,6 +13,7 @@ import (
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -121,7 +122,7 @@ func (e *emulations) checkPosts(t *testing.T, fx *fixture, stories int) {
 
 func TestEndToEndThroughTheEmulations(t *testing.T) {
 	t.Parallel()
-	fx := &fixture{t: t, store: testkit.OpenSQLite(t), clock: testkit.NewClock(time.Now())}
+	fx := &fixture{t: t, store: teststore.SQLite(t), clock: testkit.NewClock(time.Now())}
 	e := startEmulations(t, fx)
 	d := fx.dispatcher(e.accts, fastRetries)
 	stop := runDispatcher(t, d)
@@ -147,7 +148,7 @@ func TestEndToEndThroughTheEmulations(t *testing.T) {
 
 func TestChaosEveryJobSentOnce(t *testing.T) {
 	t.Parallel()
-	fx := &fixture{t: t, store: testkit.OpenSQLite(t), clock: testkit.NewClock(time.Now())}
+	fx := &fixture{t: t, store: teststore.SQLite(t), clock: testkit.NewClock(time.Now())}
 	e := startEmulations(t, fx)
 	// 30 % server errors, 10 % rate limits, 10 % posts made and then the
 	// connection dropped before the answer.
@@ -172,7 +173,7 @@ func TestChaosEveryJobSentOnce(t *testing.T) {
 
 func TestExpiredTokenPausesOnlyThatAccount(t *testing.T) {
 	t.Parallel()
-	fx := &fixture{t: t, store: testkit.OpenSQLite(t), clock: testkit.NewClock(time.Now())}
+	fx := &fixture{t: t, store: teststore.SQLite(t), clock: testkit.NewClock(time.Now())}
 	e := startEmulations(t, fx)
 	emulatortest.ExpireUser(e.x, e.users["x_main"].ID)
 	emulatortest.ExpirePage(e.graph, pageID)

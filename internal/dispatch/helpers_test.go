@@ -14,6 +14,7 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // t0 is the tests' starting time: a whole second (the store keeps milliseconds).
@@ -133,7 +134,7 @@ type fixture struct {
 
 func newFixture(t testing.TB, accounts ...Account) *fixture {
 	t.Helper()
-	fx := &fixture{t: t, store: testkit.OpenSQLite(t), clock: testkit.NewClock(t0)}
+	fx := &fixture{t: t, store: teststore.SQLite(t), clock: testkit.NewClock(t0)}
 	fx.sync(accounts...)
 	return fx
 }

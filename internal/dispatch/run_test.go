@@ -13,6 +13,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // runDispatcher runs d in the background until the test ends.
@@ -131,7 +132,7 @@ func TestShutdownWaitIsBounded(t *testing.T) {
 func TestTwoInstancesNeverSendAJobTwice(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "shared.db")
-	fx := &fixture{t: t, store: testkit.OpenSQLiteAt(t, path), clock: testkit.NewClock(time.Now())}
+	fx := &fixture{t: t, store: teststore.SQLiteAt(t, path), clock: testkit.NewClock(time.Now())}
 	fakes := map[string]*fakePub{}
 	var accts []Account
 	for _, id := range []string{"x1", "x2", "fb"} {
@@ -141,7 +142,7 @@ func TestTwoInstancesNeverSendAJobTwice(t *testing.T) {
 		accts = append(accts, xAccount(id, fakes[id]))
 	}
 	fx.sync(accts...)
-	other := testkit.OpenSQLiteAt(t, path)
+	other := teststore.SQLiteAt(t, path)
 
 	var ds []*Dispatcher
 	for i, st := range []herald.Store{fx.store, other} {

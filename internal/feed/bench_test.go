@@ -21,6 +21,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/sqlite"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // BenchmarkPollCycle polls N sources of 50 items each, served from one
@@ -52,7 +53,7 @@ func BenchmarkPollCycle(b *testing.B) {
 		}
 		b.Cleanup(func() { os.RemoveAll(dir) })
 	}
-	db := testkit.OpenSQLiteAt(b, filepath.Join(dir, "herald.db"))
+	db := teststore.SQLiteAt(b, filepath.Join(dir, "herald.db"))
 	sources := make([]SourceConfig, n)
 	for i := range sources {
 		sources[i] = SourceConfig{

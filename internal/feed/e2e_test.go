@@ -10,6 +10,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // newsroom is the served side of the end-to-end test: two section feeds that
@@ -80,7 +81,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	ann := &announcements{seen: map[string]int{}}
 	start := func(owner string) (herald.Store, func()) {
-		db := testkit.OpenSQLiteAt(t, dbPath)
+		db := teststore.SQLiteAt(t, dbPath)
 		syncAccounts(t, db, accounts...)
 		p := New(db, Options{Sources: sources, Owner: owner, OnNew: ann.add}, nil)
 		stop := runPoller(t, p)

@@ -7,13 +7,14 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // TestFeedDroppingItsHub: a feed that no longer names its WebSub hub is
 // recorded without one, and is polled at its own interval again rather than
 // at the slow pace of a push-fed source.
 func TestFeedDroppingItsHub(t *testing.T) {
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	syncAccounts(t, db, "x_main")
 	srv := newFeedServer(t)
 	srv.set("/rss", readFeedFile(t, "rss20.xml"))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // TestPollReadsOnlyNewItems polls a feed through its life: an item edited in
@@ -15,7 +16,7 @@ import (
 // post nothing, and after a restart (a new Poller over the same store) a new
 // item is the only one parsed.
 func TestPollReadsOnlyNewItems(t *testing.T) {
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	syncAccounts(t, db, "x_main")
 	srv := newFeedServer(t)
 	items := []testItem{

@@ -8,13 +8,14 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // TestPushFloodAndFilters checks that a WebSub push goes through the same
 // intake rules as a poll: the flood limit (with the source's override),
 // and the filters of the source and of a target.
 func TestPushFloodAndFilters(t *testing.T) {
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	syncAccounts(t, db, "x_main", "fb_page")
 	srv := newFeedServer(t)
 	srv.set("/rss", rss("news", nil))

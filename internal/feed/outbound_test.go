@@ -13,6 +13,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/netguard"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // publicFront makes news.example look like a public host (203.0.113.10)
@@ -103,7 +104,7 @@ func TestPollerRefusesRedirectToLoopback(t *testing.T) {
 	})
 	hit := false
 	mux.HandleFunc("/internal-admin", func(w http.ResponseWriter, r *http.Request) { hit = true })
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	p, _ := newTestPoller(t, db, testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)), Options{
 		Guard:   publicFront(t, srv, nil),
 		Sources: []SourceConfig{{Name: "world", URL: "http://news.example:" + port + "/feed"}},

@@ -15,6 +15,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 var t0 = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
@@ -52,7 +53,7 @@ func pollOnce(t *testing.T, p *Poller) {
 }
 
 func TestFirstSightThenNewItems(t *testing.T) {
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	syncAccounts(t, db, "x_main", "fb_page")
 	srv := newFeedServer(t)
 	items := []testItem{
@@ -127,7 +128,7 @@ func TestBackfill(t *testing.T) {
 	for _, tt := range []struct {
 		backfill, jobs int
 	}{{0, 0}, {2, 2}, {4, 3}} {
-		db := testkit.OpenSQLite(t)
+		db := teststore.SQLite(t)
 		syncAccounts(t, db, "x_main")
 		srv := newFeedServer(t)
 		// Feed order is not date order: backfill goes by date.
@@ -161,7 +162,7 @@ func TestBackfill(t *testing.T) {
 }
 
 func TestBreakingCategoryAndHub(t *testing.T) {
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	syncAccounts(t, db, "x_main")
 	srv := newFeedServer(t)
 	srv.set("/rss", rss("news", nil))
@@ -224,7 +225,7 @@ func TestBadInputRecordedOnSource(t *testing.T) {
 	for _, c := range cases {
 		sources = append(sources, SourceConfig{Name: c.name, URL: c.url, Interval: time.Minute, Targets: []string{"x_main"}})
 	}
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	syncAccounts(t, db, "x_main")
 	var logs bytes.Buffer
 	var logMu sync.Mutex
@@ -275,7 +276,7 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 func readFeedFile(t *testing.T, name string) []byte { return readFeed(t, name) }
 
 func TestRecoveryResetsFailures(t *testing.T) {
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	srv := newFeedServer(t)
 	clk := testkit.NewClock(t0)
 	p, _ := newTestPoller(t, db, clk, Options{Sources: []SourceConfig{{Name: "news", URL: srv.URL + "/rss", Interval: time.Minute}}})
@@ -340,7 +341,7 @@ func TestCharsetsServed(t *testing.T) {
 	for path := range files {
 		sources = append(sources, SourceConfig{Name: path, URL: srv.URL + path})
 	}
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	p, _ := newTestPoller(t, db, testkit.NewClock(t0), Options{Sources: sources})
 	pollOnce(t, p)
 	arts, err := db.ListArticles(context.Background(), herald.ArticleFilter{})

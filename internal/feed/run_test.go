@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // runPoller runs p until stop is called (or the test ends); stop waits for
@@ -48,7 +49,7 @@ func TestSlowSourceDoesNotStallOthers(t *testing.T) {
 		serveTrickle(w, r, time.Second) // one byte a second
 	}))
 	t.Cleanup(slow.Close)
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	p := New(db, Options{
 		Sources: []SourceConfig{
 			{Name: "slow", URL: slow.URL, Interval: time.Hour},
@@ -86,7 +87,7 @@ func TestRunStopsAndInterruptsInFlightPolls(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	t.Cleanup(stall.Close)
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	p := New(db, Options{
 		Sources:       []SourceConfig{{Name: "stall", URL: stall.URL, Interval: time.Minute}},
 		Timeout:       time.Minute,
@@ -119,7 +120,7 @@ func TestRunStopsAndInterruptsInFlightPolls(t *testing.T) {
 
 func TestTwoInstancesShareSources(t *testing.T) {
 	srv := newFeedServer(t)
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	var sources []SourceConfig
 	for i := range 20 {
 		path := "/feed/" + string(rune('a'+i))
@@ -144,7 +145,7 @@ func TestTwoInstancesShareSources(t *testing.T) {
 }
 
 func TestIngestAndPollSource(t *testing.T) {
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	syncAccounts(t, db, "x_main")
 	srv := newFeedServer(t)
 	srv.set("/rss", rss("news", []testItem{{GUID: "1", Title: "Backlog", Link: "https://news.example/1", Published: t0.Add(-time.Hour)}}))

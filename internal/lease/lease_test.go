@@ -10,6 +10,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/lease"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // counting counts the TryLock calls made at or after a time.
@@ -30,7 +31,7 @@ func (c *counting) TryLock(ctx context.Context, name, owner string, now time.Tim
 func TestReleaseHandsTheLockOverAtOnce(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	clk := testkit.NewClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
 	var logs testkit.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
@@ -70,7 +71,7 @@ func TestReleaseHandsTheLockOverAtOnce(t *testing.T) {
 func TestHeartbeatRenewsTheLease(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	clk := testkit.NewClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
 	const ttl = 30 * time.Millisecond // renewed every 10 ms of real time
 	later := clk.Now().Add(time.Hour)
@@ -101,7 +102,7 @@ func TestHeartbeatRenewsTheLease(t *testing.T) {
 func TestHoldForgetsALostLock(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	clk := testkit.NewClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
 	a := lease.New(db, "collector", "a", lease.Options{TTL: 30 * time.Millisecond, Now: clk.Now})
 	defer a.Release()

@@ -15,6 +15,7 @@ import (
 	"github.com/heraldhq/herald/internal/netguard"
 	"github.com/heraldhq/herald/internal/sqlite"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 const (
@@ -44,7 +45,7 @@ func newWS(t *testing.T, hubMode string, mutate func(*SubscriberOptions)) *wsFix
 	t.Helper()
 	ctx := context.Background()
 	f := &wsFixture{hub: newTestHub(t, hubMode), clock: testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))}
-	db := testkit.OpenSQLite(t)
+	db := teststore.SQLite(t)
 	f.store = db
 	specs := []herald.SourceSpec{{Name: "world", URL: worldTopic}, {Name: "sports", URL: sportsTopic}}
 	if err := db.SyncSources(ctx, specs); err != nil {

@@ -37,7 +37,7 @@ import (
 	"github.com/heraldhq/herald/internal/rank"
 	"github.com/heraldhq/herald/internal/rank/ranktest"
 	"github.com/heraldhq/herald/internal/sqlite"
-	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // benchEnd is "now" in the generated database.
@@ -79,7 +79,7 @@ func reportStore(b *testing.B) (*sqlite.DB, string) {
 		}
 		b.Logf("generated %d articles in %v", n, time.Since(start).Round(time.Second))
 	}
-	return testkit.OpenSQLiteAt(b, path), path
+	return teststore.SQLiteAt(b, path), path
 }
 
 // schemaKey identifies the store's schema (its migration files), so that a

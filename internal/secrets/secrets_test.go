@@ -10,7 +10,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/secrets"
-	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 func newSealer(t *testing.T, b byte) *secrets.Sealer {
@@ -74,7 +74,7 @@ func TestSealOpen(t *testing.T) {
 // written before the key was set.
 func TestStoreSealsAtRest(t *testing.T) {
 	ctx := context.Background()
-	raw := testkit.OpenSQLite(t)
+	raw := teststore.SQLite(t)
 	if err := raw.SyncAccounts(ctx, []herald.Account{{ID: "x", Network: herald.Twitter}, {ID: "sky", Network: herald.Bluesky}}); err != nil {
 		t.Fatal(err)
 	}

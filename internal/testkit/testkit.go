@@ -1,20 +1,18 @@
 // Package testkit holds the fixtures Herald's tests share: a clock the test
-// moves by hand, a migrated SQLite store in a temporary directory, a
-// concurrency-safe log buffer and a bounded wait for a condition.
+// moves by hand, a concurrency-safe log buffer, a bounded wait for a
+// condition and a check of a function against a table of cases. It imports
+// only the standard library, so that any package's tests can use it; the
+// stores to test against are opened by its package teststore.
 //
 // It is imported by tests only; the product never links it.
 package testkit
 
 import (
 	"bytes"
-	"context"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/heraldhq/herald/internal/sqlite"
 )
 
 // Clock is a clock the test moves by hand; safe for concurrent use.
@@ -45,29 +43,6 @@ func (c *Clock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = t
-}
-
-// OpenSQLite opens a migrated SQLite store in a temporary directory; it is
-// closed when the test ends.
-func OpenSQLite(t testing.TB) *sqlite.DB {
-	t.Helper()
-	return OpenSQLiteAt(t, filepath.Join(t.TempDir(), "herald.db"))
-}
-
-// OpenSQLiteAt opens and migrates the SQLite store at path; it is closed when
-// the test ends.
-func OpenSQLiteAt(t testing.TB, path string) *sqlite.DB {
-	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db
 }
 
 // Buffer collects what is written to it (a logger's output, typically);
@@ -115,5 +90,16 @@ func WaitFor(t testing.TB, what string, limit time.Duration, cond func() bool) {
 		}
 		time.Sleep(pause)
 		pause = min(2*pause, 50*time.Millisecond)
+	}
+}
+
+// Table checks f against cases: f(in) must be the case's value. name is f's
+// name in the failure messages.
+func Table[In, Out comparable](t testing.TB, name string, f func(In) Out, cases map[In]Out) {
+	t.Helper()
+	for in, want := range cases {
+		if got := f(in); got != want {
+			t.Errorf("%s(%#v) = %#v, want %#v", name, in, got, want)
+		}
 	}
 }
