@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
+	"github.com/heraldhq/herald/internal/testkit"
 	"github.com/heraldhq/herald/internal/testkit/teststore"
 	"github.com/heraldhq/herald/internal/twitter"
 )
@@ -45,9 +45,7 @@ func TestDaemonSendsAndGivesItsLocksBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- d.Run(rctx) }()
+	stop := testkit.Run(t, 30*time.Second, d.Run)
 
 	src, err := st.PushSource(ctx, "webhook")
 	if err != nil {
@@ -63,8 +61,7 @@ func TestDaemonSendsAndGivesItsLocksBack(t *testing.T) {
 			t.Fatal("the story was not posted")
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	if got := x.Posts()[0].Text; got != "A story https://news.example/a" {

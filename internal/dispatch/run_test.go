@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,21 +18,10 @@ import (
 // runDispatcher runs d in the background until the test ends.
 func runDispatcher(t *testing.T, d *Dispatcher) (stop func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	var once sync.Once
-	var err error
+	run := testkit.Run(t, 30*time.Second, d.Run)
 	stop = func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case err = <-done:
-			case <-time.After(30 * time.Second):
-				err = fmt.Errorf("Run did not return")
-			}
-			d.wg.Wait() // sends past ShutdownWait must not log after the test
-		})
+		err := run()
+		d.wg.Wait() // sends past ShutdownWait must not log after the test
 		return err
 	}
 	t.Cleanup(func() { stop() })

@@ -19,25 +19,7 @@ import (
 // Run to return and gives its result.
 func runPoller(t *testing.T, p *Poller) (stop func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var err error
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		err = p.Run(ctx)
-	}()
-	stop = func() error {
-		cancel()
-		select {
-		case <-finished:
-			return err
-		case <-time.After(10 * time.Second):
-			t.Fatal("Run did not return")
-			return nil
-		}
-	}
-	t.Cleanup(func() { stop() })
-	return stop
+	return testkit.Run(t, 10*time.Second, p.Run)
 }
 
 func TestSlowSourceDoesNotStallOthers(t *testing.T) {

@@ -428,10 +428,7 @@ func TestOneInstanceManagesSubscriptions(t *testing.T) {
 
 func TestRun(t *testing.T) {
 	f := newWS(t, "sync", func(o *SubscriberOptions) { o.CheckInterval = 10 * time.Millisecond })
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- f.sub.Run(ctx) }()
+	stop := testkit.Run(t, 5*time.Second, f.sub.Run)
 	deadline := time.After(5 * time.Second)
 	for !f.sub.Active("world") {
 		select {
@@ -440,14 +437,8 @@ func TestRun(t *testing.T) {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not stop")
+	if err := stop(); err != nil {
+		t.Fatal(err)
 	}
 
 	none := NewSubscriber(SubscriberOptions{Store: f.store, Sources: []SourceConfig{{Name: "sports", URL: sportsTopic}}}, nil)

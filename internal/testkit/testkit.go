@@ -9,6 +9,8 @@ package testkit
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -102,4 +104,31 @@ func Table[In, Out comparable](t testing.TB, name string, f func(In) Out, cases 
 			t.Errorf("%s(%#v) = %#v, want %#v", name, in, got, want)
 		}
 	}
+}
+
+// Run runs loop in the background until stop is called or the test ends.
+// stop cancels loop's context and waits up to limit for it to return: it
+// gives loop's error, or fails the test if loop has not returned by then.
+// Later calls give the same result.
+func Run(t testing.TB, limit time.Duration, loop func(context.Context) error) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- loop(ctx) }()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(limit):
+				err = fmt.Errorf("Run did not return within %s of its context's end", limit)
+				t.Error(err)
+			}
+		})
+		return err
+	}
+	t.Cleanup(func() { stop() })
+	return stop
 }

@@ -1,6 +1,8 @@
 package testkit
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -23,6 +25,8 @@ func (r *recorder) Errorf(format string, args ...any) {
 	defer r.mu.Unlock()
 	r.failed = append(r.failed, fmt.Sprintf(format, args...))
 }
+
+func (r *recorder) Error(args ...any) { r.Errorf("%s", fmt.Sprint(args...)) }
 
 // Fatalf records the failure and ends the calling goroutine, as testing's does.
 func (r *recorder) Fatalf(format string, args ...any) {
@@ -76,5 +80,27 @@ func TestTableReportsEachWrongCase(t *testing.T) {
 	Table(r, "double", func(n int) int { return 2 * n }, map[int]int{1: 2, 2: 5, 3: 7})
 	if len(r.failed) != 2 {
 		t.Errorf("failures %q, want the two wrong cases", r.failed)
+	}
+}
+
+func TestRunStopsTheLoop(t *testing.T) {
+	errStopped := errors.New("stopped")
+	stop := Run(t, time.Minute, func(ctx context.Context) error {
+		<-ctx.Done()
+		return errStopped
+	})
+	if err := stop(); err != errStopped {
+		t.Errorf("stop = %v, want the loop's error", err)
+	}
+	if err := stop(); err != errStopped {
+		t.Errorf("second stop = %v, want the same", err)
+	}
+
+	r := &recorder{TB: t}
+	release := make(chan struct{})
+	defer close(release)
+	stuck := Run(r, 10*time.Millisecond, func(context.Context) error { <-release; return nil })
+	if err := stuck(); err == nil || len(r.failed) != 1 {
+		t.Errorf("a loop that does not return: stop = %v, failures %q", err, r.failed)
 	}
 }
