@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -17,11 +16,7 @@ import (
 // at info level that another instance holds it until then.
 func TestRestartsKeepCollecting(t *testing.T) {
 	needBinary(t)
-	feeds := startFeeds(t, sections...)
-	e := startEmulations(t)
-	dir := t.TempDir()
-	db := filepath.Join(dir, "herald.db")
-	cfg := writeConfig(t, dir, db, feeds, e, "")
+	_, _, dir, _, cfg := newSite(t, "")
 	args := []string{"--config", cfg, "run"}
 
 	// firstPass waits for the daemon's first collection pass and returns how

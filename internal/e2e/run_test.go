@@ -18,6 +18,16 @@ import (
 // sections are the three feeds every test serves.
 var sections = []string{"world", "business", "sports"}
 
+// newSite starts feeds of every section and the emulations, and writes a
+// configuration over them (with extra YAML appended) for a database in a new
+// temporary directory.
+func newSite(t *testing.T, extra string) (feeds *feedServer, e *emulations, dir, db, cfg string) {
+	t.Helper()
+	feeds, e, dir = startFeeds(t, sections...), startEmulations(t), t.TempDir()
+	db = filepath.Join(dir, "herald.db")
+	return feeds, e, dir, db, writeConfig(t, dir, db, feeds, e, extra)
+}
+
 // writeConfig writes a configuration for the feeds and emulations, with
 // extra YAML (top-level keys) appended, and returns its path.
 func writeConfig(t *testing.T, dir, db string, feeds *feedServer, e *emulations, extra string) string {
@@ -76,12 +86,8 @@ func newStory(i int) (string, story) {
 // for 2 X accounts and 1 Page → exactly 60 posts, each as composed, each
 // once; the backlog Herald found at first sight is never posted.
 func TestRunPostsEachStoryOncePerAccount(t *testing.T) {
-	feeds := startFeeds(t, sections...)
-	e := startEmulations(t)
+	feeds, e, _, db, cfgPath := newSite(t, "dispatch: {lease: 3s, timeout: 2s, shutdown_wait: 3s}\n")
 	backlog := addBacklog(feeds, 4)
-	dir := t.TempDir()
-	db := filepath.Join(dir, "herald.db")
-	cfgPath := writeConfig(t, dir, db, feeds, e, "dispatch: {lease: 3s, timeout: 2s, shutdown_wait: 3s}\n")
 
 	r := runInProcess(t, cfgPath)
 	running := func() bool { return r.running(t) }
@@ -134,12 +140,8 @@ func TestRunPostsEachStoryOncePerAccount(t *testing.T) {
 // as soon as it arrives (the webhook wakes the dispatcher), and the same
 // story seen in the feed afterwards is not posted again.
 func TestRunPostsWebhookArticlesAtOnce(t *testing.T) {
-	feeds := startFeeds(t, sections...)
-	e := startEmulations(t)
-	dir := t.TempDir()
-	db := filepath.Join(dir, "herald.db")
+	feeds, e, _, db, cfgPath := newSite(t, "dispatch: {lease: 3s, timeout: 2s, shutdown_wait: 3s}\n")
 	const secret = "webhook-secret-for-tests"
-	cfgPath := writeConfig(t, dir, db, feeds, e, "dispatch: {lease: 3s, timeout: 2s, shutdown_wait: 3s}\n")
 	t.Setenv("HERALD_HTTP_WEBHOOK_SECRET", secret)
 
 	r := runInProcess(t, cfgPath)
