@@ -1,8 +1,6 @@
 package app_test
 
 import (
-	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -11,7 +9,8 @@ import (
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
-	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -22,14 +21,7 @@ import (
 func TestDaemonSendsAndGivesItsLocksBack(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := teststore.SQLite(t)
 	user := emulator.XUser{ID: "3001", Username: "daily", ConsumerKey: "ck", ConsumerSecret: "cs",
 		AccessToken: "at", AccessTokenSecret: "ats"}
 	x, srv := emulator.StartX(emulator.XOptions{Users: []emulator.XUser{user}, PostLimit: -1, PostLimit24h: -1, ReadLimit: -1})
@@ -53,9 +45,7 @@ func TestDaemonSendsAndGivesItsLocksBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- d.Run(rctx) }()
+	stop := testkit.Run(t, 30*time.Second, d.Run)
 
 	src, err := st.PushSource(ctx, "webhook")
 	if err != nil {
@@ -71,8 +61,7 @@ func TestDaemonSendsAndGivesItsLocksBack(t *testing.T) {
 			t.Fatal("the story was not posted")
 		}
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 	if got := x.Posts()[0].Text; got != "A story https://news.example/a" {

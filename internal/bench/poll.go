@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/cputime"
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 )
@@ -32,9 +33,9 @@ func runPoll(ctx context.Context, e *env) []Result {
 	p := s.poller(srv, n, 5*time.Minute, []string{"x0"})
 
 	resetPeak()
-	start, cpu0, allocs0 := time.Now(), cpuTime(), heapAllocs()
+	start, cpu0, allocs0 := time.Now(), cputime.Used(), heapAllocs()
 	err = p.PollOnce(ctx)
-	took, cpu, peak, allocs := time.Since(start), cpuTime()-cpu0, peakRSS(), heapAllocs()-allocs0
+	took, cpu, peak, allocs := time.Since(start), cputime.Used()-cpu0, peakRSS(), heapAllocs()-allocs0
 	if err == nil {
 		err = checkSources(ctx, s.store, n, http.StatusOK, n*feedItems)
 	}
@@ -53,9 +54,9 @@ func runPoll(ctx context.Context, e *env) []Result {
 
 	s.clock.Skip(time.Hour) // every feed due again
 	resetPeak()
-	start, cpu0 = time.Now(), cpuTime()
+	start, cpu0 = time.Now(), cputime.Used()
 	err = p.PollOnce(ctx)
-	took, cpu, peak = time.Since(start), cpuTime()-cpu0, peakRSS()
+	took, cpu, peak = time.Since(start), cputime.Used()-cpu0, peakRSS()
 	if err == nil {
 		err = checkSources(ctx, s.store, n, http.StatusNotModified, n*feedItems)
 	}
@@ -132,12 +133,12 @@ func runNewItems(ctx context.Context, e *env) []Result {
 	}
 	s.clock.Skip(2 * time.Minute)
 	resetPeak()
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), cputime.Used()
 	err = p.PollOnce(ctx)
 	detected := time.Since(start) // every feed polled, its new item recorded with its job
 	// The cycle's CPU (the whole process's: the feed server's too) over the
 	// items the feeds served, nearly all of them known already.
-	cycleCPU := cpuTime() - cpu0
+	cycleCPU := cputime.Used() - cpu0
 	if err == nil {
 		err = waitFor(ctx, time.Minute, func() (bool, error) { return len(s.x.Posts()) >= n, nil })
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/heraldhq/herald/internal/cputime"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/web"
 )
@@ -122,14 +123,14 @@ func runDispatch(ctx context.Context, e *env) []Result {
 	if err := queueJobs(ctx, s, n); err != nil {
 		return fail(fmt.Errorf("queue jobs: %w", err))
 	}
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), cputime.Used()
 	stop := s.runDispatcher()
 	defer stop()
 	err = waitFor(ctx, 10*time.Minute, func() (bool, error) {
 		c, err := s.store.CountJobs(ctx, "")
 		return c[herald.JobSent] >= n, err
 	})
-	took, cpu := time.Since(start), cpuTime()-cpu0
+	took, cpu := time.Since(start), cputime.Used()-cpu0
 	if err != nil {
 		c, _ := s.store.CountJobs(ctx, "")
 		return fail(fmt.Errorf("%w: jobs %v", err, c))

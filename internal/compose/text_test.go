@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 func TestHashtags(t *testing.T) {
@@ -75,17 +77,13 @@ func TestTagURL(t *testing.T) {
 }
 
 func TestPlainAndTidy(t *testing.T) {
-	for in, want := range map[string]string{
+	testkit.Table(t, "plain", plain, map[string]string{
 		"Peña Nieto &amp; Videgaray": "Peña Nieto & Videgaray",
 		"  a \n b\t c ":              "a b c",
 		"&quot;x&quot; &#8212; y":    "\"x\" — y",
 		"Pen\u0303a":                 "Peña",
 		"":                           "",
-	} {
-		if got := plain(in); got != want {
-			t.Errorf("plain(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 	if got := tidy("  a  b \n c  "); got != "a b \n c" {
 		t.Errorf("tidy = %q", got)
 	}

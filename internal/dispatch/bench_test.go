@@ -11,6 +11,8 @@ import (
 
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -63,7 +65,7 @@ func runBench(b *testing.B, fx *fixture, accts []Account) *Dispatcher {
 // emulated X API receiving its post, through the real client over loopback,
 // one story at a time with spacing off. Run with -benchtime=1000x.
 func BenchmarkJobToAPI(b *testing.B) {
-	fx := &fixture{t: b, store: openStore(b), clock: newClock(time.Now())}
+	fx := &fixture{t: b, store: teststore.SQLite(b), clock: testkit.NewClock(time.Now())}
 	accts, arrived := benchX(b, fx, 1)
 	d := runBench(b, fx, accts)
 	lat := make([]time.Duration, 0, b.N)
@@ -94,7 +96,7 @@ func BenchmarkJobToAPI(b *testing.B) {
 // BenchmarkThroughput measures how many jobs per second are sent to four
 // X accounts (spacing off) from a queue of b.N due jobs. Run with -benchtime=2000x.
 func BenchmarkThroughput(b *testing.B) {
-	fx := &fixture{t: b, store: openStore(b), clock: newClock(time.Now())}
+	fx := &fixture{t: b, store: teststore.SQLite(b), clock: testkit.NewClock(time.Now())}
 	accts, _ := benchX(b, fx, 4)
 	per := max(b.N/4, 1)
 	for i := range 4 {

@@ -87,13 +87,7 @@ func TestConcurrencyBoundsCallsInFlight(t *testing.T) {
 // together they send exactly what the budget allows.
 func TestBudgetHoldsAcrossDispatchers(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	a := xAccount("x", x)
-	a.Cost = XPrices
-	a.Cost.MonthlyBudget = Dollars(0.60) // three posts with a link
-	fx.sync(a)
-	fx.clock.Set(time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC))
+	fx, x, a := budgetFixture(t)
 	fx.articles(9, "x")
 	var ds []*Dispatcher
 	for i := range 3 {

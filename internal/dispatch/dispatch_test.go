@@ -49,14 +49,10 @@ func TestSendsEveryJobOnceInPublicationOrder(t *testing.T) {
 
 func TestRetryableErrorsBackOffThenFail(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
+	fx, x, accts, id := oneXJob(t)
 	x.publish = func(int, herald.Message) (bool, error) {
 		return false, &herald.Error{Kind: herald.ErrRetryable, Network: herald.Twitter, Status: 503, Message: "Service Unavailable"}
 	}
-	accts := []Account{xAccount("x", x)}
-	fx.sync(accts...)
-	id := fx.articles(1, "x")[0]
 	d := fx.dispatcher(accts, Options{MaxAttempts: 4, BackoffBase: 10 * time.Second, BackoffMax: time.Minute})
 
 	wantMax := []time.Duration{10 * time.Second, 20 * time.Second, 40 * time.Second}
@@ -89,12 +85,8 @@ func TestRetryableErrorsBackOffThenFail(t *testing.T) {
 
 func TestRetryForEndsRetries(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
+	fx, x, accts, id := oneXJob(t)
 	x.publish = func(int, herald.Message) (bool, error) { return false, errors.New("connection refused") }
-	accts := []Account{xAccount("x", x)}
-	fx.sync(accts...)
-	id := fx.articles(1, "x")[0]
 	d := fx.dispatcher(accts, Options{RetryFor: time.Hour})
 	fx.runOnce(d)
 	fx.clock.Advance(time.Hour)
@@ -106,17 +98,13 @@ func TestRetryForEndsRetries(t *testing.T) {
 
 func TestRetryThenSent(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
+	fx, x, accts, id := oneXJob(t)
 	x.publish = func(call int, _ herald.Message) (bool, error) {
 		if call <= 2 {
 			return false, &herald.Error{Kind: herald.ErrRetryable, Status: 500}
 		}
 		return true, nil
 	}
-	accts := []Account{xAccount("x", x)}
-	fx.sync(accts...)
-	id := fx.articles(1, "x")[0]
 	d := fx.dispatcher(accts, Options{BackoffBase: time.Second, BackoffMax: time.Second})
 	for range 3 {
 		fx.runOnce(d)
@@ -244,15 +232,11 @@ func TestAuthErrorPausesOnlyThatAccount(t *testing.T) {
 
 func TestDuplicateIsSkippedNotRetried(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
+	fx, x, accts, id := oneXJob(t)
 	x.publish = func(int, herald.Message) (bool, error) {
 		return false, &herald.Error{Kind: herald.ErrDuplicate, Status: 403,
 			Message: "You are not allowed to create a Tweet with duplicate content."}
 	}
-	accts := []Account{xAccount("x", x)}
-	fx.sync(accts...)
-	id := fx.articles(1, "x")[0]
 	d := fx.dispatcher(accts, Options{})
 	fx.runOnce(d)
 	fx.clock.Advance(time.Hour)
@@ -268,14 +252,10 @@ func TestDuplicateIsSkippedNotRetried(t *testing.T) {
 
 func TestPermanentErrorFails(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
+	fx, x, accts, id := oneXJob(t)
 	x.publish = func(int, herald.Message) (bool, error) {
 		return false, &herald.Error{Kind: herald.ErrPermanent, Status: 400, Message: "Invalid Request: text"}
 	}
-	accts := []Account{xAccount("x", x)}
-	fx.sync(accts...)
-	id := fx.articles(1, "x")[0]
 	fx.runOnce(fx.dispatcher(accts, Options{}))
 	if j := fx.job(id); j.State != herald.JobFailed || j.LastError != "Invalid Request: text" || j.ErrorKind != herald.ErrPermanent {
 		t.Fatalf("job %s error %q kind %q", j.State, j.LastError, j.ErrorKind)
@@ -311,11 +291,7 @@ func TestComposeErrors(t *testing.T) {
 
 func TestDryRunComposesAndSkips(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	accts := []Account{xAccount("x", x)}
-	fx.sync(accts...)
-	id := fx.articles(1, "x")[0]
+	fx, x, accts, id := oneXJob(t)
 	fx.runOnce(fx.dispatcher(accts, Options{DryRun: true}))
 	j := fx.job(id)
 	if j.State != herald.JobSkipped || j.SkipReason != herald.SkipDryRun {

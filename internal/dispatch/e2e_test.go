@@ -12,6 +12,8 @@ import (
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -33,6 +35,20 @@ type emulations struct {
 	graph *emulator.Graph
 	users map[string]emulator.XUser // account ID → X user
 	accts []Account
+}
+
+// liveFixture is a fixture on a clock set to the real time, for tests that
+// run the dispatcher's loop.
+func liveFixture(t testing.TB) *fixture {
+	return &fixture{t: t, store: teststore.SQLite(t), clock: testkit.NewClock(time.Now())}
+}
+
+// announce records n stories for the three emulated accounts, as of now,
+// and wakes d.
+func announce(fx *fixture, d *Dispatcher, n int) {
+	fx.clock.Set(time.Now())
+	fx.articles(n, "x_main", "x_biz", "fb_page")
+	d.Wake()
 }
 
 func startEmulations(t testing.TB, fx *fixture) *emulations {
@@ -120,7 +136,7 @@ func (e *emulations) checkPosts(t *testing.T, fx *fixture, stories int) {
 
 func TestEndToEndThroughTheEmulations(t *testing.T) {
 	t.Parallel()
-	fx := &fixture{t: t, store: openStore(t), clock: newClock(time.Now())}
+	fx := liveFixture(t)
 	e := startEmulations(t, fx)
 	d := fx.dispatcher(e.accts, fastRetries)
 	stop := runDispatcher(t, d)
@@ -128,12 +144,10 @@ func TestEndToEndThroughTheEmulations(t *testing.T) {
 	// Stories appear over time, as a feed poller would record them.
 	const stories = 20
 	for range stories {
-		fx.clock.Set(time.Now())
-		fx.articles(1, "x_main", "x_biz", "fb_page")
-		d.Wake()
+		announce(fx, d, 1)
 		time.Sleep(2 * time.Millisecond)
 	}
-	waitFor(t, "every job sent", func() bool { return fx.states()[herald.JobSent] == 3*stories })
+	testkit.WaitFor(t, "every job sent", time.Minute, func() bool { return fx.states()[herald.JobSent] == 3*stories })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +160,7 @@ func TestEndToEndThroughTheEmulations(t *testing.T) {
 
 func TestChaosEveryJobSentOnce(t *testing.T) {
 	t.Parallel()
-	fx := &fixture{t: t, store: openStore(t), clock: newClock(time.Now())}
+	fx := liveFixture(t)
 	e := startEmulations(t, fx)
 	// 30 % server errors, 10 % rate limits, 10 % posts made and then the
 	// connection dropped before the answer.
@@ -156,10 +170,8 @@ func TestChaosEveryJobSentOnce(t *testing.T) {
 	stop := runDispatcher(t, d)
 
 	const stories = 20
-	fx.clock.Set(time.Now())
-	fx.articles(stories, "x_main", "x_biz", "fb_page")
-	d.Wake()
-	waitFor(t, "every job sent", func() bool { return fx.states()[herald.JobSent] == 3*stories })
+	announce(fx, d, stories)
+	testkit.WaitFor(t, "every job sent", time.Minute, func() bool { return fx.states()[herald.JobSent] == 3*stories })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +183,7 @@ func TestChaosEveryJobSentOnce(t *testing.T) {
 
 func TestExpiredTokenPausesOnlyThatAccount(t *testing.T) {
 	t.Parallel()
-	fx := &fixture{t: t, store: openStore(t), clock: newClock(time.Now())}
+	fx := liveFixture(t)
 	e := startEmulations(t, fx)
 	emulatortest.ExpireUser(e.x, e.users["x_main"].ID)
 	emulatortest.ExpirePage(e.graph, pageID)
@@ -179,11 +191,9 @@ func TestExpiredTokenPausesOnlyThatAccount(t *testing.T) {
 	stop := runDispatcher(t, d)
 
 	const stories = 5
-	fx.clock.Set(time.Now())
-	fx.articles(stories, "x_main", "x_biz", "fb_page")
-	d.Wake()
-	waitFor(t, "x_biz's posts", func() bool { return len(e.x.PostsByUser(e.users["x_biz"].ID)) == stories })
-	waitFor(t, "both pauses", func() bool {
+	announce(fx, d, stories)
+	testkit.WaitFor(t, "x_biz's posts", time.Minute, func() bool { return len(e.x.PostsByUser(e.users["x_biz"].ID)) == stories })
+	testkit.WaitFor(t, "both pauses", time.Minute, func() bool {
 		a, _ := fx.store.GetAccount(context.Background(), "x_main")
 		b, _ := fx.store.GetAccount(context.Background(), "fb_page")
 		return a.Paused && b.Paused
@@ -204,7 +214,7 @@ func TestExpiredTokenPausesOnlyThatAccount(t *testing.T) {
 		}
 	}
 	d.Wake()
-	waitFor(t, "every job sent", func() bool { return fx.states()[herald.JobSent] == 3*stories })
+	testkit.WaitFor(t, "every job sent", time.Minute, func() bool { return fx.states()[herald.JobSent] == 3*stories })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -14,36 +13,12 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // t0 is the tests' starting time: a whole second (the store keeps milliseconds).
 var t0 = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-
-// clock is an injectable clock the tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // fakePost is a post the fake network holds.
 type fakePost struct {
@@ -147,39 +122,19 @@ func (f *fakePub) set(fn func(f *fakePub)) {
 	fn(f)
 }
 
-// openStore opens a migrated SQLite store in a temporary directory.
-func openStore(t testing.TB) *sqlite.DB {
-	t.Helper()
-	return openStoreAt(t, filepath.Join(t.TempDir(), "herald.db"))
-}
-
-func openStoreAt(t testing.TB, path string) *sqlite.DB {
-	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
 // fixture is a store, a clock and accounts for one test.
 type fixture struct {
 	t      testing.TB
 	store  *sqlite.DB
-	clock  *clock
+	clock  *testkit.Clock
 	source int64
 	n      int // articles made
-	logs   logBuffer
+	logs   testkit.Buffer
 }
 
 func newFixture(t testing.TB, accounts ...Account) *fixture {
 	t.Helper()
-	fx := &fixture{t: t, store: openStore(t), clock: newClock(t0)}
+	fx := &fixture{t: t, store: teststore.SQLite(t), clock: testkit.NewClock(t0)}
 	fx.sync(accounts...)
 	return fx
 }
@@ -199,6 +154,31 @@ func (fx *fixture) sync(accounts ...Account) {
 		fx.t.Fatal(err)
 	}
 	fx.source = src.ID
+}
+
+// oneXJob is a fixture with one X account "x" on a fake network that keeps
+// the fixture's time, and one story announced to it: the job's ID.
+func oneXJob(t testing.TB) (fx *fixture, x *fakePub, accts []Account, id int64) {
+	t.Helper()
+	fx = newFixture(t)
+	x = newFake(herald.Twitter, fx.clock.Now)
+	accts = []Account{xAccount("x", x)}
+	fx.sync(accts...)
+	return fx, x, accts, fx.articles(1, "x")[0]
+}
+
+// budgetFixture is a fixture on 20 March with one X account "x", priced as
+// X prices, whose monthly budget pays for three posts with a link.
+func budgetFixture(t testing.TB) (fx *fixture, x *fakePub, a Account) {
+	t.Helper()
+	fx = newFixture(t)
+	x = newFake(herald.Twitter, fx.clock.Now)
+	a = xAccount("x", x)
+	a.Cost = XPrices
+	a.Cost.MonthlyBudget = Dollars(0.60)
+	fx.sync(a)
+	fx.clock.Set(time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC))
+	return fx, x, a
 }
 
 // articles records n new stories announced to targets, published one
@@ -277,31 +257,6 @@ func testLogger(t testing.TB) *slog.Logger {
 }
 
 type tWriter struct{ t testing.TB }
-
-// logBuffer keeps what was logged, for tests that check what the operator is told.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// Count counts the logged lines containing s.
-func (l *logBuffer) Count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for line := range strings.Lines(l.b.String()) {
-		if strings.Contains(line, s) {
-			n++
-		}
-	}
-	return n
-}
 
 func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSuffix(string(p), "\n"))

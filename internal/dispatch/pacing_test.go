@@ -157,13 +157,7 @@ func TestParseClock(t *testing.T) {
 
 func TestBudgetMakesJobsWaitThenSkipsThemAtMonthEnd(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	a := xAccount("x", x)
-	a.Cost = XPrices
-	a.Cost.MonthlyBudget = Dollars(0.60) // three posts with a link
-	fx.sync(a)
-	fx.clock.Set(time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC))
+	fx, x, a := budgetFixture(t)
 	ids := fx.articles(5, "x")
 	d := fx.dispatcher([]Account{a}, Options{})
 

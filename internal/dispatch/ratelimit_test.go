@@ -7,6 +7,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -70,7 +71,7 @@ func TestOneCallInFlightPerAccount(t *testing.T) {
 	d := fx.dispatcher(accts, Options{Concurrency: 8, PerAccount: 8})
 	stop := runDispatcher(t, d)
 	d.Wake()
-	waitFor(t, "every job sent", func() bool { return fx.states()[herald.JobSent] == 4 })
+	testkit.WaitFor(t, "every job sent", time.Minute, func() bool { return fx.states()[herald.JobSent] == 4 })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -86,11 +86,7 @@ func TestCrashWhileSendingIsReconciled(t *testing.T) {
 	t.Parallel()
 	for _, made := range []bool{true, false} {
 		t.Run(map[bool]string{true: "post was made", false: "post was not made"}[made], func(t *testing.T) {
-			fx := newFixture(t)
-			x := newFake(herald.Twitter, fx.clock.Now)
-			accts := []Account{xAccount("x", x)}
-			fx.sync(accts...)
-			id := fx.articles(1, "x")[0]
+			fx, x, accts, id := oneXJob(t)
 			crash(t, fx, x, made)
 			d := fx.dispatcher(accts, Options{Lease: 30 * time.Second})
 
@@ -112,11 +108,7 @@ func TestCrashWhileSendingIsReconciled(t *testing.T) {
 
 func TestFailedSearchNeverResendsBlindly(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	accts := []Account{xAccount("x", x)}
-	fx.sync(accts...)
-	id := fx.articles(1, "x")[0]
+	fx, x, accts, id := oneXJob(t)
 	crash(t, fx, x, true)
 	x.find = func(string, time.Time) error { return &herald.Error{Kind: herald.ErrRetryable, Status: 503} }
 	d := fx.dispatcher(accts, Options{BackoffBase: time.Second, BackoffMax: time.Second})
@@ -141,11 +133,7 @@ func TestFailedSearchNeverResendsBlindly(t *testing.T) {
 
 func TestSearchAuthErrorPausesAndKeepsTheJob(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	accts := []Account{xAccount("x", x)}
-	fx.sync(accts...)
-	id := fx.articles(1, "x")[0]
+	fx, x, accts, id := oneXJob(t)
 	crash(t, fx, x, false)
 	x.find = func(string, time.Time) error {
 		return &herald.Error{Kind: herald.ErrAuth, Status: 401, Message: "Unauthorized"}
@@ -160,11 +148,7 @@ func TestSearchAuthErrorPausesAndKeepsTheJob(t *testing.T) {
 
 func TestLostLeaseDropsTheResult(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	accts := []Account{xAccount("x", x)}
-	fx.sync(accts...)
-	id := fx.articles(1, "x")[0]
+	fx, x, accts, id := oneXJob(t)
 	// Our call outlives its lease and another instance takes the job over.
 	x.publish = func(int, herald.Message) (bool, error) {
 		fx.clock.Advance(31 * time.Second)
@@ -187,12 +171,8 @@ func TestLostLeaseDropsTheResult(t *testing.T) {
 
 func TestRepeatedDropsEndFailedOnlyOnceKnownUnposted(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
+	fx, x, accts, id := oneXJob(t)
 	x.publish = func(int, herald.Message) (bool, error) { return false, errDropped } // never made
-	accts := []Account{xAccount("x", x)}
-	fx.sync(accts...)
-	id := fx.articles(1, "x")[0]
 	d := fx.dispatcher(accts, Options{MaxAttempts: 3, ReconcileDelay: time.Second})
 	for range 10 {
 		fx.runOnce(d)

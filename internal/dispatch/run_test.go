@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,41 +11,21 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // runDispatcher runs d in the background until the test ends.
 func runDispatcher(t *testing.T, d *Dispatcher) (stop func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	var once sync.Once
-	var err error
+	run := testkit.Run(t, 30*time.Second, d.Run)
 	stop = func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case err = <-done:
-			case <-time.After(30 * time.Second):
-				err = fmt.Errorf("Run did not return")
-			}
-			d.wg.Wait() // sends past ShutdownWait must not log after the test
-		})
+		err := run()
+		d.wg.Wait() // sends past ShutdownWait must not log after the test
 		return err
 	}
 	t.Cleanup(func() { stop() })
 	return stop
-}
-
-// waitFor polls cond until it holds or a minute passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
 }
 
 func TestWakeSendsAtOnce(t *testing.T) {
@@ -58,13 +37,13 @@ func TestWakeSendsAtOnce(t *testing.T) {
 	// With a one-hour idle timer only Wake can explain a prompt send.
 	d := fx.dispatcher(accts, Options{Now: time.Now, MaxIdle: time.Hour})
 	stop := runDispatcher(t, d)
-	waitFor(t, "the first idle look at the queue", func() bool { return fx.logs.Count("dispatcher started") == 1 })
+	testkit.WaitFor(t, "the first idle look at the queue", time.Minute, func() bool { return fx.logs.Count("dispatcher started") == 1 })
 	time.Sleep(20 * time.Millisecond)
 
 	fx.clock.Set(time.Now())
 	fx.articles(1, "x")
 	d.Wake()
-	waitFor(t, "the post", func() bool { return len(x.Posts()) == 1 })
+	testkit.WaitFor(t, "the post", time.Minute, func() bool { return len(x.Posts()) == 1 })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +120,7 @@ func TestShutdownWaitIsBounded(t *testing.T) {
 func TestTwoInstancesNeverSendAJobTwice(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "shared.db")
-	fx := &fixture{t: t, store: openStoreAt(t, path), clock: newClock(time.Now())}
+	fx := &fixture{t: t, store: teststore.SQLiteAt(t, path), clock: testkit.NewClock(time.Now())}
 	fakes := map[string]*fakePub{}
 	var accts []Account
 	for _, id := range []string{"x1", "x2", "fb"} {
@@ -151,7 +130,7 @@ func TestTwoInstancesNeverSendAJobTwice(t *testing.T) {
 		accts = append(accts, xAccount(id, fakes[id]))
 	}
 	fx.sync(accts...)
-	other := openStoreAt(t, path)
+	other := teststore.SQLiteAt(t, path)
 
 	var ds []*Dispatcher
 	for i, st := range []herald.Store{fx.store, other} {
@@ -169,7 +148,7 @@ func TestTwoInstancesNeverSendAJobTwice(t *testing.T) {
 		fx.articles(10, "x1", "x2", "fb")
 		ds[i/10%2].Wake()
 	}
-	waitFor(t, "every job sent", func() bool { return fx.states()[herald.JobSent] == 3*stories })
+	testkit.WaitFor(t, "every job sent", time.Minute, func() bool { return fx.states()[herald.JobSent] == 3*stories })
 	for id, f := range fakes {
 		seen := map[string]int{}
 		for _, p := range f.Posts() {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // TestDailyCapHoldsAcrossInstances gives three `herald run` processes
@@ -54,7 +55,7 @@ func TestDailyCapHoldsAcrossInstances(t *testing.T) {
 	// Done when the uncapped account has every post and the capped one has
 	// its cap's worth and nothing claimed or sending: what is left of its
 	// queue waits for tomorrow.
-	waitFor(t, "every post of the uncapped account and the capped one at its cap", 60*time.Second, func() bool {
+	testkit.WaitFor(t, "every post of the uncapped account and the capped one at its cap", 60*time.Second, func() bool {
 		if len(x.PostsByUser(accts[1].user.ID)) < stories || len(x.PostsByUser(accts[0].user.ID)) < dailyCap {
 			return false
 		}

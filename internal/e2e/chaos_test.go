@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"math/rand/v2"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // TestChaosKilledDaemonPostsEveryStoryOnce is the dispatch chaos acceptance
@@ -21,23 +21,19 @@ import (
 // got each story exactly once.
 func TestChaosKilledDaemonPostsEveryStoryOnce(t *testing.T) {
 	needBinary(t)
-	feeds := startFeeds(t, sections...)
-	e := startEmulations(t)
-	emulatortest.Faults(e.x).Set(0.3, 0.1, 0.1, 0, 11)
-	emulatortest.Faults(e.graph).Set(0.3, 0.1, 0.1, 0, 12)
-	addBacklog(feeds, 3)
-	dir := t.TempDir()
-	db := filepath.Join(dir, "herald.db")
 	// A 2 s lease: a job or source left by a killed daemon is taken over
 	// 2 s later. Retry, reconciliation and rate-limit waits are about 1000
 	// times shorter than by default.
-	cfg := writeConfig(t, dir, db, feeds, e, "dispatch: {lease: 2s, timeout: 1s, shutdown_wait: 2s, max_attempts: 1000, "+
+	feeds, e, dir, db, cfg := newSite(t, "dispatch: {lease: 2s, timeout: 1s, shutdown_wait: 2s, max_attempts: 1000, "+
 		"backoff_base: 30ms, backoff_max: 1800ms, reconcile_delay: 5ms, rate_limit_wait: 60ms}\n")
+	emulatortest.Faults(e.x).Set(0.3, 0.1, 0.1, 0, 11)
+	emulatortest.Faults(e.graph).Set(0.3, 0.1, 0.1, 0, 12)
+	addBacklog(feeds, 3)
 	env := []string{"HERALD_ACCOUNTS_FB_PAGE_RATE_LIMIT_WAIT=900ms", "HERALD_ACCOUNTS_FB_PAGE_BLOCKED_WAIT=3600ms"}
 	args := []string{"--config", cfg, "run"}
 
 	d := startDaemon(t, dir, env, args...)
-	waitFor(t, "the backlog recorded", 15*time.Second, func() bool { return seeded(t, db, sections...) })
+	testkit.WaitFor(t, "the backlog recorded", 15*time.Second, func() bool { return seeded(t, db, sections...) })
 
 	// Stories appear every 300 ms while the daemon is killed and restarted.
 	var stories []story
@@ -67,7 +63,7 @@ func TestChaosKilledDaemonPostsEveryStoryOnce(t *testing.T) {
 	<-published
 	killed := time.Now()
 
-	waitFor(t, "every job sent", 40*time.Second, func() bool {
+	testkit.WaitFor(t, "every job sent", 40*time.Second, func() bool {
 		if d.exited() {
 			t.Fatalf("herald exited on its own: %v\n%s", d.err, d.logs.tail(30))
 		}

@@ -21,6 +21,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // docker-compose.yml cannot run here (no Docker engine), so these tests
@@ -367,7 +368,7 @@ func TestComposeRunsWithTheBinary(t *testing.T) {
 	listening := func(name string, d *daemon, msg string) string {
 		t.Helper()
 		addr := ""
-		waitFor(t, name+" listening", 20*time.Second, func() bool {
+		testkit.WaitFor(t, name+" listening", 20*time.Second, func() bool {
 			if d.exited() {
 				t.Fatalf("%s exited: %v\n%s", name, d.err, d.logs.tail(30))
 			}
@@ -386,7 +387,7 @@ func TestComposeRunsWithTheBinary(t *testing.T) {
 
 	h1 := start("herald-1")
 	h1Addr := listening("herald-1", h1, "http server listening")
-	waitFor(t, "herald-1 posting the sample feed", 20*time.Second, func() bool {
+	testkit.WaitFor(t, "herald-1 posting the sample feed", 20*time.Second, func() bool {
 		if h1.exited() {
 			t.Fatalf("herald-1 exited: %v\n%s", h1.err, h1.logs.tail(30))
 		}
@@ -409,7 +410,7 @@ func TestComposeRunsWithTheBinary(t *testing.T) {
 	want := 2 * len(stories)
 	sentCount := func() int { return len(h1.logs.entries("post sent")) + len(h2.logs.entries("post sent")) }
 	db := openPG(t, dsn)
-	waitFor(t, fmt.Sprintf("%d posts in the sandbox, recorded as sent", want), 20*time.Second, func() bool {
+	testkit.WaitFor(t, fmt.Sprintf("%d posts in the sandbox, recorded as sent", want), 20*time.Second, func() bool {
 		alive()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -469,7 +470,7 @@ func TestComposeRunsWithTheBinary(t *testing.T) {
 	// Engagement: herald-2's collector takes over from herald-1 and reads
 	// every post, herald-1's too, from the shared sandbox.
 	every := float64(want + 2)
-	waitFor(t, "a collector pass of herald-2 reading every post", 45*time.Second, func() bool {
+	testkit.WaitFor(t, "a collector pass of herald-2 reading every post", 45*time.Second, func() bool {
 		alive()
 		for _, e := range h2.logs.entries("collector pass") {
 			if e["read"] == every {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,9 +23,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // binDir holds the binary, built on first need by needBinary.
@@ -261,9 +264,9 @@ func canonical(link string) string {
 	return c
 }
 
-// jobStates opens the database at path (alongside a running daemon, as the
-// CLI does) and counts its jobs by state.
-func jobStates(t *testing.T, path string) herald.JobCounts {
+// inStore opens the database at path (alongside a running daemon, as the
+// CLI does) for one look, and closes it again.
+func inStore[T any](t *testing.T, path string, look func(ctx context.Context, db *sqlite.DB) T) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -272,79 +275,50 @@ func jobStates(t *testing.T, path string) herald.JobCounts {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	c, err := db.CountJobs(ctx, "")
-	if err != nil {
-		return herald.JobCounts{} // not migrated yet
-	}
-	return c
+	return look(ctx, db)
+}
+
+// jobStates counts the jobs of the database at path by state.
+func jobStates(t *testing.T, path string) herald.JobCounts {
+	t.Helper()
+	return inStore(t, path, func(ctx context.Context, db *sqlite.DB) herald.JobCounts {
+		c, err := db.CountJobs(ctx, "")
+		if err != nil {
+			return herald.JobCounts{} // not migrated yet
+		}
+		return c
+	})
 }
 
 // listJobs returns every job in the database at path.
 func listJobs(t *testing.T, path string) []herald.Job {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	jobs, err := db.ListJobs(ctx, herald.JobFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return jobs
+	return inStore(t, path, func(ctx context.Context, db *sqlite.DB) []herald.Job {
+		jobs, err := db.ListJobs(ctx, herald.JobFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return jobs
+	})
 }
 
 // seeded reports whether every named source of the database at path has
 // had its backlog recorded.
 func seeded(t *testing.T, path string, names ...string) bool {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, n := range names {
-		s, err := db.GetSource(ctx, n)
-		if err != nil || !s.Seeded {
-			return false
+	return inStore(t, path, func(ctx context.Context, db *sqlite.DB) bool {
+		for _, n := range names {
+			s, err := db.GetSource(ctx, n)
+			if err != nil || !s.Seeded {
+				return false
+			}
 		}
-	}
-	return true
-}
-
-// waitFor polls cond every 50 ms until it holds or the time is up.
-func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", limit, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return true
+	})
 }
 
 // logBuffer collects a daemon's JSON log lines; safe for concurrent use.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuffer struct{ testkit.Buffer }
 
 // entries returns the log lines with message msg, decoded.
 func (l *logBuffer) entries(msg string) []map[string]any {
@@ -364,6 +338,66 @@ func (l *logBuffer) entries(msg string) []map[string]any {
 func (l *logBuffer) tail(n int) string {
 	lines := strings.Split(strings.TrimRight(l.String(), "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// inProcess is `herald run` executed in this process by cli.Execute.
+type inProcess struct {
+	logs   *logBuffer
+	cancel context.CancelFunc
+	exit   chan int // holds the exit code once the run has ended
+}
+
+// runInProcess starts `herald run` on the configuration at cfg; it is
+// stopped when the test ends.
+func runInProcess(t testing.TB, cfg string) *inProcess {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &inProcess{logs: &logBuffer{}, cancel: cancel, exit: make(chan int, 1)}
+	go func() { r.exit <- cli.Execute(ctx, []string{"--config", cfg, "run"}, io.Discard, r.logs) }()
+	t.Cleanup(func() { r.halt(t) })
+	return r
+}
+
+// running fails the test if the run has ended; it returns true, so that it
+// can guard a wait's condition.
+func (r *inProcess) running(t testing.TB) bool {
+	t.Helper()
+	select {
+	case code := <-r.exit:
+		r.exit <- code
+		t.Fatalf("herald run exited early with %d:\n%s", code, r.logs.tail(20))
+	default:
+	}
+	return true
+}
+
+// stop ends the run and waits up to limit for its exit code.
+func (r *inProcess) stop(limit time.Duration) (int, error) {
+	r.cancel()
+	select {
+	case code := <-r.exit:
+		r.exit <- code
+		return code, nil
+	case <-time.After(limit):
+		return 0, fmt.Errorf("herald run did not stop within %s of its context's end", limit)
+	}
+}
+
+// stopCleanly ends the run and requires it to exit 0 within 10 s.
+func (r *inProcess) stopCleanly() error {
+	code, err := r.stop(10 * time.Second)
+	if err == nil && code != 0 {
+		err = fmt.Errorf("herald run exited with %d:\n%s", code, r.logs.tail(20))
+	}
+	return err
+}
+
+// halt ends the run, waiting up to 15 s; a later call returns at once.
+func (r *inProcess) halt(t testing.TB) {
+	t.Helper()
+	if _, err := r.stop(15 * time.Second); err != nil {
+		t.Error(err)
+	}
 }
 
 // daemon is `herald run` as a child process.

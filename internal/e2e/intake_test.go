@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // itemFeed serves one RSS feed whose items (with categories and authors)
@@ -73,50 +73,22 @@ func (f *itemFeed) set(items []feedItem) {
 // source, "world", and the emulations' accounts.
 type intakeDaemon struct {
 	cfg, db string
-	logs    *logBuffer
-	cancel  context.CancelFunc
-	exit    chan int
+	*inProcess
 }
 
 func startIntakeDaemon(t *testing.T, e *emulations, source, extra string) *intakeDaemon {
 	t.Helper()
 	dir := t.TempDir()
-	d := &intakeDaemon{db: filepath.Join(dir, "herald.db"), logs: &logBuffer{}, exit: make(chan int, 1)}
+	d := &intakeDaemon{db: filepath.Join(dir, "herald.db")}
 	body := fmt.Sprintf("database: {url: %q}\nhttp: {addr: \"127.0.0.1:0\"}\nlog: {format: json}\nfeed: {timeout: 2s}\n"+
 		"dispatch: {lease: 3s, timeout: 2s, shutdown_wait: 3s}\n%ssources:\n%s%s", "sqlite:"+d.db, extra, source, e.accountsYAML())
 	d.cfg = filepath.Join(dir, "herald.yaml")
 	if err := os.WriteFile(d.cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel = cancel
-	go func() { d.exit <- cli.Execute(ctx, []string{"--config", d.cfg, "run"}, io.Discard, d.logs) }()
-	t.Cleanup(func() { d.stop(t) })
-	waitFor(t, "the backlog recorded", 10*time.Second, func() bool { return d.running(t) && seeded(t, d.db, "world") })
+	d.inProcess = runInProcess(t, d.cfg)
+	testkit.WaitFor(t, "the backlog recorded", 10*time.Second, func() bool { return d.running(t) && seeded(t, d.db, "world") })
 	return d
-}
-
-func (d *intakeDaemon) running(t *testing.T) bool {
-	t.Helper()
-	select {
-	case code := <-d.exit:
-		d.exit <- code
-		t.Fatalf("herald run exited early with %d:\n%s", code, d.logs.tail(20))
-	default:
-	}
-	return true
-}
-
-// stop stops the daemon (once) and waits for it.
-func (d *intakeDaemon) stop(t *testing.T) {
-	t.Helper()
-	d.cancel()
-	select {
-	case code := <-d.exit:
-		d.exit <- code
-	case <-time.After(15 * time.Second):
-		t.Errorf("herald run did not stop")
-	}
 }
 
 // readyz fetches the daemon's /readyz.
@@ -164,7 +136,7 @@ func TestFloodOnePollPostsTheNewest(t *testing.T) {
 			Published: now.Add(-time.Duration(i) * time.Second)}
 	}
 	feed.set(items)
-	waitFor(t, "500 jobs", 20*time.Second, func() bool {
+	testkit.WaitFor(t, "500 jobs", 20*time.Second, func() bool {
 		c := jobStates(t, d.db)
 		return d.running(t) && c[herald.JobSkipped] == 490 && c[herald.JobSent] == 10
 	})
@@ -195,7 +167,7 @@ func TestFloodOnePollPostsTheNewest(t *testing.T) {
 	}
 
 	// Released: every one of them is pending again (stopped daemon: none is sent meanwhile).
-	d.stop(t)
+	d.halt(t)
 	if out := d.herald(t, "queue", "retry", "--flood", "world"); out != "Released 490 posts of world skipped by the flood limit: pending again, due now.\n" {
 		t.Errorf("retry --flood: %q", out)
 	}
@@ -236,7 +208,7 @@ func TestFiltersPerSourceAndTarget(t *testing.T) {
 		stories[i].Published = now.Add(-time.Duration(i) * time.Minute)
 	}
 	feed.set(stories)
-	waitFor(t, "8 jobs settled", 20*time.Second, func() bool {
+	testkit.WaitFor(t, "8 jobs settled", 20*time.Second, func() bool {
 		c := jobStates(t, d.db)
 		return d.running(t) && c[herald.JobSent] == 4 && c[herald.JobSkipped] == 4
 	})
@@ -310,7 +282,7 @@ func TestFiltersPerSourceAndTarget(t *testing.T) {
 
 	// An editor sends one of them after all.
 	d.herald(t, "queue", "retry", fmt.Sprint(opinionFB))
-	waitFor(t, "the retried post", 20*time.Second, func() bool {
+	testkit.WaitFor(t, "the retried post", 20*time.Second, func() bool {
 		return d.running(t) && slices.Contains(fbText(), "Why the tax plan fails")
 	})
 	if got := fbText(); len(got) != 3 {

@@ -17,6 +17,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/postgres"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // TestMultiInstanceDispatchRate measures how many jobs per second 1, 2 and
@@ -91,7 +92,7 @@ func dispatchRate(t *testing.T, k, n int, latency time.Duration) float64 {
 	made := time.Now()
 	due := createDueJobs(t, db, accts, n)
 	t.Logf("%d jobs created in %s", n, due.Sub(made).Round(time.Millisecond)-dueDelay)
-	waitFor(t, fmt.Sprintf("%d posts", n), 120*time.Second, func() bool { return len(x.Posts()) >= n })
+	testkit.WaitFor(t, fmt.Sprintf("%d posts", n), 120*time.Second, func() bool { return len(x.Posts()) >= n })
 	posts := x.Posts()
 	last := slices.MaxFunc(posts, func(a, b emulator.XPost) int { return a.CreatedAt.Compare(b.CreatedAt) }).CreatedAt
 	for _, in := range ins {

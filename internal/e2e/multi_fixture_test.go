@@ -18,6 +18,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/postgres"
 	"github.com/heraldhq/herald/internal/postgres/pgtest"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // pgSchema returns the URL of a PostgreSQL schema of the test's own (Herald
@@ -236,7 +237,7 @@ func startInstance(t *testing.T, dir, cfg, id string, env ...string) *instance {
 // failing the test if one exits.
 func waitDispatching(t *testing.T, ins []*instance) {
 	t.Helper()
-	waitFor(t, "every instance dispatching", 30*time.Second, func() bool {
+	testkit.WaitFor(t, "every instance dispatching", 30*time.Second, func() bool {
 		for _, in := range ins {
 			if in.d.exited() {
 				t.Fatalf("%s exited: %v\n%s", in.id, in.d.err, in.d.logs.tail(20))

@@ -13,6 +13,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/postgres"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // TestMultiInstanceSharesTheWork is the multi-instance acceptance test: three
@@ -70,7 +71,7 @@ func TestMultiInstanceSharesTheWork(t *testing.T) {
 		}
 	}
 	db := openPG(t, dsn)
-	waitFor(t, "every feed's backlog recorded", 30*time.Second, func() bool {
+	testkit.WaitFor(t, "every feed's backlog recorded", 30*time.Second, func() bool {
 		alive()
 		return allSeeded(db, nSources)
 	})
@@ -141,7 +142,7 @@ func TestMultiInstanceSharesTheWork(t *testing.T) {
 	}
 	t.Logf("every job sent %s after the last wave, %s after the start", time.Since(lastWave).Round(time.Millisecond),
 		time.Since(began).Round(time.Millisecond))
-	waitFor(t, "every feed polled after the last wave", 10*time.Second, func() bool {
+	testkit.WaitFor(t, "every feed polled after the last wave", 10*time.Second, func() bool {
 		return len(feeds.notPolledSince(lastWave, names)) == 0
 	})
 	for _, in := range ins {

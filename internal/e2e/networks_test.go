@@ -1,17 +1,15 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // networkStories are the stories published during the test: accents and
@@ -85,20 +83,9 @@ func TestRunPostsToFourNetworks(t *testing.T) {
 	db := filepath.Join(dir, "herald.db")
 	cfg := writeNetworksConfig(t, dir, db, feed, n)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	logs := &logBuffer{}
-	exit := make(chan int, 1)
-	go func() { exit <- cli.Execute(ctx, []string{"--config", cfg, "run"}, io.Discard, logs) }()
-	running := func() bool {
-		select {
-		case code := <-exit:
-			t.Fatalf("herald run exited early with %d:\n%s", code, logs.tail(20))
-		default:
-		}
-		return true
-	}
-	waitFor(t, "the backlog recorded", 10*time.Second, func() bool { return running() && seeded(t, db, "news") })
+	r := runInProcess(t, cfg)
+	logs, running := r.logs, func() bool { return r.running(t) }
+	testkit.WaitFor(t, "the backlog recorded", 10*time.Second, func() bool { return running() && seeded(t, db, "news") })
 
 	stories := networkStories()
 	start := time.Now()
@@ -117,14 +104,8 @@ func TestRunPostsToFourNetworks(t *testing.T) {
 	t.Logf("%d stories, published 60 ms apart, on 4 networks %s after the first", len(stories), time.Since(start).Round(time.Millisecond))
 	// A few more polls of the unchanged feed must post nothing more.
 	time.Sleep(500 * time.Millisecond)
-	cancel()
-	select {
-	case code := <-exit:
-		if code != 0 {
-			t.Fatalf("herald run exited with %d:\n%s", code, logs.tail(20))
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("herald run did not stop within 10 s of its context's end")
+	if err := r.stopCleanly(); err != nil {
+		t.Fatal(err)
 	}
 
 	if got := jobStates(t, db); got[herald.JobSent] != 4*len(stories) || len(got) != 1 {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // TestJobsOfAnotherInstanceWakeTheDispatcher creates jobs in the shared
@@ -30,7 +31,7 @@ func TestJobsOfAnotherInstanceWakeTheDispatcher(t *testing.T) {
 		accts: accts, xURL: xURL}.write(t, dir)
 	in := startInstance(t, dir, cfg, "n1")
 	var addr string
-	waitFor(t, "the daemon dispatching and serving HTTP", 30*time.Second, func() bool {
+	testkit.WaitFor(t, "the daemon dispatching and serving HTTP", 30*time.Second, func() bool {
 		if in.d.exited() {
 			t.Fatalf("exited: %v\n%s", in.d.err, in.d.logs.tail(20))
 		}
@@ -60,7 +61,7 @@ func TestJobsOfAnotherInstanceWakeTheDispatcher(t *testing.T) {
 			Kind: herald.KindRepost, Template: "{{.Title}} {{.URL}}", DueAt: now}, now); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, fmt.Sprintf("post %d", i+1), 30*time.Second, func() bool { return len(x.Posts()) == i+1 })
+		testkit.WaitFor(t, fmt.Sprintf("post %d", i+1), 30*time.Second, func() bool { return len(x.Posts()) == i+1 })
 	}
 	if n := notifications(t, "http://"+addr+"/metrics"); n < 1 {
 		t.Errorf("herald_dispatch_notifications_total = %v, want ≥ 1", n)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // TestAnnouncedLimitsAreObeyed: X announces 2 posts per 3 s window in its
@@ -38,7 +39,7 @@ accounts:
 		t.Fatal(err)
 	}
 	d := startDaemon(t, dir, nil, "--config", cfg, "run")
-	waitFor(t, "the backlog recorded", 15*time.Second, func() bool { return seeded(t, db, "world") })
+	testkit.WaitFor(t, "the backlog recorded", 15*time.Second, func() bool { return seeded(t, db, "world") })
 	now := time.Now()
 	var want []string
 	for i := range 5 {
@@ -47,7 +48,7 @@ accounts:
 		feeds.add("world", s)
 		want = append(want, s.Title+" "+canonical(s.Link))
 	}
-	waitFor(t, "five posts", 60*time.Second, func() bool { return len(x.PostsByUser(user.ID)) == 5 })
+	testkit.WaitFor(t, "five posts", 60*time.Second, func() bool { return len(x.PostsByUser(user.ID)) == 5 })
 	posts := x.PostsByUser(user.ID)
 	for i, p := range posts {
 		if p.Text != want[i] {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // freeAddr returns a loopback address with a port free at the moment.
@@ -42,15 +43,10 @@ func runHerald(t *testing.T, dir string, args ...string) (int, string) {
 // paused reports whether account id of the database at path is paused.
 func paused(t *testing.T, path, id string) bool {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	a, err := db.GetAccount(ctx, id)
-	return err == nil && a.Paused
+	return inStore(t, path, func(ctx context.Context, db *sqlite.DB) bool {
+		a, err := db.GetAccount(ctx, id)
+		return err == nil && a.Paused
+	})
 }
 
 // TestReloadTakesAValidConfigurationAndRefusesAnInvalidOne: herald reload
@@ -88,9 +84,9 @@ func TestReloadTakesAValidConfigurationAndRefusesAnInvalidOne(t *testing.T) {
 
 	write(source("world", "100ms", "x_one"))
 	d := startDaemon(t, dir, nil, "--config", path, "run")
-	waitFor(t, "world's backlog recorded", 15*time.Second, func() bool { return seeded(t, db, "world") })
+	testkit.WaitFor(t, "world's backlog recorded", 15*time.Second, func() bool { return seeded(t, db, "world") })
 	publish("world")
-	waitFor(t, "the first story posted", 15*time.Second, func() bool { return posts("x_one") == 1 })
+	testkit.WaitFor(t, "the first story posted", 15*time.Second, func() bool { return posts("x_one") == 1 })
 
 	// A new source and a new target for the old one.
 	write(source("world", "100ms", "x_one", "x_two") + source("business", "100ms", "x_one"))
@@ -100,10 +96,10 @@ func TestReloadTakesAValidConfigurationAndRefusesAnInvalidOne(t *testing.T) {
 	if len(d.logs.entries("configuration reloaded")) != 1 {
 		t.Errorf("the daemon did not log the reload:\n%s", d.logs.tail(20))
 	}
-	waitFor(t, "business's backlog recorded", 15*time.Second, func() bool { return seeded(t, db, "business") })
+	testkit.WaitFor(t, "business's backlog recorded", 15*time.Second, func() bool { return seeded(t, db, "business") })
 	publish("business")
 	publish("world")
-	waitFor(t, "the stories of the new configuration posted", 15*time.Second, func() bool {
+	testkit.WaitFor(t, "the stories of the new configuration posted", 15*time.Second, func() bool {
 		return posts("x_one") == 3 && posts("x_two") == 1
 	})
 
@@ -111,12 +107,12 @@ func TestReloadTakesAValidConfigurationAndRefusesAnInvalidOne(t *testing.T) {
 	// resume has the daemon read the configuration again and send.
 	emulatortest.ExpireUser(e.x, e.users["x_two"].ID)
 	publish("world")
-	waitFor(t, "x_two paused", 15*time.Second, func() bool { return paused(t, db, "x_two") })
+	testkit.WaitFor(t, "x_two paused", 15*time.Second, func() bool { return paused(t, db, "x_two") })
 	e.x.AddUser(e.users["x_two"])
 	if code, out := runHerald(t, dir, "--config", path, "accounts", "resume", "x_two"); code != 0 || !strings.Contains(out, "reloaded") {
 		t.Fatalf("herald accounts resume: exit %d:\n%s\n%s", code, out, d.logs.tail(20))
 	}
-	waitFor(t, "the paused story posted", 15*time.Second, func() bool { return posts("x_two") == 2 })
+	testkit.WaitFor(t, "the paused story posted", 15*time.Second, func() bool { return posts("x_two") == 2 })
 	if n := len(d.logs.entries("configuration reloaded")); n != 2 {
 		t.Errorf("%d reloads logged, want 2 (reload, resume)", n)
 	}
@@ -131,7 +127,7 @@ func TestReloadTakesAValidConfigurationAndRefusesAnInvalidOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	msg := "reload refused: invalid configuration; the running one is kept"
-	waitFor(t, "the reload refused", 15*time.Second, func() bool { return len(d.logs.entries(msg)) >= 2 })
+	testkit.WaitFor(t, "the reload refused", 15*time.Second, func() bool { return len(d.logs.entries(msg)) >= 2 })
 	var problems []string
 	for _, e := range d.logs.entries(msg) {
 		problems = append(problems, fmt.Sprint(e["problem"]))
@@ -140,7 +136,7 @@ func TestReloadTakesAValidConfigurationAndRefusesAnInvalidOne(t *testing.T) {
 		t.Errorf("not every problem was logged:\n%s", all)
 	}
 	publish("business")
-	waitFor(t, "a story posted under the running configuration", 15*time.Second, func() bool { return posts("x_one") == 5 })
+	testkit.WaitFor(t, "a story posted under the running configuration", 15*time.Second, func() bool { return posts("x_one") == 5 })
 	if d.exited() {
 		t.Fatalf("the daemon stopped:\n%s", d.logs.tail(20))
 	}
@@ -165,7 +161,7 @@ func TestPostLeavesTheJobToTheDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := startDaemon(t, dir, nil, "--config", path, "run")
-	waitFor(t, "the daemon's start", 15*time.Second, func() bool { return len(d.logs.entries("dispatcher started")) == 1 })
+	testkit.WaitFor(t, "the daemon's start", 15*time.Second, func() bool { return len(d.logs.entries("dispatcher started")) == 1 })
 	code, out := runHerald(t, dir, "--config", path, "post", "--account", "x_one", "--title", "Breaking", "--link",
 		"https://news.example/breaking")
 	if code != 0 || !strings.Contains(out, "Posted to x_one") {

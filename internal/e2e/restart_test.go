@@ -2,10 +2,11 @@ package e2e
 
 import (
 	"fmt"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // TestRestartsKeepCollecting: the collector gives its lock back when the
@@ -15,11 +16,7 @@ import (
 // at info level that another instance holds it until then.
 func TestRestartsKeepCollecting(t *testing.T) {
 	needBinary(t)
-	feeds := startFeeds(t, sections...)
-	e := startEmulations(t)
-	dir := t.TempDir()
-	db := filepath.Join(dir, "herald.db")
-	cfg := writeConfig(t, dir, db, feeds, e, "")
+	_, _, dir, _, cfg := newSite(t, "")
 	args := []string{"--config", cfg, "run"}
 
 	// firstPass waits for the daemon's first collection pass and returns how
@@ -27,7 +24,7 @@ func TestRestartsKeepCollecting(t *testing.T) {
 	// own timestamps.
 	firstPass := func(d *daemon, limit time.Duration) time.Duration {
 		t.Helper()
-		waitFor(t, "a collection pass", limit, func() bool { return len(d.logs.entries("collector pass")) > 0 })
+		testkit.WaitFor(t, "a collection pass", limit, func() bool { return len(d.logs.entries("collector pass")) > 0 })
 		at := func(msg string) time.Time {
 			ts, err := time.Parse(time.RFC3339Nano, fmt.Sprint(d.logs.entries(msg)[0]["time"]))
 			if err != nil {

@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,13 +10,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 	"github.com/heraldhq/herald/internal/web"
 )
 
 // sections are the three feeds every test serves.
 var sections = []string{"world", "business", "sports"}
+
+// newSite starts feeds of every section and the emulations, and writes a
+// configuration over them (with extra YAML appended) for a database in a new
+// temporary directory.
+func newSite(t *testing.T, extra string) (feeds *feedServer, e *emulations, dir, db, cfg string) {
+	t.Helper()
+	feeds, e, dir = startFeeds(t, sections...), startEmulations(t), t.TempDir()
+	db = filepath.Join(dir, "herald.db")
+	return feeds, e, dir, db, writeConfig(t, dir, db, feeds, e, extra)
+}
 
 // writeConfig writes a configuration for the feeds and emulations, with
 // extra YAML (top-level keys) appended, and returns its path.
@@ -78,27 +86,12 @@ func newStory(i int) (string, story) {
 // for 2 X accounts and 1 Page → exactly 60 posts, each as composed, each
 // once; the backlog Herald found at first sight is never posted.
 func TestRunPostsEachStoryOncePerAccount(t *testing.T) {
-	feeds := startFeeds(t, sections...)
-	e := startEmulations(t)
+	feeds, e, _, db, cfgPath := newSite(t, "dispatch: {lease: 3s, timeout: 2s, shutdown_wait: 3s}\n")
 	backlog := addBacklog(feeds, 4)
-	dir := t.TempDir()
-	db := filepath.Join(dir, "herald.db")
-	cfgPath := writeConfig(t, dir, db, feeds, e, "dispatch: {lease: 3s, timeout: 2s, shutdown_wait: 3s}\n")
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	logs := &logBuffer{}
-	exit := make(chan int, 1)
-	go func() { exit <- cli.Execute(ctx, []string{"--config", cfgPath, "run"}, io.Discard, logs) }()
-	running := func() bool {
-		select {
-		case code := <-exit:
-			t.Fatalf("herald run exited early with %d:\n%s", code, logs.tail(20))
-		default:
-		}
-		return true
-	}
-	waitFor(t, "the backlog recorded", 10*time.Second, func() bool { return running() && seeded(t, db, sections...) })
+	r := runInProcess(t, cfgPath)
+	running := func() bool { return r.running(t) }
+	testkit.WaitFor(t, "the backlog recorded", 10*time.Second, func() bool { return running() && seeded(t, db, sections...) })
 
 	var stories []story
 	for i := range 20 {
@@ -113,20 +106,14 @@ func TestRunPostsEachStoryOncePerAccount(t *testing.T) {
 		stories = append(stories, s)
 		time.Sleep(60 * time.Millisecond)
 	}
-	waitFor(t, "60 posts", 20*time.Second, func() bool {
+	testkit.WaitFor(t, "60 posts", 20*time.Second, func() bool {
 		running()
 		return len(e.x.Posts()) >= 40 && len(e.graph.Posts()) >= 20
 	})
 	// A few more polls of the unchanged feeds must post nothing more.
 	time.Sleep(500 * time.Millisecond)
-	cancel()
-	select {
-	case code := <-exit:
-		if code != 0 {
-			t.Fatalf("herald run exited with %d:\n%s", code, logs.tail(20))
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("herald run did not stop within 10 s of its context's end")
+	if err := r.stopCleanly(); err != nil {
+		t.Fatal(err)
 	}
 
 	e.checkPosts(t, stories)
@@ -143,7 +130,7 @@ func TestRunPostsEachStoryOncePerAccount(t *testing.T) {
 	if feeds.notModified.Load() == 0 {
 		t.Error("no poll of an unchanged feed was answered 304: conditional GET is not in use")
 	}
-	if n := len(logs.entries("post sent")); n != 60 {
+	if n := len(r.logs.entries("post sent")); n != 60 {
 		t.Errorf("%d \"post sent\" log lines, want 60", n)
 	}
 }
@@ -153,20 +140,13 @@ func TestRunPostsEachStoryOncePerAccount(t *testing.T) {
 // as soon as it arrives (the webhook wakes the dispatcher), and the same
 // story seen in the feed afterwards is not posted again.
 func TestRunPostsWebhookArticlesAtOnce(t *testing.T) {
-	feeds := startFeeds(t, sections...)
-	e := startEmulations(t)
-	dir := t.TempDir()
-	db := filepath.Join(dir, "herald.db")
+	feeds, e, _, db, cfgPath := newSite(t, "dispatch: {lease: 3s, timeout: 2s, shutdown_wait: 3s}\n")
 	const secret = "webhook-secret-for-tests"
-	cfgPath := writeConfig(t, dir, db, feeds, e, "dispatch: {lease: 3s, timeout: 2s, shutdown_wait: 3s}\n")
 	t.Setenv("HERALD_HTTP_WEBHOOK_SECRET", secret)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	logs := &logBuffer{}
-	exit := make(chan int, 1)
-	go func() { exit <- cli.Execute(ctx, []string{"--config", cfgPath, "run"}, io.Discard, logs) }()
-	waitFor(t, "the backlog recorded", 10*time.Second, func() bool { return seeded(t, db, sections...) })
+	r := runInProcess(t, cfgPath)
+	logs := r.logs
+	testkit.WaitFor(t, "the backlog recorded", 10*time.Second, func() bool { return seeded(t, db, sections...) })
 	listening := logs.entries("http server listening")
 	if len(listening) != 1 {
 		t.Fatalf("no address logged:\n%s", logs.tail(20))
@@ -191,7 +171,7 @@ func TestRunPostsWebhookArticlesAtOnce(t *testing.T) {
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("webhook answered %d", resp.StatusCode)
 	}
-	waitFor(t, "the webhook article posted to 3 accounts", 10*time.Second, func() bool {
+	testkit.WaitFor(t, "the webhook article posted to 3 accounts", 10*time.Second, func() bool {
 		return len(e.x.Posts()) == 2 && len(e.graph.Posts()) == 1
 	})
 	t.Logf("webhook to 3 posts: %s", time.Since(sent).Round(time.Millisecond))
@@ -199,11 +179,10 @@ func TestRunPostsWebhookArticlesAtOnce(t *testing.T) {
 	// The feed carries the same story a little later: nothing more is posted.
 	before := feeds.fullAnswers("world")
 	feeds.add("world", s)
-	waitFor(t, "the feed's copy polled", 5*time.Second, func() bool { return feeds.fullAnswers("world") > before })
+	testkit.WaitFor(t, "the feed's copy polled", 5*time.Second, func() bool { return feeds.fullAnswers("world") > before })
 	time.Sleep(300 * time.Millisecond) // its poll recorded, and a send it might have caused made
-	cancel()
-	if code := <-exit; code != 0 {
-		t.Fatalf("herald run exited with %d:\n%s", code, logs.tail(20))
+	if err := r.stopCleanly(); err != nil {
+		t.Fatal(err)
 	}
 	e.checkPosts(t, []story{s})
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // TestShippedConfigPostsToTheSandbox is the newcomer's first run: the
@@ -25,7 +26,7 @@ func TestShippedConfigPostsToTheSandbox(t *testing.T) {
 	d := startDaemon(t, repoRoot(), []string{"HERALD_DATABASE_URL=sqlite:" + db, "HERALD_HTTP_ADDR=127.0.0.1:0"}, "run")
 
 	// configs/herald.yaml: backfill 3 of the sample feed, to x_main and fb_page.
-	waitFor(t, "6 posts sent to the sandbox", 30*time.Second, func() bool {
+	testkit.WaitFor(t, "6 posts sent to the sandbox", 30*time.Second, func() bool {
 		if d.exited() {
 			t.Fatalf("herald exited: %v\n%s", d.err, d.logs.tail(30))
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/heraldhq/herald/internal/postgres/pgtest"
 	"github.com/heraldhq/herald/internal/secrets"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 const plaintextWarning = "stored tokens and WebSub secrets are kept in plaintext in the database; set HERALD_SECRET_KEY (or secrets.key_file) to encrypt them"
@@ -33,7 +34,7 @@ func TestStoredSecretsSealedAtStart(t *testing.T) {
 
 	run := func(env ...string) *daemon {
 		d := startDaemon(t, dir, env, "--config", cfgPath, "run")
-		waitFor(t, "the daemon running, the feeds seeded", 20*time.Second, func() bool {
+		testkit.WaitFor(t, "the daemon running, the feeds seeded", 20*time.Second, func() bool {
 			if d.exited() {
 				t.Fatalf("herald run exited:\n%s", d.logs.tail(20))
 			}

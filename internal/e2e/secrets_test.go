@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // TestSecretsStayOutOfLogsAndOutput runs the built binary at debug level
@@ -91,7 +93,7 @@ func TestSecretsStayOutOfLogsAndOutput(t *testing.T) {
 	}
 
 	d := startDaemon(t, dir, nil, "--config", cfgPath, "run")
-	waitFor(t, "a poll of each feed", 20*time.Second, func() bool {
+	testkit.WaitFor(t, "a poll of each feed", 20*time.Second, func() bool {
 		if d.exited() {
 			t.Fatalf("herald run exited:\n%s", d.logs.tail(20))
 		}

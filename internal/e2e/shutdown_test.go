@@ -8,6 +8,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // shutdownFixture is a daemon about to send 18 posts (2 backfilled stories
@@ -44,8 +45,8 @@ func newShutdownFixture(t *testing.T, delay time.Duration, dispatchYAML string) 
 func (f *shutdownFixture) startSending(t *testing.T) *daemon {
 	t.Helper()
 	d := startDaemon(t, f.dir, f.env, f.args...)
-	waitFor(t, "6 new articles", 15*time.Second, func() bool { return len(d.logs.entries("new article")) == 6 })
-	waitFor(t, "sends in flight", 5*time.Second, func() bool { return jobStates(t, f.db)[herald.JobSending] > 0 })
+	testkit.WaitFor(t, "6 new articles", 15*time.Second, func() bool { return len(d.logs.entries("new article")) == 6 })
+	testkit.WaitFor(t, "sends in flight", 5*time.Second, func() bool { return jobStates(t, f.db)[herald.JobSending] > 0 })
 	return d
 }
 
@@ -93,7 +94,7 @@ func TestShutdownWaitBoundsTheStop(t *testing.T) {
 	emulatortest.Faults(f.e.x).Set(0, 0, 0, 0, 3)
 	emulatortest.Faults(f.e.graph).Set(0, 0, 0, 0, 4)
 	d = startDaemon(t, f.dir, f.env, f.args...)
-	waitFor(t, "every job sent", 20*time.Second, func() bool { return jobStates(t, f.db)[herald.JobSent] == 18 })
+	testkit.WaitFor(t, "every job sent", 20*time.Second, func() bool { return jobStates(t, f.db)[herald.JobSent] == 18 })
 	if code, _ := d.stop(t, syscall.SIGTERM, 10*time.Second); code != 0 {
 		t.Fatalf("exit status %d after SIGTERM:\n%s", code, d.logs.tail(20))
 	}

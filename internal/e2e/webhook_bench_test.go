@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/web"
 )
@@ -230,19 +228,11 @@ accounts:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	logs := &logBuffer{}
-	exit := make(chan int, 1)
-	go func() { exit <- cli.Execute(ctx, []string{"--config", cfgPath, "run"}, io.Discard, logs) }()
+	r := runInProcess(b, cfgPath)
+	logs := r.logs
 	b.Cleanup(func() {
-		cancel()
-		select {
-		case code := <-exit:
-			if code != 0 {
-				b.Errorf("herald run exited with %d:\n%s", code, logs.tail(20))
-			}
-		case <-time.After(10 * time.Second):
-			b.Error("herald run did not stop within 10 s of its context's end")
+		if err := r.stopCleanly(); err != nil {
+			b.Error(err)
 		}
 	})
 	deadline := time.Now().Add(10 * time.Second)
@@ -251,11 +241,7 @@ accounts:
 			addr, _ := l[0]["addr"].(string)
 			return "http://" + addr + "/hooks/articles"
 		}
-		select {
-		case code := <-exit:
-			b.Fatalf("herald run exited early with %d:\n%s", code, logs.tail(20))
-		default:
-		}
+		r.running(b)
 		if time.Now().After(deadline) {
 			b.Fatalf("herald run did not listen within 10 s:\n%s", logs.tail(20))
 		}

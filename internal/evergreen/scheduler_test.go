@@ -8,6 +8,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank/ranktest"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 func TestNewSchedulerRefusesBadInput(t *testing.T) {
@@ -102,22 +103,14 @@ func TestRunTicksUntilCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
+	stop := testkit.Run(t, 5*time.Second, s.Run)
 	select {
 	case <-created:
 	case <-time.After(10 * time.Second):
 		t.Fatal("no tick within 10s of an every-second schedule")
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run returned %v after cancel, want nil", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not return after cancel")
+	if err := stop(); err != nil {
+		t.Errorf("Run returned %v after cancel, want nil", err)
 	}
 	jobs, err := w.Store.ListJobs(context.Background(), herald.JobFilter{States: []herald.JobState{herald.JobPending}})
 	if err != nil || len(jobs) != 1 || jobs[0].Seq != 1 {

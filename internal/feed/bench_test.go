@@ -20,6 +20,8 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // BenchmarkPollCycle polls N sources of 50 items each, served from one
@@ -51,7 +53,7 @@ func BenchmarkPollCycle(b *testing.B) {
 		}
 		b.Cleanup(func() { os.RemoveAll(dir) })
 	}
-	db := openStore(b, filepath.Join(dir, "herald.db"))
+	db := teststore.SQLiteAt(b, filepath.Join(dir, "herald.db"))
 	sources := make([]SourceConfig, n)
 	for i := range sources {
 		sources[i] = SourceConfig{
@@ -60,7 +62,7 @@ func BenchmarkPollCycle(b *testing.B) {
 		}
 	}
 	syncAccounts(b, db, "x_main")
-	clk := newClock(time.Now())
+	clk := testkit.NewClock(time.Now())
 	p := New(db, Options{Sources: sources, Now: clk.Now, Owner: "bench"}, nil)
 	b.Cleanup(p.client.CloseIdleConnections)
 	ctx := context.Background()
@@ -80,7 +82,7 @@ func BenchmarkPollCycle(b *testing.B) {
 	var unchangedCPU time.Duration
 	b.ResetTimer()
 	for range b.N {
-		clk.Add(time.Hour) // everything due again
+		clk.Advance(time.Hour) // everything due again
 		_, unchangedCPU, unchangedAllocs = measure(func() {
 			if err := p.PollOnce(ctx); err != nil {
 				b.Fatal(err)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // newsroom is the served side of the end-to-end test: two section feeds that
@@ -79,7 +81,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	ann := &announcements{seen: map[string]int{}}
 	start := func(owner string) (herald.Store, func()) {
-		db := openStore(t, dbPath)
+		db := teststore.SQLiteAt(t, dbPath)
 		syncAccounts(t, db, accounts...)
 		p := New(db, Options{Sources: sources, Owner: owner, OnNew: ann.add}, nil)
 		stop := runPoller(t, p)
@@ -92,7 +94,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	db, stop := start("first")
-	waitFor(t, "the backlog", 5*time.Second, func() bool { return articleCount(t, db) == 11 })
+	testkit.WaitFor(t, "the backlog", 5*time.Second, func() bool { return articleCount(t, db) == 11 })
 	quiet(t, room)
 	if n, a := jobCount(t, db), ann.total(); n != 0 || a != 0 {
 		t.Fatalf("backlog: %d jobs, %d announced; want none", n, a)
@@ -108,7 +110,7 @@ func TestEndToEnd(t *testing.T) {
 	both := testItem{Title: "Breaking in both", Link: "https://news.example/both", Published: now}
 	room.publish("/world", withGUID(withLink(both, both.Link+"?utm_campaign=w#top"), "w-both"))
 	room.publish("/business", withGUID(withLink(both, both.Link+"?fbclid=abc"), "b-both"))
-	waitFor(t, "four announcements", 5*time.Second, func() bool { return ann.total() >= 4 })
+	testkit.WaitFor(t, "four announcements", 5*time.Second, func() bool { return ann.total() >= 4 })
 	quiet(t, room)
 	checkOnce(t, db, ann, 4, accounts)
 	stop()
@@ -119,7 +121,7 @@ func TestEndToEnd(t *testing.T) {
 	fullBefore, _ := room.srv.counts("/business")
 	db, stop = start("second")
 	defer stop()
-	waitFor(t, "a 304 after the restart", 5*time.Second, func() bool {
+	testkit.WaitFor(t, "a 304 after the restart", 5*time.Second, func() bool {
 		_, nm := room.srv.counts("/business")
 		return nm > nmBefore
 	})
@@ -129,7 +131,7 @@ func TestEndToEnd(t *testing.T) {
 	quiet(t, room)
 	checkOnce(t, db, ann, 4, accounts)
 	room.publish("/business", story("business", 6, 0))
-	waitFor(t, "the fifth announcement", 5*time.Second, func() bool { return ann.total() >= 5 })
+	testkit.WaitFor(t, "the fifth announcement", 5*time.Second, func() bool { return ann.total() >= 5 })
 	quiet(t, room)
 	checkOnce(t, db, ann, 5, accounts)
 }
@@ -146,7 +148,7 @@ func quiet(t *testing.T, room *newsroom) {
 		f, nm := room.srv.counts(p)
 		before[p] = f + nm
 	}
-	waitFor(t, "three more polls of each feed", 5*time.Second, func() bool {
+	testkit.WaitFor(t, "three more polls of each feed", 5*time.Second, func() bool {
 		for p, n := range before {
 			if f, nm := room.srv.counts(p); f+nm < n+3 {
 				return false

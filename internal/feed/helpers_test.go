@@ -8,35 +8,13 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
-	"github.com/heraldhq/herald/internal/sqlite"
 )
-
-// newStore opens a migrated SQLite store in a temporary directory.
-func newStore(t testing.TB) *sqlite.DB {
-	t.Helper()
-	return openStore(t, filepath.Join(t.TempDir(), "herald.db"))
-}
-
-func openStore(t testing.TB, path string) *sqlite.DB {
-	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 // syncAccounts creates the accounts jobs refer to.
 func syncAccounts(t testing.TB, db herald.Store, ids ...string) {
@@ -143,26 +121,6 @@ func (s *feedServer) counts(path string) (full, notModified int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.full[path], s.notModified[path]
-}
-
-// clock is a settable clock for Options.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *clock { return &clock{t: t} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
 }
 
 // jobCount counts the jobs in the store.

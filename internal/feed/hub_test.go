@@ -6,17 +6,19 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // TestFeedDroppingItsHub: a feed that no longer names its WebSub hub is
 // recorded without one, and is polled at its own interval again rather than
 // at the slow pace of a push-fed source.
 func TestFeedDroppingItsHub(t *testing.T) {
-	db := newStore(t)
+	db := teststore.SQLite(t)
 	syncAccounts(t, db, "x_main")
 	srv := newFeedServer(t)
 	srv.set("/rss", readFeedFile(t, "rss20.xml"))
-	clk := newClock(t0)
+	clk := testkit.NewClock(t0)
 	p, _ := newTestPoller(t, db, clk, Options{PushInterval: time.Hour, Sources: []SourceConfig{
 		{Name: "news", URL: srv.URL + "/rss", Interval: time.Minute, Targets: []string{"x_main"}, WebSub: true},
 	}})
@@ -31,7 +33,7 @@ func TestFeedDroppingItsHub(t *testing.T) {
 	}
 
 	// Unchanged (304): the hub stays, and push-fed polling is slow.
-	clk.Add(time.Minute)
+	clk.Advance(time.Minute)
 	pollOnce(t, p)
 	src = getSource(t, db, "news")
 	if src.HubURL == "" || src.NextPollAt.Sub(clk.Now()) < 50*time.Minute {
@@ -40,7 +42,7 @@ func TestFeedDroppingItsHub(t *testing.T) {
 
 	// The feed drops its hub.
 	srv.set("/rss", rss("news", nil))
-	clk.Add(time.Hour)
+	clk.Advance(time.Hour)
 	pollOnce(t, p)
 	src = getSource(t, db, "news")
 	if src.HubURL != "" {

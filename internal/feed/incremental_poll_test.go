@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // TestPollReadsOnlyNewItems polls a feed through its life: an item edited in
@@ -14,7 +16,7 @@ import (
 // post nothing, and after a restart (a new Poller over the same store) a new
 // item is the only one parsed.
 func TestPollReadsOnlyNewItems(t *testing.T) {
-	db := newStore(t)
+	db := teststore.SQLite(t)
 	syncAccounts(t, db, "x_main")
 	srv := newFeedServer(t)
 	items := []testItem{
@@ -28,7 +30,7 @@ func TestPollReadsOnlyNewItems(t *testing.T) {
 			`<rss version="2.0" xmlns:`+prefix+`="http://purl.org/dc/elements/1.1/">`, 1)
 		return []byte(strings.ReplaceAll(s, "</item>", "<"+prefix+":creator>Desk</"+prefix+":creator></item>"))
 	}
-	clk := newClock(t0)
+	clk := testkit.NewClock(t0)
 	sources := []SourceConfig{{Name: "news", URL: srv.URL + "/rss", Interval: time.Minute, Targets: []string{"x_main"}}}
 	p, announced := newTestPoller(t, db, clk, Options{Sources: sources})
 	ctx := context.Background()
@@ -36,7 +38,7 @@ func TestPollReadsOnlyNewItems(t *testing.T) {
 	step := func(p *Poller, b []byte) int {
 		t.Helper()
 		srv.set("/rss", b)
-		clk.Add(2 * time.Minute)
+		clk.Advance(2 * time.Minute)
 		pollOnce(t, p)
 		fs := herald.FingerprintStore(db)
 		stored, err := fs.LoadItemFingerprints(ctx, getSource(t, db, "news").ID)

@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // TestPushFloodAndFilters checks that a WebSub push goes through the same
 // intake rules as a poll: the flood limit (with the source's override),
 // and the filters of the source and of a target.
 func TestPushFloodAndFilters(t *testing.T) {
-	db := newStore(t)
+	db := teststore.SQLite(t)
 	syncAccounts(t, db, "x_main", "fb_page")
 	srv := newFeedServer(t)
 	srv.set("/rss", rss("news", nil))
@@ -25,7 +27,7 @@ func TestPushFloodAndFilters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := newClock(t0)
+	clk := testkit.NewClock(t0)
 	p, _ := newTestPoller(t, db, clk, Options{MaxNewPerPoll: 10, Sources: []SourceConfig{
 		{Name: "news", URL: srv.URL + "/rss", Interval: time.Hour, Targets: []string{"x_main", "fb_page"},
 			Filter: noWire, TargetFilters: map[string]*herald.Filter{"fb_page": noSport}, MaxNew: 3},

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/netguard"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // publicFront makes news.example look like a public host (203.0.113.10)
@@ -102,8 +104,8 @@ func TestPollerRefusesRedirectToLoopback(t *testing.T) {
 	})
 	hit := false
 	mux.HandleFunc("/internal-admin", func(w http.ResponseWriter, r *http.Request) { hit = true })
-	db := newStore(t)
-	p, _ := newTestPoller(t, db, newClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)), Options{
+	db := teststore.SQLite(t)
+	p, _ := newTestPoller(t, db, testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)), Options{
 		Guard:   publicFront(t, srv, nil),
 		Sources: []SourceConfig{{Name: "world", URL: "http://news.example:" + port + "/feed"}},
 	})

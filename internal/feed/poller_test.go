@@ -14,13 +14,15 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 var t0 = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 
 // newTestPoller returns a poller over db with a fixed clock and no jitter,
 // counting OnNew calls.
-func newTestPoller(t *testing.T, db herald.Store, clk *clock, opts Options) (*Poller, *atomic.Int64) {
+func newTestPoller(t *testing.T, db herald.Store, clk *testkit.Clock, opts Options) (*Poller, *atomic.Int64) {
 	t.Helper()
 	var announced atomic.Int64
 	opts.Now = clk.Now
@@ -51,7 +53,7 @@ func pollOnce(t *testing.T, p *Poller) {
 }
 
 func TestFirstSightThenNewItems(t *testing.T) {
-	db := newStore(t)
+	db := teststore.SQLite(t)
 	syncAccounts(t, db, "x_main", "fb_page")
 	srv := newFeedServer(t)
 	items := []testItem{
@@ -60,7 +62,7 @@ func TestFirstSightThenNewItems(t *testing.T) {
 		{GUID: "3", Title: "Old", Link: "https://news.example/3", Published: t0.Add(-120 * time.Hour)},
 	}
 	srv.set("/rss", rss("news", items))
-	clk := newClock(t0)
+	clk := testkit.NewClock(t0)
 	p, announced := newTestPoller(t, db, clk, Options{Sources: []SourceConfig{
 		{Name: "news", URL: srv.URL + "/rss", Interval: time.Minute, Targets: []string{"x_main", "fb_page"}},
 	}})
@@ -88,7 +90,7 @@ func TestFirstSightThenNewItems(t *testing.T) {
 	}
 
 	// Unchanged: a 304.
-	clk.Add(time.Minute)
+	clk.Advance(time.Minute)
 	pollOnce(t, p)
 	if _, nm := srv.counts("/rss"); nm != 1 {
 		t.Fatalf("unchanged feed: %d 304s, want 1", nm)
@@ -101,7 +103,7 @@ func TestFirstSightThenNewItems(t *testing.T) {
 		{GUID: "5", Title: "Found late", Link: "https://news.example/5", Published: t0.Add(-72 * time.Hour)},
 	}, items...)
 	srv.set("/rss", rss("news", items))
-	clk.Add(time.Minute)
+	clk.Advance(time.Minute)
 	pollOnce(t, p)
 	if a := announced.Load(); a != 1 {
 		t.Fatalf("announced %d, want 1 (the brand new story)", a)
@@ -126,7 +128,7 @@ func TestBackfill(t *testing.T) {
 	for _, tt := range []struct {
 		backfill, jobs int
 	}{{0, 0}, {2, 2}, {4, 3}} {
-		db := newStore(t)
+		db := teststore.SQLite(t)
 		syncAccounts(t, db, "x_main")
 		srv := newFeedServer(t)
 		// Feed order is not date order: backfill goes by date.
@@ -136,7 +138,7 @@ func TestBackfill(t *testing.T) {
 			{Title: "Stale", Link: "https://news.example/d", Published: t0.Add(-100 * time.Hour)},
 			{Title: "Second newest", Link: "https://news.example/b", Published: t0.Add(-2 * time.Hour)},
 		}))
-		p, announced := newTestPoller(t, db, newClock(t0), Options{Backfill: tt.backfill, Sources: []SourceConfig{
+		p, announced := newTestPoller(t, db, testkit.NewClock(t0), Options{Backfill: tt.backfill, Sources: []SourceConfig{
 			{Name: "news", URL: srv.URL + "/rss", Targets: []string{"x_main"}},
 		}})
 		pollOnce(t, p)
@@ -160,16 +162,16 @@ func TestBackfill(t *testing.T) {
 }
 
 func TestBreakingCategoryAndHub(t *testing.T) {
-	db := newStore(t)
+	db := teststore.SQLite(t)
 	syncAccounts(t, db, "x_main")
 	srv := newFeedServer(t)
 	srv.set("/rss", rss("news", nil))
-	p, _ := newTestPoller(t, db, newClock(t0), Options{BreakingCategories: []string{"BREAKING news"}, Sources: []SourceConfig{
+	p, _ := newTestPoller(t, db, testkit.NewClock(t0), Options{BreakingCategories: []string{"BREAKING news"}, Sources: []SourceConfig{
 		{Name: "news", URL: srv.URL + "/rss", Interval: time.Minute, Targets: []string{"x_main"}},
 	}})
 	pollOnce(t, p)
 	srv.set("/rss", readFeedFile(t, "rss20.xml"))
-	p.opts.Now = newClock(t0.Add(time.Minute)).Now
+	p.opts.Now = testkit.NewClock(t0.Add(time.Minute)).Now
 	pollOnce(t, p)
 	jobs, err := db.ListJobs(context.Background(), herald.JobFilter{})
 	if err != nil {
@@ -223,11 +225,11 @@ func TestBadInputRecordedOnSource(t *testing.T) {
 	for _, c := range cases {
 		sources = append(sources, SourceConfig{Name: c.name, URL: c.url, Interval: time.Minute, Targets: []string{"x_main"}})
 	}
-	db := newStore(t)
+	db := teststore.SQLite(t)
 	syncAccounts(t, db, "x_main")
 	var logs bytes.Buffer
 	var logMu sync.Mutex
-	clk := newClock(t0)
+	clk := testkit.NewClock(t0)
 	p := New(db, Options{
 		Sources: sources, Now: clk.Now, Jitter: -1, Timeout: time.Second, MaxBody: 1 << 20, Owner: "test", MaxBackoff: 10 * time.Minute,
 	}, slog.New(slog.NewTextHandler(lockedWriter{&logMu, &logs}, nil)))
@@ -253,7 +255,7 @@ func TestBadInputRecordedOnSource(t *testing.T) {
 		t.Errorf("%d articles recorded from bad input", n)
 	}
 	// The backoff doubles with each failure, up to MaxBackoff.
-	clk.Add(2 * time.Minute)
+	clk.Advance(2 * time.Minute)
 	pollOnce(t, p)
 	if src := getSource(t, db, "404"); src.Failures != 2 || !src.NextPollAt.Equal(clk.Now().Add(4*time.Minute)) {
 		t.Errorf("second failure: %+v", src)
@@ -274,16 +276,16 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 func readFeedFile(t *testing.T, name string) []byte { return readFeed(t, name) }
 
 func TestRecoveryResetsFailures(t *testing.T) {
-	db := newStore(t)
+	db := teststore.SQLite(t)
 	srv := newFeedServer(t)
-	clk := newClock(t0)
+	clk := testkit.NewClock(t0)
 	p, _ := newTestPoller(t, db, clk, Options{Sources: []SourceConfig{{Name: "news", URL: srv.URL + "/rss", Interval: time.Minute}}})
 	pollOnce(t, p) // 404: not set yet
 	if src := getSource(t, db, "news"); src.Failures != 1 || src.LastStatus != 404 {
 		t.Fatalf("source = %+v", src)
 	}
 	srv.set("/rss", rss("news", []testItem{{Title: "A", Link: "https://news.example/a"}}))
-	clk.Add(2 * time.Minute)
+	clk.Advance(2 * time.Minute)
 	pollOnce(t, p)
 	if src := getSource(t, db, "news"); src.Failures != 0 || src.LastError != "" || !src.Seeded || articleCount(t, db) != 1 {
 		t.Fatalf("recovered source = %+v", src)
@@ -339,8 +341,8 @@ func TestCharsetsServed(t *testing.T) {
 	for path := range files {
 		sources = append(sources, SourceConfig{Name: path, URL: srv.URL + path})
 	}
-	db := newStore(t)
-	p, _ := newTestPoller(t, db, newClock(t0), Options{Sources: sources})
+	db := teststore.SQLite(t)
+	p, _ := newTestPoller(t, db, testkit.NewClock(t0), Options{Sources: sources})
 	pollOnce(t, p)
 	arts, err := db.ListArticles(context.Background(), herald.ArticleFilter{})
 	if err != nil {

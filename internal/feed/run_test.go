@@ -11,43 +11,15 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // runPoller runs p until stop is called (or the test ends); stop waits for
 // Run to return and gives its result.
 func runPoller(t *testing.T, p *Poller) (stop func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var err error
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		err = p.Run(ctx)
-	}()
-	stop = func() error {
-		cancel()
-		select {
-		case <-finished:
-			return err
-		case <-time.After(10 * time.Second):
-			t.Fatal("Run did not return")
-			return nil
-		}
-	}
-	t.Cleanup(func() { stop() })
-	return stop
-}
-
-// waitFor polls cond every 10 ms until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return testkit.Run(t, 10*time.Second, p.Run)
 }
 
 func TestSlowSourceDoesNotStallOthers(t *testing.T) {
@@ -59,7 +31,7 @@ func TestSlowSourceDoesNotStallOthers(t *testing.T) {
 		serveTrickle(w, r, time.Second) // one byte a second
 	}))
 	t.Cleanup(slow.Close)
-	db := newStore(t)
+	db := teststore.SQLite(t)
 	p := New(db, Options{
 		Sources: []SourceConfig{
 			{Name: "slow", URL: slow.URL, Interval: time.Hour},
@@ -72,7 +44,7 @@ func TestSlowSourceDoesNotStallOthers(t *testing.T) {
 		Owner:       "test",
 	}, nil)
 	runPoller(t, p)
-	waitFor(t, "five polls of the fast source", 5*time.Second, func() bool {
+	testkit.WaitFor(t, "five polls of the fast source", 5*time.Second, func() bool {
 		full, nm := srv.counts("/fast")
 		return full+nm >= 5
 	})
@@ -80,7 +52,7 @@ func TestSlowSourceDoesNotStallOthers(t *testing.T) {
 		t.Fatal("the slow source finished before the fast one was polled five times: the test proves nothing")
 	}
 	// Then the slow one fails on its own, and is backed off.
-	waitFor(t, "the slow source's failure", 10*time.Second, func() bool { return getSource(t, db, "slow").Failures == 1 })
+	testkit.WaitFor(t, "the slow source's failure", 10*time.Second, func() bool { return getSource(t, db, "slow").Failures == 1 })
 	src := getSource(t, db, "slow")
 	if !strings.Contains(src.LastError, "too slowly") && !strings.Contains(src.LastError, "timed out") {
 		t.Errorf("slow source error = %q", src.LastError)
@@ -97,7 +69,7 @@ func TestRunStopsAndInterruptsInFlightPolls(t *testing.T) {
 		<-r.Context().Done()
 	}))
 	t.Cleanup(stall.Close)
-	db := newStore(t)
+	db := teststore.SQLite(t)
 	p := New(db, Options{
 		Sources:       []SourceConfig{{Name: "stall", URL: stall.URL, Interval: time.Minute}},
 		Timeout:       time.Minute,
@@ -130,7 +102,7 @@ func TestRunStopsAndInterruptsInFlightPolls(t *testing.T) {
 
 func TestTwoInstancesShareSources(t *testing.T) {
 	srv := newFeedServer(t)
-	db := newStore(t)
+	db := teststore.SQLite(t)
 	var sources []SourceConfig
 	for i := range 20 {
 		path := "/feed/" + string(rune('a'+i))
@@ -155,11 +127,11 @@ func TestTwoInstancesShareSources(t *testing.T) {
 }
 
 func TestIngestAndPollSource(t *testing.T) {
-	db := newStore(t)
+	db := teststore.SQLite(t)
 	syncAccounts(t, db, "x_main")
 	srv := newFeedServer(t)
 	srv.set("/rss", rss("news", []testItem{{GUID: "1", Title: "Backlog", Link: "https://news.example/1", Published: t0.Add(-time.Hour)}}))
-	clk := newClock(t0)
+	clk := testkit.NewClock(t0)
 	p, announced := newTestPoller(t, db, clk, Options{Sources: []SourceConfig{
 		{Name: "news", URL: srv.URL + "/rss", Interval: time.Hour, Targets: []string{"x_main"}},
 	}})

@@ -1,9 +1,13 @@
 package herald
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/heraldhq/herald/internal/testkit"
+)
 
 func TestRedactURL(t *testing.T) {
-	for in, want := range map[string]string{
+	testkit.Table(t, "RedactURL", RedactURL, map[string]string{
 		"":                         "",
 		"sqlite:data/herald.db":    "sqlite:data/herald.db",
 		"postgres://u:p%40ss@h/db": "postgres://u:***@h/db",
@@ -19,9 +23,5 @@ func TestRedactURL(t *testing.T) {
 		"https://hub.example/?Token=T#frag":                            "https://hub.example/?Token=***#frag",
 		"sqlite:data/herald.db?_pragma=busy_timeout(5000)&key=K":       "sqlite:data/herald.db?_pragma=busy_timeout(5000)&key=***",
 		"https://news.example/feed?monkey=1":                           "https://news.example/feed?monkey=1",
-	} {
-		if got := RedactURL(in); got != want {
-			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 }

@@ -1,50 +1,17 @@
 package lease_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
-	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald/internal/lease"
-	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
-
-func openStore(t *testing.T) *sqlite.DB {
-	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
-// clock is a settable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // counting counts the TryLock calls made at or after a time.
 type counting struct {
@@ -61,29 +28,12 @@ func (c *counting) TryLock(ctx context.Context, name, owner string, now time.Tim
 	return ok, err
 }
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestReleaseHandsTheLockOverAtOnce(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	db := openStore(t)
-	clk := &clock{now: time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)}
-	var logs syncBuffer
+	db := teststore.SQLite(t)
+	clk := testkit.NewClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
+	var logs testkit.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	a := lease.New(db, "collector", "a", lease.Options{TTL: time.Hour, Now: clk.Now, Logger: logger})
 	b := lease.New(db, "collector", "b", lease.Options{TTL: time.Hour, Now: clk.Now, Logger: logger})
@@ -121,10 +71,10 @@ func TestReleaseHandsTheLockOverAtOnce(t *testing.T) {
 func TestHeartbeatRenewsTheLease(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	db := openStore(t)
-	clk := &clock{now: time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)}
+	db := teststore.SQLite(t)
+	clk := testkit.NewClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
 	const ttl = 30 * time.Millisecond // renewed every 10 ms of real time
-	later := clk.now.Add(time.Hour)
+	later := clk.Now().Add(time.Hour)
 	st := &counting{Store: db, after: later}
 	a := lease.New(st, "collector", "a", lease.Options{TTL: ttl, Now: clk.Now})
 	if ok, err := a.Hold(ctx); !ok || err != nil {
@@ -152,8 +102,8 @@ func TestHeartbeatRenewsTheLease(t *testing.T) {
 func TestHoldForgetsALostLock(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	db := openStore(t)
-	clk := &clock{now: time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)}
+	db := teststore.SQLite(t)
+	clk := testkit.NewClock(time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC))
 	a := lease.New(db, "collector", "a", lease.Options{TTL: 30 * time.Millisecond, Now: clk.Now})
 	defer a.Release()
 	if ok, err := a.Hold(ctx); !ok || err != nil {

@@ -68,6 +68,54 @@ func count(t *testing.T, db *postgres.DB, query string, args ...any) int {
 	return n
 }
 
+// claimed is a row an instance claimed: its ID and, for messages, its name.
+type claimed struct {
+	id   int64
+	name string
+}
+
+// claimEverywhere runs two workers on each instance; each calls claim until
+// it claims nothing (at most rounds times) and then use, if set, on each row
+// it claimed. A row claimed twice fails the test. It returns the worker that
+// claimed each row.
+func claimEverywhere(t *testing.T, dbs []*postgres.DB, rounds int,
+	claim func(db *postgres.DB, name string) ([]claimed, error), use func(db *postgres.DB, name string, id int64)) map[int64]string {
+	t.Helper()
+	var mu sync.Mutex
+	owner := map[int64]string{}
+	var wg sync.WaitGroup
+	for i, db := range dbs {
+		for w := range 2 {
+			name := fmt.Sprintf("instance-%d/%d", i, w)
+			wg.Go(func() {
+				for range rounds { // bounded: every round but the last claims a row
+					cs, err := claim(db, name)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(cs) == 0 {
+						return
+					}
+					for _, c := range cs {
+						mu.Lock()
+						if prev, dup := owner[c.id]; dup {
+							t.Errorf("%s claimed by %s and %s", c.name, prev, name)
+						}
+						owner[c.id] = name
+						mu.Unlock()
+						if use != nil {
+							use(db, name, c.id)
+						}
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	return owner
+}
+
 func TestInstancesClaimEachJobOnce(t *testing.T) {
 	dbs := instances(t, 3)
 	ctx := t.Context()
@@ -77,45 +125,25 @@ func TestInstancesClaimEachJobOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var mu sync.Mutex
-	owner := map[int64]string{}
-	var wg sync.WaitGroup
-	for i, db := range dbs {
-		for w := range 2 {
-			name := fmt.Sprintf("instance-%d/%d", i, w)
-			wg.Go(func() {
-				opts := herald.ClaimOptions{Owner: name, Now: t0, Lease: time.Minute,
-					Accounts: map[string]time.Duration{"x": 0, "fb": 0}, PerAccount: 3, Limit: 4}
-				for range 2 * n { // bounded: every round but the last claims a job
-					js, err := db.ClaimJobs(ctx, opts)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					if len(js) == 0 {
-						return
-					}
-					for _, j := range js {
-						mu.Lock()
-						if prev, dup := owner[j.ID]; dup {
-							t.Errorf("job %d claimed by %s and %s", j.ID, prev, name)
-						}
-						owner[j.ID] = name
-						mu.Unlock()
-						if err := db.StartAttempt(ctx, j.ID, name, t0, time.Minute); err != nil {
-							t.Error(err)
-							continue
-						}
-						if err := db.FinishJob(ctx, j.ID, name, herald.Outcome{State: herald.JobSent,
-							RemoteID: fmt.Sprint(j.ID), Attempted: true}, t0); err != nil {
-							t.Error(err)
-						}
-					}
-				}
-			})
+	owner := claimEverywhere(t, dbs, 2*n, func(db *postgres.DB, name string) ([]claimed, error) {
+		opts := herald.ClaimOptions{Owner: name, Now: t0, Lease: time.Minute,
+			Accounts: map[string]time.Duration{"x": 0, "fb": 0}, PerAccount: 3, Limit: 4}
+		js, err := db.ClaimJobs(ctx, opts)
+		var cs []claimed
+		for _, j := range js {
+			cs = append(cs, claimed{j.ID, fmt.Sprintf("job %d", j.ID)})
 		}
-	}
-	wg.Wait()
+		return cs, err
+	}, func(db *postgres.DB, name string, id int64) {
+		if err := db.StartAttempt(ctx, id, name, t0, time.Minute); err != nil {
+			t.Error(err)
+			return
+		}
+		if err := db.FinishJob(ctx, id, name, herald.Outcome{State: herald.JobSent,
+			RemoteID: fmt.Sprint(id), Attempted: true}, t0); err != nil {
+			t.Error(err)
+		}
+	})
 	if len(owner) != 2*n {
 		t.Errorf("claimed %d jobs, want %d", len(owner), 2*n)
 	}
@@ -142,35 +170,14 @@ func TestInstancesClaimEachSourceOnce(t *testing.T) {
 	if err := dbs[1].SyncSources(ctx, specs); err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	owner := map[int64]string{}
-	var wg sync.WaitGroup
-	for i, db := range dbs {
-		for w := range 2 {
-			name := fmt.Sprintf("instance-%d/%d", i, w)
-			wg.Go(func() {
-				for range len(specs) {
-					ss, err := db.ClaimSources(ctx, name, t0, time.Minute, 7)
-					if err != nil {
-						t.Error(err)
-						return
-					}
-					if len(ss) == 0 {
-						return
-					}
-					mu.Lock()
-					for _, s := range ss {
-						if prev, dup := owner[s.ID]; dup {
-							t.Errorf("source %s claimed by %s and %s", s.Name, prev, name)
-						}
-						owner[s.ID] = name
-					}
-					mu.Unlock()
-				}
-			})
+	owner := claimEverywhere(t, dbs, len(specs), func(db *postgres.DB, name string) ([]claimed, error) {
+		ss, err := db.ClaimSources(ctx, name, t0, time.Minute, 7)
+		var cs []claimed
+		for _, s := range ss {
+			cs = append(cs, claimed{s.ID, "source " + s.Name})
 		}
-	}
-	wg.Wait()
+		return cs, err
+	}, nil)
 	if len(owner) != len(specs) {
 		t.Errorf("claimed %d sources, want %d", len(owner), len(specs))
 	}

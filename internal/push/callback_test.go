@@ -91,7 +91,7 @@ func TestCallbackChecksBeforeReading(t *testing.T) {
 	if code, _ := f.callback(t, target, good, "198.51.100.2"); code != http.StatusAccepted {
 		t.Errorf("another client: %d", code)
 	}
-	f.clock.Add(time.Minute)
+	f.clock.Advance(time.Minute)
 	if code, _ := f.callback(t, target, good, client); code != http.StatusAccepted {
 		t.Errorf("a minute later: %d", code)
 	}

@@ -110,7 +110,7 @@ func TestHubDroppedByFeedEndsSubscription(t *testing.T) {
 	}
 	// Nothing more is asked of any hub while the feed names none.
 	n := f.hub.requestCount()
-	f.clock.Add(time.Hour)
+	f.clock.Advance(time.Hour)
 	f.sub.sync(ctx)
 	if f.hub.requestCount() != n {
 		t.Error("the subscriber asked a hub again after the feed dropped it")

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,8 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/netguard"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 const (
@@ -23,23 +24,6 @@ const (
 	feedBody    = `<?xml version="1.0"?><rss version="2.0"><channel><title>World</title></channel></rss>`
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type ingestCall struct{ source, body, contentType string }
 
 type wsFixture struct {
@@ -47,7 +31,7 @@ type wsFixture struct {
 	hub   *testHub
 	sub   *Subscriber
 	cb    *httptest.Server
-	clock *clock
+	clock *testkit.Clock
 
 	mu        sync.Mutex
 	ingested  []ingestCall
@@ -60,15 +44,8 @@ type wsFixture struct {
 func newWS(t *testing.T, hubMode string, mutate func(*SubscriberOptions)) *wsFixture {
 	t.Helper()
 	ctx := context.Background()
-	f := &wsFixture{hub: newTestHub(t, hubMode), clock: &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}}
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	f := &wsFixture{hub: newTestHub(t, hubMode), clock: testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))}
+	db := teststore.SQLite(t)
 	f.store = db
 	specs := []herald.SourceSpec{{Name: "world", URL: worldTopic}, {Name: "sports", URL: sportsTopic}}
 	if err := db.SyncSources(ctx, specs); err != nil {
@@ -290,13 +267,13 @@ func TestRenewalBeforeLeaseEnds(t *testing.T) {
 		t.Fatalf("lease until %v", s.PushLeaseUntil)
 	}
 
-	f.clock.Add(47 * time.Minute) // 13 minutes left
+	f.clock.Advance(47 * time.Minute) // 13 minutes left
 	f.sub.sync(ctx)
 	if n := f.hub.requestCount(); n != 1 {
 		t.Fatalf("renewed too early: %d requests", n)
 	}
-	f.clock.Add(2 * time.Minute) // 11 minutes left
-	f.hub.setMode("silent")      // the renewal is accepted but not yet verified
+	f.clock.Advance(2 * time.Minute) // 11 minutes left
+	f.hub.setMode("silent")          // the renewal is accepted but not yet verified
 	f.sub.sync(ctx)
 	if n := f.hub.requestCount(); n != 2 {
 		t.Fatalf("no renewal 11 minutes before the lease ends: %d requests", n)
@@ -339,12 +316,12 @@ func TestDenial(t *testing.T) {
 		t.Fatalf("after denial: state %q secret set %v active %v", s.PushState, s.PushSecret != "", f.sub.Active("world"))
 	}
 	f.hub.setMode("sync")
-	f.clock.Add(time.Hour)
+	f.clock.Advance(time.Hour)
 	f.sub.sync(ctx)
 	if n := f.hub.requestCount(); n != 1 {
 		t.Fatalf("asked again %d times within the denial wait", n-1)
 	}
-	f.clock.Add(DefaultDeniedRetry)
+	f.clock.Advance(DefaultDeniedRetry)
 	f.sub.sync(ctx)
 	if n := f.hub.requestCount(); n != 2 || !f.sub.Active("world") {
 		t.Fatalf("after the denial wait: %d requests, active %v", n, f.sub.Active("world"))
@@ -372,20 +349,20 @@ func TestHubErrorBackoffAndPendingTimeout(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
-	f.clock.Add(2 * DefaultRetryMin)
+	f.clock.Advance(2 * DefaultRetryMin)
 	f.hub.setMode("silent")
 	f.sub.sync(ctx)
 	if n := f.hub.requestCount(); n != 2 {
 		t.Fatalf("no retry after the backoff: %d requests", n)
 	}
 	// Accepted but never verified: given up after PendingTimeout, then retried.
-	f.clock.Add(DefaultPendingTimeout + time.Second)
+	f.clock.Advance(DefaultPendingTimeout + time.Second)
 	f.sub.sync(ctx)
 	if s := f.source(t, "world"); s.PushState != StateFailed {
 		t.Fatalf("pending past the timeout: %q", s.PushState)
 	}
 	f.hub.setMode("sync")
-	f.clock.Add(DefaultRetryMax + time.Minute)
+	f.clock.Advance(DefaultRetryMax + time.Minute)
 	f.sub.sync(ctx)
 	if n := f.hub.requestCount(); n != 3 || !f.sub.Active("world") {
 		t.Fatalf("after recovery: %d requests, active %v", n, f.sub.Active("world"))
@@ -394,12 +371,12 @@ func TestHubErrorBackoffAndPendingTimeout(t *testing.T) {
 	// A failed renewal keeps the current lease: still active, polled less.
 	lease := f.source(t, "world").PushLeaseUntil
 	f.hub.setMode("error")
-	f.clock.Add(time.Duration(DefaultLeaseSeconds)*time.Second - 12*time.Hour)
+	f.clock.Advance(time.Duration(DefaultLeaseSeconds)*time.Second - 12*time.Hour)
 	f.sub.sync(ctx)
 	if s := f.source(t, "world"); s.PushState != StateActive || !s.PushLeaseUntil.Equal(lease) || !f.sub.Active("world") {
 		t.Errorf("after a failed renewal: %q until %v, active %v", s.PushState, s.PushLeaseUntil, f.sub.Active("world"))
 	}
-	f.clock.Add(13 * time.Hour)
+	f.clock.Advance(13 * time.Hour)
 	if f.sub.Active("world") {
 		t.Error("active after the lease ended")
 	}
@@ -441,7 +418,7 @@ func TestOneInstanceManagesSubscriptions(t *testing.T) {
 	}
 	// The first instance is gone: once its lock lapses the other takes over.
 	f.hub.setMode("sync")
-	f.clock.Add(3*DefaultCheckInterval + time.Second)
+	f.clock.Advance(3*DefaultCheckInterval + time.Second)
 	other.sync(ctx)
 	other.sync(ctx) // the callback was served by the first instance: the store tells the other
 	if n := f.hub.requestCount(); n != 2 || !other.Active("world") {
@@ -451,10 +428,7 @@ func TestOneInstanceManagesSubscriptions(t *testing.T) {
 
 func TestRun(t *testing.T) {
 	f := newWS(t, "sync", func(o *SubscriberOptions) { o.CheckInterval = 10 * time.Millisecond })
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- f.sub.Run(ctx) }()
+	stop := testkit.Run(t, 5*time.Second, f.sub.Run)
 	deadline := time.After(5 * time.Second)
 	for !f.sub.Active("world") {
 		select {
@@ -463,14 +437,8 @@ func TestRun(t *testing.T) {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Run did not stop")
+	if err := stop(); err != nil {
+		t.Fatal(err)
 	}
 
 	none := NewSubscriber(SubscriberOptions{Store: f.store, Sources: []SourceConfig{{Name: "sports", URL: sportsTopic}}}, nil)

@@ -31,11 +31,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/cputime"
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
 	"github.com/heraldhq/herald/internal/rank/ranktest"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // benchEnd is "now" in the generated database.
@@ -77,15 +79,7 @@ func reportStore(b *testing.B) (*sqlite.DB, string) {
 		}
 		b.Logf("generated %d articles in %v", n, time.Since(start).Round(time.Second))
 	}
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	return db, path
+	return teststore.SQLiteAt(b, path), path
 }
 
 // schemaKey identifies the store's schema (its migration files), so that a
@@ -340,7 +334,7 @@ func BenchmarkCollectorPass(b *testing.B) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	var ds []time.Duration
-	cpu := cpuTime()
+	cpu := cputime.Used()
 	for b.Loop() {
 		w.Clock.Advance(time.Second)
 		start := time.Now()
@@ -355,7 +349,7 @@ func BenchmarkCollectorPass(b *testing.B) {
 	}
 	// CPU time is steadier than wall time on a busy machine; it includes
 	// the emulations' side of the requests, served in this process.
-	if cpu := cpuTime() - cpu; cpu > 0 {
+	if cpu := cputime.Used() - cpu; cpu > 0 {
 		b.ReportMetric(float64(cpu.Microseconds())/1000/float64(len(ds)), "cpu-ms/op")
 	}
 	percentiles(b, ds)

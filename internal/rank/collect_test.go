@@ -16,6 +16,7 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
 	"github.com/heraldhq/herald/internal/rank/ranktest"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 const readsRoute = "GET /2/tweets"
@@ -292,7 +293,7 @@ func TestFailingAccountIsSkippedAndLogged(t *testing.T) {
 	w := ranktest.New(t, ranktest.Options{})
 	w.Publish(ranktest.Story{Key: "a"}, ranktest.Story{Key: "b"})
 	emulatortest.ExpireUser(w.X, ranktest.XUser.ID) // credentials revoked
-	var logs syncBuffer
+	var logs testkit.Buffer
 	c := rank.NewCollector(w.Store, w.Accounts(), rank.Options{Now: w.Clock.Now},
 		slog.New(slog.NewJSONHandler(&logs, nil)))
 	st, err := c.Pass(w.Ctx)
@@ -361,34 +362,16 @@ func TestRunPassesOnlyWithTheLock(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // signalBuffer closes seen when a log line containing want is written.
 type signalBuffer struct {
-	syncBuffer
+	testkit.Buffer
 	want string
 	seen chan struct{}
 	once sync.Once
 }
 
 func (b *signalBuffer) Write(p []byte) (int, error) {
-	n, err := b.syncBuffer.Write(p)
+	n, err := b.Buffer.Write(p)
 	if bytes.Contains(p, []byte(b.want)) {
 		b.once.Do(func() { close(b.seen) })
 	}

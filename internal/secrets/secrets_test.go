@@ -4,14 +4,13 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/secrets"
-	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 func newSealer(t *testing.T, b byte) *secrets.Sealer {
@@ -75,14 +74,7 @@ func TestSealOpen(t *testing.T) {
 // written before the key was set.
 func TestStoreSealsAtRest(t *testing.T) {
 	ctx := context.Background()
-	raw, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
-	if err := raw.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	raw := teststore.SQLite(t)
 	if err := raw.SyncAccounts(ctx, []herald.Account{{ID: "x", Network: herald.Twitter}, {ID: "sky", Network: herald.Bluesky}}); err != nil {
 		t.Fatal(err)
 	}

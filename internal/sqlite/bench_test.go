@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/cputime"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
 	"github.com/heraldhq/herald/internal/storebench"
@@ -38,10 +39,10 @@ func benchStore(b *testing.B) (*sqlite.DB, int64) {
 // reportCPU reports the CPU time per op from now on, which (unlike ns/op)
 // holds on a busy machine. Call it after any set-up.
 func reportCPU(b *testing.B) {
-	start := cpuTime()
+	start := cputime.Used()
 	b.Cleanup(func() {
 		if b.N > 0 {
-			b.ReportMetric(float64((cpuTime()-start).Microseconds())/float64(b.N), "cpu-µs/op")
+			b.ReportMetric(float64((cputime.Used()-start).Microseconds())/float64(b.N), "cpu-µs/op")
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"path/filepath"
 	"testing"
 )
 
@@ -9,11 +8,7 @@ import (
 // db.go says: the write connection's and every read connection's.
 func TestCacheSizes(t *testing.T) {
 	ctx := t.Context()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openUnmigrated(t)
 	var got int
 	if err := db.w.DB.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&got); err != nil {
 		t.Fatal(err)

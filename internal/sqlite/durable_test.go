@@ -12,11 +12,7 @@ import (
 // sync at commit; FULL does (once per group of writes).
 func TestWritesSurvivePowerLoss(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openUnmigrated(t)
 	var mode int
 	if err := db.w.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&mode); err != nil {
 		t.Fatal(err)
@@ -24,4 +20,16 @@ func TestWritesSurvivePowerLoss(t *testing.T) {
 	if mode != 2 {
 		t.Errorf("write connection: synchronous = %d, want 2 (FULL)", mode)
 	}
+}
+
+// openUnmigrated opens a store in a temporary directory, not migrated; it is
+// closed when the test ends.
+func openUnmigrated(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "herald.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

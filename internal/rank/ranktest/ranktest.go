@@ -8,7 +8,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sync"
+	//DELETEME
 	"testing"
 	"time"
 
@@ -17,6 +17,7 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -42,27 +43,7 @@ const ReadCost = herald.Money(5000)
 var T0 = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 
 // Clock is a clock the test moves by hand.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Set moves the clock to t.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-// Advance moves the clock by d.
-func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+type Clock = testkit.Clock
 
 // Options tune New.
 type Options struct {
@@ -92,7 +73,7 @@ type World struct {
 // sections and both accounts. Everything is closed when the test ends.
 func New(t testing.TB, opts Options) *World {
 	t.Helper()
-	w := &World{T: t, Ctx: context.Background(), Clock: &Clock{t: T0}, Sections: map[string]int64{}}
+	w := &World{T: t, Ctx: context.Background(), Clock: testkit.NewClock(T0), Sections: map[string]int64{}}
 	opts.X.Users = append(opts.X.Users, XUser)
 	opts.X.Now = w.Clock.Now
 	if opts.X.PostLimit == 0 {

@@ -1,15 +1,15 @@
 //go:build unix
 
-package compose
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// cpuTime returns the CPU time the process has used: on a shared machine it
-// measures the work done, where wall time also counts waiting for a core.
-func cpuTime() time.Duration {
+// Used returns the CPU time (user + system) the process has used so far, or
+// 0 where it cannot be read.
+func Used() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
