@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // alertSink is an outgoing-webhook receiver that records what it gets.
@@ -57,7 +58,7 @@ func TestAlertWhenTheNetworkRefusesAToken(t *testing.T) {
 
 	emulatortest.ExpireUser(e.x, e.users["x_one"].ID)
 	feed.set([]feedItem{{Title: "Storm hits the coast", Link: "https://news.example/world/alert-1", Published: time.Now()}})
-	waitFor(t, "the alert", 20*time.Second, func() bool { return d.running(t) && len(sink.got()) > 0 })
+	testkit.WaitFor(t, "the alert", 20*time.Second, func() bool { return d.running(t) && len(sink.got()) > 0 })
 	got := sink.got()
 	if !strings.HasPrefix(got[0], `{"text":"Herald: Account x_one is paused: `) {
 		t.Errorf("alert %s", got[0])
@@ -65,7 +66,7 @@ func TestAlertWhenTheNetworkRefusesAToken(t *testing.T) {
 
 	e.x.AddUser(e.users["x_one"])
 	d.herald(t, "accounts", "resume", "x_one")
-	waitFor(t, "the post sent and the recovery", 20*time.Second, func() bool {
+	testkit.WaitFor(t, "the post sent and the recovery", 20*time.Second, func() bool {
 		return d.running(t) && jobStates(t, d.db)[herald.JobSent] == 1 && len(sink.got()) >= 2
 	})
 	got = sink.got()
@@ -92,8 +93,8 @@ func TestDownAlertWebhookDelaysNoPost(t *testing.T) {
 			Published: now.Add(-time.Duration(i) * time.Minute)})
 	}
 	feed.set(items)
-	waitFor(t, "the webhook called", 20*time.Second, func() bool { return d.running(t) && len(sink.got()) > 0 })
-	waitFor(t, "x_one's 5 posts", 20*time.Second, func() bool {
+	testkit.WaitFor(t, "the webhook called", 20*time.Second, func() bool { return d.running(t) && len(sink.got()) > 0 })
+	testkit.WaitFor(t, "x_one's 5 posts", 20*time.Second, func() bool {
 		return d.running(t) && len(e.x.PostsByUser(e.users["x_one"].ID)) == 5
 	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // TestDigestThreadSurvivesKill runs the built binary with a digest of five
@@ -70,7 +71,7 @@ func TestDigestThreadSurvivesKill(t *testing.T) {
 	user := e.users["x_one"].ID
 
 	d := startDaemon(t, dir, nil, args...)
-	waitFor(t, "the thread begun", 30*time.Second, func() bool {
+	testkit.WaitFor(t, "the thread begun", 30*time.Second, func() bool {
 		if d.exited() {
 			t.Fatalf("herald exited on its own: %v\n%s", d.err, d.logs.tail(30))
 		}
@@ -79,7 +80,7 @@ func TestDigestThreadSurvivesKill(t *testing.T) {
 	d.kill()
 	killedAt := len(e.x.PostsByUser(user))
 	d = startDaemon(t, dir, nil, args...)
-	waitFor(t, "the thread completed", 60*time.Second, func() bool {
+	testkit.WaitFor(t, "the thread completed", 60*time.Second, func() bool {
 		if d.exited() {
 			t.Fatalf("herald exited on its own: %v\n%s", d.err, d.logs.tail(30))
 		}

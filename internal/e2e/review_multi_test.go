@@ -13,6 +13,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // TestReviewTwoInstancesPostOnce is issue "newsroom controls" acceptance
@@ -40,7 +41,7 @@ func TestReviewTwoInstancesPostOnce(t *testing.T) {
 	waitDispatching(t, ins)
 	db := openPG(t, dsn)
 	ctx := context.Background()
-	waitFor(t, "the feed's backlog recorded", 30*time.Second, func() bool {
+	testkit.WaitFor(t, "the feed's backlog recorded", 30*time.Second, func() bool {
 		s, err := db.GetSource(ctx, "wire")
 		return err == nil && s.Seeded
 	})
@@ -57,7 +58,7 @@ func TestReviewTwoInstancesPostOnce(t *testing.T) {
 		}
 		return js
 	}
-	waitFor(t, "every post held", 30*time.Second, func() bool { return len(held()) == n })
+	testkit.WaitFor(t, "every post held", 30*time.Second, func() bool { return len(held()) == n })
 	if len(x.Posts()) != 0 {
 		t.Fatalf("%d posts went out before any approval", len(x.Posts()))
 	}
@@ -78,7 +79,7 @@ func TestReviewTwoInstancesPostOnce(t *testing.T) {
 			t.Errorf("job %d: exit statuses %v, want one approval", j.ID, codes)
 		}
 	}
-	waitFor(t, "every story posted", 30*time.Second, func() bool {
+	testkit.WaitFor(t, "every story posted", 30*time.Second, func() bool {
 		c, err := db.CountJobs(ctx, "")
 		return err == nil && c[herald.JobSent] == n
 	})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/cli"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // TestReviewHoldsPostsUntilApproved is issue "newsroom controls"
@@ -36,7 +37,7 @@ func TestReviewHoldsPostsUntilApproved(t *testing.T) {
 		stories[i].Link = fmt.Sprintf("https://news.example/world/review-%d", i)
 	}
 	feed.set(stories)
-	waitFor(t, "4 held posts", 20*time.Second, func() bool { return d.running(t) && jobStates(t, d.db)[herald.JobHeld] == 4 })
+	testkit.WaitFor(t, "4 held posts", 20*time.Second, func() bool { return d.running(t) && jobStates(t, d.db)[herald.JobHeld] == 4 })
 	byTitle := map[string]int64{}
 	for _, j := range listJobs(t, d.db) {
 		byTitle[j.Article.Title] = j.ID
@@ -49,7 +50,7 @@ func TestReviewHoldsPostsUntilApproved(t *testing.T) {
 	}
 
 	// Reviewed while the daemon is stopped, so that all go out together.
-	d.stop(t)
+	d.halt(t)
 	id := func(title string) string { return strconv.FormatInt(byTitle[title], 10) }
 	if out := d.herald(t, "queue", "approve", id("Rates hold"), "--text", "Rates: the bank waits"); !strings.HasPrefix(out, "Approved job") {
 		t.Errorf("approve: %q", out)
@@ -61,7 +62,7 @@ func TestReviewHoldsPostsUntilApproved(t *testing.T) {
 		t.Errorf("approve --all: %q", out)
 	}
 	d.restart(t)
-	waitFor(t, "3 posts sent", 20*time.Second, func() bool { return d.running(t) && jobStates(t, d.db)[herald.JobSent] == 3 })
+	testkit.WaitFor(t, "3 posts sent", 20*time.Second, func() bool { return d.running(t) && jobStates(t, d.db)[herald.JobSent] == 3 })
 
 	var got []string
 	for _, p := range e.x.PostsByUser(e.users["x_one"].ID) {
@@ -90,7 +91,7 @@ func TestReviewTimeoutSends(t *testing.T) {
 	d := startIntakeDaemon(t, e, fmt.Sprintf("  - {name: world, url: %q, interval: 100ms, targets: [x_one], review: true}\n", feed.srv.URL),
 		"publish: {review_timeout: 1s, review_timeout_action: send}\n")
 	feed.set([]feedItem{{Title: "Late review", Link: "https://news.example/world/late", Published: time.Now()}})
-	waitFor(t, "the post sent after the timeout", 20*time.Second, func() bool {
+	testkit.WaitFor(t, "the post sent after the timeout", 20*time.Second, func() bool {
 		return d.running(t) && jobStates(t, d.db)[herald.JobSent] == 1
 	})
 	if len(d.logs.entries("review: held posts sent after review_timeout")) != 1 {

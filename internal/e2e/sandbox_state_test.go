@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // sandboxPost is an entry of GET /sandbox/posts.
@@ -41,7 +43,7 @@ func runHeraldCmd(t *testing.T, dir string, env []string, args ...string) (int, 
 func sandboxAPI(t *testing.T, d *daemon) string {
 	t.Helper()
 	var api string
-	waitFor(t, "the sandbox's address in the log", 20*time.Second, func() bool {
+	testkit.WaitFor(t, "the sandbox's address in the log", 20*time.Second, func() bool {
 		if d.exited() {
 			t.Fatalf("herald exited: %v\n%s", d.err, d.logs.tail(30))
 		}
