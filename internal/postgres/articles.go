@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
 const articleCols = `a.id, a.url, a.guid, a.title, a.summary, a.author, a.image_url, a.categories,
@@ -249,16 +250,16 @@ func (s *saver) createJobs(a herald.Article, plans []herald.PlannedJob, isNew bo
 	for _, p := range plans {
 		acct := p.Account
 		if !s.accounts[acct] {
-			if err := ensureAccount(s.ctx, s.tx, acct, s.now); err != nil {
+			if err := sqlstore.EnsureAccount(s.ctx, pq(s.tx), acct, s.now); err != nil {
 				return nil, err
 			}
 			s.accounts[acct] = true
 		}
-		id, err := insertJob(s.ctx, s.tx, jobRow{
-			articleID: a.ID, account: acct, seq: 0, kind: herald.KindPost, priority: p.Priority,
-			text: p.Text, held: p.Held, publishedAt: a.PublishedAt, due: p.Due(s.now), now: s.now, onlyFirst: !isNew,
+		id, err := sqlstore.InsertJob(s.ctx, pq(s.tx), sqlstore.JobRow{
+			ArticleID: a.ID, Account: acct, Kind: herald.KindPost, Priority: p.Priority,
+			Text: p.Text, Held: p.Held, PublishedAt: a.PublishedAt, Due: p.Due(s.now), Now: s.now, OnlyFirst: !isNew,
 		})
-		if errors.Is(err, errJobExists) {
+		if errors.Is(err, sqlstore.ErrJobExists) {
 			continue
 		}
 		if err != nil {

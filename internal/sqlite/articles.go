@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
 const articleCols = `a.id, a.url, a.guid, a.title, a.summary, a.author, a.image_url, a.categories,
@@ -381,14 +382,14 @@ func (s *saver) createJobs(a herald.Article, plans []herald.PlannedJob, isNew bo
 			}
 		}
 		if !s.accounts[acct] {
-			if err := ensureAccount(s.ctx, s.tx, acct, s.now); err != nil {
+			if err := sqlstore.EnsureAccount(s.ctx, sq(s.tx), acct, s.now); err != nil {
 				return nil, err
 			}
 			s.accounts[acct] = true
 		}
-		id, err := insertJob(s.ctx, s.tx, jobRow{
-			articleID: a.ID, account: acct, seq: 0, kind: herald.KindPost, priority: p.Priority,
-			text: p.Text, held: p.Held, publishedAt: a.PublishedAt, due: p.Due(s.now), now: s.now,
+		id, err := sqlstore.InsertJob(s.ctx, sq(s.tx), sqlstore.JobRow{
+			ArticleID: a.ID, Account: acct, Kind: herald.KindPost, Priority: p.Priority,
+			Text: p.Text, Held: p.Held, PublishedAt: a.PublishedAt, Due: p.Due(s.now), Now: s.now,
 		})
 		if err != nil {
 			return nil, err
