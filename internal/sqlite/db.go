@@ -62,8 +62,9 @@ func cacheSize(kib int) string { return "&_pragma=cache_size(-" + strconv.Itoa(k
 type DB struct {
 	*sqlstore.Store
 	path string
-	w    pool // one connection, transactions BEGIN IMMEDIATE
-	r    pool // read pool
+	w    *pool // one connection, transactions BEGIN IMMEDIATE
+	r    *pool // read pool
+	wq   writer
 }
 
 // Open opens (creating it and its directory if needed) the SQLite database at
@@ -89,9 +90,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// journal_mode=WAL is persistent and needs a write lock: set it once on
 	// the write connection, before the read pool exists.
 	// synchronous(FULL): a commit (the job's sending mark above all) is on
-	// disk before the network call it precedes.
-	// temp_store(MEMORY): statement journals and temporary tables stay in
-	// memory rather than in temporary files.
+	// disk before the network call it precedes; grouped writes share the sync.
+	// temp_store(MEMORY): grouped writes run each caller in a SAVEPOINT, whose
+	// statement journal would otherwise be written to a temporary file.
 	w, err := sql.Open("sqlite", path+params+cacheSize(writeCacheKiB)+
 		"&_pragma=journal_mode(WAL)&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
@@ -114,7 +115,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{path: path, w: pool{w}, r: pool{r}}
+	db := &DB{path: path, w: newPool(w), r: newPool(r)}
 	db.Store = sqlstore.New(newDialect(), backend{db})
 	return db, nil
 }
@@ -128,6 +129,8 @@ func (db *DB) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	db.w.DB.ExecContext(ctx, `PRAGMA optimize`) // best effort: a query plan, not data, is at stake
 	cancel()
+	db.r.cache.close()
+	db.w.cache.close()
 	return errors.Join(db.r.Close(), db.w.Close())
 }
 
@@ -175,8 +178,10 @@ func (db *DB) read(ctx context.Context, fn func(tx *txn) error) error {
 	if err != nil {
 		return err
 	}
-	err = fn(&txn{tx})
+	t := &txn{Tx: tx, cache: db.r.cache}
+	err = fn(t)
 	tx.Rollback()
+	t.prepareMissed(ctx)
 	return err
 }
 

@@ -66,13 +66,19 @@ func (c categoriesOf) Scan(v any) error {
 }
 
 // backend runs the shared SQL on the DB's connections: reads on the read
-// pool, writes on the write connection.
+// pool, writes through the grouped writer.
 type backend struct{ db *DB }
 
 func (b backend) Reader() sqlstore.Querier { return sq(b.db.r) }
 
 func (b backend) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	return sq(b.db.w).Exec(ctx, query, args...)
+	var n int64
+	err := b.db.write(ctx, func(tx *txn) error {
+		var err error
+		n, err = sq(tx).Exec(ctx, query, args...)
+		return err
+	})
+	return n, err
 }
 
 func (b backend) Read(ctx context.Context, fn func(sqlstore.Querier) error) error {

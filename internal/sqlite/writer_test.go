@@ -7,9 +7,10 @@ import (
 	"testing"
 )
 
-// TestConcurrentWrites runs many writes at once and checks that a failing
-// write is rolled back alone while every other write is committed once.
-func TestConcurrentWrites(t *testing.T) {
+// TestGroupCommit runs many writes at once, so that they share
+// transactions, and checks that a failing write is rolled back alone while
+// every other write is committed once.
+func TestGroupCommit(t *testing.T) {
 	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "group.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -65,5 +66,11 @@ func TestConcurrentWrites(t *testing.T) {
 	}
 	if got != want || bad != 0 {
 		t.Errorf("%d rows (%d of failed writes), want %d and 0", got, bad, want)
+	}
+	if db.wq.shared.Load() == 0 {
+		t.Error("no write shared a transaction: the test proves nothing")
+	}
+	if db.wq.busy || len(db.wq.queue) != 0 {
+		t.Errorf("writer left busy=%v with %d queued", db.wq.busy, len(db.wq.queue))
 	}
 }
