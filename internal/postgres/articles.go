@@ -71,7 +71,7 @@ func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.A
 				return err
 			}
 		}
-		sections, err := loadSections(ctx, tx, ids)
+		sections, err := sqlstore.LoadSections(ctx, pq(tx), ids)
 		if err != nil {
 			return err
 		}
@@ -276,29 +276,4 @@ func (s *saver) createJobs(a herald.Article, plans []herald.PlannedJob, isNew bo
 func lockArticle(ctx context.Context, tx pgx.Tx, id int64) error {
 	var one int
 	return tx.QueryRow(ctx, `SELECT 1 FROM articles WHERE id = $1 FOR NO KEY UPDATE`, id).Scan(&one)
-}
-
-// loadSections returns the names of the sources linked to each article, in
-// the order they first carried it.
-func loadSections(ctx context.Context, q queryer, ids []int64) (map[int64][]string, error) {
-	out := make(map[int64][]string, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := q.Query(ctx, `SELECT x.article_id, s.name FROM article_sources x
-		JOIN sources s ON s.id = x.source_id WHERE x.article_id = ANY($1)
-		ORDER BY x.article_id, x.first_seen_at, s.id`, ids)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, err
-		}
-		out[id] = append(out[id], name)
-	}
-	return out, rows.Err()
 }

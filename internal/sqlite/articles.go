@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -111,7 +110,7 @@ func (db *DB) saveArticles(ctx context.Context, sourceID int64, items []herald.A
 				ids = append(ids, r.Article.ID)
 			}
 		}
-		sections, err := loadSections(ctx, tx, ids)
+		sections, err := sqlstore.LoadSections(ctx, sq(tx), ids)
 		if err != nil {
 			return err
 		}
@@ -398,38 +397,6 @@ func (s *saver) createJobs(a herald.Article, plans []herald.PlannedJob, isNew bo
 		s.created.Add(a.ID, id, p.SkipReason)
 	}
 	return ids, nil
-}
-
-// loadSections returns the names of the sources linked to each article, in
-// the order they first carried it.
-func loadSections(ctx context.Context, q queryer, ids []int64) (map[int64][]string, error) {
-	out := make(map[int64][]string, len(ids))
-	for chunk := range slices.Chunk(ids, 500) {
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
-		rows, err := q.QueryContext(ctx, `SELECT x.article_id, s.name FROM article_sources x
-			JOIN sources s ON s.id = x.source_id WHERE x.article_id IN (`+placeholders(len(chunk))+`)
-			ORDER BY x.article_id, x.first_seen_at, s.id`, args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var id int64
-			var name string
-			if err := rows.Scan(&id, &name); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[id] = append(out[id], name)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 // Grouped statements. Each takes up to maxGroup items; a call's items go in
