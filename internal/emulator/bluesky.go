@@ -271,10 +271,7 @@ func (b *Bluesky) handle(h func(*http.Request, *bskyCall) bskyReply) http.Handle
 func (b *Bluesky) log(e BlueskyRequest) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.requests) >= b.opts.MaxLog {
-		b.requests = slices.Delete(b.requests, 0, len(b.requests)/2)
-	}
-	b.requests = append(b.requests, e)
+	b.requests = appendBounded(b.requests, e, b.opts.MaxLog)
 }
 
 // authenticate checks the access token and charges cost points against the

@@ -271,10 +271,7 @@ func (m *Mastodon) handle(h func(r *http.Request, c *mastoCall) mastoReply) http
 func (m *Mastodon) log(e MastodonRequest) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.requests) >= m.opts.MaxLog {
-		m.requests = slices.Delete(m.requests, 0, len(m.requests)/2)
-	}
-	m.requests = append(m.requests, e)
+	m.requests = appendBounded(m.requests, e, m.opts.MaxLog)
 }
 
 func mastoError(status int, msg string) mastoReply {

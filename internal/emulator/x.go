@@ -310,10 +310,7 @@ func (x *X) log(e XRequest) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.counts[e.Route]++
-	if len(x.requests) >= x.opts.RequestLogSize {
-		x.requests = slices.Delete(x.requests, 0, len(x.requests)/2)
-	}
-	x.requests = append(x.requests, e)
+	x.requests = appendBounded(x.requests, e, x.opts.RequestLogSize)
 }
 
 func (x *X) notFound(r *http.Request, c *xCall) xReply {
