@@ -199,7 +199,8 @@ func (db *DB) FinishJob(ctx context.Context, jobID int64, owner string, o herald
 	if err := db.Dialect().CheckOutcome(jobID, owner, o); err != nil {
 		return err
 	}
-	err := db.write(ctx, func(tx *txn) error {
+	// Lost in a crash, the job stays sending and is reconciled (writeAsync).
+	err := db.writeAsync(ctx, func(tx *txn) error {
 		var attempts int
 		var kind herald.ErrorKind
 		var lastErr string

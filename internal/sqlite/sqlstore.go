@@ -85,8 +85,12 @@ func (b backend) Read(ctx context.Context, fn func(sqlstore.Querier) error) erro
 	return b.db.read(ctx, func(tx *txn) error { return fn(sq(tx)) })
 }
 
-func (b backend) Write(ctx context.Context, _ sqlstore.Mode, fn func(sqlstore.Querier) error) error {
-	return b.db.write(ctx, func(tx *txn) error { return fn(sq(tx)) })
+func (b backend) Write(ctx context.Context, m sqlstore.Mode, fn func(sqlstore.Querier) error) error {
+	write := b.db.write
+	if m&sqlstore.AsyncCommit != 0 {
+		write = b.db.writeAsync
+	}
+	return write(ctx, func(tx *txn) error { return fn(sq(tx)) })
 }
 
 // sq is a pool or a transaction as a sqlstore.Querier.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -18,7 +19,9 @@ import (
 // hands the lead to the next waiter, so no goroutine outlives a call.
 //
 // With synchronous(FULL) a commit also waits for the disk, which a batch
-// pays once. Kept for the dispatch throughput figure of the README:
+// pays once. A batch of writes that may be lost in a crash (writeAsync)
+// commits with synchronous(NORMAL): it waits for no disk, and the WAL is
+// appended in order, so the next FULL commit makes it durable too. Kept for the dispatch throughput figure of the README:
 // `go test -run '^$' -bench Throughput -benchtime 4000x ./internal/dispatch`
 // and `herald-bench --scenario dispatch` (with this file and stmtcache.go,
 // 1,646 jobs/s against 897 jobs/s without them, on the 2-core machine).
@@ -32,9 +35,10 @@ var errLead = errors.New("sqlite: lead the next write batch")
 
 // writeReq is one caller's write transaction body.
 type writeReq struct {
-	ctx  context.Context
-	fn   func(tx *txn) error
-	done chan error // the outcome, or errLead
+	ctx   context.Context
+	fn    func(tx *txn) error
+	async bool       // may commit without waiting for the disk
+	done  chan error // the outcome, or errLead
 }
 
 // writer queues the writes of one DB.
@@ -44,16 +48,32 @@ type writer struct {
 	queue []*writeReq
 	// shared counts the writes that ran in a transaction with others.
 	shared atomic.Int64
+	// normal: the write connection was last set to synchronous(NORMAL).
+	// Only the batch leader reads or sets it. A connection opened anew
+	// starts FULL (the DSN), so a stale true errs on the durable side.
+	normal bool
 }
 
 // write runs fn in a write transaction (BEGIN IMMEDIATE on the single write
 // connection), possibly shared with other callers' writes, and returns once
 // fn's work is committed; fn's error (its work rolled back) otherwise.
 func (db *DB) write(ctx context.Context, fn func(tx *txn) error) error {
-	if err := ctx.Err(); err != nil {
+	return db.enqueue(&writeReq{ctx: ctx, fn: fn})
+}
+
+// writeAsync is write for changes whose loss in an OS crash or power loss
+// reconciliation makes good (a claim, a job's outcome, a replay record
+// followed by the articles' own commit): it returns once committed, without
+// waiting for the disk. The next durable commit syncs it as well.
+func (db *DB) writeAsync(ctx context.Context, fn func(tx *txn) error) error {
+	return db.enqueue(&writeReq{ctx: ctx, fn: fn, async: true})
+}
+
+func (db *DB) enqueue(r *writeReq) error {
+	if err := r.ctx.Err(); err != nil {
 		return err
 	}
-	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	r.done = make(chan error, 1)
 	w := &db.wq
 	w.mu.Lock()
 	w.queue = append(w.queue, r)
@@ -89,7 +109,11 @@ func (db *DB) runBatch(batch []*writeReq) {
 	// The transaction outlives any one caller's context: a caller that gives
 	// up must not roll back the others' work.
 	ctx := context.WithoutCancel(batch[0].ctx)
-	tx, err := db.w.BeginTx(ctx, nil)
+	err := db.syncFor(ctx, batch)
+	var tx *sql.Tx
+	if err == nil {
+		tx, err = db.w.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		for _, r := range batch {
 			r.done <- err
@@ -140,6 +164,28 @@ func (db *DB) runBatch(batch []*writeReq) {
 		}
 		r.done <- results[i]
 	}
+}
+
+// syncFor sets the write connection's synchronous level for batch: NORMAL
+// when every write of it may be lost in a crash, FULL otherwise. The level
+// cannot change inside a transaction, so it is set before BEGIN.
+func (db *DB) syncFor(ctx context.Context, batch []*writeReq) error {
+	normal := true
+	for _, r := range batch {
+		normal = normal && r.async
+	}
+	if normal == db.wq.normal {
+		return nil
+	}
+	level := "FULL"
+	if normal {
+		level = "NORMAL"
+	}
+	if _, err := db.w.ExecContext(ctx, "PRAGMA synchronous = "+level); err != nil {
+		return fmt.Errorf("sqlite: synchronous(%s): %w", level, err)
+	}
+	db.wq.normal = normal
+	return nil
 }
 
 // abortError is a failure that rolled back the whole shared transaction.

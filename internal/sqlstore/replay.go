@@ -6,10 +6,13 @@ import (
 )
 
 // RememberSignature records an accepted webhook signature until until (see
-// herald.ReplayGuard). The primary key decides between instances.
+// herald.ReplayGuard). The primary key decides between instances. It need
+// not wait for the disk: the articles' durable commit follows it, and a
+// record lost in a crash with them lets in only a request that saves again
+// what was lost.
 func (s *Store) RememberSignature(ctx context.Context, sig string, until, now time.Time) (bool, error) {
 	var fresh bool
-	err := s.b.Write(ctx, 0, func(q Querier) error {
+	err := s.b.Write(ctx, AsyncCommit, func(q Querier) error {
 		if _, err := q.Exec(ctx, `DELETE FROM webhook_signatures WHERE until < ?`, now.UnixMilli()); err != nil {
 			return err
 		}

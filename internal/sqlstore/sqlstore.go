@@ -65,9 +65,11 @@ type Mode int
 // first: the next run finds it. A store whose writes are serialised ignores it.
 const RetryUnique Mode = 1
 
-// AsyncCommit does not wait for the commit to reach the disk, where the
-// database can: only for changes whose loss in a crash reconciliation makes
-// good (a claim). A store whose commits are cheap ignores it.
+// AsyncCommit does not wait for the commit to reach the disk: only for
+// changes whose loss in a crash reconciliation makes good (a claim, a job's
+// outcome, a replay record that the articles' own commit follows). Both
+// databases write their log in order, so the next durable commit (a job's
+// sending mark before any network call) makes it durable too.
 const AsyncCommit Mode = 2
 
 // Backend runs statements on one store's driver.
