@@ -10,14 +10,14 @@ import (
 
 // ArticleCols reads an article row as a (scanned by ScanArticle).
 const ArticleCols = `a.id, a.url, a.guid, a.title, a.summary, a.author, a.image_url, a.categories,
-	a.section, a.published_at, a.first_seen_at, a.updated_at, a.stale`
+	a.section, a.published_at, a.first_seen_at, a.updated_at, a.stale, a.source_updated_at`
 
 // ScanArticle scans ArticleCols (then extra) into an article.
 func (d *Dialect) ScanArticle(row Row, extra ...any) (herald.Article, error) {
 	var a herald.Article
 	err := row.Scan(append([]any{&a.ID, &a.URL, &a.GUID, &a.Title, &a.Summary, &a.Author, &a.ImageURL,
 		d.Categories(&a.Categories), &a.Section, TM(&a.PublishedAt), TM(&a.FirstSeenAt), TM(&a.UpdatedAt),
-		&a.Stale}, extra...)...)
+		&a.Stale, TM(&a.SourceUpdatedAt)}, extra...)...)
 	if len(a.Categories) == 0 {
 		a.Categories = nil
 	}
