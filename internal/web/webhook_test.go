@@ -114,15 +114,19 @@ func resign(secret string, ts int64, body string) func(*http.Request) {
 }
 
 type answer struct {
-	Articles []struct {
-		ID      int64   `json:"id"`
-		URL     string  `json:"url"`
-		Section string  `json:"section"`
-		New     bool    `json:"new"`
-		Updated bool    `json:"updated"`
-		Stale   bool    `json:"stale"`
-		Jobs    []int64 `json:"jobs"`
-	} `json:"articles"`
+	Articles []answerArticle `json:"articles"`
+}
+
+type answerArticle struct {
+	ID      int64   `json:"id"`
+	URL     string  `json:"url"`
+	Section string  `json:"section"`
+	New     bool    `json:"new"`
+	Updated bool    `json:"updated"`
+	Stale   bool    `json:"stale"`
+	Jobs    []int64 `json:"jobs"`
+	// EditSkipped: the article's fields were not applied (an older edit).
+	EditSkipped string `json:"edit_skipped"`
 }
 
 func decodeAnswer(t *testing.T, m map[string]any) answer {
@@ -268,6 +272,8 @@ func TestWebhookFieldErrors(t *testing.T) {
 		{"markup-only title", `{"url":"https://news.example/1","title":"<br/>"}`, "title", "empty"},
 		{"invalid url", `{"url":"mailto:desk@news.example","title":"t"}`, "url", "http or https"},
 		{"bad published_at", `[{"url":"https://news.example/1","title":"t","published_at":"01/03/2026"}]`, "[0].published_at", "RFC 3339"},
+		{"bad updated_at", `[{"url":"https://news.example/1","title":"t","updated_at":"yesterday"}]`, "[0].updated_at", "RFC 3339"},
+		{"updated_at ahead of the clock", `{"url":"https://news.example/1","title":"t","updated_at":"2026-03-01T12:06:00Z"}`, "updated_at", "in the future"},
 		{"unknown target", `[{"url":"https://news.example/1","title":"t","targets":["x_main","x_other"]}]`, "[0].targets[1]", "unknown account"},
 		{"unknown field", `{"url":"https://news.example/1","title":"t","target":["x_main"]}`, "target", "unknown field"},
 		{"not JSON", `{"url":`, "", "invalid JSON"},
