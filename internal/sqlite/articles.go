@@ -45,8 +45,9 @@ const (
 	qGUIDOwner = `SELECT article_id FROM article_sources WHERE source_id = ? AND guid = ? AND guid <> ''`
 	// qMatch finds an item's article in one search: by canonical URL (current
 	// or earlier), else by GUID in this source; with whether the URL matched
-	// and the article's link to this source (its GUID, NULL when unlinked).
-	qMatch = `SELECT ` + articleCols + `, m.by_url, x.guid FROM (
+	// and the article's link to this source (its GUID, NULL when unlinked);
+	// then 0, the item's index as qMatchAll gives it (see scanMatch).
+	qMatch = `SELECT ` + articleCols + `, m.by_url, x.guid, 0 FROM (
 			SELECT id, 1 AS by_url FROM articles WHERE url = ?1
 			UNION ALL SELECT article_id, 1 FROM article_urls WHERE url = ?1
 			UNION ALL SELECT article_id, 0 FROM article_sources WHERE source_id = ?2 AND guid = ?3 AND guid <> ''
@@ -269,20 +270,21 @@ type match struct {
 // else by its GUID in this source. It also returns the article's link to
 // the source: linked, under GUID cur.
 func (s *saver) match(it herald.ArticleInput) (match, error) {
-	m, err := s.scanMatch(s.tx.QueryRowContext(s.ctx, qMatch, it.URL, s.sourceID, it.GUID))
+	var i int
+	m, err := s.scanMatch(s.tx.QueryRowContext(s.ctx, qMatch, it.URL, s.sourceID, it.GUID), &i)
 	if errors.Is(err, sql.ErrNoRows) {
 		return match{}, nil
 	}
 	return m, err
 }
 
-// scanMatch scans a row of qMatch (or qMatchAll, then extra): the article,
-// whether its URL matched, and its GUID in the source (NULL: unlinked).
-func (s *saver) scanMatch(row interface{ Scan(...any) error }, extra ...any) (match, error) {
+// scanMatch scans a row of qMatch or qMatchAll: the article, whether its
+// URL matched, its GUID in the source (NULL: unlinked), and the item's
+// index into i.
+func (s *saver) scanMatch(row interface{ Scan(...any) error }, i *int) (match, error) {
 	var m match
 	var guid sql.NullString
-	var err error
-	if m.a, err = s.d.ScanArticle(row, append([]any{&m.byURL, &guid}, extra...)...); err != nil {
+	if err := row.Scan(s.d.ArticleDest(&m.a, &m.byURL, &guid, i)...); err != nil {
 		return m, err
 	}
 	m.ok = true
