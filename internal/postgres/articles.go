@@ -144,15 +144,25 @@ func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
 }
 
 // match finds the article an item is: by canonical URL (current or earlier),
-// else by its GUID in this source.
+// else by its GUID in this source. The row of an item with a source edit
+// time is locked until the transaction ends and read as last committed:
+// instances saving edits of one article at once take turns, so none
+// decides (herald.DecideItem compares the edit times) on a version another
+// has just replaced.
 func (s *saver) match(it herald.ArticleInput) (a herald.Article, byURL bool, err error) {
+	lock := ""
+	if !it.UpdatedAt.IsZero() {
+		lock = s.d.LockRow
+	}
 	a, err = s.d.ScanArticle(s.tx.QueryRow(s.ctx, `SELECT `+sqlstore.ArticleCols+` FROM articles a WHERE a.id = (
-		SELECT id FROM articles WHERE url = $1 UNION ALL SELECT article_id FROM article_urls WHERE url = $1 LIMIT 1)`, it.URL))
+		SELECT id FROM articles WHERE url = $1 UNION ALL SELECT article_id FROM article_urls WHERE url = $1 LIMIT 1)`+lock,
+		it.URL))
 	if err == nil || !errors.Is(err, pgx.ErrNoRows) || it.GUID == "" {
 		return a, err == nil, err
 	}
 	a, err = s.d.ScanArticle(s.tx.QueryRow(s.ctx, `SELECT `+sqlstore.ArticleCols+` FROM articles a WHERE a.id = (
-		SELECT article_id FROM article_sources WHERE source_id = $1 AND guid = $2 AND guid <> '')`, s.sourceID, it.GUID))
+		SELECT article_id FROM article_sources WHERE source_id = $1 AND guid = $2 AND guid <> '')`+lock,
+		s.sourceID, it.GUID))
 	return a, false, err
 }
 

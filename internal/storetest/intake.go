@@ -3,6 +3,7 @@ package storetest
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,5 +160,35 @@ var intakeTests = []test{
 		js, err := f.ListJobs(f.ctx, herald.JobFilter{})
 		f.must(err)
 		equal(t, "jobs", len(js), 1)
+	}},
+	{"ConcurrentEditsKeepTheLatest", func(t *testing.T, f *fixture) {
+		// Edits of one article saved at once (instances sharing the
+		// database, each given one): whatever the order they commit in,
+		// the one the source edited last is what stays.
+		const url = "https://example.com/raced"
+		f.save(mexico, t0, story(url, xMain))
+		id := f.src(mexico)
+		for round := range 5 {
+			const writers = 8
+			var wg sync.WaitGroup
+			errs := make(chan error, writers)
+			for i := range writers {
+				it := story(url, xMain)
+				it.Title = fmt.Sprintf("round %d edit %d", round, i)
+				it.UpdatedAt = t0.Add(time.Duration(round*writers+i) * time.Second)
+				wg.Go(func() {
+					_, err := f.SaveArticles(f.ctx, id, []herald.ArticleInput{it}, t0)
+					errs <- err
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				f.must(err)
+			}
+			a, err := f.FindArticle(f.ctx, url)
+			f.must(err)
+			equal(t, fmt.Sprintf("round %d: title", round), a.Title, fmt.Sprintf("round %d edit %d", round, writers-1))
+		}
 	}},
 }
