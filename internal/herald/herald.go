@@ -59,7 +59,11 @@ type Article struct {
 	Sections    []string
 	PublishedAt time.Time // falls back to FirstSeenAt
 	FirstSeenAt time.Time
-	UpdatedAt   time.Time
+	UpdatedAt   time.Time // when Herald last changed it
+	// SourceUpdatedAt is the source's own time of the version stored (the
+	// webhook's updated_at); zero when no source gave one. An item edited
+	// before it is not applied: see DecideItem.
+	SourceUpdatedAt time.Time
 	// Stale is set on articles older than publish.max_age when first seen:
 	// recorded, never posted.
 	Stale bool
@@ -85,6 +89,10 @@ type ArticleInput struct {
 	ImageURL    string
 	Categories  []string
 	PublishedAt time.Time // zero: unknown (the store uses first-seen time)
+	// UpdatedAt is when the source last edited the item (the webhook's
+	// updated_at); zero: unknown. An item older than the version stored
+	// is not applied (DecideItem).
+	UpdatedAt time.Time
 	// Announce asks for post jobs when the article is new to the store, or is
 	// seen for the first time in this source. False on a feed's first sight
 	// (the backlog) and for stale items.
@@ -114,4 +122,7 @@ type SaveResult struct {
 	Jobs    []int64 // IDs of the jobs created (none when not announced, or all existed)
 	// Flood: the article's posts were recorded skipped with SkipFlood.
 	Flood bool
+	// EditSkipped, when set, says why the item's fields were not applied:
+	// an older edit than the one stored (it starts with SkipStaleEdit).
+	EditSkipped string
 }

@@ -1,6 +1,7 @@
 package herald
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,9 @@ const (
 	// SkipFiltered prefixes the rule of a filter that stopped the post:
 	// "filtered (exclude categories: Opinion)".
 	SkipFiltered = "filtered"
+	// SkipStaleEdit starts the reason an item's edit is not applied: the
+	// source edited it before the version stored (SaveResult.EditSkipped).
+	SkipStaleEdit = "stale edit"
 )
 
 // IntakeTarget is an account a source posts to, with the filter of that
@@ -197,6 +201,13 @@ type ItemDecision struct {
 	Article Article
 	// Changed: an existing article is edited (New false).
 	Changed bool
+	// Write: an existing article's row is to be written: Changed, or only
+	// its source edit time moved forward.
+	Write bool
+	// Skipped, when set, is why the item was not applied to the article
+	// found: the source edited it before the version stored. The article
+	// stays as it is; the item still links it to its source.
+	Skipped string
 	// Alias is the URL the article leaves when found by GUID under a new
 	// one; it is kept so that the old URL still finds it.
 	Alias string
@@ -205,8 +216,10 @@ type ItemDecision struct {
 // DecideItem decides whether an item is a new story or an edit of the
 // article f found, and what the article becomes. An edit is never a new
 // story; an item's empty fields never erase what is known; the publication
-// time is set once. now and the times are kept to the millisecond the
-// stores keep.
+// time is set once; an item the source edited before the version stored
+// (both edit times known) is not applied, so that edits arriving out of
+// order or sent again never undo a later one; equal or later ones are.
+// now and the times are kept to the millisecond the stores keep.
 func DecideItem(it ArticleInput, f Found, source string, now time.Time) ItemDecision {
 	now = toMS(now)
 	if !f.OK {
@@ -218,6 +231,7 @@ func DecideItem(it ArticleInput, f Found, source string, now time.Time) ItemDeci
 			URL: it.URL, GUID: it.GUID, Title: it.Title, Summary: it.Summary, Author: it.Author,
 			ImageURL: it.ImageURL, Categories: slices.Clone(it.Categories), Section: source,
 			PublishedAt: toMS(pub), FirstSeenAt: now, UpdatedAt: now, Stale: it.Stale,
+			SourceUpdatedAt: msOrZero(it.UpdatedAt),
 		}
 		if len(a.Categories) == 0 {
 			a.Categories = nil
@@ -225,6 +239,11 @@ func DecideItem(it ArticleInput, f Found, source string, now time.Time) ItemDeci
 		return ItemDecision{New: true, Article: a}
 	}
 	a := f.Article
+	edited := msOrZero(it.UpdatedAt)
+	if !edited.IsZero() && edited.Before(a.SourceUpdatedAt) {
+		return ItemDecision{Article: a, Skipped: fmt.Sprintf("%s: updated_at %s is older than the stored edit (%s); not applied",
+			SkipStaleEdit, edited.Format(time.RFC3339Nano), a.SourceUpdatedAt.Format(time.RFC3339Nano))}
+	}
 	a.Categories = slices.Clone(a.Categories)
 	changed := false
 	set := func(dst *string, v string) {
@@ -242,7 +261,10 @@ func DecideItem(it ArticleInput, f Found, source string, now time.Time) ItemDeci
 	if len(it.Categories) > 0 && !slices.Equal(it.Categories, a.Categories) {
 		a.Categories, changed = slices.Clone(it.Categories), true
 	}
-	d := ItemDecision{Article: a, Changed: changed}
+	d := ItemDecision{Article: a, Changed: changed, Write: changed}
+	if edited.After(a.SourceUpdatedAt) {
+		d.Article.SourceUpdatedAt, d.Write = edited, true
+	}
 	if changed {
 		d.Article.UpdatedAt = now
 		if a.URL != f.Article.URL {
@@ -253,6 +275,14 @@ func DecideItem(it ArticleInput, f Found, source string, now time.Time) ItemDeci
 }
 
 func toMS(t time.Time) time.Time { return time.UnixMilli(t.UnixMilli()).UTC() }
+
+// msOrZero is toMS, keeping the zero time (unknown) zero.
+func msOrZero(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return toMS(t)
+}
 
 // PlannedJob is an automatic post PlanJobs asks for: pending, or recorded
 // skipped for SkipReason.

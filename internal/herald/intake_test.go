@@ -317,3 +317,61 @@ func TestCreatedJobsSkips(t *testing.T) {
 		t.Errorf("no jobs: Skips = %v", s)
 	}
 }
+
+// TestDecideItemEditTime: an item the source edited before the version
+// stored is not applied; an equal or later one is, and moves the stored
+// edit time forward; without an edit time on either side, as before.
+func TestDecideItemEditTime(t *testing.T) {
+	edit := now.Add(-10 * time.Minute)
+	known := Article{ID: 7, URL: "https://example.com/a", Title: "Newer", Summary: "Sum",
+		PublishedAt: now.Add(-time.Hour), FirstSeenAt: now.Add(-time.Hour), UpdatedAt: now.Add(-time.Minute),
+		SourceUpdatedAt: edit}
+	undated := known
+	undated.SourceUpdatedAt = time.Time{}
+	found := func(a Article) Found { return Found{OK: true, Article: a, ByURL: true} }
+	tests := []struct {
+		name     string
+		it       ArticleInput
+		f        Found
+		skipped  bool
+		changed  bool
+		write    bool
+		title    string
+		editedAt time.Time
+	}{
+		{"older edit: not applied", ArticleInput{URL: known.URL, Title: "Older", UpdatedAt: edit.Add(-time.Second)}, found(known),
+			true, false, false, "Newer", edit},
+		{"older by a millisecond: not applied", ArticleInput{URL: known.URL, Title: "Older", UpdatedAt: edit.Add(-time.Millisecond)}, found(known),
+			true, false, false, "Newer", edit},
+		{"same edit time: applied", ArticleInput{URL: known.URL, Title: "Same time", UpdatedAt: edit.Add(500 * time.Microsecond)}, found(known),
+			false, true, true, "Same time", edit},
+		{"newer edit: applied", ArticleInput{URL: known.URL, Title: "Newest", UpdatedAt: edit.Add(time.Minute)}, found(known),
+			false, true, true, "Newest", edit.Add(time.Minute)},
+		{"newer edit, same fields: only the edit time moves", ArticleInput{URL: known.URL, Title: "Newer", UpdatedAt: edit.Add(time.Minute)}, found(known),
+			false, false, true, "Newer", edit.Add(time.Minute)},
+		{"no edit time on the item: as before", ArticleInput{URL: known.URL, Title: "Undated"}, found(known),
+			false, true, true, "Undated", edit},
+		{"no edit time stored: applied, and kept", ArticleInput{URL: known.URL, Title: "Dated", UpdatedAt: edit.Add(-time.Hour)}, found(undated),
+			false, true, true, "Dated", edit.Add(-time.Hour)},
+		{"a new story keeps its edit time", ArticleInput{URL: "https://example.com/b", Title: "B", UpdatedAt: edit}, Found{},
+			false, false, false, "B", edit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := DecideItem(tt.it, tt.f, "sports", now)
+			if (d.Skipped != "") != tt.skipped || d.Changed != tt.changed || d.Write != tt.write {
+				t.Fatalf("got skipped %q changed %v write %v, want skipped %v changed %v write %v",
+					d.Skipped, d.Changed, d.Write, tt.skipped, tt.changed, tt.write)
+			}
+			if tt.skipped && (!strings.HasPrefix(d.Skipped, SkipStaleEdit+": ") || !strings.Contains(d.Skipped, edit.Format(time.RFC3339))) {
+				t.Errorf("reason %q does not name the stale edit and the stored time", d.Skipped)
+			}
+			if d.Article.Title != tt.title || !d.Article.SourceUpdatedAt.Equal(tt.editedAt) {
+				t.Errorf("article title %q edited at %v, want %q at %v", d.Article.Title, d.Article.SourceUpdatedAt, tt.title, tt.editedAt)
+			}
+			if tt.skipped && !d.Article.UpdatedAt.Equal(known.UpdatedAt) {
+				t.Errorf("a stale edit moved Herald's update time to %v", d.Article.UpdatedAt)
+			}
+		})
+	}
+}

@@ -12,19 +12,6 @@ import (
 	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
-const articleCols = `a.id, a.url, a.guid, a.title, a.summary, a.author, a.image_url, a.categories,
-	a.section, a.published_at, a.first_seen_at, a.updated_at, a.stale`
-
-func scanArticle(row pgx.Row, extra ...any) (herald.Article, error) {
-	var a herald.Article
-	err := row.Scan(append([]any{&a.ID, &a.URL, &a.GUID, &a.Title, &a.Summary, &a.Author, &a.ImageURL, &a.Categories,
-		&a.Section, tm(&a.PublishedAt), tm(&a.FirstSeenAt), tm(&a.UpdatedAt), &a.Stale}, extra...)...)
-	if len(a.Categories) == 0 {
-		a.Categories = nil
-	}
-	return a, err
-}
-
 // categories is how a list of categories is stored: never NULL.
 func categories(c []string) []string {
 	if c == nil {
@@ -52,7 +39,8 @@ func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.A
 		if err := tx.QueryRow(ctx, `SELECT name FROM sources WHERE id = $1`, sourceID).Scan(&source); err != nil {
 			return err
 		}
-		s := saver{ctx: ctx, tx: tx, sourceID: sourceID, source: source, now: now, accounts: make(map[string]bool)}
+		s := saver{ctx: ctx, tx: tx, d: db.Dialect(), sourceID: sourceID, source: source, now: now,
+			accounts: make(map[string]bool)}
 		ids := make([]int64, 0, len(items))
 		for _, it := range items {
 			r, err := s.save(it)
@@ -93,6 +81,7 @@ func (db *DB) SaveArticles(ctx context.Context, sourceID int64, items []herald.A
 type saver struct {
 	ctx      context.Context
 	tx       pgx.Tx
+	d        *sqlstore.Dialect
 	sourceID int64
 	source   string
 	now      time.Time
@@ -132,14 +121,14 @@ func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
 		return r, err
 	}
 	d := herald.DecideItem(it, herald.Found{OK: err == nil, Article: found, ByURL: byURL}, s.source, s.now)
-	r.New, r.Updated = d.New, d.Changed
+	r.New, r.Updated, r.EditSkipped = d.New, d.Changed, d.Skipped
 	a := d.Article
 	switch {
 	case d.New:
 		if err := s.insert(&a); err != nil {
 			return r, err
 		}
-	case d.Changed:
+	case d.Write:
 		if err := s.update(a, d.Alias); err != nil {
 			return r, err
 		}
@@ -155,24 +144,34 @@ func (s *saver) save(it herald.ArticleInput) (herald.SaveResult, error) {
 }
 
 // match finds the article an item is: by canonical URL (current or earlier),
-// else by its GUID in this source.
+// else by its GUID in this source. The row of an item with a source edit
+// time is locked until the transaction ends and read as last committed:
+// instances saving edits of one article at once take turns, so none
+// decides (herald.DecideItem compares the edit times) on a version another
+// has just replaced.
 func (s *saver) match(it herald.ArticleInput) (a herald.Article, byURL bool, err error) {
-	a, err = scanArticle(s.tx.QueryRow(s.ctx, `SELECT `+articleCols+` FROM articles a WHERE a.id = (
-		SELECT id FROM articles WHERE url = $1 UNION ALL SELECT article_id FROM article_urls WHERE url = $1 LIMIT 1)`, it.URL))
+	lock := ""
+	if !it.UpdatedAt.IsZero() {
+		lock = s.d.LockRow
+	}
+	a, err = s.d.ScanArticle(s.tx.QueryRow(s.ctx, `SELECT `+sqlstore.ArticleCols+` FROM articles a WHERE a.id = (
+		SELECT id FROM articles WHERE url = $1 UNION ALL SELECT article_id FROM article_urls WHERE url = $1 LIMIT 1)`+lock,
+		it.URL))
 	if err == nil || !errors.Is(err, pgx.ErrNoRows) || it.GUID == "" {
 		return a, err == nil, err
 	}
-	a, err = scanArticle(s.tx.QueryRow(s.ctx, `SELECT `+articleCols+` FROM articles a WHERE a.id = (
-		SELECT article_id FROM article_sources WHERE source_id = $1 AND guid = $2 AND guid <> '')`, s.sourceID, it.GUID))
+	a, err = s.d.ScanArticle(s.tx.QueryRow(s.ctx, `SELECT `+sqlstore.ArticleCols+` FROM articles a WHERE a.id = (
+		SELECT article_id FROM article_sources WHERE source_id = $1 AND guid = $2 AND guid <> '')`+lock,
+		s.sourceID, it.GUID))
 	return a, false, err
 }
 
 func (s *saver) insert(a *herald.Article) error {
 	return s.tx.QueryRow(s.ctx, `INSERT INTO articles (url, guid, title, summary, author, image_url,
-		categories, section, published_at, first_seen_at, updated_at, stale)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		categories, section, published_at, first_seen_at, updated_at, stale, source_updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 		a.URL, a.GUID, a.Title, a.Summary, a.Author, a.ImageURL, categories(a.Categories), a.Section,
-		ms(a.PublishedAt), ms(a.FirstSeenAt), ms(a.UpdatedAt), a.Stale).Scan(&a.ID)
+		ms(a.PublishedAt), ms(a.FirstSeenAt), ms(a.UpdatedAt), a.Stale, ms(a.SourceUpdatedAt)).Scan(&a.ID)
 }
 
 // update writes an edited article; alias, when set, is the URL it left
@@ -185,8 +184,9 @@ func (s *saver) update(a herald.Article, alias string) error {
 		}
 	}
 	_, err := s.tx.Exec(s.ctx, `UPDATE articles SET url = $1, title = $2, summary = $3, author = $4,
-		image_url = $5, categories = $6, updated_at = $7 WHERE id = $8`,
-		a.URL, a.Title, a.Summary, a.Author, a.ImageURL, categories(a.Categories), ms(a.UpdatedAt), a.ID)
+		image_url = $5, categories = $6, updated_at = $7, source_updated_at = $8 WHERE id = $9`,
+		a.URL, a.Title, a.Summary, a.Author, a.ImageURL, categories(a.Categories), ms(a.UpdatedAt),
+		ms(a.SourceUpdatedAt), a.ID)
 	return err
 }
 

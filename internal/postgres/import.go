@@ -27,7 +27,7 @@ var Tables = []Table{
 		last_status, last_error, failures, hub_url, push_state, push_secret, push_lease_until, claimed_by,
 		lease_until, article_count, created_at`)},
 	{"articles", cols(`id, url, guid, title, summary, author, image_url, categories, section, published_at,
-		first_seen_at, updated_at, stale`)},
+		first_seen_at, updated_at, stale, source_updated_at`)},
 	{"article_urls", cols(`url, article_id`)},
 	{"article_sources", cols(`article_id, source_id, guid, first_seen_at`)},
 	{"accounts", cols(`id, network, paused, pause_reason, hold_until, hold_reason, token_expires_at,

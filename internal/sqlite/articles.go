@@ -13,20 +13,8 @@ import (
 	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
-const articleCols = `a.id, a.url, a.guid, a.title, a.summary, a.author, a.image_url, a.categories,
-	a.section, a.published_at, a.first_seen_at, a.updated_at, a.stale`
-
-func scanArticle(row interface{ Scan(...any) error }) (herald.Article, error) {
-	var a herald.Article
-	var cats string
-	err := row.Scan(&a.ID, &a.URL, &a.GUID, &a.Title, &a.Summary, &a.Author, &a.ImageURL, &cats,
-		&a.Section, tm(&a.PublishedAt), tm(&a.FirstSeenAt), tm(&a.UpdatedAt), &a.Stale)
-	if err != nil {
-		return a, err
-	}
-	a.Categories, err = decodeCategories(cats)
-	return a, err
-}
+// articleCols are the columns of an article (Dialect.ScanArticle reads them).
+const articleCols = sqlstore.ArticleCols
 
 func encodeCategories(c []string) string {
 	if len(c) == 0 {
@@ -57,8 +45,9 @@ const (
 	qGUIDOwner = `SELECT article_id FROM article_sources WHERE source_id = ? AND guid = ? AND guid <> ''`
 	// qMatch finds an item's article in one search: by canonical URL (current
 	// or earlier), else by GUID in this source; with whether the URL matched
-	// and the article's link to this source (its GUID, NULL when unlinked).
-	qMatch = `SELECT ` + articleCols + `, m.by_url, x.guid FROM (
+	// and the article's link to this source (its GUID, NULL when unlinked);
+	// then 0, the item's index as qMatchAll gives it (see scanMatch).
+	qMatch = `SELECT ` + articleCols + `, m.by_url, x.guid, 0 FROM (
 			SELECT id, 1 AS by_url FROM articles WHERE url = ?1
 			UNION ALL SELECT article_id, 1 FROM article_urls WHERE url = ?1
 			UNION ALL SELECT article_id, 0 FROM article_sources WHERE source_id = ?2 AND guid = ?3 AND guid <> ''
@@ -91,7 +80,8 @@ func (db *DB) saveArticles(ctx context.Context, sourceID int64, items []herald.A
 		if err := tx.QueryRowContext(ctx, `SELECT name FROM sources WHERE id = ?`, sourceID).Scan(&source); err != nil {
 			return err
 		}
-		s := saver{ctx: ctx, tx: tx, sourceID: sourceID, source: source, now: now, accounts: make(map[string]bool)}
+		s := saver{ctx: ctx, tx: tx, d: db.Dialect(), sourceID: sourceID, source: source, now: now,
+			accounts: make(map[string]bool)}
 		if err := s.saveAll(items, out, grouped); err != nil {
 			return err
 		}
@@ -133,6 +123,7 @@ func (db *DB) saveArticles(ctx context.Context, sourceID int64, items []herald.A
 type saver struct {
 	ctx      context.Context
 	tx       *txn
+	d        *sqlstore.Dialect
 	sourceID int64
 	source   string
 	now      time.Time
@@ -245,14 +236,14 @@ func (t *touched) hit(it herald.ArticleInput, m match) bool {
 // item and its match.
 func (s *saver) save(it herald.ArticleInput, m match) (herald.SaveResult, error) {
 	d := herald.DecideItem(it, herald.Found{OK: m.ok, Article: m.a, ByURL: m.byURL}, s.source, s.now)
-	r := herald.SaveResult{New: d.New, Updated: d.Changed}
+	r := herald.SaveResult{New: d.New, Updated: d.Changed, EditSkipped: d.Skipped}
 	a := d.Article
 	switch {
 	case d.New:
 		if err := s.insert(&a); err != nil {
 			return r, err
 		}
-	case d.Changed:
+	case d.Write:
 		if err := s.update(a, d.Alias); err != nil {
 			return r, err
 		}
@@ -279,23 +270,26 @@ type match struct {
 // else by its GUID in this source. It also returns the article's link to
 // the source: linked, under GUID cur.
 func (s *saver) match(it herald.ArticleInput) (match, error) {
-	var m match
-	var cats string
-	var guid sql.NullString
-	a := &m.a
-	err := s.tx.QueryRowContext(s.ctx, qMatch, it.URL, s.sourceID, it.GUID).Scan(&a.ID, &a.URL, &a.GUID, &a.Title,
-		&a.Summary, &a.Author, &a.ImageURL, &cats, &a.Section, tm(&a.PublishedAt), tm(&a.FirstSeenAt),
-		tm(&a.UpdatedAt), &a.Stale, &m.byURL, &guid)
+	var i int
+	m, err := s.scanMatch(s.tx.QueryRowContext(s.ctx, qMatch, it.URL, s.sourceID, it.GUID), &i)
 	if errors.Is(err, sql.ErrNoRows) {
 		return match{}, nil
 	}
-	if err != nil {
+	return m, err
+}
+
+// scanMatch scans a row of qMatch or qMatchAll: the article, whether its
+// URL matched, its GUID in the source (NULL: unlinked), and the item's
+// index into i.
+func (s *saver) scanMatch(row interface{ Scan(...any) error }, i *int) (match, error) {
+	var m match
+	var guid sql.NullString
+	if err := row.Scan(s.d.ArticleDest(&m.a, &m.byURL, &guid, i)...); err != nil {
 		return m, err
 	}
 	m.ok = true
 	m.l = link{linked: guid.Valid, cur: guid.String, byGUID: !m.byURL}
-	a.Categories, err = decodeCategories(cats)
-	return m, err
+	return m, nil
 }
 
 // link is what match learnt of an article's link to the saver's source.
@@ -312,10 +306,10 @@ func (s *saver) newArticle(it herald.ArticleInput) herald.Article {
 
 func (s *saver) insert(a *herald.Article) error {
 	return s.tx.QueryRowContext(s.ctx, `INSERT INTO articles (url, guid, title, summary, author, image_url,
-		categories, section, published_at, first_seen_at, updated_at, stale)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		categories, section, published_at, first_seen_at, updated_at, stale, source_updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		a.URL, a.GUID, a.Title, a.Summary, a.Author, a.ImageURL, encodeCategories(a.Categories), a.Section,
-		ms(a.PublishedAt), ms(a.FirstSeenAt), ms(a.UpdatedAt), a.Stale).Scan(&a.ID)
+		ms(a.PublishedAt), ms(a.FirstSeenAt), ms(a.UpdatedAt), a.Stale, ms(a.SourceUpdatedAt)).Scan(&a.ID)
 }
 
 // update writes an edited article; alias, when set, is the URL it left
@@ -328,8 +322,9 @@ func (s *saver) update(a herald.Article, alias string) error {
 		}
 	}
 	_, err := s.tx.ExecContext(s.ctx, `UPDATE articles SET url = ?, title = ?, summary = ?, author = ?,
-		image_url = ?, categories = ?, updated_at = ? WHERE id = ?`,
-		a.URL, a.Title, a.Summary, a.Author, a.ImageURL, encodeCategories(a.Categories), ms(a.UpdatedAt), a.ID)
+		image_url = ?, categories = ?, updated_at = ?, source_updated_at = ? WHERE id = ?`,
+		a.URL, a.Title, a.Summary, a.Author, a.ImageURL, encodeCategories(a.Categories), ms(a.UpdatedAt),
+		ms(a.SourceUpdatedAt), a.ID)
 	return err
 }
 
@@ -438,7 +433,7 @@ func qMatchAll(k int) string {
 				(SELECT article_id FROM article_urls WHERE url = item.url)) AS u,
 			(SELECT article_id FROM article_sources WHERE source_id = ` + src + ` AND guid = item.guid AND guid <> '') AS g
 			FROM item)
-		SELECT m.i, ` + articleCols + `, m.u IS NOT NULL, x.guid FROM m
+		SELECT ` + articleCols + `, m.u IS NOT NULL, x.guid, m.i FROM m
 		JOIN articles a ON a.id = coalesce(m.u, m.g)
 		LEFT JOIN article_sources x ON x.article_id = a.id AND x.source_id = ` + src)
 	return b.String()
@@ -470,38 +465,29 @@ func (s *saver) scanMatches(query string, args []any, found []match) error {
 	defer rows.Close()
 	for rows.Next() {
 		var i int
-		var m match
-		var cats string
-		var guid sql.NullString
-		a := &m.a
-		if err := rows.Scan(&i, &a.ID, &a.URL, &a.GUID, &a.Title, &a.Summary, &a.Author, &a.ImageURL, &cats,
-			&a.Section, tm(&a.PublishedAt), tm(&a.FirstSeenAt), tm(&a.UpdatedAt), &a.Stale, &m.byURL, &guid); err != nil {
+		m, err := s.scanMatch(rows, &i)
+		if err != nil {
 			return err
 		}
 		if i < 0 || i >= len(found) {
 			return fmt.Errorf("match of item %d of %d", i, len(found))
 		}
-		if a.Categories, err = decodeCategories(cats); err != nil {
-			return err
-		}
-		m.ok = true
-		m.l = link{linked: guid.Valid, cur: guid.String, byGUID: !m.byURL}
 		found[i] = m
 	}
 	return rows.Err()
 }
 
 // qInsertArticles inserts k articles: ?1 is their section, ?2 the time
-// they are first seen, then nine values an article.
+// they are first seen, then ten values an article.
 func qInsertArticles(k int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO articles (section, first_seen_at, updated_at, url, guid, title, summary, author,
-		image_url, categories, published_at, stale) VALUES `)
+		image_url, categories, published_at, stale, source_updated_at) VALUES `)
 	for j := range k {
 		if j > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString("(?1, ?2, ?2, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		b.WriteString("(?1, ?2, ?2, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 	}
 	b.WriteString(` RETURNING id, url`)
 	return b.String()
@@ -539,7 +525,7 @@ func (s *saver) insertAll(items []herald.ArticleInput, run []int, out []herald.S
 	arts := make([]herald.Article, len(run))
 	at := 0
 	for _, k := range groupSizes(len(run)) {
-		args := make([]any, 0, 2+9*k)
+		args := make([]any, 0, 2+10*k)
 		args = append(args, s.source, ms(fromMS(s.now.UnixMilli())))
 		ids := make(map[string]int, k) // URL → index in arts
 		for j, i := range run[at : at+k] {
@@ -547,7 +533,7 @@ func (s *saver) insertAll(items []herald.ArticleInput, run []int, out []herald.S
 			arts[at+j] = a
 			ids[a.URL] = at + j
 			args = append(args, a.URL, a.GUID, a.Title, a.Summary, a.Author, a.ImageURL,
-				encodeCategories(a.Categories), ms(a.PublishedAt), a.Stale)
+				encodeCategories(a.Categories), ms(a.PublishedAt), a.Stale, ms(a.SourceUpdatedAt))
 		}
 		// RETURNING gives no order: rows are told apart by their URL.
 		if err := s.scanIDs(groupQueries[k].insert, args, ids, arts); err != nil {

@@ -10,14 +10,22 @@ import (
 
 // ArticleCols reads an article row as a (scanned by ScanArticle).
 const ArticleCols = `a.id, a.url, a.guid, a.title, a.summary, a.author, a.image_url, a.categories,
-	a.section, a.published_at, a.first_seen_at, a.updated_at, a.stale`
+	a.section, a.published_at, a.first_seen_at, a.updated_at, a.stale, a.source_updated_at`
+
+// ArticleDest returns the scan destinations of ArticleCols into a, then
+// extra. Categories may be scanned as an empty list: see ScanArticle.
+func (d *Dialect) ArticleDest(a *herald.Article, extra ...any) []any {
+	dst := make([]any, 0, 14+len(extra))
+	dst = append(dst, &a.ID, &a.URL, &a.GUID, &a.Title, &a.Summary, &a.Author, &a.ImageURL,
+		d.Categories(&a.Categories), &a.Section, TM(&a.PublishedAt), TM(&a.FirstSeenAt), TM(&a.UpdatedAt),
+		&a.Stale, TM(&a.SourceUpdatedAt))
+	return append(dst, extra...)
+}
 
 // ScanArticle scans ArticleCols (then extra) into an article.
 func (d *Dialect) ScanArticle(row Row, extra ...any) (herald.Article, error) {
 	var a herald.Article
-	err := row.Scan(append([]any{&a.ID, &a.URL, &a.GUID, &a.Title, &a.Summary, &a.Author, &a.ImageURL,
-		d.Categories(&a.Categories), &a.Section, TM(&a.PublishedAt), TM(&a.FirstSeenAt), TM(&a.UpdatedAt),
-		&a.Stale}, extra...)...)
+	err := row.Scan(d.ArticleDest(&a, extra...)...)
 	if len(a.Categories) == 0 {
 		a.Categories = nil
 	}

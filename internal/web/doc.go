@@ -24,6 +24,7 @@
 //	 "categories": ["Politics"],                        a breaking_categories match makes it breaking
 //	 "image": "https://news.example/img.jpg",
 //	 "published_at": "2026-03-01T10:00:00Z",            RFC 3339, or unix seconds as a number
+//	 "updated_at": "2026-03-01T10:05:00Z",   the CMS's last edit: an older edit is not applied
 //	 "targets": ["x_main"],    account IDs; absent: the defaults; []: record, post nowhere
 //	 "priority": "breaking"}   or "normal" (which also overrides a breaking category)
 //
@@ -38,8 +39,12 @@
 // remembers each accepted signature (herald.ReplayGuard, shared by the
 // instances on one database), so a replay is answered 409 and changes
 // nothing. A request answered 5xx is forgotten and may be sent again.
+// Edits can still arrive out of order: one whose updated_at is older than
+// the edit stored is not applied (herald.DecideItem), and its article is
+// answered "updated": false with "edit_skipped" saying why. An updated_at
+// more than 5 minutes ahead of the server's clock is refused (400).
 //
-// Answers: 202 {"articles":[{"id","url","section","new","updated","stale"?,"jobs":[ids]}]}
+// Answers: 202 {"articles":[{"id","url","section","new","updated","stale"?,"jobs":[ids],"edit_skipped"?}]}
 // in payload order (the same article again gives the same id and no new job);
 // 400 {"error","field"} naming the field at fault, e.g. "[1].url" (nothing of
 // the request is recorded); 401 "invalid signature" or "stale timestamp"; 409
@@ -68,6 +73,7 @@
 //	        'categories'   => wp_get_post_categories($post_id, ['fields' => 'names']),
 //	        'image'        => get_the_post_thumbnail_url($post, 'full') ?: null,
 //	        'published_at' => get_post_time('c', true, $post),
+//	        'updated_at'   => get_post_modified_time('c', true, $post),
 //	    ]);
 //	    $ts = (string) time();
 //	    wp_remote_post(HERALD_URL . '/hooks/articles', [

@@ -46,9 +46,12 @@ type webhookItem struct {
 	Categories  []string
 	Image       string
 	PublishedAt time.Time // zero when not given
-	Targets     []string
-	TargetsSet  bool   // "targets" was present (an empty list means: record, post nowhere)
-	Priority    string // "", "breaking" or "normal"
+	// UpdatedAt is when the CMS last edited the article (zero when not
+	// given): an edit older than the one stored is not applied.
+	UpdatedAt  time.Time
+	Targets    []string
+	TargetsSet bool   // "targets" was present (an empty list means: record, post nowhere)
+	Priority   string // "", "breaking" or "normal"
 	// Story holds the per-story instructions: text (for all networks or
 	// per network), no_post, post_at, hashtags, review.
 	Story herald.Instructions
@@ -73,7 +76,7 @@ func (e *fieldError) Error() string {
 // refused, so a misspelt "target" cannot silently post to the default accounts.
 var webhookFields = map[string]bool{
 	"url": true, "title": true, "summary": true, "author": true, "section": true,
-	"categories": true, "image": true, "published_at": true, "targets": true, "priority": true,
+	"categories": true, "image": true, "published_at": true, "updated_at": true, "targets": true, "priority": true,
 	"text": true, "no_post": true, "post_at": true, "hashtags": true, "review": true,
 }
 
@@ -195,15 +198,27 @@ func parseItem(raw json.RawMessage, prefix string) (webhookItem, error) {
 	if it.Targets, it.TargetsSet, err = stringList(obj, prefix, "targets", maxTargets, maxTargetLen); err != nil {
 		return it, err
 	}
-	if raw, ok := obj["published_at"]; ok && !isNull(raw) {
-		t, perr := parseTime(raw)
-		if perr != nil {
-			return it, &fieldError{Field: prefix + "published_at", Msg: perr.Error()}
-		}
-		it.PublishedAt = t
+	if it.PublishedAt, err = timeField(obj, prefix, "published_at"); err != nil {
+		return it, err
+	}
+	if it.UpdatedAt, err = timeField(obj, prefix, "updated_at"); err != nil {
+		return it, err
 	}
 	it.Story, err = parseInstructions(obj, prefix)
 	return it, err
+}
+
+// timeField reads an optional time (parseTime); null counts as absent (zero).
+func timeField(obj map[string]json.RawMessage, prefix, key string) (time.Time, error) {
+	raw, ok := obj[key]
+	if !ok || isNull(raw) {
+		return time.Time{}, nil
+	}
+	t, err := parseTime(raw)
+	if err != nil {
+		return time.Time{}, &fieldError{Field: prefix + key, Msg: err.Error()}
+	}
+	return t, nil
 }
 
 // postTextNetworks are the keys of a "text" object: the networks, "x"
@@ -258,14 +273,8 @@ func parseInstructions(obj map[string]json.RawMessage, prefix string) (herald.In
 	if in.Review, err = boolField(obj, prefix, "review"); err != nil {
 		return in, err
 	}
-	if raw, ok := obj["post_at"]; ok && !isNull(raw) {
-		t, perr := parseTime(raw)
-		if perr != nil {
-			return in, &fieldError{Field: prefix + "post_at", Msg: perr.Error()}
-		}
-		in.PostAt = t
-	}
-	return in, nil
+	in.PostAt, err = timeField(obj, prefix, "post_at")
+	return in, err
 }
 
 // boolField reads an optional boolean; null counts as absent (false).

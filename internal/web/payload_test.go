@@ -67,8 +67,9 @@ func TestParseWebhookPayloadValues(t *testing.T) {
 	body := `[
 	  {"url":"https://a.example/1","title":"One","summary":"S","author":"A","section":"mexico",
 	   "categories":["Politics","World"],"image":"https://img.example/1.jpg",
-	   "published_at":"2026-03-01T10:00:00-06:00","targets":["x_main"],"priority":"breaking"},
-	  {"url":"https://a.example/2","title":"Two","published_at":1772380800,"targets":[],"summary":null},
+	   "published_at":"2026-03-01T10:00:00-06:00","updated_at":"2026-03-01T10:05:30.250-06:00",
+	   "targets":["x_main"],"priority":"breaking"},
+	  {"url":"https://a.example/2","title":"Two","published_at":1772380800,"targets":[],"summary":null,"updated_at":null},
 	  {"url":"https://a.example/3","title":"Three","published_at":1772380800.5}
 	]`
 	items, err := parseWebhookPayload([]byte(body))
@@ -82,11 +83,12 @@ func TestParseWebhookPayloadValues(t *testing.T) {
 	wantPub := time.Date(2026, 3, 1, 16, 0, 0, 0, time.UTC)
 	if a.URL != "https://a.example/1" || a.Title != "One" || a.Summary != "S" || a.Author != "A" ||
 		a.Section != "mexico" || len(a.Categories) != 2 || a.Image != "https://img.example/1.jpg" ||
-		!a.PublishedAt.Equal(wantPub) || !a.TargetsSet || len(a.Targets) != 1 || a.Priority != "breaking" || a.Prefix != "[0]." {
+		!a.PublishedAt.Equal(wantPub) || !a.UpdatedAt.Equal(wantPub.Add(5*time.Minute+30250*time.Millisecond)) ||
+		!a.TargetsSet || len(a.Targets) != 1 || a.Priority != "breaking" || a.Prefix != "[0]." {
 		t.Errorf("item 0 = %+v", a)
 	}
 	b := items[1]
-	if !b.PublishedAt.Equal(time.Unix(1772380800, 0)) || !b.TargetsSet || len(b.Targets) != 0 || b.Summary != "" {
+	if !b.PublishedAt.Equal(time.Unix(1772380800, 0)) || !b.UpdatedAt.IsZero() || !b.TargetsSet || len(b.Targets) != 0 || b.Summary != "" {
 		t.Errorf("item 1 = %+v", b)
 	}
 	if c := items[2]; !c.PublishedAt.Equal(time.Unix(1772380800, 5e8)) || c.TargetsSet {

@@ -68,6 +68,9 @@ type webhookArticle struct {
 	Updated bool    `json:"updated"`
 	Stale   bool    `json:"stale,omitempty"`
 	Jobs    []int64 `json:"jobs"`
+	// EditSkipped says why the article's fields were not applied: its
+	// updated_at is older than the edit stored ("stale edit: …").
+	EditSkipped string `json:"edit_skipped,omitempty"`
 }
 
 type webhookAnswer struct {
@@ -233,6 +236,11 @@ func (s *Server) webhookInput(it webhookItem, prefix string, known map[string]bo
 	if title == "" {
 		return herald.ArticleInput{}, "", &fieldError{Field: prefix + "title", Msg: "empty once markup is removed"}
 	}
+	// An edit time ahead of the clock would keep every later edit out.
+	if it.UpdatedAt.After(now.Add(MaxClockSkew)) {
+		return herald.ArticleInput{}, "", &fieldError{Field: prefix + "updated_at",
+			Msg: fmt.Sprintf("in the future (more than %d minutes ahead of the server's clock)", int(MaxClockSkew/time.Minute))}
+	}
 	in := herald.ArticleInput{
 		URL:         canon,
 		Title:       title,
@@ -240,6 +248,7 @@ func (s *Server) webhookInput(it webhookItem, prefix string, known map[string]bo
 		Author:      it.Author,
 		ImageURL:    strings.TrimSpace(it.Image),
 		PublishedAt: it.PublishedAt,
+		UpdatedAt:   it.UpdatedAt,
 		Story:       it.Story,
 	}
 	for _, c := range it.Categories {
@@ -320,7 +329,7 @@ func (s *Server) saveWebhook(ctx context.Context, inputs []webhookInput, now tim
 		for k, i := range idx {
 			res := results[k]
 			a := webhookArticle{ID: res.Article.ID, URL: res.Article.URL, Section: name,
-				New: res.New, Updated: res.Updated, Stale: batch[k].Stale, Jobs: res.Jobs}
+				New: res.New, Updated: res.Updated, Stale: batch[k].Stale, Jobs: res.Jobs, EditSkipped: res.EditSkipped}
 			if a.Jobs == nil {
 				a.Jobs = []int64{}
 			}
@@ -328,6 +337,9 @@ func (s *Server) saveWebhook(ctx context.Context, inputs []webhookInput, now tim
 				a.URL = batch[k].URL
 			}
 			answer.Articles[i] = a
+			if a.EditSkipped != "" {
+				s.logger.Info("webhook: older edit not applied", "article", a.ID, "url", a.URL, "reason", a.EditSkipped)
+			}
 			jobs += len(res.Jobs)
 			result := "existing"
 			if res.New {

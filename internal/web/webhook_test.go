@@ -114,15 +114,19 @@ func resign(secret string, ts int64, body string) func(*http.Request) {
 }
 
 type answer struct {
-	Articles []struct {
-		ID      int64   `json:"id"`
-		URL     string  `json:"url"`
-		Section string  `json:"section"`
-		New     bool    `json:"new"`
-		Updated bool    `json:"updated"`
-		Stale   bool    `json:"stale"`
-		Jobs    []int64 `json:"jobs"`
-	} `json:"articles"`
+	Articles []answerArticle `json:"articles"`
+}
+
+type answerArticle struct {
+	ID      int64   `json:"id"`
+	URL     string  `json:"url"`
+	Section string  `json:"section"`
+	New     bool    `json:"new"`
+	Updated bool    `json:"updated"`
+	Stale   bool    `json:"stale"`
+	Jobs    []int64 `json:"jobs"`
+	// EditSkipped: the article's fields were not applied (an older edit).
+	EditSkipped string `json:"edit_skipped"`
 }
 
 func decodeAnswer(t *testing.T, m map[string]any) answer {
@@ -268,6 +272,8 @@ func TestWebhookFieldErrors(t *testing.T) {
 		{"markup-only title", `{"url":"https://news.example/1","title":"<br/>"}`, "title", "empty"},
 		{"invalid url", `{"url":"mailto:desk@news.example","title":"t"}`, "url", "http or https"},
 		{"bad published_at", `[{"url":"https://news.example/1","title":"t","published_at":"01/03/2026"}]`, "[0].published_at", "RFC 3339"},
+		{"bad updated_at", `[{"url":"https://news.example/1","title":"t","updated_at":"yesterday"}]`, "[0].updated_at", "RFC 3339"},
+		{"updated_at ahead of the clock", `{"url":"https://news.example/1","title":"t","updated_at":"2026-03-01T12:06:00Z"}`, "updated_at", "in the future"},
 		{"unknown target", `[{"url":"https://news.example/1","title":"t","targets":["x_main","x_other"]}]`, "[0].targets[1]", "unknown account"},
 		{"unknown field", `{"url":"https://news.example/1","title":"t","target":["x_main"]}`, "target", "unknown field"},
 		{"not JSON", `{"url":`, "", "invalid JSON"},
@@ -410,4 +416,73 @@ func TestWebhookBodyIsSignedAsSent(t *testing.T) {
 	if code != http.StatusUnauthorized {
 		t.Errorf("a re-encoded body passed with the original's signature: %d", code)
 	}
+}
+
+// TestWebhookOlderEditNotApplied: edits of one article arriving out of
+// order (each a fresh signed request, so no replay) never put an older
+// headline back: the answer says the older edit was not applied; an equal
+// or later updated_at applies, and an edit without one applies as before.
+func TestWebhookOlderEditNotApplied(t *testing.T) {
+	f := newFixture(t, nil)
+	const url = "https://news.example/mexico/edited"
+	edit := func(title, updatedAt string) string {
+		body := `{"url":"` + url + `","title":"` + title + `"`
+		if updatedAt != "" {
+			body += `,"updated_at":"` + updatedAt + `"`
+		}
+		return body + `}`
+	}
+	send := func(what, body string) answerArticle {
+		t.Helper()
+		f.now = f.now.Add(time.Second)
+		code, m := f.post(t, body, nil)
+		if code != http.StatusAccepted {
+			t.Fatalf("%s: status %d %v, want 202", what, code, m)
+		}
+		return decodeAnswer(t, m).Articles[0]
+	}
+	stored := func(what, want string) {
+		t.Helper()
+		art, err := f.store.FindArticle(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if art.Title != want {
+			t.Errorf("%s: stored title %q, want %q", what, art.Title, want)
+		}
+	}
+
+	newer := send("newer edit", edit("Newer headline", "2026-03-01T11:50:00Z"))
+	if !newer.New || newer.EditSkipped != "" {
+		t.Fatalf("newer edit answer %+v", newer)
+	}
+	older := send("older edit", edit("Older headline", "2026-03-01T11:40:00+00:00"))
+	if older.ID != newer.ID || older.Updated || !strings.HasPrefix(older.EditSkipped, herald.SkipStaleEdit+": ") ||
+		!strings.Contains(older.EditSkipped, "2026-03-01T11:50:00Z") {
+		t.Errorf("older edit answer %+v, want not updated, edit_skipped naming the stored edit time", older)
+	}
+	stored("after the older edit", "Newer headline")
+
+	// In one array too, whatever the order.
+	code, m := f.post(t, `[`+edit("Later headline", "2026-03-01T11:55:00Z")+`,`+edit("Old again", "2026-03-01T11:45:00Z")+`]`, nil)
+	if code != http.StatusAccepted {
+		t.Fatalf("array: %d %v", code, m)
+	}
+	if a := decodeAnswer(t, m).Articles; !a[0].Updated || a[0].EditSkipped != "" || a[1].Updated || a[1].EditSkipped == "" {
+		t.Errorf("array answer %+v, want the first applied and the second skipped", a)
+	}
+	stored("after the array", "Later headline")
+
+	if same := send("same updated_at", edit("Corrected headline", "2026-03-01T11:55:00Z")); !same.Updated || same.EditSkipped != "" {
+		t.Errorf("an edit with the stored updated_at: %+v, want applied", same)
+	}
+	stored("after an edit at the same time", "Corrected headline")
+	if undated := send("no updated_at", edit("Undated headline", "")); !undated.Updated || undated.EditSkipped != "" {
+		t.Errorf("an edit without updated_at: %+v, want applied as before", undated)
+	}
+	stored("after an edit without updated_at", "Undated headline")
+	if late := send("older than the stored edit", edit("Stale headline", "2026-03-01T11:54:59Z")); late.EditSkipped == "" {
+		t.Errorf("an edit older than the stored updated_at: %+v, want skipped", late)
+	}
+	stored("after another older edit", "Undated headline")
 }
