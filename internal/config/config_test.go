@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // clearEnv removes every HERALD_* variable for the test (restored after).
@@ -315,14 +317,10 @@ func TestYAMLRoundTrip(t *testing.T) {
 }
 
 func TestFormatDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
+	testkit.Table(t, "formatDuration", formatDuration, map[time.Duration]string{
 		0: "0s", 10 * time.Second: "10s", 2 * time.Minute: "2m", 48 * time.Hour: "48h",
 		90 * time.Minute: "1h30m", 1500 * time.Millisecond: "1.5s", time.Hour + time.Second: "1h0m1s",
-	} {
-		if got := formatDuration(d); got != want {
-			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
-		}
-	}
+	})
 }
 
 func TestTargetsWithFilters(t *testing.T) {

@@ -2,9 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -180,28 +177,12 @@ func isJSONType(ct string) bool {
 // Sign returns the X-Herald-Signature value for a body sent at timestamp
 // (unix seconds, as sent in X-Herald-Timestamp). Senders in Go and tests use it.
 func Sign(secret, timestamp string, body []byte) string {
-	return "sha256=" + hex.EncodeToString(webhookMAC(secret, timestamp, body))
-}
-
-func webhookMAC(secret, timestamp string, body []byte) []byte {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte{'.'})
-	mac.Write(body)
-	return mac.Sum(nil)
+	return herald.SignWebhook(secret, timestamp, body)
 }
 
 // validSignature checks "sha256=<hex>" in constant time.
 func validSignature(secret, timestamp string, body []byte, header string) bool {
-	hexSig, ok := strings.CutPrefix(header, "sha256=")
-	if !ok {
-		return false
-	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil || len(got) != sha256.Size {
-		return false
-	}
-	return hmac.Equal(got, webhookMAC(secret, timestamp, body))
+	return herald.ValidWebhookSignature(secret, timestamp, body, header)
 }
 
 // webhookInputs turns parsed items into store inputs: canonical URL, plain
