@@ -1,49 +1,52 @@
 package herald
 
-import (
-	"testing"
-
-	"github.com/heraldhq/herald/internal/testkit"
-)
+import "testing"
 
 func TestPlainText(t *testing.T) {
-	testkit.Table(t, "PlainText", PlainText, map[string]string{
-		"":                                   "",
-		"Plain headline":                     "Plain headline",
-		"  Lots \n\t of   space\u00a0here  ": "Lots of space here",
-		"Tom &amp; Jerry":                    "Tom & Jerry",
-		"Tom &amp;amp; Jerry":                "Tom & Jerry",
-		"Caf&eacute; &#8220;quoted&#8221; &#x2014; dash": "Café “quoted” — dash",
-		"<b>Breaking:</b> storm hits coast":              "Breaking: storm hits coast",
-		"&lt;b&gt;Breaking:&lt;/b&gt; storm hits coast":  "Breaking: storm hits coast",
-		"<p>First paragraph.</p><p>Second.</p>":          "First paragraph. Second.",
-		"line one<br>line two<br/>line three":            "line one line two line three",
-		"in<em>line</em> words":                          "inline words",
-		"<a href=\"https://example.com\">Link</a> text":  "Link text",
-		"before<script>alert('x')</script>after":         "before after",
-		"<style>p{color:red}</style>Styled":              "Styled",
-		"<!-- comment -->Visible":                        "Visible",
-		"5 < 6 and 7 > 3":                                "5 < 6 and 7 > 3",
-		"I &lt;3 news":                                   "I <3 news",
-		"AT&T and Q&A":                                   "AT&T and Q&A",
-		"<![CDATA[ignored?]]>Text":                       "Text",
-		"Control\x00chars\x07here":                       "Control chars here",
-		"\ufeffBOM start":                                "BOM start",
-		"bad \xff utf8":                                  "bad utf8",
-		"Emoji 👍🏽 stays":                                 "Emoji 👍🏽 stays",
-		"<div>\n  <h1>Title</h1>\n  <ul><li>one</li><li>two</li></ul>\n</div>": "Title one two",
-		"unclosed <b>bold": "unclosed bold",
-		"0<\xe5?":          "0",
+	tests := []struct {
+		in, want string
+	}{
+		{"", ""},
+		{"Plain headline", "Plain headline"},
+		{"  Lots \n\t of   space\u00a0here  ", "Lots of space here"},
+		{"Tom &amp; Jerry", "Tom & Jerry"},
+		{"Tom &amp;amp; Jerry", "Tom & Jerry"},
+		{"Caf&eacute; &#8220;quoted&#8221; &#x2014; dash", "Café “quoted” — dash"},
+		{"<b>Breaking:</b> storm hits coast", "Breaking: storm hits coast"},
+		{"&lt;b&gt;Breaking:&lt;/b&gt; storm hits coast", "Breaking: storm hits coast"},
+		{"<p>First paragraph.</p><p>Second.</p>", "First paragraph. Second."},
+		{"line one<br>line two<br/>line three", "line one line two line three"},
+		{"in<em>line</em> words", "inline words"},
+		{"<a href=\"https://example.com\">Link</a> text", "Link text"},
+		{"before<script>alert('x')</script>after", "before after"},
+		{"<style>p{color:red}</style>Styled", "Styled"},
+		{"<!-- comment -->Visible", "Visible"},
+		{"5 < 6 and 7 > 3", "5 < 6 and 7 > 3"},
+		{"I &lt;3 news", "I <3 news"},
+		{"AT&T and Q&A", "AT&T and Q&A"},
+		{"<![CDATA[ignored?]]>Text", "Text"},
+		{"Control\x00chars\x07here", "Control chars here"},
+		{"\ufeffBOM start", "BOM start"},
+		{"bad \xff utf8", "bad utf8"},
+		{"Emoji 👍🏽 stays", "Emoji 👍🏽 stays"},
+		{"<div>\n  <h1>Title</h1>\n  <ul><li>one</li><li>two</li></ul>\n</div>", "Title one two"},
+		{"unclosed <b>bold", "unclosed bold"},
+		{"0<\xe5?", "0"},
 		// Encoded several times: no tag survives, its content is dropped.
-		"&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt; Storm hits": "Storm hits",
-		"&amp;amp;lt;b&amp;amp;gt;Bold&amp;amp;lt;/b&amp;amp;gt; news":     "Bold news",
-		"&amp;lt;img src=x onerror=alert(1)&amp;gt;Flood":                  "Flood",
+		{"&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt; Storm hits", "Storm hits"},
+		{"&amp;amp;lt;b&amp;amp;gt;Bold&amp;amp;lt;/b&amp;amp;gt; news", "Bold news"},
+		{"&amp;lt;img src=x onerror=alert(1)&amp;gt;Flood", "Flood"},
 		// Bidirectional controls are dropped, other text stays.
-		"Price \u202e0.99\u202c drop":                     "Price 0.99 drop",
-		"\u2066isolated\u2069 \u202aembedded\u202b\u202d": "isolated embedded",
-		"&lt;b&gt;\u202ebold&lt;/b&gt;":                   "bold",
-		"Ar\u200fabic mark stays":                         "Ar\u200fabic mark stays",
-	})
+		{"Price \u202e0.99\u202c drop", "Price 0.99 drop"},
+		{"\u2066isolated\u2069 \u202aembedded\u202b\u202d", "isolated embedded"},
+		{"&lt;b&gt;\u202ebold&lt;/b&gt;", "bold"},
+		{"Ar\u200fabic mark stays", "Ar\u200fabic mark stays"},
+	}
+	for _, tt := range tests {
+		if got := PlainText(tt.in); got != tt.want {
+			t.Errorf("PlainText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
 }
 
 func FuzzPlainText(f *testing.F) {

@@ -7,15 +7,17 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/heraldhq/herald/internal/testkit"
 )
 
 func TestIsLoopbackAddr(t *testing.T) {
-	testkit.Table(t, "isLoopbackAddr", isLoopbackAddr, map[string]bool{
+	for addr, want := range map[string]bool{
 		"127.0.0.1:8080": true, "127.0.0.2:80": true, "[::1]:8080": true, "localhost:8080": true, "127.0.0.1:0": true,
 		":8080": false, "0.0.0.0:8080": false, "[::]:8080": false, "10.0.0.5:8080": false, "herald.internal:8080": false, "": false,
-	})
+	} {
+		if got := isLoopbackAddr(addr); got != want {
+			t.Errorf("%q: %v, want %v", addr, got, want)
+		}
+	}
 }
 
 func TestDashboardLoopbackWithoutToken(t *testing.T) {
