@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // clearEnv removes every HERALD_* variable for the test (restored after).
@@ -314,13 +312,6 @@ func TestYAMLRoundTrip(t *testing.T) {
 	if string(out) != string(out2) {
 		t.Errorf("round trip changed the configuration:\n%s\n---\n%s", out, out2)
 	}
-}
-
-func TestFormatDuration(t *testing.T) {
-	testkit.Table(t, "formatDuration", formatDuration, map[time.Duration]string{
-		0: "0s", 10 * time.Second: "10s", 2 * time.Minute: "2m", 48 * time.Hour: "48h",
-		90 * time.Minute: "1h30m", 1500 * time.Millisecond: "1.5s", time.Hour + time.Second: "1h0m1s",
-	})
 }
 
 func TestTargetsWithFilters(t *testing.T) {

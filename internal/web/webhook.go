@@ -17,8 +17,8 @@ import (
 
 // Webhook request headers.
 const (
-	SignatureHeader = "X-Herald-Signature" // "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body)
-	TimestampHeader = "X-Herald-Timestamp" // unix seconds
+	SignatureHeader = herald.SignatureHeader // "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body)
+	TimestampHeader = herald.TimestampHeader // unix seconds
 	// WebhookSource is the push-only source webhook articles are recorded
 	// under when their section names no configured source.
 	WebhookSource = "webhook"
