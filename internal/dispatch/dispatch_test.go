@@ -264,18 +264,16 @@ func TestPermanentErrorFails(t *testing.T) {
 
 func TestComposeErrors(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	a := xAccount("x", x)
-	a.Compose = func(art herald.Article, j herald.Job) (herald.Message, error) {
-		if strings.HasSuffix(art.URL, "/1") {
+	fx, x, a := xFixture(t, func(a *Account) {
+		a.Compose = func(art herald.Article, j herald.Job) (herald.Message, error) {
+			if strings.HasSuffix(art.URL, "/1") {
+				return herald.Message{}, &herald.Error{Kind: herald.ErrPermanent, Op: "compose",
+					Message: "too long: the post is 301, the limit 280", Err: compose.ErrTooLong}
+			}
 			return herald.Message{}, &herald.Error{Kind: herald.ErrPermanent, Op: "compose",
-				Message: "too long: the post is 301, the limit 280", Err: compose.ErrTooLong}
+				Message: "job template: template: x:1: function \"nope\" not defined"}
 		}
-		return herald.Message{}, &herald.Error{Kind: herald.ErrPermanent, Op: "compose",
-			Message: "job template: template: x:1: function \"nope\" not defined"}
-	}
-	fx.sync(a)
+	})
 	ids := fx.articles(2, "x")
 	fx.runOnce(fx.dispatcher([]Account{a}, Options{}))
 	if j := fx.job(ids[0]); j.State != herald.JobSkipped || j.SkipReason != herald.SkipTooLong || !strings.Contains(j.LastError, "301") {

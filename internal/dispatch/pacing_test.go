@@ -10,11 +10,7 @@ import (
 
 func TestBurstIsSpacedByMinInterval(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	a := xAccount("x", x)
-	a.MinInterval = time.Second
-	fx.sync(a)
+	fx, x, a := xFixture(t, func(a *Account) { a.MinInterval = time.Second })
 	fx.articles(40, "x")
 	d := fx.dispatcher([]Account{a}, Options{})
 
@@ -43,11 +39,7 @@ func TestDailyCapHoldsUntilLocalMidnight(t *testing.T) {
 	if err != nil {
 		t.Skip("no tz database:", err)
 	}
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	a := xAccount("x", x)
-	a.DailyCap, a.Location = 3, loc
-	fx.sync(a)
+	fx, x, a := xFixture(t, func(a *Account) { a.DailyCap, a.Location = 3, loc })
 	fx.clock.Set(time.Date(2026, 3, 10, 20, 0, 0, 0, loc))
 	fx.articles(5, "x")
 	d := fx.dispatcher([]Account{a}, Options{})
@@ -73,11 +65,7 @@ func TestQuietHoursSpanningMidnight(t *testing.T) {
 	if err != nil {
 		t.Skip("no tz database:", err)
 	}
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	a := xAccount("x", x)
-	a.QuietStart, a.QuietEnd, a.Location = 22*time.Hour, 6*time.Hour+30*time.Minute, loc
-	fx.sync(a)
+	fx, x, a := xFixture(t, func(a *Account) { a.QuietStart, a.QuietEnd, a.Location = 22*time.Hour, 6*time.Hour+30*time.Minute, loc })
 	fx.clock.Set(time.Date(2026, 3, 10, 21, 59, 0, 0, loc))
 	fx.articles(1, "x")
 	d := fx.dispatcher([]Account{a}, Options{})
@@ -198,17 +186,15 @@ func TestBudgetMakesJobsWaitThenSkipsThemAtMonthEnd(t *testing.T) {
 
 func TestChargesGoToTheLedger(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	a := xAccount("x", x)
-	a.Cost = XPrices
-	a.Compose = func(art herald.Article, j herald.Job) (herald.Message, error) {
-		if j.Text != "" {
-			return herald.Message{Text: j.Text}, nil
+	fx, _, a := xFixture(t, func(a *Account) {
+		a.Cost = XPrices
+		a.Compose = func(art herald.Article, j herald.Job) (herald.Message, error) {
+			if j.Text != "" {
+				return herald.Message{Text: j.Text}, nil
+			}
+			return herald.Message{Text: art.Title + " " + art.URL, Link: art.URL}, nil
 		}
-		return herald.Message{Text: art.Title + " " + art.URL, Link: art.URL}, nil
-	}
-	fx.sync(a)
+	})
 	ids := fx.articles(1, "x")
 	if _, err := fx.store.CreateJob(context.Background(), herald.NewJob{ArticleID: fx.job(ids[0]).ArticleID,
 		Account: "x", Kind: herald.KindAdhoc, Text: "No link in this one"}, fx.clock.Now()); err != nil {
