@@ -276,6 +276,17 @@ func (w tWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// zone loads the named time zone, or skips the test where the system has
+// no time zone database.
+func zone(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Skip("no tz database:", err)
+	}
+	return loc
+}
+
 // xAccount is an X account on publisher p with no pacing.
 func xAccount(id string, p herald.Publisher) Account {
 	return Account{ID: id, Network: herald.Twitter, Publisher: p}

@@ -35,10 +35,7 @@ func TestBurstIsSpacedByMinInterval(t *testing.T) {
 
 func TestDailyCapHoldsUntilLocalMidnight(t *testing.T) {
 	t.Parallel()
-	loc, err := time.LoadLocation("America/Mexico_City") // UTC-6, no DST
-	if err != nil {
-		t.Skip("no tz database:", err)
-	}
+	loc := zone(t, "America/Mexico_City") // UTC-6, no DST
 	fx, x, a := xFixture(t, func(a *Account) { a.DailyCap, a.Location = 3, loc })
 	fx.clock.Set(time.Date(2026, 3, 10, 20, 0, 0, 0, loc))
 	fx.articles(5, "x")
@@ -61,10 +58,7 @@ func TestDailyCapHoldsUntilLocalMidnight(t *testing.T) {
 
 func TestQuietHoursSpanningMidnight(t *testing.T) {
 	t.Parallel()
-	loc, err := time.LoadLocation("Europe/Madrid")
-	if err != nil {
-		t.Skip("no tz database:", err)
-	}
+	loc := zone(t, "Europe/Madrid")
 	fx, x, a := xFixture(t, func(a *Account) { a.QuietStart, a.QuietEnd, a.Location = 22*time.Hour, 6*time.Hour+30*time.Minute, loc })
 	fx.clock.Set(time.Date(2026, 3, 10, 21, 59, 0, 0, loc))
 	fx.articles(1, "x")
@@ -93,10 +87,7 @@ func TestQuietHoursSpanningMidnight(t *testing.T) {
 
 func TestQuiet(t *testing.T) {
 	t.Parallel()
-	madrid, err := time.LoadLocation("Europe/Madrid")
-	if err != nil {
-		t.Skip("no tz database:", err)
-	}
+	madrid := zone(t, "Europe/Madrid")
 	night := &Account{QuietStart: 22 * time.Hour, QuietEnd: 6*time.Hour + 30*time.Minute, Location: madrid}
 	early := &Account{QuietStart: time.Hour, QuietEnd: 5 * time.Hour, Location: time.UTC}
 	none := &Account{Location: time.UTC}
