@@ -195,12 +195,8 @@ func parseItem(raw json.RawMessage, prefix string) (webhookItem, error) {
 	if it.Targets, it.TargetsSet, err = stringList(obj, prefix, "targets", maxTargets, maxTargetLen); err != nil {
 		return it, err
 	}
-	if raw, ok := obj["published_at"]; ok && !isNull(raw) {
-		t, perr := parseTime(raw)
-		if perr != nil {
-			return it, &fieldError{Field: prefix + "published_at", Msg: perr.Error()}
-		}
-		it.PublishedAt = t
+	if it.PublishedAt, err = timeField(obj, prefix, "published_at"); err != nil {
+		return it, err
 	}
 	it.Story, err = parseInstructions(obj, prefix)
 	return it, err
@@ -258,12 +254,8 @@ func parseInstructions(obj map[string]json.RawMessage, prefix string) (herald.In
 	if in.Review, err = boolField(obj, prefix, "review"); err != nil {
 		return in, err
 	}
-	if raw, ok := obj["post_at"]; ok && !isNull(raw) {
-		t, perr := parseTime(raw)
-		if perr != nil {
-			return in, &fieldError{Field: prefix + "post_at", Msg: perr.Error()}
-		}
-		in.PostAt = t
+	if in.PostAt, err = timeField(obj, prefix, "post_at"); err != nil {
+		return in, err
 	}
 	return in, nil
 }
@@ -279,6 +271,20 @@ func boolField(obj map[string]json.RawMessage, prefix, key string) (bool, error)
 		return false, &fieldError{Field: prefix + key, Msg: "must be true or false"}
 	}
 	return b, nil
+}
+
+// timeField reads an optional time (parseTime); null counts as absent
+// (the zero time).
+func timeField(obj map[string]json.RawMessage, prefix, key string) (time.Time, error) {
+	raw, ok := obj[key]
+	if !ok || isNull(raw) {
+		return time.Time{}, nil
+	}
+	t, err := parseTime(raw)
+	if err != nil {
+		return time.Time{}, &fieldError{Field: prefix + key, Msg: err.Error()}
+	}
+	return t, nil
 }
 
 func isNull(raw json.RawMessage) bool {
