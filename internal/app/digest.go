@@ -12,13 +12,9 @@ import (
 // Digest returns an account's digest as configured.
 func Digest(cfg *config.Config, id string) (*digest.Digest, error) {
 	acct := cfg.Accounts[id]
-	loc := time.UTC
-	if acct.Timezone != "" {
-		l, err := time.LoadLocation(acct.Timezone)
-		if err != nil {
-			return nil, configErrorf("accounts.%s.timezone: %w", id, err)
-		}
-		loc = l
+	loc, err := accountLocation(id, acct)
+	if err != nil {
+		return nil, err
 	}
 	comp, err := Composer(id, acct)
 	if err != nil {

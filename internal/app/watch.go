@@ -47,7 +47,7 @@ func notifyOptions(cfg *config.Config) notify.Options {
 		o.Webhooks = append(o.Webhooks, notify.Webhook{URL: w.URL, Format: w.Format, Secret: w.Secret})
 	}
 	for id, a := range cfg.Accounts {
-		loc, err := time.LoadLocation(a.Timezone) // validated; "" is UTC
+		loc, err := accountLocation(id, a) // validated
 		if err != nil {
 			loc = time.UTC
 		}

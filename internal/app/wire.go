@@ -84,6 +84,18 @@ func ComposeFunc(c *compose.Composer, shortBase string) func(herald.Article, her
 	}
 }
 
+// accountLocation is account id's time zone: UTC when it names none.
+func accountLocation(id string, a config.Account) (*time.Location, error) {
+	if a.Timezone == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(a.Timezone)
+	if err != nil {
+		return nil, configErrorf("accounts.%s.timezone: %w", id, err)
+	}
+	return loc, nil
+}
+
 // DispatchAccounts returns the dispatcher's view of every configured
 // account: its publisher and composer, spacing, daily cap, quiet hours in
 // its time zone, and costs in Money.
@@ -98,13 +110,9 @@ func DispatchAccounts(cfg *config.Config, pubs map[string]herald.Publisher, comp
 		if ls, ok := pub.(compose.LimitSource); ok { // a Mastodon instance's own limits
 			comp.UseServerLimits(ls)
 		}
-		loc := time.UTC
-		if a.Timezone != "" {
-			l, err := time.LoadLocation(a.Timezone)
-			if err != nil {
-				return nil, configErrorf("accounts.%s.timezone: %w", id, err)
-			}
-			loc = l
+		loc, err := accountLocation(id, a)
+		if err != nil {
+			return nil, err
 		}
 		da := dispatch.Account{
 			ID: id, Network: herald.Network(a.Network), Publisher: pub, Compose: ComposeFunc(comp, shortBase),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/cputime"
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/feed"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -113,38 +114,27 @@ func runNewItems(ctx context.Context, e *env) []Result {
 	n := e.size(300, 30)
 	size := fmt.Sprintf("%d feeds × 1 new item", n)
 	const target = "all posted ≤ 1 s after the cycle starts, RSS ≤ 40 MB"
-	srv := startFeeds(feedItems, time.Now().Add(-time.Hour))
-	defer srv.Close()
-	s, err := newStack(ctx, e, "new-items", stackOptions{xAccounts: 1})
+	r, err := startPosting(ctx, e, "new-items", n)
 	if err != nil {
 		return []Result{failed("new items detected and posted", size, target, err)}
 	}
-	defer s.Close()
-	p := s.poller(srv, n, time.Minute, []string{"x0"})
-	stop := s.runDispatcher()
-	defer stop()
-	if err := p.PollOnce(ctx); err != nil { // the backlog: recorded, not posted
-		return []Result{failed("new items detected and posted", size, target, err)}
-	}
+	defer r.Close()
 	want := make([]string, n)
 	for i := range n {
-		srv.Add(i, 1, time.Now())
+		r.srv.Add(i, 1, time.Now())
 		want[i] = Title(i, feedItems)
 	}
-	s.clock.Skip(2 * time.Minute)
+	r.s.clock.Skip(2 * time.Minute)
 	resetPeak()
 	start, cpu0 := time.Now(), cputime.Used()
-	err = p.PollOnce(ctx)
+	err = r.p.PollOnce(ctx)
 	detected := time.Since(start) // every feed polled, its new item recorded with its job
 	// The cycle's CPU (the whole process's: the feed server's too) over the
 	// items the feeds served, nearly all of them known already.
 	cycleCPU := cputime.Used() - cpu0
-	if err == nil {
-		err = waitFor(ctx, time.Minute, func() (bool, error) { return len(s.x.Posts()) >= n, nil })
-	}
 	var last time.Time
 	if err == nil {
-		last, err = checkPosts(s.x.Posts(), want, false)
+		last, err = r.posted(ctx, want, false)
 	}
 	peak, now := peakRSS(), rss()
 	if err != nil {
@@ -159,6 +149,50 @@ func runNewItems(ctx context.Context, e *env) []Result {
 		Metrics: map[string]float64{"posts": float64(n), "last_post_ms": msOf(took), "detected_ms": msOf(detected),
 			"cycle_cpu_ms": msOf(cycleCPU), "cpu_us_per_item_served": perItem,
 			"rss_mb": mb(now), "peak_rss_mb": mb(peak)}}}
+}
+
+// posting is a stack whose dispatcher runs, polling feeds of the feed
+// server whose backlog is recorded already (not posted): what a new item
+// in them becomes is a post on the X emulation.
+type posting struct {
+	srv  *feedServer
+	s    *stack
+	p    *feed.Poller
+	stop func() // the dispatcher's
+}
+
+// startPosting starts a posting run named name over feeds feeds, their
+// backlog published an hour ago and polled once.
+func startPosting(ctx context.Context, e *env, name string, feeds int) (*posting, error) {
+	r := &posting{srv: startFeeds(feedItems, time.Now().Add(-time.Hour))}
+	s, err := newStack(ctx, e, name, stackOptions{xAccounts: 1})
+	if err != nil {
+		r.srv.Close()
+		return nil, err
+	}
+	r.s, r.p = s, s.poller(r.srv, feeds, time.Minute, []string{"x0"})
+	r.stop = s.runDispatcher()
+	if err := r.p.PollOnce(ctx); err != nil { // the backlog: recorded, not posted
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// posted waits for as many posts as wanted titles, gives a duplicate a
+// moment to show, and checks them (checkPosts): when the last arrived.
+func (r *posting) posted(ctx context.Context, want []string, ordered bool) (time.Time, error) {
+	if err := waitFor(ctx, time.Minute, func() (bool, error) { return len(r.s.x.Posts()) >= len(want), nil }); err != nil {
+		return time.Time{}, err
+	}
+	time.Sleep(100 * time.Millisecond)
+	return checkPosts(r.s.x.Posts(), want, ordered)
+}
+
+func (r *posting) Close() {
+	r.stop()
+	r.s.Close()
+	r.srv.Close()
 }
 
 // checkPosts verifies that posts are exactly one per wanted title (in that
@@ -205,34 +239,22 @@ func runBurst(ctx context.Context, e *env) []Result {
 	const n = 100
 	size := strconv.Itoa(n) + " items at once in one feed"
 	const target = "all posted, once each, in order"
-	srv := startFeeds(feedItems, time.Now().Add(-time.Hour))
-	defer srv.Close()
-	s, err := newStack(ctx, e, "burst", stackOptions{xAccounts: 1})
+	r, err := startPosting(ctx, e, "burst", 1)
 	if err != nil {
 		return []Result{failed("burst", size, target, err)}
 	}
-	defer s.Close()
-	p := s.poller(srv, 1, time.Minute, []string{"x0"})
-	stop := s.runDispatcher()
-	defer stop()
-	if err := p.PollOnce(ctx); err != nil {
-		return []Result{failed("burst", size, target, err)}
-	}
+	defer r.Close()
 	want := make([]string, n)
 	for k := range n {
-		srv.Add(0, 1, time.Now().Add(time.Duration(k-n)*time.Second))
+		r.srv.Add(0, 1, time.Now().Add(time.Duration(k-n)*time.Second))
 		want[k] = Title(0, feedItems+k)
 	}
-	s.clock.Skip(2 * time.Minute)
+	r.s.clock.Skip(2 * time.Minute)
 	start := time.Now()
-	err = p.PollOnce(ctx)
-	if err == nil {
-		err = waitFor(ctx, time.Minute, func() (bool, error) { return len(s.x.Posts()) >= n, nil })
-	}
+	err = r.p.PollOnce(ctx)
 	var last time.Time
 	if err == nil {
-		time.Sleep(100 * time.Millisecond) // a duplicate would show now
-		last, err = checkPosts(s.x.Posts(), want, true)
+		last, err = r.posted(ctx, want, true)
 	}
 	if err != nil {
 		return []Result{failed("burst", size, target, err)}

@@ -42,12 +42,19 @@ func mustLoad(t *testing.T, path string) *Config {
 	return cfg
 }
 
+// mustLoadValid loads path and fails the test unless it loads and validates.
+func mustLoadValid(t *testing.T, path string) *Config {
+	t.Helper()
+	cfg := mustLoad(t, path)
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("Validate(%s): %v", path, err)
+	}
+	return cfg
+}
+
 func TestGoodConfig(t *testing.T) {
 	clearEnv(t)
-	cfg := mustLoad(t, "testdata/good.yaml")
-	if err := cfg.Validate(); err != nil {
-		t.Fatalf("Validate: %v", err)
-	}
+	cfg := mustLoadValid(t, "testdata/good.yaml")
 	if cfg.File != "testdata/good.yaml" {
 		t.Errorf("File = %q", cfg.File)
 	}
@@ -191,10 +198,7 @@ accounts:
   x_main: {network: twitter}
   fb_page: {network: facebook}
 `)
-	cfg := mustLoad(t, path)
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustLoadValid(t, path)
 	want := Default()
 	// Everything but what the file set is the default.
 	got := *cfg
@@ -314,17 +318,6 @@ func TestYAMLRoundTrip(t *testing.T) {
 	}
 }
 
-func TestFormatDuration(t *testing.T) {
-	for d, want := range map[time.Duration]string{
-		0: "0s", 10 * time.Second: "10s", 2 * time.Minute: "2m", 48 * time.Hour: "48h",
-		90 * time.Minute: "1h30m", 1500 * time.Millisecond: "1.5s", time.Hour + time.Second: "1h0m1s",
-	} {
-		if got := formatDuration(d); got != want {
-			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
-		}
-	}
-}
-
 func TestTargetsWithFilters(t *testing.T) {
 	clearEnv(t)
 	path := writeConfig(t, `
@@ -339,10 +332,7 @@ accounts:
   x_main: {network: twitter}
   fb_page: {network: facebook}
 `)
-	cfg := mustLoad(t, path)
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustLoadValid(t, path)
 	s := cfg.Sources[0]
 	if !slices.Equal(s.Targets, []string{"x_main", "fb_page"}) {
 		t.Errorf("targets = %q", s.Targets)

@@ -2,10 +2,11 @@ package config
 
 import (
 	"fmt"
-	"os"
 	"reflect"
 	"runtime/debug"
 	"time"
+
+	"github.com/heraldhq/herald/internal/lease"
 )
 
 // DefaultPath is the configuration file read when none is given.
@@ -41,7 +42,7 @@ func Default() *Config {
 			MaxBackoff:  time.Hour,
 		},
 		Dispatch: Dispatch{
-			InstanceID:   instanceID(),
+			InstanceID:   lease.DefaultOwner(),
 			Lease:        30 * time.Second,
 			MaxAttempts:  8,
 			RetryFor:     24 * time.Hour,
@@ -111,15 +112,6 @@ func buildVersion() string {
 		return bi.Main.Version
 	}
 	return "dev"
-}
-
-// instanceID names this process for leases: hostname-pid.
-func instanceID() string {
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "herald"
-	}
-	return fmt.Sprintf("%s-%d", host, os.Getpid())
 }
 
 // applyAccountDefaults fills the keys an account in raw form leaves out.

@@ -69,10 +69,7 @@ func TestEnvOverrides(t *testing.T) {
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
-	cfg := mustLoad(t, path)
-	if err := cfg.Validate(); err != nil {
-		t.Fatalf("Validate: %v", err)
-	}
+	cfg := mustLoadValid(t, path)
 	x, xm, fb := cfg.Accounts["x"], cfg.Accounts["x_main"], cfg.Accounts["fb-page"]
 	checks := []struct {
 		name      string

@@ -20,10 +20,7 @@ const (
 // valid without credentials, polling the sample feed into the sandbox.
 func TestShippedConfig(t *testing.T) {
 	clearEnv(t)
-	cfg := mustLoad(t, shippedConfig)
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustLoadValid(t, shippedConfig)
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -71,10 +68,7 @@ func TestExampleConfig(t *testing.T) {
 	for _, key := range need {
 		t.Setenv(EnvPrefix+envName(key), "from-env")
 	}
-	cfg := mustLoad(t, exampleConfig)
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	cfg := mustLoadValid(t, exampleConfig)
 	if cfg.Dispatch.InstanceID == "" || cfg.Feed.UserAgent != Default().Feed.UserAgent {
 		t.Errorf("example overrides computed defaults: %+v %+v", cfg.Dispatch, cfg.Feed)
 	}

@@ -168,7 +168,7 @@ func (c *Config) validateCore(ch *checker) {
 	ch.positive("dispatch.timeout", c.Dispatch.Timeout)
 	if d := c.Dispatch; d.Timeout > 0 && d.Lease > 0 && d.Timeout >= d.Lease {
 		ch.add("dispatch.timeout", "must be shorter than dispatch.lease (%s), or a call could outlive its job's lease (got %s)",
-			formatDuration(d.Lease), formatDuration(d.Timeout))
+			herald.ShortDuration(d.Lease), herald.ShortDuration(d.Timeout))
 	}
 	ch.positive("dispatch.shutdown_wait", c.Dispatch.ShutdownWait)
 	c.validateDispatchWaits(ch)
@@ -207,7 +207,7 @@ func (c *Config) validateDispatchWaits(ch *checker) {
 	ch.positive("dispatch.backoff_max", d.BackoffMax)
 	if d.BackoffBase > 0 && d.BackoffMax > 0 && d.BackoffBase > d.BackoffMax {
 		ch.add("dispatch.backoff_base", "must not exceed dispatch.backoff_max (%s) (got %s)",
-			formatDuration(d.BackoffMax), formatDuration(d.BackoffBase))
+			herald.ShortDuration(d.BackoffMax), herald.ShortDuration(d.BackoffBase))
 	}
 	ch.positive("dispatch.reconcile_delay", d.ReconcileDelay)
 	ch.positive("dispatch.reconcile_window", d.ReconcileWindow)

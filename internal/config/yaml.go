@@ -5,10 +5,11 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/heraldhq/herald/internal/herald"
 )
 
 // YAML renders c as a configuration file would hold it: keys in the order of
@@ -33,7 +34,7 @@ func yamlNode(v reflect.Value) *yaml.Node {
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
 	}
 	if v.Type() == durationType {
-		return scalar("!!str", formatDuration(time.Duration(v.Int())))
+		return scalar("!!str", herald.ShortDuration(time.Duration(v.Int())))
 	}
 	switch v.Kind() {
 	case reflect.Struct:
@@ -125,16 +126,4 @@ func mapOf(keys []string) map[string]struct{} {
 		m[k] = struct{}{}
 	}
 	return m
-}
-
-// formatDuration writes 48h rather than 48h0m0s.
-func formatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

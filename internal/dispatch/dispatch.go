@@ -17,14 +17,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"strconv"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/lease"
 )
 
 // Account is one configured account as the dispatcher sees it.
@@ -101,8 +100,7 @@ type Options struct {
 
 func (o *Options) defaults() error {
 	if o.Owner == "" {
-		host, _ := os.Hostname()
-		o.Owner = host + "-" + strconv.Itoa(os.Getpid())
+		o.Owner = lease.DefaultOwner()
 	}
 	setDur(&o.Lease, 30*time.Second)
 	setDur(&o.Timeout, 15*time.Second)

@@ -83,15 +83,22 @@ func TestRetryableErrorsBackOffThenFail(t *testing.T) {
 	}
 }
 
-func TestRetryForEndsRetries(t *testing.T) {
-	t.Parallel()
+// failingHourApart runs a dispatcher with opts twice, an hour apart, over
+// one X job whose every call fails with err: the job after, and the fake.
+func failingHourApart(t *testing.T, err error, opts Options) (herald.Job, *fakePub) {
+	t.Helper()
 	fx, x, accts, id := oneXJob(t)
-	x.publish = func(int, herald.Message) (bool, error) { return false, errors.New("connection refused") }
-	d := fx.dispatcher(accts, Options{RetryFor: time.Hour})
+	x.publish = func(int, herald.Message) (bool, error) { return false, err }
+	d := fx.dispatcher(accts, opts)
 	fx.runOnce(d)
 	fx.clock.Advance(time.Hour)
 	fx.runOnce(d)
-	if j := fx.job(id); j.State != herald.JobFailed || j.Attempts != 2 {
+	return fx.job(id), x
+}
+
+func TestRetryForEndsRetries(t *testing.T) {
+	t.Parallel()
+	if j, _ := failingHourApart(t, errors.New("connection refused"), Options{RetryFor: time.Hour}); j.State != herald.JobFailed || j.Attempts != 2 {
 		t.Fatalf("job %s after %d attempts, want failed once older than RetryFor", j.State, j.Attempts)
 	}
 }
@@ -232,16 +239,8 @@ func TestAuthErrorPausesOnlyThatAccount(t *testing.T) {
 
 func TestDuplicateIsSkippedNotRetried(t *testing.T) {
 	t.Parallel()
-	fx, x, accts, id := oneXJob(t)
-	x.publish = func(int, herald.Message) (bool, error) {
-		return false, &herald.Error{Kind: herald.ErrDuplicate, Status: 403,
-			Message: "You are not allowed to create a Tweet with duplicate content."}
-	}
-	d := fx.dispatcher(accts, Options{})
-	fx.runOnce(d)
-	fx.clock.Advance(time.Hour)
-	fx.runOnce(d)
-	j := fx.job(id)
+	j, x := failingHourApart(t, &herald.Error{Kind: herald.ErrDuplicate, Status: 403,
+		Message: "You are not allowed to create a Tweet with duplicate content."}, Options{})
 	if j.State != herald.JobSkipped || j.SkipReason != herald.SkipDuplicate || !strings.Contains(j.LastError, "duplicate content") {
 		t.Fatalf("job %s reason %q error %q", j.State, j.SkipReason, j.LastError)
 	}
@@ -264,18 +263,16 @@ func TestPermanentErrorFails(t *testing.T) {
 
 func TestComposeErrors(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	a := xAccount("x", x)
-	a.Compose = func(art herald.Article, j herald.Job) (herald.Message, error) {
-		if strings.HasSuffix(art.URL, "/1") {
+	fx, x, a := xFixture(t, func(a *Account) {
+		a.Compose = func(art herald.Article, j herald.Job) (herald.Message, error) {
+			if strings.HasSuffix(art.URL, "/1") {
+				return herald.Message{}, &herald.Error{Kind: herald.ErrPermanent, Op: "compose",
+					Message: "too long: the post is 301, the limit 280", Err: compose.ErrTooLong}
+			}
 			return herald.Message{}, &herald.Error{Kind: herald.ErrPermanent, Op: "compose",
-				Message: "too long: the post is 301, the limit 280", Err: compose.ErrTooLong}
+				Message: "job template: template: x:1: function \"nope\" not defined"}
 		}
-		return herald.Message{}, &herald.Error{Kind: herald.ErrPermanent, Op: "compose",
-			Message: "job template: template: x:1: function \"nope\" not defined"}
-	}
-	fx.sync(a)
+	})
 	ids := fx.articles(2, "x")
 	fx.runOnce(fx.dispatcher([]Account{a}, Options{}))
 	if j := fx.job(ids[0]); j.State != herald.JobSkipped || j.SkipReason != herald.SkipTooLong || !strings.Contains(j.LastError, "301") {

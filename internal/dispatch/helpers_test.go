@@ -167,16 +167,29 @@ func oneXJob(t testing.TB) (fx *fixture, x *fakePub, accts []Account, id int64) 
 	return fx, x, accts, fx.articles(1, "x")[0]
 }
 
-// budgetFixture is a fixture on 20 March with one X account "x", priced as
-// X prices, whose monthly budget pays for three posts with a link.
-func budgetFixture(t testing.TB) (fx *fixture, x *fakePub, a Account) {
+// xFixture is a fixture with one X account "x" on a fake network that keeps
+// the fixture's time; set (when not nil) configures the account before it
+// is recorded.
+func xFixture(t testing.TB, set func(a *Account)) (fx *fixture, x *fakePub, a Account) {
 	t.Helper()
 	fx = newFixture(t)
 	x = newFake(herald.Twitter, fx.clock.Now)
 	a = xAccount("x", x)
-	a.Cost = XPrices
-	a.Cost.MonthlyBudget = Dollars(0.60)
+	if set != nil {
+		set(&a)
+	}
 	fx.sync(a)
+	return fx, x, a
+}
+
+// budgetFixture is a fixture on 20 March with one X account "x", priced as
+// X prices, whose monthly budget pays for three posts with a link.
+func budgetFixture(t testing.TB) (fx *fixture, x *fakePub, a Account) {
+	t.Helper()
+	fx, x, a = xFixture(t, func(a *Account) {
+		a.Cost = XPrices
+		a.Cost.MonthlyBudget = Dollars(0.60)
+	})
 	fx.clock.Set(time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC))
 	return fx, x, a
 }
@@ -261,6 +274,17 @@ type tWriter struct{ t testing.TB }
 func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSuffix(string(p), "\n"))
 	return len(p), nil
+}
+
+// zone loads the named time zone, or skips the test where the system has
+// no time zone database.
+func zone(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Skip("no tz database:", err)
+	}
+	return loc
 }
 
 // xAccount is an X account on publisher p with no pacing.

@@ -14,16 +14,12 @@ import (
 // the claim, so two posts never arrive closer than min_interval.
 func TestSpacingCountsFromTheEndOfASlowCall(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
+	fx, x, a := xFixture(t, func(a *Account) { a.MinInterval = 10 * time.Second })
 	// Each call takes 30 s by the clock: three times the spacing.
 	x.publish = func(int, herald.Message) (bool, error) {
 		fx.clock.Advance(30 * time.Second)
 		return true, nil
 	}
-	a := xAccount("x", x)
-	a.MinInterval = 10 * time.Second
-	fx.sync(a)
 	fx.articles(2, "x")
 	d := fx.dispatcher([]Account{a}, Options{Lease: time.Minute, Timeout: 45 * time.Second})
 
@@ -62,11 +58,7 @@ func (c *claimLog) ClaimJobs(ctx context.Context, o herald.ClaimOptions) ([]hera
 // process, so each is checked here.
 func TestDispatcherKeepsTheDailyCapItself(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	a := xAccount("x", x)
-	a.DailyCap = 2
-	fx.sync(a)
+	fx, x, a := xFixture(t, func(a *Account) { a.DailyCap = 2 })
 	fx.articles(4, "x")
 	log := &claimLog{Store: fx.store}
 	d, err := New(log, []Account{a}, Options{Now: fx.clock.Now, Owner: "test"}, nil)

@@ -10,11 +10,7 @@ import (
 
 func TestBurstIsSpacedByMinInterval(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	a := xAccount("x", x)
-	a.MinInterval = time.Second
-	fx.sync(a)
+	fx, x, a := xFixture(t, func(a *Account) { a.MinInterval = time.Second })
 	fx.articles(40, "x")
 	d := fx.dispatcher([]Account{a}, Options{})
 
@@ -39,15 +35,8 @@ func TestBurstIsSpacedByMinInterval(t *testing.T) {
 
 func TestDailyCapHoldsUntilLocalMidnight(t *testing.T) {
 	t.Parallel()
-	loc, err := time.LoadLocation("America/Mexico_City") // UTC-6, no DST
-	if err != nil {
-		t.Skip("no tz database:", err)
-	}
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	a := xAccount("x", x)
-	a.DailyCap, a.Location = 3, loc
-	fx.sync(a)
+	loc := zone(t, "America/Mexico_City") // UTC-6, no DST
+	fx, x, a := xFixture(t, func(a *Account) { a.DailyCap, a.Location = 3, loc })
 	fx.clock.Set(time.Date(2026, 3, 10, 20, 0, 0, 0, loc))
 	fx.articles(5, "x")
 	d := fx.dispatcher([]Account{a}, Options{})
@@ -69,15 +58,8 @@ func TestDailyCapHoldsUntilLocalMidnight(t *testing.T) {
 
 func TestQuietHoursSpanningMidnight(t *testing.T) {
 	t.Parallel()
-	loc, err := time.LoadLocation("Europe/Madrid")
-	if err != nil {
-		t.Skip("no tz database:", err)
-	}
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	a := xAccount("x", x)
-	a.QuietStart, a.QuietEnd, a.Location = 22*time.Hour, 6*time.Hour+30*time.Minute, loc
-	fx.sync(a)
+	loc := zone(t, "Europe/Madrid")
+	fx, x, a := xFixture(t, func(a *Account) { a.QuietStart, a.QuietEnd, a.Location = 22*time.Hour, 6*time.Hour+30*time.Minute, loc })
 	fx.clock.Set(time.Date(2026, 3, 10, 21, 59, 0, 0, loc))
 	fx.articles(1, "x")
 	d := fx.dispatcher([]Account{a}, Options{})
@@ -105,10 +87,7 @@ func TestQuietHoursSpanningMidnight(t *testing.T) {
 
 func TestQuiet(t *testing.T) {
 	t.Parallel()
-	madrid, err := time.LoadLocation("Europe/Madrid")
-	if err != nil {
-		t.Skip("no tz database:", err)
-	}
+	madrid := zone(t, "Europe/Madrid")
 	night := &Account{QuietStart: 22 * time.Hour, QuietEnd: 6*time.Hour + 30*time.Minute, Location: madrid}
 	early := &Account{QuietStart: time.Hour, QuietEnd: 5 * time.Hour, Location: time.UTC}
 	none := &Account{Location: time.UTC}
@@ -198,17 +177,15 @@ func TestBudgetMakesJobsWaitThenSkipsThemAtMonthEnd(t *testing.T) {
 
 func TestChargesGoToTheLedger(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	a := xAccount("x", x)
-	a.Cost = XPrices
-	a.Compose = func(art herald.Article, j herald.Job) (herald.Message, error) {
-		if j.Text != "" {
-			return herald.Message{Text: j.Text}, nil
+	fx, _, a := xFixture(t, func(a *Account) {
+		a.Cost = XPrices
+		a.Compose = func(art herald.Article, j herald.Job) (herald.Message, error) {
+			if j.Text != "" {
+				return herald.Message{Text: j.Text}, nil
+			}
+			return herald.Message{Text: art.Title + " " + art.URL, Link: art.URL}, nil
 		}
-		return herald.Message{Text: art.Title + " " + art.URL, Link: art.URL}, nil
-	}
-	fx.sync(a)
+	})
 	ids := fx.articles(1, "x")
 	if _, err := fx.store.CreateJob(context.Background(), herald.NewJob{ArticleID: fx.job(ids[0]).ArticleID,
 		Account: "x", Kind: herald.KindAdhoc, Text: "No link in this one"}, fx.clock.Now()); err != nil {

@@ -141,15 +141,21 @@ func (d *Dispatcher) reconcile(ctx context.Context, log *slog.Logger, a *Account
 		return false, true
 	}
 	log.Info("reconcile: post found, recorded as sent", "remote_id", r.RemoteID)
+	// The attempt that made it was billed like any post.
+	d.recordSent(ctx, log, a, j, msg, r, now)
+	return true, true
+}
+
+// recordSent records j as sent: the post r made of msg, billed as a post.
+// A receipt without a time is dated now.
+func (d *Dispatcher) recordSent(ctx context.Context, log *slog.Logger, a *Account, j herald.Job, msg herald.Message, r herald.Receipt, now time.Time) {
 	at := r.At
 	if at.IsZero() {
 		at = now
 	}
-	// The attempt that made it was billed like any post.
 	d.finish(ctx, log, a, j, herald.Outcome{State: herald.JobSent, RemoteID: r.RemoteID,
 		Permalink: r.Permalink, SentText: msg.Text, SentAt: at, Attempted: true,
 		Charge: postCharge(a, msg, r.RemoteID, now)})
-	return true, true
 }
 
 // postCharge is the ledger entry of posting msg from a (nil when free).
@@ -232,13 +238,7 @@ func (d *Dispatcher) sent(ctx context.Context, log *slog.Logger, a *Account, j h
 			cont = false
 		}
 	}
-	at := r.At
-	if at.IsZero() {
-		at = now
-	}
-	d.finish(ctx, log, a, j, herald.Outcome{State: herald.JobSent, RemoteID: r.RemoteID,
-		Permalink: r.Permalink, SentText: msg.Text, SentAt: at, Attempted: true,
-		Charge: postCharge(a, msg, r.RemoteID, now)})
+	d.recordSent(ctx, log, a, j, msg, r, now)
 	return cont
 }
 

@@ -3,8 +3,6 @@ package dispatch
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -24,11 +22,7 @@ func (diskFull) FinishJob(context.Context, int64, string, herald.Outcome, time.T
 // TestWriteFailedReported: an outcome the store failed to record is told to
 // Options.WriteFailed, which readiness reads.
 func TestWriteFailedReported(t *testing.T) {
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, fx.clock.Now)
-	accts := []Account{xAccount("x_main", x)}
-	fx.sync(accts...)
-	fx.articles(1, "x_main")
+	fx, _, accts, _ := oneXJob(t)
 	var (
 		mu       sync.Mutex
 		reported []string
@@ -38,13 +32,11 @@ func TestWriteFailedReported(t *testing.T) {
 			mu.Lock()
 			defer mu.Unlock()
 			reported = append(reported, what+": "+err.Error())
-		}}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		}}, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.RunOnce(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	fx.runOnce(d)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(reported) == 0 || !strings.Contains(reported[0], "dispatch: database or disk is full") {

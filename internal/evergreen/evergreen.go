@@ -104,7 +104,7 @@ func Select(ctx context.Context, st Store, c Criteria, accounts []string, now ti
 				continue
 			}
 			seen[r.ArticleID] = true
-			if metric(r, by) <= 0 {
+			if r.Metric(by) <= 0 {
 				return sel, nil // the rest earned nothing either
 			}
 			p, reason, err := judge(ctx, st, c, r, accounts, now)
@@ -124,21 +124,6 @@ func Select(ctx context.Context, st Store, c Criteria, accounts []string, now ti
 			return sel, nil
 		}
 	}
-}
-
-// metric is a row's figure for the ranking by.
-func metric(r herald.ReportRow, by string) float64 {
-	switch by {
-	case "shares":
-		return float64(r.Shares)
-	case "reactions":
-		return float64(r.Reactions)
-	case "comments":
-		return float64(r.Comments)
-	case "clicks":
-		return float64(r.Clicks)
-	}
-	return r.Score
 }
 
 // judge decides on one ranked story: a pick, or the reason it is skipped.

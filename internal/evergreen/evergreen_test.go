@@ -12,6 +12,7 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank"
 	"github.com/heraldhq/herald/internal/rank/ranktest"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 const day = 24 * time.Hour
@@ -256,11 +257,7 @@ func TestCriteriaCheck(t *testing.T) {
 
 func TestAgo(t *testing.T) {
 	t.Parallel()
-	for d, want := range map[time.Duration]string{
+	testkit.Table(t, "Ago", Ago, map[time.Duration]string{
 		90 * time.Second: "2m", 5 * time.Hour: "5h", 3 * day: "3d", 2*day + 4*time.Hour: "2d 4h", 720 * time.Hour: "30d",
-	} {
-		if got := Ago(d); got != want {
-			t.Errorf("Ago(%s) = %q, want %q", d, got, want)
-		}
-	}
+	})
 }

@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/lease"
 )
 
 // LockName is the store lock that lets one instance of several sharing a
@@ -61,8 +60,7 @@ func NewScheduler(store Store, opts SchedulerOptions, logger *slog.Logger) (*Sch
 		return nil, fmt.Errorf("evergreen: %w", err)
 	}
 	if opts.Owner == "" {
-		host, _ := os.Hostname()
-		opts.Owner = host + "-" + strconv.Itoa(os.Getpid())
+		opts.Owner = lease.DefaultOwner()
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

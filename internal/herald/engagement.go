@@ -106,6 +106,22 @@ type SeriesPoint struct {
 	Comments  int64     `json:"comments"`
 }
 
+// Metric is the row's figure for a ranking by by: its shares, reactions,
+// comments or clicks, and its score for any other ranking.
+func (r *ReportRow) Metric(by string) float64 {
+	switch by {
+	case "shares":
+		return float64(r.Shares)
+	case "reactions":
+		return float64(r.Reactions)
+	case "comments":
+		return float64(r.Comments)
+	case "clicks":
+		return float64(r.Clicks)
+	}
+	return r.Score
+}
+
 // Add adds one network's sums (and the posts' clicks) to the row: shares are retweets,
 // quotes and shares; reactions likes and reactions; comments replies and
 // comments, whatever the network.

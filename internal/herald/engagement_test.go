@@ -20,3 +20,12 @@ func TestReportRowAddAndScore(t *testing.T) {
 		t.Errorf("score %v, want %v", got, want)
 	}
 }
+
+func TestReportRowMetric(t *testing.T) {
+	r := ReportRow{Score: 9.5, Shares: 1, Reactions: 2, Comments: 3, Clicks: 4, Views: 5}
+	for by, want := range map[string]float64{"shares": 1, "reactions": 2, "comments": 3, "clicks": 4, "score": 9.5, "": 9.5} {
+		if got := r.Metric(by); got != want {
+			t.Errorf("Metric(%q) = %v, want %v", by, got, want)
+		}
+	}
+}

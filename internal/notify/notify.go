@@ -18,7 +18,6 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -274,7 +273,7 @@ func (n *Notifier) causes(ctx context.Context, now time.Time) ([]cause, error) {
 	for _, s := range sources {
 		if s.LastError != "" && s.Failures > 0 {
 			add(EventFeedFailing, s.Name, n.opts.FeedFailingFor, "Feed %s has been failing for %s: %s", s.Name,
-				short(n.opts.FeedFailingFor), s.LastError)
+				herald.ShortDuration(n.opts.FeedFailingFor), s.LastError)
 		}
 	}
 	return out, nil
@@ -285,16 +284,4 @@ func title(j herald.Job) string {
 		return ""
 	}
 	return j.Article.Title
-}
-
-// short writes a duration without its zero tail: 1h, 1h30m, 45s.
-func short(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 	"github.com/heraldhq/herald/internal/web"
 )
 
@@ -52,16 +52,8 @@ func startSink(t *testing.T, status int) (*httptest.Server, *received) {
 
 func openStore(t *testing.T) *sqlite.DB {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.SyncAccounts(ctx, []herald.Account{{ID: "x_main", Network: herald.Twitter}}); err != nil {
+	db := teststore.SQLite(t)
+	if err := db.SyncAccounts(context.Background(), []herald.Account{{ID: "x_main", Network: herald.Twitter}}); err != nil {
 		t.Fatal(err)
 	}
 	return db

@@ -3,9 +3,6 @@ package notify
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/heraldhq/herald/internal/herald"
 )
 
 // Alert states.
@@ -52,8 +51,8 @@ const (
 // Signature headers of the json format: the same scheme as Herald's own
 // webhook, "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body).
 const (
-	SignatureHeader = "X-Herald-Signature"
-	TimestampHeader = "X-Herald-Timestamp"
+	SignatureHeader = herald.SignatureHeader
+	TimestampHeader = herald.TimestampHeader
 )
 
 // Webhook is one outgoing webhook.
@@ -181,7 +180,7 @@ func (s *sink) post(ctx context.Context, a Alert) error {
 	if s.w.Format == FormatJSON {
 		ts := strconv.FormatInt(a.At.Unix(), 10)
 		req.Header.Set(TimestampHeader, ts)
-		req.Header.Set(SignatureHeader, Sign(s.w.Secret, ts, body))
+		req.Header.Set(SignatureHeader, herald.SignWebhook(s.w.Secret, ts, body))
 	}
 	resp, err := s.w.Client.Do(req)
 	if err != nil {
@@ -206,14 +205,4 @@ func errWithoutURL(err error) string {
 		return ue.Err.Error()
 	}
 	return "request failed"
-}
-
-// Sign returns the X-Herald-Signature value of body sent at timestamp
-// (unix seconds, as sent in X-Herald-Timestamp).
-func Sign(secret, timestamp string, body []byte) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte{'.'})
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }

@@ -11,8 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"strconv"
 	"sync"
 	"time"
 
@@ -56,8 +54,7 @@ func (o *Options) defaults() {
 		o.Lease = lease.DefaultTTL
 	}
 	if o.Owner == "" {
-		host, _ := os.Hostname()
-		o.Owner = host + "-" + strconv.Itoa(os.Getpid())
+		o.Owner = lease.DefaultOwner()
 	}
 	if o.Now == nil {
 		o.Now = time.Now

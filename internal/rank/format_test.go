@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,6 +36,18 @@ func golden(t *testing.T, name string, got []byte) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
 	}
+}
+
+// writeGolden writes rows with write, checks the output against the golden
+// file name, and returns it.
+func writeGolden(t *testing.T, name string, write func(io.Writer, []herald.ReportRow) error, rows []herald.ReportRow) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := write(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, name, buf.Bytes())
+	return buf.Bytes()
 }
 
 var pub = time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC)
@@ -147,14 +160,10 @@ func TestSparkline(t *testing.T) {
 
 func TestWriteJSONGolden(t *testing.T) {
 	rows, _ := sampleRows()
-	var buf bytes.Buffer
-	if err := rank.WriteJSON(&buf, rows); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "report.json.golden", buf.Bytes())
+	out := writeGolden(t, "report.json.golden", rank.WriteJSON, rows)
 	// The fields the site relies on.
 	var got []map[string]any
-	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"rank", "article_id", "title", "url", "section", "published_at", "score", "shares",
@@ -173,7 +182,7 @@ func TestWriteJSONGolden(t *testing.T) {
 			t.Errorf("JSON lacks facebook.%s", k)
 		}
 	}
-	buf.Reset()
+	var buf bytes.Buffer
 	if err := rank.WriteJSON(&buf, nil); err != nil || buf.String() != "[]\n" {
 		t.Errorf("no rows: %q, %v; want an empty array", buf.String(), err)
 	}
@@ -181,9 +190,5 @@ func TestWriteJSONGolden(t *testing.T) {
 
 func TestWriteCSVGolden(t *testing.T) {
 	rows, _ := sampleRows()
-	var buf bytes.Buffer
-	if err := rank.WriteCSV(&buf, rows); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "report.csv.golden", buf.Bytes())
+	writeGolden(t, "report.csv.golden", rank.WriteCSV, rows)
 }

@@ -124,14 +124,9 @@ func TestWriteTableLeavesOutNetworksNotPostedTo(t *testing.T) {
 }
 
 func TestWriteJSONFourNetworksGolden(t *testing.T) {
-	rows := fourNetworkRows()
-	var buf bytes.Buffer
-	if err := rank.WriteJSON(&buf, rows); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "report_networks.json.golden", buf.Bytes())
+	out := writeGolden(t, "report_networks.json.golden", rank.WriteJSON, fourNetworkRows())
 	var got []map[string]map[string]any
-	dec := json.NewDecoder(bytes.NewReader(buf.Bytes()))
+	dec := json.NewDecoder(bytes.NewReader(out))
 	var raw []map[string]json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		t.Fatal(err)
@@ -163,7 +158,7 @@ func TestWriteJSONFourNetworksGolden(t *testing.T) {
 	}
 	// Go readers get the figures back through rank.Row.
 	var back []rank.Row
-	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+	if err := json.Unmarshal(out, &back); err != nil {
 		t.Fatal(err)
 	}
 	if back[0].Mastodon.Boosts != 21 || back[1].Bluesky.Quotes != 2 || back[0].Twitter.Retweets != 12 {
@@ -172,13 +167,8 @@ func TestWriteJSONFourNetworksGolden(t *testing.T) {
 }
 
 func TestWriteCSVFourNetworksGolden(t *testing.T) {
-	rows := fourNetworkRows()
-	var buf bytes.Buffer
-	if err := rank.WriteCSV(&buf, rows); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "report_networks.csv.golden", buf.Bytes())
-	recs, err := csv.NewReader(bytes.NewReader(buf.Bytes())).ReadAll()
+	out := writeGolden(t, "report_networks.csv.golden", rank.WriteCSV, fourNetworkRows())
+	recs, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,12 +2,12 @@ package review
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // heldStore is a SQLite store with one post held since t0 and another
@@ -15,14 +15,7 @@ import (
 func heldStore(t *testing.T, t0 time.Time) (*sqlite.DB, []int64) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "herald.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := teststore.SQLite(t)
 	src, err := db.PushSource(ctx, "webhook")
 	if err != nil {
 		t.Fatal(err)

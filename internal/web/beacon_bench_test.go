@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -14,7 +13,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
-	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // BenchmarkBeacon measures the view beacon's handler on SQLite, every hit
@@ -36,14 +35,7 @@ func BenchmarkBeacon(b *testing.B) {
 
 func benchBeacon(b *testing.B, parallelism int) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "herald.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	db := teststore.SQLite(b)
 	src, err := db.PushSource(ctx, "site")
 	if err != nil {
 		b.Fatal(err)

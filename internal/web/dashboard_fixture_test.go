@@ -6,12 +6,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // Secrets planted in the configuration and in stored errors: no page may
@@ -28,30 +28,12 @@ const (
 	dashTestAddr = "127.0.0.1:0"
 )
 
-// testClock is a clock the test moves.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // dashFixture is a server with the dashboard routes over a seeded store.
 type dashFixture struct {
 	t     *testing.T
 	ctx   context.Context
 	store *sqlite.DB
-	clock *testClock
+	clock *testkit.Clock
 	srv   *Server
 	ts    *httptest.Server
 	seed  seeded
@@ -68,7 +50,7 @@ type seeded struct {
 func newDashFixture(t *testing.T, mutate func(*Options, *DashboardOptions)) *dashFixture {
 	t.Helper()
 	f := &dashFixture{t: t, ctx: context.Background(), store: openStore(t),
-		clock: &testClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}}
+		clock: testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))}
 	f.seed = seedStore(t, f.store, f.clock.Now())
 	opts := Options{Addr: dashTestAddr, PublicURL: "http://127.0.0.1:8080", Store: f.store, Now: f.clock.Now,
 		Webhook: WebhookOptions{Secret: testSecret}}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 func TestDashboardPage(t *testing.T) {
@@ -107,16 +109,12 @@ func TestNoSecretInPages(t *testing.T) {
 }
 
 func TestScrub(t *testing.T) {
-	for in, want := range map[string]string{
+	testkit.Table(t, "scrub", scrub, map[string]string{
 		`Get "https://user:pw@feeds.example/a.xml?key=s3cr3t": EOF`:       `Get "https://feeds.example/a.xml?…": EOF`,
 		"post https://graph.example/me/feed?access_token=EAA#frag failed": "post https://graph.example/me/feed?…#frag failed",
 		"plain error":                      "plain error",
 		"see http://example.com/path only": "see http://example.com/path only",
-	} {
-		if got := scrub(in); got != want {
-			t.Errorf("scrub(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 	if got := scrub(strings.Repeat("é", 500)); len([]rune(got)) != maxErrorText+1 {
 		t.Errorf("long message: %d runes", len([]rune(got)))
 	}

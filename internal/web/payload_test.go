@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 func TestParseWebhookPayloadFieldErrors(t *testing.T) {
@@ -101,7 +103,7 @@ func TestParseWebhookPayloadValues(t *testing.T) {
 }
 
 func TestIsJSONType(t *testing.T) {
-	for ct, want := range map[string]bool{
+	testkit.Table(t, "isJSONType", isJSONType, map[string]bool{
 		"application/json":                  true,
 		"application/json; charset=utf-8":   true,
 		"Application/JSON":                  true,
@@ -111,11 +113,7 @@ func TestIsJSONType(t *testing.T) {
 		"application/x-www-form-urlencoded": false,
 		"application/jsonx":                 false,
 		"text/json+json":                    false,
-	} {
-		if got := isJSONType(ct); got != want {
-			t.Errorf("isJSONType(%q) = %v, want %v", ct, got, want)
-		}
-	}
+	})
 }
 
 func TestValidSignature(t *testing.T) {

@@ -4,12 +4,14 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // TestLocalPath: ?next= leads only to a path on this site, whatever a
 // browser would make of the rest.
 func TestLocalPath(t *testing.T) {
-	for next, want := range map[string]string{
+	testkit.Table(t, "localPath", localPath, map[string]string{
 		"/":                    "/",
 		"/?since=7d":           "/?since=7d",
 		"/?since=7d&by=score":  "/?since=7d&by=score",
@@ -44,11 +46,7 @@ func TestLocalPath(t *testing.T) {
 		"/ok/../..//evil":      "/",
 		"/%":                   "/",
 		"/\u2028evil":          "/",
-	} {
-		if got := localPath(next); got != want {
-			t.Errorf("localPath(%q) = %q, want %q", next, got, want)
-		}
-	}
+	})
 }
 
 // TestLoginNextOverHTTP: the login form's redirect is the checked path.

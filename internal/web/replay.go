@@ -2,14 +2,16 @@ package web
 
 import (
 	"context"
-	"encoding/hex"
+	"strings"
 	"time"
+
+	"github.com/heraldhq/herald/internal/herald"
 )
 
 // replayKey is what a webhook request is remembered by: its MAC, which
-// covers the timestamp and the body.
+// covers the timestamp and the body (its signature, in hex).
 func replayKey(secret, timestamp string, body []byte) string {
-	return hex.EncodeToString(webhookMAC(secret, timestamp, body))
+	return strings.TrimPrefix(herald.SignWebhook(secret, timestamp, body), "sha256=")
 }
 
 // acceptOnce remembers a verified webhook request until its timestamp's

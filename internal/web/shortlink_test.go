@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 func TestShortLinkCountsHumans(t *testing.T) {
@@ -189,15 +190,11 @@ func TestShortLinkClickOncePerNetworkAndDay(t *testing.T) {
 }
 
 func TestClickNetwork(t *testing.T) {
-	for ip, want := range map[string]string{
+	testkit.Table(t, "clickNetwork", clickNetwork, map[string]string{
 		"203.0.113.5":          "203.0.113.0/24",
 		"::ffff:203.0.113.9":   "203.0.113.0/24",
 		"2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64",
 		"2001:db8:1:2::1":      "2001:db8:1:2::/64",
 		"not-an-ip":            "not-an-ip",
-	} {
-		if got := clickNetwork(ip); got != want {
-			t.Errorf("clickNetwork(%q) = %q, want %q", ip, got, want)
-		}
-	}
+	})
 }

@@ -2,9 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,8 +17,8 @@ import (
 
 // Webhook request headers.
 const (
-	SignatureHeader = "X-Herald-Signature" // "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body)
-	TimestampHeader = "X-Herald-Timestamp" // unix seconds
+	SignatureHeader = herald.SignatureHeader // "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body)
+	TimestampHeader = herald.TimestampHeader // unix seconds
 	// WebhookSource is the push-only source webhook articles are recorded
 	// under when their section names no configured source.
 	WebhookSource = "webhook"
@@ -183,28 +180,12 @@ func isJSONType(ct string) bool {
 // Sign returns the X-Herald-Signature value for a body sent at timestamp
 // (unix seconds, as sent in X-Herald-Timestamp). Senders in Go and tests use it.
 func Sign(secret, timestamp string, body []byte) string {
-	return "sha256=" + hex.EncodeToString(webhookMAC(secret, timestamp, body))
-}
-
-func webhookMAC(secret, timestamp string, body []byte) []byte {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(timestamp))
-	mac.Write([]byte{'.'})
-	mac.Write(body)
-	return mac.Sum(nil)
+	return herald.SignWebhook(secret, timestamp, body)
 }
 
 // validSignature checks "sha256=<hex>" in constant time.
 func validSignature(secret, timestamp string, body []byte, header string) bool {
-	hexSig, ok := strings.CutPrefix(header, "sha256=")
-	if !ok {
-		return false
-	}
-	got, err := hex.DecodeString(hexSig)
-	if err != nil || len(got) != sha256.Size {
-		return false
-	}
-	return hmac.Equal(got, webhookMAC(secret, timestamp, body))
+	return herald.ValidWebhookSignature(secret, timestamp, body, header)
 }
 
 // webhookInputs turns parsed items into store inputs: canonical URL, plain

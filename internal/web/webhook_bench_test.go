@@ -1,5 +1,3 @@
-//go:build unix
-
 package web
 
 import (
@@ -10,16 +8,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/cputime"
 	"github.com/heraldhq/herald/internal/herald"
-	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // BenchmarkWebhookAccept measures webhook throughput on SQLite: signed
@@ -44,14 +41,7 @@ func BenchmarkWebhookAccept(b *testing.B) {
 
 func benchAccept(b *testing.B, perRequest int) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "herald.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
+	db := teststore.SQLite(b)
 	if err := db.SyncAccounts(ctx, []herald.Account{{ID: "x_main", Network: herald.Twitter}, {ID: "fb_page", Network: herald.Facebook}}); err != nil {
 		b.Fatal(err)
 	}
@@ -66,7 +56,7 @@ func benchAccept(b *testing.B, perRequest int) {
 	var seq atomic.Int64
 	var jobs atomic.Int64
 	b.ReportAllocs()
-	cpu0 := cpuTime(b)
+	cpu0 := cputime.Used()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		items := make([]map[string]string, perRequest)
@@ -97,7 +87,7 @@ func benchAccept(b *testing.B, perRequest int) {
 		}
 	})
 	b.StopTimer()
-	cpu := cpuTime(b) - cpu0
+	cpu := cputime.Used() - cpu0
 	articles := float64(b.N * perRequest)
 	// CPU per article (server and client together) does not depend on how
 	// busy the machine is, unlike articles/s.
@@ -147,13 +137,4 @@ func postSigned(client *http.Client, url string, body []byte) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// cpuTime is the user+system CPU time this process has used so far.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
