@@ -7,9 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 )
 
 const (
@@ -18,19 +16,6 @@ const (
 	testAppID  = "77"
 	testSecret = "app-secret"
 )
-
-// fakeClock is a settable clock for the emulation.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 func startTestGraph(t *testing.T, opts GraphOptions) (*Graph, *httptest.Server) {
 	t.Helper()

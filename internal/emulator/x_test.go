@@ -9,32 +9,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/dghubble/oauth1"
 
 	"github.com/heraldhq/herald/internal/compose"
+	"github.com/heraldhq/herald/internal/testkit"
 )
-
-// xTestClock is a settable clock.
-type xTestClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *xTestClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *xTestClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 var (
 	xAlice = XUser{ID: "1001", Username: "alice", ConsumerKey: "ck", ConsumerSecret: "cs",
@@ -44,9 +26,9 @@ var (
 		AccessToken: "1002-at", AccessTokenSecret: "bs"}
 )
 
-func startXTest(t *testing.T, opts XOptions) (*X, string, *xTestClock) {
+func startXTest(t *testing.T, opts XOptions) (*X, string, *testkit.Clock) {
 	t.Helper()
-	clock := &xTestClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	if opts.Now == nil {
 		opts.Now = clock.Now
 	}
@@ -316,7 +298,7 @@ func TestXRateLimitHeaders(t *testing.T) {
 	if a = xPostText(t, xSigned(xBob, "cs"), base, "bob"); a.status != http.StatusCreated {
 		t.Errorf("other user limited: %d", a.status)
 	}
-	clock.Add(15 * time.Minute)
+	clock.Advance(15 * time.Minute)
 	a = xPostText(t, c, base, "post 3")
 	if a.status != http.StatusCreated || a.header.Get("x-user-limit-24hour-remaining") != "0" {
 		t.Errorf("new window: %d %v", a.status, a.header)
@@ -402,7 +384,7 @@ func TestXOAuth2Rotation(t *testing.T) {
 	if a = xDo(t, bearer, "GET", base+"/2/users/me", nil); a.status != http.StatusOK || a.body["data"].(map[string]any)["username"] != "alice" {
 		t.Fatalf("users/me with bearer: %d %s", a.status, a.raw)
 	}
-	clock.Add(2 * time.Hour)
+	clock.Advance(2 * time.Hour)
 	if a = xDo(t, bearer, "GET", base+"/2/users/me", nil); a.status != http.StatusUnauthorized {
 		t.Errorf("expired access token: %d", a.status)
 	}
@@ -428,7 +410,7 @@ func TestXTimelineAndLookup(t *testing.T) {
 	c := xSigned(xAlice, "cs")
 	var ids []string
 	for i := range 7 {
-		clock.Add(time.Minute)
+		clock.Advance(time.Minute)
 		a := xPostText(t, c, base, "Story "+strconv.Itoa(i)+" https://example.com/"+strconv.Itoa(i))
 		ids = append(ids, a.body["data"].(map[string]any)["id"].(string))
 	}
@@ -491,9 +473,9 @@ func TestXSimulatedEngagementGrows(t *testing.T) {
 		a := xDo(t, c, "GET", base+"/2/tweets?ids="+id+"&tweet.fields=public_metrics", nil)
 		return a.body["data"].([]any)[0].(map[string]any)["public_metrics"].(map[string]any)["impression_count"].(float64)
 	}
-	clock.Add(10 * time.Minute)
+	clock.Advance(10 * time.Minute)
 	early := read()
-	clock.Add(50 * time.Minute)
+	clock.Advance(50 * time.Minute)
 	if late := read(); early <= 0 || late <= early {
 		t.Errorf("impressions %v then %v: not growing", early, late)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 const (
@@ -27,30 +28,17 @@ const (
 	appSecret = "s3cr3t-app"
 )
 
-// clock is a settable clock shared by the emulation and the client.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type fixture struct {
 	graph  *emulator.Graph
 	client *facebook.Client
-	clock  *clock
+	clock  *testkit.Clock
 	url    string
 }
 
 // setup starts a Graph with one page and a client for it.
 func setup(t *testing.T, opts emulator.GraphOptions, edit func(*facebook.Config)) *fixture {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
 	if opts.Now == nil {
 		opts.Now = clk.Now
 	}
@@ -210,7 +198,7 @@ func TestPublishErrors(t *testing.T) {
 						panic(err)
 					}
 				}
-				f.clock.Add(15 * time.Minute)
+				f.clock.Advance(15 * time.Minute)
 			}, kind: herald.ErrRateLimited, code: 80001,
 			check: func(t *testing.T, f *fixture, he *herald.Error) {
 				if want := f.clock.Now().Add(45 * time.Minute); !he.RetryAt.Equal(want) {

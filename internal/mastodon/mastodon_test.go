@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/mastodon"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 const (
@@ -22,28 +22,16 @@ const (
 	accountID = "109000000000000001"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type fixture struct {
 	masto  *emulator.Mastodon
 	client *mastodon.Client
-	clock  *clock
+	clock  *testkit.Clock
 	url    string
 }
 
 func setup(t *testing.T, opts emulator.MastodonOptions, edit func(*mastodon.Config)) *fixture {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
 	opts.Now = clk.Now
 	m, srv := emulator.StartMastodon(opts)
 	t.Cleanup(srv.Close)
@@ -128,7 +116,7 @@ func TestIdempotencyAfterDrop(t *testing.T) {
 		t.Fatalf("%d statuses, receipt %s: the retry duplicated the post", len(posts), r.RemoteID)
 	}
 	// An hour later the key is forgotten, as on a real server.
-	f.clock.Add(61 * time.Minute)
+	f.clock.Advance(61 * time.Minute)
 	if _, err := f.client.Publish(ctx, m); err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +285,7 @@ func TestFindPost(t *testing.T) {
 		if i == 2 {
 			want = r
 		}
-		f.clock.Add(time.Minute)
+		f.clock.Advance(time.Minute)
 	}
 	r, found, reads, err := f.client.FindPost(ctx, link(2), start)
 	if err != nil || !found {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
+	"github.com/heraldhq/herald/internal/testkit/nettest"
 )
 
 // TestOAuth2TwoInstancesShareRotatingTokens: two instances on one store
@@ -14,7 +15,7 @@ import (
 func TestOAuth2TwoInstancesShareRotatingTokens(t *testing.T) {
 	ctx := context.Background()
 	_, base := emulation(t, emulator.XOptions{AccessTokenLifetime: time.Minute})
-	store := &memTokens{}
+	store := &nettest.Tokens{}
 	a := client(t, base, alice, Config{Auth: "oauth2", RefreshToken: alice.RefreshToken}, store)
 	b := client(t, base, alice, Config{Auth: "oauth2", RefreshToken: alice.RefreshToken}, store)
 	for i := range 3 {
