@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -151,20 +150,13 @@ type bskyPost struct {
 	set    bool
 }
 
-type bskyReply struct {
-	status int
-	header http.Header
-	body   any
-	drop   bool
-}
-
 type bskyCall struct {
 	did   string
 	fault Fault
 }
 
-func bskyError(status int, name, msg string) bskyReply {
-	return bskyReply{status: status, header: http.Header{}, body: map[string]string{"error": name, "message": msg}}
+func bskyError(status int, name, msg string) reply {
+	return reply{status: status, header: http.Header{}, body: map[string]string{"error": name, "message": msg}}
 }
 
 // NewBluesky returns an emulation with no accounts; add them with AddAccount.
@@ -201,7 +193,7 @@ func NewBluesky(opts BlueskyOptions) *Bluesky {
 		simulate: opts.SimulateEngagement,
 	}
 	b.mux = http.NewServeMux()
-	routes := map[string]func(*http.Request, *bskyCall) bskyReply{
+	routes := map[string]func(*http.Request, *bskyCall) reply{
 		"POST /xrpc/com.atproto.server.createSession":  b.createSession,
 		"POST /xrpc/com.atproto.server.refreshSession": b.refreshSession,
 		"GET /xrpc/com.atproto.server.getSession":      b.getSession,
@@ -215,7 +207,7 @@ func NewBluesky(opts BlueskyOptions) *Bluesky {
 	for pattern, h := range routes {
 		b.mux.HandleFunc(pattern, b.handle(h))
 	}
-	b.mux.HandleFunc("/", b.handle(func(r *http.Request, _ *bskyCall) bskyReply {
+	b.mux.HandleFunc("/", b.handle(func(r *http.Request, _ *bskyCall) reply {
 		b.viol.add("bluesky %s %s: no such method", r.Method, r.URL.Path)
 		return bskyError(http.StatusNotImplemented, "MethodNotImplemented", "Method Not Implemented")
 	}))
@@ -231,10 +223,9 @@ func StartBluesky(opts BlueskyOptions) (*Bluesky, *httptest.Server) {
 
 func (b *Bluesky) ServeHTTP(w http.ResponseWriter, r *http.Request) { b.mux.ServeHTTP(w, r) }
 
-func (b *Bluesky) handle(h func(*http.Request, *bskyCall) bskyReply) http.HandlerFunc {
+func (b *Bluesky) handle(h func(*http.Request, *bskyCall) reply) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		body := readBody(r, 8<<20)
 		c := &bskyCall{}
 		if nsid := strings.TrimPrefix(r.URL.Path, "/xrpc/"); r.Pattern != "/" {
 			got := keysOf(r.URL.Query())
@@ -255,16 +246,7 @@ func (b *Bluesky) handle(h func(*http.Request, *bskyCall) bskyReply) http.Handle
 			}
 		}
 		b.log(e)
-		if rep.drop {
-			DropConnection(w)
-			return
-		}
-		for k, v := range rep.header {
-			w.Header()[k] = v
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(rep.status)
-		_ = json.NewEncoder(w).Encode(rep.body)
+		rep.write(w)
 	}
 }
 
@@ -276,7 +258,7 @@ func (b *Bluesky) log(e BlueskyRequest) {
 
 // authenticate checks the access token and charges cost points against the
 // write (cost > 0) or read allowance. Caller holds mu.
-func (b *Bluesky) authenticate(r *http.Request, c *bskyCall, cost int) *bskyReply {
+func (b *Bluesky) authenticate(r *http.Request, c *bskyCall, cost int) *reply {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || tok == "" {
 		rep := bskyError(http.StatusUnauthorized, "AuthenticationRequired", "Authentication Required")
@@ -309,7 +291,7 @@ func (b *Bluesky) authenticate(r *http.Request, c *bskyCall, cost int) *bskyRepl
 }
 
 // limits adds the caller's allowance headers to a successful answer. Caller holds mu.
-func (b *Bluesky) limits(rep *bskyReply, did string, write bool) {
+func (b *Bluesky) limits(rep *reply, did string, write bool) {
 	name, limit, length := "read", b.opts.ReadLimit, 5*time.Minute
 	if write {
 		name, limit, length = "write", b.opts.WritePoints, time.Hour
@@ -363,7 +345,7 @@ func (b *Bluesky) jwt(did, scope string, iat, exp time.Time) string {
 	return enc.EncodeToString(head) + "." + enc.EncodeToString(claims) + "." + enc.EncodeToString(sig)
 }
 
-func (b *Bluesky) createSession(r *http.Request, c *bskyCall) bskyReply {
+func (b *Bluesky) createSession(r *http.Request, c *bskyCall) reply {
 	var in struct {
 		Identifier string `json:"identifier"`
 		Password   string `json:"password"`
@@ -379,14 +361,14 @@ func (b *Bluesky) createSession(r *http.Request, c *bskyCall) bskyReply {
 			c.did = a.DID
 			body := b.issue(a.DID)
 			body["didDoc"] = didDoc(r, a.DID, a.Handle)
-			return bskyReply{status: http.StatusOK, body: body}
+			return reply{status: http.StatusOK, body: body}
 		}
 	}
 	return bskyError(http.StatusUnauthorized, "AuthenticationRequired", "Invalid identifier or password")
 }
 
 // refreshSession rotates the pair: the refresh token used is spent.
-func (b *Bluesky) refreshSession(r *http.Request, c *bskyCall) bskyReply {
+func (b *Bluesky) refreshSession(r *http.Request, c *bskyCall) reply {
 	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -399,22 +381,22 @@ func (b *Bluesky) refreshSession(r *http.Request, c *bskyCall) bskyReply {
 	}
 	delete(b.refresh, tok)
 	c.did = g.did
-	return bskyReply{status: http.StatusOK, body: b.issue(g.did)}
+	return reply{status: http.StatusOK, body: b.issue(g.did)}
 }
 
-func (b *Bluesky) getSession(r *http.Request, c *bskyCall) bskyReply {
+func (b *Bluesky) getSession(r *http.Request, c *bskyCall) reply {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if rep := b.authenticate(r, c, 0); rep != nil {
 		return *rep
 	}
 	a := b.accounts[c.did]
-	rep := bskyReply{status: http.StatusOK, body: map[string]any{"handle": a.Handle, "did": a.DID, "active": true}}
+	rep := reply{status: http.StatusOK, body: map[string]any{"handle": a.Handle, "did": a.DID, "active": true}}
 	b.limits(&rep, c.did, false)
 	return rep
 }
 
-func (b *Bluesky) uploadBlob(r *http.Request, c *bskyCall) bskyReply {
+func (b *Bluesky) uploadBlob(r *http.Request, c *bskyCall) reply {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if rep := b.authenticate(r, c, 1); rep != nil {
@@ -430,7 +412,7 @@ func (b *Bluesky) uploadBlob(r *http.Request, c *bskyCall) bskyReply {
 	}
 	blob := BlueskyBlob{CID: cidV1(codecRaw, data), MimeType: mime, Size: len(data)}
 	b.blobs[blob.CID] = blob
-	rep := bskyReply{status: http.StatusOK, body: map[string]any{"blob": map[string]any{
+	rep := reply{status: http.StatusOK, body: map[string]any{"blob": map[string]any{
 		"$type": "blob", "ref": map[string]string{"$link": blob.CID}, "mimeType": mime, "size": len(data)}}}
 	b.limits(&rep, c.did, true)
 	return rep

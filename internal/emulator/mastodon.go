@@ -1,9 +1,6 @@
 package emulator
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -138,15 +135,6 @@ type mastoIdem struct {
 	at       time.Time
 }
 
-// mastoReply is a handler's answer.
-type mastoReply struct {
-	status int
-	header http.Header
-	body   any
-	html   bool // a proxy's HTML page instead of JSON
-	drop   bool
-}
-
 // mastoCall is what a handler learns about its caller.
 type mastoCall struct {
 	acct  *mastoAccount
@@ -207,7 +195,7 @@ func NewMastodon(opts MastodonOptions) *Mastodon {
 	m.mux.HandleFunc("GET /api/v1/accounts/{id}/statuses", m.handle(m.accountStatuses))
 	m.mux.HandleFunc("GET /api/v2/instance", m.handle(m.instance))
 	m.connectRoutes()
-	m.mux.HandleFunc("/", m.handle(func(r *http.Request, _ *mastoCall) mastoReply {
+	m.mux.HandleFunc("/", m.handle(func(r *http.Request, _ *mastoCall) reply {
 		m.viol.add("mastodon %s %s: no such method", r.Method, r.URL.Path)
 		return mastoError(http.StatusNotFound, "Not Found")
 	}))
@@ -223,10 +211,9 @@ func StartMastodon(opts MastodonOptions) (*Mastodon, *httptest.Server) {
 
 func (m *Mastodon) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.mux.ServeHTTP(w, r) }
 
-func (m *Mastodon) handle(h func(r *http.Request, c *mastoCall) mastoReply) http.HandlerFunc {
+func (m *Mastodon) handle(h func(r *http.Request, c *mastoCall) reply) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		r.Body = io.NopCloser(bytes.NewReader(b))
+		b := readBody(r, 1<<20)
 		c := &mastoCall{key: r.Header.Get("Idempotency-Key")}
 		if r.Pattern != "/" {
 			got := append(keysOf(r.URL.Query()), bodyKeys(r, b)...)
@@ -235,7 +222,8 @@ func (m *Mastodon) handle(h func(r *http.Request, c *mastoCall) mastoReply) http
 			}
 		}
 		rep := h(r, c)
-		if c.acct != nil && !rep.drop && rep.header != nil && rep.header.Get("X-RateLimit-Limit") == "" {
+		// A proxy's page (raw) carries no Mastodon headers.
+		if c.acct != nil && !rep.drop && rep.raw == "" && rep.header.Get("X-RateLimit-Limit") == "" {
 			m.mu.Lock()
 			m.limitHeaders(rep.header, m.window(c.acct.ID, "api", m.opts.APIWindow), m.opts.APILimit, m.opts.APIWindow)
 			m.mu.Unlock()
@@ -249,22 +237,7 @@ func (m *Mastodon) handle(h func(r *http.Request, c *mastoCall) mastoReply) http
 			e.Status = rep.status
 		}
 		m.log(e)
-		if rep.drop {
-			DropConnection(w)
-			return
-		}
-		for k, v := range rep.header {
-			w.Header()[k] = v
-		}
-		if rep.html {
-			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(rep.status)
-			_, _ = io.WriteString(w, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")
-			return
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(rep.status)
-		_ = json.NewEncoder(w).Encode(rep.body)
+		rep.write(w)
 	}
 }
 
@@ -274,13 +247,13 @@ func (m *Mastodon) log(e MastodonRequest) {
 	m.requests = appendBounded(m.requests, e, m.opts.MaxLog)
 }
 
-func mastoError(status int, msg string) mastoReply {
-	return mastoReply{status: status, header: http.Header{}, body: map[string]string{"error": msg}}
+func mastoError(status int, msg string) reply {
+	return reply{status: status, header: http.Header{}, body: map[string]string{"error": msg}}
 }
 
 // authenticate finds the caller's account and charges its API allowance.
 // Caller holds mu. A non-nil reply is the refusal.
-func (m *Mastodon) authenticate(r *http.Request, c *mastoCall, scope string) *mastoReply {
+func (m *Mastodon) authenticate(r *http.Request, c *mastoCall, scope string) *reply {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	a := m.accounts[token]
 	if !ok || token == "" || a == nil || a.revoked {

@@ -1,9 +1,6 @@
 package emulator
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -236,16 +233,6 @@ func (x *X) routes() {
 // ServeHTTP serves the emulated API.
 func (x *X) ServeHTTP(w http.ResponseWriter, r *http.Request) { x.mux.ServeHTTP(w, r) }
 
-// xReply is a handler's answer; handle writes it, logs the request, and drops
-// the connection instead when the fault says so.
-type xReply struct {
-	status int
-	header http.Header
-	body   any // JSON-encoded; nil writes an empty body
-	raw    string
-	drop   bool
-}
-
 // xCall is what a handler learns about a request's caller.
 type xCall struct {
 	user     *xUser
@@ -254,14 +241,11 @@ type xCall struct {
 	fault    Fault
 }
 
-func (x *X) handle(h func(r *http.Request, c *xCall) xReply) http.HandlerFunc {
+func (x *X) handle(h func(r *http.Request, c *xCall) reply) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		// Read the body first: the server then notices a client that hangs
-		// up, which ends an injected delay early.
-		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		r.Body = io.NopCloser(bytes.NewReader(b))
+		readBody(r, 1<<20)
 		c := &xCall{}
-		var rep xReply
+		var rep reply
 		if bad := xCheckQuery(r, x.opts.FieldsParam); bad != nil {
 			x.viol.add("x %s %s: %v", r.Method, r.URL.Path, bad.body.(map[string]any)["errors"])
 			rep = *bad
@@ -279,30 +263,7 @@ func (x *X) handle(h func(r *http.Request, c *xCall) xReply) http.HandlerFunc {
 			entry.Status = rep.status
 		}
 		x.log(entry)
-		if rep.drop {
-			DropConnection(w)
-			return
-		}
-		for k, v := range rep.header {
-			w.Header()[k] = v
-		}
-		switch {
-		case rep.raw != "":
-			if w.Header().Get("Content-Type") == "" {
-				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			}
-			w.WriteHeader(rep.status)
-			_, _ = w.Write([]byte(rep.raw))
-		case rep.body == nil:
-			w.Header().Set("Content-Length", "0")
-			w.WriteHeader(rep.status)
-		default:
-			if w.Header().Get("Content-Type") == "" {
-				w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			}
-			w.WriteHeader(rep.status)
-			_ = json.NewEncoder(w).Encode(rep.body)
-		}
+		rep.write(w)
 	}
 }
 
@@ -313,7 +274,7 @@ func (x *X) log(e XRequest) {
 	x.requests = appendBounded(x.requests, e, x.opts.RequestLogSize)
 }
 
-func (x *X) notFound(r *http.Request, c *xCall) xReply {
+func (x *X) notFound(r *http.Request, c *xCall) reply {
 	x.viol.add("x %s %s: no such endpoint", r.Method, r.URL.Path)
 	if strings.HasPrefix(r.URL.Path, "/1.1/") {
 		return xV11Error(http.StatusNotFound, 34, "Sorry, that page does not exist.")

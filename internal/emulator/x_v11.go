@@ -15,7 +15,7 @@ const xNoV11 = "You currently have access to a subset of X API V2 endpoints and 
 
 // v11Gate authenticates a v1.1 call (OAuth 1.0a only) and checks the user's
 // access level; it returns the answer to give instead, or nil.
-func (x *X) v11Gate(r *http.Request, c *xCall) *xReply {
+func (x *X) v11Gate(r *http.Request, c *xCall) *reply {
 	if rep := x.authenticate(r, c, true); rep != nil {
 		return rep
 	}
@@ -27,7 +27,7 @@ func (x *X) v11Gate(r *http.Request, c *xCall) *xReply {
 }
 
 // v11Update serves POST /1.1/statuses/update.json.
-func (x *X) v11Update(r *http.Request, c *xCall) xReply {
+func (x *X) v11Update(r *http.Request, c *xCall) reply {
 	if rep := x.writeFault(r, c, true); rep != nil {
 		return *rep
 	}
@@ -36,7 +36,7 @@ func (x *X) v11Update(r *http.Request, c *xCall) xReply {
 	return rep
 }
 
-func (x *X) v11UpdateServe(r *http.Request, c *xCall) xReply {
+func (x *X) v11UpdateServe(r *http.Request, c *xCall) reply {
 	if rep := x.v11Gate(r, c); rep != nil {
 		return *rep
 	}
@@ -54,7 +54,7 @@ func (x *X) v11UpdateServe(r *http.Request, c *xCall) xReply {
 		p.InReplyTo = replyTo
 		x.mu.Unlock()
 	}
-	var rep xReply
+	var rep reply
 	switch res {
 	case xLimited:
 		return x.tooMany(limits, true)
@@ -64,7 +64,7 @@ func (x *X) v11UpdateServe(r *http.Request, c *xCall) xReply {
 		rep = xV11Error(http.StatusForbidden, 187, "Status is a duplicate.")
 	default:
 		x.mu.Lock()
-		rep = xReply{status: http.StatusOK, header: http.Header{}, body: x.statusJSON(p)}
+		rep = reply{status: http.StatusOK, header: http.Header{}, body: x.statusJSON(p)}
 		x.mu.Unlock()
 	}
 	xSetLimitHeaders(rep.header, limits)
@@ -72,7 +72,7 @@ func (x *X) v11UpdateServe(r *http.Request, c *xCall) xReply {
 }
 
 // v11Lookup serves GET /1.1/statuses/lookup.json: missing ids are left out.
-func (x *X) v11Lookup(r *http.Request, c *xCall) xReply {
+func (x *X) v11Lookup(r *http.Request, c *xCall) reply {
 	if rep := x.v11Gate(r, c); rep != nil {
 		return *rep
 	}
@@ -92,13 +92,13 @@ func (x *X) v11Lookup(r *http.Request, c *xCall) xReply {
 		}
 	}
 	x.mu.Unlock()
-	res := xReply{status: http.StatusOK, header: http.Header{}, body: out}
+	res := reply{status: http.StatusOK, header: http.Header{}, body: out}
 	xSetLimitHeaders(res.header, limits)
 	return res
 }
 
 // v11Destroy serves POST /1.1/statuses/destroy/:id.json.
-func (x *X) v11Destroy(r *http.Request, c *xCall) xReply {
+func (x *X) v11Destroy(r *http.Request, c *xCall) reply {
 	if rep := x.v11Gate(r, c); rep != nil {
 		return *rep
 	}
@@ -116,12 +116,12 @@ func (x *X) v11Destroy(r *http.Request, c *xCall) xReply {
 		return xV11Error(http.StatusForbidden, 183, "You may not delete another user's status.")
 	}
 	x.markDeleted(p)
-	return xReply{status: http.StatusOK, header: http.Header{}, body: x.statusJSON(p)}
+	return reply{status: http.StatusOK, header: http.Header{}, body: x.statusJSON(p)}
 }
 
 // v11Timeline serves GET /1.1/statuses/user_timeline.json (user_id, count,
 // since_id, max_id), newest first.
-func (x *X) v11Timeline(r *http.Request, c *xCall) xReply {
+func (x *X) v11Timeline(r *http.Request, c *xCall) reply {
 	if rep := x.v11Gate(r, c); rep != nil {
 		return *rep
 	}
@@ -156,13 +156,13 @@ func (x *X) v11Timeline(r *http.Request, c *xCall) xReply {
 		}
 		out = append(out, x.statusJSON(p))
 	}
-	res := xReply{status: http.StatusOK, header: http.Header{}, body: out}
+	res := reply{status: http.StatusOK, header: http.Header{}, body: out}
 	xSetLimitHeaders(res.header, limits)
 	return res
 }
 
 // v11Verify serves GET /1.1/account/verify_credentials.json.
-func (x *X) v11Verify(r *http.Request, c *xCall) xReply {
+func (x *X) v11Verify(r *http.Request, c *xCall) reply {
 	if rep := x.v11Gate(r, c); rep != nil {
 		return *rep
 	}
@@ -170,13 +170,13 @@ func (x *X) v11Verify(r *http.Request, c *xCall) xReply {
 	if rep != nil {
 		return *rep
 	}
-	res := xReply{status: http.StatusOK, header: http.Header{}, body: xUserJSON(c.user)}
+	res := reply{status: http.StatusOK, header: http.Header{}, body: xUserJSON(c.user)}
 	xSetLimitHeaders(res.header, limits)
 	return res
 }
 
 // v11Read counts a v1.1 read against the user's allowance.
-func (x *X) v11Read(c *xCall, endpoint string) (*xReply, []xLimit) {
+func (x *X) v11Read(c *xCall, endpoint string) (*reply, []xLimit) {
 	x.mu.Lock()
 	limits, ok := x.take(x.readAllowance(c.user.ID, endpoint))
 	x.mu.Unlock()

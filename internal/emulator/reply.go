@@ -1,0 +1,56 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+)
+
+// reply is a handler's answer in the X, Mastodon and Bluesky emulations:
+// their handle logs the request, then writes it, or drops the connection
+// instead when a fault says so.
+type reply struct {
+	status int
+	header http.Header
+	body   any    // JSON-encoded; nil, with no raw, writes an empty body
+	raw    string // written as is, as text/plain unless header names a type
+	drop   bool
+}
+
+// readBody reads up to limit bytes of r's body and puts them back for the
+// handler. Reading first lets the server notice a client that hangs up,
+// which ends an injected delay early.
+func readBody(r *http.Request, limit int64) []byte {
+	b, _ := io.ReadAll(io.LimitReader(r.Body, limit))
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b
+}
+
+// write sends rep to w, or drops the connection if rep says so.
+func (rep reply) write(w http.ResponseWriter) {
+	if rep.drop {
+		DropConnection(w)
+		return
+	}
+	for k, v := range rep.header {
+		w.Header()[k] = v
+	}
+	switch {
+	case rep.raw != "":
+		if w.Header().Get("Content-Type") == "" {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		}
+		w.WriteHeader(rep.status)
+		_, _ = io.WriteString(w, rep.raw)
+	case rep.body == nil:
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(rep.status)
+	default:
+		if w.Header().Get("Content-Type") == "" {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		}
+		w.WriteHeader(rep.status)
+		_ = json.NewEncoder(w).Encode(rep.body)
+	}
+}
