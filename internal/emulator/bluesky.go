@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,7 +45,7 @@ type Bluesky struct {
 	lastTID  uint64
 	seq      int
 	simulate bool
-	requests []BlueskyRequest
+	requests *requestLog[BlueskyRequest]
 	sessions int // createSession calls served
 }
 
@@ -189,7 +188,8 @@ func NewBluesky(opts BlueskyOptions) *Bluesky {
 		faults: &Faults{}, opts: opts,
 		rng:      rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x61c8864680b583eb)),
 		accounts: map[string]*BlueskyAccount{}, access: map[string]bskyToken{}, refresh: map[string]bskyToken{},
-		byURI: map[string]*bskyPost{}, blobs: map[string]BlueskyBlob{}, windows: map[string]*xWindow{},
+		requests: &requestLog[BlueskyRequest]{max: opts.MaxLog},
+		byURI:    map[string]*bskyPost{}, blobs: map[string]BlueskyBlob{}, windows: map[string]*xWindow{},
 		simulate: opts.SimulateEngagement,
 	}
 	b.mux = http.NewServeMux()
@@ -238,22 +238,13 @@ func (b *Bluesky) handle(h func(*http.Request, *bskyCall) reply) http.HandlerFun
 		}
 		rep := h(r, c)
 		e := BlueskyRequest{At: b.opts.Now(), Method: r.Method, NSID: strings.TrimPrefix(r.URL.Path, "/xrpc/"),
-			DID: c.did, Fault: c.fault}
-		if !rep.drop {
-			e.Status = rep.status
-			if m, ok := rep.body.(map[string]string); ok && rep.status >= 400 {
-				e.Error = m["error"]
-			}
+			DID: c.did, Status: rep.served(), Fault: c.fault}
+		if m, ok := rep.body.(map[string]string); ok && e.Status >= 400 {
+			e.Error = m["error"]
 		}
-		b.log(e)
+		b.requests.add(e)
 		rep.write(w)
 	}
-}
-
-func (b *Bluesky) log(e BlueskyRequest) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.requests = appendBounded(b.requests, e, b.opts.MaxLog)
 }
 
 // authenticate checks the access token and charges cost points against the
@@ -458,9 +449,7 @@ func (b *Bluesky) Sessions() int {
 
 // Requests returns the request log, oldest first.
 func (b *Bluesky) Requests() []BlueskyRequest {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return slices.Clone(b.requests)
+	return b.requests.all()
 }
 
 // Violations lists the requests that departed from the network's published

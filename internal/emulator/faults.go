@@ -8,7 +8,6 @@ package emulator
 import (
 	"math/rand/v2"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 )
@@ -91,13 +90,4 @@ func DropConnection(w http.ResponseWriter) {
 	if err == nil {
 		conn.Close()
 	}
-}
-
-// appendBounded appends e to a request log of at most max entries: when it
-// is full, the older half is dropped first.
-func appendBounded[T any](log []T, e T, max int) []T {
-	if len(log) >= max {
-		log = slices.Delete(log, 0, len(log)/2)
-	}
-	return append(log, e)
 }

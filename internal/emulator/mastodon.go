@@ -36,7 +36,7 @@ type Mastodon struct {
 	windows  map[string]*xWindow  // account id + "\x00" + limit name
 	seq      int64
 	simulate bool
-	requests []MastodonRequest
+	requests *requestLog[MastodonRequest]
 
 	// Connecting an account (mastodon_connect.go).
 	signedIn string
@@ -182,6 +182,7 @@ func NewMastodon(opts MastodonOptions) *Mastodon {
 		opts:     opts,
 		rng:      rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x2545f4914f6cdd1d)),
 		accounts: map[string]*mastoAccount{},
+		requests: &requestLog[MastodonRequest]{max: opts.MaxLog},
 		byID:     map[string]*mastoStatus{},
 		idem:     map[string]mastoIdem{},
 		windows:  map[string]*xWindow{},
@@ -229,22 +230,13 @@ func (m *Mastodon) handle(h func(r *http.Request, c *mastoCall) reply) http.Hand
 			m.mu.Unlock()
 		}
 		e := MastodonRequest{At: m.opts.Now(), Method: r.Method, Path: r.URL.Path, Route: r.Pattern,
-			IdempotencyKey: c.key, Fault: c.fault}
+			IdempotencyKey: c.key, Status: rep.served(), Fault: c.fault}
 		if c.acct != nil {
 			e.AccountID = c.acct.ID
 		}
-		if !rep.drop {
-			e.Status = rep.status
-		}
-		m.log(e)
+		m.requests.add(e)
 		rep.write(w)
 	}
-}
-
-func (m *Mastodon) log(e MastodonRequest) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.requests = appendBounded(m.requests, e, m.opts.MaxLog)
 }
 
 func mastoError(status int, msg string) reply {
@@ -337,9 +329,7 @@ func (m *Mastodon) Posts() []MastodonStatus {
 
 // Requests returns the request log, oldest first.
 func (m *Mastodon) Requests() []MastodonRequest {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.requests)
+	return m.requests.all()
 }
 
 // SetEngagement sets a status's counters; they replace any simulation for it.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
+	"sync"
 )
 
 // reply is a handler's answer in the X, Mastodon and Bluesky emulations:
@@ -53,4 +55,38 @@ func (rep reply) write(w http.ResponseWriter) {
 		w.WriteHeader(rep.status)
 		_ = json.NewEncoder(w).Encode(rep.body)
 	}
+}
+
+// served is the status a request log records for rep: 0 for a dropped
+// connection.
+func (rep reply) served() int {
+	if rep.drop {
+		return 0
+	}
+	return rep.status
+}
+
+// requestLog is an emulation's log of the requests it served; safe for
+// concurrent use. It keeps at most max entries: when it is full, the older
+// half is dropped first.
+type requestLog[E any] struct {
+	mu      sync.Mutex
+	entries []E
+	max     int
+}
+
+func (l *requestLog[E]) add(e E) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.entries) >= l.max {
+		l.entries = slices.Delete(l.entries, 0, len(l.entries)/2)
+	}
+	l.entries = append(l.entries, e)
+}
+
+// all returns a copy of the log, oldest first.
+func (l *requestLog[E]) all() []E {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.entries)
 }

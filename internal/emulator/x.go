@@ -128,7 +128,7 @@ type X struct {
 	windows  map[string]*xWindow
 	bearer   map[string]*xBearer // access token → grant
 	refresh  map[string]string   // refresh token → user ID
-	requests []XRequest
+	requests *requestLog[XRequest]
 	counts   map[string]int // route → requests served
 	live     map[string]int // user ID + "\x00" + text → live posts: the duplicate rule
 	simulate bool
@@ -184,15 +184,16 @@ func NewX(opts XOptions) *X {
 		opts.Now = time.Now
 	}
 	x := &X{
-		faults:  &Faults{},
-		opts:    opts,
-		users:   map[string]*xUser{},
-		postIdx: map[string]*xPost{},
-		windows: map[string]*xWindow{},
-		bearer:  map[string]*xBearer{},
-		refresh: map[string]string{},
-		counts:  map[string]int{},
-		live:    map[string]int{},
+		faults:   &Faults{},
+		opts:     opts,
+		users:    map[string]*xUser{},
+		postIdx:  map[string]*xPost{},
+		windows:  map[string]*xWindow{},
+		bearer:   map[string]*xBearer{},
+		refresh:  map[string]string{},
+		counts:   map[string]int{},
+		requests: &requestLog[XRequest]{max: opts.RequestLogSize},
+		live:     map[string]int{},
 	}
 	for _, u := range opts.Users {
 		x.AddUser(u)
@@ -254,24 +255,17 @@ func (x *X) handle(h func(r *http.Request, c *xCall) reply) http.HandlerFunc {
 		}
 		entry := XRequest{
 			At: x.opts.Now(), Method: r.Method, Path: r.URL.Path, Route: r.Pattern,
-			Auth: c.auth, SignatureValid: c.sigValid, Fault: c.fault,
+			Auth: c.auth, SignatureValid: c.sigValid, Status: rep.served(), Fault: c.fault,
 		}
 		if c.user != nil {
 			entry.UserID = c.user.ID
 		}
-		if !rep.drop {
-			entry.Status = rep.status
-		}
-		x.log(entry)
+		x.mu.Lock()
+		x.counts[entry.Route]++
+		x.mu.Unlock()
+		x.requests.add(entry)
 		rep.write(w)
 	}
-}
-
-func (x *X) log(e XRequest) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.counts[e.Route]++
-	x.requests = appendBounded(x.requests, e, x.opts.RequestLogSize)
 }
 
 func (x *X) notFound(r *http.Request, c *xCall) reply {
@@ -390,9 +384,7 @@ func (x *X) DeletePost(id string) bool {
 // Requests returns the request log (the most recent RequestLogSize entries
 // at least half of the time; older ones are dropped in halves).
 func (x *X) Requests() []XRequest {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	return slices.Clone(x.requests)
+	return x.requests.all()
 }
 
 // Count returns how many requests matched a route, e.g. "POST /2/tweets",
