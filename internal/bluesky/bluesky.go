@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/httpjson"
 	"github.com/heraldhq/herald/internal/netguard"
 )
 
@@ -100,7 +101,7 @@ func New(cfg Config, tokens herald.TokenStore, logger *slog.Logger) (*Client, er
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, base: u, hc: newHTTPClient(cfg.HTTPTimeout), img: newImageClient(cfg.HTTPTimeout, cfg.ImageGuard),
+	return &Client{cfg: cfg, base: u, hc: httpjson.NewHTTPClient(cfg.HTTPTimeout), img: newImageClient(cfg.HTTPTimeout, cfg.ImageGuard),
 		tokens: tokens, log: logger.With("network", "bluesky", "account", cfg.AccountID)}, nil
 }
 
@@ -148,7 +149,9 @@ func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt,
 	}
 	now := c.cfg.Now()
 	c.log.Debug("bluesky post created", "remote_id", out.URI)
-	return herald.Receipt{RemoteID: out.URI, Permalink: c.permalink(out.URI), At: now, Limits: limitsFrom(h, now)}, nil
+	// ratelimit-limit, -remaining and -reset (Unix seconds).
+	limits := httpjson.Limits(h, "ratelimit-", now)
+	return herald.Receipt{RemoteID: out.URI, Permalink: c.permalink(out.URI), At: now, Limits: limits}, nil
 }
 
 const postCollection = "app.bsky.feed.post"

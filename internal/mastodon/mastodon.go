@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/httpjson"
 )
 
 // Config is one Mastodon account.
@@ -90,7 +91,7 @@ func New(cfg Config, logger *slog.Logger) (*Client, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, base: u, hc: newHTTPClient(cfg.HTTPTimeout),
+	return &Client{cfg: cfg, base: u, hc: httpjson.NewHTTPClient(cfg.HTTPTimeout),
 		log: logger.With("network", "mastodon", "account", cfg.AccountID)}, nil
 }
 
@@ -150,7 +151,9 @@ func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt,
 	if r.At.IsZero() {
 		r.At = c.cfg.Now()
 	}
-	r.Limits = limitsFrom(h, c.cfg.Now())
+	// X-RateLimit-Limit, -Remaining and -Reset (an ISO 8601 time): Mastodon
+	// sends the throttle closest to its limit.
+	r.Limits = httpjson.Limits(h, "X-RateLimit-", c.cfg.Now())
 	c.log.Debug("mastodon status created", "remote_id", s.ID)
 	return r, nil
 }
