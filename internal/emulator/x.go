@@ -211,7 +211,7 @@ func StartX(opts XOptions) (*X, *httptest.Server) {
 
 func (x *X) routes() {
 	m := http.NewServeMux()
-	m.HandleFunc("POST /2/tweets", x.handle(x.createPost))
+	m.HandleFunc("POST /2/tweets", x.handle(x.write(false, x.createPost)))
 	m.HandleFunc("DELETE /2/tweets/{id}", x.handle(x.deletePost))
 	m.HandleFunc("GET /2/tweets", x.handle(x.lookupPosts))
 	m.HandleFunc("GET /2/users/me", x.handle(x.usersMe))
@@ -222,7 +222,7 @@ func (x *X) routes() {
 	m.HandleFunc("POST /oauth/request_token", x.handle(x.requestToken))
 	m.HandleFunc("GET /oauth/authorize", x.handle(x.authorize1))
 	m.HandleFunc("POST /oauth/access_token", x.handle(x.accessToken))
-	m.HandleFunc("POST /1.1/statuses/update.json", x.handle(x.v11Update))
+	m.HandleFunc("POST /1.1/statuses/update.json", x.handle(x.write(true, x.v11Update)))
 	m.HandleFunc("GET /1.1/statuses/lookup.json", x.handle(x.v11Lookup))
 	m.HandleFunc("POST /1.1/statuses/destroy/{file}", x.handle(x.v11Destroy))
 	m.HandleFunc("GET /1.1/statuses/user_timeline.json", x.handle(x.v11Timeline))

@@ -28,15 +28,6 @@ func (x *X) v11Gate(r *http.Request, c *xCall) *reply {
 
 // v11Update serves POST /1.1/statuses/update.json.
 func (x *X) v11Update(r *http.Request, c *xCall) reply {
-	if rep := x.writeFault(r, c, true); rep != nil {
-		return *rep
-	}
-	rep := x.v11UpdateServe(r, c)
-	rep.drop = c.fault == FaultDrop
-	return rep
-}
-
-func (x *X) v11UpdateServe(r *http.Request, c *xCall) reply {
 	if rep := x.v11Gate(r, c); rep != nil {
 		return *rep
 	}
@@ -48,12 +39,7 @@ func (x *X) v11UpdateServe(r *http.Request, c *xCall) reply {
 		// v1.1 drops a reply to a post it cannot see and posts the status alone.
 		replyTo = ""
 	}
-	p, limits, res := x.record(c.user, r.PostForm.Get("status"), "v1.1")
-	if p != nil {
-		x.mu.Lock()
-		p.InReplyTo = replyTo
-		x.mu.Unlock()
-	}
+	p, limits, res := x.record(c.user, r.PostForm.Get("status"), replyTo, "v1.1")
 	var rep reply
 	switch res {
 	case xLimited:

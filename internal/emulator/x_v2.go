@@ -22,6 +22,19 @@ const (
 	xDuplicate
 )
 
+// write serves a write request (v1.1 or v2) with serve, under the fault
+// decided for it: a FaultDrop serves it, then drops the connection.
+func (x *X) write(v11 bool, serve func(*http.Request, *xCall) reply) func(*http.Request, *xCall) reply {
+	return func(r *http.Request, c *xCall) reply {
+		if rep := x.writeFault(r, c, v11); rep != nil {
+			return *rep
+		}
+		rep := serve(r, c)
+		rep.drop = c.fault == FaultDrop
+		return rep
+	}
+}
+
 // writeFault applies the fault decided for a write request and returns the
 // answer to give instead of serving it, or nil to serve it.
 func (x *X) writeFault(r *http.Request, c *xCall, v11 bool) *reply {
@@ -51,9 +64,9 @@ func (x *X) writeFault(r *http.Request, c *xCall, v11 bool) *reply {
 	return nil
 }
 
-// record checks a new post against the user's limits, the length limit and
-// the duplicate rule, and records it.
-func (x *X) record(u *xUser, text, api string) (*xPost, []xLimit, xPostResult) {
+// record checks a new post (a reply when replyTo is not "") against the
+// user's limits, the length limit and the duplicate rule, and records it.
+func (x *X) record(u *xUser, text, replyTo, api string) (*xPost, []xLimit, xPostResult) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	limits, ok := x.take(x.postAllowances(u.ID)...)
@@ -69,7 +82,7 @@ func (x *X) record(u *xUser, text, api string) (*xPost, []xLimit, xPostResult) {
 	id := x.nextID()
 	display, ents := xLinkify(text, id)
 	p := &xPost{
-		XPost:    XPost{ID: id, UserID: u.ID, Text: text, CreatedAt: x.opts.Now(), API: api},
+		XPost:    XPost{ID: id, UserID: u.ID, Text: text, CreatedAt: x.opts.Now(), API: api, InReplyTo: replyTo},
 		display:  display,
 		entities: ents,
 	}
@@ -92,15 +105,6 @@ func (x *X) replyable(id string) bool {
 
 // createPost serves POST /2/tweets.
 func (x *X) createPost(r *http.Request, c *xCall) reply {
-	if rep := x.writeFault(r, c, false); rep != nil {
-		return *rep
-	}
-	rep := x.createPostV2(r, c)
-	rep.drop = c.fault == FaultDrop
-	return rep
-}
-
-func (x *X) createPostV2(r *http.Request, c *xCall) reply {
 	if rep := x.authenticate(r, c, false); rep != nil {
 		return *rep
 	}
@@ -131,12 +135,7 @@ func (x *X) createPostV2(r *http.Request, c *xCall) reply {
 				"You attempted to reply to a Tweet that is deleted or not visible to you.")
 		}
 	}
-	p, limits, res := x.record(c.user, *body.Text, "v2")
-	if p != nil {
-		x.mu.Lock()
-		p.InReplyTo = replyTo
-		x.mu.Unlock()
-	}
+	p, limits, res := x.record(c.user, *body.Text, replyTo, "v2")
 	var rep reply
 	switch res {
 	case xLimited:
