@@ -126,6 +126,13 @@ func (x *X) readAllowance(userID, endpoint string) xAllowance {
 	return xAllowance{key: userID + " " + endpoint, max: x.opts.ReadLimit, period: x.opts.Window}
 }
 
+// xOK is a 200 answer with body and the rate-limit headers of limits.
+func xOK(body any, limits []xLimit) reply {
+	rep := reply{status: http.StatusOK, header: http.Header{}, body: body}
+	xSetLimitHeaders(rep.header, limits)
+	return rep
+}
+
 // xSetLimitHeaders writes the window's x-rate-limit-* headers and, when a
 // second (24-hour) limit is given, the x-user-limit-24hour-* headers.
 func xSetLimitHeaders(h http.Header, limits []xLimit) {

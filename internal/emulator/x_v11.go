@@ -78,9 +78,7 @@ func (x *X) v11Lookup(r *http.Request, c *xCall) reply {
 		}
 	}
 	x.mu.Unlock()
-	res := reply{status: http.StatusOK, header: http.Header{}, body: out}
-	xSetLimitHeaders(res.header, limits)
-	return res
+	return xOK(out, limits)
 }
 
 // v11Destroy serves POST /1.1/statuses/destroy/:id.json.
@@ -142,9 +140,7 @@ func (x *X) v11Timeline(r *http.Request, c *xCall) reply {
 		}
 		out = append(out, x.statusJSON(p))
 	}
-	res := reply{status: http.StatusOK, header: http.Header{}, body: out}
-	xSetLimitHeaders(res.header, limits)
-	return res
+	return xOK(out, limits)
 }
 
 // v11Verify serves GET /1.1/account/verify_credentials.json.
@@ -156,9 +152,7 @@ func (x *X) v11Verify(r *http.Request, c *xCall) reply {
 	if rep != nil {
 		return *rep
 	}
-	res := reply{status: http.StatusOK, header: http.Header{}, body: xUserJSON(c.user)}
-	xSetLimitHeaders(res.header, limits)
-	return res
+	return xOK(xUserJSON(c.user), limits)
 }
 
 // v11Read counts a v1.1 read against the user's allowance.

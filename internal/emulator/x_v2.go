@@ -200,11 +200,9 @@ func (x *X) usersMe(r *http.Request, c *xCall) reply {
 	if rep != nil {
 		return *rep
 	}
-	out := reply{status: http.StatusOK, header: http.Header{}, body: map[string]any{"data": map[string]any{
+	return xOK(map[string]any{"data": map[string]any{
 		"id": c.user.ID, "name": c.user.Name, "username": c.user.Username,
-	}}}
-	xSetLimitHeaders(out.header, limits)
-	return out
+	}}, limits)
 }
 
 // lookupPosts serves GET /2/tweets?ids=...: unknown and deleted ids come back
@@ -244,9 +242,7 @@ func (x *X) lookupPosts(r *http.Request, c *xCall) reply {
 	if errs != nil {
 		body["errors"] = errs
 	}
-	out := reply{status: http.StatusOK, header: http.Header{}, body: body}
-	xSetLimitHeaders(out.header, limits)
-	return out
+	return xOK(body, limits)
 }
 
 // userPosts serves GET /2/users/:id/tweets, newest first, with max_results
@@ -266,11 +262,9 @@ func (x *X) userPosts(r *http.Request, c *xCall) reply {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.users[uid] == nil {
-		out := reply{status: http.StatusOK, header: http.Header{}, body: map[string]any{
+		return xOK(map[string]any{
 			"errors": []any{xNotFound("user", "id", uid)},
-		}}
-		xSetLimitHeaders(out.header, limits)
-		return out
+		}, limits)
 	}
 	var data []any
 	meta := map[string]any{}
@@ -293,9 +287,7 @@ func (x *X) userPosts(r *http.Request, c *xCall) reply {
 		meta["newest_id"] = data[0].(map[string]any)["id"]
 		meta["oldest_id"] = data[n-1].(map[string]any)["id"]
 	}
-	out := reply{status: http.StatusOK, header: http.Header{}, body: body}
-	xSetLimitHeaders(out.header, limits)
-	return out
+	return xOK(body, limits)
 }
 
 // xTimelineQuery selects posts of a timeline.
