@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
@@ -63,38 +62,15 @@ var hrefRE = regexp.MustCompile(`href="([^"]*)"`)
 
 // linksTo reports whether a status's card or one of its links is link.
 func linksTo(s status, link string) bool {
-	if s.Card != nil && sameLink(s.Card.URL, link) {
+	if s.Card != nil && herald.SameLink(s.Card.URL, link) {
 		return true
 	}
 	for _, m := range hrefRE.FindAllStringSubmatch(s.Content, -1) {
-		if sameLink(html.UnescapeString(m[1]), link) {
+		if herald.SameLink(html.UnescapeString(m[1]), link) {
 			return true
 		}
 	}
 	return false
-}
-
-// sameLink compares links with scheme and host case-insensitive and a
-// trailing slash ignored.
-func sameLink(a, b string) bool {
-	if a == "" || b == "" {
-		return false
-	}
-	if a == b {
-		return true
-	}
-	ua, errA := url.Parse(a)
-	ub, errB := url.Parse(b)
-	if errA != nil || errB != nil {
-		return false
-	}
-	norm := func(u *url.URL) string {
-		u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-		u.Path = strings.TrimSuffix(u.Path, "/")
-		u.RawPath = ""
-		return u.String()
-	}
-	return norm(ua) == norm(ub)
 }
 
 // Engagement reads each status's counters with GET /api/v1/statuses/:id:
