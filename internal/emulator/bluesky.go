@@ -293,15 +293,10 @@ func (b *Bluesky) limits(rep *reply, did string, write bool) {
 	bskyLimitHeaders(rep.header, b.window(did, name, length), limit, length)
 }
 
+// window returns the account's current fixed window of a limit. Caller holds mu.
 func (b *Bluesky) window(did, name string, length time.Duration) *xWindow {
-	k := did + "\x00" + name
 	now := b.opts.Now()
-	w := b.windows[k]
-	if w == nil || !now.Before(w.start.Add(length)) {
-		w = &xWindow{start: now.Truncate(length)}
-		b.windows[k] = w
-	}
-	return w
+	return currentWindow(b.windows, did+"\x00"+name, now, now.Truncate(length), length)
 }
 
 func bskyLimitHeaders(h http.Header, w *xWindow, limit int, length time.Duration) {

@@ -78,16 +78,8 @@ func TestGraphPostRules(t *testing.T) {
 }
 
 func TestGraphEngagementReads(t *testing.T) {
-	g, srv := startTestGraph(t, GraphOptions{})
+	g, srv, ids := graphWithStories(t)
 	auth := bearer(testToken)
-	var ids []string
-	for i := range 3 {
-		a := call(t, srv, "POST", "/v25.0/"+testPage+"/feed", postForm("Story "+strconv.Itoa(i), ""), auth)
-		ids = append(ids, a.body["id"].(string))
-	}
-	if err := g.SetEngagement(ids[1], GraphEngagement{Shares: 7, Reactions: 12, Comments: 3}); err != nil {
-		t.Fatal(err)
-	}
 	if err := g.SetEngagement("1001_404", GraphEngagement{}); err == nil {
 		t.Error("SetEngagement on an unknown post: no error")
 	}

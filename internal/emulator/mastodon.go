@@ -279,14 +279,8 @@ func hasScope(granted []string, want string) bool {
 
 // window returns the account's current fixed window of a limit. Caller holds mu.
 func (m *Mastodon) window(accountID, name string, length time.Duration) *xWindow {
-	k := accountID + "\x00" + name
 	now := m.opts.Now()
-	w := m.windows[k]
-	if w == nil || !now.Before(w.start.Add(length)) {
-		w = &xWindow{start: now.Truncate(length)}
-		m.windows[k] = w
-	}
-	return w
+	return currentWindow(m.windows, accountID+"\x00"+name, now, now.Truncate(length), length)
 }
 
 func (m *Mastodon) limitHeaders(h http.Header, w *xWindow, limit int, length time.Duration) {

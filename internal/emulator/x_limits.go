@@ -70,10 +70,17 @@ type xLimit struct {
 // ended. Caller holds mu.
 func (x *X) current(key string, period time.Duration) *xWindow {
 	now := x.opts.Now()
-	w := x.windows[key]
-	if w == nil || !now.Before(w.start.Add(period)) {
-		w = &xWindow{start: now}
-		x.windows[key] = w
+	return currentWindow(x.windows, key, now, now, period)
+}
+
+// currentWindow returns ws's window for key, opening a new one that starts
+// at start when the last has ended by now. X's windows start at their first
+// request; Mastodon's and Bluesky's are aligned to their length.
+func currentWindow(ws map[string]*xWindow, key string, now, start time.Time, length time.Duration) *xWindow {
+	w := ws[key]
+	if w == nil || !now.Before(w.start.Add(length)) {
+		w = &xWindow{start: start}
+		ws[key] = w
 	}
 	return w
 }
