@@ -74,11 +74,10 @@ func New(cfg Config, tokens herald.TokenStore, logger *slog.Logger) (*Client, er
 	if cfg.PDSURL == "" {
 		cfg.PDSURL = "https://bsky.social"
 	}
-	u, err := url.Parse(cfg.PDSURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("bluesky: pds_url %q: must be an http(s) URL", cfg.PDSURL)
+	u, err := httpjson.ParseBase(cfg.PDSURL)
+	if err != nil {
+		return nil, fmt.Errorf("bluesky: pds_url %q: %w", cfg.PDSURL, err)
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
 	if cfg.Handle == "" {
 		return nil, errors.New("bluesky: handle is required")
 	}

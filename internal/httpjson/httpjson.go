@@ -18,6 +18,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -276,6 +277,17 @@ func RetryAfter(h http.Header, now time.Time) (time.Time, bool) {
 	}
 	t, err := http.ParseTime(v)
 	return t, err == nil
+}
+
+// ParseBase reads a network's base URL from the configuration: an http(s)
+// URL with a host, its trailing slash dropped.
+func ParseBase(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("must be an http(s) URL")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u, nil
 }
 
 // NewHTTPClient is a client bounded in time end to end.

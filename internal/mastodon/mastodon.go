@@ -65,11 +65,10 @@ func New(cfg Config, logger *slog.Logger) (*Client, error) {
 	if cfg.InstanceURL == "" {
 		return nil, errors.New("mastodon: instance_url is required")
 	}
-	u, err := url.Parse(cfg.InstanceURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("mastodon: instance_url %q: must be an http(s) URL", cfg.InstanceURL)
+	u, err := httpjson.ParseBase(cfg.InstanceURL)
+	if err != nil {
+		return nil, fmt.Errorf("mastodon: instance_url %q: %w", cfg.InstanceURL, err)
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
 	if cfg.AccessToken == "" {
 		return nil, errors.New("mastodon: access_token is required")
 	}
