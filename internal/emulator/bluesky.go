@@ -196,12 +196,12 @@ func NewBluesky(opts BlueskyOptions) *Bluesky {
 	routes := map[string]func(*http.Request, *bskyCall) reply{
 		"POST /xrpc/com.atproto.server.createSession":  b.createSession,
 		"POST /xrpc/com.atproto.server.refreshSession": b.refreshSession,
-		"GET /xrpc/com.atproto.server.getSession":      b.getSession,
-		"POST /xrpc/com.atproto.repo.uploadBlob":       b.uploadBlob,
-		"POST /xrpc/com.atproto.repo.createRecord":     b.createRecord,
-		"POST /xrpc/com.atproto.repo.deleteRecord":     b.deleteRecord,
-		"GET /xrpc/app.bsky.feed.getPosts":             b.getPosts,
-		"GET /xrpc/app.bsky.feed.getAuthorFeed":        b.getAuthorFeed,
+		"GET /xrpc/com.atproto.server.getSession":      b.authed(0, b.getSession),
+		"POST /xrpc/com.atproto.repo.uploadBlob":       b.authed(1, b.uploadBlob),
+		"POST /xrpc/com.atproto.repo.createRecord":     b.authed(3, b.createRecord),
+		"POST /xrpc/com.atproto.repo.deleteRecord":     b.authed(1, b.deleteRecord),
+		"GET /xrpc/app.bsky.feed.getPosts":             b.authed(0, b.getPosts),
+		"GET /xrpc/app.bsky.feed.getAuthorFeed":        b.authed(0, b.getAuthorFeed),
 		"GET /xrpc/com.atproto.identity.resolveHandle": b.resolveHandle,
 	}
 	for pattern, h := range routes {
@@ -281,16 +281,29 @@ func (b *Bluesky) authenticate(r *http.Request, c *bskyCall, cost int) *reply {
 	return nil
 }
 
-// limits adds the caller's allowance headers to a successful answer. Caller holds mu.
-func (b *Bluesky) limits(rep *reply, did string, write bool) {
+// authed serves h, holding mu, for a caller whose access token is good,
+// after charging cost points (0: a read) against the caller's allowance.
+func (b *Bluesky) authed(cost int, h func(*http.Request, *bskyCall) reply) func(*http.Request, *bskyCall) reply {
+	return func(r *http.Request, c *bskyCall) reply {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if rep := b.authenticate(r, c, cost); rep != nil {
+			return *rep
+		}
+		return h(r, c)
+	}
+}
+
+// ok is a 200 answer with body and the headers of the caller's write or
+// read allowance. Caller holds mu.
+func (b *Bluesky) ok(did string, write bool, body any) reply {
 	name, limit, length := "read", b.opts.ReadLimit, 5*time.Minute
 	if write {
 		name, limit, length = "write", b.opts.WritePoints, time.Hour
 	}
-	if rep.header == nil {
-		rep.header = http.Header{}
-	}
+	rep := reply{status: http.StatusOK, header: http.Header{}, body: body}
 	bskyLimitHeaders(rep.header, b.window(did, name, length), limit, length)
+	return rep
 }
 
 // window returns the account's current fixed window of a limit. Caller holds mu.
@@ -371,23 +384,11 @@ func (b *Bluesky) refreshSession(r *http.Request, c *bskyCall) reply {
 }
 
 func (b *Bluesky) getSession(r *http.Request, c *bskyCall) reply {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if rep := b.authenticate(r, c, 0); rep != nil {
-		return *rep
-	}
 	a := b.accounts[c.did]
-	rep := reply{status: http.StatusOK, body: map[string]any{"handle": a.Handle, "did": a.DID, "active": true}}
-	b.limits(&rep, c.did, false)
-	return rep
+	return b.ok(c.did, false, map[string]any{"handle": a.Handle, "did": a.DID, "active": true})
 }
 
 func (b *Bluesky) uploadBlob(r *http.Request, c *bskyCall) reply {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if rep := b.authenticate(r, c, 1); rep != nil {
-		return *rep
-	}
 	data, _ := io.ReadAll(r.Body)
 	if len(data) > b.opts.MaxBlobSize {
 		return bskyError(http.StatusBadRequest, "BlobTooLarge", "This file is too large")
@@ -398,10 +399,8 @@ func (b *Bluesky) uploadBlob(r *http.Request, c *bskyCall) reply {
 	}
 	blob := BlueskyBlob{CID: cidV1(codecRaw, data), MimeType: mime, Size: len(data)}
 	b.blobs[blob.CID] = blob
-	rep := reply{status: http.StatusOK, body: map[string]any{"blob": map[string]any{
-		"$type": "blob", "ref": map[string]string{"$link": blob.CID}, "mimeType": mime, "size": len(data)}}}
-	b.limits(&rep, c.did, true)
-	return rep
+	return b.ok(c.did, true, map[string]any{"blob": map[string]any{
+		"$type": "blob", "ref": map[string]string{"$link": blob.CID}, "mimeType": mime, "size": len(data)}})
 }
 
 // AddAccount registers (or replaces) an account.

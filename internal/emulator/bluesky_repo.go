@@ -198,11 +198,6 @@ func (b *Bluesky) checkThumb(typ, link, mime string, size int) (BlueskyBlob, str
 }
 
 func (b *Bluesky) createRecord(r *http.Request, c *bskyCall) reply {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if rep := b.authenticate(r, c, 3); rep != nil {
-		return *rep
-	}
 	fault, delay := b.faults.Decide()
 	c.fault = fault
 	b.mu.Unlock()
@@ -248,10 +243,9 @@ func (b *Bluesky) createRecord(r *http.Request, c *bskyCall) reply {
 	bp := &bskyPost{BlueskyPost: p, record: in.Record}
 	b.posts = append(b.posts, bp)
 	b.byURI[p.URI] = bp
-	rep := reply{status: http.StatusOK, body: map[string]any{"uri": p.URI, "cid": p.CID,
-		"commit": map[string]string{"cid": cidV1(codecDagCBOR, []byte("commit"+p.URI)), "rev": p.RKey}, "validationStatus": "valid"},
-		drop: fault == FaultDrop}
-	b.limits(&rep, c.did, true)
+	rep := b.ok(c.did, true, map[string]any{"uri": p.URI, "cid": p.CID,
+		"commit": map[string]string{"cid": cidV1(codecDagCBOR, []byte("commit"+p.URI)), "rev": p.RKey}, "validationStatus": "valid"})
+	rep.drop = fault == FaultDrop
 	return rep
 }
 
@@ -274,11 +268,6 @@ func (b *Bluesky) nextTID() string {
 
 // deleteRecord deletes a post; deleting one that does not exist succeeds.
 func (b *Bluesky) deleteRecord(r *http.Request, c *bskyCall) reply {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if rep := b.authenticate(r, c, 1); rep != nil {
-		return *rep
-	}
 	var in struct {
 		Repo       string `json:"repo"`
 		Collection string `json:"collection"`
@@ -294,19 +283,12 @@ func (b *Bluesky) deleteRecord(r *http.Request, c *bskyCall) reply {
 	if p := b.byURI["at://"+a.DID+"/"+in.Collection+"/"+in.RKey]; p != nil {
 		p.Deleted = true
 	}
-	rep := reply{status: http.StatusOK, body: map[string]any{"commit": map[string]string{"cid": cidV1(codecDagCBOR, []byte(in.RKey)), "rev": b.nextTID()}}}
-	b.limits(&rep, c.did, true)
-	return rep
+	return b.ok(c.did, true, map[string]any{"commit": map[string]string{"cid": cidV1(codecDagCBOR, []byte(in.RKey)), "rev": b.nextTID()}})
 }
 
 // getPosts returns the views of up to 25 posts; those that do not exist are
 // left out.
 func (b *Bluesky) getPosts(r *http.Request, c *bskyCall) reply {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if rep := b.authenticate(r, c, 0); rep != nil {
-		return *rep
-	}
 	uris := r.URL.Query()["uris"]
 	if len(uris) == 0 || len(uris) > 25 {
 		return bskyError(http.StatusBadRequest, "InvalidRequest", "uris must have between 1 and 25 items")
@@ -317,19 +299,12 @@ func (b *Bluesky) getPosts(r *http.Request, c *bskyCall) reply {
 			views = append(views, b.view(p))
 		}
 	}
-	rep := reply{status: http.StatusOK, body: map[string]any{"posts": views}}
-	b.limits(&rep, c.did, false)
-	return rep
+	return b.ok(c.did, false, map[string]any{"posts": views})
 }
 
 // getAuthorFeed lists an author's posts newest first; cursor is the rkey of
 // the last post of the previous page.
 func (b *Bluesky) getAuthorFeed(r *http.Request, c *bskyCall) reply {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if rep := b.authenticate(r, c, 0); rep != nil {
-		return *rep
-	}
 	q := r.URL.Query()
 	var author *BlueskyAccount
 	for _, a := range b.accounts {
@@ -364,9 +339,7 @@ func (b *Bluesky) getAuthorFeed(r *http.Request, c *bskyCall) reply {
 	if len(feed) == limit {
 		body["cursor"] = last
 	}
-	rep := reply{status: http.StatusOK, body: body}
-	b.limits(&rep, c.did, false)
-	return rep
+	return b.ok(c.did, false, body)
 }
 
 // view is a post's app.bsky.feed.defs#postView. Caller holds mu.

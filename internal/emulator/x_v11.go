@@ -62,7 +62,7 @@ func (x *X) v11Lookup(r *http.Request, c *xCall) reply {
 	if rep := x.v11Gate(r, c); rep != nil {
 		return *rep
 	}
-	rep, limits := x.v11Read(c, "statuses/lookup")
+	rep, limits := x.countRead(c, "statuses/lookup", true)
 	if rep != nil {
 		return *rep
 	}
@@ -109,7 +109,7 @@ func (x *X) v11Timeline(r *http.Request, c *xCall) reply {
 	if rep := x.v11Gate(r, c); rep != nil {
 		return *rep
 	}
-	rep, limits := x.v11Read(c, "statuses/user_timeline")
+	rep, limits := x.countRead(c, "statuses/user_timeline", true)
 	if rep != nil {
 		return *rep
 	}
@@ -148,23 +148,11 @@ func (x *X) v11Verify(r *http.Request, c *xCall) reply {
 	if rep := x.v11Gate(r, c); rep != nil {
 		return *rep
 	}
-	rep, limits := x.v11Read(c, "account/verify_credentials")
+	rep, limits := x.countRead(c, "account/verify_credentials", true)
 	if rep != nil {
 		return *rep
 	}
 	return xOK(xUserJSON(c.user), limits)
-}
-
-// v11Read counts a v1.1 read against the user's allowance.
-func (x *X) v11Read(c *xCall, endpoint string) (*reply, []xLimit) {
-	x.mu.Lock()
-	limits, ok := x.take(x.readAllowance(c.user.ID, endpoint))
-	x.mu.Unlock()
-	if !ok {
-		rep := x.tooMany(limits, true)
-		return &rep, limits
-	}
-	return nil, limits
 }
 
 // statusJSON is a v1.1 Tweet object. Caller holds mu.

@@ -159,6 +159,12 @@ func (x *X) readGate(r *http.Request, c *xCall, endpoint string, v11 bool) (*rep
 	if rep := x.authenticate(r, c, v11); rep != nil {
 		return rep, nil
 	}
+	return x.countRead(c, endpoint, v11)
+}
+
+// countRead counts a read of an authenticated user against the allowance on
+// endpoint; it returns the answer to give instead, or nil.
+func (x *X) countRead(c *xCall, endpoint string, v11 bool) (*reply, []xLimit) {
 	x.mu.Lock()
 	limits, ok := x.take(x.readAllowance(c.user.ID, endpoint))
 	x.mu.Unlock()
