@@ -189,11 +189,11 @@ func NewMastodon(opts MastodonOptions) *Mastodon {
 		simulate: opts.SimulateEngagement,
 	}
 	m.mux = http.NewServeMux()
-	m.mux.HandleFunc("POST /api/v1/statuses", m.handle(m.postStatus))
-	m.mux.HandleFunc("GET /api/v1/statuses/{id}", m.handle(m.getStatus))
-	m.mux.HandleFunc("DELETE /api/v1/statuses/{id}", m.handle(m.deleteStatus))
-	m.mux.HandleFunc("GET /api/v1/accounts/verify_credentials", m.handle(m.verifyCredentials))
-	m.mux.HandleFunc("GET /api/v1/accounts/{id}/statuses", m.handle(m.accountStatuses))
+	m.mux.HandleFunc("POST /api/v1/statuses", m.handle(m.authed("write:statuses", m.postStatus)))
+	m.mux.HandleFunc("GET /api/v1/statuses/{id}", m.handle(m.authed("read:statuses", m.getStatus)))
+	m.mux.HandleFunc("DELETE /api/v1/statuses/{id}", m.handle(m.authed("write:statuses", m.deleteStatus)))
+	m.mux.HandleFunc("GET /api/v1/accounts/verify_credentials", m.handle(m.authed("read:accounts", m.verifyCredentials)))
+	m.mux.HandleFunc("GET /api/v1/accounts/{id}/statuses", m.handle(m.authed("read:statuses", m.accountStatuses)))
 	m.mux.HandleFunc("GET /api/v2/instance", m.handle(m.instance))
 	m.connectRoutes()
 	m.mux.HandleFunc("/", m.handle(func(r *http.Request, _ *mastoCall) reply {
@@ -241,6 +241,19 @@ func (m *Mastodon) handle(h func(r *http.Request, c *mastoCall) reply) http.Hand
 
 func mastoError(status int, msg string) reply {
 	return reply{status: status, header: http.Header{}, body: map[string]string{"error": msg}}
+}
+
+// authed serves h, holding mu, for a caller whose token is good and grants
+// scope, after charging the call against the caller's API allowance.
+func (m *Mastodon) authed(scope string, h func(*http.Request, *mastoCall) reply) func(*http.Request, *mastoCall) reply {
+	return func(r *http.Request, c *mastoCall) reply {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if rep := m.authenticate(r, c, scope); rep != nil {
+			return *rep
+		}
+		return h(r, c)
+	}
 }
 
 // authenticate finds the caller's account and charges its API allowance.
