@@ -67,9 +67,15 @@ func xDo(t *testing.T, c *http.Client, method, u string, body any) xAnswer {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return xSend(t, c, req)
+}
+
+// xSend sends req with c and reads the answer, its body as JSON when it is.
+func xSend(t *testing.T, c *http.Client, req *http.Request) xAnswer {
+	t.Helper()
 	resp, err := c.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, u, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
@@ -168,15 +174,7 @@ func TestXFormBodyIsSigned(t *testing.T) {
 		form := url.Values{"status": {status}}
 		req, _ := http.NewRequest("POST", base+"/1.1/statuses/update.json", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		a := xAnswer{status: resp.StatusCode, raw: string(b)}
-		_ = json.Unmarshal(b, &a.body)
-		return a
+		return xSend(t, c, req)
 	}
 	if a := send(c, "Signed body ✓"); a.status != http.StatusOK || a.body["user"].(map[string]any)["screen_name"] != "alice" {
 		t.Fatalf("v1.1 update: %d %s", a.status, a.raw)
@@ -359,15 +357,7 @@ func TestXOAuth2Rotation(t *testing.T) {
 		req, _ := http.NewRequest("POST", base+"/2/oauth2/token", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.SetBasicAuth("client", "secret")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		a := xAnswer{status: resp.StatusCode, raw: string(b)}
-		_ = json.Unmarshal(b, &a.body)
-		return a
+		return xSend(t, http.DefaultClient, req)
 	}
 	a := refresh("r1")
 	if a.status != http.StatusOK || a.body["expires_in"] != float64(7200) || a.body["refresh_token"] == "r1" {
