@@ -65,21 +65,8 @@ func (f *fixture) newClient(t *testing.T) *bluesky.Client {
 // asError returns err as a *herald.Error and checks it keeps secrets out.
 func (f *fixture) asError(t *testing.T, err error) *herald.Error {
 	t.Helper()
-	var he *herald.Error
-	if !errors.As(err, &he) {
-		t.Fatalf("error %v (%T) is not a *herald.Error", err, err)
-	}
-	all := fmt.Sprintf("%v %+v %v", err, *he, he.Err)
 	tok, _ := f.tokens.Get("sky")
-	for _, secret := range []string{appPassword, tok.AccessToken, tok.RefreshToken} {
-		if secret != "" && strings.Contains(all, secret) {
-			t.Errorf("error leaks a secret: %s", all)
-		}
-	}
-	if he.Network != herald.Bluesky {
-		t.Errorf("network = %q", he.Network)
-	}
-	return he
+	return nettest.AsError(t, err, herald.Bluesky, appPassword, tok.AccessToken, tok.RefreshToken)
 }
 
 // pngImage returns a small PNG.

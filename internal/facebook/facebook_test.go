@@ -19,6 +19,7 @@ import (
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/nettest"
 )
 
 const (
@@ -47,13 +48,7 @@ func setup(t *testing.T, opts emulator.GraphOptions, edit func(*facebook.Config)
 	g.AddPage(emulator.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken, AppID: appID, AppSecret: appSecret})
 	cfg := facebook.Config{AccountID: "fb_page", PageID: pageID, PageAccessToken: pageToken,
 		AppID: appID, AppSecret: appSecret, GraphBaseURL: srv.URL, HTTPTimeout: 5 * time.Second, Now: clk.Now}
-	if edit != nil {
-		edit(&cfg)
-	}
-	c, err := facebook.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := nettest.Build(t, cfg, edit, func(cfg facebook.Config) (*facebook.Client, error) { return facebook.New(cfg, nil) })
 	return &fixture{graph: g, client: c, clock: clk, url: srv.URL}
 }
 
@@ -62,20 +57,7 @@ func msg(text, link string) herald.Message { return herald.Message{Text: text, L
 // asError returns err as a *herald.Error and checks it keeps every secret out.
 func asError(t *testing.T, err error) *herald.Error {
 	t.Helper()
-	var he *herald.Error
-	if !errors.As(err, &he) {
-		t.Fatalf("error %v (%T) is not a *herald.Error", err, err)
-	}
-	all := fmt.Sprintf("%v %+v %v", err, *he, he.Err)
-	for _, secret := range []string{pageToken, appSecret} {
-		if strings.Contains(all, secret) {
-			t.Errorf("error leaks a secret: %s", all)
-		}
-	}
-	if he.Network != herald.Facebook {
-		t.Errorf("network = %q", he.Network)
-	}
-	return he
+	return nettest.AsError(t, err, herald.Facebook, pageToken, appSecret)
 }
 
 func TestPublish(t *testing.T) {

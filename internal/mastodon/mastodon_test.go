@@ -2,7 +2,6 @@ package mastodon_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,7 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/mastodon"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/nettest"
 )
 
 const (
@@ -38,13 +38,7 @@ func setup(t *testing.T, opts emulator.MastodonOptions, edit func(*mastodon.Conf
 	m.AddAccount(emulator.MastodonAccount{ID: accountID, Username: "dailynews", Token: token})
 	cfg := mastodon.Config{AccountID: "masto", InstanceURL: srv.URL, AccessToken: token,
 		Visibility: "unlisted", Language: "es", HTTPTimeout: 5 * time.Second, Now: clk.Now}
-	if edit != nil {
-		edit(&cfg)
-	}
-	c, err := mastodon.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := nettest.Build(t, cfg, edit, func(cfg mastodon.Config) (*mastodon.Client, error) { return mastodon.New(cfg, nil) })
 	return &fixture{masto: m, client: c, clock: clk, url: srv.URL}
 }
 
@@ -55,17 +49,7 @@ func msg(text, key string) herald.Message {
 // asError returns err as a *herald.Error and checks it keeps the token out.
 func asError(t *testing.T, err error) *herald.Error {
 	t.Helper()
-	var he *herald.Error
-	if !errors.As(err, &he) {
-		t.Fatalf("error %v (%T) is not a *herald.Error", err, err)
-	}
-	if all := fmt.Sprintf("%v %+v %v", err, *he, he.Err); strings.Contains(all, token) {
-		t.Errorf("error leaks the token: %s", all)
-	}
-	if he.Network != herald.Mastodon {
-		t.Errorf("network = %q", he.Network)
-	}
-	return he
+	return nettest.AsError(t, err, herald.Mastodon, token)
 }
 
 func TestPublish(t *testing.T) {

@@ -7,7 +7,11 @@ package nettest
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"sync"
+	"testing"
 
 	"github.com/heraldhq/herald/internal/herald"
 )
@@ -61,4 +65,40 @@ func (s *Tokens) FailSaves(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fail = err
+}
+
+// AsError returns err as a *herald.Error, failing the test when it is not
+// one, and checks that it comes from network and that no secret ("" ones
+// are skipped) shows in it, its fields or the error it wraps.
+func AsError(t testing.TB, err error, network herald.Network, secrets ...string) *herald.Error {
+	t.Helper()
+	var he *herald.Error
+	if !errors.As(err, &he) {
+		t.Fatalf("error %v (%T) is not a *herald.Error", err, err)
+	}
+	all := fmt.Sprintf("%v %+v %v", err, *he, he.Err)
+	for _, s := range secrets {
+		if s != "" && strings.Contains(all, s) {
+			t.Errorf("error leaks a secret: %s", all)
+		}
+	}
+	if he.Network != network {
+		t.Errorf("network = %q, want %q", he.Network, network)
+	}
+	return he
+}
+
+// Build makes a network client for a test: edit (when not nil) changes the
+// test's configuration, then build makes the client; the test fails if it
+// cannot.
+func Build[Config, Client any](t testing.TB, cfg Config, edit func(*Config), build func(Config) (Client, error)) Client {
+	t.Helper()
+	if edit != nil {
+		edit(&cfg)
+	}
+	c, err := build(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
