@@ -201,7 +201,7 @@ func (b *Bluesky) createRecord(r *http.Request, c *bskyCall) reply {
 	fault, delay := b.faults.Decide()
 	c.fault = fault
 	b.mu.Unlock()
-	gone := !mastoSleep(r, delay)
+	gone := !faultDelay(r, delay)
 	b.mu.Lock()
 	switch {
 	case gone:

@@ -91,3 +91,19 @@ func DropConnection(w http.ResponseWriter) {
 		conn.Close()
 	}
 }
+
+// faultDelay waits out an injected delay d, or less when the client hangs
+// up (then it returns false).
+func faultDelay(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}

@@ -55,7 +55,7 @@ func (m *Mastodon) postStatus(r *http.Request, c *mastoCall) reply {
 	fault, delay := m.faults.Decide()
 	c.fault = fault
 	m.mu.Unlock()
-	gone := !mastoSleep(r, delay)
+	gone := !faultDelay(r, delay)
 	m.mu.Lock()
 	if gone {
 		return reply{drop: true}
@@ -221,21 +221,6 @@ func (m *Mastodon) accountStatuses(r *http.Request, c *mastoCall) reply {
 		rep.header.Set("Link", "<"+base+"&max_id="+last+`>; rel="next", <`+base+"&min_id="+first+`>; rel="prev"`)
 	}
 	return rep
-}
-
-// mastoSleep waits d, or less when the client hangs up (then it returns false).
-func mastoSleep(r *http.Request, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
 }
 
 // idLess compares snowflake ids numerically.

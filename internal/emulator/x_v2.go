@@ -40,14 +40,8 @@ func (x *X) write(v11 bool, serve func(*http.Request, *xCall) reply) func(*http.
 func (x *X) writeFault(r *http.Request, c *xCall, v11 bool) *reply {
 	f, delay := x.faults.Decide()
 	c.fault = f
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return &reply{drop: true}
-		}
+	if !faultDelay(r, delay) {
+		return &reply{drop: true}
 	}
 	switch f {
 	case FaultServerError:
