@@ -284,14 +284,7 @@ func (b *Bluesky) authenticate(r *http.Request, c *bskyCall, cost int) *reply {
 // authed serves h, holding mu, for a caller whose access token is good,
 // after charging cost points (0: a read) against the caller's allowance.
 func (b *Bluesky) authed(cost int, h func(*http.Request, *bskyCall) reply) func(*http.Request, *bskyCall) reply {
-	return func(r *http.Request, c *bskyCall) reply {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		if rep := b.authenticate(r, c, cost); rep != nil {
-			return *rep
-		}
-		return h(r, c)
-	}
+	return guarded(&b.mu, func(r *http.Request, c *bskyCall) *reply { return b.authenticate(r, c, cost) }, h)
 }
 
 // ok is a 200 answer with body and the headers of the caller's write or

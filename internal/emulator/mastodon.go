@@ -246,14 +246,7 @@ func mastoError(status int, msg string) reply {
 // authed serves h, holding mu, for a caller whose token is good and grants
 // scope, after charging the call against the caller's API allowance.
 func (m *Mastodon) authed(scope string, h func(*http.Request, *mastoCall) reply) func(*http.Request, *mastoCall) reply {
-	return func(r *http.Request, c *mastoCall) reply {
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		if rep := m.authenticate(r, c, scope); rep != nil {
-			return *rep
-		}
-		return h(r, c)
-	}
+	return guarded(&m.mu, func(r *http.Request, c *mastoCall) *reply { return m.authenticate(r, c, scope) }, h)
 }
 
 // authenticate finds the caller's account and charges its API allowance.

@@ -57,6 +57,20 @@ func (rep reply) write(w http.ResponseWriter) {
 	}
 }
 
+// guarded wraps a handler h of an emulation whose state mu guards: h runs
+// holding mu, and only when check, run holding mu first, lets the request
+// through (returns nil; otherwise its reply is the answer).
+func guarded[C any](mu *sync.Mutex, check func(*http.Request, C) *reply, h func(*http.Request, C) reply) func(*http.Request, C) reply {
+	return func(r *http.Request, c C) reply {
+		mu.Lock()
+		defer mu.Unlock()
+		if rep := check(r, c); rep != nil {
+			return *rep
+		}
+		return h(r, c)
+	}
+}
+
 // served is the status a request log records for rep: 0 for a dropped
 // connection.
 func (rep reply) served() int {
