@@ -14,16 +14,12 @@ import (
 	"github.com/heraldhq/herald/internal/httpjson"
 )
 
-// Operations, as they appear in errors.
+// Operations of Bluesky's own, as they appear in errors, besides the
+// Publisher's (herald.OpPublish, ...).
 const (
-	opPublish    = "create post"
-	opUpload     = "upload thumb"
-	opFind       = "find post"
-	opEngagement = "read engagement"
-	opDelete     = "delete post"
-	opCheck      = "check account"
-	opSession    = "create session"
-	opRefresh    = "refresh session"
+	opUpload  = "upload thumb"
+	opSession = "create session"
+	opRefresh = "refresh session"
 )
 
 // XRPCError is an XRPC error answer: {"error": Name, "message": Message}.
@@ -67,7 +63,7 @@ func (c *Client) send(ctx context.Context, x xcall, bearer string, out any) (htt
 	}
 	return httpjson.Call(ctx, c.hc, httpjson.Request{Method: x.method, URL: &u, Query: x.query,
 		JSON: x.body, Raw: x.raw, ContentType: x.contentType, Header: h}, httpjson.Hooks{Network: herald.Bluesky,
-		Op: x.op, Write: x.op == opPublish, Scrub: c.scrub, Classify: c.classify}, out)
+		Op: x.op, Write: x.op == herald.OpPublish, Scrub: c.scrub, Classify: c.classify}, out)
 }
 
 // classify turns a non-2xx answer into a *herald.Error on its XRPC error
@@ -92,7 +88,7 @@ func (c *Client) classify(op string, status int, h http.Header, body []byte) *he
 	case slices.Contains(authErrors, xe.Name):
 		e.Kind = herald.ErrAuth
 	default:
-		e.Kind = httpjson.StatusKind(status, op == opPublish)
+		e.Kind = httpjson.StatusKind(status, op == herald.OpPublish)
 	}
 	if e.Kind == herald.ErrRateLimited {
 		e.RetryAt = httpjson.RetryAt(h, "ratelimit-reset", c.cfg.Now(), c.cfg.RateLimitWait)

@@ -98,11 +98,11 @@ func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (he
 	for range findMaxPages {
 		res, call, err := c.call(ctx, c.page, fb.GET, "/"+c.cfg.PageID+"/posts", params)
 		if err != nil {
-			return herald.Receipt{}, false, reads, c.classify(opFind, call, err)
+			return herald.Receipt{}, false, reads, c.classify(herald.OpFind, call, err)
 		}
 		var list postList
 		if err := res.Decode(&list); err != nil {
-			return herald.Receipt{}, false, reads, c.classify(opFind, call, err)
+			return herald.Receipt{}, false, reads, c.classify(herald.OpFind, call, err)
 		}
 		reads += len(list.Data)
 		for _, p := range list.Data {
@@ -175,7 +175,7 @@ func (c *Client) engagementBatch(ctx context.Context, batch []string, counts map
 			for _, id := range batch {
 				var n engagementNode
 				if err := res.DecodeField(id, &n); err != nil {
-					return gone, c.classify(opEngagement, call, err)
+					return gone, c.classify(herald.OpEngagement, call, err)
 				}
 				counts[id] = n.engagement()
 			}
@@ -188,7 +188,7 @@ func (c *Client) engagementBatch(ctx context.Context, batch []string, counts map
 				g, err := c.engagementOneByOne(ctx, batch, counts)
 				return append(gone, g...), err
 			}
-			return gone, c.classify(opEngagement, call, err)
+			return gone, c.classify(herald.OpEngagement, call, err)
 		}
 		for _, id := range batch {
 			if slices.Contains(missing, id) {
@@ -215,7 +215,7 @@ func (c *Client) engagementOneByOne(ctx context.Context, ids []string, counts ma
 			err = res.Decode(&n)
 		}
 		if err != nil {
-			return gone, c.classify(opEngagement, call, err)
+			return gone, c.classify(herald.OpEngagement, call, err)
 		}
 		counts[id] = n.engagement()
 	}

@@ -13,15 +13,6 @@ import (
 	"github.com/heraldhq/herald/internal/httpjson"
 )
 
-// Operations, as they appear in errors.
-const (
-	opPublish    = "create post"
-	opFind       = "find post"
-	opEngagement = "read engagement"
-	opDelete     = "delete post"
-	opCheck      = "check account"
-)
-
 // request is one REST call.
 type request struct {
 	op, method, path string
@@ -46,7 +37,7 @@ func (c *Client) do(ctx context.Context, rq request, out any) (http.Header, erro
 	u.RawQuery = ""
 	return httpjson.Call(ctx, c.hc, httpjson.Request{Method: rq.method, URL: &u, Query: rq.query,
 		JSON: rq.body, Header: h, Close: rq.oneOff}, httpjson.Hooks{Network: herald.Mastodon, Op: rq.op,
-		Write: rq.op == opPublish, Scrub: c.scrub, Classify: c.classify}, out)
+		Write: rq.op == herald.OpPublish, Scrub: c.scrub, Classify: c.classify}, out)
 }
 
 // classify turns a non-2xx answer into a *herald.Error, on the status, with
@@ -68,7 +59,7 @@ func (c *Client) classify(op string, status int, h http.Header, body []byte) *he
 	e.Message = c.scrub(e.Message)
 	// 401/403: an invalid or revoked token, a missing scope, a suspended
 	// account; 422 (too long, invalid visibility), 404, 400: permanent.
-	e.Kind = httpjson.StatusKind(status, op == opPublish)
+	e.Kind = httpjson.StatusKind(status, op == herald.OpPublish)
 	if e.Kind == herald.ErrRateLimited {
 		e.RetryAt = httpjson.RetryAt(h, "X-RateLimit-Reset", c.cfg.Now(), c.cfg.RateLimitWait)
 	}

@@ -137,14 +137,14 @@ func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt,
 		body["in_reply_to_id"] = m.ReplyTo
 	}
 	var s status
-	h, err := c.do(ctx, request{op: opPublish, method: http.MethodPost, path: "/api/v1/statuses",
+	h, err := c.do(ctx, request{op: herald.OpPublish, method: http.MethodPost, path: "/api/v1/statuses",
 		body: body, idempotencyKey: m.IdempotencyKey}, &s)
 	if err != nil {
 		return herald.Receipt{}, err
 	}
 	if s.ID == "" {
 		return herald.Receipt{}, &herald.Error{Kind: herald.ErrUnknownOutcome, Network: herald.Mastodon,
-			Op: opPublish, Status: http.StatusOK, Message: "answer has no status id"}
+			Op: herald.OpPublish, Status: http.StatusOK, Message: "answer has no status id"}
 	}
 	r := s.receipt()
 	if r.At.IsZero() {
@@ -160,10 +160,10 @@ func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt,
 // Delete removes a status; one already gone is not an error.
 func (c *Client) Delete(ctx context.Context, remoteID string) error {
 	if !validID(remoteID) {
-		return &herald.Error{Kind: herald.ErrPermanent, Network: herald.Mastodon, Op: opDelete,
+		return &herald.Error{Kind: herald.ErrPermanent, Network: herald.Mastodon, Op: herald.OpDelete,
 			Message: fmt.Sprintf("invalid status id %q", remoteID)}
 	}
-	_, err := c.do(ctx, request{op: opDelete, method: http.MethodDelete, path: "/api/v1/statuses/" + remoteID}, nil)
+	_, err := c.do(ctx, request{op: herald.OpDelete, method: http.MethodDelete, path: "/api/v1/statuses/" + remoteID}, nil)
 	if isNotFound(err) {
 		return nil
 	}
@@ -186,7 +186,7 @@ type account struct {
 // Check reads verify_credentials (the token works and who it posts as) and
 // the instance's status limits, which posts are then fitted to.
 func (c *Client) Check(ctx context.Context) (herald.Identity, error) {
-	a, err := c.verify(ctx, opCheck)
+	a, err := c.verify(ctx, herald.OpCheck)
 	if err != nil {
 		return herald.Identity{}, err
 	}

@@ -25,7 +25,7 @@ const (
 // slack), newest first, for one whose card or text links to link. Mastodon
 // shortens links in the shown text, so the anchors' href are compared.
 func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (herald.Receipt, bool, int, error) {
-	self, err := c.selfID(ctx, opFind)
+	self, err := c.selfID(ctx, herald.OpFind)
 	if err != nil {
 		return herald.Receipt{}, false, 0, err
 	}
@@ -34,7 +34,7 @@ func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (he
 	reads := 0
 	for range findMaxPages {
 		var page []status
-		if _, err := c.do(ctx, request{op: opFind, method: http.MethodGet,
+		if _, err := c.do(ctx, request{op: herald.OpFind, method: http.MethodGet,
 			path: "/api/v1/accounts/" + url.PathEscape(self) + "/statuses", query: q}, &page); err != nil {
 			return herald.Receipt{}, false, reads, err
 		}
@@ -85,7 +85,7 @@ func (c *Client) Engagement(ctx context.Context, remoteIDs []string) (map[string
 			continue
 		}
 		var s status
-		_, err := c.do(ctx, request{op: opEngagement, method: http.MethodGet, path: "/api/v1/statuses/" + id}, &s)
+		_, err := c.do(ctx, request{op: herald.OpEngagement, method: http.MethodGet, path: "/api/v1/statuses/" + id}, &s)
 		if isNotFound(err) {
 			gone = append(gone, id)
 			continue
