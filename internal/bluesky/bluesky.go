@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/httpjson"
 	"github.com/heraldhq/herald/internal/netguard"
 )
 
@@ -73,11 +74,10 @@ func New(cfg Config, tokens herald.TokenStore, logger *slog.Logger) (*Client, er
 	if cfg.PDSURL == "" {
 		cfg.PDSURL = "https://bsky.social"
 	}
-	u, err := url.Parse(cfg.PDSURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("bluesky: pds_url %q: must be an http(s) URL", cfg.PDSURL)
+	u, err := httpjson.ParseBase(cfg.PDSURL)
+	if err != nil {
+		return nil, fmt.Errorf("bluesky: pds_url %q: %w", cfg.PDSURL, err)
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
 	if cfg.Handle == "" {
 		return nil, errors.New("bluesky: handle is required")
 	}
@@ -100,7 +100,7 @@ func New(cfg Config, tokens herald.TokenStore, logger *slog.Logger) (*Client, er
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, base: u, hc: newHTTPClient(cfg.HTTPTimeout), img: newImageClient(cfg.HTTPTimeout, cfg.ImageGuard),
+	return &Client{cfg: cfg, base: u, hc: httpjson.NewHTTPClient(cfg.HTTPTimeout), img: newImageClient(cfg.HTTPTimeout, cfg.ImageGuard),
 		tokens: tokens, log: logger.With("network", "bluesky", "account", cfg.AccountID)}, nil
 }
 
@@ -115,7 +115,7 @@ const MaxGraphemes = 300
 // has an image that can be fetched, a thumb). A thumb that cannot be had is
 // left out rather than failing the post.
 func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt, error) {
-	s, err := c.session(ctx, opPublish)
+	s, err := c.session(ctx, herald.OpPublish)
 	if err != nil {
 		return herald.Receipt{}, err
 	}
@@ -137,18 +137,20 @@ func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt,
 		URI string `json:"uri"`
 		CID string `json:"cid"`
 	}
-	h, err := c.authed(ctx, xcall{op: opPublish, method: http.MethodPost, nsid: "com.atproto.repo.createRecord",
+	h, err := c.authed(ctx, xcall{op: herald.OpPublish, method: http.MethodPost, nsid: "com.atproto.repo.createRecord",
 		body: map[string]any{"repo": s.did, "collection": postCollection, "record": rec}}, &out)
 	if err != nil {
 		return herald.Receipt{}, err
 	}
 	if _, _, ok := parseURI(out.URI); !ok {
 		return herald.Receipt{}, &herald.Error{Kind: herald.ErrUnknownOutcome, Network: herald.Bluesky,
-			Op: opPublish, Status: http.StatusOK, Message: "answer has no record uri"}
+			Op: herald.OpPublish, Status: http.StatusOK, Message: "answer has no record uri"}
 	}
 	now := c.cfg.Now()
 	c.log.Debug("bluesky post created", "remote_id", out.URI)
-	return herald.Receipt{RemoteID: out.URI, Permalink: c.permalink(out.URI), At: now, Limits: limitsFrom(h, now)}, nil
+	// ratelimit-limit, -remaining and -reset (Unix seconds).
+	limits := httpjson.Limits(h, "ratelimit-", now)
+	return herald.Receipt{RemoteID: out.URI, Permalink: c.permalink(out.URI), At: now, Limits: limits}, nil
 }
 
 const postCollection = "app.bsky.feed.post"
@@ -183,13 +185,13 @@ func (c *Client) replyRef(ctx context.Context, uri string) (*replyRef, error) {
 		Posts []postView `json:"posts"`
 	}
 	if _, _, ok := parseURI(uri); ok {
-		if _, err := c.authed(ctx, xcall{op: opPublish, method: http.MethodGet, nsid: "app.bsky.feed.getPosts",
+		if _, err := c.authed(ctx, xcall{op: herald.OpPublish, method: http.MethodGet, nsid: "app.bsky.feed.getPosts",
 			query: url.Values{"uris": {uri}}}, &out); err != nil {
 			return nil, err
 		}
 	}
 	if len(out.Posts) == 0 || out.Posts[0].CID == "" {
-		return nil, &herald.Error{Kind: herald.ErrPermanent, Network: herald.Bluesky, Op: opPublish,
+		return nil, &herald.Error{Kind: herald.ErrPermanent, Network: herald.Bluesky, Op: herald.OpPublish,
 			Message: fmt.Sprintf("the post to reply to (%s) is gone", uri)}
 	}
 	p := out.Posts[0]
@@ -275,16 +277,16 @@ func (c *Client) permalink(uri string) string {
 
 // Delete removes a post; one already gone is not an error.
 func (c *Client) Delete(ctx context.Context, remoteID string) error {
-	s, err := c.session(ctx, opDelete)
+	s, err := c.session(ctx, herald.OpDelete)
 	if err != nil {
 		return err
 	}
 	did, rkey, ok := parseURI(remoteID)
 	if !ok || did != s.did {
-		return &herald.Error{Kind: herald.ErrPermanent, Network: herald.Bluesky, Op: opDelete,
+		return &herald.Error{Kind: herald.ErrPermanent, Network: herald.Bluesky, Op: herald.OpDelete,
 			Message: fmt.Sprintf("not a post of this account: %q", remoteID)}
 	}
-	_, err = c.authed(ctx, xcall{op: opDelete, method: http.MethodPost, nsid: "com.atproto.repo.deleteRecord",
+	_, err = c.authed(ctx, xcall{op: herald.OpDelete, method: http.MethodPost, nsid: "com.atproto.repo.deleteRecord",
 		body: map[string]string{"repo": did, "collection": postCollection, "rkey": rkey}}, nil)
 	return err
 }
@@ -292,7 +294,7 @@ func (c *Client) Delete(ctx context.Context, remoteID string) error {
 // Check logs in (or resumes the stored session) and reads getSession.
 func (c *Client) Check(ctx context.Context) (herald.Identity, error) {
 	var info sessionAnswer
-	if _, err := c.authed(ctx, xcall{op: opCheck, method: http.MethodGet, nsid: "com.atproto.server.getSession"}, &info); err != nil {
+	if _, err := c.authed(ctx, xcall{op: herald.OpCheck, method: http.MethodGet, nsid: "com.atproto.server.getSession"}, &info); err != nil {
 		return herald.Identity{}, err
 	}
 	// No Expires: the session renews itself for as long as the app password works.

@@ -12,7 +12,6 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,8 @@ import (
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/netguard"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/nettest"
 )
 
 const (
@@ -29,68 +30,22 @@ const (
 	appPassword = "abcd-efgh-ijkl-mnop"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// tokens is a herald.TokenStore in memory.
-type tokens struct {
-	mu    sync.Mutex
-	saved map[string]herald.Token
-	saves int
-}
-
-func (s *tokens) LoadToken(_ context.Context, account string) (herald.Token, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.saved[account]
-	if !ok {
-		return herald.Token{}, herald.ErrNotFound
-	}
-	return t, nil
-}
-
-func (s *tokens) SaveToken(_ context.Context, account string, t herald.Token) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.saved == nil {
-		s.saved = map[string]herald.Token{}
-	}
-	s.saved[account] = t
-	s.saves++
-	return nil
-}
-
-func (s *tokens) get() herald.Token {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.saved["sky"]
-}
-
 type fixture struct {
 	sky    *emulator.Bluesky
 	client *bluesky.Client
-	clock  *clock
-	tokens *tokens
+	clock  *testkit.Clock
+	tokens *nettest.Tokens
 	url    string
 }
 
 func setup(t *testing.T, opts emulator.BlueskyOptions) *fixture {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
 	opts.Now = clk.Now
 	sky, srv := emulator.StartBluesky(opts)
 	t.Cleanup(srv.Close)
 	sky.AddAccount(emulator.BlueskyAccount{DID: did, Handle: handle, AppPassword: appPassword})
-	f := &fixture{sky: sky, clock: clk, tokens: &tokens{}, url: srv.URL}
+	f := &fixture{sky: sky, clock: clk, tokens: &nettest.Tokens{}, url: srv.URL}
 	f.client = f.newClient(t)
 	return f
 }
@@ -110,21 +65,8 @@ func (f *fixture) newClient(t *testing.T) *bluesky.Client {
 // asError returns err as a *herald.Error and checks it keeps secrets out.
 func (f *fixture) asError(t *testing.T, err error) *herald.Error {
 	t.Helper()
-	var he *herald.Error
-	if !errors.As(err, &he) {
-		t.Fatalf("error %v (%T) is not a *herald.Error", err, err)
-	}
-	all := fmt.Sprintf("%v %+v %v", err, *he, he.Err)
-	tok := f.tokens.get()
-	for _, secret := range []string{appPassword, tok.AccessToken, tok.RefreshToken} {
-		if secret != "" && strings.Contains(all, secret) {
-			t.Errorf("error leaks a secret: %s", all)
-		}
-	}
-	if he.Network != herald.Bluesky {
-		t.Errorf("network = %q", he.Network)
-	}
-	return he
+	tok, _ := f.tokens.Get("sky")
+	return nettest.AsError(t, err, herald.Bluesky, appPassword, tok.AccessToken, tok.RefreshToken)
 }
 
 // pngImage returns a small PNG.
@@ -233,18 +175,18 @@ func TestSessionRefreshPersisted(t *testing.T) {
 		}
 	}
 	post(f.client, 1)
-	first := f.tokens.get()
+	first, _ := f.tokens.Get("sky")
 	if first.AccessToken == "" || first.RefreshToken == "" || !first.Expiry.Equal(f.clock.Now().Add(2*time.Hour)) {
 		t.Fatalf("stored token = %+v", first)
 	}
 	emulatortest.ExpireSessions(f.sky)
 	post(f.client, 2)
-	second := f.tokens.get()
+	second, _ := f.tokens.Get("sky")
 	if second.RefreshToken == first.RefreshToken || second.AccessToken == first.AccessToken {
 		t.Error("the rotated pair was not stored")
 	}
 	// Past the expiry by the clock, the client renews before calling.
-	f.clock.Add(3 * time.Hour)
+	f.clock.Advance(3 * time.Hour)
 	post(f.client, 3)
 	if f.sky.Sessions() != 1 {
 		t.Errorf("%d logins, want 1", f.sky.Sessions())
@@ -386,7 +328,7 @@ func TestFindPost(t *testing.T) {
 		if i == 3 {
 			want = r
 		}
-		f.clock.Add(time.Minute)
+		f.clock.Advance(time.Minute)
 	}
 	r, found, reads, err := f.client.FindPost(ctx, link(3), start)
 	if err != nil || !found || r.RemoteID != want.RemoteID || r.Permalink != want.Permalink || !r.At.Equal(start.Add(3*time.Minute)) {

@@ -1,17 +1,16 @@
 package bluesky
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/httpjson"
 )
 
 // DefaultEntryway resolves handles and creates sessions for accounts hosted
@@ -71,38 +70,26 @@ func Connect(ctx context.Context, entry, handle, appPassword string, client *htt
 	return c, nil
 }
 
-// xrpcCall makes one XRPC call without a session and decodes its answer.
+// xrpcCall makes one XRPC call without a session and decodes a 200 answer
+// into out; an XRPC error answer comes back as an *XRPCError.
 func xrpcCall(ctx context.Context, client *http.Client, method, u string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	target, err := url.Parse(u)
 	if err != nil {
 		return err
 	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := client.Do(req)
+	a, err := httpjson.Do(ctx, client, httpjson.Request{Method: method, URL: target, JSON: in})
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
+	if a.Status != http.StatusOK {
 		var e struct {
 			Error   string `json:"error"`
 			Message string `json:"message"`
 		}
-		_ = json.Unmarshal(b, &e)
-		return fmt.Errorf("HTTP %d %s: %s", resp.StatusCode, e.Error, e.Message)
+		_ = json.Unmarshal(a.Body, &e)
+		return &XRPCError{Status: a.Status, Name: e.Error, Message: e.Message}
 	}
-	if err := json.Unmarshal(b, out); err != nil {
+	if err := json.Unmarshal(a.Body, out); err != nil {
 		return errors.New("unreadable answer")
 	}
 	return nil

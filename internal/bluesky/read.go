@@ -68,7 +68,7 @@ func (c *Client) Engagement(ctx context.Context, remoteIDs []string) (map[string
 		var out struct {
 			Posts []postView `json:"posts"`
 		}
-		if _, err := c.authed(ctx, xcall{op: opEngagement, method: http.MethodGet, nsid: "app.bsky.feed.getPosts",
+		if _, err := c.authed(ctx, xcall{op: herald.OpEngagement, method: http.MethodGet, nsid: "app.bsky.feed.getPosts",
 			query: url.Values{"uris": batch}}, &out); err != nil {
 			return counts, gone, err
 		}
@@ -90,7 +90,7 @@ func (c *Client) Engagement(ctx context.Context, remoteIDs []string) (map[string
 // FindPost looks among the account's own posts made since (less a little
 // slack), newest first, for one whose card or a link facet points at link.
 func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (herald.Receipt, bool, int, error) {
-	s, err := c.session(ctx, opFind)
+	s, err := c.session(ctx, herald.OpFind)
 	if err != nil {
 		return herald.Receipt{}, false, 0, err
 	}
@@ -103,7 +103,7 @@ func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (he
 			} `json:"feed"`
 			Cursor string `json:"cursor"`
 		}
-		if _, err := c.authed(ctx, xcall{op: opFind, method: http.MethodGet, nsid: "app.bsky.feed.getAuthorFeed", query: q}, &out); err != nil {
+		if _, err := c.authed(ctx, xcall{op: herald.OpFind, method: http.MethodGet, nsid: "app.bsky.feed.getAuthorFeed", query: q}, &out); err != nil {
 			return herald.Receipt{}, false, reads, err
 		}
 		reads += len(out.Feed)

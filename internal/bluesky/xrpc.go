@@ -9,26 +9,18 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/httpjson"
 )
 
-// Operations, as they appear in errors.
+// Operations of Bluesky's own, as they appear in errors, besides the
+// Publisher's (herald.OpPublish, ...).
 const (
-	opPublish    = "create post"
-	opUpload     = "upload thumb"
-	opFind       = "find post"
-	opEngagement = "read engagement"
-	opDelete     = "delete post"
-	opCheck      = "check account"
-	opSession    = "create session"
-	opRefresh    = "refresh session"
+	opUpload  = "upload thumb"
+	opSession = "create session"
+	opRefresh = "refresh session"
 )
-
-// maxBody bounds how much of an answer is read.
-const maxBody = 4 << 20
 
 // XRPCError is an XRPC error answer: {"error": Name, "message": Message}.
 // A classified *herald.Error wraps it.
@@ -71,9 +63,7 @@ func (c *Client) send(ctx context.Context, x xcall, bearer string, out any) (htt
 	}
 	return httpjson.Call(ctx, c.hc, httpjson.Request{Method: x.method, URL: &u, Query: x.query,
 		JSON: x.body, Raw: x.raw, ContentType: x.contentType, Header: h}, httpjson.Hooks{Network: herald.Bluesky,
-		Op: x.op, Write: x.op == opPublish, Scrub: c.scrub, Classify: func(status int, h http.Header, body []byte) *herald.Error {
-			return c.classify(x.op, status, h, body)
-		}}, out)
+		Op: x.op, Write: x.op == herald.OpPublish, Scrub: c.scrub, Classify: c.classify}, out)
 }
 
 // classify turns a non-2xx answer into a *herald.Error on its XRPC error
@@ -98,13 +88,10 @@ func (c *Client) classify(op string, status int, h http.Header, body []byte) *he
 	case slices.Contains(authErrors, xe.Name):
 		e.Kind = herald.ErrAuth
 	default:
-		e.Kind = httpjson.StatusKind(status, op == opPublish)
+		e.Kind = httpjson.StatusKind(status, op == herald.OpPublish)
 	}
 	if e.Kind == herald.ErrRateLimited {
-		e.RetryAt = c.cfg.Now().Add(c.cfg.RateLimitWait)
-		if reset, ok := httpjson.ParseReset(h.Get("ratelimit-reset")); ok {
-			e.RetryAt = reset
-		}
+		e.RetryAt = httpjson.RetryAt(h, "ratelimit-reset", c.cfg.Now(), c.cfg.RateLimitWait)
 	}
 	return e
 }
@@ -116,14 +103,6 @@ func xrpcName(err error) string {
 		return xe.Name
 	}
 	return ""
-}
-
-// limitsFrom reads ratelimit-limit, -remaining and -reset (Unix seconds).
-func limitsFrom(h http.Header, now time.Time) []herald.RateLimit {
-	if l, ok := httpjson.Limit(h, "ratelimit-", now, true); ok {
-		return []herald.RateLimit{l}
-	}
-	return nil
 }
 
 // scrub replaces the app password and the session's tokens with "***".
@@ -138,6 +117,3 @@ func (c *Client) scrub(s string) string {
 	}
 	return s
 }
-
-// newHTTPClient is bounded in time end to end.
-func newHTTPClient(timeout time.Duration) *http.Client { return httpjson.NewHTTPClient(timeout) }

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,7 +45,7 @@ type Bluesky struct {
 	lastTID  uint64
 	seq      int
 	simulate bool
-	requests []BlueskyRequest
+	requests *requestLog[BlueskyRequest]
 	sessions int // createSession calls served
 }
 
@@ -151,20 +149,13 @@ type bskyPost struct {
 	set    bool
 }
 
-type bskyReply struct {
-	status int
-	header http.Header
-	body   any
-	drop   bool
-}
-
 type bskyCall struct {
 	did   string
 	fault Fault
 }
 
-func bskyError(status int, name, msg string) bskyReply {
-	return bskyReply{status: status, header: http.Header{}, body: map[string]string{"error": name, "message": msg}}
+func bskyError(status int, name, msg string) reply {
+	return reply{status: status, header: http.Header{}, body: map[string]string{"error": name, "message": msg}}
 }
 
 // NewBluesky returns an emulation with no accounts; add them with AddAccount.
@@ -197,25 +188,26 @@ func NewBluesky(opts BlueskyOptions) *Bluesky {
 		faults: &Faults{}, opts: opts,
 		rng:      rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x61c8864680b583eb)),
 		accounts: map[string]*BlueskyAccount{}, access: map[string]bskyToken{}, refresh: map[string]bskyToken{},
-		byURI: map[string]*bskyPost{}, blobs: map[string]BlueskyBlob{}, windows: map[string]*xWindow{},
+		requests: &requestLog[BlueskyRequest]{max: opts.MaxLog},
+		byURI:    map[string]*bskyPost{}, blobs: map[string]BlueskyBlob{}, windows: map[string]*xWindow{},
 		simulate: opts.SimulateEngagement,
 	}
 	b.mux = http.NewServeMux()
-	routes := map[string]func(*http.Request, *bskyCall) bskyReply{
+	routes := map[string]func(*http.Request, *bskyCall) reply{
 		"POST /xrpc/com.atproto.server.createSession":  b.createSession,
 		"POST /xrpc/com.atproto.server.refreshSession": b.refreshSession,
-		"GET /xrpc/com.atproto.server.getSession":      b.getSession,
-		"POST /xrpc/com.atproto.repo.uploadBlob":       b.uploadBlob,
-		"POST /xrpc/com.atproto.repo.createRecord":     b.createRecord,
-		"POST /xrpc/com.atproto.repo.deleteRecord":     b.deleteRecord,
-		"GET /xrpc/app.bsky.feed.getPosts":             b.getPosts,
-		"GET /xrpc/app.bsky.feed.getAuthorFeed":        b.getAuthorFeed,
+		"GET /xrpc/com.atproto.server.getSession":      b.authed(0, b.getSession),
+		"POST /xrpc/com.atproto.repo.uploadBlob":       b.authed(1, b.uploadBlob),
+		"POST /xrpc/com.atproto.repo.createRecord":     b.authed(3, b.createRecord),
+		"POST /xrpc/com.atproto.repo.deleteRecord":     b.authed(1, b.deleteRecord),
+		"GET /xrpc/app.bsky.feed.getPosts":             b.authed(0, b.getPosts),
+		"GET /xrpc/app.bsky.feed.getAuthorFeed":        b.authed(0, b.getAuthorFeed),
 		"GET /xrpc/com.atproto.identity.resolveHandle": b.resolveHandle,
 	}
 	for pattern, h := range routes {
 		b.mux.HandleFunc(pattern, b.handle(h))
 	}
-	b.mux.HandleFunc("/", b.handle(func(r *http.Request, _ *bskyCall) bskyReply {
+	b.mux.HandleFunc("/", b.handle(func(r *http.Request, _ *bskyCall) reply {
 		b.viol.add("bluesky %s %s: no such method", r.Method, r.URL.Path)
 		return bskyError(http.StatusNotImplemented, "MethodNotImplemented", "Method Not Implemented")
 	}))
@@ -231,10 +223,9 @@ func StartBluesky(opts BlueskyOptions) (*Bluesky, *httptest.Server) {
 
 func (b *Bluesky) ServeHTTP(w http.ResponseWriter, r *http.Request) { b.mux.ServeHTTP(w, r) }
 
-func (b *Bluesky) handle(h func(*http.Request, *bskyCall) bskyReply) http.HandlerFunc {
+func (b *Bluesky) handle(h func(*http.Request, *bskyCall) reply) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		body := readBody(r, 8<<20)
 		c := &bskyCall{}
 		if nsid := strings.TrimPrefix(r.URL.Path, "/xrpc/"); r.Pattern != "/" {
 			got := keysOf(r.URL.Query())
@@ -247,36 +238,18 @@ func (b *Bluesky) handle(h func(*http.Request, *bskyCall) bskyReply) http.Handle
 		}
 		rep := h(r, c)
 		e := BlueskyRequest{At: b.opts.Now(), Method: r.Method, NSID: strings.TrimPrefix(r.URL.Path, "/xrpc/"),
-			DID: c.did, Fault: c.fault}
-		if !rep.drop {
-			e.Status = rep.status
-			if m, ok := rep.body.(map[string]string); ok && rep.status >= 400 {
-				e.Error = m["error"]
-			}
+			DID: c.did, Status: rep.served(), Fault: c.fault}
+		if m, ok := rep.body.(map[string]string); ok && e.Status >= 400 {
+			e.Error = m["error"]
 		}
-		b.log(e)
-		if rep.drop {
-			DropConnection(w)
-			return
-		}
-		for k, v := range rep.header {
-			w.Header()[k] = v
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(rep.status)
-		_ = json.NewEncoder(w).Encode(rep.body)
+		b.requests.add(e)
+		rep.write(w)
 	}
-}
-
-func (b *Bluesky) log(e BlueskyRequest) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.requests = appendBounded(b.requests, e, b.opts.MaxLog)
 }
 
 // authenticate checks the access token and charges cost points against the
 // write (cost > 0) or read allowance. Caller holds mu.
-func (b *Bluesky) authenticate(r *http.Request, c *bskyCall, cost int) *bskyReply {
+func (b *Bluesky) authenticate(r *http.Request, c *bskyCall, cost int) *reply {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || tok == "" {
 		rep := bskyError(http.StatusUnauthorized, "AuthenticationRequired", "Authentication Required")
@@ -308,27 +281,28 @@ func (b *Bluesky) authenticate(r *http.Request, c *bskyCall, cost int) *bskyRepl
 	return nil
 }
 
-// limits adds the caller's allowance headers to a successful answer. Caller holds mu.
-func (b *Bluesky) limits(rep *bskyReply, did string, write bool) {
+// authed serves h, holding mu, for a caller whose access token is good,
+// after charging cost points (0: a read) against the caller's allowance.
+func (b *Bluesky) authed(cost int, h func(*http.Request, *bskyCall) reply) func(*http.Request, *bskyCall) reply {
+	return guarded(&b.mu, func(r *http.Request, c *bskyCall) *reply { return b.authenticate(r, c, cost) }, h)
+}
+
+// ok is a 200 answer with body and the headers of the caller's write or
+// read allowance. Caller holds mu.
+func (b *Bluesky) ok(did string, write bool, body any) reply {
 	name, limit, length := "read", b.opts.ReadLimit, 5*time.Minute
 	if write {
 		name, limit, length = "write", b.opts.WritePoints, time.Hour
 	}
-	if rep.header == nil {
-		rep.header = http.Header{}
-	}
+	rep := reply{status: http.StatusOK, header: http.Header{}, body: body}
 	bskyLimitHeaders(rep.header, b.window(did, name, length), limit, length)
+	return rep
 }
 
+// window returns the account's current fixed window of a limit. Caller holds mu.
 func (b *Bluesky) window(did, name string, length time.Duration) *xWindow {
-	k := did + "\x00" + name
 	now := b.opts.Now()
-	w := b.windows[k]
-	if w == nil || !now.Before(w.start.Add(length)) {
-		w = &xWindow{start: now.Truncate(length)}
-		b.windows[k] = w
-	}
-	return w
+	return currentWindow(b.windows, did+"\x00"+name, now, now.Truncate(length), length)
 }
 
 func bskyLimitHeaders(h http.Header, w *xWindow, limit int, length time.Duration) {
@@ -363,7 +337,7 @@ func (b *Bluesky) jwt(did, scope string, iat, exp time.Time) string {
 	return enc.EncodeToString(head) + "." + enc.EncodeToString(claims) + "." + enc.EncodeToString(sig)
 }
 
-func (b *Bluesky) createSession(r *http.Request, c *bskyCall) bskyReply {
+func (b *Bluesky) createSession(r *http.Request, c *bskyCall) reply {
 	var in struct {
 		Identifier string `json:"identifier"`
 		Password   string `json:"password"`
@@ -379,14 +353,14 @@ func (b *Bluesky) createSession(r *http.Request, c *bskyCall) bskyReply {
 			c.did = a.DID
 			body := b.issue(a.DID)
 			body["didDoc"] = didDoc(r, a.DID, a.Handle)
-			return bskyReply{status: http.StatusOK, body: body}
+			return reply{status: http.StatusOK, body: body}
 		}
 	}
 	return bskyError(http.StatusUnauthorized, "AuthenticationRequired", "Invalid identifier or password")
 }
 
 // refreshSession rotates the pair: the refresh token used is spent.
-func (b *Bluesky) refreshSession(r *http.Request, c *bskyCall) bskyReply {
+func (b *Bluesky) refreshSession(r *http.Request, c *bskyCall) reply {
 	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -399,27 +373,15 @@ func (b *Bluesky) refreshSession(r *http.Request, c *bskyCall) bskyReply {
 	}
 	delete(b.refresh, tok)
 	c.did = g.did
-	return bskyReply{status: http.StatusOK, body: b.issue(g.did)}
+	return reply{status: http.StatusOK, body: b.issue(g.did)}
 }
 
-func (b *Bluesky) getSession(r *http.Request, c *bskyCall) bskyReply {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if rep := b.authenticate(r, c, 0); rep != nil {
-		return *rep
-	}
+func (b *Bluesky) getSession(r *http.Request, c *bskyCall) reply {
 	a := b.accounts[c.did]
-	rep := bskyReply{status: http.StatusOK, body: map[string]any{"handle": a.Handle, "did": a.DID, "active": true}}
-	b.limits(&rep, c.did, false)
-	return rep
+	return b.ok(c.did, false, map[string]any{"handle": a.Handle, "did": a.DID, "active": true})
 }
 
-func (b *Bluesky) uploadBlob(r *http.Request, c *bskyCall) bskyReply {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if rep := b.authenticate(r, c, 1); rep != nil {
-		return *rep
-	}
+func (b *Bluesky) uploadBlob(r *http.Request, c *bskyCall) reply {
 	data, _ := io.ReadAll(r.Body)
 	if len(data) > b.opts.MaxBlobSize {
 		return bskyError(http.StatusBadRequest, "BlobTooLarge", "This file is too large")
@@ -430,10 +392,8 @@ func (b *Bluesky) uploadBlob(r *http.Request, c *bskyCall) bskyReply {
 	}
 	blob := BlueskyBlob{CID: cidV1(codecRaw, data), MimeType: mime, Size: len(data)}
 	b.blobs[blob.CID] = blob
-	rep := bskyReply{status: http.StatusOK, body: map[string]any{"blob": map[string]any{
-		"$type": "blob", "ref": map[string]string{"$link": blob.CID}, "mimeType": mime, "size": len(data)}}}
-	b.limits(&rep, c.did, true)
-	return rep
+	return b.ok(c.did, true, map[string]any{"blob": map[string]any{
+		"$type": "blob", "ref": map[string]string{"$link": blob.CID}, "mimeType": mime, "size": len(data)}})
 }
 
 // AddAccount registers (or replaces) an account.
@@ -476,9 +436,7 @@ func (b *Bluesky) Sessions() int {
 
 // Requests returns the request log, oldest first.
 func (b *Bluesky) Requests() []BlueskyRequest {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return slices.Clone(b.requests)
+	return b.requests.all()
 }
 
 // Violations lists the requests that departed from the network's published

@@ -12,7 +12,7 @@ import (
 // server).
 
 // resolveHandle serves GET /xrpc/com.atproto.identity.resolveHandle.
-func (b *Bluesky) resolveHandle(r *http.Request, _ *bskyCall) bskyReply {
+func (b *Bluesky) resolveHandle(r *http.Request, _ *bskyCall) reply {
 	h := strings.TrimPrefix(r.URL.Query().Get("handle"), "@")
 	if h == "" {
 		return bskyError(http.StatusBadRequest, "InvalidRequest", `Error: Params must have the property "handle"`)
@@ -21,7 +21,7 @@ func (b *Bluesky) resolveHandle(r *http.Request, _ *bskyCall) bskyReply {
 	defer b.mu.Unlock()
 	for _, a := range b.accounts {
 		if strings.EqualFold(a.Handle, h) {
-			return bskyReply{status: http.StatusOK, body: map[string]any{"did": a.DID}}
+			return reply{status: http.StatusOK, body: map[string]any{"did": a.DID}}
 		}
 	}
 	return bskyError(http.StatusBadRequest, "InvalidRequest", "Unable to resolve handle")

@@ -60,16 +60,16 @@ type bskyRecordIn struct {
 // a primary subtag of 2–3 letters (or i-/x- forms) and subtags of up to 8.
 var bcp47RE = regexp.MustCompile(`^(?:[a-zA-Z]{2,3}|[ixIX])(?:-[a-zA-Z0-9]{1,8})*$`)
 
-func invalidRecord(msg string) bskyReply {
+func invalidRecord(msg string) reply {
 	return bskyError(http.StatusBadRequest, "InvalidRequest", "Invalid app.bsky.feed.post record: "+msg)
 }
 
 // validatePost checks a record as the lexicon does, and that each link facet
 // covers its link's own text. It returns the post to store or the refusal.
 // Caller holds mu.
-func (b *Bluesky) validatePost(raw json.RawMessage) (BlueskyPost, *bskyReply) {
+func (b *Bluesky) validatePost(raw json.RawMessage) (BlueskyPost, *reply) {
 	var in bskyRecordIn
-	fail := func(msg string) (BlueskyPost, *bskyReply) { r := invalidRecord(msg); return BlueskyPost{}, &r }
+	fail := func(msg string) (BlueskyPost, *reply) { r := invalidRecord(msg); return BlueskyPost{}, &r }
 	if json.Unmarshal(raw, &in) != nil {
 		return fail("Record must be an object")
 	}
@@ -197,20 +197,15 @@ func (b *Bluesky) checkThumb(typ, link, mime string, size int) (BlueskyBlob, str
 	return blob, ""
 }
 
-func (b *Bluesky) createRecord(r *http.Request, c *bskyCall) bskyReply {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if rep := b.authenticate(r, c, 3); rep != nil {
-		return *rep
-	}
+func (b *Bluesky) createRecord(r *http.Request, c *bskyCall) reply {
 	fault, delay := b.faults.Decide()
 	c.fault = fault
 	b.mu.Unlock()
-	gone := !mastoSleep(r, delay)
+	gone := !faultDelay(r, delay)
 	b.mu.Lock()
 	switch {
 	case gone:
-		return bskyReply{drop: true}
+		return reply{drop: true}
 	case fault == FaultServerError:
 		return bskyError(http.StatusInternalServerError, "InternalServerError", "Internal Server Error")
 	case fault == FaultRateLimit:
@@ -248,10 +243,9 @@ func (b *Bluesky) createRecord(r *http.Request, c *bskyCall) bskyReply {
 	bp := &bskyPost{BlueskyPost: p, record: in.Record}
 	b.posts = append(b.posts, bp)
 	b.byURI[p.URI] = bp
-	rep := bskyReply{status: http.StatusOK, body: map[string]any{"uri": p.URI, "cid": p.CID,
-		"commit": map[string]string{"cid": cidV1(codecDagCBOR, []byte("commit"+p.URI)), "rev": p.RKey}, "validationStatus": "valid"},
-		drop: fault == FaultDrop}
-	b.limits(&rep, c.did, true)
+	rep := b.ok(c.did, true, map[string]any{"uri": p.URI, "cid": p.CID,
+		"commit": map[string]string{"cid": cidV1(codecDagCBOR, []byte("commit"+p.URI)), "rev": p.RKey}, "validationStatus": "valid"})
+	rep.drop = fault == FaultDrop
 	return rep
 }
 
@@ -273,12 +267,7 @@ func (b *Bluesky) nextTID() string {
 }
 
 // deleteRecord deletes a post; deleting one that does not exist succeeds.
-func (b *Bluesky) deleteRecord(r *http.Request, c *bskyCall) bskyReply {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if rep := b.authenticate(r, c, 1); rep != nil {
-		return *rep
-	}
+func (b *Bluesky) deleteRecord(r *http.Request, c *bskyCall) reply {
 	var in struct {
 		Repo       string `json:"repo"`
 		Collection string `json:"collection"`
@@ -294,19 +283,12 @@ func (b *Bluesky) deleteRecord(r *http.Request, c *bskyCall) bskyReply {
 	if p := b.byURI["at://"+a.DID+"/"+in.Collection+"/"+in.RKey]; p != nil {
 		p.Deleted = true
 	}
-	rep := bskyReply{status: http.StatusOK, body: map[string]any{"commit": map[string]string{"cid": cidV1(codecDagCBOR, []byte(in.RKey)), "rev": b.nextTID()}}}
-	b.limits(&rep, c.did, true)
-	return rep
+	return b.ok(c.did, true, map[string]any{"commit": map[string]string{"cid": cidV1(codecDagCBOR, []byte(in.RKey)), "rev": b.nextTID()}})
 }
 
 // getPosts returns the views of up to 25 posts; those that do not exist are
 // left out.
-func (b *Bluesky) getPosts(r *http.Request, c *bskyCall) bskyReply {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if rep := b.authenticate(r, c, 0); rep != nil {
-		return *rep
-	}
+func (b *Bluesky) getPosts(r *http.Request, c *bskyCall) reply {
 	uris := r.URL.Query()["uris"]
 	if len(uris) == 0 || len(uris) > 25 {
 		return bskyError(http.StatusBadRequest, "InvalidRequest", "uris must have between 1 and 25 items")
@@ -317,19 +299,12 @@ func (b *Bluesky) getPosts(r *http.Request, c *bskyCall) bskyReply {
 			views = append(views, b.view(p))
 		}
 	}
-	rep := bskyReply{status: http.StatusOK, body: map[string]any{"posts": views}}
-	b.limits(&rep, c.did, false)
-	return rep
+	return b.ok(c.did, false, map[string]any{"posts": views})
 }
 
 // getAuthorFeed lists an author's posts newest first; cursor is the rkey of
 // the last post of the previous page.
-func (b *Bluesky) getAuthorFeed(r *http.Request, c *bskyCall) bskyReply {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if rep := b.authenticate(r, c, 0); rep != nil {
-		return *rep
-	}
+func (b *Bluesky) getAuthorFeed(r *http.Request, c *bskyCall) reply {
 	q := r.URL.Query()
 	var author *BlueskyAccount
 	for _, a := range b.accounts {
@@ -364,9 +339,7 @@ func (b *Bluesky) getAuthorFeed(r *http.Request, c *bskyCall) bskyReply {
 	if len(feed) == limit {
 		body["cursor"] = last
 	}
-	rep := bskyReply{status: http.StatusOK, body: body}
-	b.limits(&rep, c.did, false)
-	return rep
+	return b.ok(c.did, false, body)
 }
 
 // view is a post's app.bsky.feed.defs#postView. Caller holds mu.

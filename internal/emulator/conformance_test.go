@@ -7,7 +7,6 @@ import (
 	"image/png"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,34 +16,9 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/mastodon"
 	"github.com/heraldhq/herald/internal/netguard"
+	"github.com/heraldhq/herald/internal/testkit/nettest"
 	"github.com/heraldhq/herald/internal/twitter"
 )
-
-// memTokens is a herald.TokenStore in memory.
-type memTokens struct {
-	mu sync.Mutex
-	m  map[string]herald.Token
-}
-
-func (s *memTokens) LoadToken(_ context.Context, account string) (herald.Token, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.m[account]
-	if !ok {
-		return herald.Token{}, herald.ErrNotFound
-	}
-	return t, nil
-}
-
-func (s *memTokens) SaveToken(_ context.Context, account string, t herald.Token) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[string]herald.Token{}
-	}
-	s.m[account] = t
-	return nil
-}
 
 // exercise makes every kind of request a publisher makes: check, publish,
 // find the post again, read its engagement, delete it.
@@ -97,7 +71,7 @@ func TestEveryRequestConforms(t *testing.T) {
 		if c.Auth == "oauth2" {
 			c.ConsumerKey, c.ConsumerSecret, c.AccessToken, c.AccessTokenSecret = "", "", "", ""
 		}
-		p, err := twitter.New(c, &memTokens{}, nil)
+		p, err := twitter.New(c, &nettest.Tokens{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +129,7 @@ func TestEveryRequestConforms(t *testing.T) {
 	sky.AddAccount(emulator.BlueskyAccount{DID: "did:plc:daily", Handle: "daily.example.com", AppPassword: "app-pw"})
 	bc, err := bluesky.New(bluesky.Config{AccountID: "sky", PDSURL: ssrv.URL, Handle: "daily.example.com",
 		AppPassword: "app-pw", Language: "es-MX", HTTPTimeout: 5 * time.Second,
-		ImageGuard: netguard.Guard{AllowPrivate: true}}, &memTokens{}, nil) // the card's image is on loopback
+		ImageGuard: netguard.Guard{AllowPrivate: true}}, &nettest.Tokens{}, nil) // the card's image is on loopback
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ package emulator
 import (
 	"math/rand/v2"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 )
@@ -93,11 +92,18 @@ func DropConnection(w http.ResponseWriter) {
 	}
 }
 
-// appendBounded appends e to a request log of at most max entries: when it
-// is full, the older half is dropped first.
-func appendBounded[T any](log []T, e T, max int) []T {
-	if len(log) >= max {
-		log = slices.Delete(log, 0, len(log)/2)
+// faultDelay waits out an injected delay d, or less when the client hangs
+// up (then it returns false).
+func faultDelay(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
 	}
-	return append(log, e)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	}
 }

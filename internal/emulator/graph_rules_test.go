@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 func postForm(msg, link string) url.Values {
@@ -76,16 +78,8 @@ func TestGraphPostRules(t *testing.T) {
 }
 
 func TestGraphEngagementReads(t *testing.T) {
-	g, srv := startTestGraph(t, GraphOptions{})
+	g, srv, ids := graphWithStories(t)
 	auth := bearer(testToken)
-	var ids []string
-	for i := range 3 {
-		a := call(t, srv, "POST", "/v25.0/"+testPage+"/feed", postForm("Story "+strconv.Itoa(i), ""), auth)
-		ids = append(ids, a.body["id"].(string))
-	}
-	if err := g.SetEngagement(ids[1], GraphEngagement{Shares: 7, Reactions: 12, Comments: 3}); err != nil {
-		t.Fatal(err)
-	}
 	if err := g.SetEngagement("1001_404", GraphEngagement{}); err == nil {
 		t.Error("SetEngagement on an unknown post: no error")
 	}
@@ -126,7 +120,7 @@ func TestGraphEngagementReads(t *testing.T) {
 }
 
 func TestGraphRateLimit(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	_, srv := startTestGraph(t, GraphOptions{Now: clock.Now, PageCallLimit: 4, Window: time.Hour})
 	var usage []int
 	for range 4 {
@@ -143,7 +137,7 @@ func TestGraphRateLimit(t *testing.T) {
 	if got := strconv.Itoa(usage[0]) + "," + strconv.Itoa(usage[3]); got != "25,100" {
 		t.Errorf("page usage went %v", usage)
 	}
-	clock.Add(20 * time.Minute)
+	clock.Advance(20 * time.Minute)
 	over := call(t, srv, "GET", "/v25.0/me", nil, bearer(testToken))
 	if over.code() != 80001 || over.errField("is_transient") != true || over.status != 400 {
 		t.Fatalf("over the limit: %d %+v", over.status, over.body)
@@ -155,7 +149,7 @@ func TestGraphRateLimit(t *testing.T) {
 	if e := buc[testPage]; len(e) != 1 || e[0].Type != "pages" || e[0].CallCount != 100 || e[0].EstimatedTimeToRegainAccess != 40 {
 		t.Errorf("BUC usage = %+v, want call_count 100 and 40 minutes to regain", buc)
 	}
-	clock.Add(41 * time.Minute)
+	clock.Advance(41 * time.Minute)
 	if a := call(t, srv, "GET", "/v25.0/me", nil, bearer(testToken)); a.status != 200 {
 		t.Errorf("after the window: %+v", a.body)
 	}
@@ -232,12 +226,12 @@ func TestGraphVersionsAndPaths(t *testing.T) {
 }
 
 func TestGraphPostsPaging(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	_, srv := startTestGraph(t, GraphOptions{Now: clock.Now})
 	auth := bearer(testToken)
 	for i := range 30 {
 		call(t, srv, "POST", "/v25.0/"+testPage+"/feed", postForm("Story "+strconv.Itoa(i), ""), auth)
-		clock.Add(time.Minute)
+		clock.Advance(time.Minute)
 	}
 	q := url.Values{"fields": {"id,message,created_time"}, "limit": {"25"}, "since": {strconv.FormatInt(clock.Now().Add(-40*time.Minute).Unix(), 10)}}
 	first := call(t, srv, "GET", "/v25.0/"+testPage+"/posts", q, auth)

@@ -6,10 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 )
 
 const (
@@ -18,19 +17,6 @@ const (
 	testAppID  = "77"
 	testSecret = "app-secret"
 )
-
-// fakeClock is a settable clock for the emulation.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 func startTestGraph(t *testing.T, opts GraphOptions) (*Graph, *httptest.Server) {
 	t.Helper()
@@ -88,6 +74,23 @@ func call(t *testing.T, srv *httptest.Server, method, path string, form url.Valu
 		t.Fatalf("%s %s: body is not JSON: %q", method, path, raw)
 	}
 	return a
+}
+
+// graphWithStories starts a Graph whose test page has three stories, the
+// second with engagement (7 shares, 12 reactions, 3 comments), and returns
+// their ids, oldest first.
+func graphWithStories(t *testing.T) (*Graph, *httptest.Server, []string) {
+	t.Helper()
+	g, srv := startTestGraph(t, GraphOptions{})
+	var ids []string
+	for i := range 3 {
+		a := call(t, srv, "POST", "/v25.0/"+testPage+"/feed", postForm("Story "+strconv.Itoa(i), ""), bearer(testToken))
+		ids = append(ids, a.body["id"].(string))
+	}
+	if err := g.SetEngagement(ids[1], GraphEngagement{Shares: 7, Reactions: 12, Comments: 3}); err != nil {
+		t.Fatal(err)
+	}
+	return g, srv, ids
 }
 
 func bearer(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }

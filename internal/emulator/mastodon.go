@@ -1,9 +1,6 @@
 package emulator
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -39,7 +36,7 @@ type Mastodon struct {
 	windows  map[string]*xWindow  // account id + "\x00" + limit name
 	seq      int64
 	simulate bool
-	requests []MastodonRequest
+	requests *requestLog[MastodonRequest]
 
 	// Connecting an account (mastodon_connect.go).
 	signedIn string
@@ -138,15 +135,6 @@ type mastoIdem struct {
 	at       time.Time
 }
 
-// mastoReply is a handler's answer.
-type mastoReply struct {
-	status int
-	header http.Header
-	body   any
-	html   bool // a proxy's HTML page instead of JSON
-	drop   bool
-}
-
 // mastoCall is what a handler learns about its caller.
 type mastoCall struct {
 	acct  *mastoAccount
@@ -194,20 +182,21 @@ func NewMastodon(opts MastodonOptions) *Mastodon {
 		opts:     opts,
 		rng:      rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x2545f4914f6cdd1d)),
 		accounts: map[string]*mastoAccount{},
+		requests: &requestLog[MastodonRequest]{max: opts.MaxLog},
 		byID:     map[string]*mastoStatus{},
 		idem:     map[string]mastoIdem{},
 		windows:  map[string]*xWindow{},
 		simulate: opts.SimulateEngagement,
 	}
 	m.mux = http.NewServeMux()
-	m.mux.HandleFunc("POST /api/v1/statuses", m.handle(m.postStatus))
-	m.mux.HandleFunc("GET /api/v1/statuses/{id}", m.handle(m.getStatus))
-	m.mux.HandleFunc("DELETE /api/v1/statuses/{id}", m.handle(m.deleteStatus))
-	m.mux.HandleFunc("GET /api/v1/accounts/verify_credentials", m.handle(m.verifyCredentials))
-	m.mux.HandleFunc("GET /api/v1/accounts/{id}/statuses", m.handle(m.accountStatuses))
+	m.mux.HandleFunc("POST /api/v1/statuses", m.handle(m.authed("write:statuses", m.postStatus)))
+	m.mux.HandleFunc("GET /api/v1/statuses/{id}", m.handle(m.authed("read:statuses", m.getStatus)))
+	m.mux.HandleFunc("DELETE /api/v1/statuses/{id}", m.handle(m.authed("write:statuses", m.deleteStatus)))
+	m.mux.HandleFunc("GET /api/v1/accounts/verify_credentials", m.handle(m.authed("read:accounts", m.verifyCredentials)))
+	m.mux.HandleFunc("GET /api/v1/accounts/{id}/statuses", m.handle(m.authed("read:statuses", m.accountStatuses)))
 	m.mux.HandleFunc("GET /api/v2/instance", m.handle(m.instance))
 	m.connectRoutes()
-	m.mux.HandleFunc("/", m.handle(func(r *http.Request, _ *mastoCall) mastoReply {
+	m.mux.HandleFunc("/", m.handle(func(r *http.Request, _ *mastoCall) reply {
 		m.viol.add("mastodon %s %s: no such method", r.Method, r.URL.Path)
 		return mastoError(http.StatusNotFound, "Not Found")
 	}))
@@ -223,10 +212,9 @@ func StartMastodon(opts MastodonOptions) (*Mastodon, *httptest.Server) {
 
 func (m *Mastodon) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.mux.ServeHTTP(w, r) }
 
-func (m *Mastodon) handle(h func(r *http.Request, c *mastoCall) mastoReply) http.HandlerFunc {
+func (m *Mastodon) handle(h func(r *http.Request, c *mastoCall) reply) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		r.Body = io.NopCloser(bytes.NewReader(b))
+		b := readBody(r, 1<<20)
 		c := &mastoCall{key: r.Header.Get("Idempotency-Key")}
 		if r.Pattern != "/" {
 			got := append(keysOf(r.URL.Query()), bodyKeys(r, b)...)
@@ -235,52 +223,35 @@ func (m *Mastodon) handle(h func(r *http.Request, c *mastoCall) mastoReply) http
 			}
 		}
 		rep := h(r, c)
-		if c.acct != nil && !rep.drop && rep.header != nil && rep.header.Get("X-RateLimit-Limit") == "" {
+		// A proxy's page (raw) carries no Mastodon headers.
+		if c.acct != nil && !rep.drop && rep.raw == "" && rep.header.Get("X-RateLimit-Limit") == "" {
 			m.mu.Lock()
 			m.limitHeaders(rep.header, m.window(c.acct.ID, "api", m.opts.APIWindow), m.opts.APILimit, m.opts.APIWindow)
 			m.mu.Unlock()
 		}
 		e := MastodonRequest{At: m.opts.Now(), Method: r.Method, Path: r.URL.Path, Route: r.Pattern,
-			IdempotencyKey: c.key, Fault: c.fault}
+			IdempotencyKey: c.key, Status: rep.served(), Fault: c.fault}
 		if c.acct != nil {
 			e.AccountID = c.acct.ID
 		}
-		if !rep.drop {
-			e.Status = rep.status
-		}
-		m.log(e)
-		if rep.drop {
-			DropConnection(w)
-			return
-		}
-		for k, v := range rep.header {
-			w.Header()[k] = v
-		}
-		if rep.html {
-			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(rep.status)
-			_, _ = io.WriteString(w, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")
-			return
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(rep.status)
-		_ = json.NewEncoder(w).Encode(rep.body)
+		m.requests.add(e)
+		rep.write(w)
 	}
 }
 
-func (m *Mastodon) log(e MastodonRequest) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.requests = appendBounded(m.requests, e, m.opts.MaxLog)
+func mastoError(status int, msg string) reply {
+	return reply{status: status, header: http.Header{}, body: map[string]string{"error": msg}}
 }
 
-func mastoError(status int, msg string) mastoReply {
-	return mastoReply{status: status, header: http.Header{}, body: map[string]string{"error": msg}}
+// authed serves h, holding mu, for a caller whose token is good and grants
+// scope, after charging the call against the caller's API allowance.
+func (m *Mastodon) authed(scope string, h func(*http.Request, *mastoCall) reply) func(*http.Request, *mastoCall) reply {
+	return guarded(&m.mu, func(r *http.Request, c *mastoCall) *reply { return m.authenticate(r, c, scope) }, h)
 }
 
 // authenticate finds the caller's account and charges its API allowance.
 // Caller holds mu. A non-nil reply is the refusal.
-func (m *Mastodon) authenticate(r *http.Request, c *mastoCall, scope string) *mastoReply {
+func (m *Mastodon) authenticate(r *http.Request, c *mastoCall, scope string) *reply {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	a := m.accounts[token]
 	if !ok || token == "" || a == nil || a.revoked {
@@ -314,14 +285,8 @@ func hasScope(granted []string, want string) bool {
 
 // window returns the account's current fixed window of a limit. Caller holds mu.
 func (m *Mastodon) window(accountID, name string, length time.Duration) *xWindow {
-	k := accountID + "\x00" + name
 	now := m.opts.Now()
-	w := m.windows[k]
-	if w == nil || !now.Before(w.start.Add(length)) {
-		w = &xWindow{start: now.Truncate(length)}
-		m.windows[k] = w
-	}
-	return w
+	return currentWindow(m.windows, accountID+"\x00"+name, now, now.Truncate(length), length)
 }
 
 func (m *Mastodon) limitHeaders(h http.Header, w *xWindow, limit int, length time.Duration) {
@@ -364,9 +329,7 @@ func (m *Mastodon) Posts() []MastodonStatus {
 
 // Requests returns the request log, oldest first.
 func (m *Mastodon) Requests() []MastodonRequest {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.requests)
+	return m.requests.all()
 }
 
 // SetEngagement sets a status's counters; they replace any simulation for it.

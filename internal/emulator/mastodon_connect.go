@@ -57,7 +57,7 @@ func (m *Mastodon) connectRoutes() {
 // verifyApp serves GET /api/v1/apps/verify_credentials: the token's
 // Application, whose scopes (listed since Mastodon 4.3) are here the
 // token's own.
-func (m *Mastodon) verifyApp(r *http.Request, c *mastoCall) mastoReply {
+func (m *Mastodon) verifyApp(r *http.Request, c *mastoCall) reply {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if rep := m.authenticate(r, c, "read"); rep != nil && rep.status == http.StatusUnauthorized {
@@ -67,7 +67,7 @@ func (m *Mastodon) verifyApp(r *http.Request, c *mastoCall) mastoReply {
 	if scopes == nil {
 		scopes = []string{"read", "write"}
 	}
-	return mastoReply{status: http.StatusOK, header: http.Header{}, body: map[string]any{
+	return reply{status: http.StatusOK, header: http.Header{}, body: map[string]any{
 		"id": "1", "name": "Herald", "website": nil, "scopes": scopes, "redirect_uris": []string{},
 	}}
 }
@@ -99,7 +99,7 @@ func formOrJSON(r *http.Request) url.Values {
 }
 
 // createApp serves POST /api/v1/apps.
-func (m *Mastodon) createApp(r *http.Request, _ *mastoCall) mastoReply {
+func (m *Mastodon) createApp(r *http.Request, _ *mastoCall) reply {
 	f := formOrJSON(r)
 	name := f.Get("client_name")
 	var redirects []string
@@ -124,7 +124,7 @@ func (m *Mastodon) createApp(r *http.Request, _ *mastoCall) mastoReply {
 	a := &mastoApp{id: strconv.FormatInt(m.seq, 10), name: name, clientID: xRandomToken(), secret: xRandomToken(),
 		redirects: redirects, scopes: scopes}
 	m.apps[a.clientID] = a
-	return mastoReply{status: http.StatusOK, header: http.Header{}, body: map[string]any{
+	return reply{status: http.StatusOK, header: http.Header{}, body: map[string]any{
 		"id": a.id, "name": name, "website": nilIfEmpty(f.Get("website")), "scopes": scopes,
 		"redirect_uri": strings.Join(redirects, "\n"), "redirect_uris": redirects,
 		"client_id": a.clientID, "client_secret": a.secret, "client_secret_expires_at": 0,
@@ -138,7 +138,7 @@ func nilIfEmpty(s string) any {
 	return s
 }
 
-func mastoUnprocessable(msg string) mastoReply {
+func mastoUnprocessable(msg string) reply {
 	return mastoError(http.StatusUnprocessableEntity, msg)
 }
 
@@ -223,13 +223,13 @@ func allScopesIn(want, granted []string) bool {
 	return true
 }
 
-func mastoOAuthError(status int, code, desc string) mastoReply {
-	return mastoReply{status: status, header: http.Header{}, body: map[string]string{"error": code, "error_description": desc}}
+func mastoOAuthError(status int, code, desc string) reply {
+	return reply{status: status, header: http.Header{}, body: map[string]string{"error": code, "error_description": desc}}
 }
 
 // oauthToken serves POST /oauth/token for grant_type=authorization_code.
 // A code works once.
-func (m *Mastodon) oauthToken(r *http.Request, c *mastoCall) mastoReply {
+func (m *Mastodon) oauthToken(r *http.Request, c *mastoCall) reply {
 	f := formOrJSON(r)
 	id, secret, basic := r.BasicAuth()
 	if !basic {
@@ -272,14 +272,14 @@ func (m *Mastodon) oauthToken(r *http.Request, c *mastoCall) mastoReply {
 	tok := xRandomToken()
 	m.accounts[tok] = &mastoAccount{MastodonAccount: MastodonAccount{ID: acct.ID, Username: acct.Username, Token: tok,
 		Scopes: code.scopes}}
-	return mastoReply{status: http.StatusOK, header: http.Header{}, body: map[string]any{
+	return reply{status: http.StatusOK, header: http.Header{}, body: map[string]any{
 		"access_token": tok, "token_type": "Bearer", "scope": strings.Join(code.scopes, " "),
 		"created_at": m.opts.Now().Unix(),
 	}}
 }
 
 // oauthRevoke serves POST /oauth/revoke.
-func (m *Mastodon) oauthRevoke(r *http.Request, _ *mastoCall) mastoReply {
+func (m *Mastodon) oauthRevoke(r *http.Request, _ *mastoCall) reply {
 	f := formOrJSON(r)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -290,5 +290,5 @@ func (m *Mastodon) oauthRevoke(r *http.Request, _ *mastoCall) mastoReply {
 	if a := m.accounts[f.Get("token")]; a != nil {
 		a.revoked = true
 	}
-	return mastoReply{status: http.StatusOK, header: http.Header{}, body: map[string]any{}}
+	return reply{status: http.StatusOK, header: http.Header{}, body: map[string]any{}}
 }

@@ -50,24 +50,22 @@ func readStatusParams(r *http.Request) (mastoPostParams, bool) {
 		Language: r.PostForm.Get("language"), InReplyToID: r.PostForm.Get("in_reply_to_id")}, true
 }
 
-func (m *Mastodon) postStatus(r *http.Request, c *mastoCall) mastoReply {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if rep := m.authenticate(r, c, "write:statuses"); rep != nil {
-		return *rep
-	}
+// postStatus serves POST /api/v1/statuses. Caller holds mu.
+func (m *Mastodon) postStatus(r *http.Request, c *mastoCall) reply {
 	fault, delay := m.faults.Decide()
 	c.fault = fault
 	m.mu.Unlock()
-	gone := !mastoSleep(r, delay)
+	gone := !faultDelay(r, delay)
 	m.mu.Lock()
 	if gone {
-		return mastoReply{drop: true}
+		return reply{drop: true}
 	}
 	now := m.opts.Now()
 	switch fault {
 	case FaultServerError:
-		return mastoReply{status: http.StatusServiceUnavailable, html: true}
+		// A proxy in front of the instance answers with its own HTML page.
+		return reply{status: http.StatusServiceUnavailable, header: http.Header{"Content-Type": {"text/html"}},
+			raw: "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"}
 	case FaultRateLimit:
 		rep := mastoError(http.StatusTooManyRequests, "Too many requests")
 		rep.header.Set("X-RateLimit-Limit", strconv.Itoa(m.opts.StatusLimit))
@@ -82,10 +80,10 @@ func (m *Mastodon) postStatus(r *http.Request, c *mastoCall) mastoReply {
 
 // createStatus answers a post: the status made earlier with the same
 // Idempotency-Key, or a new one. Caller holds mu.
-func (m *Mastodon) createStatus(r *http.Request, c *mastoCall, now time.Time) mastoReply {
+func (m *Mastodon) createStatus(r *http.Request, c *mastoCall, now time.Time) reply {
 	ik := c.acct.ID + "\x00" + c.key
 	if prev, ok := m.idem[ik]; ok && c.key != "" && now.Sub(prev.at) < m.opts.IdempotencyTTL {
-		rep := mastoReply{status: http.StatusOK, header: http.Header{}, body: m.entity(m.byID[prev.statusID], false)}
+		rep := reply{status: http.StatusOK, header: http.Header{}, body: m.entity(m.byID[prev.statusID], false)}
 		return rep
 	}
 	w := m.window(c.acct.ID, "statuses", m.opts.StatusWindow)
@@ -124,59 +122,44 @@ func (m *Mastodon) createStatus(r *http.Request, c *mastoCall, now time.Time) ma
 	if c.key != "" {
 		m.idem[ik] = mastoIdem{statusID: id, at: now}
 	}
-	rep := mastoReply{status: http.StatusOK, header: http.Header{}, body: m.entity(s, false)}
+	rep := reply{status: http.StatusOK, header: http.Header{}, body: m.entity(s, false)}
 	m.limitHeaders(rep.header, w, m.opts.StatusLimit, m.opts.StatusWindow)
 	return rep
 }
 
-func (m *Mastodon) getStatus(r *http.Request, c *mastoCall) mastoReply {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if rep := m.authenticate(r, c, "read:statuses"); rep != nil {
-		return *rep
-	}
+func (m *Mastodon) getStatus(r *http.Request, c *mastoCall) reply {
 	s := m.byID[r.PathValue("id")]
 	if s == nil || s.Deleted {
 		return mastoError(http.StatusNotFound, "Record not found")
 	}
 	m.grow(s)
-	return mastoReply{status: http.StatusOK, header: http.Header{}, body: m.entity(s, false)}
+	return reply{status: http.StatusOK, header: http.Header{}, body: m.entity(s, false)}
 }
 
-func (m *Mastodon) deleteStatus(r *http.Request, c *mastoCall) mastoReply {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if rep := m.authenticate(r, c, "write:statuses"); rep != nil {
-		return *rep
-	}
+func (m *Mastodon) deleteStatus(r *http.Request, c *mastoCall) reply {
 	s := m.byID[r.PathValue("id")]
 	if s == nil || s.Deleted || s.AccountID != c.acct.ID {
 		return mastoError(http.StatusNotFound, "Record not found")
 	}
 	s.Deleted = true
 	// The answer carries the source text, for "delete and redraft".
-	return mastoReply{status: http.StatusOK, header: http.Header{}, body: m.entity(s, true)}
+	return reply{status: http.StatusOK, header: http.Header{}, body: m.entity(s, true)}
 }
 
-func (m *Mastodon) verifyCredentials(r *http.Request, c *mastoCall) mastoReply {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if rep := m.authenticate(r, c, "read:accounts"); rep != nil {
-		return *rep
-	}
+func (m *Mastodon) verifyCredentials(r *http.Request, c *mastoCall) reply {
 	a := m.accountEntity(&c.acct.MastodonAccount)
 	a["source"] = map[string]any{"privacy": "public", "sensitive": false, "language": "", "note": ""}
-	return mastoReply{status: http.StatusOK, header: http.Header{}, body: a}
+	return reply{status: http.StatusOK, header: http.Header{}, body: a}
 }
 
 // instance answers GET /api/v2/instance (public, no token needed) with the
 // part of Mastodon's Instance entity a client reads: the configured status
 // limits among the rest of configuration.
-func (m *Mastodon) instance(r *http.Request, c *mastoCall) mastoReply {
+func (m *Mastodon) instance(r *http.Request, c *mastoCall) reply {
 	m.mu.Lock()
 	users := len(m.accounts)
 	m.mu.Unlock()
-	return mastoReply{status: http.StatusOK, header: http.Header{}, body: map[string]any{
+	return reply{status: http.StatusOK, header: http.Header{}, body: map[string]any{
 		"domain": m.opts.Domain, "title": "Mastodon", "version": "4.3.0", "source_url": "https://github.com/mastodon/mastodon",
 		"description": "An emulated Mastodon server.", "languages": []string{"en"},
 		"usage": map[string]any{"users": map[string]any{"active_month": users}},
@@ -200,12 +183,7 @@ func (m *Mastodon) instance(r *http.Request, c *mastoCall) mastoReply {
 
 // accountStatuses lists an account's statuses newest first, paged with
 // max_id / since_id / min_id and a Link header, limit 20 by default and 40 at most.
-func (m *Mastodon) accountStatuses(r *http.Request, c *mastoCall) mastoReply {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if rep := m.authenticate(r, c, "read:statuses"); rep != nil {
-		return *rep
-	}
+func (m *Mastodon) accountStatuses(r *http.Request, c *mastoCall) reply {
 	owner := r.PathValue("id")
 	if m.accountByID(owner) == nil {
 		return mastoError(http.StatusNotFound, "Record not found")
@@ -235,7 +213,7 @@ func (m *Mastodon) accountStatuses(r *http.Request, c *mastoCall) mastoReply {
 		last = s.ID
 		page = append(page, m.entity(s, false))
 	}
-	rep := mastoReply{status: http.StatusOK, header: http.Header{}, body: page}
+	rep := reply{status: http.StatusOK, header: http.Header{}, body: page}
 	if page == nil {
 		rep.body = []any{}
 	} else {
@@ -243,21 +221,6 @@ func (m *Mastodon) accountStatuses(r *http.Request, c *mastoCall) mastoReply {
 		rep.header.Set("Link", "<"+base+"&max_id="+last+`>; rel="next", <`+base+"&min_id="+first+`>; rel="prev"`)
 	}
 	return rep
-}
-
-// mastoSleep waits d, or less when the client hangs up (then it returns false).
-func mastoSleep(r *http.Request, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-r.Context().Done():
-		return false
-	}
 }
 
 // idLess compares snowflake ids numerically.

@@ -3,7 +3,6 @@ package emulator
 import (
 	"encoding/json"
 	"net/url"
-	"strconv"
 	"testing"
 )
 
@@ -11,16 +10,8 @@ import (
 // JSON, has the same posts, engagement and page listing order, and gives
 // its next post a new id; a state with a malformed id is refused.
 func TestGraphStateRoundTrip(t *testing.T) {
-	g, srv := startTestGraph(t, GraphOptions{})
+	g, _, ids := graphWithStories(t)
 	auth := bearer(testToken)
-	var ids []string
-	for i := range 3 {
-		a := call(t, srv, "POST", "/v25.0/"+testPage+"/feed", postForm("Story "+strconv.Itoa(i), ""), auth)
-		ids = append(ids, a.body["id"].(string))
-	}
-	if err := g.SetEngagement(ids[1], GraphEngagement{Shares: 7, Reactions: 12, Comments: 3}); err != nil {
-		t.Fatal(err)
-	}
 	b, err := json.Marshal(g.State())
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,6 @@
 package emulator
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -131,7 +128,7 @@ type X struct {
 	windows  map[string]*xWindow
 	bearer   map[string]*xBearer // access token → grant
 	refresh  map[string]string   // refresh token → user ID
-	requests []XRequest
+	requests *requestLog[XRequest]
 	counts   map[string]int // route → requests served
 	live     map[string]int // user ID + "\x00" + text → live posts: the duplicate rule
 	simulate bool
@@ -187,15 +184,16 @@ func NewX(opts XOptions) *X {
 		opts.Now = time.Now
 	}
 	x := &X{
-		faults:  &Faults{},
-		opts:    opts,
-		users:   map[string]*xUser{},
-		postIdx: map[string]*xPost{},
-		windows: map[string]*xWindow{},
-		bearer:  map[string]*xBearer{},
-		refresh: map[string]string{},
-		counts:  map[string]int{},
-		live:    map[string]int{},
+		faults:   &Faults{},
+		opts:     opts,
+		users:    map[string]*xUser{},
+		postIdx:  map[string]*xPost{},
+		windows:  map[string]*xWindow{},
+		bearer:   map[string]*xBearer{},
+		refresh:  map[string]string{},
+		counts:   map[string]int{},
+		requests: &requestLog[XRequest]{max: opts.RequestLogSize},
+		live:     map[string]int{},
 	}
 	for _, u := range opts.Users {
 		x.AddUser(u)
@@ -213,7 +211,7 @@ func StartX(opts XOptions) (*X, *httptest.Server) {
 
 func (x *X) routes() {
 	m := http.NewServeMux()
-	m.HandleFunc("POST /2/tweets", x.handle(x.createPost))
+	m.HandleFunc("POST /2/tweets", x.handle(x.write(false, x.createPost)))
 	m.HandleFunc("DELETE /2/tweets/{id}", x.handle(x.deletePost))
 	m.HandleFunc("GET /2/tweets", x.handle(x.lookupPosts))
 	m.HandleFunc("GET /2/users/me", x.handle(x.usersMe))
@@ -224,7 +222,7 @@ func (x *X) routes() {
 	m.HandleFunc("POST /oauth/request_token", x.handle(x.requestToken))
 	m.HandleFunc("GET /oauth/authorize", x.handle(x.authorize1))
 	m.HandleFunc("POST /oauth/access_token", x.handle(x.accessToken))
-	m.HandleFunc("POST /1.1/statuses/update.json", x.handle(x.v11Update))
+	m.HandleFunc("POST /1.1/statuses/update.json", x.handle(x.write(true, x.v11Update)))
 	m.HandleFunc("GET /1.1/statuses/lookup.json", x.handle(x.v11Lookup))
 	m.HandleFunc("POST /1.1/statuses/destroy/{file}", x.handle(x.v11Destroy))
 	m.HandleFunc("GET /1.1/statuses/user_timeline.json", x.handle(x.v11Timeline))
@@ -236,16 +234,6 @@ func (x *X) routes() {
 // ServeHTTP serves the emulated API.
 func (x *X) ServeHTTP(w http.ResponseWriter, r *http.Request) { x.mux.ServeHTTP(w, r) }
 
-// xReply is a handler's answer; handle writes it, logs the request, and drops
-// the connection instead when the fault says so.
-type xReply struct {
-	status int
-	header http.Header
-	body   any // JSON-encoded; nil writes an empty body
-	raw    string
-	drop   bool
-}
-
 // xCall is what a handler learns about a request's caller.
 type xCall struct {
 	user     *xUser
@@ -254,14 +242,11 @@ type xCall struct {
 	fault    Fault
 }
 
-func (x *X) handle(h func(r *http.Request, c *xCall) xReply) http.HandlerFunc {
+func (x *X) handle(h func(r *http.Request, c *xCall) reply) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		// Read the body first: the server then notices a client that hangs
-		// up, which ends an injected delay early.
-		b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		r.Body = io.NopCloser(bytes.NewReader(b))
+		readBody(r, 1<<20)
 		c := &xCall{}
-		var rep xReply
+		var rep reply
 		if bad := xCheckQuery(r, x.opts.FieldsParam); bad != nil {
 			x.viol.add("x %s %s: %v", r.Method, r.URL.Path, bad.body.(map[string]any)["errors"])
 			rep = *bad
@@ -270,50 +255,20 @@ func (x *X) handle(h func(r *http.Request, c *xCall) xReply) http.HandlerFunc {
 		}
 		entry := XRequest{
 			At: x.opts.Now(), Method: r.Method, Path: r.URL.Path, Route: r.Pattern,
-			Auth: c.auth, SignatureValid: c.sigValid, Fault: c.fault,
+			Auth: c.auth, SignatureValid: c.sigValid, Status: rep.served(), Fault: c.fault,
 		}
 		if c.user != nil {
 			entry.UserID = c.user.ID
 		}
-		if !rep.drop {
-			entry.Status = rep.status
-		}
-		x.log(entry)
-		if rep.drop {
-			DropConnection(w)
-			return
-		}
-		for k, v := range rep.header {
-			w.Header()[k] = v
-		}
-		switch {
-		case rep.raw != "":
-			if w.Header().Get("Content-Type") == "" {
-				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			}
-			w.WriteHeader(rep.status)
-			_, _ = w.Write([]byte(rep.raw))
-		case rep.body == nil:
-			w.Header().Set("Content-Length", "0")
-			w.WriteHeader(rep.status)
-		default:
-			if w.Header().Get("Content-Type") == "" {
-				w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			}
-			w.WriteHeader(rep.status)
-			_ = json.NewEncoder(w).Encode(rep.body)
-		}
+		x.mu.Lock()
+		x.counts[entry.Route]++
+		x.mu.Unlock()
+		x.requests.add(entry)
+		rep.write(w)
 	}
 }
 
-func (x *X) log(e XRequest) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.counts[e.Route]++
-	x.requests = appendBounded(x.requests, e, x.opts.RequestLogSize)
-}
-
-func (x *X) notFound(r *http.Request, c *xCall) xReply {
+func (x *X) notFound(r *http.Request, c *xCall) reply {
 	x.viol.add("x %s %s: no such endpoint", r.Method, r.URL.Path)
 	if strings.HasPrefix(r.URL.Path, "/1.1/") {
 		return xV11Error(http.StatusNotFound, 34, "Sorry, that page does not exist.")
@@ -429,9 +384,7 @@ func (x *X) DeletePost(id string) bool {
 // Requests returns the request log (the most recent RequestLogSize entries
 // at least half of the time; older ones are dropped in halves).
 func (x *X) Requests() []XRequest {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	return slices.Clone(x.requests)
+	return x.requests.all()
 }
 
 // Count returns how many requests matched a route, e.g. "POST /2/tweets",

@@ -17,7 +17,7 @@ import (
 // authenticate identifies the caller from an OAuth 1.0a signature or an
 // OAuth 2.0 user token. It fills c and returns nil, or returns the 401 answer
 // (v2 or v1.1 shaped).
-func (x *X) authenticate(r *http.Request, c *xCall, v11 bool) *xReply {
+func (x *X) authenticate(r *http.Request, c *xCall, v11 bool) *reply {
 	h := r.Header.Get("Authorization")
 	switch {
 	case strings.HasPrefix(h, "OAuth "):
@@ -205,7 +205,7 @@ func xOAuthEncode(s string) string {
 
 // token serves POST /2/oauth2/token for grant_type=refresh_token: refresh
 // tokens are single-use and rotate, as X's do.
-func (x *X) token(r *http.Request, c *xCall) xReply {
+func (x *X) token(r *http.Request, c *xCall) reply {
 	if err := r.ParseForm(); err != nil {
 		return xOAuthError(http.StatusBadRequest, "invalid_request", "Malformed request body.")
 	}
@@ -240,7 +240,7 @@ func (x *X) token(r *http.Request, c *xCall) xReply {
 	x.refresh[refresh] = u.ID
 	u.RefreshToken = refresh
 	x.bearer[access] = &xBearer{userID: u.ID, expires: x.opts.Now().Add(x.opts.AccessTokenLifetime)}
-	return xReply{status: http.StatusOK, header: http.Header{}, body: map[string]any{
+	return reply{status: http.StatusOK, header: http.Header{}, body: map[string]any{
 		"token_type":    "bearer",
 		"expires_in":    int(x.opts.AccessTokenLifetime.Seconds()),
 		"access_token":  access,
@@ -249,8 +249,8 @@ func (x *X) token(r *http.Request, c *xCall) xReply {
 	}}
 }
 
-func xOAuthError(status int, code, desc string) xReply {
-	return xReply{status: status, header: http.Header{}, body: map[string]any{
+func xOAuthError(status int, code, desc string) reply {
+	return reply{status: status, header: http.Header{}, body: map[string]any{
 		"error": code, "error_description": desc,
 	}}
 }

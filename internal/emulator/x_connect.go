@@ -90,13 +90,13 @@ func (x *X) appByConsumer(key string) *XApp {
 
 // xErrorPage is the page x.com shows for an authorize request it refuses:
 // no redirect, since the redirect URI itself may be the problem.
-func xErrorPage(msg string) xReply {
-	return xReply{status: http.StatusBadRequest, header: http.Header{},
+func xErrorPage(msg string) reply {
+	return reply{status: http.StatusBadRequest, header: http.Header{},
 		raw: "Something went wrong: " + msg + "\n"}
 }
 
 // authorize2 serves GET /i/oauth2/authorize.
-func (x *X) authorize2(r *http.Request, c *xCall) xReply {
+func (x *X) authorize2(r *http.Request, c *xCall) reply {
 	q := r.URL.Query()
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -109,7 +109,7 @@ func (x *X) authorize2(r *http.Request, c *xCall) xReply {
 		return xErrorPage("redirect_uri is not a callback URL registered for the app")
 	}
 	back, _ := url.Parse(q.Get("redirect_uri"))
-	fail := func(code, desc string) xReply {
+	fail := func(code, desc string) reply {
 		v := back.Query()
 		v.Set("error", code)
 		v.Set("error_description", desc)
@@ -117,7 +117,7 @@ func (x *X) authorize2(r *http.Request, c *xCall) xReply {
 			v.Set("state", s)
 		}
 		back.RawQuery = v.Encode()
-		return xReply{status: http.StatusFound, header: http.Header{"Location": {back.String()}}}
+		return reply{status: http.StatusFound, header: http.Header{"Location": {back.String()}}}
 	}
 	method := q.Get("code_challenge_method")
 	switch {
@@ -134,7 +134,7 @@ func (x *X) authorize2(r *http.Request, c *xCall) xReply {
 	}
 	u := x.users[x.signedIn]
 	if u == nil {
-		return xReply{status: http.StatusOK, header: http.Header{}, raw: "Sign in to X to authorize " + app.ClientID}
+		return reply{status: http.StatusOK, header: http.Header{}, raw: "Sign in to X to authorize " + app.ClientID}
 	}
 	c.user = u
 	code := xRandomToken()
@@ -144,12 +144,12 @@ func (x *X) authorize2(r *http.Request, c *xCall) xReply {
 	v.Set("state", q.Get("state"))
 	v.Set("code", code)
 	back.RawQuery = v.Encode()
-	return xReply{status: http.StatusFound, header: http.Header{"Location": {back.String()}}}
+	return reply{status: http.StatusFound, header: http.Header{"Location": {back.String()}}}
 }
 
 // exchangeCode answers POST /2/oauth2/token with grant_type=authorization_code.
 // A code is spent by any attempt, right or wrong. Caller holds mu.
-func (x *X) exchangeCode(r *http.Request, c *xCall) xReply {
+func (x *X) exchangeCode(r *http.Request, c *xCall) reply {
 	x.ensureConnect()
 	f := r.PostForm
 	clientID, secret, basic := r.BasicAuth()
@@ -202,12 +202,12 @@ func (x *X) exchangeCode(r *http.Request, c *xCall) xReply {
 		u.RefreshToken = refresh
 		body["refresh_token"] = refresh
 	}
-	return xReply{status: http.StatusOK, header: http.Header{}, body: body}
+	return reply{status: http.StatusOK, header: http.Header{}, body: body}
 }
 
 // revoke serves POST /2/oauth2/revoke: the access or refresh token named
 // stops working.
-func (x *X) revoke(r *http.Request, c *xCall) xReply {
+func (x *X) revoke(r *http.Request, c *xCall) reply {
 	if err := r.ParseForm(); err != nil {
 		return xOAuthError(http.StatusBadRequest, "invalid_request", "Malformed request body.")
 	}
@@ -228,12 +228,12 @@ func (x *X) revoke(r *http.Request, c *xCall) xReply {
 	tok := r.PostForm.Get("token")
 	delete(x.bearer, tok)
 	delete(x.refresh, tok)
-	return xReply{status: http.StatusOK, header: http.Header{}, body: map[string]any{"revoked": true}}
+	return reply{status: http.StatusOK, header: http.Header{}, body: map[string]any{"revoked": true}}
 }
 
 // requestToken serves POST /oauth/request_token, signed with the app's
 // consumer key alone.
-func (x *X) requestToken(r *http.Request, c *xCall) xReply {
+func (x *X) requestToken(r *http.Request, c *xCall) reply {
 	oauth := xParseOAuthHeader(r.Header.Get("Authorization"))
 	x.mu.Lock()
 	x.ensureConnect()
@@ -259,7 +259,7 @@ func (x *X) requestToken(r *http.Request, c *xCall) xReply {
 
 // authorize1 serves GET /oauth/authorize: for an out-of-band request token
 // the page shows the PIN, as x.com does after "Authorize app".
-func (x *X) authorize1(r *http.Request, c *xCall) xReply {
+func (x *X) authorize1(r *http.Request, c *xCall) reply {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.ensureConnect()
@@ -269,7 +269,7 @@ func (x *X) authorize1(r *http.Request, c *xCall) xReply {
 	}
 	u := x.users[x.signedIn]
 	if u == nil {
-		return xReply{status: http.StatusOK, header: http.Header{}, raw: "Sign in to X to authorize the app"}
+		return reply{status: http.StatusOK, header: http.Header{}, raw: "Sign in to X to authorize the app"}
 	}
 	c.user = u
 	rt.authorized, rt.userID = true, u.ID
@@ -279,12 +279,12 @@ func (x *X) authorize1(r *http.Request, c *xCall) xReply {
 	page := `<!DOCTYPE html><html><body><div id="oauth_pin"><p><span id="code-desc">Next, return to ` +
 		`the app and enter this PIN to complete the authorization process:</span>` +
 		`<kbd aria-labelledby="code-desc"><code>` + html.EscapeString(rt.verifier) + `</code></kbd></p></div></body></html>`
-	return xReply{status: http.StatusOK, header: http.Header{"Content-Type": {"text/html; charset=utf-8"}}, raw: page}
+	return reply{status: http.StatusOK, header: http.Header{"Content-Type": {"text/html; charset=utf-8"}}, raw: page}
 }
 
 // accessToken serves POST /oauth/access_token: the request token, signed
 // with its secret, and the PIN give the user's access token and secret.
-func (x *X) accessToken(r *http.Request, c *xCall) xReply {
+func (x *X) accessToken(r *http.Request, c *xCall) reply {
 	oauth := xParseOAuthHeader(r.Header.Get("Authorization"))
 	x.mu.Lock()
 	x.ensureConnect()
@@ -319,6 +319,6 @@ func (x *X) accessToken(r *http.Request, c *xCall) xReply {
 		"user_id": {u.ID}, "screen_name": {u.Username}})
 }
 
-func xFormReply(v url.Values) xReply {
-	return xReply{status: http.StatusOK, header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, raw: v.Encode()}
+func xFormReply(v url.Values) reply {
+	return reply{status: http.StatusOK, header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, raw: v.Encode()}
 }

@@ -10,15 +10,15 @@ import (
 const xProblemBase = "https://api.x.com/2/problems/"
 
 // problem is a v2 error answer: an RFC 7807-style problem object.
-func xProblem(status int, title, typ, detail string) xReply {
-	return xReply{status: status, header: http.Header{}, body: map[string]any{
+func xProblem(status int, title, typ, detail string) reply {
+	return reply{status: status, header: http.Header{}, body: map[string]any{
 		"title": title, "type": typ, "status": status, "detail": detail,
 	}}
 }
 
 // xInvalid is the v2 answer to a bad parameter.
-func xInvalid(param, value, msg string) xReply {
-	return xReply{status: http.StatusBadRequest, header: http.Header{}, body: map[string]any{
+func xInvalid(param, value, msg string) reply {
+	return reply{status: http.StatusBadRequest, header: http.Header{}, body: map[string]any{
 		"errors": []any{map[string]any{
 			"parameters": map[string]any{param: []string{value}},
 			"message":    msg,
@@ -43,13 +43,13 @@ func xNotFound(resource, param, id string) map[string]any {
 }
 
 // xV11Error is a v1.1 error answer.
-func xV11Error(status, code int, msg string) xReply {
-	return xReply{status: status, header: http.Header{}, body: map[string]any{
+func xV11Error(status, code int, msg string) reply {
+	return reply{status: status, header: http.Header{}, body: map[string]any{
 		"errors": []any{map[string]any{"code": code, "message": msg}},
 	}}
 }
 
-func xUnauthorized() xReply {
+func xUnauthorized() reply {
 	return xProblem(http.StatusUnauthorized, "Unauthorized", "about:blank", "Unauthorized")
 }
 
@@ -70,10 +70,17 @@ type xLimit struct {
 // ended. Caller holds mu.
 func (x *X) current(key string, period time.Duration) *xWindow {
 	now := x.opts.Now()
-	w := x.windows[key]
-	if w == nil || !now.Before(w.start.Add(period)) {
-		w = &xWindow{start: now}
-		x.windows[key] = w
+	return currentWindow(x.windows, key, now, now, period)
+}
+
+// currentWindow returns ws's window for key, opening a new one that starts
+// at start when the last has ended by now. X's windows start at their first
+// request; Mastodon's and Bluesky's are aligned to their length.
+func currentWindow(ws map[string]*xWindow, key string, now, start time.Time, length time.Duration) *xWindow {
+	w := ws[key]
+	if w == nil || !now.Before(w.start.Add(length)) {
+		w = &xWindow{start: start}
+		ws[key] = w
 	}
 	return w
 }
@@ -126,6 +133,13 @@ func (x *X) readAllowance(userID, endpoint string) xAllowance {
 	return xAllowance{key: userID + " " + endpoint, max: x.opts.ReadLimit, period: x.opts.Window}
 }
 
+// xOK is a 200 answer with body and the rate-limit headers of limits.
+func xOK(body any, limits []xLimit) reply {
+	rep := reply{status: http.StatusOK, header: http.Header{}, body: body}
+	xSetLimitHeaders(rep.header, limits)
+	return rep
+}
+
 // xSetLimitHeaders writes the window's x-rate-limit-* headers and, when a
 // second (24-hour) limit is given, the x-user-limit-24hour-* headers.
 func xSetLimitHeaders(h http.Header, limits []xLimit) {
@@ -149,8 +163,8 @@ func xUnixCeil(t time.Time) int64 {
 }
 
 // tooMany is the 429 answer, v2 or v1.1 style, with the limits' headers.
-func (x *X) tooMany(limits []xLimit, v11 bool) xReply {
-	var rep xReply
+func (x *X) tooMany(limits []xLimit, v11 bool) reply {
+	var rep reply
 	switch {
 	case v11:
 		rep = xV11Error(http.StatusTooManyRequests, 88, "Rate limit exceeded")
@@ -165,7 +179,7 @@ func (x *X) tooMany(limits []xLimit, v11 bool) xReply {
 
 // faultTooMany is an injected 429: the window looks exhausted until
 // FaultReset from now.
-func (x *X) faultTooMany(v11 bool) xReply {
+func (x *X) faultTooMany(v11 bool) reply {
 	reset := x.opts.Now().Add(x.opts.FaultReset)
 	max := x.opts.PostLimit
 	if max < 0 {

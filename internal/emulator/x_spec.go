@@ -58,7 +58,7 @@ func xDeclaredQuery(route string) (names []string, enums map[string][]string) {
 // xCheckQuery answers a request whose query the route's declaration does
 // not allow, as X does; nil when the query is acceptable. Routes outside the
 // tables (v1.1, OAuth) are not checked here.
-func xCheckQuery(r *http.Request, fieldsParam string) *xReply {
+func xCheckQuery(r *http.Request, fieldsParam string) *reply {
 	switch r.Pattern {
 	case "GET /2/tweets", "GET /2/users/{id}/tweets", "GET /2/users/me", "POST /2/tweets", "DELETE /2/tweets/{id}":
 	default:
@@ -103,7 +103,7 @@ var xCreatePostProperties = []string{"card_uri", "community_id", "direct_message
 
 // xCheckCreateBody answers a POST /2/tweets body with a property the schema
 // does not declare as X does, or returns nil.
-func xCheckCreateBody(fields map[string]json.RawMessage) *xReply {
+func xCheckCreateBody(fields map[string]json.RawMessage) *reply {
 	bad := undocumented(xCreatePostProperties, keysOf(fields))
 	if len(bad) == 0 {
 		return nil

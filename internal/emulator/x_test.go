@@ -9,32 +9,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/dghubble/oauth1"
 
 	"github.com/heraldhq/herald/internal/compose"
+	"github.com/heraldhq/herald/internal/testkit"
 )
-
-// xTestClock is a settable clock.
-type xTestClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *xTestClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *xTestClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 var (
 	xAlice = XUser{ID: "1001", Username: "alice", ConsumerKey: "ck", ConsumerSecret: "cs",
@@ -44,9 +26,9 @@ var (
 		AccessToken: "1002-at", AccessTokenSecret: "bs"}
 )
 
-func startXTest(t *testing.T, opts XOptions) (*X, string, *xTestClock) {
+func startXTest(t *testing.T, opts XOptions) (*X, string, *testkit.Clock) {
 	t.Helper()
-	clock := &xTestClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	if opts.Now == nil {
 		opts.Now = clock.Now
 	}
@@ -85,9 +67,15 @@ func xDo(t *testing.T, c *http.Client, method, u string, body any) xAnswer {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return xSend(t, c, req)
+}
+
+// xSend sends req with c and reads the answer, its body as JSON when it is.
+func xSend(t *testing.T, c *http.Client, req *http.Request) xAnswer {
+	t.Helper()
 	resp, err := c.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, u, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
@@ -186,15 +174,7 @@ func TestXFormBodyIsSigned(t *testing.T) {
 		form := url.Values{"status": {status}}
 		req, _ := http.NewRequest("POST", base+"/1.1/statuses/update.json", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		a := xAnswer{status: resp.StatusCode, raw: string(b)}
-		_ = json.Unmarshal(b, &a.body)
-		return a
+		return xSend(t, c, req)
 	}
 	if a := send(c, "Signed body ✓"); a.status != http.StatusOK || a.body["user"].(map[string]any)["screen_name"] != "alice" {
 		t.Fatalf("v1.1 update: %d %s", a.status, a.raw)
@@ -316,7 +296,7 @@ func TestXRateLimitHeaders(t *testing.T) {
 	if a = xPostText(t, xSigned(xBob, "cs"), base, "bob"); a.status != http.StatusCreated {
 		t.Errorf("other user limited: %d", a.status)
 	}
-	clock.Add(15 * time.Minute)
+	clock.Advance(15 * time.Minute)
 	a = xPostText(t, c, base, "post 3")
 	if a.status != http.StatusCreated || a.header.Get("x-user-limit-24hour-remaining") != "0" {
 		t.Errorf("new window: %d %v", a.status, a.header)
@@ -377,15 +357,7 @@ func TestXOAuth2Rotation(t *testing.T) {
 		req, _ := http.NewRequest("POST", base+"/2/oauth2/token", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.SetBasicAuth("client", "secret")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		a := xAnswer{status: resp.StatusCode, raw: string(b)}
-		_ = json.Unmarshal(b, &a.body)
-		return a
+		return xSend(t, http.DefaultClient, req)
 	}
 	a := refresh("r1")
 	if a.status != http.StatusOK || a.body["expires_in"] != float64(7200) || a.body["refresh_token"] == "r1" {
@@ -402,7 +374,7 @@ func TestXOAuth2Rotation(t *testing.T) {
 	if a = xDo(t, bearer, "GET", base+"/2/users/me", nil); a.status != http.StatusOK || a.body["data"].(map[string]any)["username"] != "alice" {
 		t.Fatalf("users/me with bearer: %d %s", a.status, a.raw)
 	}
-	clock.Add(2 * time.Hour)
+	clock.Advance(2 * time.Hour)
 	if a = xDo(t, bearer, "GET", base+"/2/users/me", nil); a.status != http.StatusUnauthorized {
 		t.Errorf("expired access token: %d", a.status)
 	}
@@ -428,7 +400,7 @@ func TestXTimelineAndLookup(t *testing.T) {
 	c := xSigned(xAlice, "cs")
 	var ids []string
 	for i := range 7 {
-		clock.Add(time.Minute)
+		clock.Advance(time.Minute)
 		a := xPostText(t, c, base, "Story "+strconv.Itoa(i)+" https://example.com/"+strconv.Itoa(i))
 		ids = append(ids, a.body["data"].(map[string]any)["id"].(string))
 	}
@@ -491,9 +463,9 @@ func TestXSimulatedEngagementGrows(t *testing.T) {
 		a := xDo(t, c, "GET", base+"/2/tweets?ids="+id+"&tweet.fields=public_metrics", nil)
 		return a.body["data"].([]any)[0].(map[string]any)["public_metrics"].(map[string]any)["impression_count"].(float64)
 	}
-	clock.Add(10 * time.Minute)
+	clock.Advance(10 * time.Minute)
 	early := read()
-	clock.Add(50 * time.Minute)
+	clock.Advance(50 * time.Minute)
 	if late := read(); early <= 0 || late <= early {
 		t.Errorf("impressions %v then %v: not growing", early, late)
 	}

@@ -15,7 +15,7 @@ const xNoV11 = "You currently have access to a subset of X API V2 endpoints and 
 
 // v11Gate authenticates a v1.1 call (OAuth 1.0a only) and checks the user's
 // access level; it returns the answer to give instead, or nil.
-func (x *X) v11Gate(r *http.Request, c *xCall) *xReply {
+func (x *X) v11Gate(r *http.Request, c *xCall) *reply {
 	if rep := x.authenticate(r, c, true); rep != nil {
 		return rep
 	}
@@ -27,16 +27,7 @@ func (x *X) v11Gate(r *http.Request, c *xCall) *xReply {
 }
 
 // v11Update serves POST /1.1/statuses/update.json.
-func (x *X) v11Update(r *http.Request, c *xCall) xReply {
-	if rep := x.writeFault(r, c, true); rep != nil {
-		return *rep
-	}
-	rep := x.v11UpdateServe(r, c)
-	rep.drop = c.fault == FaultDrop
-	return rep
-}
-
-func (x *X) v11UpdateServe(r *http.Request, c *xCall) xReply {
+func (x *X) v11Update(r *http.Request, c *xCall) reply {
 	if rep := x.v11Gate(r, c); rep != nil {
 		return *rep
 	}
@@ -48,13 +39,8 @@ func (x *X) v11UpdateServe(r *http.Request, c *xCall) xReply {
 		// v1.1 drops a reply to a post it cannot see and posts the status alone.
 		replyTo = ""
 	}
-	p, limits, res := x.record(c.user, r.PostForm.Get("status"), "v1.1")
-	if p != nil {
-		x.mu.Lock()
-		p.InReplyTo = replyTo
-		x.mu.Unlock()
-	}
-	var rep xReply
+	p, limits, res := x.record(c.user, r.PostForm.Get("status"), replyTo, "v1.1")
+	var rep reply
 	switch res {
 	case xLimited:
 		return x.tooMany(limits, true)
@@ -64,7 +50,7 @@ func (x *X) v11UpdateServe(r *http.Request, c *xCall) xReply {
 		rep = xV11Error(http.StatusForbidden, 187, "Status is a duplicate.")
 	default:
 		x.mu.Lock()
-		rep = xReply{status: http.StatusOK, header: http.Header{}, body: x.statusJSON(p)}
+		rep = reply{status: http.StatusOK, header: http.Header{}, body: x.statusJSON(p)}
 		x.mu.Unlock()
 	}
 	xSetLimitHeaders(rep.header, limits)
@@ -72,11 +58,11 @@ func (x *X) v11UpdateServe(r *http.Request, c *xCall) xReply {
 }
 
 // v11Lookup serves GET /1.1/statuses/lookup.json: missing ids are left out.
-func (x *X) v11Lookup(r *http.Request, c *xCall) xReply {
+func (x *X) v11Lookup(r *http.Request, c *xCall) reply {
 	if rep := x.v11Gate(r, c); rep != nil {
 		return *rep
 	}
-	rep, limits := x.v11Read(c, "statuses/lookup")
+	rep, limits := x.countRead(c, "statuses/lookup", true)
 	if rep != nil {
 		return *rep
 	}
@@ -92,13 +78,11 @@ func (x *X) v11Lookup(r *http.Request, c *xCall) xReply {
 		}
 	}
 	x.mu.Unlock()
-	res := xReply{status: http.StatusOK, header: http.Header{}, body: out}
-	xSetLimitHeaders(res.header, limits)
-	return res
+	return xOK(out, limits)
 }
 
 // v11Destroy serves POST /1.1/statuses/destroy/:id.json.
-func (x *X) v11Destroy(r *http.Request, c *xCall) xReply {
+func (x *X) v11Destroy(r *http.Request, c *xCall) reply {
 	if rep := x.v11Gate(r, c); rep != nil {
 		return *rep
 	}
@@ -116,16 +100,16 @@ func (x *X) v11Destroy(r *http.Request, c *xCall) xReply {
 		return xV11Error(http.StatusForbidden, 183, "You may not delete another user's status.")
 	}
 	x.markDeleted(p)
-	return xReply{status: http.StatusOK, header: http.Header{}, body: x.statusJSON(p)}
+	return reply{status: http.StatusOK, header: http.Header{}, body: x.statusJSON(p)}
 }
 
 // v11Timeline serves GET /1.1/statuses/user_timeline.json (user_id, count,
 // since_id, max_id), newest first.
-func (x *X) v11Timeline(r *http.Request, c *xCall) xReply {
+func (x *X) v11Timeline(r *http.Request, c *xCall) reply {
 	if rep := x.v11Gate(r, c); rep != nil {
 		return *rep
 	}
-	rep, limits := x.v11Read(c, "statuses/user_timeline")
+	rep, limits := x.countRead(c, "statuses/user_timeline", true)
 	if rep != nil {
 		return *rep
 	}
@@ -156,35 +140,19 @@ func (x *X) v11Timeline(r *http.Request, c *xCall) xReply {
 		}
 		out = append(out, x.statusJSON(p))
 	}
-	res := xReply{status: http.StatusOK, header: http.Header{}, body: out}
-	xSetLimitHeaders(res.header, limits)
-	return res
+	return xOK(out, limits)
 }
 
 // v11Verify serves GET /1.1/account/verify_credentials.json.
-func (x *X) v11Verify(r *http.Request, c *xCall) xReply {
+func (x *X) v11Verify(r *http.Request, c *xCall) reply {
 	if rep := x.v11Gate(r, c); rep != nil {
 		return *rep
 	}
-	rep, limits := x.v11Read(c, "account/verify_credentials")
+	rep, limits := x.countRead(c, "account/verify_credentials", true)
 	if rep != nil {
 		return *rep
 	}
-	res := xReply{status: http.StatusOK, header: http.Header{}, body: xUserJSON(c.user)}
-	xSetLimitHeaders(res.header, limits)
-	return res
-}
-
-// v11Read counts a v1.1 read against the user's allowance.
-func (x *X) v11Read(c *xCall, endpoint string) (*xReply, []xLimit) {
-	x.mu.Lock()
-	limits, ok := x.take(x.readAllowance(c.user.ID, endpoint))
-	x.mu.Unlock()
-	if !ok {
-		rep := x.tooMany(limits, true)
-		return &rep, limits
-	}
-	return nil, limits
+	return xOK(xUserJSON(c.user), limits)
 }
 
 // statusJSON is a v1.1 Tweet object. Caller holds mu.

@@ -22,25 +22,32 @@ const (
 	xDuplicate
 )
 
+// write serves a write request (v1.1 or v2) with serve, under the fault
+// decided for it: a FaultDrop serves it, then drops the connection.
+func (x *X) write(v11 bool, serve func(*http.Request, *xCall) reply) func(*http.Request, *xCall) reply {
+	return func(r *http.Request, c *xCall) reply {
+		if rep := x.writeFault(r, c, v11); rep != nil {
+			return *rep
+		}
+		rep := serve(r, c)
+		rep.drop = c.fault == FaultDrop
+		return rep
+	}
+}
+
 // writeFault applies the fault decided for a write request and returns the
 // answer to give instead of serving it, or nil to serve it.
-func (x *X) writeFault(r *http.Request, c *xCall, v11 bool) *xReply {
+func (x *X) writeFault(r *http.Request, c *xCall, v11 bool) *reply {
 	f, delay := x.faults.Decide()
 	c.fault = f
-	if delay > 0 {
-		t := time.NewTimer(delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return &xReply{drop: true}
-		}
+	if !faultDelay(r, delay) {
+		return &reply{drop: true}
 	}
 	switch f {
 	case FaultServerError:
 		if v11 {
 			// As a front-end proxy answers: no body at all.
-			return &xReply{status: http.StatusServiceUnavailable, header: http.Header{}}
+			return &reply{status: http.StatusServiceUnavailable, header: http.Header{}}
 		}
 		rep := xProblem(http.StatusServiceUnavailable, "Service Unavailable", "about:blank", "Service Unavailable")
 		return &rep
@@ -51,9 +58,9 @@ func (x *X) writeFault(r *http.Request, c *xCall, v11 bool) *xReply {
 	return nil
 }
 
-// record checks a new post against the user's limits, the length limit and
-// the duplicate rule, and records it.
-func (x *X) record(u *xUser, text, api string) (*xPost, []xLimit, xPostResult) {
+// record checks a new post (a reply when replyTo is not "") against the
+// user's limits, the length limit and the duplicate rule, and records it.
+func (x *X) record(u *xUser, text, replyTo, api string) (*xPost, []xLimit, xPostResult) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	limits, ok := x.take(x.postAllowances(u.ID)...)
@@ -69,7 +76,7 @@ func (x *X) record(u *xUser, text, api string) (*xPost, []xLimit, xPostResult) {
 	id := x.nextID()
 	display, ents := xLinkify(text, id)
 	p := &xPost{
-		XPost:    XPost{ID: id, UserID: u.ID, Text: text, CreatedAt: x.opts.Now(), API: api},
+		XPost:    XPost{ID: id, UserID: u.ID, Text: text, CreatedAt: x.opts.Now(), API: api, InReplyTo: replyTo},
 		display:  display,
 		entities: ents,
 	}
@@ -91,16 +98,7 @@ func (x *X) replyable(id string) bool {
 }
 
 // createPost serves POST /2/tweets.
-func (x *X) createPost(r *http.Request, c *xCall) xReply {
-	if rep := x.writeFault(r, c, false); rep != nil {
-		return *rep
-	}
-	rep := x.createPostV2(r, c)
-	rep.drop = c.fault == FaultDrop
-	return rep
-}
-
-func (x *X) createPostV2(r *http.Request, c *xCall) xReply {
+func (x *X) createPost(r *http.Request, c *xCall) reply {
 	if rep := x.authenticate(r, c, false); rep != nil {
 		return *rep
 	}
@@ -131,13 +129,8 @@ func (x *X) createPostV2(r *http.Request, c *xCall) xReply {
 				"You attempted to reply to a Tweet that is deleted or not visible to you.")
 		}
 	}
-	p, limits, res := x.record(c.user, *body.Text, "v2")
-	if p != nil {
-		x.mu.Lock()
-		p.InReplyTo = replyTo
-		x.mu.Unlock()
-	}
-	var rep xReply
+	p, limits, res := x.record(c.user, *body.Text, replyTo, "v2")
+	var rep reply
 	switch res {
 	case xLimited:
 		return x.tooMany(limits, false)
@@ -146,7 +139,7 @@ func (x *X) createPostV2(r *http.Request, c *xCall) xReply {
 	case xDuplicate:
 		rep = xProblem(http.StatusForbidden, "Forbidden", "about:blank", "You are not allowed to create a Tweet with duplicate content.")
 	default:
-		rep = xReply{status: http.StatusCreated, header: http.Header{}, body: map[string]any{
+		rep = reply{status: http.StatusCreated, header: http.Header{}, body: map[string]any{
 			"data": map[string]any{"id": p.ID, "text": p.display, "edit_history_tweet_ids": []string{p.ID}},
 		}}
 	}
@@ -156,10 +149,16 @@ func (x *X) createPostV2(r *http.Request, c *xCall) xReply {
 
 // readGate authenticates a read and counts it against the user's allowance on
 // endpoint; it returns the answer to give instead, or nil.
-func (x *X) readGate(r *http.Request, c *xCall, endpoint string, v11 bool) (*xReply, []xLimit) {
+func (x *X) readGate(r *http.Request, c *xCall, endpoint string, v11 bool) (*reply, []xLimit) {
 	if rep := x.authenticate(r, c, v11); rep != nil {
 		return rep, nil
 	}
+	return x.countRead(c, endpoint, v11)
+}
+
+// countRead counts a read of an authenticated user against the allowance on
+// endpoint; it returns the answer to give instead, or nil.
+func (x *X) countRead(c *xCall, endpoint string, v11 bool) (*reply, []xLimit) {
 	x.mu.Lock()
 	limits, ok := x.take(x.readAllowance(c.user.ID, endpoint))
 	x.mu.Unlock()
@@ -171,7 +170,7 @@ func (x *X) readGate(r *http.Request, c *xCall, endpoint string, v11 bool) (*xRe
 }
 
 // deletePost serves DELETE /2/tweets/:id.
-func (x *X) deletePost(r *http.Request, c *xCall) xReply {
+func (x *X) deletePost(r *http.Request, c *xCall) reply {
 	rep, limits := x.readGate(r, c, "delete", false)
 	if rep != nil {
 		return *rep
@@ -179,7 +178,7 @@ func (x *X) deletePost(r *http.Request, c *xCall) xReply {
 	id := r.PathValue("id")
 	x.mu.Lock()
 	p := x.livePost(id)
-	var out xReply
+	var out reply
 	switch {
 	case p == nil:
 		out = xProblem(http.StatusNotFound, "Not Found Error", xProblemBase+"resource-not-found",
@@ -188,7 +187,7 @@ func (x *X) deletePost(r *http.Request, c *xCall) xReply {
 		out = xProblem(http.StatusForbidden, "Forbidden", "about:blank", "You are not authorized to delete this Tweet.")
 	default:
 		x.markDeleted(p)
-		out = xReply{status: http.StatusOK, header: http.Header{}, body: map[string]any{"data": map[string]any{"deleted": true}}}
+		out = reply{status: http.StatusOK, header: http.Header{}, body: map[string]any{"data": map[string]any{"deleted": true}}}
 	}
 	x.mu.Unlock()
 	xSetLimitHeaders(out.header, limits)
@@ -196,21 +195,19 @@ func (x *X) deletePost(r *http.Request, c *xCall) xReply {
 }
 
 // usersMe serves GET /2/users/me.
-func (x *X) usersMe(r *http.Request, c *xCall) xReply {
+func (x *X) usersMe(r *http.Request, c *xCall) reply {
 	rep, limits := x.readGate(r, c, "users/me", false)
 	if rep != nil {
 		return *rep
 	}
-	out := xReply{status: http.StatusOK, header: http.Header{}, body: map[string]any{"data": map[string]any{
+	return xOK(map[string]any{"data": map[string]any{
 		"id": c.user.ID, "name": c.user.Name, "username": c.user.Username,
-	}}}
-	xSetLimitHeaders(out.header, limits)
-	return out
+	}}, limits)
 }
 
 // lookupPosts serves GET /2/tweets?ids=...: unknown and deleted ids come back
 // in "errors" with HTTP 200.
-func (x *X) lookupPosts(r *http.Request, c *xCall) xReply {
+func (x *X) lookupPosts(r *http.Request, c *xCall) reply {
 	rep, limits := x.readGate(r, c, "tweets", false)
 	if rep != nil {
 		return *rep
@@ -245,14 +242,12 @@ func (x *X) lookupPosts(r *http.Request, c *xCall) xReply {
 	if errs != nil {
 		body["errors"] = errs
 	}
-	out := xReply{status: http.StatusOK, header: http.Header{}, body: body}
-	xSetLimitHeaders(out.header, limits)
-	return out
+	return xOK(body, limits)
 }
 
 // userPosts serves GET /2/users/:id/tweets, newest first, with max_results
 // (5–100), start_time, end_time, since_id, until_id, pagination_token.
-func (x *X) userPosts(r *http.Request, c *xCall) xReply {
+func (x *X) userPosts(r *http.Request, c *xCall) reply {
 	rep, limits := x.readGate(r, c, "users/tweets", false)
 	if rep != nil {
 		return *rep
@@ -267,11 +262,9 @@ func (x *X) userPosts(r *http.Request, c *xCall) xReply {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.users[uid] == nil {
-		out := xReply{status: http.StatusOK, header: http.Header{}, body: map[string]any{
+		return xOK(map[string]any{
 			"errors": []any{xNotFound("user", "id", uid)},
-		}}
-		xSetLimitHeaders(out.header, limits)
-		return out
+		}, limits)
 	}
 	var data []any
 	meta := map[string]any{}
@@ -294,9 +287,7 @@ func (x *X) userPosts(r *http.Request, c *xCall) xReply {
 		meta["newest_id"] = data[0].(map[string]any)["id"]
 		meta["oldest_id"] = data[n-1].(map[string]any)["id"]
 	}
-	out := xReply{status: http.StatusOK, header: http.Header{}, body: body}
-	xSetLimitHeaders(out.header, limits)
-	return out
+	return xOK(body, limits)
 }
 
 // xTimelineQuery selects posts of a timeline.
@@ -314,7 +305,7 @@ func (s xTimelineQuery) match(p *xPost) bool {
 		(s.untilID == 0 || id < s.untilID)
 }
 
-func xParseTimelineQuery(q map[string][]string) (xTimelineQuery, *xReply) {
+func xParseTimelineQuery(q map[string][]string) (xTimelineQuery, *reply) {
 	get := func(k string) string {
 		if v := q[k]; len(v) > 0 {
 			return v[0]

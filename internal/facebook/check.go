@@ -34,7 +34,7 @@ type tokenInfo struct {
 func (c *Client) Check(ctx context.Context) (herald.Identity, error) {
 	res, call, err := c.call(ctx, c.page, fb.GET, "/me", fb.Params{"fields": "id,name"})
 	if err != nil {
-		return herald.Identity{}, c.classify(opCheck, call, err)
+		return herald.Identity{}, c.classify(herald.OpCheck, call, err)
 	}
 	var id herald.Identity
 	_ = res.DecodeField("id", &id.ID)
@@ -62,7 +62,7 @@ func (c *Client) checkToken(ctx context.Context, id *herald.Identity) error {
 	}
 	if err != nil {
 		// The Page token works (GET /me said so); only its expiry is unknown.
-		id.Warnings = append(id.Warnings, "cannot read the token's expiry from debug_token: "+c.classify(opCheck, call, err).Error())
+		id.Warnings = append(id.Warnings, "cannot read the token's expiry from debug_token: "+c.classify(herald.OpCheck, call, err).Error())
 		return nil
 	}
 	if !info.IsValid {
@@ -71,7 +71,7 @@ func (c *Client) checkToken(ctx context.Context, id *herald.Identity) error {
 		if code == 0 {
 			code = 190
 		}
-		return &herald.Error{Kind: herald.ErrAuth, Network: herald.Facebook, Op: opCheck, Status: status, Code: code,
+		return &herald.Error{Kind: herald.ErrAuth, Network: herald.Facebook, Op: herald.OpCheck, Status: status, Code: code,
 			Message: c.scrub("debug_token: the Page token is not valid: " + info.Error.Message)}
 	}
 	now := c.now()

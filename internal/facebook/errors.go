@@ -15,15 +15,6 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 )
 
-// Operations, as they appear in errors.
-const (
-	opPublish    = "create post"
-	opFind       = "find post"
-	opEngagement = "read engagement"
-	opDelete     = "delete post"
-	opCheck      = "check account"
-)
-
 // classify turns any failure of a Graph call into a *herald.Error, decided on
 // the Graph error code rather than the HTTP status, with every secret
 // scrubbed from what it says.
@@ -43,13 +34,13 @@ func (c *Client) classify(op string, call *callInfo, err error) *herald.Error {
 	case errors.As(err, &ue):
 		// A 2xx answer that is not JSON: for a post, it may have been made.
 		e.Kind = herald.ErrRetryable
-		if op == opPublish {
+		if op == herald.OpPublish {
 			e.Kind = herald.ErrUnknownOutcome
 		}
 		e.Message = fmt.Sprintf("answer is not Graph JSON (%d bytes)", len(ue.Payload))
 	default:
 		e.Kind = herald.ErrRetryable
-		if op == opPublish && call.sent() {
+		if op == herald.OpPublish && call.sent() {
 			// The request may have reached the API: only reconciliation can tell.
 			e.Kind = herald.ErrUnknownOutcome
 		}
@@ -109,7 +100,7 @@ func isThrottle(code int) bool {
 // statusKind classifies a non-2xx answer that carried no Graph error.
 func statusKind(op string, status int) herald.ErrorKind {
 	switch {
-	case op == opPublish && (status == http.StatusBadGateway || status == http.StatusGatewayTimeout):
+	case op == herald.OpPublish && (status == http.StatusBadGateway || status == http.StatusGatewayTimeout):
 		// A gateway gave up waiting: the API behind it may have made the post.
 		return herald.ErrUnknownOutcome
 	case status >= 500, status == http.StatusTooManyRequests, status == http.StatusRequestTimeout:

@@ -57,7 +57,7 @@ func TestClassifyGraphCodes(t *testing.T) {
 	} {
 		call := &callInfo{status: tc.status, header: http.Header{}}
 		fe := tc.fe
-		e := c.classify(opPublish, call, &fe)
+		e := c.classify(herald.OpPublish, call, &fe)
 		if e.Kind != tc.kind || e.Code != tc.fe.Code || e.Status != tc.status {
 			t.Errorf("code %d/%d: %s (code %d, status %d), want %s", tc.fe.Code, tc.fe.ErrorSubcode, e.Kind, e.Code, e.Status, tc.kind)
 		}
@@ -95,13 +95,13 @@ func TestStatusWithoutGraphBody(t *testing.T) {
 		status int
 		kind   herald.ErrorKind
 	}{
-		{opPublish, 503, herald.ErrRetryable},
-		{opPublish, 500, herald.ErrRetryable},
-		{opPublish, 429, herald.ErrRetryable},
-		{opPublish, 502, herald.ErrUnknownOutcome},
-		{opPublish, 504, herald.ErrUnknownOutcome},
-		{opEngagement, 504, herald.ErrRetryable},
-		{opPublish, 404, herald.ErrPermanent},
+		{herald.OpPublish, 503, herald.ErrRetryable},
+		{herald.OpPublish, 500, herald.ErrRetryable},
+		{herald.OpPublish, 429, herald.ErrRetryable},
+		{herald.OpPublish, 502, herald.ErrUnknownOutcome},
+		{herald.OpPublish, 504, herald.ErrUnknownOutcome},
+		{herald.OpEngagement, 504, herald.ErrRetryable},
+		{herald.OpPublish, 404, herald.ErrPermanent},
 	} {
 		if got := statusKind(tc.op, tc.status); got != tc.kind {
 			t.Errorf("%s %d: %s, want %s", tc.op, tc.status, got, tc.kind)
@@ -116,7 +116,7 @@ func TestScrubsSecretsFromURLs(t *testing.T) {
 	c := testClient(t)
 	q := url.Values{"input_token": {"EAAtoken"}, "access_token": {"42|shh"}, "appsecret_proof": {c.page.AppsecretProof()}}
 	uerr := &url.Error{Op: "Get", URL: "https://graph.facebook.com/v25.0/debug_token?" + q.Encode(), Err: errors.New("connection reset by peer")}
-	err := c.classify(opCheck, &callInfo{}, fmt.Errorf("facebook: cannot reach facebook server; %w", uerr))
+	err := c.classify(herald.OpCheck, &callInfo{}, fmt.Errorf("facebook: cannot reach facebook server; %w", uerr))
 	all := fmt.Sprintf("%v|%+v|%v", err, *err, err.Err)
 	for _, secret := range []string{"EAAtoken", "42|shh", url.QueryEscape("42|shh"), "shh", c.page.AppsecretProof(), c.app.AppsecretProof()} {
 		if strings.Contains(all, secret) {

@@ -145,7 +145,7 @@ func (c *Client) call(ctx context.Context, s *fb.Session, method fb.Method, path
 // Publish posts m.Text as the message and m.Link as the link on the Page.
 func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt, error) {
 	if m.ReplyTo != "" {
-		return herald.Receipt{}, &herald.Error{Kind: herald.ErrPermanent, Network: herald.Facebook, Op: opPublish,
+		return herald.Receipt{}, &herald.Error{Kind: herald.ErrPermanent, Network: herald.Facebook, Op: herald.OpPublish,
 			Message: "a Page post cannot reply to another"}
 	}
 	params := fb.Params{}
@@ -157,14 +157,14 @@ func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt,
 	}
 	res, call, err := c.call(ctx, c.page, fb.POST, "/"+c.cfg.PageID+"/feed", params)
 	if err != nil {
-		return herald.Receipt{}, c.classify(opPublish, call, err)
+		return herald.Receipt{}, c.classify(herald.OpPublish, call, err)
 	}
 	var id string
 	if res.DecodeField("id", &id) != nil || id == "" {
 		// A 2xx answer without the post id: the post may exist.
 		status, _ := call.answer()
 		return herald.Receipt{}, &herald.Error{Kind: herald.ErrUnknownOutcome, Network: herald.Facebook,
-			Op: opPublish, Status: status, Message: "answer has no post id"}
+			Op: herald.OpPublish, Status: status, Message: "answer has no post id"}
 	}
 	_, header := call.answer()
 	now := c.now()
@@ -186,14 +186,14 @@ func Permalink(remoteID string) string {
 // Delete removes a post; one already gone is not an error.
 func (c *Client) Delete(ctx context.Context, remoteID string) error {
 	if remoteID == "" || strings.ContainsAny(remoteID, "/?#") {
-		return &herald.Error{Kind: herald.ErrPermanent, Network: herald.Facebook, Op: opDelete,
+		return &herald.Error{Kind: herald.ErrPermanent, Network: herald.Facebook, Op: herald.OpDelete,
 			Message: fmt.Sprintf("invalid post id %q", remoteID)}
 	}
 	_, call, err := c.call(ctx, c.page, fb.DELETE, "/"+remoteID, nil)
 	if err == nil || isGone(err) {
 		return nil
 	}
-	return c.classify(opDelete, call, err)
+	return c.classify(herald.OpDelete, call, err)
 }
 
 // isGone reports Graph's answer for an object that does not exist (any more).

@@ -18,6 +18,8 @@ import (
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/nettest"
 )
 
 const (
@@ -27,30 +29,17 @@ const (
 	appSecret = "s3cr3t-app"
 )
 
-// clock is a settable clock shared by the emulation and the client.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type fixture struct {
 	graph  *emulator.Graph
 	client *facebook.Client
-	clock  *clock
+	clock  *testkit.Clock
 	url    string
 }
 
 // setup starts a Graph with one page and a client for it.
 func setup(t *testing.T, opts emulator.GraphOptions, edit func(*facebook.Config)) *fixture {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
 	if opts.Now == nil {
 		opts.Now = clk.Now
 	}
@@ -59,13 +48,7 @@ func setup(t *testing.T, opts emulator.GraphOptions, edit func(*facebook.Config)
 	g.AddPage(emulator.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken, AppID: appID, AppSecret: appSecret})
 	cfg := facebook.Config{AccountID: "fb_page", PageID: pageID, PageAccessToken: pageToken,
 		AppID: appID, AppSecret: appSecret, GraphBaseURL: srv.URL, HTTPTimeout: 5 * time.Second, Now: clk.Now}
-	if edit != nil {
-		edit(&cfg)
-	}
-	c, err := facebook.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := nettest.Build(t, cfg, edit, func(cfg facebook.Config) (*facebook.Client, error) { return facebook.New(cfg, nil) })
 	return &fixture{graph: g, client: c, clock: clk, url: srv.URL}
 }
 
@@ -74,20 +57,7 @@ func msg(text, link string) herald.Message { return herald.Message{Text: text, L
 // asError returns err as a *herald.Error and checks it keeps every secret out.
 func asError(t *testing.T, err error) *herald.Error {
 	t.Helper()
-	var he *herald.Error
-	if !errors.As(err, &he) {
-		t.Fatalf("error %v (%T) is not a *herald.Error", err, err)
-	}
-	all := fmt.Sprintf("%v %+v %v", err, *he, he.Err)
-	for _, secret := range []string{pageToken, appSecret} {
-		if strings.Contains(all, secret) {
-			t.Errorf("error leaks a secret: %s", all)
-		}
-	}
-	if he.Network != herald.Facebook {
-		t.Errorf("network = %q", he.Network)
-	}
-	return he
+	return nettest.AsError(t, err, herald.Facebook, pageToken, appSecret)
 }
 
 func TestPublish(t *testing.T) {
@@ -210,7 +180,7 @@ func TestPublishErrors(t *testing.T) {
 						panic(err)
 					}
 				}
-				f.clock.Add(15 * time.Minute)
+				f.clock.Advance(15 * time.Minute)
 			}, kind: herald.ErrRateLimited, code: 80001,
 			check: func(t *testing.T, f *fixture, he *herald.Error) {
 				if want := f.clock.Now().Add(45 * time.Minute); !he.RetryAt.Equal(want) {

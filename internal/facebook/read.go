@@ -98,15 +98,15 @@ func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (he
 	for range findMaxPages {
 		res, call, err := c.call(ctx, c.page, fb.GET, "/"+c.cfg.PageID+"/posts", params)
 		if err != nil {
-			return herald.Receipt{}, false, reads, c.classify(opFind, call, err)
+			return herald.Receipt{}, false, reads, c.classify(herald.OpFind, call, err)
 		}
 		var list postList
 		if err := res.Decode(&list); err != nil {
-			return herald.Receipt{}, false, reads, c.classify(opFind, call, err)
+			return herald.Receipt{}, false, reads, c.classify(herald.OpFind, call, err)
 		}
 		reads += len(list.Data)
 		for _, p := range list.Data {
-			if p.ID != "" && slices.ContainsFunc(p.links(), func(l string) bool { return sameLink(l, link) }) {
+			if p.ID != "" && slices.ContainsFunc(p.links(), func(l string) bool { return herald.SameLink(l, link) }) {
 				return herald.Receipt{RemoteID: p.ID, Permalink: Permalink(p.ID), At: parseGraphTime(p.CreatedTime)}, true, reads, nil
 			}
 		}
@@ -117,26 +117,6 @@ func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (he
 			"after": list.Paging.Cursors.After}
 	}
 	return herald.Receipt{}, false, reads, nil
-}
-
-// sameLink compares links as Facebook may hand them back: scheme and host
-// case-insensitive, a trailing slash ignored.
-func sameLink(a, b string) bool {
-	if a == b {
-		return a != ""
-	}
-	ua, errA := url.Parse(a)
-	ub, errB := url.Parse(b)
-	if errA != nil || errB != nil {
-		return false
-	}
-	norm := func(u *url.URL) string {
-		u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-		u.Path = strings.TrimSuffix(u.Path, "/")
-		u.RawPath = ""
-		return u.String()
-	}
-	return norm(ua) == norm(ub)
 }
 
 // parseGraphTime reads Graph's "2006-01-02T15:04:05+0000" (or RFC 3339).
@@ -195,7 +175,7 @@ func (c *Client) engagementBatch(ctx context.Context, batch []string, counts map
 			for _, id := range batch {
 				var n engagementNode
 				if err := res.DecodeField(id, &n); err != nil {
-					return gone, c.classify(opEngagement, call, err)
+					return gone, c.classify(herald.OpEngagement, call, err)
 				}
 				counts[id] = n.engagement()
 			}
@@ -208,7 +188,7 @@ func (c *Client) engagementBatch(ctx context.Context, batch []string, counts map
 				g, err := c.engagementOneByOne(ctx, batch, counts)
 				return append(gone, g...), err
 			}
-			return gone, c.classify(opEngagement, call, err)
+			return gone, c.classify(herald.OpEngagement, call, err)
 		}
 		for _, id := range batch {
 			if slices.Contains(missing, id) {
@@ -235,7 +215,7 @@ func (c *Client) engagementOneByOne(ctx context.Context, ids []string, counts ma
 			err = res.Decode(&n)
 		}
 		if err != nil {
-			return gone, c.classify(opEngagement, call, err)
+			return gone, c.classify(herald.OpEngagement, call, err)
 		}
 		counts[id] = n.engagement()
 	}

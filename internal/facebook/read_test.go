@@ -20,19 +20,19 @@ func TestFindPostAfterDrop(t *testing.T) {
 	link := "https://news.example/2026/04/01/storm?utm_source=facebook&utm_medium=social"
 	started := f.clock.Now()
 	for i := range 3 {
-		f.clock.Add(time.Minute)
+		f.clock.Advance(time.Minute)
 		if _, err := f.client.Publish(ctx, msg(fmt.Sprint("Older story ", i), fmt.Sprint("https://news.example/older/", i))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	f.clock.Add(time.Minute)
+	f.clock.Advance(time.Minute)
 	attempt := f.clock.Now()
 	emulatortest.Faults(f.graph).Next(emulator.FaultDrop)
 	_, err := f.client.Publish(ctx, msg("Storm hits the coast", link))
 	if he := asError(t, err); he.Kind != herald.ErrUnknownOutcome {
 		t.Fatalf("drop: %v", err)
 	}
-	f.clock.Add(time.Minute)
+	f.clock.Advance(time.Minute)
 	if _, err := f.client.Publish(ctx, msg("A later story", "https://news.example/later")); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestFindPostPages(t *testing.T) {
 	ctx := context.Background()
 	since := f.clock.Now()
 	for i := range 40 {
-		f.clock.Add(time.Second)
+		f.clock.Advance(time.Second)
 		if _, err := f.client.Publish(ctx, msg(fmt.Sprint("Story ", i), fmt.Sprint("https://news.example/", i))); err != nil {
 			t.Fatal(err)
 		}

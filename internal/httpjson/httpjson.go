@@ -18,6 +18,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -163,8 +164,9 @@ type Hooks struct {
 	// Write marks a call that creates a post: a lost answer leaves its
 	// outcome unknown.
 	Write bool
-	// Classify turns a non-2xx answer into the network's *herald.Error.
-	Classify func(status int, h http.Header, body []byte) *herald.Error
+	// Classify turns a non-2xx answer to the operation op into the
+	// network's *herald.Error.
+	Classify func(op string, status int, h http.Header, body []byte) *herald.Error
 	// Scrub removes secrets from messages (nil: none to remove).
 	Scrub func(string) string
 }
@@ -181,7 +183,7 @@ func Call(ctx context.Context, hc *http.Client, rq Request, hooks Hooks, out any
 	case errors.As(err, &se):
 		return se.Header, TransportError(hooks.Network, hooks.Op, err, hooks.Write, hooks.Scrub)
 	case !a.OK():
-		return a.Header, hooks.Classify(a.Status, a.Header, a.Body)
+		return a.Header, hooks.Classify(hooks.Op, a.Status, a.Header, a.Body)
 	}
 	if out != nil {
 		if err := json.Unmarshal(a.Body, out); err != nil {
@@ -244,6 +246,26 @@ func Limit(h http.Header, prefix string, now time.Time, dropPast bool) (herald.R
 	return l, true
 }
 
+// Limits is Limit for the networks that report one allowance per answer
+// (Mastodon, Bluesky), with a reset not after now left zero: that allowance,
+// or none when the answer does not report it.
+func Limits(h http.Header, prefix string, now time.Time) []herald.RateLimit {
+	if l, ok := Limit(h, prefix, now, true); ok {
+		return []herald.RateLimit{l}
+	}
+	return nil
+}
+
+// RetryAt is when a rate-limited call may be made again: the time in the
+// header named reset (see ParseReset) when it has one, otherwise wait from
+// now.
+func RetryAt(h http.Header, reset string, now time.Time, wait time.Duration) time.Time {
+	if t, ok := ParseReset(h.Get(reset)); ok {
+		return t
+	}
+	return now.Add(wait)
+}
+
 // RetryAfter reads Retry-After: seconds or an HTTP date.
 func RetryAfter(h http.Header, now time.Time) (time.Time, bool) {
 	v := h.Get("Retry-After")
@@ -255,6 +277,17 @@ func RetryAfter(h http.Header, now time.Time) (time.Time, bool) {
 	}
 	t, err := http.ParseTime(v)
 	return t, err == nil
+}
+
+// ParseBase reads a network's base URL from the configuration: an http(s)
+// URL with a host, its trailing slash dropped.
+func ParseBase(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, errors.New("must be an http(s) URL")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	return u, nil
 }
 
 // NewHTTPClient is a client bounded in time end to end.

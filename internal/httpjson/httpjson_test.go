@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 func TestDoSendsJSONAndReadsTheAnswer(t *testing.T) {
@@ -103,4 +104,39 @@ func TestHeaders(t *testing.T) {
 	if got := StatusKind(504, false); got != herald.ErrRetryable {
 		t.Errorf("504 on a read: %s", got)
 	}
+}
+
+func TestOneAllowanceAndRetryTime(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	h := http.Header{"Ratelimit-Limit": {"300"}, "Ratelimit-Remaining": {"0"}, "Ratelimit-Reset": {"1700000600"}}
+	if got := Limits(h, "ratelimit-", now); len(got) != 1 || got[0].Limit != 300 || got[0].Remaining != 0 ||
+		!got[0].Reset.Equal(now.Add(10*time.Minute)) {
+		t.Errorf("Limits = %+v", got)
+	}
+	if got := Limits(http.Header{}, "ratelimit-", now); got != nil {
+		t.Errorf("Limits of no headers = %+v", got)
+	}
+	if got := RetryAt(h, "ratelimit-reset", now, time.Minute); !got.Equal(now.Add(10 * time.Minute)) {
+		t.Errorf("RetryAt with a reset = %v", got)
+	}
+	if got := RetryAt(http.Header{}, "ratelimit-reset", now, time.Minute); !got.Equal(now.Add(time.Minute)) {
+		t.Errorf("RetryAt without a reset = %v", got)
+	}
+}
+
+func TestParseBase(t *testing.T) {
+	base := func(raw string) string {
+		u, err := ParseBase(raw)
+		if err != nil {
+			return "refused"
+		}
+		return u.String()
+	}
+	testkit.Table(t, "ParseBase", base, map[string]string{
+		"https://mastodon.example/":  "https://mastodon.example",
+		"http://127.0.0.1:8080/pds/": "http://127.0.0.1:8080/pds",
+		"ftp://mastodon.example":     "refused",
+		"mastodon.example":           "refused",
+		"https:///no-host":           "refused",
+	})
 }

@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"golang.org/x/oauth2"
+
+	"github.com/heraldhq/herald/internal/httpjson"
 )
 
 // Scopes are what Herald asks an instance for: post and delete statuses,
@@ -30,14 +31,14 @@ type App struct {
 
 // RegisterApp registers Herald on the instance with the redirect URIs given.
 func RegisterApp(ctx context.Context, instance string, redirects []string, client *http.Client) (App, error) {
-	body, _ := json.Marshal(map[string]any{"client_name": "Herald", "redirect_uris": redirects, "scopes": Scopes,
-		"website": "https://github.com/heraldhq/herald"})
+	body := map[string]any{"client_name": "Herald", "redirect_uris": redirects, "scopes": Scopes,
+		"website": "https://github.com/heraldhq/herald"}
 	var out struct {
 		ClientID     string `json:"client_id"`
 		ClientSecret string `json:"client_secret"`
 	}
-	if err := call(ctx, client, http.MethodPost, strings.TrimRight(instance, "/")+"/api/v1/apps", "application/json",
-		strings.NewReader(string(body)), &out); err != nil {
+	if err := call(ctx, client, strings.TrimRight(instance, "/")+"/api/v1/apps", httpjson.Request{JSON: body},
+		&out); err != nil {
 		return App{}, fmt.Errorf("register the app: %w", err)
 	}
 	if out.ClientID == "" || out.ClientSecret == "" {
@@ -103,32 +104,30 @@ func (a *Authorization) Exchange(ctx context.Context, code string) (string, erro
 // Revoke revokes an access token of app (POST /oauth/revoke).
 func Revoke(ctx context.Context, instance string, app App, token string, client *http.Client) error {
 	form := url.Values{"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}, "token": {token}}
-	return call(ctx, client, http.MethodPost, strings.TrimRight(instance, "/")+"/oauth/revoke",
-		"application/x-www-form-urlencoded", strings.NewReader(form.Encode()), nil)
+	return call(ctx, client, strings.TrimRight(instance, "/")+"/oauth/revoke",
+		httpjson.Request{Raw: []byte(form.Encode()), ContentType: "application/x-www-form-urlencoded"}, nil)
 }
 
 // call makes one request and decodes a 200 answer into out (may be nil).
-func call(ctx context.Context, client *http.Client, method, u, ctype string, body io.Reader, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, u, body)
+func call(ctx context.Context, client *http.Client, u string, rq httpjson.Request, out any) error {
+	target, err := url.Parse(u)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", ctype)
-	resp, err := client.Do(req)
+	rq.Method, rq.URL = http.MethodPost, target
+	a, err := httpjson.Do(ctx, client, rq)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
+	if a.Status != http.StatusOK {
 		var e struct {
 			Error string `json:"error"`
 		}
-		_ = json.Unmarshal(b, &e)
-		return fmt.Errorf("HTTP %d %s", resp.StatusCode, e.Error)
+		_ = json.Unmarshal(a.Body, &e)
+		return fmt.Errorf("HTTP %d %s", a.Status, e.Error)
 	}
 	if out == nil {
 		return nil
 	}
-	return json.Unmarshal(b, out)
+	return json.Unmarshal(a.Body, out)
 }

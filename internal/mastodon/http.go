@@ -8,23 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/httpjson"
 )
-
-// Operations, as they appear in errors.
-const (
-	opPublish    = "create post"
-	opFind       = "find post"
-	opEngagement = "read engagement"
-	opDelete     = "delete post"
-	opCheck      = "check account"
-)
-
-// maxBody bounds how much of an answer is read.
-const maxBody = 4 << 20
 
 // request is one REST call.
 type request struct {
@@ -50,9 +37,7 @@ func (c *Client) do(ctx context.Context, rq request, out any) (http.Header, erro
 	u.RawQuery = ""
 	return httpjson.Call(ctx, c.hc, httpjson.Request{Method: rq.method, URL: &u, Query: rq.query,
 		JSON: rq.body, Header: h, Close: rq.oneOff}, httpjson.Hooks{Network: herald.Mastodon, Op: rq.op,
-		Write: rq.op == opPublish, Scrub: c.scrub, Classify: func(status int, h http.Header, body []byte) *herald.Error {
-			return c.classify(rq.op, status, h, body)
-		}}, out)
+		Write: rq.op == herald.OpPublish, Scrub: c.scrub, Classify: c.classify}, out)
 }
 
 // classify turns a non-2xx answer into a *herald.Error, on the status, with
@@ -74,12 +59,9 @@ func (c *Client) classify(op string, status int, h http.Header, body []byte) *he
 	e.Message = c.scrub(e.Message)
 	// 401/403: an invalid or revoked token, a missing scope, a suspended
 	// account; 422 (too long, invalid visibility), 404, 400: permanent.
-	e.Kind = httpjson.StatusKind(status, op == opPublish)
+	e.Kind = httpjson.StatusKind(status, op == herald.OpPublish)
 	if e.Kind == herald.ErrRateLimited {
-		e.RetryAt = c.cfg.Now().Add(c.cfg.RateLimitWait)
-		if reset, ok := httpjson.ParseReset(h.Get("X-RateLimit-Reset")); ok {
-			e.RetryAt = reset
-		}
+		e.RetryAt = httpjson.RetryAt(h, "X-RateLimit-Reset", c.cfg.Now(), c.cfg.RateLimitWait)
 	}
 	return e
 }
@@ -90,15 +72,6 @@ func isNotFound(err error) bool {
 	return errors.As(err, &e) && (e.Status == http.StatusNotFound || e.Status == http.StatusGone)
 }
 
-// limitsFrom reads X-RateLimit-Limit, -Remaining and -Reset (an ISO 8601
-// time). Mastodon sends the throttle closest to its limit.
-func limitsFrom(h http.Header, now time.Time) []herald.RateLimit {
-	if l, ok := httpjson.Limit(h, "X-RateLimit-", now, true); ok {
-		return []herald.RateLimit{l}
-	}
-	return nil
-}
-
 // scrub replaces the access token with "***".
 func (c *Client) scrub(s string) string {
 	if c.cfg.AccessToken == "" {
@@ -107,6 +80,3 @@ func (c *Client) scrub(s string) string {
 	s = strings.ReplaceAll(s, c.cfg.AccessToken, "***")
 	return strings.ReplaceAll(s, url.QueryEscape(c.cfg.AccessToken), "***")
 }
-
-// newHTTPClient is bounded in time end to end.
-func newHTTPClient(timeout time.Duration) *http.Client { return httpjson.NewHTTPClient(timeout) }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/httpjson"
 )
 
 // Config is one Mastodon account.
@@ -64,11 +65,10 @@ func New(cfg Config, logger *slog.Logger) (*Client, error) {
 	if cfg.InstanceURL == "" {
 		return nil, errors.New("mastodon: instance_url is required")
 	}
-	u, err := url.Parse(cfg.InstanceURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("mastodon: instance_url %q: must be an http(s) URL", cfg.InstanceURL)
+	u, err := httpjson.ParseBase(cfg.InstanceURL)
+	if err != nil {
+		return nil, fmt.Errorf("mastodon: instance_url %q: %w", cfg.InstanceURL, err)
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
 	if cfg.AccessToken == "" {
 		return nil, errors.New("mastodon: access_token is required")
 	}
@@ -90,7 +90,7 @@ func New(cfg Config, logger *slog.Logger) (*Client, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Client{cfg: cfg, base: u, hc: newHTTPClient(cfg.HTTPTimeout),
+	return &Client{cfg: cfg, base: u, hc: httpjson.NewHTTPClient(cfg.HTTPTimeout),
 		log: logger.With("network", "mastodon", "account", cfg.AccountID)}, nil
 }
 
@@ -137,20 +137,22 @@ func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt,
 		body["in_reply_to_id"] = m.ReplyTo
 	}
 	var s status
-	h, err := c.do(ctx, request{op: opPublish, method: http.MethodPost, path: "/api/v1/statuses",
+	h, err := c.do(ctx, request{op: herald.OpPublish, method: http.MethodPost, path: "/api/v1/statuses",
 		body: body, idempotencyKey: m.IdempotencyKey}, &s)
 	if err != nil {
 		return herald.Receipt{}, err
 	}
 	if s.ID == "" {
 		return herald.Receipt{}, &herald.Error{Kind: herald.ErrUnknownOutcome, Network: herald.Mastodon,
-			Op: opPublish, Status: http.StatusOK, Message: "answer has no status id"}
+			Op: herald.OpPublish, Status: http.StatusOK, Message: "answer has no status id"}
 	}
 	r := s.receipt()
 	if r.At.IsZero() {
 		r.At = c.cfg.Now()
 	}
-	r.Limits = limitsFrom(h, c.cfg.Now())
+	// X-RateLimit-Limit, -Remaining and -Reset (an ISO 8601 time): Mastodon
+	// sends the throttle closest to its limit.
+	r.Limits = httpjson.Limits(h, "X-RateLimit-", c.cfg.Now())
 	c.log.Debug("mastodon status created", "remote_id", s.ID)
 	return r, nil
 }
@@ -158,10 +160,10 @@ func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt,
 // Delete removes a status; one already gone is not an error.
 func (c *Client) Delete(ctx context.Context, remoteID string) error {
 	if !validID(remoteID) {
-		return &herald.Error{Kind: herald.ErrPermanent, Network: herald.Mastodon, Op: opDelete,
+		return &herald.Error{Kind: herald.ErrPermanent, Network: herald.Mastodon, Op: herald.OpDelete,
 			Message: fmt.Sprintf("invalid status id %q", remoteID)}
 	}
-	_, err := c.do(ctx, request{op: opDelete, method: http.MethodDelete, path: "/api/v1/statuses/" + remoteID}, nil)
+	_, err := c.do(ctx, request{op: herald.OpDelete, method: http.MethodDelete, path: "/api/v1/statuses/" + remoteID}, nil)
 	if isNotFound(err) {
 		return nil
 	}
@@ -184,7 +186,7 @@ type account struct {
 // Check reads verify_credentials (the token works and who it posts as) and
 // the instance's status limits, which posts are then fitted to.
 func (c *Client) Check(ctx context.Context) (herald.Identity, error) {
-	a, err := c.verify(ctx, opCheck)
+	a, err := c.verify(ctx, herald.OpCheck)
 	if err != nil {
 		return herald.Identity{}, err
 	}

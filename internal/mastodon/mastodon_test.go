@@ -2,12 +2,10 @@ package mastodon_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,8 @@ import (
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/mastodon"
+	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/nettest"
 )
 
 const (
@@ -22,41 +22,23 @@ const (
 	accountID = "109000000000000001"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type fixture struct {
 	masto  *emulator.Mastodon
 	client *mastodon.Client
-	clock  *clock
+	clock  *testkit.Clock
 	url    string
 }
 
 func setup(t *testing.T, opts emulator.MastodonOptions, edit func(*mastodon.Config)) *fixture {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
 	opts.Now = clk.Now
 	m, srv := emulator.StartMastodon(opts)
 	t.Cleanup(srv.Close)
 	m.AddAccount(emulator.MastodonAccount{ID: accountID, Username: "dailynews", Token: token})
 	cfg := mastodon.Config{AccountID: "masto", InstanceURL: srv.URL, AccessToken: token,
 		Visibility: "unlisted", Language: "es", HTTPTimeout: 5 * time.Second, Now: clk.Now}
-	if edit != nil {
-		edit(&cfg)
-	}
-	c, err := mastodon.New(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := nettest.Build(t, cfg, edit, func(cfg mastodon.Config) (*mastodon.Client, error) { return mastodon.New(cfg, nil) })
 	return &fixture{masto: m, client: c, clock: clk, url: srv.URL}
 }
 
@@ -67,17 +49,7 @@ func msg(text, key string) herald.Message {
 // asError returns err as a *herald.Error and checks it keeps the token out.
 func asError(t *testing.T, err error) *herald.Error {
 	t.Helper()
-	var he *herald.Error
-	if !errors.As(err, &he) {
-		t.Fatalf("error %v (%T) is not a *herald.Error", err, err)
-	}
-	if all := fmt.Sprintf("%v %+v %v", err, *he, he.Err); strings.Contains(all, token) {
-		t.Errorf("error leaks the token: %s", all)
-	}
-	if he.Network != herald.Mastodon {
-		t.Errorf("network = %q", he.Network)
-	}
-	return he
+	return nettest.AsError(t, err, herald.Mastodon, token)
 }
 
 func TestPublish(t *testing.T) {
@@ -128,7 +100,7 @@ func TestIdempotencyAfterDrop(t *testing.T) {
 		t.Fatalf("%d statuses, receipt %s: the retry duplicated the post", len(posts), r.RemoteID)
 	}
 	// An hour later the key is forgotten, as on a real server.
-	f.clock.Add(61 * time.Minute)
+	f.clock.Advance(61 * time.Minute)
 	if _, err := f.client.Publish(ctx, m); err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +269,7 @@ func TestFindPost(t *testing.T) {
 		if i == 2 {
 			want = r
 		}
-		f.clock.Add(time.Minute)
+		f.clock.Advance(time.Minute)
 	}
 	r, found, reads, err := f.client.FindPost(ctx, link(2), start)
 	if err != nil || !found {

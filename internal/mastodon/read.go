@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
@@ -26,7 +25,7 @@ const (
 // slack), newest first, for one whose card or text links to link. Mastodon
 // shortens links in the shown text, so the anchors' href are compared.
 func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (herald.Receipt, bool, int, error) {
-	self, err := c.selfID(ctx, opFind)
+	self, err := c.selfID(ctx, herald.OpFind)
 	if err != nil {
 		return herald.Receipt{}, false, 0, err
 	}
@@ -35,7 +34,7 @@ func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (he
 	reads := 0
 	for range findMaxPages {
 		var page []status
-		if _, err := c.do(ctx, request{op: opFind, method: http.MethodGet,
+		if _, err := c.do(ctx, request{op: herald.OpFind, method: http.MethodGet,
 			path: "/api/v1/accounts/" + url.PathEscape(self) + "/statuses", query: q}, &page); err != nil {
 			return herald.Receipt{}, false, reads, err
 		}
@@ -63,38 +62,15 @@ var hrefRE = regexp.MustCompile(`href="([^"]*)"`)
 
 // linksTo reports whether a status's card or one of its links is link.
 func linksTo(s status, link string) bool {
-	if s.Card != nil && sameLink(s.Card.URL, link) {
+	if s.Card != nil && herald.SameLink(s.Card.URL, link) {
 		return true
 	}
 	for _, m := range hrefRE.FindAllStringSubmatch(s.Content, -1) {
-		if sameLink(html.UnescapeString(m[1]), link) {
+		if herald.SameLink(html.UnescapeString(m[1]), link) {
 			return true
 		}
 	}
 	return false
-}
-
-// sameLink compares links with scheme and host case-insensitive and a
-// trailing slash ignored.
-func sameLink(a, b string) bool {
-	if a == "" || b == "" {
-		return false
-	}
-	if a == b {
-		return true
-	}
-	ua, errA := url.Parse(a)
-	ub, errB := url.Parse(b)
-	if errA != nil || errB != nil {
-		return false
-	}
-	norm := func(u *url.URL) string {
-		u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-		u.Path = strings.TrimSuffix(u.Path, "/")
-		u.RawPath = ""
-		return u.String()
-	}
-	return norm(ua) == norm(ub)
 }
 
 // Engagement reads each status's counters with GET /api/v1/statuses/:id:
@@ -109,7 +85,7 @@ func (c *Client) Engagement(ctx context.Context, remoteIDs []string) (map[string
 			continue
 		}
 		var s status
-		_, err := c.do(ctx, request{op: opEngagement, method: http.MethodGet, path: "/api/v1/statuses/" + id}, &s)
+		_, err := c.do(ctx, request{op: herald.OpEngagement, method: http.MethodGet, path: "/api/v1/statuses/" + id}, &s)
 		if isNotFound(err) {
 			gone = append(gone, id)
 			continue

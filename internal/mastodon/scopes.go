@@ -19,7 +19,7 @@ func (c *Client) checkScopes(ctx context.Context, id *herald.Identity) {
 	var app struct {
 		Scopes []string `json:"scopes"`
 	}
-	if _, err := c.do(ctx, request{op: opCheck, method: http.MethodGet, path: "/api/v1/apps/verify_credentials"}, &app); err != nil {
+	if _, err := c.do(ctx, request{op: herald.OpCheck, method: http.MethodGet, path: "/api/v1/apps/verify_credentials"}, &app); err != nil {
 		return
 	}
 	if len(app.Scopes) == 0 {

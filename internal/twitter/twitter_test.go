@@ -1,19 +1,18 @@
 package twitter
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 var (
@@ -35,24 +34,6 @@ func emulation(t *testing.T, opts emulator.XOptions) (*emulator.X, string) {
 	return x, srv.URL
 }
 
-// logs collects a client's log output, to check no secret reaches it.
-type logs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // client returns a Client for user u against base; cfg fields set by the
 // caller win. Its log output is checked for secrets at the end of the test.
 func client(t *testing.T, base string, u emulator.XUser, cfg Config, tokens herald.TokenStore) *Client {
@@ -71,7 +52,7 @@ func client(t *testing.T, base string, u emulator.XUser, cfg Config, tokens hera
 	if cfg.HTTPTimeout == 0 {
 		cfg.HTTPTimeout = 5 * time.Second
 	}
-	out := &logs{}
+	out := &testkit.Buffer{}
 	c, err := New(cfg, tokens, slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
@@ -101,44 +82,6 @@ func kindOf(t *testing.T, err error, want herald.ErrorKind) *herald.Error {
 	}
 	noSecret(t, "error", he.Error())
 	return he
-}
-
-// memTokens is a TokenStore in memory; failSave makes saves fail.
-type memTokens struct {
-	mu       sync.Mutex
-	m        map[string]herald.Token
-	saves    int
-	failSave bool
-}
-
-func (s *memTokens) LoadToken(_ context.Context, account string) (herald.Token, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.m[account]
-	if !ok {
-		return herald.Token{}, herald.ErrNotFound
-	}
-	return t, nil
-}
-
-func (s *memTokens) SaveToken(_ context.Context, account string, t herald.Token) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.failSave {
-		return errors.New("disk full")
-	}
-	if s.m == nil {
-		s.m = map[string]herald.Token{}
-	}
-	s.m[account] = t
-	s.saves++
-	return nil
-}
-
-func (s *memTokens) get(account string) (herald.Token, int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m[account], s.saves
 }
 
 func lastRequest(t *testing.T, x *emulator.X, route string) emulator.XRequest {

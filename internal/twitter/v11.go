@@ -81,17 +81,17 @@ func (c *Client) publishV11(ctx context.Context, m herald.Message) (herald.Recei
 		id, err := strconv.ParseInt(m.ReplyTo, 10, 64)
 		if err != nil {
 			return herald.Receipt{}, &herald.Error{Kind: herald.ErrPermanent, Network: herald.Twitter,
-				Op: "create post", Message: fmt.Sprintf("invalid post id to reply to %q", m.ReplyTo)}
+				Op: herald.OpPublish, Message: fmt.Sprintf("invalid post id to reply to %q", m.ReplyTo)}
 		}
 		params = &gotwitter.StatusUpdateParams{InReplyToStatusID: id}
 	}
 	tw, resp, err := api.Statuses.Update(m.Text, params)
-	if err := v11Error("create post", resp, err, wrote.Load(), true); err != nil {
+	if err := v11Error(herald.OpPublish, resp, err, wrote.Load(), true); err != nil {
 		return herald.Receipt{}, err
 	}
 	if tw == nil || tw.IDStr == "" {
 		return herald.Receipt{}, &herald.Error{Kind: herald.ErrUnknownOutcome, Network: herald.Twitter,
-			Op: "create post", Status: resp.StatusCode, Message: "answer without a status id"}
+			Op: herald.OpPublish, Status: resp.StatusCode, Message: "answer without a status id"}
 	}
 	if tw.User != nil {
 		c.setIdentity(tw.User.IDStr, tw.User.ScreenName)
@@ -115,7 +115,7 @@ func (c *Client) findPostV11(ctx context.Context, link string, since time.Time) 
 		tweets, resp, err := api.Timelines.UserTimeline(&gotwitter.UserTimelineParams{
 			Count: size, MaxID: maxID, ExcludeReplies: gotwitter.Bool(true), IncludeRetweets: gotwitter.Bool(false),
 		})
-		if err := v11Error("find post", resp, err, wrote.Load(), false); err != nil {
+		if err := v11Error(herald.OpFind, resp, err, wrote.Load(), false); err != nil {
 			return herald.Receipt{}, false, reads, err
 		}
 		reads += len(tweets)
@@ -170,7 +170,7 @@ func (c *Client) engagementV11(ctx context.Context, ids []string) (map[string]he
 		tweets, resp, err := api.Statuses.Lookup(nums, &gotwitter.StatusLookupParams{
 			TrimUser: gotwitter.Bool(true), IncludeEntities: gotwitter.Bool(false),
 		})
-		if err := v11Error("read engagement", resp, err, wrote.Load(), false); err != nil {
+		if err := v11Error(herald.OpEngagement, resp, err, wrote.Load(), false); err != nil {
 			return counts, gone, err
 		}
 		for _, t := range tweets {
@@ -194,7 +194,7 @@ func (c *Client) deleteV11(ctx context.Context, id string) error {
 	api, wrote, cancel := c.api(ctx)
 	defer cancel()
 	_, resp, err := api.Statuses.Destroy(n, &gotwitter.StatusDestroyParams{TrimUser: gotwitter.Bool(true)})
-	err = v11Error("delete post", resp, err, wrote.Load(), false)
+	err = v11Error(herald.OpDelete, resp, err, wrote.Load(), false)
 	var he *herald.Error
 	if errors.As(err, &he) && (he.Status == http.StatusNotFound || he.Code == 144) {
 		return nil
@@ -206,11 +206,11 @@ func (c *Client) checkV11(ctx context.Context) (herald.Identity, error) {
 	api, wrote, cancel := c.api(ctx)
 	defer cancel()
 	u, resp, err := api.Accounts.VerifyCredentials(&gotwitter.AccountVerifyParams{SkipStatus: gotwitter.Bool(true)})
-	if err := v11Error("check account", resp, err, wrote.Load(), false); err != nil {
+	if err := v11Error(herald.OpCheck, resp, err, wrote.Load(), false); err != nil {
 		return herald.Identity{}, err
 	}
 	if u == nil || u.IDStr == "" {
-		return herald.Identity{}, badAnswer("check account", nil)
+		return herald.Identity{}, badAnswer(herald.OpCheck, nil)
 	}
 	c.setIdentity(u.IDStr, u.ScreenName)
 	return herald.Identity{ID: u.IDStr, Name: "@" + u.ScreenName}, nil

@@ -72,7 +72,7 @@ func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt,
 	if m.ReplyTo != "" {
 		body["reply"] = map[string]string{"in_reply_to_tweet_id": m.ReplyTo}
 	}
-	a, err := c.do(ctx, "create post", http.MethodPost, "/2/tweets", nil, body, true)
+	a, err := c.do(ctx, herald.OpPublish, http.MethodPost, "/2/tweets", nil, body, true)
 	if err != nil {
 		return herald.Receipt{}, err
 	}
@@ -84,7 +84,7 @@ func (c *Client) Publish(ctx context.Context, m herald.Message) (herald.Receipt,
 	if json.Unmarshal(a.body, &out) != nil || out.Data.ID == "" {
 		// X said 2xx: the post most likely exists, but without its id.
 		return herald.Receipt{}, &herald.Error{Kind: herald.ErrUnknownOutcome, Network: herald.Twitter,
-			Op: "create post", Status: http.StatusCreated, Message: "answer without a post id"}
+			Op: herald.OpPublish, Status: http.StatusCreated, Message: "answer without a post id"}
 	}
 	c.knowHandle(ctx)
 	return herald.Receipt{
@@ -175,7 +175,7 @@ func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (he
 		if next != "" {
 			q.Set("pagination_token", next)
 		}
-		a, err := c.read(ctx, "find post", "/2/users/"+url.PathEscape(uid)+"/tweets", q, "created_at,entities")
+		a, err := c.read(ctx, herald.OpFind, "/2/users/"+url.PathEscape(uid)+"/tweets", q, "created_at,entities")
 		if err != nil {
 			return herald.Receipt{}, false, reads, err
 		}
@@ -186,7 +186,7 @@ func (c *Client) FindPost(ctx context.Context, link string, since time.Time) (he
 			} `json:"meta"`
 		}
 		if err := json.Unmarshal(a.body, &page); err != nil {
-			return herald.Receipt{}, false, reads, badAnswer("find post", err)
+			return herald.Receipt{}, false, reads, badAnswer(herald.OpFind, err)
 		}
 		reads += len(page.Data)
 		for _, p := range page.Data {
@@ -238,7 +238,7 @@ func (c *Client) Engagement(ctx context.Context, ids []string) (map[string]heral
 	var gone []string
 	for batch := range batches(ids, 100) {
 		q := url.Values{"ids": {strings.Join(batch, ",")}}
-		a, err := c.read(ctx, "read engagement", "/2/tweets", q, "public_metrics")
+		a, err := c.read(ctx, herald.OpEngagement, "/2/tweets", q, "public_metrics")
 		if err != nil {
 			return counts, gone, err
 		}
@@ -261,7 +261,7 @@ func (c *Client) Engagement(ctx context.Context, ids []string) (map[string]heral
 			} `json:"errors"`
 		}
 		if err := json.Unmarshal(a.body, &page); err != nil {
-			return counts, gone, badAnswer("read engagement", err)
+			return counts, gone, badAnswer(herald.OpEngagement, err)
 		}
 		for _, d := range page.Data {
 			counts[d.ID] = herald.Engagement{Retweets: d.M.Retweets, Quotes: d.M.Quotes, Likes: d.M.Likes,
@@ -286,7 +286,7 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 	if c.v11 != nil {
 		return c.deleteV11(ctx, id)
 	}
-	_, err := c.do(ctx, "delete post", http.MethodDelete, "/2/tweets/"+url.PathEscape(id), nil, nil, false)
+	_, err := c.do(ctx, herald.OpDelete, http.MethodDelete, "/2/tweets/"+url.PathEscape(id), nil, nil, false)
 	var he *herald.Error
 	if errors.As(err, &he) && he.Status == http.StatusNotFound {
 		return nil
@@ -300,7 +300,7 @@ func (c *Client) Check(ctx context.Context) (herald.Identity, error) {
 	if c.v11 != nil {
 		return c.checkV11(ctx)
 	}
-	a, err := c.do(ctx, "check account", http.MethodGet, "/2/users/me", nil, nil, false)
+	a, err := c.do(ctx, herald.OpCheck, http.MethodGet, "/2/users/me", nil, nil, false)
 	if err != nil {
 		return herald.Identity{}, c.explainAuth(ctx, err)
 	}
@@ -311,7 +311,7 @@ func (c *Client) Check(ctx context.Context) (herald.Identity, error) {
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(a.body, &me); err != nil || me.Data.ID == "" {
-		return herald.Identity{}, badAnswer("check account", err)
+		return herald.Identity{}, badAnswer(herald.OpCheck, err)
 	}
 	c.setIdentity(me.Data.ID, me.Data.Username)
 	return herald.Identity{ID: me.Data.ID, Name: "@" + me.Data.Username}, nil

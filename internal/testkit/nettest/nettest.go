@@ -1,0 +1,104 @@
+// Package nettest holds the fixtures the tests of Herald's network clients
+// share. Unlike package testkit it may import the domain (internal/herald),
+// so the domain's own tests cannot use it.
+//
+// It is imported by tests only; the product never links it.
+package nettest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/heraldhq/herald/internal/herald"
+)
+
+// Tokens is a herald.TokenStore in memory; safe for concurrent use. Its zero
+// value is empty and ready.
+type Tokens struct {
+	mu    sync.Mutex
+	m     map[string]herald.Token
+	saves int
+	fail  error
+}
+
+// LoadToken returns the token saved for account, or herald.ErrNotFound.
+func (s *Tokens) LoadToken(_ context.Context, account string) (herald.Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.m[account]
+	if !ok {
+		return herald.Token{}, herald.ErrNotFound
+	}
+	return t, nil
+}
+
+// SaveToken keeps t for account, unless FailSaves made saves fail.
+func (s *Tokens) SaveToken(_ context.Context, account string, t herald.Token) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return s.fail
+	}
+	if s.m == nil {
+		s.m = map[string]herald.Token{}
+	}
+	s.m[account] = t
+	s.saves++
+	return nil
+}
+
+// Get returns the token saved for account (the zero Token if none) and how
+// many saves, of any account, have succeeded so far.
+func (s *Tokens) Get(account string) (herald.Token, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[account], s.saves
+}
+
+// FailSaves makes every later save fail with err; nil makes them succeed
+// again.
+func (s *Tokens) FailSaves(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = err
+}
+
+// AsError returns err as a *herald.Error, failing the test when it is not
+// one, and checks that it comes from network and that no secret ("" ones
+// are skipped) shows in it, its fields or the error it wraps.
+func AsError(t testing.TB, err error, network herald.Network, secrets ...string) *herald.Error {
+	t.Helper()
+	var he *herald.Error
+	if !errors.As(err, &he) {
+		t.Fatalf("error %v (%T) is not a *herald.Error", err, err)
+	}
+	all := fmt.Sprintf("%v %+v %v", err, *he, he.Err)
+	for _, s := range secrets {
+		if s != "" && strings.Contains(all, s) {
+			t.Errorf("error leaks a secret: %s", all)
+		}
+	}
+	if he.Network != network {
+		t.Errorf("network = %q, want %q", he.Network, network)
+	}
+	return he
+}
+
+// Build makes a network client for a test: edit (when not nil) changes the
+// test's configuration, then build makes the client; the test fails if it
+// cannot.
+func Build[Config, Client any](t testing.TB, cfg Config, edit func(*Config), build func(Config) (Client, error)) Client {
+	t.Helper()
+	if edit != nil {
+		edit(&cfg)
+	}
+	c, err := build(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
