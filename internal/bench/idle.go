@@ -32,7 +32,7 @@ func runIdle(ctx context.Context, e *env) []Result {
 		dur, interval = 10*time.Second, 2*time.Second
 	}
 	size := fmt.Sprintf("%d feeds every %s for %s", n, interval, dur)
-	const target = "RSS ≤ 40 MB, CPU ≤ 0.5 % of one core"
+	const target = "RSS ≤ 30 MB, CPU ≤ 0.5 % of one core"
 	fail := func(err error) []Result { return []Result{failed("idle", size, target, err)} }
 	bin, err := heraldBinary(ctx, e)
 	if err != nil {
@@ -93,7 +93,7 @@ func runIdle(ctx context.Context, e *env) []Result {
 	return []Result{{Scenario: "idle", Size: size, Target: target,
 		Result: fmt.Sprintf("herald run alone (child process): RSS max %.0f MB (%.0f MB of it file-backed: the binary's pages), "+
 			"%s %.0f MB, CPU %.2f %% of one core", mb(m.maxRSS), mb(m.maxFile), peakNote, mb(m.hwm), pct),
-		Met: m.maxRSS <= 40<<20 && pct <= 0.5,
+		Met: m.maxRSS <= 30<<20 && pct <= 0.5,
 		Metrics: map[string]float64{"feeds": n, "rss_mb": mb(m.maxRSS), "rss_anon_mb": mb(m.maxAnon),
 			"rss_file_mb": mb(m.maxFile), "peak_rss_mb": mb(m.hwm), "cpu_percent": pct,
 			"cpu_seconds": m.cpu.Seconds(), "seconds": m.wall.Seconds()}}}

@@ -111,6 +111,9 @@ type stackOptions struct {
 
 func newStack(ctx context.Context, env *env, name string, o stackOptions) (*stack, error) {
 	s := &stack{clock: &clock{}, cfg: config.Default(), pubs: map[string]herald.Publisher{}}
+	// The daemon's runtime settings, as `herald run` sets them, for as long
+	// as the stack lives.
+	s.cleanup = append(s.cleanup, app.TuneRuntime(os.Getenv))
 	s.cfg.Accounts = map[string]config.Account{}
 	s.cfg.Dispatch.InstanceID = "bench"
 	// The burst scenario measures 100 stories of one poll posted, which the
@@ -118,6 +121,7 @@ func newStack(ctx context.Context, env *env, name string, o stackOptions) (*stac
 	s.cfg.Publish.MaxNewPerPoll = 0
 	store, closeStore, err := openStore(ctx, env.dir, env.pg, name)
 	if err != nil {
+		s.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	s.store = store

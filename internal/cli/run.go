@@ -49,6 +49,8 @@ the running configuration is kept.`,
 			if err != nil {
 				return err
 			}
+			// The collector's target, once, as the daemon starts.
+			app.TuneRuntime(os.Getenv)
 			// Hand the memory of each burst of work back once it is over.
 			defer startReleasing(cmd.Context(), debug.FreeOSMemory)()
 			d, err := newDaemon(cmd.Context(), cfg, a.Logger())
