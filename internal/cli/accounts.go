@@ -112,7 +112,7 @@ func (a *App) listAccounts(ctx context.Context, format string) error {
 		}
 		rows = append(rows, r)
 	}
-	return writeRows(a, format, rows, accountColumns(now), "No accounts are configured (accounts: in the configuration).")
+	return writeRows(a, format, "accounts", rows, accountColumns(now), "No accounts are configured (accounts: in the configuration).")
 }
 
 // newAccountRow joins an account's state with its configuration.
@@ -278,7 +278,7 @@ func (a *App) checkAccounts(ctx context.Context, named []string, format string) 
 		})
 	}
 	_ = g.Wait() // checkOne reports failures in its row
-	if err := writeRows(a, format, rows, checkColumns(a.now()), ""); err != nil {
+	if err := writeRows(a, format, "checks", rows, checkColumns(a.now()), ""); err != nil {
 		return err
 	}
 	if format == "table" {

@@ -104,7 +104,7 @@ func (a *App) printCollect(st rank.PassStats, collectFor, format string) error {
 		if held == nil {
 			held = []string{}
 		}
-		return a.PrintJSON(collectResult{Posts: st.Posts, Due: st.Due, Read: st.Read, Gone: st.Gone,
+		return writeJSON(a, "", collectResult{Posts: st.Posts, Due: st.Due, Read: st.Read, Gone: st.Gone,
 			Failed: st.Failed, Requests: st.Requests, Charged: st.Charged, CostUSD: st.Cost.Dollars(),
 			Held: held, Seconds: st.Elapsed.Seconds()})
 	}

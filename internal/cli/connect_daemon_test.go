@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"strconv"
@@ -30,7 +29,7 @@ func (w *connectWorld) connectX2(t *testing.T, bin string) {
 func (w *connectWorld) accountPaused(t *testing.T, bin string) bool {
 	t.Helper()
 	var rows []accountRow
-	if err := json.Unmarshal([]byte(runHerald(t, bin, "-c", w.cfg, "accounts", "--format", "json")), &rows); err != nil {
+	if err := jsonList([]byte(runHerald(t, bin, "-c", w.cfg, "accounts", "--format", "json")), "accounts", &rows); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range rows {

@@ -107,9 +107,9 @@ func (a *App) deletePost(ctx context.Context, arg string, yes bool, format strin
 		Permalink: job.Permalink, Title: title, DeletedAt: now.UTC()}
 	switch format {
 	case "json":
-		return writeJSON(a, res)
+		return writeJSON(a, "", res)
 	case "csv":
-		return writeRows(a, format, []deleteResult{res}, nil, "")
+		return writeRows(a, format, "", []deleteResult{res}, nil, "")
 	}
 	_, err = fmt.Fprintf(a.Out(), "Deleted %s's post %s (%s).\n", job.Account, job.RemoteID, dash(job.Permalink))
 	return err

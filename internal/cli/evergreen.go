@@ -139,7 +139,7 @@ func (a *App) repostTop(ctx context.Context, f repostFlags) error {
 		}
 	}
 	if len(sel.Picks) == 0 {
-		return writeRows(a, f.format, []repostRow{}, repostColumns(now),
+		return writeRows(a, f.format, "reposts", []repostRow{}, repostColumns(now),
 			fmt.Sprintf("No story published in the last %s is eligible for resharing.", evergreen.Ago(crit.Since)))
 	}
 	if f.dryRun {
@@ -183,7 +183,7 @@ func (a *App) confirmPicks(picks []evergreen.Pick, by string, yes bool) error {
 		onErr := *a
 		onErr.stdout = a.stderr
 		now := a.now()
-		if err := writeRows(&onErr, "table", rows, pickColumns(by, now), ""); err != nil {
+		if err := writeRows(&onErr, "table", "", rows, pickColumns(by, now), ""); err != nil {
 			return err
 		}
 	}

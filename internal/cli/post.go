@@ -296,7 +296,7 @@ func jobResult(ctx context.Context, st herald.Store, j herald.Job) postResult {
 func (a *App) reportPost(r postResult, format string) error {
 	var err error
 	if format == "json" {
-		err = writeJSON(a, r)
+		err = writeJSON(a, "", r)
 	} else {
 		switch r.State {
 		case string(herald.JobSent):

@@ -105,7 +105,7 @@ func (a *App) listQueue(ctx context.Context, f herald.JobFilter, format string) 
 	if len(f.States) == 0 && f.Account == "" {
 		empty = "The queue is empty: no post jobs yet."
 	}
-	return writeRows(a, format, rows, queueColumns(a.now()), empty)
+	return writeRows(a, format, "jobs", rows, queueColumns(a.now()), empty)
 }
 
 func newQueueRow(j herald.Job) queueRow {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -244,7 +243,7 @@ func reportRows(t *testing.T, cfg string, args ...string) []rank.Row {
 	t.Helper()
 	out := heraldOK(t, cfg, append([]string{"report", "--format", "json"}, args...)...)
 	var rows []rank.Row
-	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+	if err := jsonList([]byte(out), "stories", &rows); err != nil {
 		t.Fatalf("report output is not JSON: %v\n%s", err, out)
 	}
 	return rows
@@ -387,7 +386,7 @@ func TestReportShowsEveryNetwork(t *testing.T) {
 		{"csv", "report_networks.csv.golden"},
 	} {
 		out := heraldOK(t, cfg, "report", "--by", "score", "--format", tc.format)
-		reportGolden(t, tc.file, []byte(out))
+		golden(t, tc.file, out)
 	}
 }
 

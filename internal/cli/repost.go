@@ -329,7 +329,7 @@ func (a *App) printDryRun(cfg *config.Config, arts []herald.Article, targets [][
 			rows = append(rows, r)
 		}
 	}
-	if err := writeRows(a, f.format, rows, repostColumns(a.now()), ""); err != nil {
+	if err := writeRows(a, f.format, "reposts", rows, repostColumns(a.now()), ""); err != nil {
 		return err
 	}
 	if failed > 0 {
@@ -345,7 +345,7 @@ func (a *App) deliverAndPrint(ctx context.Context, cfg *config.Config, st herald
 	for _, j := range jobs {
 		rows = append(rows, newRepostRow(j))
 	}
-	if werr := writeRows(a, f.format, rows, repostColumns(a.now()), ""); werr != nil {
+	if werr := writeRows(a, f.format, "reposts", rows, repostColumns(a.now()), ""); werr != nil {
 		return errors.Join(err, werr)
 	}
 	if err != nil || !sent {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -175,7 +174,7 @@ func (d *desk) xTexts() []string {
 func repostRows(t *testing.T, out string) []repostRow {
 	t.Helper()
 	var rows []repostRow
-	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+	if err := jsonList([]byte(out), "reposts", &rows); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
 	return rows

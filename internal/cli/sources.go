@@ -56,7 +56,7 @@ active lease; the feed is still polled, less often) or "polling".`,
 				return fmt.Errorf("list sources: %w", err)
 			}
 			now := a.now()
-			return writeRows(a, format, sourceRows(cfg, srcs, now), sourceColumns(now), "")
+			return writeRows(a, format, "sources", sourceRows(cfg, srcs, now), sourceColumns(now), "")
 		},
 	}
 	addFormatFlag(cmd, &format)

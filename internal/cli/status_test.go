@@ -66,7 +66,10 @@ func TestStatusGolden(t *testing.T) {
 	golden(t, "status.json.golden", heraldStatus(t, d, ExitNotRunning, "--format", "json"))
 	golden(t, "status.csv.golden", heraldStatus(t, d, ExitNotRunning, "--format", "csv"))
 
-	var rep statusReport
+	var rep struct {
+		using
+		statusReport
+	}
 	if err := json.Unmarshal([]byte(heraldStatus(t, d, ExitNotRunning, "--format", "json")), &rep); err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,7 @@ func (a *App) OpenStore(ctx context.Context) (herald.Store, error) {
 	if err := syncConfig(ctx, st, cfg); err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
+	a.using = &using{Config: cfg.File, Database: herald.RedactURL(cfg.Database.URL)}
 	// Credentials Herald stores are sealed on the way in and opened on the
 	// way out when a key is set; everything else passes through.
 	return secrets.Wrap(st, seal), nil
