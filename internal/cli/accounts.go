@@ -245,16 +245,11 @@ func (a *App) checkAccounts(ctx context.Context, named []string, format string) 
 	if err != nil {
 		return err
 	}
-	sb, err := startSandbox(cfg, a.Logger())
+	st, done, err := a.openForNetworks(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer sb.Close()
-	st, err := a.OpenStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer done()
 	pubs, err := buildPublishers(ctx, cfg, st, a.Logger())
 	if err != nil {
 		return err

@@ -40,16 +40,11 @@ the others are still read.`,
 				return err
 			}
 			ctx := cmd.Context()
-			sb, err := startSandbox(cfg, a.Logger())
+			st, done, err := a.openForNetworks(ctx, cfg)
 			if err != nil {
 				return err
 			}
-			defer sb.Close()
-			st, err := a.OpenStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+			defer done()
 			pubs, err := buildPublishers(ctx, cfg, st, a.Logger())
 			if err != nil {
 				return fmt.Errorf("collect: %w", err)

@@ -112,16 +112,11 @@ func (a *App) digestRun(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	sb, err := startSandbox(cfg, a.Logger())
+	st, done, err := a.openForNetworks(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer sb.Close()
-	st, err := a.OpenStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer done()
 	for range 50 { // a digest has at most 20 parts
 		now := a.now()
 		j, done, err := d.Step(ctx, st, now)

@@ -175,7 +175,7 @@ func (a *App) confirmPicks(picks []evergreen.Pick, by string, yes bool) error {
 		for _, id := range p.Accounts {
 			accounts[id] = true
 		}
-		rows[i] = pickRow{Rank: p.Row.Rank, Title: p.Article.Title, Value: pickValue(p.Row, by),
+		rows[i] = pickRow{Rank: p.Row.Rank, Title: p.Article.Title, Value: evergreen.Metric(p.Row, by),
 			Published: p.Article.PublishedAt, Accounts: p.Accounts}
 	}
 	if !yes && a.canPrompt() {
@@ -199,21 +199,6 @@ func pickColumns(by string, now time.Time) []column[pickRow] {
 		{head: "PUBLISHED", cell: func(r pickRow) string { return ago(r.Published, now) }},
 		{head: "ACCOUNTS", cell: func(r pickRow) string { return strings.Join(r.Accounts, ", ") }},
 	}
-}
-
-// pickValue is a row's figure for the ranking by.
-func pickValue(r herald.ReportRow, by string) float64 {
-	switch by {
-	case "shares":
-		return float64(r.Shares)
-	case "reactions":
-		return float64(r.Reactions)
-	case "comments":
-		return float64(r.Comments)
-	case "clicks":
-		return float64(r.Clicks)
-	}
-	return r.Score
 }
 
 // plural writes "1 story" or "3 stories".

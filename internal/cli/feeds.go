@@ -53,21 +53,11 @@ how many articles it carried, and when it is polled next.`,
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			cfg, err := a.Config()
+			cfg, srcs, err := a.readSources(cmd.Context())
 			if err != nil {
 				return err
 			}
-			st, err := a.OpenStoreToRead(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			srcs, err := st.ListSources(cmd.Context())
-			if err != nil {
-				return fmt.Errorf("list sources: %w", err)
-			}
-			now := a.now()
-			return writeRows(a, format, "feeds", feedRows(cfg, srcs), feedColumns(now),
+			return writeRows(a, format, "feeds", feedRows(cfg, srcs), feedColumns(a.now()),
 				"No feeds are configured (sources: in the configuration).")
 		},
 	}

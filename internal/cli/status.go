@@ -163,15 +163,14 @@ running (the status is printed all the same), as service managers answer.`,
 			if err != nil {
 				return err
 			}
-			st, err := a.OpenStoreToRead(cmd.Context())
+			var rep statusReport
+			err = a.readStore(cmd.Context(), func(st herald.Store) (err error) {
+				rep, err = gatherStatus(cmd.Context(), cfg, st, a.now())
+				return err
+			})
 			if errors.Is(err, errNoDatabase) {
 				return &notRunningErr{fmt.Errorf("the daemon is not running: %w", err)}
 			}
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			rep, err := gatherStatus(cmd.Context(), cfg, st, a.now())
 			if err != nil {
 				return err
 			}

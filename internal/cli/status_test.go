@@ -13,6 +13,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank/ranktest"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // statusDesk is historyDesk with a feed that keeps failing, the Page paused
@@ -108,7 +109,7 @@ func TestStatusSeesARunningDaemon(t *testing.T) {
 		t.Errorf("status with another server on http.addr:\n%s", out)
 	}
 	// Nothing on http.addr: not running, quickly.
-	d = newDesk(t, freeAddr(t), "")
+	d = newDesk(t, testkit.FreeAddr(t), "")
 	start := time.Now()
 	if out := heraldStatus(t, d, ExitNotRunning); !strings.Contains(out, "not running") || !strings.Contains(out, "connection refused") {
 		t.Errorf("status with nothing on http.addr:\n%s", out)

@@ -104,7 +104,7 @@ func Select(ctx context.Context, st Store, c Criteria, accounts []string, now ti
 				continue
 			}
 			seen[r.ArticleID] = true
-			if metric(r, by) <= 0 {
+			if Metric(r, by) <= 0 {
 				return sel, nil // the rest earned nothing either
 			}
 			p, reason, err := judge(ctx, st, c, r, accounts, now)
@@ -126,8 +126,9 @@ func Select(ctx context.Context, st Store, c Criteria, accounts []string, now ti
 	}
 }
 
-// metric is a row's figure for the ranking by.
-func metric(r herald.ReportRow, by string) float64 {
+// Metric is a row's figure for the ranking by (shares, reactions,
+// comments, clicks; score otherwise).
+func Metric(r herald.ReportRow, by string) float64 {
 	switch by {
 	case "shares":
 		return float64(r.Shares)
