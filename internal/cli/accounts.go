@@ -94,11 +94,11 @@ func (a *App) listAccounts(ctx context.Context, format string) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.OpenStoreToRead(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	return a.readStore(ctx, func(st herald.Store) error { return a.writeAccounts(ctx, cfg, st, format) })
+}
+
+// writeAccounts writes the accounts in the store with their configuration.
+func (a *App) writeAccounts(ctx context.Context, cfg *config.Config, st herald.Store, format string) error {
 	now := a.now()
 	list, err := st.ListAccounts(ctx, now)
 	if err != nil {

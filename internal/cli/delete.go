@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -60,11 +61,11 @@ func (a *App) deletePost(ctx context.Context, arg string, yes bool, format strin
 	if err != nil {
 		return err
 	}
-	st, err := a.OpenStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	return a.withStore(ctx, func(st herald.Store) error { return a.deleteFrom(ctx, cfg, st, arg, yes, format) })
+}
+
+// deleteFrom deletes the post arg names, as deletePost.
+func (a *App) deleteFrom(ctx context.Context, cfg *config.Config, st herald.Store, arg string, yes bool, format string) error {
 	job, err := findPost(ctx, st, arg)
 	if err != nil {
 		return err

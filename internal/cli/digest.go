@@ -72,15 +72,16 @@ func (a *App) digestPreview(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.OpenStoreToRead(ctx)
+	var rows []herald.ReportRow
+	now := a.now()
+	err = a.readStore(ctx, func(st herald.Store) (err error) {
+		if rows, err = d.Plan(ctx, st, now); err != nil {
+			return fmt.Errorf("digest: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
-	}
-	defer st.Close()
-	now := a.now()
-	rows, err := d.Plan(ctx, st, now)
-	if err != nil {
-		return fmt.Errorf("digest: %w", err)
 	}
 	texts, err := d.Texts(rows)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // opsT0 is "now" in the tests of the operator commands.
@@ -241,16 +242,12 @@ func TestTableOffATerminalIsNeverCut(t *testing.T) {
 }
 
 func TestCleanCellKeepsEscapesOffTheTerminal(t *testing.T) {
-	for in, want := range map[string]string{
+	testkit.Table(t, "cleanCell", cleanCell, map[string]string{
 		"plain":                    "plain",
 		"red \x1b[31malert\x1b[0m": "red [31malert[0m",
 		"two\nlines\r\n\tand tab":  "two lines and tab",
 		"bell\a":                   "bell",
-	} {
-		if got := cleanCell(in); got != want {
-			t.Errorf("cleanCell(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 }
 
 func TestWhen(t *testing.T) {

@@ -212,30 +212,13 @@ func fourExpected(t *testing.T, by string, network herald.Network) []string {
 		sh, re, co := s.figures(network)
 		return wantMetric(by, sh, re, co)
 	}
-	var stories []fourStory
+	var stories []rankedStory
 	for _, s := range fourStories {
 		if s.postedTo(network) {
-			stories = append(stories, s)
+			stories = append(stories, rankedStory{key: s.key, ago: s.ago, value: metric(s)})
 		}
 	}
-	slices.SortStableFunc(stories, func(x, y fourStory) int {
-		mx, my := metric(x), metric(y)
-		switch {
-		case mx > my:
-			return -1
-		case mx < my:
-			return 1
-		}
-		if by != "clicks" {
-			t.Fatalf("fixture tie between %s and %s by %s on %q", x.key, y.key, by, network)
-		}
-		return int(x.ago - y.ago)
-	})
-	keys := make([]string, len(stories))
-	for i, s := range stories {
-		keys[i] = s.key
-	}
-	return keys
+	return rankedKeys(t, by, string(network), stories)
 }
 
 // reportRows runs herald report --format json and decodes its rows.

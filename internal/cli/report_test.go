@@ -134,13 +134,29 @@ func expected(t *testing.T, by, network string) []string {
 		}
 		return wantMetric(by, sh, re, co)
 	}
-	stories := slices.Clone(newsroomStories)
-	slices.SortStableFunc(stories, func(x, y newsroomStory) int {
-		mx, my := metric(x.fig), metric(y.fig)
+	stories := make([]rankedStory, len(newsroomStories))
+	for i, s := range newsroomStories {
+		stories[i] = rankedStory{key: s.key, ago: s.ago, value: metric(s.fig)}
+	}
+	return rankedKeys(t, by, network, stories)
+}
+
+// rankedStory is a fixture story as an expected ranking sees it.
+type rankedStory struct {
+	key   string
+	ago   time.Duration // published this long before T0
+	value float64       // its figure for the ranking
+}
+
+// rankedKeys orders stories by value, the newer first on a tie (which the
+// fixtures allow only by clicks), and returns their keys.
+func rankedKeys(t *testing.T, by, network string, stories []rankedStory) []string {
+	t.Helper()
+	slices.SortStableFunc(stories, func(x, y rankedStory) int {
 		switch {
-		case mx > my:
+		case x.value > y.value:
 			return -1
-		case mx < my:
+		case x.value < y.value:
 			return 1
 		}
 		if by != "clicks" {

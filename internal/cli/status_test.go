@@ -120,18 +120,14 @@ func TestStatusSeesARunningDaemon(t *testing.T) {
 }
 
 func TestHealthzURL(t *testing.T) {
-	for addr, want := range map[string]string{
+	testkit.Table(t, "healthzURL", healthzURL, map[string]string{
 		"127.0.0.1:8080": "http://127.0.0.1:8080/healthz",
 		":8080":          "http://127.0.0.1:8080/healthz",
 		"0.0.0.0:9000":   "http://127.0.0.1:9000/healthz",
 		"[::]:9000":      "http://127.0.0.1:9000/healthz",
 		"[::1]:9000":     "http://[::1]:9000/healthz",
 		"herald.lan:80":  "http://herald.lan:80/healthz",
-	} {
-		if got := healthzURL(addr); got != want {
-			t.Errorf("healthzURL(%q) = %q, want %q", addr, got, want)
-		}
-	}
+	})
 }
 
 // serveText serves body on every path and returns the server's URL.
