@@ -94,11 +94,11 @@ func (a *App) listAccounts(ctx context.Context, format string) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.OpenStoreToRead(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	return a.readStore(ctx, func(st herald.Store) error { return a.writeAccounts(ctx, cfg, st, format) })
+}
+
+// writeAccounts writes the accounts in the store with their configuration.
+func (a *App) writeAccounts(ctx context.Context, cfg *config.Config, st herald.Store, format string) error {
 	now := a.now()
 	list, err := st.ListAccounts(ctx, now)
 	if err != nil {
@@ -112,7 +112,7 @@ func (a *App) listAccounts(ctx context.Context, format string) error {
 		}
 		rows = append(rows, r)
 	}
-	return writeRows(a, format, rows, accountColumns(now), "No accounts are configured (accounts: in the configuration).")
+	return writeRows(a, format, "accounts", rows, accountColumns(now), "No accounts are configured (accounts: in the configuration).")
 }
 
 // newAccountRow joins an account's state with its configuration.
@@ -245,16 +245,11 @@ func (a *App) checkAccounts(ctx context.Context, named []string, format string) 
 	if err != nil {
 		return err
 	}
-	sb, err := startSandbox(cfg, a.Logger())
+	st, done, err := a.openForNetworks(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer sb.Close()
-	st, err := a.OpenStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer done()
 	pubs, err := buildPublishers(ctx, cfg, st, a.Logger())
 	if err != nil {
 		return err
@@ -278,7 +273,7 @@ func (a *App) checkAccounts(ctx context.Context, named []string, format string) 
 		})
 	}
 	_ = g.Wait() // checkOne reports failures in its row
-	if err := writeRows(a, format, rows, checkColumns(a.now()), ""); err != nil {
+	if err := writeRows(a, format, "checks", rows, checkColumns(a.now()), ""); err != nil {
 		return err
 	}
 	if format == "table" {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -21,7 +20,7 @@ func TestAccountsList(t *testing.T) {
 	golden(t, "accounts.csv.golden", ok(t, cfg, "accounts", "list", "--format", "csv"))
 
 	var rows []accountRow
-	if err := json.Unmarshal([]byte(ok(t, cfg, "accounts", "--format", "json")), &rows); err != nil {
+	if err := jsonList([]byte(ok(t, cfg, "accounts", "--format", "json")), "accounts", &rows); err != nil {
 		t.Fatal(err)
 	}
 	byID := map[string]accountRow{}
@@ -73,7 +72,7 @@ func TestAccountsBudgetAndNotConfigured(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rows []accountRow
-	if err := json.Unmarshal([]byte(ok(t, cfg, "accounts", "--format", "json")), &rows); err != nil {
+	if err := jsonList([]byte(ok(t, cfg, "accounts", "--format", "json")), "accounts", &rows); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]string{}
@@ -130,7 +129,7 @@ func TestAccountsCheckAgainstTheEmulations(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s", code, errOut)
 	}
 	var rows []checkRow
-	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+	if err := jsonList([]byte(out), "checks", &rows); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
 	got := map[string]checkRow{}
@@ -182,7 +181,7 @@ func TestAccountsCheckAgainstTheEmulations(t *testing.T) {
 
 	// The Page token's expiry is recorded for herald accounts.
 	var accts []accountRow
-	if err := json.Unmarshal([]byte(ok(t, cfg, "accounts", "--format", "json")), &accts); err != nil {
+	if err := jsonList([]byte(ok(t, cfg, "accounts", "--format", "json")), "accounts", &accts); err != nil {
 		t.Fatal(err)
 	}
 	for _, a := range accts {

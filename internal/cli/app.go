@@ -5,7 +5,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +47,9 @@ type App struct {
 	// daemonSends leaves the job `herald post` creates to a running daemon
 	// instead of sending it from the command.
 	daemonSends bool
+	// using names the configuration and the database once the command
+	// opened the store; its JSON output carries them (see writeJSON).
+	using *using
 }
 
 // now is the commands' clock.
@@ -181,13 +183,6 @@ func (a *App) Interactive() bool { return isTerminal(a.stdout) }
 // --no-color and without NO_COLOR (https://no-color.org).
 func (a *App) Color() bool {
 	return !a.noColor && os.Getenv("NO_COLOR") == "" && isTerminal(a.stdout)
-}
-
-// PrintJSON writes v to standard output as indented JSON.
-func (a *App) PrintJSON(v any) error {
-	enc := json.NewEncoder(a.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // isTerminal reports whether w is a terminal.

@@ -80,7 +80,7 @@ with every section that carried it.`,
 			if source != "" {
 				empty += " in " + source
 			}
-			return writeRows(a, format, rows, articleColumns(now), empty+".")
+			return writeRows(a, format, "articles", rows, articleColumns(now), empty+".")
 		},
 	}
 	f := cmd.Flags()

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +15,7 @@ func articleTitles(t *testing.T, cfg string, args ...string) []string {
 	t.Helper()
 	out := ok(t, cfg, append([]string{"articles", "--format", "json"}, args...)...)
 	var rows []articleRow
-	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+	if err := jsonList([]byte(out), "articles", &rows); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
 	titles := make([]string, len(rows))

@@ -40,16 +40,11 @@ the others are still read.`,
 				return err
 			}
 			ctx := cmd.Context()
-			sb, err := startSandbox(cfg, a.Logger())
+			st, done, err := a.openForNetworks(ctx, cfg)
 			if err != nil {
 				return err
 			}
-			defer sb.Close()
-			st, err := a.OpenStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
+			defer done()
 			pubs, err := buildPublishers(ctx, cfg, st, a.Logger())
 			if err != nil {
 				return fmt.Errorf("collect: %w", err)
@@ -104,7 +99,7 @@ func (a *App) printCollect(st rank.PassStats, collectFor, format string) error {
 		if held == nil {
 			held = []string{}
 		}
-		return a.PrintJSON(collectResult{Posts: st.Posts, Due: st.Due, Read: st.Read, Gone: st.Gone,
+		return writeJSON(a, "", collectResult{Posts: st.Posts, Due: st.Due, Read: st.Read, Gone: st.Gone,
 			Failed: st.Failed, Requests: st.Requests, Charged: st.Charged, CostUSD: st.Cost.Dollars(),
 			Held: held, Seconds: st.Elapsed.Seconds()})
 	}

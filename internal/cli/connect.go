@@ -114,13 +114,9 @@ type connector struct {
 }
 
 func (a *App) connect(ctx context.Context, id string, o connectOptions, portSet bool) error {
-	cfg, err := a.Config()
+	cfg, acct, err := a.configuredAccount(id)
 	if err != nil {
 		return err
-	}
-	acct, ok := cfg.Accounts[id]
-	if !ok {
-		return usageErrorf("account %q is not configured (accounts: %s)", id, strings.Join(accountIDs(cfg), ", "))
 	}
 	if !portSet {
 		o.port = cfg.Connect.CallbackPort
@@ -270,7 +266,13 @@ func (c *connector) callback() (redirect string, wait func(ctx context.Context) 
 	})}
 	go func() { _ = srv.Serve(ln) }()
 	return redirect, func(ctx context.Context) (*url.URL, error) {
-		defer srv.Close()
+		// Shut down, not Close: the browser gets its answer even when the
+		// redirect arrives as the command moves on.
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+		}()
 		select {
 		case u := <-got:
 			return u, nil
@@ -280,15 +282,25 @@ func (c *connector) callback() (redirect string, wait func(ctx context.Context) 
 	}, nil
 }
 
-// disconnect revokes and forgets an account's connected credentials.
-func (a *App) disconnect(ctx context.Context, id string) error {
+// configuredAccount returns the configuration and its account id, or a
+// usage error naming the accounts there are.
+func (a *App) configuredAccount(id string) (*config.Config, config.Account, error) {
 	cfg, err := a.Config()
 	if err != nil {
-		return err
+		return nil, config.Account{}, err
 	}
 	acct, ok := cfg.Accounts[id]
 	if !ok {
-		return usageErrorf("account %q is not configured (accounts: %s)", id, strings.Join(accountIDs(cfg), ", "))
+		return nil, acct, usageErrorf("account %q is not configured (accounts: %s)", id, strings.Join(accountIDs(cfg), ", "))
+	}
+	return cfg, acct, nil
+}
+
+// disconnect revokes and forgets an account's connected credentials.
+func (a *App) disconnect(ctx context.Context, id string) error {
+	_, acct, err := a.configuredAccount(id)
+	if err != nil {
+		return err
 	}
 	st, err := a.OpenStore(ctx)
 	if err != nil {

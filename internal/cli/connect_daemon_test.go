@@ -1,18 +1,16 @@
 package cli
 
 import (
-	"bytes"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // connectX2 connects x_main with OAuth 2.0 through the binary (--manual).
@@ -21,16 +19,14 @@ func (w *connectWorld) connectX2(t *testing.T, bin string) {
 	term := w.connect(t, bin, "--manual")
 	term.waitFor("Paste the URL")
 	term.typeKeys(approve(t, authorizeIn(t, term)).String() + "\r")
-	if code := term.exit(); code != ExitOK {
-		t.Fatalf("connect: exit %d\n%s", code, term.output())
-	}
+	term.succeeds(t, "connect")
 }
 
 // accountPaused reports whether `herald accounts` shows x_main paused.
 func (w *connectWorld) accountPaused(t *testing.T, bin string) bool {
 	t.Helper()
 	var rows []accountRow
-	if err := json.Unmarshal([]byte(runHerald(t, bin, "-c", w.cfg, "accounts", "--format", "json")), &rows); err != nil {
+	if err := jsonList([]byte(runHerald(t, bin, "-c", w.cfg, "accounts", "--format", "json")), "accounts", &rows); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range rows {
@@ -52,7 +48,7 @@ func TestDaemonResumesAfterConnect(t *testing.T) {
 
 	daemon := exec.Command(bin, "-c", w.cfg, "--log-format", "json", "run")
 	daemon.Env = append(os.Environ(), "HERALD_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(freePort(t)))
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	daemon.Stdout, daemon.Stderr = logs, logs
 	if err := daemon.Start(); err != nil {
 		t.Fatal(err)
@@ -96,24 +92,6 @@ func TestDaemonResumesAfterConnect(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's output and a test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestConnectedCredentialsOnPostgreSQL: credentials connected by one

@@ -9,7 +9,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/postgres"
-	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // TestConnectedPublisherFollowsTheStore: a publisher on connected
@@ -20,14 +20,7 @@ func TestConnectedPublisherFollowsTheStore(t *testing.T) {
 	t.Cleanup(srv.Close)
 	m.AddAccount(emulator.MastodonAccount{ID: "1", Username: "one", Token: "token-one"})
 	m.AddAccount(emulator.MastodonAccount{ID: "2", Username: "two", Token: "token-two"})
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "h.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	db := teststore.SQLite(t)
 	cfg := config.Default()
 	acct := config.DefaultAccount(config.NetworkMastodon)
 	acct.InstanceURL = srv.URL
@@ -73,13 +66,7 @@ func TestStoreCopyKeepsConnectedCredentials(t *testing.T) {
 	clearEnv(t)
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "herald.db")
-	lite, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := lite.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	lite := teststore.SQLiteAt(t, path)
 	if err := lite.SyncAccounts(ctx, []herald.Account{{ID: "x_main", Network: herald.Twitter}}); err != nil {
 		t.Fatal(err)
 	}

@@ -72,6 +72,42 @@ func authorizeIn(t *testing.T, term *terminal) string {
 	return u
 }
 
+// visitAuthorize opens the authorize URL the terminal shows, as the user's
+// browser would, and returns the page. No connection is kept: the next
+// command's callback server may take the port of this one's.
+func visitAuthorize(t *testing.T, term *terminal) string {
+	t.Helper()
+	browser := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := browser.Get(authorizeIn(t, term))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	return string(page)
+}
+
+// pasteShown types into the terminal the code (what) the authorize page
+// shows, re's first group, as a user copying it.
+func pasteShown(t *testing.T, term *terminal, re *regexp.Regexp, what string) {
+	t.Helper()
+	page := visitAuthorize(t, term)
+	code := re.FindStringSubmatch(page)
+	if code == nil {
+		t.Fatalf("the authorize page shows no %s:\n%s", what, page)
+	}
+	term.typeKeys(code[1] + "\r")
+}
+
+// succeeds waits for the command on the terminal to end and fails the test
+// (naming it what) unless it exits 0.
+func (term *terminal) succeeds(t *testing.T, what string) {
+	t.Helper()
+	if rc := term.exit(); rc != ExitOK {
+		t.Fatalf("%s: exit %d\n%s", what, rc, term.output())
+	}
+}
+
 // approve opens the authorize URL as a browser whose user clicks
 // "Authorize app" and returns where X redirects it, without following.
 func approve(t *testing.T, authorize string) *url.URL {
@@ -141,9 +177,7 @@ func TestConnectXOAuth2(t *testing.T) {
 	}
 	loc := approve(t, auth)
 	term.typeKeys(loc.String() + "\r")
-	if code := term.exit(); code != ExitOK {
-		t.Fatalf("connect --manual: exit %d\n%s", code, term.output())
-	}
+	term.succeeds(t, "connect --manual")
 	if out := term.output(); !strings.Contains(out, "Connected x_main (twitter @daily_news) with oauth2") {
 		t.Errorf("connect --manual:\n%s", out)
 	}
@@ -156,14 +190,8 @@ func TestConnectXOAuth2(t *testing.T) {
 	// Loopback: Herald catches the redirect itself.
 	term = w.connect(t, bin)
 	term.waitFor("Waiting for X")
-	resp, err := http.Get(authorizeIn(t, term))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if code := term.exit(); code != ExitOK {
-		t.Fatalf("connect (loopback): exit %d\n%s", code, term.output())
-	}
+	visitAuthorize(t, term)
+	term.succeeds(t, "connect (loopback)")
 	w.postWith(t, bin)
 
 	// Disconnect revokes the tokens and forgets them.
@@ -262,20 +290,8 @@ accounts:
 	// Out of band: the instance shows the code, the user pastes it.
 	term := startTerminal(t, bin, "-c", cfg, "accounts", "connect", "toot", "--manual")
 	term.waitFor("Paste the authorization code")
-	resp, err := http.Get(authorizeIn(t, term))
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	code := oauthCode.FindStringSubmatch(string(page))
-	if code == nil {
-		t.Fatalf("the authorize page shows no code:\n%s", page)
-	}
-	term.typeKeys(code[1] + "\r")
-	if rc := term.exit(); rc != ExitOK {
-		t.Fatalf("connect --manual: exit %d\n%s", rc, term.output())
-	}
+	pasteShown(t, term, oauthCode, "code")
+	term.succeeds(t, "connect --manual")
 	if out := term.output(); !strings.Contains(out, "Connected toot (mastodon @newsroom") {
 		t.Errorf("connect --manual:\n%s", out)
 	}
@@ -285,13 +301,8 @@ accounts:
 	// another is registered.
 	term = startTerminal(t, bin, "-c", cfg, "accounts", "connect", "toot", "--port", strconv.Itoa(port))
 	term.waitFor("Waiting for the instance")
-	if resp, err = http.Get(authorizeIn(t, term)); err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if rc := term.exit(); rc != ExitOK {
-		t.Fatalf("connect: exit %d\n%s", rc, term.output())
-	}
+	visitAuthorize(t, term)
+	term.succeeds(t, "connect")
 	post(2)
 
 	// Connecting again reuses the app registered for the loopback redirect.
@@ -306,13 +317,8 @@ accounts:
 	before := apps()
 	term = startTerminal(t, bin, "-c", cfg, "accounts", "connect", "toot", "--port", strconv.Itoa(port))
 	term.waitFor("Waiting for the instance")
-	if resp, err = http.Get(authorizeIn(t, term)); err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if rc := term.exit(); rc != ExitOK {
-		t.Fatalf("connect again: exit %d\n%s", rc, term.output())
-	}
+	visitAuthorize(t, term)
+	term.succeeds(t, "connect again")
 	if n := apps(); n != before {
 		t.Errorf("connecting again registered %d more apps, want the stored one reused", n-before)
 	}
@@ -338,9 +344,7 @@ accounts:
 	term.typeKeys("news.example.com\r")
 	term.waitFor("App password")
 	term.typeKeys("abcd-efgh-ijkl-mnop\r")
-	if rc := term.exit(); rc != ExitOK {
-		t.Fatalf("connect: exit %d\n%s", rc, term.output())
-	}
+	term.succeeds(t, "connect")
 	out := term.output()
 	if !strings.Contains(out, "Connected sky (bluesky @news.example.com) with app_password") {
 		t.Errorf("connect:\n%s", out)
@@ -372,20 +376,8 @@ func TestConnectXOAuth1PIN(t *testing.T) {
 	w := newConnectWorld(t)
 	term := w.connect(t, bin, "--oauth1")
 	term.waitFor("PIN: ")
-	resp, err := http.Get(authorizeIn(t, term))
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	pin := pinCode.FindStringSubmatch(string(page))
-	if pin == nil {
-		t.Fatalf("the authorize page shows no PIN:\n%s", page)
-	}
-	term.typeKeys(pin[1] + "\r")
-	if rc := term.exit(); rc != ExitOK {
-		t.Fatalf("connect --oauth1: exit %d\n%s", rc, term.output())
-	}
+	pasteShown(t, term, pinCode, "PIN")
+	term.succeeds(t, "connect --oauth1")
 	if out := term.output(); !strings.Contains(out, "Connected x_main (twitter @daily_news) with oauth1") {
 		t.Errorf("connect --oauth1:\n%s", out)
 	}
@@ -439,9 +431,7 @@ accounts:
 		t.Fatalf("no login dialog URL with pages_manage_posts:\n%s", term.output())
 	}
 	term.typeKeys(approve(t, u).String() + "\r")
-	if rc := term.exit(); rc != ExitOK {
-		t.Fatalf("connect: exit %d\n%s", rc, term.output())
-	}
+	term.succeeds(t, "connect")
 	if out := term.output(); !strings.Contains(out, "Connected fb_page (facebook Daily News) with page") ||
 		!strings.Contains(out, "they do not expire") {
 		t.Errorf("connect:\n%s", out)
@@ -452,9 +442,7 @@ accounts:
 	term = startTerminal(t, bin, "-c", cfg, "accounts", "connect", "fb_page", "--user-token", g.UserToken("u-1", "app-1", false))
 	term.waitFor("Page to post as (number): ")
 	term.typeKeys("2\r")
-	if rc := term.exit(); rc != ExitOK {
-		t.Fatalf("connect --user-token: exit %d\n%s", rc, term.output())
-	}
+	term.succeeds(t, "connect --user-token")
 	post(2, "990002")
 }
 
@@ -472,14 +460,8 @@ accounts:
 `)
 	term := startTerminal(t, bin, "-c", cfg, "accounts", "connect", "x_main", "--port", strconv.Itoa(freePort(t)))
 	term.waitFor("Waiting for X")
-	resp, err := http.Get(authorizeIn(t, term)) // the sandbox approves, as after a click
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if rc := term.exit(); rc != ExitOK {
-		t.Fatalf("connect in the sandbox: exit %d\n%s", rc, term.output())
-	}
+	visitAuthorize(t, term) // the sandbox approves, as after a click
+	term.succeeds(t, "connect in the sandbox")
 	db, err := sqlite.Open(t.Context(), filepath.Join(filepath.Dir(cfg), "herald.db"))
 	if err != nil {
 		t.Fatal(err)

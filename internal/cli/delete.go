@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/herald"
 )
 
@@ -60,11 +61,11 @@ func (a *App) deletePost(ctx context.Context, arg string, yes bool, format strin
 	if err != nil {
 		return err
 	}
-	st, err := a.OpenStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	return a.withStore(ctx, func(st herald.Store) error { return a.deleteFrom(ctx, cfg, st, arg, yes, format) })
+}
+
+// deleteFrom deletes the post arg names, as deletePost.
+func (a *App) deleteFrom(ctx context.Context, cfg *config.Config, st herald.Store, arg string, yes bool, format string) error {
 	job, err := findPost(ctx, st, arg)
 	if err != nil {
 		return err
@@ -107,9 +108,9 @@ func (a *App) deletePost(ctx context.Context, arg string, yes bool, format strin
 		Permalink: job.Permalink, Title: title, DeletedAt: now.UTC()}
 	switch format {
 	case "json":
-		return writeJSON(a, res)
+		return writeJSON(a, "", res)
 	case "csv":
-		return writeRows(a, format, []deleteResult{res}, nil, "")
+		return writeRows(a, format, "", []deleteResult{res}, nil, "")
 	}
 	_, err = fmt.Fprintf(a.Out(), "Deleted %s's post %s (%s).\n", job.Account, job.RemoteID, dash(job.Permalink))
 	return err

@@ -52,6 +52,9 @@ func TestDeleteRemovesThePostAndRecordsIt(t *testing.T) {
 		res.Title != "Story storm" {
 		t.Errorf("json %q: %+v, %v", out, res, err)
 	}
+	if u := usingOf(t, "herald delete", out); u.Config != d.cfg || !strings.HasPrefix(u.Database, "sqlite:") {
+		t.Errorf("herald delete names %+v", u)
+	}
 	if p, ok := d.w.Graph.Post(fb.RemoteID); !ok || !p.Deleted {
 		t.Errorf("the Page still has post %s: %+v", fb.RemoteID, p)
 	}

@@ -72,15 +72,16 @@ func (a *App) digestPreview(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.OpenStoreToRead(ctx)
+	var rows []herald.ReportRow
+	now := a.now()
+	err = a.readStore(ctx, func(st herald.Store) (err error) {
+		if rows, err = d.Plan(ctx, st, now); err != nil {
+			return fmt.Errorf("digest: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
-	}
-	defer st.Close()
-	now := a.now()
-	rows, err := d.Plan(ctx, st, now)
-	if err != nil {
-		return fmt.Errorf("digest: %w", err)
 	}
 	texts, err := d.Texts(rows)
 	if err != nil {
@@ -112,16 +113,11 @@ func (a *App) digestRun(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	sb, err := startSandbox(cfg, a.Logger())
+	st, done, err := a.openForNetworks(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer sb.Close()
-	st, err := a.OpenStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	defer done()
 	for range 50 { // a digest has at most 20 parts
 		now := a.now()
 		j, done, err := d.Step(ctx, st, now)

@@ -108,21 +108,17 @@ func (a *App) repostTop(ctx context.Context, f repostFlags) error {
 	if err != nil {
 		return err
 	}
-	if len(f.accounts) > 0 {
-		if f.accounts, err = pickAccounts(cfg, f.accounts, "--account"); err != nil {
-			return err
-		}
-	}
 	now := a.now()
-	due, err := parseDue(f.at, f.in, now)
+	due, err := repostStart(cfg, &f, now)
 	if err != nil {
 		return err
 	}
-	st, err := a.OpenStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	return a.withStore(ctx, func(st herald.Store) error { return a.repostBest(ctx, cfg, st, crit, f, due, now) })
+}
+
+// repostBest reshares the stories crit picks, due at due.
+func (a *App) repostBest(ctx context.Context, cfg *config.Config, st herald.Store, crit evergreen.Criteria, f repostFlags,
+	due, now time.Time) error {
 	if err := knownSections(ctx, st, f.top.exclude); err != nil {
 		return err
 	}
@@ -139,7 +135,7 @@ func (a *App) repostTop(ctx context.Context, f repostFlags) error {
 		}
 	}
 	if len(sel.Picks) == 0 {
-		return writeRows(a, f.format, []repostRow{}, repostColumns(now),
+		return writeRows(a, f.format, "reposts", []repostRow{}, repostColumns(now),
 			fmt.Sprintf("No story published in the last %s is eligible for resharing.", evergreen.Ago(crit.Since)))
 	}
 	if f.dryRun {
@@ -183,7 +179,7 @@ func (a *App) confirmPicks(picks []evergreen.Pick, by string, yes bool) error {
 		onErr := *a
 		onErr.stdout = a.stderr
 		now := a.now()
-		if err := writeRows(&onErr, "table", rows, pickColumns(by, now), ""); err != nil {
+		if err := writeRows(&onErr, "table", "", rows, pickColumns(by, now), ""); err != nil {
 			return err
 		}
 	}

@@ -53,21 +53,11 @@ how many articles it carried, and when it is polled next.`,
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			cfg, err := a.Config()
+			cfg, srcs, err := a.readSources(cmd.Context())
 			if err != nil {
 				return err
 			}
-			st, err := a.OpenStoreToRead(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			srcs, err := st.ListSources(cmd.Context())
-			if err != nil {
-				return fmt.Errorf("list sources: %w", err)
-			}
-			now := a.now()
-			return writeRows(a, format, feedRows(cfg, srcs), feedColumns(now),
+			return writeRows(a, format, "feeds", feedRows(cfg, srcs), feedColumns(a.now()),
 				"No feeds are configured (sources: in the configuration).")
 		},
 	}
@@ -217,7 +207,7 @@ func (a *App) printFeedCheck(format string, fi feedInfo, rows []feedItemRow) err
 		if rows == nil {
 			rows = []feedItemRow{}
 		}
-		return writeJSON(a, struct {
+		return writeJSON(a, "", struct {
 			Feed  feedInfo      `json:"feed"`
 			Items []feedItemRow `json:"items"`
 		}{fi, rows})
@@ -231,7 +221,7 @@ func (a *App) printFeedCheck(format string, fi feedInfo, rows []feedItemRow) err
 	fmt.Fprintf(a.Out(), "Feed:    %s\nFormat:  %s\nSite:    %s\nHub:     %s\nItems:   %s\n\n",
 		dash(cleanCell(fi.Title)), dash(fi.Format), dash(fi.Link), dash(fi.HubURL), items)
 	now := a.now()
-	return writeRows(a, format, rows, []column[feedItemRow]{
+	return writeRows(a, format, "items", rows, []column[feedItemRow]{
 		{head: "PUBLISHED", cell: func(r feedItemRow) string { return when(r.PublishedAt, now) }},
 		{head: "TITLE", flex: true, cell: func(r feedItemRow) string { return r.Title }},
 		{head: "URL", flex: true, cell: func(r feedItemRow) string { return r.URL }},

@@ -44,7 +44,7 @@ func TestFeedsList(t *testing.T) {
 	out := ok(t, cfg, "feeds", "list", "--format", "json")
 	golden(t, "feeds-list.json.golden", out)
 	var rows []feedRow
-	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+	if err := jsonList([]byte(out), "feeds", &rows); err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]string{}

@@ -139,7 +139,7 @@ ARTICLE is the story's ID (herald articles) or its URL.`,
 					return err
 				}
 			}
-			return writeRows(a, format, rows, historyColumns(a.now()), "Not posted anywhere yet.")
+			return writeRows(a, format, "posts", rows, historyColumns(a.now()), "Not posted anywhere yet.")
 		},
 	}
 	addFormatFlag(cmd, &format)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -52,7 +51,7 @@ func TestHistoryGolden(t *testing.T) {
 	golden(t, "history.csv.golden", heraldOK(t, d.cfg, "history", id, "--format", "csv"))
 
 	var rows []historyRow
-	if err := json.Unmarshal([]byte(heraldOK(t, d.cfg, "history", "https://example.com/storm?utm_source=x", "--format", "json")), &rows); err != nil {
+	if err := jsonList([]byte(heraldOK(t, d.cfg, "history", "https://example.com/storm?utm_source=x", "--format", "json")), "posts", &rows); err != nil {
 		t.Fatal(err)
 	}
 	var seqs []string

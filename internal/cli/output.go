@@ -6,14 +6,19 @@ package cli
 //	addFormatFlag(cmd, &format)
 //	...
 //	if err := checkFormat(format); err != nil { return err }   // first thing in RunE
-//	return writeRows(a, format, rows, cols, "No jobs match.")
+//	return writeRows(a, format, "jobs", rows, cols, "No jobs match.")
 //
 // A row is a struct whose json tags are the snake_case keys of the JSON
 // objects and of the CSV header (nested structs are flattened as
 // parent_child in CSV). Times are RFC 3339 in UTC in JSON and CSV and
 // relative ("3m ago") in tables; colour only when a.Color().
+//
+// The JSON of a command that opened the store names the configuration file
+// and the database it read (see writeJSON); CSV stays a plain table.
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -59,13 +64,13 @@ type column[T any] struct {
 }
 
 // writeRows writes rows to standard output in format: "json" an indented
-// array of rows, "csv" a header of the rows' JSON keys and one record per
-// row, "table" cols as a table that fits the terminal, or empty (when not
-// "") instead of a table without rows.
-func writeRows[T any](a *App, format string, rows []T, cols []column[T], empty string) error {
+// array of rows (under key, see writeJSON), "csv" a header of the rows' JSON
+// keys and one record per row, "table" cols as a table that fits the
+// terminal, or empty (when not "") instead of a table without rows.
+func writeRows[T any](a *App, format, key string, rows []T, cols []column[T], empty string) error {
 	switch format {
 	case "json":
-		return writeJSON(a, rows)
+		return writeJSON(a, key, rows)
 	case "csv":
 		return writeCSV(a, rows)
 	case "table":
@@ -78,19 +83,70 @@ func writeRows[T any](a *App, format string, rows []T, cols []column[T], empty s
 	return checkFormat(format)
 }
 
+// using names the configuration file and the database a command read.
+type using struct {
+	Config   string `json:"config"`   // the configuration file read ("" for none)
+	Database string `json:"database"` // database.url, password left out (herald.RedactURL)
+}
+
 // writeJSON writes v as indented JSON, URLs left readable (no \u0026), nil
-// slices as [].
-func writeJSON(a *App, v any) error {
+// slices as []. When the command opened the store, the output names the
+// configuration and the database it read, first: an object gets the keys
+// "config" and "database"; a list becomes {"config": ..., "database": ...,
+// key: [...]}.
+func writeJSON(a *App, key string, v any) error {
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.IsNil() {
 		v = reflect.MakeSlice(rv.Type(), 0, 0).Interface()
 	}
-	enc := json.NewEncoder(a.Out())
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	body, err := compactJSON(v)
+	if err == nil && a.using != nil {
+		body, err = withUsing(*a.using, key, body)
+	}
+	if err != nil {
 		return fmt.Errorf("write json: %w", err)
 	}
-	return nil
+	var out bytes.Buffer
+	if err := json.Indent(&out, body, "", "  "); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	out.WriteByte('\n')
+	_, err = out.WriteTo(a.Out())
+	return err
+}
+
+// compactJSON is v as JSON on one line, without HTML escapes.
+func compactJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// withUsing puts u's keys first in body, a JSON object, or makes body, a
+// JSON array, the value of key beside them.
+func withUsing(u using, key string, body []byte) ([]byte, error) {
+	head, err := compactJSON(u)
+	if err != nil {
+		return nil, err
+	}
+	head = head[:len(head)-1] // without its "}"
+	switch {
+	case bytes.Equal(body, []byte("{}")):
+		return append(head, '}'), nil
+	case body[0] == '{':
+		return append(append(head, ','), body[1:]...), nil
+	case body[0] == '[':
+		k, err := compactJSON(cmp.Or(key, "items"))
+		if err != nil {
+			return nil, err
+		}
+		out := append(append(append(head, ','), k...), ':')
+		return append(append(out, body...), '}'), nil
+	}
+	return nil, fmt.Errorf("%s is neither an object nor a list", body)
 }
 
 // writeCSV writes rows as CSV (RFC 4180) with a header row.

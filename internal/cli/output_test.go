@@ -5,15 +5,23 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
+	"io"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // opsT0 is "now" in the tests of the operator commands.
@@ -57,6 +65,12 @@ func opsWorld(t *testing.T, body string) (cfg string, db *sqlite.DB) {
 	return cfg, db
 }
 
+// update makes golden rewrite the golden files (go test -update).
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// tempDirs matches a directory of t.TempDir.
+var tempDirs = regexp.MustCompile(regexp.QuoteMeta(os.TempDir()) + `/Test[^/"\s]*/[0-9]+`)
+
 // setNow fixes the commands' clock for the test.
 func setNow(t *testing.T, at time.Time) {
 	t.Helper()
@@ -90,11 +104,13 @@ func fails(t *testing.T, cfg string, code int, args []string, want ...string) (s
 }
 
 // golden compares got with testdata/name, or rewrites it when the tests
-// run with -update.
+// run with -update. The tests' temporary directories (where the
+// configuration and the database a command names are) read TMP.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
+	got = tempDirs.ReplaceAllString(got, "TMP")
 	path := filepath.Join("testdata", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -167,7 +183,7 @@ func TestWriteRowsFormats(t *testing.T) {
 		{"table", "NAME   AT\n────────────────\na,\"b\"  1h 3m ago\nz      -\n"},
 	} {
 		a, out := testApp()
-		if err := writeRows(a, tc.format, rows, cols, ""); err != nil {
+		if err := writeRows(a, tc.format, "rows", rows, cols, ""); err != nil {
 			t.Fatal(err)
 		}
 		if out.String() != tc.want {
@@ -175,7 +191,7 @@ func TestWriteRowsFormats(t *testing.T) {
 		}
 	}
 	a, out := testApp()
-	if err := writeRows(a, "json", rows, cols, ""); err != nil {
+	if err := writeRows(a, "json", "rows", rows, cols, ""); err != nil {
 		t.Fatal(err)
 	}
 	var back []map[string]any
@@ -188,12 +204,12 @@ func TestWriteRowsFormats(t *testing.T) {
 	// No rows: an empty array, a header alone, or the message.
 	for format, want := range map[string]string{"json": "[]\n", "csv": "name,count,share,tags,at,when,inner_a,inner_b,ptr_X\n", "table": "Nothing.\n"} {
 		a, out := testApp()
-		if err := writeRows(a, format, []outRow(nil), cols, "Nothing."); err != nil || out.String() != want {
+		if err := writeRows(a, format, "rows", []outRow(nil), cols, "Nothing."); err != nil || out.String() != want {
 			t.Errorf("%s of nothing = %q, %v; want %q", format, out, err, want)
 		}
 	}
 	a, _ = testApp()
-	if err := writeRows(a, "xml", rows, cols, ""); exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "--format") {
+	if err := writeRows(a, "xml", "rows", rows, cols, ""); exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "--format") {
 		t.Errorf("xml: %v", err)
 	}
 }
@@ -216,7 +232,7 @@ func TestTableOffATerminalIsNeverCut(t *testing.T) {
 	}
 	t.Setenv("COLUMNS", "40")
 	a, out := testApp()
-	if err := writeRows(a, "table", rows, cols, ""); err != nil {
+	if err := writeRows(a, "table", "rows", rows, cols, ""); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), strings.TrimSpace(rows[0].title)) || !strings.Contains(out.String(), rows[0].url) ||
@@ -226,16 +242,12 @@ func TestTableOffATerminalIsNeverCut(t *testing.T) {
 }
 
 func TestCleanCellKeepsEscapesOffTheTerminal(t *testing.T) {
-	for in, want := range map[string]string{
+	testkit.Table(t, "cleanCell", cleanCell, map[string]string{
 		"plain":                    "plain",
 		"red \x1b[31malert\x1b[0m": "red [31malert[0m",
 		"two\nlines\r\n\tand tab":  "two lines and tab",
 		"bell\a":                   "bell",
-	} {
-		if got := cleanCell(in); got != want {
-			t.Errorf("cleanCell(%q) = %q, want %q", in, got, want)
-		}
-	}
+	})
 }
 
 func TestWhen(t *testing.T) {
@@ -253,5 +265,108 @@ func TestWhen(t *testing.T) {
 	}
 	if !slices.Equal(outputFormats, []string{"table", "json", "csv"}) {
 		t.Errorf("formats %v", outputFormats)
+	}
+}
+
+// jsonList decodes into rows the list a command's JSON output carries under
+// key, beside the configuration and the database (see writeJSON).
+func jsonList(out []byte, key string, rows any) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(out, &obj); err != nil {
+		return err
+	}
+	list, ok := obj[key]
+	if !ok {
+		return fmt.Errorf("no %q in %s", key, out)
+	}
+	return json.Unmarshal(list, rows)
+}
+
+// usingOf decodes the configuration and database a command's JSON names.
+func usingOf(t *testing.T, what, out string) using {
+	t.Helper()
+	var u struct {
+		Config   *string `json:"config"`
+		Database *string `json:"database"`
+	}
+	if err := json.Unmarshal([]byte(out), &u); err != nil || u.Config == nil || u.Database == nil {
+		t.Errorf("%s: the JSON does not name the configuration and the database (%v):\n%s", what, err, out)
+		return using{}
+	}
+	return using{Config: *u.Config, Database: *u.Database}
+}
+
+// Every command whose --format json reads Herald's state names the
+// configuration file and the database it read, as status always did; a
+// command given --format later must be added to one of the lists here.
+func TestJSONNamesTheConfigurationAndDatabase(t *testing.T) {
+	cfg, db := opsWorld(t, "")
+	newsDesk(t, db)
+	reads := map[string]struct {
+		args []string
+		code int
+	}{
+		"accounts":       {[]string{"accounts"}, ExitOK},
+		"accounts list":  {[]string{"accounts", "list"}, ExitOK},
+		"accounts check": {[]string{"accounts", "check"}, ExitFailure}, // the APIs are not reached
+		"articles":       {[]string{"articles", "--since", "7d"}, ExitOK},
+		"collect":        {[]string{"collect"}, ExitOK},
+		"feeds list":     {[]string{"feeds", "list"}, ExitOK},
+		"history":        {[]string{"history", "https://example.com/storm"}, ExitOK},
+		"post":           {[]string{"post", "--account", "x_main", "--link", "https://example.com/storm"}, ExitOK}, // dry run
+		"preview":        {[]string{"preview", "--url", "https://example.com/storm"}, ExitOK},
+		"queue":          {[]string{"queue"}, ExitOK},
+		"report":         {[]string{"report"}, ExitOK},
+		"repost":         {[]string{"repost", "https://example.com/storm", "--dry-run"}, ExitOK},
+		"sources":        {[]string{"sources"}, ExitOK},
+		"status":         {[]string{"status"}, ExitNotRunning},
+	}
+	elsewhere := map[string]string{"delete": "TestDeleteRemovesThePostAndRecordsIt (a post on a network to delete)"}
+	noState := map[string]bool{"feeds check": true}
+
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if f := c.Flags().Lookup("format"); f != nil && strings.Contains(f.Usage, "json") {
+			path := strings.TrimPrefix(c.CommandPath(), "herald ")
+			if _, ok := reads[path]; !ok && elsewhere[path] == "" && !noState[path] {
+				t.Errorf("herald %s --format json: not checked for the configuration and database it names", path)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(NewRoot(NewApp(io.Discard, io.Discard)))
+
+	want := using{Config: cfg, Database: "sqlite:" + filepath.Join(filepath.Dir(cfg), "herald.db")}
+	t.Setenv("HERALD_PUBLISH_DRY_RUN", "true") // post composes, sends nothing
+	for path, c := range reads {
+		code, out, errOut := run(t, append([]string{"-c", cfg}, append(c.args, "--format", "json")...)...)
+		if code != c.code {
+			t.Errorf("herald %s: exit %d, want %d\n%s", path, code, c.code, errOut)
+			continue
+		}
+		if got := usingOf(t, "herald "+path, out); got != want {
+			t.Errorf("herald %s names %+v, want %+v", path, got, want)
+		}
+	}
+	// Commands that read no state name none.
+	if out := ok(t, cfg, "version", "--json"); strings.Contains(out, `"database"`) {
+		t.Errorf("herald version names a database:\n%s", out)
+	}
+}
+
+// The database a command names is redacted as everywhere else.
+func TestJSONRedactsTheDatabase(t *testing.T) {
+	dsn := pgSchema(t) // before clearEnv drops HERALD_TEST_POSTGRES_URL
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(u.User.Username(), "pg-s3cret") // the test server trusts loopback
+	cfg, _ := opsWorld(t, strings.Replace(opsConfig, `"sqlite:$DIR/herald.db"`, strconv.Quote(u.String()), 1))
+	out := ok(t, cfg, "queue", "--format", "json")
+	if got := usingOf(t, "herald queue", out); got.Database != herald.RedactURL(u.String()) || strings.Contains(out, "pg-s3cret") {
+		t.Errorf("database %q, want %q:\n%s", got.Database, herald.RedactURL(u.String()), out)
 	}
 }

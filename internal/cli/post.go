@@ -109,16 +109,11 @@ left as it is and the --title given is posted as the text.`,
 // daemon to). Errors are failures of Herald itself; the post's own outcome
 // is in the result.
 func (a *App) post(ctx context.Context, cfg *config.Config, f postFlags, link string) (postResult, error) {
-	sb, err := startSandbox(cfg, a.Logger())
+	st, done, err := a.openForNetworks(ctx, cfg)
 	if err != nil {
 		return postResult{}, err
 	}
-	defer sb.Close()
-	st, err := a.OpenStore(ctx)
-	if err != nil {
-		return postResult{}, err
-	}
-	defer st.Close()
+	defer done()
 	acct, err := st.GetAccount(ctx, f.account)
 	if err != nil {
 		return postResult{}, fmt.Errorf("get account: %w", err)
@@ -296,7 +291,7 @@ func jobResult(ctx context.Context, st herald.Store, j herald.Job) postResult {
 func (a *App) reportPost(r postResult, format string) error {
 	var err error
 	if format == "json" {
-		err = writeJSON(a, r)
+		err = writeJSON(a, "", r)
 	} else {
 		switch r.State {
 		case string(herald.JobSent):

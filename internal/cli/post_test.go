@@ -144,18 +144,7 @@ func startDaemon(t *testing.T, path string) {
 	}
 	db := openDB(t, path)
 	ctx, cancel := context.WithCancel(context.Background())
-	pubs, err := buildPublishers(ctx, cfg, db, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	comps, err := buildComposers(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	accts, err := buildDispatchAccounts(cfg, pubs, comps, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	accts := dispatchAccounts(t, ctx, cfg, db)
 	d, err := dispatch.New(db, accts, dispatch.Options{Owner: "daemon", MaxIdle: 20 * time.Millisecond, TokenCheck: -1}, nil)
 	if err != nil {
 		t.Fatal(err)

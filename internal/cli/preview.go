@@ -89,7 +89,7 @@ the command exits 1.`,
 				res.Posts = append(res.Posts, previewOne(cfg, id, art, f))
 			}
 			if f.format == "json" {
-				err = writeJSON(a, res)
+				err = writeJSON(a, "", res)
 			} else {
 				err = a.printPreview(res)
 			}

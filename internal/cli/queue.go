@@ -105,7 +105,7 @@ func (a *App) listQueue(ctx context.Context, f herald.JobFilter, format string) 
 	if len(f.States) == 0 && f.Account == "" {
 		empty = "The queue is empty: no post jobs yet."
 	}
-	return writeRows(a, format, rows, queueColumns(a.now()), empty)
+	return writeRows(a, format, "jobs", rows, queueColumns(a.now()), empty)
 }
 
 func newQueueRow(j herald.Job) queueRow {
@@ -171,6 +171,21 @@ func getJob(ctx context.Context, st herald.Store, id int64) (herald.Job, error) 
 	return j, nil
 }
 
+// withJob opens the store and hands do the job arg names (a job ID).
+func (a *App) withJob(ctx context.Context, arg string, do func(herald.Store, herald.Job) error) error {
+	id, err := parseJobID(arg)
+	if err != nil {
+		return err
+	}
+	return a.withStore(ctx, func(st herald.Store) error {
+		j, err := getJob(ctx, st, id)
+		if err != nil {
+			return err
+		}
+		return do(st, j)
+	})
+}
+
 // describe names a job for a message: "job 42 (x_main: Storm hits the coast)".
 func describe(j herald.Job) string {
 	title := ""
@@ -210,42 +225,28 @@ retried.`,
 			case cmd.Flags().Changed("flood") && flood == "":
 				return usageErrorf("--flood: give the source whose flood to release")
 			}
-			if flood != "" {
-				return a.retryFlood(cmd.Context(), flood)
-			}
-			var id int64
-			if !failed {
-				var err error
-				if id, err = parseJobID(args[0]); err != nil {
-					return err
-				}
-			}
 			ctx := cmd.Context()
-			st, err := a.OpenStore(ctx)
-			if err != nil {
+			switch {
+			case flood != "":
+				return a.retryFlood(ctx, flood)
+			case failed:
+				return a.withStore(ctx, func(st herald.Store) error { return a.retryFailed(ctx, st, yes) })
+			}
+			return a.withJob(ctx, args[0], func(st herald.Store, j herald.Job) error {
+				if j.State != herald.JobFailed && j.State != herald.JobSkipped {
+					return fmt.Errorf("%s is %s: only a failed or skipped job can be retried", describe(j), j.State)
+				}
+				// A job scheduled for later (repost --at) keeps its time.
+				due, when := a.now(), "due now"
+				if j.ScheduledAt.After(due) {
+					due, when = j.ScheduledAt, "due "+j.ScheduledAt.UTC().Format(time.RFC3339)+" as scheduled"
+				}
+				if err := st.RetryJob(ctx, j.ID, due); err != nil {
+					return fmt.Errorf("retry job: %w", err)
+				}
+				_, err := fmt.Fprintf(a.Out(), "Retrying %s: pending again, %s.\n", describe(j), when)
 				return err
-			}
-			defer st.Close()
-			if failed {
-				return a.retryFailed(ctx, st, yes)
-			}
-			j, err := getJob(ctx, st, id)
-			if err != nil {
-				return err
-			}
-			if j.State != herald.JobFailed && j.State != herald.JobSkipped {
-				return fmt.Errorf("%s is %s: only a failed or skipped job can be retried", describe(j), j.State)
-			}
-			// A job scheduled for later (repost --at) keeps its time.
-			due, when := a.now(), "due now"
-			if j.ScheduledAt.After(due) {
-				due, when = j.ScheduledAt, "due "+j.ScheduledAt.UTC().Format(time.RFC3339)+" as scheduled"
-			}
-			if err := st.RetryJob(ctx, id, due); err != nil {
-				return fmt.Errorf("retry job: %w", err)
-			}
-			_, err = fmt.Fprintf(a.Out(), "Retrying %s: pending again, %s.\n", describe(j), when)
-			return err
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&failed, "failed", false, "retry every failed job")
@@ -256,11 +257,10 @@ retried.`,
 
 // retryFlood puts the posts the flood limit skipped for source back to pending.
 func (a *App) retryFlood(ctx context.Context, source string) error {
-	st, err := a.OpenStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	return a.withStore(ctx, func(st herald.Store) error { return a.releaseFlood(ctx, st, source) })
+}
+
+func (a *App) releaseFlood(ctx context.Context, st herald.Store, source string) error {
 	if _, err := st.GetSource(ctx, source); errors.Is(err, herald.ErrNotFound) {
 		return usageErrorf("--flood: no source is named %q (see herald sources)", source)
 	} else if err != nil {
@@ -309,31 +309,20 @@ retry' brings a cancelled job back).`,
 		Example: "  herald queue cancel 43",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseJobID(args[0])
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			st, err := a.OpenStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			j, err := getJob(ctx, st, id)
-			if err != nil {
-				return err
-			}
-			if j.State != herald.JobPending {
-				return fmt.Errorf("%s is %s: only a pending job can be cancelled", describe(j), j.State)
-			}
-			if err := st.CancelJob(ctx, id, a.now()); err != nil {
-				if errors.Is(err, herald.ErrConflict) {
-					return fmt.Errorf("%s is no longer pending (it is being sent): not cancelled", describe(j))
+			return a.withJob(ctx, args[0], func(st herald.Store, j herald.Job) error {
+				if j.State != herald.JobPending {
+					return fmt.Errorf("%s is %s: only a pending job can be cancelled", describe(j), j.State)
 				}
-				return fmt.Errorf("cancel job: %w", err)
-			}
-			_, err = fmt.Fprintf(a.Out(), "Cancelled %s: it will not be sent.\n", describe(j))
-			return err
+				if err := st.CancelJob(ctx, j.ID, a.now()); err != nil {
+					if errors.Is(err, herald.ErrConflict) {
+						return fmt.Errorf("%s is no longer pending (it is being sent): not cancelled", describe(j))
+					}
+					return fmt.Errorf("cancel job: %w", err)
+				}
+				_, err := fmt.Fprintf(a.Out(), "Cancelled %s: it will not be sent.\n", describe(j))
+				return err
+			})
 		},
 	}
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -117,7 +116,7 @@ func newsDesk(t *testing.T, db *sqlite.DB) map[string]int64 {
 func queueIDs(t *testing.T, cfg string, args ...string) []int64 {
 	t.Helper()
 	var rows []queueRow
-	if err := json.Unmarshal([]byte(ok(t, cfg, append([]string{"queue", "--format", "json"}, args...)...)), &rows); err != nil {
+	if err := jsonList([]byte(ok(t, cfg, append([]string{"queue", "--format", "json"}, args...)...)), "jobs", &rows); err != nil {
 		t.Fatal(err)
 	}
 	ids := make([]int64, len(rows))

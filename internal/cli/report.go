@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -37,8 +39,9 @@ collector's readings) rather than by its totals. The figures are as fresh as
 the last collector pass (herald collect runs one now).
 
 The table fits the terminal, with a column per network (Mastodon's and
-Bluesky's when a story was posted there); --format json gives the array the
-site's widgets read, --format csv a spreadsheet, both with every network's
+Bluesky's when a story was posted there); --format json gives the
+configuration, the database and the stories (the array the site's widgets
+read, under "stories"), --format csv a spreadsheet, both with every network's
 figures: twitter (retweets, quotes, likes, replies, impressions), facebook
 (shares, reactions, comments), mastodon (boosts, favourites, replies) and
 bluesky (reposts, quotes, likes, replies).`,
@@ -106,7 +109,12 @@ func (a *App) report(ctx context.Context, st herald.Store, q herald.ReportQuery,
 	}
 	switch format {
 	case "json":
-		return rank.WriteJSON(a.Out(), rows)
+		// The array is the one /api/popular serves (rank.WriteJSON).
+		var list bytes.Buffer
+		if err := rank.WriteJSON(&list, rows); err != nil {
+			return err
+		}
+		return writeJSON(a, "stories", json.RawMessage(list.Bytes()))
 	case "csv":
 		return rank.WriteCSV(a.Out(), rows)
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -213,30 +212,13 @@ func fourExpected(t *testing.T, by string, network herald.Network) []string {
 		sh, re, co := s.figures(network)
 		return wantMetric(by, sh, re, co)
 	}
-	var stories []fourStory
+	var stories []rankedStory
 	for _, s := range fourStories {
 		if s.postedTo(network) {
-			stories = append(stories, s)
+			stories = append(stories, rankedStory{key: s.key, ago: s.ago, value: metric(s)})
 		}
 	}
-	slices.SortStableFunc(stories, func(x, y fourStory) int {
-		mx, my := metric(x), metric(y)
-		switch {
-		case mx > my:
-			return -1
-		case mx < my:
-			return 1
-		}
-		if by != "clicks" {
-			t.Fatalf("fixture tie between %s and %s by %s on %q", x.key, y.key, by, network)
-		}
-		return int(x.ago - y.ago)
-	})
-	keys := make([]string, len(stories))
-	for i, s := range stories {
-		keys[i] = s.key
-	}
-	return keys
+	return rankedKeys(t, by, string(network), stories)
 }
 
 // reportRows runs herald report --format json and decodes its rows.
@@ -244,7 +226,7 @@ func reportRows(t *testing.T, cfg string, args ...string) []rank.Row {
 	t.Helper()
 	out := heraldOK(t, cfg, append([]string{"report", "--format", "json"}, args...)...)
 	var rows []rank.Row
-	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+	if err := jsonList([]byte(out), "stories", &rows); err != nil {
 		t.Fatalf("report output is not JSON: %v\n%s", err, out)
 	}
 	return rows
@@ -387,7 +369,7 @@ func TestReportShowsEveryNetwork(t *testing.T) {
 		{"csv", "report_networks.csv.golden"},
 	} {
 		out := heraldOK(t, cfg, "report", "--by", "score", "--format", tc.format)
-		reportGolden(t, tc.file, []byte(out))
+		golden(t, tc.file, out)
 	}
 }
 

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -27,7 +26,7 @@ func TestReportByViews(t *testing.T) {
 		}
 	}
 	var rows []herald.ReportRow
-	if err := json.Unmarshal([]byte(heraldOK(t, cfg, "report", "--by", "views", "--format", "json")), &rows); err != nil {
+	if err := jsonList([]byte(heraldOK(t, cfg, "report", "--by", "views", "--format", "json")), "stories", &rows); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

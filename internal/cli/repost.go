@@ -187,21 +187,16 @@ func (a *App) repostOne(ctx context.Context, arg string, f repostFlags) error {
 	if err != nil {
 		return err
 	}
-	if len(f.accounts) > 0 {
-		if _, err := pickAccounts(cfg, f.accounts, "--account"); err != nil {
-			return err
-		}
-	}
 	now := a.now()
-	due, err := parseDue(f.at, f.in, now)
+	due, err := repostStart(cfg, &f, now)
 	if err != nil {
 		return err
 	}
-	st, err := a.OpenStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	return a.withStore(ctx, func(st herald.Store) error { return a.repostArticle(ctx, cfg, st, arg, f, due) })
+}
+
+// repostArticle reposts the article arg names, due at due.
+func (a *App) repostArticle(ctx context.Context, cfg *config.Config, st herald.Store, arg string, f repostFlags, due time.Time) error {
 	art, err := a.findArticle(ctx, st, cfg, arg, !f.dryRun)
 	if err != nil {
 		return err
@@ -216,13 +211,24 @@ func (a *App) repostOne(ctx context.Context, arg string, f repostFlags) error {
 	var jobs []herald.Job
 	for _, id := range targets {
 		j, err := st.CreateJob(ctx, herald.NewJob{ArticleID: art.ID, Account: id, Kind: herald.KindRepost,
-			Template: f.template, Text: f.text, DueAt: due}, now)
+			Template: f.template, Text: f.text, DueAt: due}, a.now())
 		if err != nil {
 			return fmt.Errorf("create repost for %s: %w", id, err)
 		}
 		jobs = append(jobs, j)
 	}
 	return a.deliverAndPrint(ctx, cfg, st, jobs, f)
+}
+
+// repostStart checks the accounts --account names (keeping each once) and
+// reads when the reposts are due (--at, --in; now by default).
+func repostStart(cfg *config.Config, f *repostFlags, now time.Time) (due time.Time, err error) {
+	if len(f.accounts) > 0 {
+		if f.accounts, err = pickAccounts(cfg, f.accounts, "--account"); err != nil {
+			return time.Time{}, err
+		}
+	}
+	return parseDue(f.at, f.in, now)
 }
 
 // repostTargets returns the accounts named (checked), else those that
@@ -329,7 +335,7 @@ func (a *App) printDryRun(cfg *config.Config, arts []herald.Article, targets [][
 			rows = append(rows, r)
 		}
 	}
-	if err := writeRows(a, f.format, rows, repostColumns(a.now()), ""); err != nil {
+	if err := writeRows(a, f.format, "reposts", rows, repostColumns(a.now()), ""); err != nil {
 		return err
 	}
 	if failed > 0 {
@@ -345,7 +351,7 @@ func (a *App) deliverAndPrint(ctx context.Context, cfg *config.Config, st herald
 	for _, j := range jobs {
 		rows = append(rows, newRepostRow(j))
 	}
-	if werr := writeRows(a, f.format, rows, repostColumns(a.now()), ""); werr != nil {
+	if werr := writeRows(a, f.format, "reposts", rows, repostColumns(a.now()), ""); werr != nil {
 		return errors.Join(err, werr)
 	}
 	if err != nil || !sent {

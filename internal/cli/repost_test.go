@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -175,7 +173,7 @@ func (d *desk) xTexts() []string {
 func repostRows(t *testing.T, out string) []repostRow {
 	t.Helper()
 	var rows []repostRow
-	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+	if err := jsonList([]byte(out), "reposts", &rows); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
 	return rows
@@ -399,16 +397,4 @@ func TestParseDue(t *testing.T) {
 			t.Errorf("parseDue(%q, %q) = %s, %v; want %s", tt.at, tt.in, got, err, tt.want)
 		}
 	}
-}
-
-// freeAddr returns a loopback address nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }

@@ -33,28 +33,18 @@ approves every held post.`,
 			case cmd.Flags().Changed("text") && strings.TrimSpace(text) == "":
 				return usageErrorf("--text: must not be empty")
 			}
-			var id int64
-			if !all {
-				var err error
-				if id, err = parseJobID(args[0]); err != nil {
-					return err
-				}
-			}
 			ctx := cmd.Context()
-			st, err := a.OpenStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
 			if all {
-				n, err := st.ApproveHeld(ctx, strings.TrimSpace(text), a.now())
-				if err != nil {
-					return fmt.Errorf("approve held jobs: %w", err)
-				}
-				_, err = fmt.Fprintf(a.Out(), "Approved %s: pending, in their place in the queue.\n", plural(n, "held post", "held posts"))
-				return err
+				return a.withStore(ctx, func(st herald.Store) error {
+					n, err := st.ApproveHeld(ctx, strings.TrimSpace(text), a.now())
+					if err != nil {
+						return fmt.Errorf("approve held jobs: %w", err)
+					}
+					_, err = fmt.Fprintf(a.Out(), "Approved %s: pending, in their place in the queue.\n", plural(n, "held post", "held posts"))
+					return err
+				})
 			}
-			return a.review(ctx, st, id, "approve", func(id int64) error {
+			return a.review(ctx, args[0], "approve", func(st herald.Store, id int64) error {
 				return st.ApproveJob(ctx, id, strings.TrimSpace(text), a.now())
 			})
 		},
@@ -73,41 +63,31 @@ and is not sent ('herald queue retry' brings it back).`,
 		Example: "  herald queue reject 42",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parseJobID(args[0])
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			st, err := a.OpenStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			return a.review(ctx, st, id, "reject", func(id int64) error { return st.RejectJob(ctx, id, a.now()) })
+			return a.review(ctx, args[0], "reject", func(st herald.Store, id int64) error { return st.RejectJob(ctx, id, a.now()) })
 		},
 	}
 }
 
-// review approves or rejects (verb) held job id with do, and says so.
-func (a *App) review(ctx context.Context, st herald.Store, id int64, verb string, do func(int64) error) error {
-	j, err := getJob(ctx, st, id)
-	if err != nil {
-		return err
-	}
-	if j.State != herald.JobHeld {
-		return fmt.Errorf("%s is %s: only a post held for review can be %s", describe(j), j.State,
-			map[string]string{"approve": "approved", "reject": "rejected"}[verb])
-	}
-	if err := do(id); err != nil {
-		if errors.Is(err, herald.ErrConflict) {
-			return fmt.Errorf("%s is no longer held (someone else reviewed it): nothing done", describe(j))
+// review approves or rejects (verb) the held job arg names with do, and
+// says so.
+func (a *App) review(ctx context.Context, arg, verb string, do func(herald.Store, int64) error) error {
+	return a.withJob(ctx, arg, func(st herald.Store, j herald.Job) error {
+		if j.State != herald.JobHeld {
+			return fmt.Errorf("%s is %s: only a post held for review can be %s", describe(j), j.State,
+				map[string]string{"approve": "approved", "reject": "rejected"}[verb])
 		}
-		return fmt.Errorf("%s job: %w", verb, err)
-	}
-	what := "Approved %s: pending, in its place in the queue.\n"
-	if verb == "reject" {
-		what = "Rejected %s: it will not be sent.\n"
-	}
-	_, err = fmt.Fprintf(a.Out(), what, describe(j))
-	return err
+		if err := do(st, j.ID); err != nil {
+			if errors.Is(err, herald.ErrConflict) {
+				return fmt.Errorf("%s is no longer held (someone else reviewed it): nothing done", describe(j))
+			}
+			return fmt.Errorf("%s job: %w", verb, err)
+		}
+		what := "Approved %s: pending, in its place in the queue.\n"
+		if verb == "reject" {
+			what = "Rejected %s: it will not be sent.\n"
+		}
+		_, err := fmt.Fprintf(a.Out(), what, describe(j))
+		return err
+	})
 }

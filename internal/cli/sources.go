@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -42,25 +43,34 @@ active lease; the feed is still polled, less often) or "polling".`,
 			if err := checkFormat(format); err != nil {
 				return err
 			}
-			cfg, err := a.Config()
+			cfg, srcs, err := a.readSources(cmd.Context())
 			if err != nil {
 				return err
-			}
-			st, err := a.OpenStoreToRead(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			srcs, err := st.ListSources(cmd.Context())
-			if err != nil {
-				return fmt.Errorf("list sources: %w", err)
 			}
 			now := a.now()
-			return writeRows(a, format, sourceRows(cfg, srcs, now), sourceColumns(now), "")
+			return writeRows(a, format, "sources", sourceRows(cfg, srcs, now), sourceColumns(now), "")
 		},
 	}
 	addFormatFlag(cmd, &format)
 	return cmd
+}
+
+// readSources returns the configuration and the sources in the store, for
+// a command that only reads.
+func (a *App) readSources(ctx context.Context) (*config.Config, []herald.Source, error) {
+	cfg, err := a.Config()
+	if err != nil {
+		return nil, nil, err
+	}
+	var srcs []herald.Source
+	err = a.readStore(ctx, func(st herald.Store) error {
+		srcs, err = st.ListSources(ctx)
+		if err != nil {
+			return fmt.Errorf("list sources: %w", err)
+		}
+		return nil
+	})
+	return cfg, srcs, err
 }
 
 // sourceRows joins the store's sources with the configuration's websub flags.

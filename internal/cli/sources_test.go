@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -66,7 +65,7 @@ func TestSourcesShowsPushState(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	var rows []sourceRow
-	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+	if err := jsonList([]byte(out), "sources", &rows); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
 	got := map[string]sourceRow{}

@@ -87,10 +87,9 @@ func healthzURL(addr string) string {
 	return "http://" + net.JoinHostPort(host, port) + "/healthz"
 }
 
-// statusReport is `herald status` as JSON.
+// statusReport is `herald status` as JSON (after the configuration and
+// the database, see writeJSON).
 type statusReport struct {
-	Config   string              `json:"config"`   // the configuration file read ("" for none)
-	Database string              `json:"database"` // database.url, password left out
 	Daemon   daemonStatus        `json:"daemon"`
 	Sources  sourcesStatus       `json:"sources"`
 	Queue    map[string]int      `json:"queue"` // jobs by state
@@ -164,23 +163,22 @@ running (the status is printed all the same), as service managers answer.`,
 			if err != nil {
 				return err
 			}
-			st, err := a.OpenStoreToRead(cmd.Context())
+			var rep statusReport
+			err = a.readStore(cmd.Context(), func(st herald.Store) (err error) {
+				rep, err = gatherStatus(cmd.Context(), cfg, st, a.now())
+				return err
+			})
 			if errors.Is(err, errNoDatabase) {
 				return &notRunningErr{fmt.Errorf("the daemon is not running: %w", err)}
 			}
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			rep, err := gatherStatus(cmd.Context(), cfg, st, a.now())
-			if err != nil {
-				return err
-			}
 			switch format {
 			case "json":
-				err = writeJSON(a, rep)
+				err = writeJSON(a, "", rep)
 			case "csv":
-				err = writeRows(a, format, rep.lines(a.now()), nil, "")
+				err = writeRows(a, format, "", rep.lines(a.now()), nil, "")
 			default:
 				err = a.printStatus(rep, a.now())
 			}
@@ -197,8 +195,7 @@ running (the status is printed all the same), as service managers answer.`,
 
 // gatherStatus reads everything status shows.
 func gatherStatus(ctx context.Context, cfg *config.Config, st herald.Store, now time.Time) (statusReport, error) {
-	rep := statusReport{Config: cfg.File, Database: herald.RedactURL(cfg.Database.URL),
-		Daemon: probeDaemon(ctx, cfg.HTTP.Addr, daemonProbeTimeout), Queue: map[string]int{},
+	rep := statusReport{Daemon: probeDaemon(ctx, cfg.HTTP.Addr, daemonProbeTimeout), Queue: map[string]int{},
 		Sources: sourcesStatus{Failing: []failingSource{}}, Accounts: []accountStatusLine{}}
 	if err := matchDaemon(&rep.Daemon, cfg.Database.URL); err != nil {
 		return rep, err
@@ -345,8 +342,8 @@ func (a *App) printStatus(r statusReport, now time.Time) error {
 		return "\x1b[" + code + "m" + s + "\x1b[0m"
 	}
 	var b strings.Builder
-	if a.Interactive() {
-		fmt.Fprintf(&b, "%s  %s, database %s\n", paint("1", "Using:   "), dash(r.Config), r.Database)
+	if a.Interactive() && a.using != nil {
+		fmt.Fprintf(&b, "%s  %s, database %s\n", paint("1", "Using:   "), dash(a.using.Config), a.using.Database)
 	}
 	status, detail := r.daemonLine()
 	code := "33"
@@ -375,7 +372,7 @@ func (a *App) printStatus(r statusReport, now time.Time) error {
 	if _, err := fmt.Fprintf(a.Out(), "%s%s\n", b.String(), paint("1", "Accounts:")); err != nil {
 		return err
 	}
-	return writeRows(a, "table", r.Accounts, statusAccountColumns(now), "  No accounts are configured (accounts: in the configuration).")
+	return writeRows(a, "table", "", r.Accounts, statusAccountColumns(now), "  No accounts are configured (accounts: in the configuration).")
 }
 
 func statusAccountColumns(now time.Time) []column[accountStatusLine] {

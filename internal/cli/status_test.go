@@ -13,6 +13,7 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/rank/ranktest"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // statusDesk is historyDesk with a feed that keeps failing, the Page paused
@@ -66,7 +67,10 @@ func TestStatusGolden(t *testing.T) {
 	golden(t, "status.json.golden", heraldStatus(t, d, ExitNotRunning, "--format", "json"))
 	golden(t, "status.csv.golden", heraldStatus(t, d, ExitNotRunning, "--format", "csv"))
 
-	var rep statusReport
+	var rep struct {
+		using
+		statusReport
+	}
 	if err := json.Unmarshal([]byte(heraldStatus(t, d, ExitNotRunning, "--format", "json")), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +109,7 @@ func TestStatusSeesARunningDaemon(t *testing.T) {
 		t.Errorf("status with another server on http.addr:\n%s", out)
 	}
 	// Nothing on http.addr: not running, quickly.
-	d = newDesk(t, freeAddr(t), "")
+	d = newDesk(t, testkit.FreeAddr(t), "")
 	start := time.Now()
 	if out := heraldStatus(t, d, ExitNotRunning); !strings.Contains(out, "not running") || !strings.Contains(out, "connection refused") {
 		t.Errorf("status with nothing on http.addr:\n%s", out)
@@ -116,18 +120,14 @@ func TestStatusSeesARunningDaemon(t *testing.T) {
 }
 
 func TestHealthzURL(t *testing.T) {
-	for addr, want := range map[string]string{
+	testkit.Table(t, "healthzURL", healthzURL, map[string]string{
 		"127.0.0.1:8080": "http://127.0.0.1:8080/healthz",
 		":8080":          "http://127.0.0.1:8080/healthz",
 		"0.0.0.0:9000":   "http://127.0.0.1:9000/healthz",
 		"[::]:9000":      "http://127.0.0.1:9000/healthz",
 		"[::1]:9000":     "http://[::1]:9000/healthz",
 		"herald.lan:80":  "http://herald.lan:80/healthz",
-	} {
-		if got := healthzURL(addr); got != want {
-			t.Errorf("healthzURL(%q) = %q, want %q", addr, got, want)
-		}
-	}
+	})
 }
 
 // serveText serves body on every path and returns the server's URL.

@@ -36,9 +36,29 @@ func (a *App) OpenStore(ctx context.Context) (herald.Store, error) {
 	if err := syncConfig(ctx, st, cfg); err != nil {
 		return nil, errors.Join(err, st.Close())
 	}
+	a.using = &using{Config: cfg.File, Database: herald.RedactURL(cfg.Database.URL)}
 	// Credentials Herald stores are sealed on the way in and opened on the
 	// way out when a key is set; everything else passes through.
 	return secrets.Wrap(st, seal), nil
+}
+
+// withStore opens the store (OpenStore), hands it to do, and closes it.
+func (a *App) withStore(ctx context.Context, do func(herald.Store) error) error {
+	return runWithStore(ctx, a.OpenStore, do)
+}
+
+// readStore is withStore for a command that only reads (OpenStoreToRead).
+func (a *App) readStore(ctx context.Context, do func(herald.Store) error) error {
+	return runWithStore(ctx, a.OpenStoreToRead, do)
+}
+
+func runWithStore(ctx context.Context, open func(context.Context) (herald.Store, error), do func(herald.Store) error) error {
+	st, err := open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return do(st)
 }
 
 // errNoDatabase: the SQLite database of the configuration does not exist.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit"
 	"github.com/heraldhq/herald/internal/web"
 )
 
@@ -32,7 +33,7 @@ func TestStoreBackupWhileWebhooksArrive(t *testing.T) {
 	bin := buildHerald(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "herald.db")
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	const secret = "backup-test-webhook-secret"
 	cfg := filepath.Join(dir, "herald.yaml")
 	body := fmt.Sprintf("sandbox: true\ndatabase: {url: %q}\nhttp: {addr: %q, public_url: %q, webhook_secret: %q}\n"+

@@ -12,6 +12,7 @@ import (
 	"github.com/heraldhq/herald/internal/postgres"
 	"github.com/heraldhq/herald/internal/postgres/pgtest"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
 
 // pgSchema returns HERALD_TEST_POSTGRES_URL pointed at a schema of the
@@ -127,14 +128,7 @@ func TestStoreCopy(t *testing.T) {
 	clearEnv(t)
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "herald.db")
-	lite, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lite.Close() })
-	if err := lite.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	lite := teststore.SQLiteAt(t, path)
 	fillStore(t, lite)
 
 	// herald migrate against PostgreSQL first leaves the configured sources

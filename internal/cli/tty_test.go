@@ -160,9 +160,7 @@ func TestTerminalConfirmsAndShowsProgress(t *testing.T) {
 	term = startTerminal(t, bin, args...)
 	term.waitFor("[y/N] ")
 	term.typeKeys("y\r")
-	if code := term.exit(); code != ExitOK {
-		t.Fatalf("answer y: exit %d\n%s", code, term.output())
-	}
+	term.succeeds(t, "answer y")
 	out := term.output()
 	for _, want := range []string{"Creating jobs", "Sending", "100%", "█", "(4/4)", "https://x.com/daily_news/status/"} {
 		if !strings.Contains(out, want) {

@@ -82,7 +82,7 @@ func newVersionCmd(a *App) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b := Build()
 			if asJSON {
-				return a.PrintJSON(b)
+				return writeJSON(a, "", b)
 			}
 			_, err := fmt.Fprintf(a.Out(), "herald %s\ncommit:  %s\nbuilt:   %s\ngo:      %s %s\n",
 				b.Version, b.Commit, b.Date, b.GoVersion, b.Platform)

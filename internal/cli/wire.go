@@ -7,6 +7,7 @@ package cli
 //
 //	sb, err := startSandbox(cfg, logger)          // sandbox: true only (nil otherwise); defer sb.Close()
 //	st, err := a.OpenStore(ctx)                   // migrated, sources and accounts synced
+//	st, done, err := a.openForNetworks(ctx, cfg)  // both; defer done()
 //	pubs, err := buildPublishers(ctx, cfg, st, logger)  // account ID → herald.Publisher
 //	d, err := app.New(app.Options{Config: cfg, Store: st, Publishers: pubs, ...})      // herald run
 //	d, err := app.NewDispatcher(cfg, st, pubs, app.SenderOptions{...}, logger)         // post, repost
@@ -38,6 +39,20 @@ import (
 )
 
 // accountIDs returns the configured account IDs, sorted.
+// openForNetworks starts the sandbox (sandbox: true only) and opens the
+// store, for a command that calls the networks; done closes both.
+func (a *App) openForNetworks(ctx context.Context, cfg *config.Config) (st herald.Store, done func(), err error) {
+	sb, err := startSandbox(cfg, a.Logger())
+	if err != nil {
+		return nil, nil, err
+	}
+	if st, err = a.OpenStore(ctx); err != nil {
+		sb.Close()
+		return nil, nil, err
+	}
+	return st, func() { st.Close(); sb.Close() }, nil
+}
+
 func accountIDs(cfg *config.Config) []string { return app.AccountIDs(cfg) }
 
 // fromApp marks a configuration error found while building parts as such

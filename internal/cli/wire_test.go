@@ -39,18 +39,7 @@ func TestBuildDispatchAccountsMapsEveryKey(t *testing.T) {
 	x.Cost.MonthlyBudget = 50
 	cfg.Accounts["x_main"] = x
 
-	pubs, err := buildPublishers(context.Background(), cfg, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	comps, err := buildComposers(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	accts, err := buildDispatchAccounts(cfg, pubs, comps, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	accts := dispatchAccounts(t, context.Background(), cfg, nil)
 	if len(accts) != 2 || accts[0].ID != "fb_page" || accts[1].ID != "x_main" {
 		t.Fatalf("accounts %+v, want fb_page then x_main", accts)
 	}
@@ -71,6 +60,11 @@ func TestBuildDispatchAccountsMapsEveryKey(t *testing.T) {
 
 	x.QuietHours.End = "6.30"
 	cfg.Accounts["x_main"] = x
+	pubs, err := buildPublishers(context.Background(), cfg, nil, nil)
+	comps, cerr := buildComposers(cfg)
+	if err != nil || cerr != nil {
+		t.Fatal(err, cerr)
+	}
 	if _, err := buildDispatchAccounts(cfg, pubs, comps, ""); err == nil || !strings.Contains(err.Error(), "accounts.x_main.quiet_hours") {
 		t.Errorf("bad quiet hours: %v, want an error naming the key", err)
 	}
@@ -285,4 +279,23 @@ func TestStartupDatabaseHidesThePassword(t *testing.T) {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// dispatchAccounts builds cfg's accounts for the dispatcher over st (nil:
+// no store), as herald run does.
+func dispatchAccounts(t *testing.T, ctx context.Context, cfg *config.Config, st herald.Store) []dispatch.Account {
+	t.Helper()
+	pubs, err := buildPublishers(ctx, cfg, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	comps, err := buildComposers(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accts, err := buildDispatchAccounts(cfg, pubs, comps, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return accts
 }

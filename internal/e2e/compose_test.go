@@ -491,12 +491,12 @@ func TestComposeRunsWithTheBinary(t *testing.T) {
 		if err != nil {
 			t.Fatalf("herald report --network %s: %v\n%s", network, err, out)
 		}
-		var rows []herald.ReportRow
-		if err := json.Unmarshal(out, &rows); err != nil {
+		var rep struct{ Stories []herald.ReportRow }
+		if err := json.Unmarshal(out, &rep); err != nil {
 			t.Fatalf("herald report: %v\n%s", err, out)
 		}
 		m := map[int64]herald.ReportRow{}
-		for _, r := range rows {
+		for _, r := range rep.Stories {
 			m[r.ArticleID] = r
 		}
 		return m

@@ -264,7 +264,9 @@ func TestFiltersPerSourceAndTarget(t *testing.T) {
 		State      string `json:"state"`
 		SkipReason string `json:"skip_reason"`
 	}
-	if err := json.Unmarshal([]byte(d.herald(t, "queue", "--state", "skipped", "--format", "json")), &queue); err != nil {
+	if err := json.Unmarshal([]byte(d.herald(t, "queue", "--state", "skipped", "--format", "json")), &struct {
+		Jobs any `json:"jobs"`
+	}{&queue}); err != nil {
 		t.Fatal(err)
 	}
 	if len(queue) != 4 || !slices.ContainsFunc(queue, func(r struct {

@@ -74,11 +74,11 @@ func runReport(t *testing.T, cfg string, args ...string) []herald.ReportRow {
 	if code := cli.Execute(context.Background(), args, &out, &errs); code != 0 {
 		t.Fatalf("herald %v exited with %d: %s", args[2:], code, errs.String())
 	}
-	var rows []herald.ReportRow
-	if err := json.Unmarshal(out.Bytes(), &rows); err != nil {
+	var rep struct{ Stories []herald.ReportRow }
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatalf("herald %v: %v\n%s", args[2:], err, out.String())
 	}
-	return rows
+	return rep.Stories
 }
 
 // checkRows checks a ranking by shares: the stories in order of want's
