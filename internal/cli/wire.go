@@ -87,8 +87,9 @@ func buildPublishers(ctx context.Context, cfg *config.Config, store herald.Store
 }
 
 // buildPublisher returns the Publisher of account id. tokens keeps rotating
-// OAuth 2.0 tokens (the store); errors name the account's key at fault.
-func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, logger *slog.Logger) (herald.Publisher, error) {
+// OAuth 2.0 tokens and the credentials `accounts connect` stored (the store;
+// nil where no store is open); errors name the account's key at fault.
+func buildPublisher(cfg *config.Config, id string, tokens connectedStore, logger *slog.Logger) (herald.Publisher, error) {
 	a, ok := cfg.Accounts[id]
 	if !ok {
 		return nil, notFoundErrorf("account %q is not configured (accounts: %s)", id, strings.Join(accountIDs(cfg), ", "))
@@ -96,8 +97,8 @@ func buildPublisher(cfg *config.Config, id string, tokens herald.TokenStore, log
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if cs, ok := tokens.(connectedStore); ok && usesConnected(cfg, a) {
-		return newConnectedPublisher(cfg, id, cs, logger), nil
+	if tokens != nil && usesConnected(cfg, a) {
+		return newConnectedPublisher(cfg, id, tokens, logger), nil
 	}
 	return buildNetworkPublisher(cfg, id, a, tokens, logger)
 }
