@@ -11,8 +11,14 @@ import (
 	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
-// An account's jobs to claim: left in sending by an expired lease, and due.
 const (
+	// Whether an account (?1) may not be claimed for owner ?4 at ?2 (see
+	// mayClaim); ?3 is true when it is served one job at a time.
+	qClaimedElsewhere = `SELECT EXISTS (SELECT 1 FROM accounts a JOIN jobs j ON j.id = a.claim_job
+			WHERE a.id = ?1 AND j.claimed_by <> '' AND j.lease_until > ?2 AND (?3 OR j.claimed_by <> ?4))
+		OR EXISTS (SELECT 1 FROM jobs WHERE state = 'sending' AND account_id = ?1
+			AND claimed_by NOT IN ('', ?4) AND lease_until > ?2)`
+	// An account's jobs to claim: left in sending by an expired lease, and due.
 	qStuck = `SELECT id, account_id, priority, published_at FROM jobs
 		WHERE account_id = ?1 AND state = 'sending' AND (lease_until IS NULL OR lease_until <= ?2)
 		ORDER BY priority DESC, published_at, id LIMIT ?3`
@@ -91,11 +97,7 @@ func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimO
 // only one, so none of this can change meanwhile.
 func mayClaim(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions, acct string, now int64) (bool, error) {
 	var claimed bool
-	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts a JOIN jobs j ON j.id = a.claim_job
-			WHERE a.id = ?1 AND j.claimed_by <> '' AND j.lease_until > ?2 AND (?3 OR j.claimed_by <> ?4))
-		OR EXISTS (SELECT 1 FROM jobs WHERE state = 'sending' AND account_id = ?1
-			AND claimed_by NOT IN ('', ?4) AND lease_until > ?2)`,
-		acct, now, opts.Serial(acct), opts.Owner).Scan(&claimed); err != nil || claimed {
+	if err := q.QueryRow(ctx, qClaimedElsewhere, acct, now, opts.Serial(acct), opts.Owner).Scan(&claimed); err != nil || claimed {
 		return false, err
 	}
 	for _, l := range opts.Limits {
