@@ -91,21 +91,10 @@ func BenchmarkSaveArticles(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "articles/s")
 }
 
+// benchInstances opens n handles on one fresh schema with accounts x and
+// fb and the source news.
 func benchInstances(b *testing.B, n int) []*postgres.DB {
-	b.Helper()
-	dsn := newSchema(b)
-	dbs := make([]*postgres.DB, n)
-	for i := range dbs {
-		dbs[i] = openTest(b, dsn)
-	}
-	ctx := b.Context()
-	if err := dbs[0].SyncAccounts(ctx, []herald.Account{{ID: "x", Network: herald.Twitter}, {ID: "fb", Network: herald.Facebook}}); err != nil {
-		b.Fatal(err)
-	}
-	if err := dbs[0].SyncSources(ctx, []herald.SourceSpec{{Name: "news", URL: "https://example.com/rss"}}); err != nil {
-		b.Fatal(err)
-	}
-	return dbs
+	return openInstances(b, n, herald.SourceSpec{Name: "news", URL: "https://example.com/rss"})
 }
 
 // reportDB opens (generating it once, then reusing it) a schema
