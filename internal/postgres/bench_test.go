@@ -18,9 +18,10 @@ import (
 var benchNow = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 
 // BenchmarkClaimFinish runs the dispatcher's store calls for one job (an
-// op) from 1, 2 and 3 instances (each a handle with 2 or 8 workers) sharing
-// the database: claims of up to 10 jobs, then StartAttempt and
-// FinishJob(sent) for each. Two accounts, no spacing. StartAttempt waits
+// op) from 1, 2 and 3 instances (each a handle with 2 or 8 workers, which
+// claim as the instance: one owner) sharing the database: claims of up to
+// 10 jobs, then StartAttempt and FinishJob(sent) for each. Two accounts, no
+// spacing: an account is served by one instance at a time. StartAttempt waits
 // for its commit to reach the disk, so the figures follow the disk's flush
 // latency; more workers share flushes (group commit).
 func BenchmarkClaimFinish(b *testing.B) {
@@ -42,7 +43,7 @@ func BenchmarkClaimFinish(b *testing.B) {
 			var wg sync.WaitGroup
 			b.ResetTimer()
 			for i := range tc.workers * n {
-				db, owner := dbs[i%n], fmt.Sprintf("bench-%d", i)
+				db, owner := dbs[i%n], fmt.Sprintf("bench-%d", i%n)
 				wg.Go(func() {
 					opts := herald.ClaimOptions{Owner: owner, Now: benchNow, Lease: time.Minute,
 						Accounts: map[string]time.Duration{"x": 0, "fb": 0}, PerAccount: 5, Limit: 10}

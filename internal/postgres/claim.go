@@ -16,13 +16,14 @@ import (
 // other account, then the first opts.Limit of all in dispatch order.
 func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions) ([]sqlstore.Candidate, error) {
 	now := opts.Now.UnixMilli()
-	names := opts.AccountNames()
-	// The accounts' rows stay locked until commit (taken in ID order, so
-	// that claims cannot deadlock): an instance claiming for one meanwhile
-	// waits, then sees the claimed jobs, the new hold and the sends that
-	// count against its limits.
-	if _, err := q.Exec(ctx, `SELECT 1 FROM accounts WHERE id = ANY($1) AND NOT paused
-		AND (hold_until IS NULL OR hold_until <= $2) ORDER BY id FOR NO KEY UPDATE`, names, now); err != nil {
+	// The rows of the accounts served stay locked until commit. An account
+	// whose row another claim holds is skipped: that claim serves it, and
+	// claims never wait for one another. Any claim that held a row locked
+	// here has committed, so the statement below (a new snapshot) sees the
+	// jobs it claimed, its hold and the sends that count against limits.
+	names, err := sqlstore.Strings(q.Query(ctx, `SELECT id FROM accounts WHERE id = ANY($1) AND NOT paused
+		AND (hold_until IS NULL OR hold_until <= $2) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED`, opts.AccountNames(), now))
+	if err != nil || len(names) == 0 {
 		return nil, err
 	}
 	ks := make([]int32, len(names))

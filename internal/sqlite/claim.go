@@ -40,22 +40,9 @@ func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimO
 	for i, n := range names {
 		args[i] = n
 	}
-	rows, err := q.Query(ctx, `SELECT id FROM accounts WHERE id IN (`+placeholders(len(names))+`)
-		AND paused = 0 AND (hold_until IS NULL OR hold_until <= ?) ORDER BY id`, append(args, now)...)
+	ready, err := sqlstore.Strings(q.Query(ctx, `SELECT id FROM accounts WHERE id IN (`+placeholders(len(names))+`)
+		AND paused = 0 AND (hold_until IS NULL OR hold_until <= ?) ORDER BY id`, append(args, now)...))
 	if err != nil {
-		return nil, err
-	}
-	var ready []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ready = append(ready, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	var all []sqlstore.Candidate

@@ -117,6 +117,24 @@ func (s *Store) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]hera
 	return out, nil
 }
 
+// Strings reads the one text column of rows, as q.Query returns them with
+// err: the IDs of a claim's accounts.
+func Strings(rows Rows, err error) ([]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // FirstCandidates returns the first limit of cs in dispatch order (all for
 // limit 0).
 func FirstCandidates(cs []Candidate, limit int) []Candidate {
