@@ -189,18 +189,28 @@ func (d *Dispatcher) backoff(attempts int) time.Duration {
 
 // send makes the attempt: marked sending first, then the call.
 func (d *Dispatcher) send(ctx context.Context, log *slog.Logger, a *Account, j herald.Job, msg herald.Message) bool {
+	now := d.opts.Now()
+	if !j.LeaseUntil.IsZero() && !now.Before(j.LeaseUntil) {
+		// The batch's claim ran out before this job's turn: another
+		// instance may have been given the account's jobs since. The rest
+		// go back rather than be sent beside its.
+		log.Info("claim expired before the job's turn; given back", "lease_until", j.LeaseUntil)
+		d.release(ctx, []herald.Job{j})
+		return false
+	}
 	sctx, cancel := d.storeCtx(ctx)
-	err := d.store.StartAttempt(sctx, j.ID, d.opts.Owner, d.opts.Now(), d.opts.Lease)
+	err := d.store.StartAttempt(sctx, j.ID, d.opts.Owner, now, d.opts.Lease)
 	cancel()
 	if err != nil {
 		// Without the sending mark the call must not be made: a crash during
 		// it would leave a post nobody knows about.
 		if errors.Is(err, herald.ErrLeaseLost) {
+			// The account is another instance's now: the rest go back.
 			log.Info("job taken over by another instance; not sent")
-		} else {
-			log.Error("dispatch: start attempt", "error", err)
-			d.retryLater(ctx, log, j)
+			return false
 		}
+		log.Error("dispatch: start attempt", "error", err)
+		d.retryLater(ctx, log, j)
 		return true
 	}
 	if !d.acquire() {
@@ -217,7 +227,7 @@ func (d *Dispatcher) send(ctx context.Context, log *slog.Logger, a *Account, j h
 	cancel()
 	d.releaseCall()
 	d.observe(a, "publish", time.Since(start))
-	now := d.opts.Now()
+	now = d.opts.Now()
 	d.holdAfterCall(ctx, log, a, now)
 	if err == nil {
 		return d.sent(ctx, log, a, j, msg, r, now)

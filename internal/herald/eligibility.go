@@ -31,12 +31,15 @@ type Rules struct {
 // know Paused, HoldUntil or InFlight: the store checks them as it claims)
 // leaves it zero.
 type AccountState struct {
-	Paused     bool
-	HoldUntil  time.Time
-	InFlight   bool  // one of its jobs is claimed under a live lease
-	SentToday  int   // posts sent since its local day began
-	SentMonth  int   // posts sent since the UTC month began
-	SpentMonth Money // the ledger since the UTC month began
+	Paused    bool
+	HoldUntil time.Time
+	// InFlight: one of its jobs is claimed under a live lease, by any
+	// instance. InFlightElsewhere: by another instance than the one asking
+	// (InFlight too).
+	InFlight, InFlightElsewhere bool
+	SentToday                   int   // posts sent since its local day began
+	SentMonth                   int   // posts sent since the UTC month began
+	SpentMonth                  Money // the ledger since the UTC month began
 }
 
 // Why an account may take no job now.
@@ -62,9 +65,12 @@ type Allowance struct {
 }
 
 // Eligibility decides whether an account may be given jobs at now, and how
-// many: not while paused or held, in its quiet hours, while a job of a
-// serial account (spacing or a cap) is in flight, nor once its daily cap or
-// monthly budget is reached. The stores evaluate the parts a claim must
+// many: not while paused or held, in its quiet hours, while another
+// instance has one of its jobs in flight (so that one instance at a time
+// sends for an account, and its timeline is in publication order), while a
+// job of a serial account (spacing or a cap) is in flight, nor once its
+// daily cap or monthly budget is reached. An instance may take several jobs
+// of an account without spacing at once: it sends them one after another. The stores evaluate the parts a claim must
 // check atomically (pause, hold, in flight, Limits) in SQL; the conformance
 // suite checks both against this function's verdicts (storetest).
 func Eligibility(account string, r Rules, s AccountState, now time.Time) Allowance {
@@ -101,7 +107,7 @@ func Eligibility(account string, r Rules, s AccountState, now time.Time) Allowan
 	}
 	a := Allowance{N: max(n, 0), Limits: limits}
 	switch {
-	case s.InFlight && serial:
+	case s.InFlightElsewhere || s.InFlight && serial:
 		a.N, a.Wait = 0, WaitInFlight
 	case a.N == 0 && r.DailyCap > 0 && s.SentToday >= r.DailyCap:
 		a.Wait = WaitDailyCap

@@ -127,11 +127,14 @@ type ClaimOptions struct {
 	Now   time.Time // jobs with NextAttemptAt ≤ Now are due
 	Lease time.Duration
 	// Accounts maps each account that may send now to the spacing to keep
-	// after this claim. An account is only served while its hold has passed;
-	// claiming for an account with spacing > 0 takes one job and holds the
-	// account until Now+spacing, atomically, and is refused while another
-	// job of that account is claimed under a live lease (a call may be in
-	// flight), so spacing holds across instances. The sender then holds the
+	// after this claim. An account is only served while its hold has passed
+	// and no other owner holds a live claim on one of its jobs (one instance
+	// at a time sends for an account, in order; an owner may claim more of
+	// an account's jobs while it holds some). Claiming for an account with
+	// spacing > 0 takes one job and holds the account until Now+spacing,
+	// atomically, and is refused while another job of that account is
+	// claimed under a live lease (a call may be in flight), so spacing holds
+	// across instances. The sender then holds the
 	// account from the end of its call (HoldAccount) before FinishJob.
 	Accounts map[string]time.Duration
 	// Limits cap accounts' posts (daily caps, budgets): no job of an account

@@ -18,9 +18,10 @@ import (
 var benchNow = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 
 // BenchmarkClaimFinish runs the dispatcher's store calls for one job (an
-// op) from 1, 2 and 3 instances (each a handle with 2 or 8 workers) sharing
-// the database: claims of up to 10 jobs, then StartAttempt and
-// FinishJob(sent) for each. Two accounts, no spacing. StartAttempt waits
+// op) from 1, 2 and 3 instances (each a handle with 2 or 8 workers, which
+// claim as the instance: one owner) sharing the database: claims of up to
+// 10 jobs, then StartAttempt and FinishJob(sent) for each. Two accounts, no
+// spacing: an account is served by one instance at a time. StartAttempt waits
 // for its commit to reach the disk, so the figures follow the disk's flush
 // latency; more workers share flushes (group commit).
 func BenchmarkClaimFinish(b *testing.B) {
@@ -42,7 +43,7 @@ func BenchmarkClaimFinish(b *testing.B) {
 			var wg sync.WaitGroup
 			b.ResetTimer()
 			for i := range tc.workers * n {
-				db, owner := dbs[i%n], fmt.Sprintf("bench-%d", i)
+				db, owner := dbs[i%n], fmt.Sprintf("bench-%d", i%n)
 				wg.Go(func() {
 					opts := herald.ClaimOptions{Owner: owner, Now: benchNow, Lease: time.Minute,
 						Accounts: map[string]time.Duration{"x": 0, "fb": 0}, PerAccount: 5, Limit: 10}
@@ -91,21 +92,10 @@ func BenchmarkSaveArticles(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "articles/s")
 }
 
+// benchInstances opens n handles on one fresh schema with accounts x and
+// fb and the source news.
 func benchInstances(b *testing.B, n int) []*postgres.DB {
-	b.Helper()
-	dsn := newSchema(b)
-	dbs := make([]*postgres.DB, n)
-	for i := range dbs {
-		dbs[i] = openTest(b, dsn)
-	}
-	ctx := b.Context()
-	if err := dbs[0].SyncAccounts(ctx, []herald.Account{{ID: "x", Network: herald.Twitter}, {ID: "fb", Network: herald.Facebook}}); err != nil {
-		b.Fatal(err)
-	}
-	if err := dbs[0].SyncSources(ctx, []herald.SourceSpec{{Name: "news", URL: "https://example.com/rss"}}); err != nil {
-		b.Fatal(err)
-	}
-	return dbs
+	return openInstances(b, n, herald.SourceSpec{Name: "news", URL: "https://example.com/rss"})
 }
 
 // reportDB opens (generating it once, then reusing it) a schema

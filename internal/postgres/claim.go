@@ -10,30 +10,22 @@ import (
 )
 
 // claimCandidates picks and locks the jobs to claim: for each account that
-// may send (not paused, hold passed), its first due pending jobs and its jobs
-// left in sending by an expired lease, at most one per account with spacing
-// or a limit and PerAccount per other account, then the first opts.Limit of
-// all in dispatch order.
+// may send (not paused, hold passed, no live claim of another instance),
+// its first due pending jobs and its jobs left in sending by an expired
+// lease, at most one per account with spacing or a limit and PerAccount per
+// other account, then the first opts.Limit of all in dispatch order.
 func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions) ([]sqlstore.Candidate, error) {
 	now := opts.Now.UnixMilli()
-	var serial, free []string
-	for _, name := range opts.AccountNames() {
-		if opts.Serial(name) {
-			serial = append(serial, name)
-		} else {
-			free = append(free, name)
-		}
+	// The rows of the accounts served stay locked until commit. An account
+	// whose row another claim holds is skipped: that claim serves it, and
+	// claims never wait for one another. Any claim that held a row locked
+	// here has committed, so the statement below (a new snapshot) sees the
+	// jobs it claimed, its hold and the sends that count against limits.
+	names, err := sqlstore.Strings(q.Query(ctx, `SELECT id FROM accounts WHERE id = ANY($1) AND NOT paused
+		AND (hold_until IS NULL OR hold_until <= $2) ORDER BY id FOR NO KEY UPDATE SKIP LOCKED`, opts.AccountNames(), now))
+	if err != nil || len(names) == 0 {
+		return nil, err
 	}
-	// The row of an account served one job at a time stays locked until
-	// commit: an instance claiming for it meanwhile waits, then sees the new
-	// hold, the claimed job and the sends that count against its limits.
-	if len(serial) > 0 {
-		if _, err := q.Exec(ctx, `SELECT 1 FROM accounts WHERE id = ANY($1) AND NOT paused
-			AND (hold_until IS NULL OR hold_until <= $2) ORDER BY id FOR NO KEY UPDATE`, serial, now); err != nil {
-			return nil, err
-		}
-	}
-	names := append(serial, free...)
 	ks := make([]int32, len(names))
 	isSerial := make([]bool, len(names))
 	for i, acct := range names {
@@ -55,14 +47,17 @@ func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimO
 	}
 	// Per account: its first k jobs left sending and its first k due, each
 	// locked (skipping rows another claimer holds), then the first k of both;
-	// nothing for a serial account while one of its jobs is claimed, nor for
-	// one that has reached a limit.
+	// nothing while another instance holds a live claim on it (on its last
+	// claimed job, or on a job it is sending), for a serial account while
+	// any of its jobs is claimed, nor for one that has reached a limit.
 	rows, err := q.Query(ctx, `SELECT c.ID, c.account_id, c.Priority, c.published_at, c.stuck
 		FROM unnest($1::text[], $2::int[], $4::bool[]) AS a(name, k, serial)
 		JOIN accounts acct ON acct.id = a.name AND NOT acct.paused
 			AND (acct.hold_until IS NULL OR acct.hold_until <= $3)
-			AND NOT (a.serial AND EXISTS (SELECT 1 FROM jobs x WHERE x.id = acct.claim_job
-				AND x.claimed_by <> '' AND x.lease_until > $3))
+			AND NOT EXISTS (SELECT 1 FROM jobs x WHERE x.id = acct.claim_job
+				AND x.claimed_by <> '' AND x.lease_until > $3 AND (a.serial OR x.claimed_by <> $8))
+			AND NOT EXISTS (SELECT 1 FROM jobs x WHERE x.account_id = a.name AND x.state = 'sending'
+				AND x.claimed_by NOT IN ('', $8) AND x.lease_until > $3)
 			AND NOT EXISTS (SELECT 1 FROM unnest($5::text[], $6::bigint[], $7::bigint[]) AS l(account, max, since)
 				WHERE l.account = a.name AND (SELECT count(*) FROM jobs s WHERE s.account_id = a.name
 					AND s.state = 'sent' AND s.sent_at >= l.since) >= l.max)
@@ -77,7 +72,7 @@ func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimO
 					AND (lease_until IS NULL OR lease_until <= $3)
 					ORDER BY priority DESC, published_at, id LIMIT a.k FOR UPDATE SKIP LOCKED) d
 			) u ORDER BY priority DESC, published_at, id LIMIT a.k
-		) c`, names, ks, now, isSerial, limAcct, limMax, limSince)
+		) c`, names, ks, now, isSerial, limAcct, limMax, limSince, opts.Owner)
 	if err != nil {
 		return nil, err
 	}

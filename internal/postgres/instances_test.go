@@ -21,19 +21,25 @@ var t0 = time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 // sharing a database would, with accounts x (twitter) and fb (facebook) and
 // sources mexico and business.
 func instances(t *testing.T, n int) []*postgres.DB {
-	t.Helper()
-	dsn := newSchema(t)
+	return openInstances(t, n, herald.SourceSpec{Name: "mexico", URL: "https://example.com/mexico.xml"},
+		herald.SourceSpec{Name: "business", URL: "https://example.com/business.xml"})
+}
+
+// openInstances opens n handles on one fresh schema with accounts x
+// (twitter) and fb (facebook) and the sources given.
+func openInstances(tb testing.TB, n int, sources ...herald.SourceSpec) []*postgres.DB {
+	tb.Helper()
+	dsn := newSchema(tb)
 	dbs := make([]*postgres.DB, n)
 	for i := range dbs {
-		dbs[i] = openTest(t, dsn)
+		dbs[i] = openTest(tb, dsn)
 	}
-	ctx := t.Context()
+	ctx := tb.Context()
 	if err := dbs[0].SyncAccounts(ctx, []herald.Account{{ID: "x", Network: herald.Twitter}, {ID: "fb", Network: herald.Facebook}}); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	if err := dbs[0].SyncSources(ctx, []herald.SourceSpec{{Name: "mexico", URL: "https://example.com/mexico.xml"},
-		{Name: "business", URL: "https://example.com/business.xml"}}); err != nil {
-		t.Fatal(err)
+	if err := dbs[0].SyncSources(ctx, sources); err != nil {
+		tb.Fatal(err)
 	}
 	return dbs
 }

@@ -21,17 +21,25 @@ func newDialect() *sqlstore.Dialect {
 		IndexedBy: func(string) string { return "" },
 		// OFFSET 0 keeps a subquery a probe per outer row, rather than a
 		// join with every row it could match.
-		Fence:         ` OFFSET 0`,
-		LockRow:       ` FOR NO KEY UPDATE`,
-		Int:           func(e string) string { return "(" + e + ")::bigint" },
-		Float:         func(e string) string { return "(" + e + ")::float8" },
-		NoLimit:       nil,
-		Categories:    func(dst *[]string) any { return dst },
+		Fence:      ` OFFSET 0`,
+		LockRow:    ` FOR NO KEY UPDATE`,
+		Int:        func(e string) string { return "(" + e + ")::bigint" },
+		Float:      func(e string) string { return "(" + e + ")::float8" },
+		NoLimit:    nil,
+		Categories: func(dst *[]string) any { return dst },
+		// Never NULL.
+		CategoriesValue: func(c []string) any {
+			if c == nil {
+				return []string{}
+			}
+			return c
+		},
 		TrendingPosts: trendingPosts,
 		// Job rows another instance is claiming are skipped, not waited
-		// for; the row of an account with spacing or a limit is locked for
-		// the claim (and then held for the spacing), so that two instances
-		// never both send for it within its spacing nor past its limits.
+		// for; the rows of the claimed accounts are locked for the claim
+		// (and an account with spacing then held for it), so that two
+		// instances never send for one account at once, nor within its
+		// spacing, nor past its limits.
 		Claim:      sqlstore.ClaimSteps{Pick: claimCandidates, Lease: leaseClaimed},
 		NotifyJobs: `SELECT pg_notify('` + JobsChannel + `', '')`,
 		Classify:   classify,

@@ -13,9 +13,6 @@ import (
 	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
-// articleCols are the columns of an article (Dialect.ScanArticle reads them).
-const articleCols = sqlstore.ArticleCols
-
 func encodeCategories(c []string) string {
 	if len(c) == 0 {
 		return "[]"
@@ -37,24 +34,22 @@ func decodeCategories(s string) ([]string, error) {
 
 // Lookups of SaveArticles (plan_test.go checks that each is an index search).
 const (
-	qArticleByURL = `SELECT ` + articleCols + ` FROM articles a WHERE a.id = (
+	qArticleByURL = `SELECT ` + sqlstore.ArticleCols + ` FROM articles a WHERE a.id = (
 		SELECT id FROM articles WHERE url = ?1 UNION ALL SELECT article_id FROM article_urls WHERE url = ?1 LIMIT 1)`
 	// guid <> '' lets article_sources_guid serve.
-	qArticleByGUID = `SELECT ` + articleCols + ` FROM articles a WHERE a.id = (
+	qArticleByGUID = `SELECT ` + sqlstore.ArticleCols + ` FROM articles a WHERE a.id = (
 		SELECT article_id FROM article_sources WHERE source_id = ? AND guid = ? AND guid <> '')`
-	qGUIDOwner = `SELECT article_id FROM article_sources WHERE source_id = ? AND guid = ? AND guid <> ''`
 	// qMatch finds an item's article in one search: by canonical URL (current
 	// or earlier), else by GUID in this source; with whether the URL matched
 	// and the article's link to this source (its GUID, NULL when unlinked);
 	// then 0, the item's index as qMatchAll gives it (see scanMatch).
-	qMatch = `SELECT ` + articleCols + `, m.by_url, x.guid, 0 FROM (
+	qMatch = `SELECT ` + sqlstore.ArticleCols + `, m.by_url, x.guid, 0 FROM (
 			SELECT id, 1 AS by_url FROM articles WHERE url = ?1
 			UNION ALL SELECT article_id, 1 FROM article_urls WHERE url = ?1
 			UNION ALL SELECT article_id, 0 FROM article_sources WHERE source_id = ?2 AND guid = ?3 AND guid <> ''
 			LIMIT 1) m
 		JOIN articles a ON a.id = m.id
 		LEFT JOIN article_sources x ON x.article_id = a.id AND x.source_id = ?2`
-	qJobsOf = `SELECT count(*) FROM jobs WHERE article_id = ? AND account_id = ?`
 )
 
 // SaveArticles records items delivered by one source in one transaction; see
@@ -76,23 +71,16 @@ func (db *DB) saveArticles(ctx context.Context, sourceID int64, items []herald.A
 	}
 	out := make([]herald.SaveResult, len(items))
 	err := db.write(ctx, func(tx *txn) error {
-		var source string
-		if err := tx.QueryRowContext(ctx, `SELECT name FROM sources WHERE id = ?`, sourceID).Scan(&source); err != nil {
+		base, err := db.Dialect().NewSaver(ctx, sq(tx), sourceID, now)
+		if err != nil {
 			return err
 		}
-		s := saver{ctx: ctx, tx: tx, d: db.Dialect(), sourceID: sourceID, source: source, now: now,
-			accounts: make(map[string]bool)}
+		s := saver{Saver: base, tx: tx}
 		if err := s.saveAll(items, out, grouped); err != nil {
 			return err
 		}
-		if err := s.skip(items, out); err != nil {
+		if err := s.Finish(items, out); err != nil {
 			return err
-		}
-		if s.links > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE sources SET article_count = article_count + ? WHERE id = ?`,
-				s.links, sourceID); err != nil {
-				return err
-			}
 		}
 		var ids []int64 // of articles known before: a new one is in this source alone
 		for _, r := range out {
@@ -108,7 +96,7 @@ func (db *DB) saveArticles(ctx context.Context, sourceID int64, items []herald.A
 			if secs, ok := sections[out[i].Article.ID]; ok {
 				out[i].Article.Sections = secs
 			} else {
-				out[i].Article.Sections = []string{source}
+				out[i].Article.Sections = []string{s.Source}
 			}
 		}
 		return nil
@@ -121,37 +109,8 @@ func (db *DB) saveArticles(ctx context.Context, sourceID int64, items []herald.A
 
 // saver saves the items of one SaveArticles call.
 type saver struct {
-	ctx      context.Context
-	tx       *txn
-	d        *sqlstore.Dialect
-	sourceID int64
-	source   string
-	now      time.Time
-	accounts map[string]bool // accounts known to have a row
-	links    int             // new links to the source
-	created  herald.CreatedJobs
-}
-
-// skip records skipped the jobs the call created that herald's intake
-// rules say to skip (filtered, beyond the flood limit).
-func (s *saver) skip(items []herald.ArticleInput, out []herald.SaveResult) error {
-	for _, sk := range s.created.Skips(items, out, s.now) {
-		if err := skipJobs(s.ctx, s.tx, sk.Jobs, sk.Reason, s.now); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// skipJobs records jobs just created as skipped for reason.
-func skipJobs(ctx context.Context, tx *txn, ids []int64, reason string, now time.Time) error {
-	for _, id := range ids {
-		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = 'skipped', skip_reason = ?, updated_at = ?
-			WHERE id = ?`, reason, now.UnixMilli(), id); err != nil {
-			return err
-		}
-	}
-	return nil
+	*sqlstore.Saver
+	tx *txn
 }
 
 // saveAll saves items in order into out. Grouped, it first looks every item
@@ -235,26 +194,9 @@ func (t *touched) hit(it herald.ArticleInput, m match) bool {
 // save persists what herald.DecideItem and herald.PlanJobs decide for an
 // item and its match.
 func (s *saver) save(it herald.ArticleInput, m match) (herald.SaveResult, error) {
-	d := herald.DecideItem(it, herald.Found{OK: m.ok, Article: m.a, ByURL: m.byURL}, s.source, s.now)
-	r := herald.SaveResult{New: d.New, Updated: d.Changed, EditSkipped: d.Skipped}
-	a := d.Article
-	switch {
-	case d.New:
-		if err := s.insert(&a); err != nil {
-			return r, err
-		}
-	case d.Write:
-		if err := s.update(a, d.Alias); err != nil {
-			return r, err
-		}
-	}
-	linked, err := s.link(a.ID, it.GUID, r.New, m.l)
-	if err != nil {
-		return r, err
-	}
-	r.Article = a
-	r.Jobs, err = s.createJobs(a, herald.PlanJobs(it, a, r.New, linked), r.New)
-	return r, err
+	return s.Save(it, herald.Found{OK: m.ok, Article: m.a, ByURL: m.byURL}, func(id int64, isNew bool) (bool, error) {
+		return s.link(id, it.GUID, isNew, m.l)
+	})
 }
 
 // match is what a lookup found of an item: the article it is (ok), whether
@@ -271,7 +213,7 @@ type match struct {
 // the source: linked, under GUID cur.
 func (s *saver) match(it herald.ArticleInput) (match, error) {
 	var i int
-	m, err := s.scanMatch(s.tx.QueryRowContext(s.ctx, qMatch, it.URL, s.sourceID, it.GUID), &i)
+	m, err := s.scanMatch(s.tx.QueryRowContext(s.Ctx, qMatch, it.URL, s.SourceID, it.GUID), &i)
 	if errors.Is(err, sql.ErrNoRows) {
 		return match{}, nil
 	}
@@ -284,7 +226,7 @@ func (s *saver) match(it herald.ArticleInput) (match, error) {
 func (s *saver) scanMatch(row interface{ Scan(...any) error }, i *int) (match, error) {
 	var m match
 	var guid sql.NullString
-	if err := row.Scan(s.d.ArticleDest(&m.a, &m.byURL, &guid, i)...); err != nil {
+	if err := row.Scan(s.D.ArticleDest(&m.a, &m.byURL, &guid, i)...); err != nil {
 		return m, err
 	}
 	m.ok = true
@@ -301,31 +243,7 @@ type link struct {
 
 // newArticle is the article a new item makes, without its ID.
 func (s *saver) newArticle(it herald.ArticleInput) herald.Article {
-	return herald.DecideItem(it, herald.Found{}, s.source, s.now).Article
-}
-
-func (s *saver) insert(a *herald.Article) error {
-	return s.tx.QueryRowContext(s.ctx, `INSERT INTO articles (url, guid, title, summary, author, image_url,
-		categories, section, published_at, first_seen_at, updated_at, stale, source_updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		a.URL, a.GUID, a.Title, a.Summary, a.Author, a.ImageURL, encodeCategories(a.Categories), a.Section,
-		ms(a.PublishedAt), ms(a.FirstSeenAt), ms(a.UpdatedAt), a.Stale, ms(a.SourceUpdatedAt)).Scan(&a.ID)
-}
-
-// update writes an edited article; alias, when set, is the URL it left
-// (found by GUID under a new one), kept so that it still finds the article.
-func (s *saver) update(a herald.Article, alias string) error {
-	if alias != "" {
-		if _, err := s.tx.ExecContext(s.ctx, `INSERT INTO article_urls (url, article_id) VALUES (?, ?)
-			ON CONFLICT (url) DO UPDATE SET article_id = excluded.article_id`, alias, a.ID); err != nil {
-			return err
-		}
-	}
-	_, err := s.tx.ExecContext(s.ctx, `UPDATE articles SET url = ?, title = ?, summary = ?, author = ?,
-		image_url = ?, categories = ?, updated_at = ?, source_updated_at = ? WHERE id = ?`,
-		a.URL, a.Title, a.Summary, a.Author, a.ImageURL, encodeCategories(a.Categories), ms(a.UpdatedAt),
-		ms(a.SourceUpdatedAt), a.ID)
-	return err
+	return herald.DecideItem(it, herald.Found{}, s.Source, s.Now).Article
 }
 
 // link records that this source carries the article under guid, and reports
@@ -334,64 +252,21 @@ func (s *saver) update(a herald.Article, alias string) error {
 // no link, and its GUID no owner in the source (match looked for it).
 func (s *saver) link(articleID int64, guid string, isNew bool, l link) (bool, error) {
 	if guid != "" && !isNew && !l.byGUID && guid != l.cur {
-		var other int64
-		err := s.tx.QueryRowContext(s.ctx, qGUIDOwner, s.sourceID, guid).Scan(&other)
-		switch {
-		case err == nil && other != articleID:
-			guid = ""
-		case err != nil && !errors.Is(err, sql.ErrNoRows):
+		var err error
+		if guid, err = s.FreeGUID(articleID, guid); err != nil {
 			return false, err
 		}
 	}
 	if l.linked && !isNew {
 		if guid != "" && guid != l.cur {
-			_, err := s.tx.ExecContext(s.ctx, `UPDATE article_sources SET guid = ? WHERE article_id = ? AND source_id = ?`,
-				guid, articleID, s.sourceID)
-			return false, err
+			return false, s.Relink(articleID, guid)
 		}
 		return false, nil
 	}
-	if _, err := s.tx.ExecContext(s.ctx, `INSERT INTO article_sources (article_id, source_id, guid, first_seen_at)
-		VALUES (?, ?, ?, ?)`, articleID, s.sourceID, guid, s.now.UnixMilli()); err != nil {
+	if err := s.AddLink(articleID, guid); err != nil {
 		return false, err
 	}
-	s.links++
 	return true, nil
-}
-
-// createJobs creates the automatic posts herald.PlanJobs planned, each for
-// a target that has no job at all for the article (a hand-made post counts:
-// it is not sent twice), skipped where the plan says so.
-func (s *saver) createJobs(a herald.Article, plans []herald.PlannedJob, isNew bool) ([]int64, error) {
-	var ids []int64
-	for _, p := range plans {
-		acct := p.Account
-		if !isNew {
-			var n int
-			if err := s.tx.QueryRowContext(s.ctx, qJobsOf, a.ID, acct).Scan(&n); err != nil {
-				return nil, err
-			}
-			if n > 0 {
-				continue
-			}
-		}
-		if !s.accounts[acct] {
-			if err := sqlstore.EnsureAccount(s.ctx, sq(s.tx), acct, s.now); err != nil {
-				return nil, err
-			}
-			s.accounts[acct] = true
-		}
-		id, err := sqlstore.InsertJob(s.ctx, sq(s.tx), sqlstore.JobRow{
-			ArticleID: a.ID, Account: acct, Kind: herald.KindPost, Priority: p.Priority,
-			Text: p.Text, Held: p.Held, PublishedAt: a.PublishedAt, Due: p.Due(s.now), Now: s.now,
-		})
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-		s.created.Add(a.ID, id, p.SkipReason)
-	}
-	return ids, nil
 }
 
 // Grouped statements. Each takes up to maxGroup items; a call's items go in
@@ -433,7 +308,7 @@ func qMatchAll(k int) string {
 				(SELECT article_id FROM article_urls WHERE url = item.url)) AS u,
 			(SELECT article_id FROM article_sources WHERE source_id = ` + src + ` AND guid = item.guid AND guid <> '') AS g
 			FROM item)
-		SELECT ` + articleCols + `, m.u IS NOT NULL, x.guid, m.i FROM m
+		SELECT ` + sqlstore.ArticleCols + `, m.u IS NOT NULL, x.guid, m.i FROM m
 		JOIN articles a ON a.id = coalesce(m.u, m.g)
 		LEFT JOIN article_sources x ON x.article_id = a.id AND x.source_id = ` + src)
 	return b.String()
@@ -448,7 +323,7 @@ func (s *saver) matchAll(items []herald.ArticleInput) ([]match, error) {
 		for _, it := range items[at : at+k] {
 			args = append(args, it.URL, it.GUID)
 		}
-		args = append(args, s.sourceID)
+		args = append(args, s.SourceID)
 		if err := s.scanMatches(groupQueries[k].match, args, found[at:at+k]); err != nil {
 			return nil, err
 		}
@@ -458,7 +333,7 @@ func (s *saver) matchAll(items []herald.ArticleInput) ([]match, error) {
 }
 
 func (s *saver) scanMatches(query string, args []any, found []match) error {
-	rows, err := s.tx.QueryContext(s.ctx, query, args...)
+	rows, err := s.tx.QueryContext(s.Ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -526,7 +401,7 @@ func (s *saver) insertAll(items []herald.ArticleInput, run []int, out []herald.S
 	at := 0
 	for _, k := range groupSizes(len(run)) {
 		args := make([]any, 0, 2+10*k)
-		args = append(args, s.source, ms(fromMS(s.now.UnixMilli())))
+		args = append(args, s.Source, ms(fromMS(s.Now.UnixMilli())))
 		ids := make(map[string]int, k) // URL → index in arts
 		for j, i := range run[at : at+k] {
 			a := s.newArticle(items[i])
@@ -539,21 +414,21 @@ func (s *saver) insertAll(items []herald.ArticleInput, run []int, out []herald.S
 		if err := s.scanIDs(groupQueries[k].insert, args, ids, arts); err != nil {
 			return err
 		}
-		args = append(args[:0], s.sourceID, s.now.UnixMilli())
+		args = append(args[:0], s.SourceID, s.Now.UnixMilli())
 		for j := range k {
 			args = append(args, arts[at+j].ID, arts[at+j].GUID)
 		}
-		if _, err := s.tx.ExecContext(s.ctx, groupQueries[k].link, args...); err != nil {
+		if _, err := s.tx.ExecContext(s.Ctx, groupQueries[k].link, args...); err != nil {
 			return err
 		}
-		s.links += k
+		s.Links += k
 		at += k
 	}
 	for j, i := range run {
 		it, a := items[i], arts[j]
 		r := herald.SaveResult{Article: a, New: true}
 		var err error
-		if r.Jobs, err = s.createJobs(a, herald.PlanJobs(it, a, true, true), true); err != nil {
+		if r.Jobs, err = s.CreateJobs(a, herald.PlanJobs(it, a, true, true), true); err != nil {
 			return err
 		}
 		out[i] = r
@@ -564,7 +439,7 @@ func (s *saver) insertAll(items []herald.ArticleInput, run []int, out []herald.S
 // scanIDs runs an INSERT … RETURNING id, url and sets the ID of each
 // article of arts by its URL (ids).
 func (s *saver) scanIDs(query string, args []any, ids map[string]int, arts []herald.Article) error {
-	rows, err := s.tx.QueryContext(s.ctx, query, args...)
+	rows, err := s.tx.QueryContext(s.Ctx, query, args...)
 	if err != nil {
 		return err
 	}

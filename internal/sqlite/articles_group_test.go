@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
 // TestGroupedSaveMatchesOneByOne saves random batches (URLs and GUIDs drawn
@@ -78,7 +79,7 @@ func compareSaves(t *testing.T, seed uint64) {
 		}
 	}
 	for _, q := range []string{
-		`SELECT ` + articleCols + ` FROM articles a ORDER BY id`,
+		`SELECT ` + sqlstore.ArticleCols + ` FROM articles a ORDER BY id`,
 		`SELECT url, article_id FROM article_urls ORDER BY url`,
 		`SELECT article_id, source_id, guid, first_seen_at FROM article_sources ORDER BY article_id, source_id`,
 		`SELECT id, article_id, account_id, network, seq, kind, state, priority, published_at, scheduled_at,

@@ -11,8 +11,14 @@ import (
 	"github.com/heraldhq/herald/internal/sqlstore"
 )
 
-// An account's jobs to claim: left in sending by an expired lease, and due.
 const (
+	// Whether an account (?1) may not be claimed for owner ?4 at ?2 (see
+	// mayClaim); ?3 is true when it is served one job at a time.
+	qClaimedElsewhere = `SELECT EXISTS (SELECT 1 FROM accounts a JOIN jobs j ON j.id = a.claim_job
+			WHERE a.id = ?1 AND j.claimed_by <> '' AND j.lease_until > ?2 AND (?3 OR j.claimed_by <> ?4))
+		OR EXISTS (SELECT 1 FROM jobs WHERE state = 'sending' AND account_id = ?1
+			AND claimed_by NOT IN ('', ?4) AND lease_until > ?2)`
+	// An account's jobs to claim: left in sending by an expired lease, and due.
 	qStuck = `SELECT id, account_id, priority, published_at FROM jobs
 		WHERE account_id = ?1 AND state = 'sending' AND (lease_until IS NULL OR lease_until <= ?2)
 		ORDER BY priority DESC, published_at, id LIMIT ?3`
@@ -23,9 +29,10 @@ const (
 )
 
 // claimCandidates picks the jobs to claim: for each account that may send
-// (not paused, hold passed), its first due pending jobs and its jobs left in
-// sending by an expired lease, at most one per spaced account and PerAccount
-// per other account, then the first opts.Limit of all in dispatch order.
+// (not paused, hold passed, no live claim of another instance: see
+// mayClaim), its first due pending jobs and its jobs left in sending by an
+// expired lease, at most one per serial account and PerAccount per other
+// account, then the first opts.Limit of all in dispatch order.
 func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions) ([]sqlstore.Candidate, error) {
 	now := opts.Now.UnixMilli()
 	names := opts.AccountNames()
@@ -33,36 +40,23 @@ func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimO
 	for i, n := range names {
 		args[i] = n
 	}
-	rows, err := q.Query(ctx, `SELECT id FROM accounts WHERE id IN (`+placeholders(len(names))+`)
-		AND paused = 0 AND (hold_until IS NULL OR hold_until <= ?) ORDER BY id`, append(args, now)...)
+	ready, err := sqlstore.Strings(q.Query(ctx, `SELECT id FROM accounts WHERE id IN (`+placeholders(len(names))+`)
+		AND paused = 0 AND (hold_until IS NULL OR hold_until <= ?) ORDER BY id`, append(args, now)...))
 	if err != nil {
-		return nil, err
-	}
-	var ready []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ready = append(ready, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	var all []sqlstore.Candidate
 	for _, acct := range ready {
+		ok, err := mayClaim(ctx, q, opts, acct, now)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
 		k := max(opts.PerAccount, 1)
 		if opts.Serial(acct) {
 			k = 1
-			ok, err := serialMaySend(ctx, q, opts, acct, now)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				continue
-			}
 		}
 		if opts.Limit > 0 {
 			k = min(k, opts.Limit)
@@ -82,14 +76,15 @@ func claimCandidates(ctx context.Context, q sqlstore.Querier, opts herald.ClaimO
 	return sqlstore.FirstCandidates(all, opts.Limit), nil
 }
 
-// serialMaySend reports whether an account served one job at a time (it
-// has spacing or a limit) may be given one now: none of its jobs is claimed
-// (a call may be in flight) and none of its limits is reached. The write
-// transaction is the only one, so the counts cannot change meanwhile.
-func serialMaySend(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions, acct string, now int64) (bool, error) {
+// mayClaim reports whether opts.Owner may be given jobs of acct now: no
+// other instance holds a live claim on it (on its last claimed job, or on
+// a job it is sending), an account served one job at a time (it has
+// spacing or a limit) has none of its jobs claimed at all (a call may be in
+// flight), and none of its limits is reached. The write transaction is the
+// only one, so none of this can change meanwhile.
+func mayClaim(ctx context.Context, q sqlstore.Querier, opts herald.ClaimOptions, acct string, now int64) (bool, error) {
 	var claimed bool
-	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts a JOIN jobs j ON j.id = a.claim_job
-		WHERE a.id = ? AND j.claimed_by <> '' AND j.lease_until > ?)`, acct, now).Scan(&claimed); err != nil || claimed {
+	if err := q.QueryRow(ctx, qClaimedElsewhere, acct, now, opts.Serial(acct), opts.Owner).Scan(&claimed); err != nil || claimed {
 		return false, err
 	}
 	for _, l := range opts.Limits {

@@ -69,8 +69,11 @@ func TestQueryPlans(t *testing.T) {
 		{"article by guid", qArticleByGUID, []any{1, "g"}, []string{"article_sources_guid (source_id=? AND guid=?)"}},
 		{"match an item", qMatch, []any{"u", 1, "g"}, []string{"sqlite_autoindex_articles_1 (url=?)", "PRIMARY KEY (url=?)",
 			"article_sources_guid (source_id=? AND guid=?)", "PRIMARY KEY (article_id=? AND source_id=?)"}},
-		{"guid owner", qGUIDOwner, []any{1, "g"}, []string{"article_sources_guid (source_id=? AND guid=?)"}},
-		{"jobs of article", qJobsOf, []any{1, "a"}, []string{"(article_id=? AND account_id=?)"}},
+		{"guid owner", sqlstore.GUIDOwnerSQL, []any{1, "g"}, []string{"article_sources_guid (source_id=? AND guid=?)"}},
+		// As sqlstore.InsertJob looks for a job of the article for the account.
+		{"jobs of article", `SELECT 1 FROM jobs WHERE article_id = ? AND account_id = ?`, []any{1, "a"},
+			[]string{"(article_id=? AND account_id=?)"}},
+		{"claimed elsewhere", qClaimedElsewhere, []any{"a", 1, false, "o"}, []string{"jobs_state (state=? AND account_id=?)"}},
 		{"stuck jobs", qStuck, []any{"a", 1, 1}, []string{"jobs_state (state=? AND account_id=?)"}},
 		{"due jobs", qDue, []any{"a", 1, 1}, []string{"jobs_pending (account_id=?)"}},
 		{"next due", d.NextDueSQL(), nil, []string{"jobs_pending"}},

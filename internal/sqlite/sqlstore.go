@@ -16,12 +16,13 @@ func newDialect() *sqlstore.Dialect {
 	same := func(e string) string { return e }
 	return &sqlstore.Dialect{
 		Name: "sqlite", True: "1", False: "0", Greatest: "max",
-		IndexedBy:     func(index string) string { return " INDEXED BY " + index },
-		Int:           same,
-		Float:         same,
-		NoLimit:       -1,
-		Categories:    func(dst *[]string) any { return categoriesOf{dst} },
-		TrendingPosts: trendingPosts,
+		IndexedBy:       func(index string) string { return " INDEXED BY " + index },
+		Int:             same,
+		Float:           same,
+		NoLimit:         -1,
+		Categories:      func(dst *[]string) any { return categoriesOf{dst} },
+		CategoriesValue: func(c []string) any { return encodeCategories(c) },
+		TrendingPosts:   trendingPosts,
 		// Writes are serialised, so what claimCandidates reads cannot
 		// change before the jobs are leased.
 		Claim:    sqlstore.ClaimSteps{Pick: claimCandidates, Lease: leaseClaimed},

@@ -101,10 +101,8 @@ func (s *Store) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]hera
 		if err != nil || len(chosen) == 0 {
 			return err
 		}
-		for _, c := range chosen {
-			if err := s.MarkSerial(ctx, q, opts, c); err != nil {
-				return err
-			}
+		if err := s.MarkClaims(ctx, q, opts, chosen); err != nil {
+			return err
 		}
 		jobs, err := steps.Lease(ctx, q, opts, chosen, now, until)
 		if err != nil {
@@ -119,6 +117,24 @@ func (s *Store) ClaimJobs(ctx context.Context, opts herald.ClaimOptions) ([]hera
 	return out, nil
 }
 
+// Strings reads the one text column of rows, as q.Query returns them with
+// err: the IDs of a claim's accounts.
+func Strings(rows Rows, err error) ([]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // FirstCandidates returns the first limit of cs in dispatch order (all for
 // limit 0).
 func FirstCandidates(cs []Candidate, limit int) []Candidate {
@@ -129,22 +145,34 @@ func FirstCandidates(cs []Candidate, limit int) []Candidate {
 	return cs
 }
 
-// MarkSerial records the claim of c on its account when the account is
-// served one job at a time (a serial account has one candidate at most):
-// none of its other jobs is claimed while this one is, and an account with
-// spacing is held until the spacing has passed.
-func (s *Store) MarkSerial(ctx context.Context, q Querier, opts herald.ClaimOptions, c Candidate) error {
-	if !opts.Serial(c.Account) {
-		return nil
+// MarkClaims records the claim on each account given jobs in chosen: its
+// last job in claim order (the one its instance finishes last) becomes the
+// account's claim_job. While that job is claimed under a live lease no
+// other instance is given jobs of the account (nor any instance, for a
+// serial account: a serial account has one candidate at most). An account
+// with spacing is also held until the spacing has passed.
+func (s *Store) MarkClaims(ctx context.Context, q Querier, opts herald.ClaimOptions, chosen []Candidate) error {
+	last := make(map[string]int64)
+	var order []string
+	for _, c := range chosen {
+		if _, ok := last[c.Account]; !ok {
+			order = append(order, c.Account)
+		}
+		last[c.Account] = c.ID
 	}
-	var err error
-	if sp := opts.Accounts[c.Account]; sp > 0 {
-		_, err = q.Exec(ctx, `UPDATE accounts SET hold_until = `+s.d.Greatest+`(coalesce(hold_until, 0), ?1),
-			hold_reason = 'spacing', claim_job = ?2 WHERE id = ?3`, opts.Now.Add(sp).UnixMilli(), c.ID, c.Account)
-	} else {
-		_, err = q.Exec(ctx, `UPDATE accounts SET claim_job = ? WHERE id = ?`, c.ID, c.Account)
+	for _, acct := range order {
+		var err error
+		if sp := opts.Accounts[acct]; sp > 0 {
+			_, err = q.Exec(ctx, `UPDATE accounts SET hold_until = `+s.d.Greatest+`(coalesce(hold_until, 0), ?1),
+				hold_reason = 'spacing', claim_job = ?2 WHERE id = ?3`, opts.Now.Add(sp).UnixMilli(), last[acct], acct)
+		} else {
+			_, err = q.Exec(ctx, `UPDATE accounts SET claim_job = ? WHERE id = ?`, last[acct], acct)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return err
+	return nil
 }
 
 // OutcomeRow is what FinishJob writes for o at now: what the attempt's row

@@ -107,8 +107,10 @@ type Dialect struct {
 	Int, Float func(expr string) string
 	// NoLimit is the LIMIT argument that sets no limit.
 	NoLimit any
-	// Categories returns the scan destination of an article's categories.
-	Categories func(dst *[]string) any
+	// Categories returns the scan destination of an article's categories,
+	// CategoriesValue what is written for them.
+	Categories      func(dst *[]string) any
+	CategoriesValue func(c []string) any
 	// TrendingPosts returns the trending report's CTE p (see reportPosts):
 	// each live post's gain between its first and last reading inside the
 	// window, and its clicks there.

@@ -52,16 +52,19 @@ var claimTests = []test{
 			f.must(err)
 			return js
 		}
+		// One instance claims again while it holds claims: another would be
+		// given nothing of these accounts meanwhile.
 		one := claim("a", 0, 0)
 		equal(t, "PerAccount 0 means 1 each", len(one), 3)
-		two := perAccountCount(claim("b", 2, 0))
+		two := perAccountCount(claim("a", 2, 0))
 		for _, acct := range []string{xMain, xTwo, fbPage} {
 			equal(t, acct+" with PerAccount 2", two[acct], 2)
 		}
-		limited := claim("c", 5, 4)
+		limited := claim("a", 5, 4)
 		equal(t, "Limit", len(limited), 4)
+		equal(t, "another instance meanwhile", len(claim("b", 5, 0)), 0)
 		// What is left (2 each minus the 4) is the rest.
-		rest := claim("d", 5, 0)
+		rest := claim("a", 5, 0)
 		equal(t, "rest", len(rest), 15-3-6-4)
 	}},
 	{"Spacing", func(t *testing.T, f *fixture) {
@@ -106,6 +109,37 @@ var claimTests = []test{
 		}
 		wg.Wait()
 		equal(t, "jobs claimed by 8 concurrent claimers of a spaced account", total, 1)
+	}},
+	{"OneInstancePerAccountAcrossConcurrentClaimers", func(t *testing.T, f *fixture) {
+		for i := range 10 {
+			f.article(fmt.Sprintf("https://example.com/%d", i), t0.Add(time.Duration(i)*time.Minute), xMain, fbPage)
+		}
+		var mu sync.Mutex
+		owners := map[string]map[string]bool{} // account → owners given its jobs
+		var wg sync.WaitGroup
+		for g := range 8 {
+			owner := fmt.Sprintf("o%d", g)
+			wg.Go(func() {
+				js, err := f.ClaimJobs(f.ctx, herald.ClaimOptions{Owner: owner, Now: t0.Add(time.Hour), Lease: time.Minute,
+					Accounts: map[string]time.Duration{xMain: 0, fbPage: 0}, PerAccount: 3})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				for _, j := range js {
+					if owners[j.Account] == nil {
+						owners[j.Account] = map[string]bool{}
+					}
+					owners[j.Account][owner] = true
+				}
+			})
+		}
+		wg.Wait()
+		for _, acct := range []string{xMain, fbPage} {
+			equal(t, "instances given jobs of "+acct+" by 8 concurrent claimers", len(owners[acct]), 1)
+		}
 	}},
 	{"SpacingWaitsForTheClaimedJob", func(t *testing.T, f *fixture) {
 		for i := range 3 {
@@ -369,6 +403,7 @@ var claimTests = []test{
 		}
 		var mu sync.Mutex
 		seen := map[int64]string{}
+		holder := map[string]string{} // account → the instance sending its jobs
 		var wg sync.WaitGroup
 		for g := range 12 {
 			owner := fmt.Sprintf("instance-%d", g)
@@ -387,12 +422,26 @@ var claimTests = []test{
 					if len(js) == 0 {
 						return
 					}
+					left := perAccountCount(js)
+					mu.Lock()
+					for acct := range left {
+						if h := holder[acct]; h != "" {
+							t.Errorf("jobs of %s claimed by %s while %s holds some", acct, owner, h)
+						}
+						holder[acct] = owner
+					}
+					mu.Unlock()
 					for _, j := range js {
 						mu.Lock()
 						if prev, dup := seen[j.ID]; dup {
 							t.Errorf("job %d claimed by %s and %s", j.ID, prev, owner)
 						}
 						seen[j.ID] = owner
+						if left[j.Account]--; left[j.Account] == 0 {
+							// Its last job here: another instance may take the
+							// account once this one is finished.
+							delete(holder, j.Account)
+						}
 						mu.Unlock()
 						if err := f.StartAttempt(f.ctx, j.ID, owner, t0.Add(time.Hour), time.Minute); err != nil {
 							t.Error(err)
