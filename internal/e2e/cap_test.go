@@ -17,31 +17,20 @@ import (
 // although every instance reads its count and claims its jobs at the same
 // moments, and the other account gets all 60.
 func TestDailyCapHoldsAcrossInstances(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
 	if now := time.Now().UTC(); now.Hour() == 23 && now.Minute() >= 58 {
 		t.Skip("too close to midnight UTC, when the daily cap starts again")
 	}
 	const stories, dailyCap = 60, 20
-	dsn := pgSchema(t)
 	accts := newXAccounts(2)
 	accts[0].dailyCap = dailyCap
-	x, xURL := startMultiX(t, accts)
-	feeds := startWatchedFeeds(t, 0, "desk")
-	dir := t.TempDir()
-	cfg := multiConfig{dsn: dsn, feeds: feeds.feedServer, sources: []string{"desk"}, interval: time.Hour,
-		accts: accts, xURL: xURL}.write(t, dir)
-	var ins []*instance
-	for i := range 3 {
-		ins = append(ins, startInstance(t, dir, cfg, fmt.Sprintf("c%d", i+1)))
-	}
-	waitDispatching(t, ins)
+	site := newMultiSite(t, accts, 0, "desk")
+	x := site.x
+	ins := site.startInstances(t, site.write(t, multiConfig{interval: time.Hour}), "c", 3)
 
-	db := openPG(t, dsn)
+	db := openPG(t, site.dsn)
 	ctx := context.Background()
-	srcs, err := db.ListSources(ctx)
-	if err != nil || len(srcs) != 1 {
-		t.Fatalf("sources %v: %v", srcs, err)
-	}
 	now := time.Now()
 	items := make([]herald.ArticleInput, stories)
 	for i := range items {
@@ -49,7 +38,7 @@ func TestDailyCapHoldsAcrossInstances(t *testing.T) {
 		items[i] = herald.ArticleInput{URL: link, GUID: link, Title: fmt.Sprintf("Desk story %d", i),
 			PublishedAt: now, Announce: true, Targets: []string{accts[0].id, accts[1].id}}
 	}
-	if _, err := db.SaveArticles(ctx, srcs[0].ID, items, now); err != nil {
+	if _, err := db.SaveArticles(ctx, onlySource(t, db), items, now); err != nil {
 		t.Fatal(err)
 	}
 	// Done when the uncapped account has every post and the capped one has

@@ -21,15 +21,12 @@ import (
 // LISTEN/NOTIFY: its herald_dispatch_notifications_total counter rises, and
 // the posts are sent.
 func TestJobsOfAnotherInstanceWakeTheDispatcher(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
-	dsn := pgSchema(t)
 	accts := newXAccounts(1)
-	x, xURL := startMultiX(t, accts)
-	feeds := startWatchedFeeds(t, 0, "wire")
-	dir := t.TempDir()
-	cfg := multiConfig{dsn: dsn, feeds: feeds.feedServer, sources: []string{"wire"}, interval: time.Hour,
-		accts: accts, xURL: xURL}.write(t, dir)
-	in := startInstance(t, dir, cfg, "n1")
+	site := newMultiSite(t, accts, 0, "wire")
+	x := site.x
+	in := startInstance(t, site.dir, site.write(t, multiConfig{interval: time.Hour}), "n1")
 	var addr string
 	testkit.WaitFor(t, "the daemon dispatching and serving HTTP", 30*time.Second, func() bool {
 		if in.d.exited() {
@@ -41,18 +38,15 @@ func TestJobsOfAnotherInstanceWakeTheDispatcher(t *testing.T) {
 		return addr != "" && in.logCount("dispatcher started") > 0
 	})
 
-	db := openPG(t, dsn)
+	db := openPG(t, site.dsn)
 	ctx := context.Background()
-	srcs, err := db.ListSources(ctx)
-	if err != nil || len(srcs) != 1 {
-		t.Fatalf("sources %v: %v", srcs, err)
-	}
+	source := onlySource(t, db)
 	// Two stories one after the other: the listener is surely subscribed by
 	// the time the first is sent.
 	for i := range 2 {
 		now := time.Now()
 		link := fmt.Sprintf("https://news.example/wire/%d", i)
-		saved, err := db.SaveArticles(ctx, srcs[0].ID, []herald.ArticleInput{{URL: link, GUID: link,
+		saved, err := db.SaveArticles(ctx, source, []herald.ArticleInput{{URL: link, GUID: link,
 			Title: fmt.Sprintf("Wire story %d", i), PublishedAt: now}}, now)
 		if err != nil {
 			t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -33,9 +32,7 @@ func freeAddr(t *testing.T) string {
 // status and output.
 func runHerald(t *testing.T, dir string, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(heraldBin, args...)
-	cmd.Dir = dir
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	cmd := heraldCmd(t, dir, nil, args...)
 	out, _ := cmd.CombinedOutput()
 	return cmd.ProcessState.ExitCode(), string(out)
 }
@@ -55,6 +52,7 @@ func paused(t *testing.T, path, id string) bool {
 // and, sent by SIGHUP, by the daemon, which logs every problem and goes on
 // with the running one.
 func TestReloadTakesAValidConfigurationAndRefusesAnInvalidOne(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
 	feeds := startFeeds(t, "world", "business")
 	e := startEmulations(t)
@@ -149,6 +147,7 @@ func TestReloadTakesAValidConfigurationAndRefusesAnInvalidOne(t *testing.T) {
 // configuration does not send itself: the daemon sends the post, so the
 // account's posts stay one at a time and in order.
 func TestPostLeavesTheJobToTheDaemon(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
 	feeds := startFeeds(t, "world")
 	e := startEmulations(t)

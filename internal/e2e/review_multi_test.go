@@ -21,14 +21,11 @@ import (
 // an account with review: true; two editors approve each post at the same
 // moment; one approval wins, and every story is posted exactly once.
 func TestReviewTwoInstancesPostOnce(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
-	dsn := pgSchema(t)
-	accts := newXAccounts(1)
-	x, xURL := startMultiX(t, accts)
-	feeds := startWatchedFeeds(t, 0, "wire")
-	dir := t.TempDir()
-	cfg := multiConfig{dsn: dsn, feeds: feeds.feedServer, sources: []string{"wire"}, interval: 200 * time.Millisecond,
-		accts: accts, xURL: xURL}.write(t, dir)
+	site := newMultiSite(t, newXAccounts(1), 0, "wire")
+	x, feeds := site.x, site.feeds
+	cfg := site.write(t, multiConfig{interval: 200 * time.Millisecond})
 	body, err := os.ReadFile(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -37,9 +34,8 @@ func TestReviewTwoInstancesPostOnce(t *testing.T) {
 	if err := os.WriteFile(cfg, body, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ins := []*instance{startInstance(t, dir, cfg, "n1"), startInstance(t, dir, cfg, "n2")}
-	waitDispatching(t, ins)
-	db := openPG(t, dsn)
+	site.startInstances(t, cfg, "n", 2)
+	db := openPG(t, site.dsn)
 	ctx := context.Background()
 	testkit.WaitFor(t, "the feed's backlog recorded", 30*time.Second, func() bool {
 		s, err := db.GetSource(ctx, "wire")

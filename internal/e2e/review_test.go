@@ -21,9 +21,10 @@ import (
 // (breaking first, then by publication), one with the text an editor gave;
 // a rejected one never goes out.
 func TestReviewHoldsPostsUntilApproved(t *testing.T) {
+	t.Parallel()
 	e := startEmulations(t)
 	feed := startItemFeed(t)
-	d := startIntakeDaemon(t, e, fmt.Sprintf("  - {name: world, url: %q, interval: 100ms, targets: [x_one], review: true}\n", feed.srv.URL),
+	d := startIntakeDaemon(t, e, worldSource(feed, "targets: [x_one], review: true"),
 		"publish: {breaking_categories: [Breaking]}\n")
 
 	now := time.Now()
@@ -86,9 +87,10 @@ func TestReviewHoldsPostsUntilApproved(t *testing.T) {
 // TestReviewTimeoutSends checks publish.review_timeout with action send:
 // a held post nobody reviews goes out once the timeout has passed.
 func TestReviewTimeoutSends(t *testing.T) {
+	t.Parallel()
 	e := startEmulations(t)
 	feed := startItemFeed(t)
-	d := startIntakeDaemon(t, e, fmt.Sprintf("  - {name: world, url: %q, interval: 100ms, targets: [x_one], review: true}\n", feed.srv.URL),
+	d := startIntakeDaemon(t, e, worldSource(feed, "targets: [x_one], review: true"),
 		"publish: {review_timeout: 1s, review_timeout_action: send}\n")
 	feed.set([]feedItem{{Title: "Late review", Link: "https://news.example/world/late", Published: time.Now()}})
 	testkit.WaitFor(t, "the post sent after the timeout", 20*time.Second, func() bool {
