@@ -27,15 +27,22 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// needBinary returns the binary's path; the test runs beside the others,
+// and not at all with -short.
+func needBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	t.Parallel()
+	return herald.Path(t)
+}
+
 // TestBinaryExitStatus builds the real binary and checks that the process
 // exits with the documented statuses.
 func TestBinaryExitStatus(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	t.Parallel()
 	dir := t.TempDir()
-	bin := herald.Path(t)
+	bin := needBinary(t)
 	bad := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(bad, []byte("sources:\n  - {name: a, url: \"https://e.com/a\", interval: 2 minutes, targets: [x]}\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -81,12 +88,8 @@ func TestBinaryExitStatus(t *testing.T) {
 // `herald report`, the widget's /api/popular and the dashboard rank the
 // sample stories with engagement the sandbox simulated.
 func TestDemoShowsRankingsWithinAMinute(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and runs the daemon")
-	}
-	t.Parallel()
 	root := t.TempDir()
-	bin := herald.Path(t)
+	bin := needBinary(t)
 	copyFile(t, "../../configs/herald.yaml", filepath.Join(root, "configs/herald.yaml"))
 	copyFile(t, "../../testdata/feeds/sample.xml", filepath.Join(root, "testdata/feeds/sample.xml"))
 
