@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,18 +14,6 @@ import (
 	"github.com/heraldhq/herald/internal/sqlite"
 	"github.com/heraldhq/herald/internal/testkit"
 )
-
-// freeAddr returns a loopback address with a port free at the moment.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
 
 // runHerald runs the built binary with args in dir and returns its exit
 // status and output.
@@ -51,17 +38,14 @@ func paused(t *testing.T, path, id string) bool {
 // without a restart; an invalid configuration is refused by the command
 // and, sent by SIGHUP, by the daemon, which logs every problem and goes on
 // with the running one.
-//
-// It runs alone, before the parallel tests: beside them (twice in two
-// runs of the whole package, never alone) the source the reload added was
-// not polled within 15 s of "polling feeds" logging both sources.
 func TestReloadTakesAValidConfigurationAndRefusesAnInvalidOne(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
 	feeds := startFeeds(t, "world", "business")
 	e := startEmulations(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "herald.db")
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	path := filepath.Join(dir, "herald.yaml")
 	write := func(sources string) {
 		t.Helper()
@@ -158,7 +142,7 @@ func TestPostLeavesTheJobToTheDaemon(t *testing.T) {
 	db := filepath.Join(dir, "herald.db")
 	path := filepath.Join(dir, "herald.yaml")
 	body := fmt.Sprintf("database: {url: %q}\nhttp: {addr: %q}\nlog: {format: json}\nsources:\n  - {name: world, url: %q, targets: [x_one]}\n%s",
-		"sqlite:"+db, freeAddr(t), feeds.url("world"), e.accountsYAML())
+		"sqlite:"+db, testkit.FreeAddr(t), feeds.url("world"), e.accountsYAML())
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
