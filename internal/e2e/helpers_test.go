@@ -264,18 +264,46 @@ func canonical(link string) string {
 	return c
 }
 
-// inStore opens the database at path (alongside a running daemon, as the
-// CLI does) for one look, and closes it again.
+// looks holds the databases the tests look into, by path, each opened once
+// per test and closed when it ends: opening one takes its write lock for a
+// moment, and a test reopening it in a wait loop kept a daemon's writes
+// from getting that lock, or found it taken by a daemon migrating.
+var looks sync.Map // path → *sqlite.DB
+
+// inStore looks into the database at path, alongside a running daemon (as
+// the CLI does).
 func inStore[T any](t *testing.T, path string, look func(ctx context.Context, db *sqlite.DB) T) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
+	return look(ctx, lookAt(ctx, t, path))
+}
+
+// lookAt returns the database at path, opened on first need, trying again
+// while a daemon holds the lock for up to ctx's time.
+func lookAt(ctx context.Context, t *testing.T, path string) *sqlite.DB {
+	t.Helper()
+	if db, ok := looks.Load(path); ok {
+		return db.(*sqlite.DB)
 	}
-	defer db.Close()
-	return look(ctx, db)
+	for {
+		db, err := sqlite.Open(ctx, path)
+		if err == nil {
+			if prev, loaded := looks.LoadOrStore(path, db); loaded {
+				db.Close()
+				return prev.(*sqlite.DB)
+			}
+			t.Cleanup(func() {
+				looks.Delete(path)
+				db.Close()
+			})
+			return db
+		}
+		if !strings.Contains(err.Error(), "SQLITE_BUSY") || ctx.Err() != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // jobStates counts the jobs of the database at path by state.

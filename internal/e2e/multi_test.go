@@ -20,8 +20,8 @@ import (
 )
 
 // TestMultiInstanceSharesTheWork is the multi-instance acceptance test: three
-// `herald run` processes share one PostgreSQL schema and 100 feeds served
-// by the test, into which 1,000 stories appear in 10 waves, all for one X
+// `herald run` processes share one PostgreSQL schema and 60 feeds served
+// by the test, into which 600 stories appear in 10 waves, all for one X
 // account and those of one feed in four for a second one spaced 50 ms, on
 // an emulation that fails 10 % of posts with a 5xx, 5 % with a 429 and
 // makes 5 % of them but drops the answer. (Its time goes into sending the
@@ -36,7 +36,7 @@ import (
 func TestMultiInstanceSharesTheWork(t *testing.T) {
 	t.Parallel()
 	needBinary(t)
-	const nSources, waves, spacing = 100, 10, 50 * time.Millisecond
+	const nSources, waves, spacing = 60, 10, 50 * time.Millisecond
 	names := make([]string, nSources)
 	for i := range names {
 		names[i] = fmt.Sprintf("src%03d", i)
