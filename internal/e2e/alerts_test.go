@@ -50,10 +50,11 @@ func (s *alertSink) got() []string {
 // account is paused and one alert reaches the webhook; once the account
 // recovers (token restored, herald accounts resume), one "recovered".
 func TestAlertWhenTheNetworkRefusesAToken(t *testing.T) {
+	t.Parallel()
 	e := startEmulations(t)
 	feed := startItemFeed(t)
 	sink := startAlertSink(t, nil)
-	d := startIntakeDaemon(t, e, fmt.Sprintf("  - {name: world, url: %q, interval: 100ms, targets: [x_one]}\n", feed.srv.URL),
+	d := startIntakeDaemon(t, e, worldSource(feed, "targets: [x_one]"),
 		fmt.Sprintf("notify: {interval: 100ms, webhooks: [{url: %q, format: slack}]}\n", sink.srv.URL))
 
 	emulatortest.ExpireUser(e.x, e.users["x_one"].ID)
@@ -78,12 +79,13 @@ func TestAlertWhenTheNetworkRefusesAToken(t *testing.T) {
 // TestDownAlertWebhookDelaysNoPost: a webhook that never answers holds up
 // no post, even with posts held for review and failing alerts queued.
 func TestDownAlertWebhookDelaysNoPost(t *testing.T) {
+	t.Parallel()
 	e := startEmulations(t)
 	feed := startItemFeed(t)
 	hang := make(chan struct{})
 	sink := startAlertSink(t, func(http.ResponseWriter) { <-hang })
 	t.Cleanup(func() { close(hang) })
-	d := startIntakeDaemon(t, e, fmt.Sprintf("  - {name: world, url: %q, interval: 100ms, targets: [x_one, x_two]}\n", feed.srv.URL),
+	d := startIntakeDaemon(t, e, worldSource(feed, "targets: [x_one, x_two]"),
 		fmt.Sprintf("notify: {interval: 100ms, webhooks: [{url: %q, format: slack}]}\n", sink.srv.URL))
 	emulatortest.ExpireUser(e.x, e.users["x_two"].ID) // x_two's pause is an alert the sink never takes
 	now := time.Now()

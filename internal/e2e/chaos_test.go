@@ -20,6 +20,7 @@ import (
 // stories appear in 3 feeds. Afterwards every job is sent and each account
 // got each story exactly once.
 func TestChaosKilledDaemonPostsEveryStoryOnce(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
 	// A 2 s lease: a job or source left by a killed daemon is taken over
 	// 2 s later. Retry, reconciliation and rate-limit waits are about 1000

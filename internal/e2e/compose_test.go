@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -128,6 +127,7 @@ func composeEnv(s composeService, local func(string) string) []string {
 // instances' configuration passes `herald config check` as the services
 // give it.
 func TestComposeFileTopology(t *testing.T) {
+	t.Parallel()
 	svcs := readCompose(t)
 	var names []string
 	for n := range svcs {
@@ -200,38 +200,11 @@ func TestComposeFileTopology(t *testing.T) {
 	needBinary(t)
 	dir := imageDir(t)
 	for _, name := range append([]string{"sandbox"}, composeInstances...) {
-		cmd := exec.Command(heraldBin, "config", "check")
-		cmd.Dir = dir
-		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()},
-			composeEnv(svcs[name], func(v string) string { return v })...)
+		cmd := heraldCmd(t, dir, composeEnv(svcs[name], func(v string) string { return v }), "config", "check")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("%s: herald config check: %v\n%s", name, err, out)
 		}
 	}
-}
-
-// sandboxListing is one post as the sandbox's GET /sandbox/posts lists it.
-type sandboxListing struct {
-	Network string `json:"network"`
-	Account string `json:"account"`
-	ID      string `json:"id"`
-	Text    string `json:"text"`
-	Link    string `json:"link"`
-}
-
-// sandboxPostsAt returns what GET /sandbox/posts lists on the sandbox at base.
-func sandboxPostsAt(t *testing.T, base string) []sandboxListing {
-	t.Helper()
-	resp, err := http.Get(base + "/sandbox/posts")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out []sandboxListing
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("/sandbox/posts: %d, %v", resp.StatusCode, err)
-	}
-	return out
 }
 
 // sampleStories reads the links of the feed file at path.
@@ -292,7 +265,7 @@ func addSampleStory(t *testing.T, path, title, link string) {
 }
 
 // countPosts counts the sandbox's posts by network and link.
-func countPosts(posts []sandboxListing) map[string]int {
+func countPosts(posts []sandboxPost) map[string]int {
 	out := map[string]int{}
 	for _, p := range posts {
 		out[p.Network+" "+p.Link]++
@@ -327,6 +300,7 @@ func counted(r herald.ReportRow) int64 { return r.Shares + r.Reactions + r.Comme
 // takes over and reads every post back from the shared sandbox (none gone),
 // and `herald report` shows engagement for posts of both instances.
 func TestComposeRunsWithTheBinary(t *testing.T) {
+	t.Parallel()
 	svcs := readCompose(t)
 	needBinary(t)
 	dsn := pgSchema(t)
@@ -415,9 +389,9 @@ func TestComposeRunsWithTheBinary(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		src, err := db.GetSource(ctx, "sample")
-		return err == nil && src.Seeded && sentCount() >= want && len(sandboxPostsAt(t, sandboxURL)) >= want
+		return err == nil && src.Seeded && sentCount() >= want && len(sandboxPosts(t, sandboxURL)) >= want
 	})
-	counts := countPosts(sandboxPostsAt(t, sandboxURL))
+	counts := countPosts(sandboxPosts(t, sandboxURL))
 	for _, link := range stories {
 		for _, network := range []string{"twitter", "facebook"} {
 			if n := counts[network+" "+link]; n != 1 {
@@ -444,24 +418,24 @@ func TestComposeRunsWithTheBinary(t *testing.T) {
 	killed := time.Now()
 	link := "https://www.rivertonledger.example/news/local/2026/compose-after-the-kill"
 	addSampleStory(t, feedPath, "Water main repaired on Mill Street after overnight break", link)
-	for deadline := time.Now().Add(30 * time.Second); sentCount() < want+2 || len(sandboxPostsAt(t, sandboxURL)) < want+2; {
+	for deadline := time.Now().Add(30 * time.Second); sentCount() < want+2 || len(sandboxPosts(t, sandboxURL)) < want+2; {
 		alive()
 		if time.Now().After(deadline) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			src, err := db.GetSource(ctx, "sample")
 			cancel()
 			t.Fatalf("timed out after 30s waiting for the story added after the kill: %d posts in the sandbox, %d recorded as sent; source %+v (%v); herald-2:\n%s",
-				len(sandboxPostsAt(t, sandboxURL)), sentCount(), src, err, h2.logs.tail(40))
+				len(sandboxPosts(t, sandboxURL)), sentCount(), src, err, h2.logs.tail(40))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	counts = countPosts(sandboxPostsAt(t, sandboxURL))
+	counts = countPosts(sandboxPosts(t, sandboxURL))
 	for _, network := range []string{"twitter", "facebook"} {
 		if n := counts[network+" "+link]; n != 1 {
 			t.Errorf("%s: the story added after the kill posted %d times, want once", network, n)
 		}
 	}
-	if n := len(sandboxPostsAt(t, sandboxURL)); n != want+2 {
+	if n := len(sandboxPosts(t, sandboxURL)); n != want+2 {
 		t.Errorf("the sandbox holds %d posts, want %d", n, want+2)
 	}
 	byH1, byH2 := sentBy(h1), sentBy(h2)
@@ -484,9 +458,8 @@ func TestComposeRunsWithTheBinary(t *testing.T) {
 	})
 	report := func(network string) map[int64]herald.ReportRow {
 		t.Helper()
-		cmd := exec.Command(heraldBin, "report", "--format", "json", "--since", "3650d", "--limit", "100", "--network", network)
-		cmd.Dir = dir
-		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, composeEnv(svcs["herald-2"], local)...)
+		cmd := heraldCmd(t, dir, composeEnv(svcs["herald-2"], local),
+			"report", "--format", "json", "--since", "3650d", "--limit", "100", "--network", network)
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("herald report --network %s: %v\n%s", network, err, out)

@@ -20,6 +20,7 @@ import (
 // starts it again: the thread is completed, every part posted once, each
 // answering the one before, and a second restart posts nothing more.
 func TestDigestThreadSurvivesKill(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
 	e := startEmulations(t)
 	dir := t.TempDir()

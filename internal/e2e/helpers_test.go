@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,25 +30,27 @@ import (
 	"github.com/heraldhq/herald/internal/testkit"
 )
 
-// binDir holds the binary, built on first need by needBinary.
-var (
-	binDir    string
-	buildOnce sync.Once
-	heraldBin string
-	buildErr  error
-)
+// heraldBinary is the herald command, built once on first need.
+var heraldBinary = &testkit.Binary{Name: "herald", Pkg: "./cmd/herald", Dir: repoRoot()}
+
+// parallel is how many tests run at once unless -parallel says otherwise:
+// more than the machine has cores, as the tests mostly wait (on child
+// processes, loopback servers and PostgreSQL), and each has its own
+// directory, database or schema, and ports.
+const parallel = "6"
 
 func TestMain(m *testing.M) {
-	code := func() int {
-		dir, err := os.MkdirTemp("", "herald-e2e-")
-		if err != nil {
+	flag.Parse()
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	if !given {
+		if err := flag.Set("test.parallel", parallel); err != nil {
 			fmt.Fprintln(os.Stderr, err)
-			return 1
+			os.Exit(1)
 		}
-		defer os.RemoveAll(dir)
-		binDir = dir
-		return m.Run()
-	}()
+	}
+	code := m.Run()
+	heraldBinary.Remove()
 	os.Exit(code)
 }
 
@@ -64,19 +66,17 @@ func needBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	buildOnce.Do(func() {
-		bin := filepath.Join(binDir, "herald")
-		build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "./cmd/herald")
-		build.Dir = repoRoot()
-		if out, err := build.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
-			return
-		}
-		heraldBin = bin
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
+	heraldBinary.Path(t)
+}
+
+// heraldCmd is the built binary with args, run in dir with a clean
+// environment (PATH and a HOME of the test's own) plus env.
+func heraldCmd(t *testing.T, dir string, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(heraldBinary.Path(t), args...)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	return cmd
 }
 
 // story is one item of a served feed.
@@ -264,18 +264,46 @@ func canonical(link string) string {
 	return c
 }
 
-// inStore opens the database at path (alongside a running daemon, as the
-// CLI does) for one look, and closes it again.
+// looks holds the databases the tests look into, by path, each opened once
+// per test and closed when it ends: opening one takes its write lock for a
+// moment, and a test reopening it in a wait loop kept a daemon's writes
+// from getting that lock, or found it taken by a daemon migrating.
+var looks sync.Map // path → *sqlite.DB
+
+// inStore looks into the database at path, alongside a running daemon (as
+// the CLI does).
 func inStore[T any](t *testing.T, path string, look func(ctx context.Context, db *sqlite.DB) T) T {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
+	return look(ctx, lookAt(ctx, t, path))
+}
+
+// lookAt returns the database at path, opened on first need, trying again
+// while a daemon holds the lock for up to ctx's time.
+func lookAt(ctx context.Context, t *testing.T, path string) *sqlite.DB {
+	t.Helper()
+	if db, ok := looks.Load(path); ok {
+		return db.(*sqlite.DB)
 	}
-	defer db.Close()
-	return look(ctx, db)
+	for {
+		db, err := sqlite.Open(ctx, path)
+		if err == nil {
+			if prev, loaded := looks.LoadOrStore(path, db); loaded {
+				db.Close()
+				return prev.(*sqlite.DB)
+			}
+			t.Cleanup(func() {
+				looks.Delete(path)
+				db.Close()
+			})
+			return db
+		}
+		if !strings.Contains(err.Error(), "SQLITE_BUSY") || ctx.Err() != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // jobStates counts the jobs of the database at path by state.
@@ -412,9 +440,7 @@ type daemon struct {
 // environment plus env.
 func startDaemon(t *testing.T, dir string, env []string, args ...string) *daemon {
 	t.Helper()
-	cmd := exec.Command(heraldBin, args...)
-	cmd.Dir = dir
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	cmd := heraldCmd(t, dir, env, args...)
 	d := &daemon{cmd: cmd, logs: &logBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = d.logs
 	cmd.Stdout = d.logs
@@ -425,6 +451,9 @@ func startDaemon(t *testing.T, dir string, env []string, args ...string) *daemon
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-d.done
+		if t.Failed() {
+			t.Logf("herald %s: the log's end:\n%s", strings.Join(args, " "), d.logs.tail(30))
+		}
 	})
 	return d
 }

@@ -69,6 +69,12 @@ func (f *itemFeed) set(items []feedItem) {
 	f.mu.Unlock()
 }
 
+// worldSource is the source "world" reading feed every 100 ms, with the
+// further keys given (its targets first), as startIntakeDaemon takes it.
+func worldSource(feed *itemFeed, keys string) string {
+	return fmt.Sprintf("  - {name: world, url: %q, interval: 100ms, %s}\n", feed.srv.URL, keys)
+}
+
 // intakeDaemon runs `herald run` in-process on a configuration with one
 // source, "world", and the emulations' accounts.
 type intakeDaemon struct {
@@ -125,9 +131,10 @@ func (d *intakeDaemon) herald(t *testing.T, args ...string) string {
 // (default 10) and records the other 490 with their posts skipped, reason
 // flood, with a warning; `herald queue retry --flood` releases them.
 func TestFloodOnePollPostsTheNewest(t *testing.T) {
+	t.Parallel()
 	e := startEmulations(t)
 	feed := startItemFeed(t)
-	d := startIntakeDaemon(t, e, fmt.Sprintf("  - {name: world, url: %q, interval: 100ms, targets: [x_one]}\n", feed.srv.URL), "")
+	d := startIntakeDaemon(t, e, worldSource(feed, "targets: [x_one]"), "")
 
 	now := time.Now()
 	items := make([]feedItem, 500)
@@ -182,6 +189,7 @@ func TestFloodOnePollPostsTheNewest(t *testing.T) {
 // skipped "filtered (...)", visible in articles and queue, and `queue
 // retry` posts one of them.
 func TestFiltersPerSourceAndTarget(t *testing.T) {
+	t.Parallel()
 	e := startEmulations(t)
 	feed := startItemFeed(t)
 	source := fmt.Sprintf(`  - name: world

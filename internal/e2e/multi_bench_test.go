@@ -69,25 +69,18 @@ func TestMultiInstanceDispatchRate(t *testing.T) {
 // instant, each post answered after latency, and returns the jobs sent per
 // second.
 func dispatchRate(t *testing.T, k, n int, latency time.Duration) float64 {
-	dsn := pgSchema(t)
 	accts := newXAccounts(16)
-	x, xURL := startMultiX(t, accts)
+	site := newMultiSite(t, accts, 0, "bench")
+	x := site.x
 	emulatortest.Faults(x).Set(0, 0, 0, latency, 1)
-	feeds := startWatchedFeeds(t, 0, "bench")
-	dir := t.TempDir()
-	cfg := multiConfig{dsn: dsn, feeds: feeds.feedServer, sources: []string{"bench"}, interval: time.Hour, accts: accts,
-		xURL: xURL, extra: "dispatch: {lease: 10s, timeout: 5s}\n"}.write(t, dir)
+	cfg := site.write(t, multiConfig{interval: time.Hour, extra: "dispatch: {lease: 10s, timeout: 5s}\n"})
 
-	db := openPG(t, dsn)
+	db := openPG(t, site.dsn)
 	ctx := context.Background()
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var ins []*instance
-	for i := range k {
-		ins = append(ins, startInstance(t, dir, cfg, fmt.Sprintf("b%d", i+1)))
-	}
-	waitDispatching(t, ins)
+	ins := site.startInstances(t, cfg, "b", k)
 
 	made := time.Now()
 	due := createDueJobs(t, db, accts, n)

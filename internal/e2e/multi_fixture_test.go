@@ -23,8 +23,14 @@ import (
 
 // pgSchema returns the URL of a PostgreSQL schema of the test's own (Herald
 // creates it on first use), dropped when the test ends; without
-// HERALD_TEST_POSTGRES_URL the test is skipped.
-func pgSchema(t *testing.T) string { return pgtest.Schema(t, "herald_e2e_") }
+// HERALD_TEST_POSTGRES_URL the test is skipped. Its sessions commit
+// without waiting for the server's disk (synchronous_commit off): what
+// commits, and in which order, is the same, only a crash of the server
+// itself, which no test causes, could lose the last commits (on the test
+// machine a commit took 8 ms waiting for the disk, 0.2 ms without).
+func pgSchema(t *testing.T) string {
+	return pgtest.Schema(t, "herald_e2e_") + "&synchronous_commit=off"
+}
 
 // openPG opens the schema at dsn for the test's own reads (alongside the
 // daemons, as the CLI does); closed when the test ends.
@@ -172,49 +178,92 @@ func startMultiX(t *testing.T, accts []xAccount) (*emulator.X, string) {
 	return x, srv.URL
 }
 
-// multiConfig is what a multi-instance test's configuration file holds.
+// multiSite is what a multi-instance test's instances share: a PostgreSQL
+// schema of the test's own, X accounts on one emulation and feeds served by
+// the test (both outliving every daemon), and a directory for the
+// configuration.
+type multiSite struct {
+	dsn     string
+	accts   []xAccount
+	x       *emulator.X
+	xURL    string
+	feeds   *watchedFeeds
+	sources []string
+	dir     string
+}
+
+// newMultiSite starts the emulation for accts and the feeds named sources,
+// each answer held for feedDelay.
+func newMultiSite(t *testing.T, accts []xAccount, feedDelay time.Duration, sources ...string) *multiSite {
+	t.Helper()
+	s := &multiSite{dsn: pgSchema(t), accts: accts, feeds: startWatchedFeeds(t, feedDelay, sources...),
+		sources: sources, dir: t.TempDir()}
+	s.x, s.xURL = startMultiX(t, accts)
+	return s
+}
+
+// multiConfig is what a multi-instance test's configuration file holds
+// beyond its site.
 type multiConfig struct {
-	dsn      string
-	feeds    *feedServer
-	sources  []string
-	interval time.Duration
-	accts    []xAccount
-	xURL     string
-	extra    string // top-level YAML keys
+	interval time.Duration // every source's poll interval
+	extra    string        // top-level YAML keys
 	// targets returns a source's accounts (nil: every account for every source).
 	targets func(source string) []string
 }
 
 // write writes the configuration, shared by every instance (each gets its
 // own dispatch.instance_id from the environment), and returns its path.
-func (c multiConfig) write(t *testing.T, dir string) string {
+func (s *multiSite) write(t *testing.T, c multiConfig) string {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "database: {url: %q}\nhttp: {addr: \"127.0.0.1:0\"}\nlog: {format: json}\n", c.dsn)
+	fmt.Fprintf(&b, "database: {url: %q}\nhttp: {addr: \"127.0.0.1:0\"}\nlog: {format: json}\n", s.dsn)
 	b.WriteString(c.extra)
 	var all []string
-	for _, a := range c.accts {
+	for _, a := range s.accts {
 		all = append(all, a.id)
 	}
 	b.WriteString("sources:\n")
-	for _, s := range c.sources {
+	for _, src := range s.sources {
 		targets := all
 		if c.targets != nil {
-			targets = c.targets(s)
+			targets = c.targets(src)
 		}
-		fmt.Fprintf(&b, "  - {name: %s, url: %q, interval: %s, targets: [%s]}\n", s, c.feeds.url(s), c.interval, strings.Join(targets, ", "))
+		fmt.Fprintf(&b, "  - {name: %s, url: %q, interval: %s, targets: [%s]}\n", src, s.feeds.url(src), c.interval, strings.Join(targets, ", "))
 	}
 	b.WriteString("accounts:\n")
-	for _, a := range c.accts {
+	for _, a := range s.accts {
 		u := a.user
 		fmt.Fprintf(&b, "  %s: {network: twitter, api_base_url: %q, user_id: %q, consumer_key: %q, consumer_secret: %q, access_token: %q, access_token_secret: %q, min_interval: %s, daily_cap: %d}\n",
-			a.id, c.xURL, u.ID, u.ConsumerKey, u.ConsumerSecret, u.AccessToken, u.AccessTokenSecret, a.minInterval, a.dailyCap)
+			a.id, s.xURL, u.ID, u.ConsumerKey, u.ConsumerSecret, u.AccessToken, u.AccessTokenSecret, a.minInterval, a.dailyCap)
 	}
-	path := filepath.Join(dir, "herald.yaml")
+	path := filepath.Join(s.dir, "herald.yaml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// startInstances runs n instances, IDs prefix1 … prefixN, on the
+// configuration at cfg and waits until each is dispatching.
+func (s *multiSite) startInstances(t *testing.T, cfg, prefix string, n int) []*instance {
+	t.Helper()
+	var ins []*instance
+	for i := range n {
+		ins = append(ins, startInstance(t, s.dir, cfg, fmt.Sprintf("%s%d", prefix, i+1)))
+	}
+	waitDispatching(t, ins)
+	return ins
+}
+
+// onlySource returns the ID of the site's one source, once an instance
+// has recorded it.
+func onlySource(t *testing.T, db *postgres.DB) int64 {
+	t.Helper()
+	srcs, err := db.ListSources(context.Background())
+	if err != nil || len(srcs) != 1 {
+		t.Fatalf("sources %v: %v", srcs, err)
+	}
+	return srcs[0].ID
 }
 
 // instance is one `herald run` of a multi-instance test, by instance ID.

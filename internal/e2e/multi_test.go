@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,10 +20,13 @@ import (
 )
 
 // TestMultiInstanceSharesTheWork is the multi-instance acceptance test: three
-// `herald run` processes share one PostgreSQL schema and 200 feeds served
-// by the test, into which 2,000 stories appear in 10 waves, all for one X
-// account and those of one feed in four for a second one spaced 50 ms, on an emulation that fails 10 % of posts with
-// a 5xx, 5 % with a 429 and makes 5 % of them but drops the answer. One
+// `herald run` processes share one PostgreSQL schema and 60 feeds served
+// by the test, into which 600 stories appear in 10 waves, all for one X
+// account and those of one feed in four for a second one spaced 50 ms, on
+// an emulation that fails 10 % of posts with a 5xx, 5 % with a 429 and
+// makes 5 % of them but drops the answer. (Its time goes into sending the
+// posts and polling the feeds one by one, not into any configured wait:
+// the volume sets it, and this one shows every fault many times over.) One
 // instance is killed with SIGKILL mid-run (and comes back under its ID a
 // second later, its leases still live); another is stopped with SIGTERM and
 // started again. Afterwards every job is sent and each account got each of
@@ -28,23 +34,22 @@ import (
 // was ever requested by two instances at once, and the spaced account's
 // posts keep its pace (see checkSpacing) although three processes sent them.
 func TestMultiInstanceSharesTheWork(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
-	dsn := pgSchema(t)
-	const nSources, waves, spacing = 200, 10, 50 * time.Millisecond
+	const nSources, waves, spacing = 60, 10, 50 * time.Millisecond
 	names := make([]string, nSources)
 	for i := range names {
 		names[i] = fmt.Sprintf("src%03d", i)
 	}
-	feeds := startWatchedFeeds(t, 20*time.Millisecond, names...)
+	accts := newXAccounts(2)
+	accts[1].minInterval = spacing
+	site := newMultiSite(t, accts, 20*time.Millisecond, names...)
+	feeds, x, dir := site.feeds, site.x, site.dir
 	for _, n := range names {
 		feeds.add(n, story{Title: "Old " + n, Link: "https://news.example/" + n + "/old", GUID: n + "-old",
 			Published: time.Now().Add(-time.Hour)})
 	}
-	accts := newXAccounts(2)
-	accts[1].minInterval = spacing
-	x, xURL := startMultiX(t, accts)
 	emulatortest.Faults(x).Set(0.10, 0.05, 0.05, 0, 2026)
-	dir := t.TempDir()
 	// Every story goes to x_0; the stories of one feed in four go to x_1
 	// too, as many as its spacing lets through in the time.
 	spaced := func(source string) bool { return slices.Index(names, source)%4 == 0 }
@@ -54,11 +59,10 @@ func TestMultiInstanceSharesTheWork(t *testing.T) {
 		}
 		return []string{accts[0].id}
 	}
-	cfg := multiConfig{dsn: dsn, feeds: feeds.feedServer, sources: names, interval: 2 * time.Second, accts: accts, xURL: xURL,
-		targets: targets,
+	cfg := site.write(t, multiConfig{interval: 2 * time.Second, targets: targets,
 		// Retry, reconciliation and rate-limit waits 1000 times shorter than by default.
 		extra: "feed: {timeout: 1s}\ndispatch: {lease: 2s, timeout: 1s, shutdown_wait: 2s, max_attempts: 1000, " +
-			"backoff_base: 30ms, backoff_max: 1800ms, reconcile_delay: 5ms, rate_limit_wait: 60ms}\n"}.write(t, dir)
+			"backoff_base: 30ms, backoff_max: 1800ms, reconcile_delay: 5ms, rate_limit_wait: 60ms}\n"})
 
 	began := time.Now()
 	ins := []*instance{startInstance(t, dir, cfg, "h1"), startInstance(t, dir, cfg, "h2"),
@@ -70,15 +74,16 @@ func TestMultiInstanceSharesTheWork(t *testing.T) {
 			}
 		}
 	}
-	db := openPG(t, dsn)
+	db := openPG(t, site.dsn)
 	testkit.WaitFor(t, "every feed's backlog recorded", 30*time.Second, func() bool {
 		alive()
 		return allSeeded(db, nSources)
 	})
 	t.Logf("3 instances up and %d feeds seeded in %s", nSources, time.Since(began).Round(time.Millisecond))
 
-	// One wave every 2 s; SIGKILL of h1 after the 4th, back 1 s later;
-	// h2 stopped and started again after the 7th.
+	// A step every 500 ms, a wave every other step (each feed is polled
+	// every 2 s, so a poll often finds two waves); SIGKILL of h1 after the
+	// 4th wave, back 1 s later; h2 stopped and started again after the 7th.
 	var stories, spacedStories []story
 	var lastWave time.Time
 	killStep, termStep := 2*waves*35/100, 2*waves*70/100
@@ -109,7 +114,7 @@ func TestMultiInstanceSharesTheWork(t *testing.T) {
 			ins[1].restart(t, dir, cfg)
 		}
 		alive()
-		time.Sleep(time.Second)
+		time.Sleep(500 * time.Millisecond)
 	}
 
 	want := len(stories) + len(spacedStories)
@@ -310,4 +315,150 @@ func checkSpacing(t *testing.T, x *emulator.X, a xAccount, ins []*instance) {
 		t.Errorf("%s: %d of %d gaps under min_interval %s: %v", a.id, len(short), len(gaps), a.minInterval,
 			short[:min(10, len(short))])
 	}
+}
+
+// TestDailyCapHoldsAcrossInstances gives three `herald run` processes
+// sharing one PostgreSQL 60 new stories at once for two X accounts, one of
+// them capped at 20 posts a day: the capped account gets exactly 20 posts
+// although every instance reads its count and claims its jobs at the same
+// moments, and the other account gets all 60.
+func TestDailyCapHoldsAcrossInstances(t *testing.T) {
+	t.Parallel()
+	needBinary(t)
+	if now := time.Now().UTC(); now.Hour() == 23 && now.Minute() >= 58 {
+		t.Skip("too close to midnight UTC, when the daily cap starts again")
+	}
+	const stories, dailyCap = 60, 20
+	accts := newXAccounts(2)
+	accts[0].dailyCap = dailyCap
+	site := newMultiSite(t, accts, 0, "desk")
+	x := site.x
+	ins := site.startInstances(t, site.write(t, multiConfig{interval: time.Hour}), "c", 3)
+
+	db := openPG(t, site.dsn)
+	ctx := context.Background()
+	now := time.Now()
+	items := make([]herald.ArticleInput, stories)
+	for i := range items {
+		link := fmt.Sprintf("https://news.example/desk/%d", i)
+		items[i] = herald.ArticleInput{URL: link, GUID: link, Title: fmt.Sprintf("Desk story %d", i),
+			PublishedAt: now, Announce: true, Targets: []string{accts[0].id, accts[1].id}}
+	}
+	if _, err := db.SaveArticles(ctx, onlySource(t, db), items, now); err != nil {
+		t.Fatal(err)
+	}
+	// Done when the uncapped account has every post and the capped one has
+	// its cap's worth and nothing claimed or sending: what is left of its
+	// queue waits for tomorrow.
+	testkit.WaitFor(t, "every post of the uncapped account and the capped one at its cap", 60*time.Second, func() bool {
+		if len(x.PostsByUser(accts[1].user.ID)) < stories || len(x.PostsByUser(accts[0].user.ID)) < dailyCap {
+			return false
+		}
+		var busy int
+		if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM jobs WHERE account_id = $1
+			AND (claimed_by <> '' OR state = 'sending')`, accts[0].id).Scan(&busy); err != nil {
+			t.Fatal(err)
+		}
+		return busy == 0
+	})
+	for _, in := range ins {
+		if code, _ := in.d.stop(t, syscall.SIGTERM, 15*time.Second); code != 0 {
+			t.Errorf("%s: exit status %d after SIGTERM", in.id, code)
+		}
+	}
+	sent := map[string]int{}
+	for _, in := range ins {
+		for _, e := range in.d.logs.entries("post sent") {
+			if e["account"] == accts[0].id {
+				sent[in.id]++
+			}
+		}
+	}
+	capped, other := len(x.PostsByUser(accts[0].user.ID)), len(x.PostsByUser(accts[1].user.ID))
+	t.Logf("capped account: %d posts (by instance %v); other: %d", capped, sent, other)
+	if capped != dailyCap {
+		t.Errorf("capped account got %d posts, want exactly its daily cap %d", capped, dailyCap)
+	}
+	if other != stories {
+		t.Errorf("uncapped account got %d posts, want %d", other, stories)
+	}
+	c, err := db.CountJobs(ctx, accts[0].id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c[herald.JobSent] != dailyCap || c[herald.JobPending] != stories-dailyCap {
+		t.Errorf("capped account's jobs %v, want %d sent and %d pending", c, dailyCap, stories-dailyCap)
+	}
+}
+
+// TestJobsOfAnotherInstanceWakeTheDispatcher creates jobs in the shared
+// PostgreSQL database from outside a running `herald run` (as another
+// instance's webhook would) and checks that the daemon heard of them through
+// LISTEN/NOTIFY: its herald_dispatch_notifications_total counter rises, and
+// the posts are sent.
+func TestJobsOfAnotherInstanceWakeTheDispatcher(t *testing.T) {
+	t.Parallel()
+	needBinary(t)
+	accts := newXAccounts(1)
+	site := newMultiSite(t, accts, 0, "wire")
+	x := site.x
+	in := startInstance(t, site.dir, site.write(t, multiConfig{interval: time.Hour}), "n1")
+	var addr string
+	testkit.WaitFor(t, "the daemon dispatching and serving HTTP", 30*time.Second, func() bool {
+		if in.d.exited() {
+			t.Fatalf("exited: %v\n%s", in.d.err, in.d.logs.tail(20))
+		}
+		if es := in.d.logs.entries("http server listening"); len(es) > 0 {
+			addr, _ = es[0]["addr"].(string)
+		}
+		return addr != "" && in.logCount("dispatcher started") > 0
+	})
+
+	db := openPG(t, site.dsn)
+	ctx := context.Background()
+	source := onlySource(t, db)
+	// Two stories one after the other: the listener is surely subscribed by
+	// the time the first is sent.
+	for i := range 2 {
+		now := time.Now()
+		link := fmt.Sprintf("https://news.example/wire/%d", i)
+		saved, err := db.SaveArticles(ctx, source, []herald.ArticleInput{{URL: link, GUID: link,
+			Title: fmt.Sprintf("Wire story %d", i), PublishedAt: now}}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.CreateJob(ctx, herald.NewJob{ArticleID: saved[0].Article.ID, Account: accts[0].id,
+			Kind: herald.KindRepost, Template: "{{.Title}} {{.URL}}", DueAt: now}, now); err != nil {
+			t.Fatal(err)
+		}
+		testkit.WaitFor(t, fmt.Sprintf("post %d", i+1), 30*time.Second, func() bool { return len(x.Posts()) == i+1 })
+	}
+	if n := notifications(t, "http://"+addr+"/metrics"); n < 1 {
+		t.Errorf("herald_dispatch_notifications_total = %v, want ≥ 1", n)
+	}
+	if code, _ := in.d.stop(t, syscall.SIGTERM, 15*time.Second); code != 0 {
+		t.Errorf("exit status %d after SIGTERM", code)
+	}
+}
+
+// notifications reads herald_dispatch_notifications_total from /metrics.
+func notifications(t *testing.T, url string) float64 {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "herald_dispatch_notifications_total "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("%s: no herald_dispatch_notifications_total", url)
+	return 0
 }

@@ -72,6 +72,7 @@ var (
 // card with its thumb); then engagement set at the emulations is read by
 // `herald collect` and ranked by `herald report --network mastodon|bluesky`.
 func TestRunPostsToFourNetworks(t *testing.T) {
+	t.Parallel()
 	feed := startCardFeed(t)
 	n := startFourNetworks(t)
 	for i := range 3 {

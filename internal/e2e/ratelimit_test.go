@@ -17,6 +17,7 @@ import (
 // publication order, two per window, each window waited out a second past
 // its announced reset: not one call is answered 429.
 func TestAnnouncedLimitsAreObeyed(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
 	feeds := startFeeds(t, "world")
 	user := emulator.XUser{ID: "4001", Username: "daily_x_one", ConsumerKey: "ck-e2e", ConsumerSecret: "cs-e2e",

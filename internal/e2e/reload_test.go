@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -16,16 +15,11 @@ import (
 	"github.com/heraldhq/herald/internal/testkit"
 )
 
-// freeAddr returns a loopback address with a port free at the moment.
-func freeAddr(t *testing.T) string { return testkit.FreeAddr(t) }
-
 // runHerald runs the built binary with args in dir and returns its exit
 // status and output.
 func runHerald(t *testing.T, dir string, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(heraldBin, args...)
-	cmd.Dir = dir
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	cmd := heraldCmd(t, dir, nil, args...)
 	out, _ := cmd.CombinedOutput()
 	return cmd.ProcessState.ExitCode(), string(out)
 }
@@ -45,12 +39,13 @@ func paused(t *testing.T, path, id string) bool {
 // and, sent by SIGHUP, by the daemon, which logs every problem and goes on
 // with the running one.
 func TestReloadTakesAValidConfigurationAndRefusesAnInvalidOne(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
 	feeds := startFeeds(t, "world", "business")
 	e := startEmulations(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "herald.db")
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	path := filepath.Join(dir, "herald.yaml")
 	write := func(sources string) {
 		t.Helper()
@@ -139,6 +134,7 @@ func TestReloadTakesAValidConfigurationAndRefusesAnInvalidOne(t *testing.T) {
 // configuration does not send itself: the daemon sends the post, so the
 // account's posts stay one at a time and in order.
 func TestPostLeavesTheJobToTheDaemon(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
 	feeds := startFeeds(t, "world")
 	e := startEmulations(t)
@@ -146,7 +142,7 @@ func TestPostLeavesTheJobToTheDaemon(t *testing.T) {
 	db := filepath.Join(dir, "herald.db")
 	path := filepath.Join(dir, "herald.yaml")
 	body := fmt.Sprintf("database: {url: %q}\nhttp: {addr: %q}\nlog: {format: json}\nsources:\n  - {name: world, url: %q, targets: [x_one]}\n%s",
-		"sqlite:"+db, freeAddr(t), feeds.url("world"), e.accountsYAML())
+		"sqlite:"+db, testkit.FreeAddr(t), feeds.url("world"), e.accountsYAML())
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 // (renewed by a heartbeat while its holder lived), and the next daemon says
 // at info level that another instance holds it until then.
 func TestRestartsKeepCollecting(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
 	_, _, dir, _, cfg := newSite(t, "")
 	args := []string{"--config", cfg, "run"}

@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,16 +18,22 @@ import (
 	"github.com/heraldhq/herald/internal/testkit"
 )
 
+// startReviewDaemon runs `herald run` in-process with the source "world"
+// posting to x_one held for review, and the publish keys given.
+func startReviewDaemon(t *testing.T, publish string) (*emulations, *itemFeed, *intakeDaemon) {
+	t.Helper()
+	e, feed := startEmulations(t), startItemFeed(t)
+	return e, feed, startIntakeDaemon(t, e, worldSource(feed, "targets: [x_one], review: true"), publish)
+}
+
 // TestReviewHoldsPostsUntilApproved is issue "newsroom controls"
 // acceptance 2 (CLI): the posts of a source with review: true are held,
 // none goes out until approved; approved, they go out in their order
 // (breaking first, then by publication), one with the text an editor gave;
 // a rejected one never goes out.
 func TestReviewHoldsPostsUntilApproved(t *testing.T) {
-	e := startEmulations(t)
-	feed := startItemFeed(t)
-	d := startIntakeDaemon(t, e, fmt.Sprintf("  - {name: world, url: %q, interval: 100ms, targets: [x_one], review: true}\n", feed.srv.URL),
-		"publish: {breaking_categories: [Breaking]}\n")
+	t.Parallel()
+	e, feed, d := startReviewDaemon(t, "publish: {breaking_categories: [Breaking]}\n")
 
 	now := time.Now()
 	stories := []feedItem{
@@ -86,10 +95,8 @@ func TestReviewHoldsPostsUntilApproved(t *testing.T) {
 // TestReviewTimeoutSends checks publish.review_timeout with action send:
 // a held post nobody reviews goes out once the timeout has passed.
 func TestReviewTimeoutSends(t *testing.T) {
-	e := startEmulations(t)
-	feed := startItemFeed(t)
-	d := startIntakeDaemon(t, e, fmt.Sprintf("  - {name: world, url: %q, interval: 100ms, targets: [x_one], review: true}\n", feed.srv.URL),
-		"publish: {review_timeout: 1s, review_timeout_action: send}\n")
+	t.Parallel()
+	_, feed, d := startReviewDaemon(t, "publish: {review_timeout: 1s, review_timeout_action: send}\n")
 	feed.set([]feedItem{{Title: "Late review", Link: "https://news.example/world/late", Published: time.Now()}})
 	testkit.WaitFor(t, "the post sent after the timeout", 20*time.Second, func() bool {
 		return d.running(t) && jobStates(t, d.db)[herald.JobSent] == 1
@@ -119,4 +126,76 @@ func jobOf(t *testing.T, path string, id int64) herald.Job {
 	}
 	t.Fatalf("job %d not found", id)
 	return herald.Job{}
+}
+
+// TestReviewTwoInstancesPostOnce is issue "newsroom controls" acceptance
+// 2 on a shared PostgreSQL: two `herald run` instances hold the posts of
+// an account with review: true; two editors approve each post at the same
+// moment; one approval wins, and every story is posted exactly once.
+func TestReviewTwoInstancesPostOnce(t *testing.T) {
+	t.Parallel()
+	needBinary(t)
+	site := newMultiSite(t, newXAccounts(1), 0, "wire")
+	x, feeds := site.x, site.feeds
+	cfg := site.write(t, multiConfig{interval: 200 * time.Millisecond})
+	body, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body = bytes.Replace(body, []byte("daily_cap: 0}"), []byte("daily_cap: 0, review: true}"), 1)
+	if err := os.WriteFile(cfg, body, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	site.startInstances(t, cfg, "n", 2)
+	db := openPG(t, site.dsn)
+	ctx := context.Background()
+	testkit.WaitFor(t, "the feed's backlog recorded", 30*time.Second, func() bool {
+		s, err := db.GetSource(ctx, "wire")
+		return err == nil && s.Seeded
+	})
+	const n = 5
+	now := time.Now()
+	for i := range n {
+		feeds.add("wire", story{Title: fmt.Sprintf("Reviewed story %d", i), Link: fmt.Sprintf("https://news.example/wire/reviewed-%d", i),
+			Published: now.Add(time.Duration(i) * time.Second)})
+	}
+	held := func() []herald.Job {
+		js, err := db.ListJobs(ctx, herald.JobFilter{States: []herald.JobState{herald.JobHeld}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return js
+	}
+	testkit.WaitFor(t, "every post held", 30*time.Second, func() bool { return len(held()) == n })
+	if len(x.Posts()) != 0 {
+		t.Fatalf("%d posts went out before any approval", len(x.Posts()))
+	}
+
+	for _, j := range held() {
+		var wg sync.WaitGroup
+		codes := make([]int, 2)
+		for k := range codes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var out, errOut bytes.Buffer
+				codes[k] = cli.Execute(ctx, []string{"--config", cfg, "queue", "approve", strconv.FormatInt(j.ID, 10)}, &out, &errOut)
+			}()
+		}
+		wg.Wait()
+		if won := strings.Count(fmt.Sprint(codes), "0"); won != 1 {
+			t.Errorf("job %d: exit statuses %v, want one approval", j.ID, codes)
+		}
+	}
+	testkit.WaitFor(t, "every story posted", 30*time.Second, func() bool {
+		c, err := db.CountJobs(ctx, "")
+		return err == nil && c[herald.JobSent] == n
+	})
+	texts := map[string]int{}
+	for _, p := range x.Posts() {
+		texts[p.Text]++
+	}
+	if len(x.Posts()) != n || len(texts) != n {
+		t.Errorf("%d posts (%d distinct), want %d, each once: %v", len(x.Posts()), len(texts), n, texts)
+	}
 }

@@ -86,6 +86,7 @@ func newStory(i int) (string, story) {
 // for 2 X accounts and 1 Page → exactly 60 posts, each as composed, each
 // once; the backlog Herald found at first sight is never posted.
 func TestRunPostsEachStoryOncePerAccount(t *testing.T) {
+	t.Parallel()
 	feeds, e, _, db, cfgPath := newSite(t, "dispatch: {lease: 3s, timeout: 2s, shutdown_wait: 3s}\n")
 	backlog := addBacklog(feeds, 4)
 

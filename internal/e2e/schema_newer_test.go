@@ -38,6 +38,7 @@ func newestMigration(t *testing.T, dir string) int {
 // migration this binary does not know) is refused by run and by migrate,
 // with exit status 1, naming both schema versions.
 func TestDatabaseNewerThanBinary(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
 	type backend struct {
 		name, url, migrations string
@@ -74,7 +75,7 @@ func TestDatabaseNewerThanBinary(t *testing.T) {
 				// A binary that runs on the newer database does not exit: stop it.
 				ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 				defer cancel()
-				cmd := exec.CommandContext(ctx, heraldBin, args...)
+				cmd := exec.CommandContext(ctx, heraldBinary.Path(t), args...)
 				cmd.Dir = dir
 				cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "HERALD_DATABASE_URL=" + b.url,
 					"HERALD_HTTP_ADDR=127.0.0.1:0", "HERALD_CONFIG=" + filepath.Join(repoRoot(), "configs", "herald.yaml")}

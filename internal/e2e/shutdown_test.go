@@ -54,6 +54,7 @@ func (f *shutdownFixture) startSending(t *testing.T) *daemon {
 // stops intake, lets those sends finish and record their outcome, and
 // exits 0; no job is left in sending.
 func TestSIGTERMLetsSendsInFlightFinish(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
 	f := newShutdownFixture(t, 1500*time.Millisecond, "dispatch: {lease: 4s, timeout: 3s, shutdown_wait: 4s}\n")
 	d := f.startSending(t)
@@ -78,6 +79,7 @@ func TestSIGTERMLetsSendsInFlightFinish(t *testing.T) {
 // sending are taken over after their lease by the next run, reconciled, and
 // every story is posted exactly once.
 func TestShutdownWaitBoundsTheStop(t *testing.T) {
+	t.Parallel()
 	needBinary(t)
 	f := newShutdownFixture(t, 2*time.Second, "dispatch: {lease: 3s, timeout: 2500ms, shutdown_wait: 300ms}\n")
 	d := f.startSending(t)
