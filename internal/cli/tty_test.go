@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -16,18 +15,23 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
-// buildHerald builds the herald binary into a temporary directory.
+// heraldBin is the binary the pseudo-terminal and daemon tests run, built once
+// for the package's tests.
+var heraldBin = &testkit.Binary{Name: "herald", Pkg: "./cmd/herald", Dir: filepath.Join("..", "..")}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	heraldBin.Remove()
+	os.Exit(code)
+}
+
+// buildHerald returns the path of the built herald binary.
 func buildHerald(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "herald")
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, "./cmd/herald")
-	cmd.Dir = filepath.Join("..", "..")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return heraldBin.Path(t)
 }
 
 // terminal is the herald binary running in a pseudo-terminal.
