@@ -102,7 +102,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	if err := w.PingContext(ctx); err != nil {
+	if err := pingWhileBusy(ctx, w); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -213,6 +213,31 @@ func classify(err error) error {
 		return fmt.Errorf("%w: %v", herald.ErrNotFound, err) // a reference to a missing row
 	}
 	return err
+}
+
+// pingWhileBusy opens the write connection, waiting up to BusyTimeout while
+// another process holds the file: switching a new file to WAL takes a lock
+// for which SQLite answers SQLITE_BUSY at once instead of waiting, so two
+// processes opening one new database at the same moment (the daemon
+// starting, a command reading its state) would otherwise fail.
+func pingWhileBusy(ctx context.Context, w *sql.DB) error {
+	deadline := time.Now().Add(BusyTimeout)
+	for {
+		err := w.PingContext(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func isBusy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 func isUnique(err error) bool {
