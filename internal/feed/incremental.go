@@ -157,7 +157,7 @@ func mapNew(f *gofeed.Feed, info FeedInfo, m *mapper, fps []uint64, drop []bool,
 		}
 		in, err := m.item(it)
 		if err != nil {
-			out.skipped = append(out.skipped, skippedItem{Title: plainText(it.Title), Reason: err.Error()})
+			out.skipped = append(out.skipped, skippedItem{Title: herald.PlainText(it.Title), Reason: err.Error()})
 			next = append(next, [2]uint64{fp, 0})
 			continue
 		}

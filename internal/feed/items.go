@@ -59,7 +59,7 @@ func (m *mapper) items(f *gofeed.Feed) ([]herald.ArticleInput, []skippedItem) {
 		}
 		in, err := m.item(it)
 		if err != nil {
-			skipped = append(skipped, skippedItem{Title: plainText(it.Title), Reason: err.Error()})
+			skipped = append(skipped, skippedItem{Title: herald.PlainText(it.Title), Reason: err.Error()})
 			continue
 		}
 		if seen[in.URL] {
@@ -74,7 +74,7 @@ func (m *mapper) items(f *gofeed.Feed) ([]herald.ArticleInput, []skippedItem) {
 func (m *mapper) item(it *gofeed.Item) (herald.ArticleInput, error) {
 	in := herald.ArticleInput{
 		GUID:  strings.TrimSpace(it.GUID),
-		Title: plainText(it.Title),
+		Title: herald.PlainText(it.Title),
 	}
 	in.URL = m.link(it)
 	if in.URL == "" {
@@ -84,7 +84,7 @@ func (m *mapper) item(it *gofeed.Item) (herald.ArticleInput, error) {
 	if strings.TrimSpace(desc) == "" {
 		desc = it.Content
 	}
-	in.Summary = truncate(plainText(desc), MaxSummary)
+	in.Summary = truncate(herald.PlainText(desc), MaxSummary)
 	if in.Title == "" {
 		in.Title = truncate(in.Summary, maxTitle)
 	}
@@ -199,7 +199,7 @@ func author(it *gofeed.Item) string {
 		if p == nil {
 			continue
 		}
-		if n := plainText(p.Name); n != "" {
+		if n := herald.PlainText(p.Name); n != "" {
 			return n
 		}
 		if e := strings.TrimSpace(p.Email); e != "" {
@@ -218,7 +218,7 @@ func categories(in []string) []string {
 	out := make([]string, 0, len(in))
 	seen := make(map[string]bool, len(in))
 	for _, c := range in {
-		c = plainText(c)
+		c = herald.PlainText(c)
 		k := strings.ToLower(c)
 		if c == "" || seen[k] {
 			continue

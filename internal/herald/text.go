@@ -25,6 +25,9 @@ import (
 // plain text: PlainText(PlainText(s)) == PlainText(s).
 func PlainText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
+		if isClean(s) {
+			return s // most titles, and text PlainText gave already
+		}
 		return collapseSpace(s)
 	}
 	// Invalid bytes go first: the tokenizer would keep them as text next to
@@ -115,6 +118,33 @@ func collapseSpace(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// isClean reports whether collapseSpace would give s back as it is: valid
+// UTF-8 without a byte-order mark, bidirectional control or control
+// character, and no space but single ' ' between words.
+func isClean(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == ' ':
+				if i == 0 || i == len(s)-1 || s[i-1] == ' ' {
+					return false
+				}
+			case c < 0x20 || c == 0x7f:
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r == '\uFEFF' || isBidiControl(r) || unicode.IsSpace(r) || unicode.IsControl(r) {
+			return false
+		}
+		i += size
+	}
+	return true
 }
 
 // isBidiControl reports whether r is a bidirectional embedding, override or

@@ -1,6 +1,10 @@
 package herald
 
-import "testing"
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
 
 func TestPlainText(t *testing.T) {
 	tests := []struct {
@@ -62,4 +66,41 @@ func FuzzPlainText(f *testing.F) {
 			t.Fatalf("PlainText(%q) = %q is not trimmed", in, out)
 		}
 	})
+}
+
+// TestPlainTextKeepsCleanText: text without markup that is already clean is
+// given back as it is, and is what collapseSpace would make of it, on random
+// mixes of text, white space, controls and non-ASCII.
+func TestPlainTextKeepsCleanText(t *testing.T) {
+	pieces := []string{"word", "Word", "x", " ", "  ", "\t", "\n", "\r\n", "é", "“q”", "\u00a0", "\u2028", "\x00",
+		"\x01", "\x7f", "\u0085", "\uFEFF", "\u202E", "\u2066", "東京", "—", "5 > 6", ";", "\xff", "a\xc3"}
+	rnd := rand.New(rand.NewPCG(1, 2))
+	clean := 0
+	for range 20000 {
+		var b strings.Builder
+		for range rnd.IntN(6) {
+			b.WriteString(pieces[rnd.IntN(len(pieces))])
+		}
+		s := b.String()
+		if got, want := PlainText(s), collapseSpace(s); got != want {
+			t.Fatalf("PlainText(%q) = %q, collapseSpace gives %q", s, got, want)
+		}
+		if isClean(s) {
+			clean++
+		}
+	}
+	if clean < 200 {
+		t.Errorf("only %d of 20000 random strings were taken as clean", clean)
+	}
+}
+
+// BenchmarkPlainText is the cost of a typical title and summary.
+func BenchmarkPlainText(b *testing.B) {
+	title := "Council approves budget for bridge repairs in district 7, item 3"
+	summary := "<p>The vote funds repairs to two bridges closed to trucks since the spring inspection; work begins in March.</p>"
+	b.ReportAllocs()
+	for range b.N {
+		PlainText(PlainText(title))
+		PlainText(PlainText(summary))
+	}
 }
