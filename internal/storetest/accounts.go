@@ -158,23 +158,3 @@ var ledgerTests = []test{
 		equal(t, "dollars", spend.Dollars(), 0.005)
 	}},
 }
-
-var lockTests = []test{
-	{"TryLock", func(t *testing.T, f *fixture) {
-		lock := func(owner string, now time.Time) bool {
-			t.Helper()
-			ok, err := f.TryLock(f.ctx, "collector", owner, now, time.Minute)
-			f.must(err)
-			return ok
-		}
-		equal(t, "a takes", lock("a", t0), true)
-		equal(t, "b while a holds", lock("b", t0.Add(30*time.Second)), false)
-		equal(t, "a renews", lock("a", t0.Add(50*time.Second)), true)
-		equal(t, "b before the renewed lease ends", lock("b", t0.Add(100*time.Second)), false)
-		equal(t, "b after expiry", lock("b", t0.Add(111*time.Second)), true)
-		equal(t, "a after losing it", lock("a", t0.Add(112*time.Second)), false)
-		ok, err := f.TryLock(f.ctx, "evergreen", "a", t0.Add(112*time.Second), time.Minute)
-		f.must(err)
-		equal(t, "another name is independent", ok, true)
-	}},
-}

@@ -150,9 +150,5 @@ func collect(t *testing.T, f *fixture, pf herald.PostFilter) []herald.Post {
 }
 
 func postIDs(ps []herald.Post) []int64 {
-	out := make([]int64, len(ps))
-	for i, p := range ps {
-		out[i] = p.JobID
-	}
-	return out
+	return mapped(ps, func(p herald.Post) int64 { return p.JobID })
 }

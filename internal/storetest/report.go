@@ -76,11 +76,7 @@ func (f *fixture) report(q herald.ReportQuery) []herald.ReportRow {
 }
 
 func articleIDs(rows []herald.ReportRow) []int64 {
-	out := make([]int64, len(rows))
-	for i, r := range rows {
-		out[i] = r.ArticleID
-	}
-	return out
+	return mapped(rows, func(r herald.ReportRow) int64 { return r.ArticleID })
 }
 
 var reportTests = []test{

@@ -174,9 +174,14 @@ func (f *fixture) sendAll(now time.Time) map[int64]herald.Job {
 }
 
 func ids(js []herald.Job) []int64 {
-	out := make([]int64, len(js))
-	for i, j := range js {
-		out[i] = j.ID
+	return mapped(js, func(j herald.Job) int64 { return j.ID })
+}
+
+// mapped returns field(x) for every x of xs, in order.
+func mapped[T, U any](xs []T, field func(T) U) []U {
+	out := make([]U, len(xs))
+	for i, x := range xs {
+		out[i] = field(x)
 	}
 	return out
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	//DELETEME
 	"testing"
 	"time"
 
