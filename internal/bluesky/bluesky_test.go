@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -170,9 +171,7 @@ func TestSessionRefreshPersisted(t *testing.T) {
 	ctx := context.Background()
 	post := func(c *bluesky.Client, i int) {
 		t.Helper()
-		if _, err := c.Publish(ctx, herald.Message{Text: fmt.Sprintf("Story %d", i)}); err != nil {
-			t.Fatal(err)
-		}
+		nettest.Publish(ctx, t, c, herald.Message{Text: fmt.Sprintf("Story %d", i)})
 	}
 	post(f.client, 1)
 	first, _ := f.tokens.Get("sky")
@@ -225,9 +224,7 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("write allowance", func(t *testing.T) {
 		f := setup(t, emulator.BlueskyOptions{WritePoints: 4})
-		if _, err := f.client.Publish(ctx, msg); err != nil {
-			t.Fatal(err)
-		}
+		nettest.Publish(ctx, t, f.client, msg)
 		_, err := f.client.Publish(ctx, msg)
 		if he := f.asError(t, err); he.Kind != herald.ErrRateLimited || !he.RetryAt.Equal(f.clock.Now().Add(time.Hour)) {
 			t.Errorf("%+v", he)
@@ -280,10 +277,7 @@ func TestEngagementAndDelete(t *testing.T) {
 	ctx := context.Background()
 	var uris []string
 	for i := range 30 { // two getPosts calls
-		r, err := f.client.Publish(ctx, herald.Message{Text: fmt.Sprintf("Story %d", i)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := nettest.Publish(ctx, t, f.client, herald.Message{Text: fmt.Sprintf("Story %d", i)})
 		uris = append(uris, r.RemoteID)
 	}
 	f.sky.SetEngagement(uris[27], emulator.BlueskyEngagement{Likes: 40, Reposts: 5, Quotes: 2, Replies: 9})
@@ -321,10 +315,7 @@ func TestFindPost(t *testing.T) {
 		if i%2 == 1 {
 			m = herald.Message{Text: "Story", Link: link(i)}
 		}
-		r, err := f.client.Publish(ctx, m)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := nettest.Publish(ctx, t, f.client, m)
 		if i == 3 {
 			want = r
 		}
@@ -374,5 +365,54 @@ func TestPublishFacetsAsBlueskyDetects(t *testing.T) {
 	want := []string{link + "=" + link, "#space=space", "#Astronomía=Astronomía"}
 	if !slices.Equal(got, want) {
 		t.Errorf("facets %q, want %q", got, want)
+	}
+}
+
+// TestReplyThread posts a thread of three: each reply's parent is the post
+// before and its root the first, with their CIDs (the emulation checks
+// them); a reply to a post that is gone is refused for good.
+func TestReplyThread(t *testing.T) {
+	f := setup(t, emulator.BlueskyOptions{})
+	ctx := context.Background()
+	nettest.PublishThread(ctx, t, f.client, nil)
+	posts := f.sky.Posts()
+	if len(posts) != 3 || posts[0].ReplyParent != "" ||
+		posts[1].ReplyParent != posts[0].URI || posts[1].ReplyRoot != posts[0].URI ||
+		posts[2].ReplyParent != posts[1].URI || posts[2].ReplyRoot != posts[0].URI {
+		t.Fatalf("thread = %+v", posts)
+	}
+	if err := f.client.Delete(ctx, posts[2].URI); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.client.Publish(ctx, herald.Message{Text: "late reply", ReplyTo: posts[2].URI})
+	if he := f.asError(t, err); he.Kind != herald.ErrPermanent {
+		t.Errorf("reply to a deleted post: kind %v", he.Kind)
+	}
+}
+
+// TestCardImageOnInternalAddressNotFetched: an item's image URL comes from
+// a feed; one on loopback is not fetched, and the post goes out without a
+// thumb.
+func TestCardImageOnInternalAddressNotFetched(t *testing.T) {
+	f := setup(t, emulator.BlueskyOptions{})
+	var hits atomic.Int64
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_, _ = w.Write(pngImage(t))
+	}))
+	t.Cleanup(internal.Close)
+	c, err := bluesky.New(bluesky.Config{AccountID: "sky", PDSURL: f.url, Handle: handle, AppPassword: appPassword,
+		HTTPTimeout: 5 * time.Second, Now: f.clock.Now}, f.tokens, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := "https://news.example/storm"
+	if _, err := c.Publish(context.Background(), herald.Message{Text: "Storm " + link, Link: link, Title: "Storm",
+		ImageURL: internal.URL + "/admin.png"}); err != nil {
+		t.Fatal(err)
+	}
+	posts := f.sky.Posts()
+	if len(posts) != 1 || posts[0].Embed == nil || posts[0].Embed.Thumb != nil || hits.Load() != 0 {
+		t.Fatalf("posts %+v, %d image fetches: want a card without thumb and no fetch", posts, hits.Load())
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit/nettest"
 )
 
 func TestFindPostAfterDrop(t *testing.T) {
@@ -21,9 +22,7 @@ func TestFindPostAfterDrop(t *testing.T) {
 	started := f.clock.Now()
 	for i := range 3 {
 		f.clock.Advance(time.Minute)
-		if _, err := f.client.Publish(ctx, msg(fmt.Sprint("Older story ", i), fmt.Sprint("https://news.example/older/", i))); err != nil {
-			t.Fatal(err)
-		}
+		nettest.Publish(ctx, t, f.client, msg(fmt.Sprint("Older story ", i), fmt.Sprint("https://news.example/older/", i)))
 	}
 	f.clock.Advance(time.Minute)
 	attempt := f.clock.Now()
@@ -33,9 +32,7 @@ func TestFindPostAfterDrop(t *testing.T) {
 		t.Fatalf("drop: %v", err)
 	}
 	f.clock.Advance(time.Minute)
-	if _, err := f.client.Publish(ctx, msg("A later story", "https://news.example/later")); err != nil {
-		t.Fatal(err)
-	}
+	nettest.Publish(ctx, t, f.client, msg("A later story", "https://news.example/later"))
 
 	r, found, reads, err := f.client.FindPost(ctx, link, attempt)
 	if err != nil || !found {
@@ -65,9 +62,7 @@ func TestFindPostPages(t *testing.T) {
 	since := f.clock.Now()
 	for i := range 40 {
 		f.clock.Advance(time.Second)
-		if _, err := f.client.Publish(ctx, msg(fmt.Sprint("Story ", i), fmt.Sprint("https://news.example/", i))); err != nil {
-			t.Fatal(err)
-		}
+		nettest.Publish(ctx, t, f.client, msg(fmt.Sprint("Story ", i), fmt.Sprint("https://news.example/", i)))
 	}
 	r, found, reads, err := f.client.FindPost(ctx, "https://news.example/2", since)
 	if err != nil || !found || reads != 40 {
@@ -83,10 +78,7 @@ func TestEngagement(t *testing.T) {
 	ctx := context.Background()
 	var ids []string
 	for i := range 60 {
-		r, err := f.client.Publish(ctx, msg(fmt.Sprint("Story ", i), ""))
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := nettest.Publish(ctx, t, f.client, msg(fmt.Sprint("Story ", i), ""))
 		ids = append(ids, r.RemoteID)
 	}
 	if err := f.graph.SetEngagement(ids[0], emulator.GraphEngagement{Shares: 7, Reactions: 12, Comments: 3}); err != nil {
@@ -133,10 +125,7 @@ func TestEngagement(t *testing.T) {
 func TestDelete(t *testing.T) {
 	f := setup(t, emulator.GraphOptions{}, nil)
 	ctx := context.Background()
-	r, err := f.client.Publish(ctx, msg("Correction needed", "https://news.example/x"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := nettest.Publish(ctx, t, f.client, msg("Correction needed", "https://news.example/x"))
 	if err := f.client.Delete(ctx, r.RemoteID); err != nil {
 		t.Fatal(err)
 	}

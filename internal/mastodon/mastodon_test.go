@@ -91,23 +91,16 @@ func TestIdempotencyAfterDrop(t *testing.T) {
 	if he := asError(t, err); he.Kind != herald.ErrUnknownOutcome {
 		t.Fatalf("kind = %s, want unknown_outcome (%v)", he.Kind, err)
 	}
-	r, err := f.client.Publish(ctx, m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := nettest.Publish(ctx, t, f.client, m)
 	posts := f.masto.Posts()
 	if len(posts) != 1 || r.RemoteID != posts[0].ID {
 		t.Fatalf("%d statuses, receipt %s: the retry duplicated the post", len(posts), r.RemoteID)
 	}
 	// An hour later the key is forgotten, as on a real server.
 	f.clock.Advance(61 * time.Minute)
-	if _, err := f.client.Publish(ctx, m); err != nil {
-		t.Fatal(err)
-	}
+	nettest.Publish(ctx, t, f.client, m)
 	// Another job's key is another status.
-	if _, err := f.client.Publish(ctx, msg(m.Text, "herald-7-masto-1")); err != nil {
-		t.Fatal(err)
-	}
+	nettest.Publish(ctx, t, f.client, msg(m.Text, "herald-7-masto-1"))
 	if n := len(f.masto.Posts()); n != 3 {
 		t.Errorf("%d statuses, want 3", n)
 	}
@@ -219,10 +212,7 @@ func TestEngagementAndDelete(t *testing.T) {
 	ctx := context.Background()
 	var ids []string
 	for i := range 3 {
-		r, err := f.client.Publish(ctx, msg(fmt.Sprintf("Story %d https://news.example/%d", i, i), fmt.Sprint(i)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := nettest.Publish(ctx, t, f.client, msg(fmt.Sprintf("Story %d https://news.example/%d", i, i), fmt.Sprint(i)))
 		ids = append(ids, r.RemoteID)
 	}
 	f.masto.SetEngagement(ids[0], emulator.MastodonEngagement{Reblogs: 7, Favourites: 21, Replies: 3})
@@ -262,10 +252,7 @@ func TestFindPost(t *testing.T) {
 	}
 	var want herald.Receipt
 	for i := range 45 {
-		r, err := f.client.Publish(ctx, msg("Story "+link(i), fmt.Sprint(i)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := nettest.Publish(ctx, t, f.client, msg("Story "+link(i), fmt.Sprint(i)))
 		if i == 2 {
 			want = r
 		}
@@ -305,5 +292,26 @@ func TestCheck(t *testing.T) {
 	_, err = f.client.Check(context.Background())
 	if he := asError(t, err); he.Kind != herald.ErrAuth {
 		t.Errorf("%+v", he)
+	}
+}
+
+// TestReplyThread posts a thread of three, each status answering the one
+// before; a reply to a status that is not there is refused for good.
+func TestReplyThread(t *testing.T) {
+	f := setup(t, emulator.MastodonOptions{}, nil)
+	ctx := context.Background()
+	nettest.PublishThread(ctx, t, f.client, func(i int, text string) herald.Message {
+		return msg(text, "digest-"+string(rune('a'+i)))
+	})
+	posts := f.masto.Posts()
+	if len(posts) != 3 || posts[0].InReplyToID != "" || posts[1].InReplyToID != posts[0].ID ||
+		posts[2].InReplyToID != posts[1].ID {
+		t.Fatalf("thread = %+v", posts)
+	}
+	m := msg("late reply", "digest-z")
+	m.ReplyTo = "1"
+	_, err := f.client.Publish(ctx, m)
+	if he := asError(t, err); he.Kind != herald.ErrPermanent {
+		t.Errorf("reply to a missing status: kind %v", he.Kind)
 	}
 }

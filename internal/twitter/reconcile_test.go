@@ -10,6 +10,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit/nettest"
 )
 
 // skewedClock lets the emulation make a post "ten minutes ago".
@@ -28,9 +29,7 @@ func TestFindPostAfterDroppedAnswer(t *testing.T) {
 			// An old post with the same link, made before the attempt: not ours.
 			clock.offset.Store(int64(-10 * time.Minute))
 			link := "https://example.com/story?utm_source=x"
-			if _, err := c.Publish(ctx, herald.Message{Text: "Earlier version " + link}); err != nil {
-				t.Fatal(err)
-			}
+			nettest.Publish(ctx, t, c, herald.Message{Text: "Earlier version " + link})
 			clock.offset.Store(0)
 
 			since := time.Now()
@@ -41,9 +40,7 @@ func TestFindPostAfterDroppedAnswer(t *testing.T) {
 			made := posts[len(posts)-1]
 			// Newer posts push it to the second page.
 			for i := range 7 {
-				if _, err := c.Publish(ctx, herald.Message{Text: "Other " + strconv.Itoa(i) + " https://example.com/o/" + strconv.Itoa(i)}); err != nil {
-					t.Fatal(err)
-				}
+				nettest.Publish(ctx, t, c, herald.Message{Text: "Other " + strconv.Itoa(i) + " https://example.com/o/" + strconv.Itoa(i)})
 			}
 
 			r, found, reads, err := c.FindPost(ctx, link, since)
@@ -96,10 +93,7 @@ func TestEngagementAndDelete(t *testing.T) {
 			c := client(t, base, alice, Config{API: api}, nil)
 			var ids []string
 			for i := range 3 {
-				r, err := c.Publish(ctx, herald.Message{Text: "Story " + strconv.Itoa(i)})
-				if err != nil {
-					t.Fatal(err)
-				}
+				r := nettest.Publish(ctx, t, c, herald.Message{Text: "Story " + strconv.Itoa(i)})
 				ids = append(ids, r.RemoteID)
 			}
 			x.SetMetrics(ids[0], emulator.XMetrics{Retweets: 5, Quotes: 2, Likes: 30, Replies: 4, Impressions: 900, Bookmarks: 1})
@@ -167,10 +161,7 @@ func TestFieldsParamFollowsX(t *testing.T) {
 		ctx := context.Background()
 		since := time.Now().Add(-time.Minute)
 		link := "https://news.example.com/fields"
-		r, err := c.Publish(ctx, herald.Message{Text: "Fields " + link, Link: link})
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := nettest.Publish(ctx, t, c, herald.Message{Text: "Fields " + link, Link: link})
 		if _, found, _, err := c.FindPost(ctx, link, since); err != nil || !found {
 			t.Fatalf("%s: find post: %v %v", name, found, err)
 		}

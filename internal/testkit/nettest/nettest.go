@@ -102,3 +102,38 @@ func Build[Config, Client any](t testing.TB, cfg Config, edit func(*Config), bui
 	}
 	return c
 }
+
+// Publisher is the part of a network client Publish and PublishThread use.
+type Publisher interface {
+	Publish(ctx context.Context, m herald.Message) (herald.Receipt, error)
+}
+
+// Publish publishes m and returns its receipt; the test fails if it cannot.
+func Publish(ctx context.Context, t testing.TB, p Publisher, m herald.Message) herald.Receipt {
+	t.Helper()
+	r, err := p.Publish(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// PublishThread publishes a thread of three posts, each after the first a
+// reply to the one before, and returns their receipts; the test fails if one
+// cannot be published. message (nil: one with only the text) makes the i-th
+// message from its text.
+func PublishThread(ctx context.Context, t testing.TB, p Publisher, message func(i int, text string) herald.Message) []herald.Receipt {
+	t.Helper()
+	var out []herald.Receipt
+	for i, text := range []string{"Most shared today 1/3", "2/3 https://example.com/a", "3/3 https://example.com/b"} {
+		m := herald.Message{Text: text}
+		if message != nil {
+			m = message(i, text)
+		}
+		if i > 0 {
+			m.ReplyTo = out[i-1].RemoteID
+		}
+		out = append(out, Publish(ctx, t, p, m))
+	}
+	return out
+}
