@@ -86,58 +86,54 @@ func TestFindPostRequestShape(t *testing.T) {
 }
 
 func TestEngagementAndDelete(t *testing.T) {
-	for _, api := range []string{"v2", "v1.1"} {
-		t.Run(api, func(t *testing.T) {
-			ctx := context.Background()
-			x, base := emulation(t, emulator.XOptions{})
-			c := client(t, base, alice, Config{API: api}, nil)
-			var ids []string
-			for i := range 3 {
-				r := nettest.Publish(ctx, t, c, herald.Message{Text: "Story " + strconv.Itoa(i)})
-				ids = append(ids, r.RemoteID)
-			}
-			x.SetMetrics(ids[0], emulator.XMetrics{Retweets: 5, Quotes: 2, Likes: 30, Replies: 4, Impressions: 900, Bookmarks: 1})
-			if err := c.Delete(ctx, ids[1]); err != nil {
-				t.Fatal(err)
-			}
-			if p, _ := x.Post(ids[1]); !p.Deleted {
-				t.Fatal("delete did not reach the emulation")
-			}
-			if err := c.Delete(ctx, ids[1]); err != nil {
-				t.Errorf("deleting again: %v", err)
-			}
+	bothAPIs(t, func(t *testing.T, api string, x *emulator.X, c *Client) {
+		ctx := context.Background()
+		var ids []string
+		for i := range 3 {
+			r := nettest.Publish(ctx, t, c, herald.Message{Text: "Story " + strconv.Itoa(i)})
+			ids = append(ids, r.RemoteID)
+		}
+		x.SetMetrics(ids[0], emulator.XMetrics{Retweets: 5, Quotes: 2, Likes: 30, Replies: 4, Impressions: 900, Bookmarks: 1})
+		if err := c.Delete(ctx, ids[1]); err != nil {
+			t.Fatal(err)
+		}
+		if p, _ := x.Post(ids[1]); !p.Deleted {
+			t.Fatal("delete did not reach the emulation")
+		}
+		if err := c.Delete(ctx, ids[1]); err != nil {
+			t.Errorf("deleting again: %v", err)
+		}
 
-			// 150 ids: two batches; 147 of them never existed.
-			ask := append([]string{}, ids...)
-			for i := range 147 {
-				ask = append(ask, strconv.Itoa(1000+i))
-			}
-			counts, gone, err := c.Engagement(ctx, ask)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := herald.Engagement{Retweets: 5, Quotes: 2, Likes: 30, Replies: 4}
-			if api == "v2" {
-				want.Impressions, want.Bookmarks = 900, 1
-			}
-			if counts[ids[0]] != want {
-				t.Errorf("counts %+v, want %+v", counts[ids[0]], want)
-			}
-			if _, ok := counts[ids[2]]; !ok || len(counts) != 2 {
-				t.Errorf("counts for %d posts, want 2", len(counts))
-			}
-			if len(gone) != 148 || !contains(gone, ids[1]) || contains(gone, ids[0]) {
-				t.Errorf("gone %d (deleted one in: %v)", len(gone), contains(gone, ids[1]))
-			}
-			route := "GET /2/tweets"
-			if api == "v1.1" {
-				route = "GET /1.1/statuses/lookup.json"
-			}
-			if n := x.Count(route); n != 2 {
-				t.Errorf("%s called %d times, want 2", route, n)
-			}
-		})
-	}
+		// 150 ids: two batches; 147 of them never existed.
+		ask := append([]string{}, ids...)
+		for i := range 147 {
+			ask = append(ask, strconv.Itoa(1000+i))
+		}
+		counts, gone, err := c.Engagement(ctx, ask)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := herald.Engagement{Retweets: 5, Quotes: 2, Likes: 30, Replies: 4}
+		if api == "v2" {
+			want.Impressions, want.Bookmarks = 900, 1
+		}
+		if counts[ids[0]] != want {
+			t.Errorf("counts %+v, want %+v", counts[ids[0]], want)
+		}
+		if _, ok := counts[ids[2]]; !ok || len(counts) != 2 {
+			t.Errorf("counts for %d posts, want 2", len(counts))
+		}
+		if len(gone) != 148 || !contains(gone, ids[1]) || contains(gone, ids[0]) {
+			t.Errorf("gone %d (deleted one in: %v)", len(gone), contains(gone, ids[1]))
+		}
+		route := "GET /2/tweets"
+		if api == "v1.1" {
+			route = "GET /1.1/statuses/lookup.json"
+		}
+		if n := x.Count(route); n != 2 {
+			t.Errorf("%s called %d times, want 2", route, n)
+		}
+	})
 }
 
 func contains(s []string, v string) bool {

@@ -35,6 +35,17 @@ func emulation(t *testing.T, opts emulator.XOptions) (*emulator.X, string) {
 	return x, srv.URL
 }
 
+// bothAPIs runs test once per API, "v2" and "v1.1", each time with a new
+// emulation and a client for alice.
+func bothAPIs(t *testing.T, test func(t *testing.T, api string, x *emulator.X, c *Client)) {
+	for _, api := range []string{"v2", "v1.1"} {
+		t.Run(api, func(t *testing.T) {
+			x, base := emulation(t, emulator.XOptions{})
+			test(t, api, x, client(t, base, alice, Config{API: api}, nil))
+		})
+	}
+}
+
 // client returns a Client for user u against base; cfg fields set by the
 // caller win. Its log output is checked for secrets at the end of the test.
 func client(t *testing.T, base string, u emulator.XUser, cfg Config, tokens herald.TokenStore) *Client {
@@ -229,25 +240,21 @@ func BenchmarkPublish(b *testing.B) {
 // as retryable (X says the same of a post made a moment ago), not as a
 // credentials matter that would pause the account.
 func TestReplyThread(t *testing.T) {
-	for _, api := range []string{"v2", "v1.1"} {
-		t.Run(api, func(t *testing.T) {
-			ctx := context.Background()
-			x, base := emulation(t, emulator.XOptions{})
-			c := client(t, base, alice, Config{API: api}, nil)
-			nettest.PublishThread(ctx, t, c, nil)
-			posts := x.PostsByUser(alice.ID)
-			if len(posts) != 3 || posts[0].InReplyTo != "" || posts[1].InReplyTo != posts[0].ID ||
-				posts[2].InReplyTo != posts[1].ID {
-				t.Fatalf("thread = %+v", posts)
-			}
-			if api != "v2" {
-				return
-			}
-			if err := c.Delete(ctx, posts[2].ID); err != nil {
-				t.Fatal(err)
-			}
-			_, err := c.Publish(ctx, herald.Message{Text: "late reply", ReplyTo: posts[2].ID})
-			kindOf(t, err, herald.ErrRetryable)
-		})
-	}
+	bothAPIs(t, func(t *testing.T, api string, x *emulator.X, c *Client) {
+		ctx := context.Background()
+		nettest.PublishThread(ctx, t, c, nil)
+		posts := x.PostsByUser(alice.ID)
+		if len(posts) != 3 || posts[0].InReplyTo != "" || posts[1].InReplyTo != posts[0].ID ||
+			posts[2].InReplyTo != posts[1].ID {
+			t.Fatalf("thread = %+v", posts)
+		}
+		if api != "v2" {
+			return
+		}
+		if err := c.Delete(ctx, posts[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.Publish(ctx, herald.Message{Text: "late reply", ReplyTo: posts[2].ID})
+		kindOf(t, err, herald.ErrRetryable)
+	})
 }
