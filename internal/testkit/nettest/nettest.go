@@ -9,11 +9,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // Tokens is a herald.TokenStore in memory; safe for concurrent use. Its zero
@@ -88,6 +91,26 @@ func AsError(t testing.TB, err error, network herald.Network, secrets ...string)
 	return he
 }
 
+// Fixture is a network client under test, the emulation it calls at URL,
+// and the fake clock both of them read.
+type Fixture[Emu, Client any] struct {
+	Emu    Emu
+	Client Client
+	Clock  *testkit.Clock
+	URL    string
+}
+
+// Start serves the emulation start makes, handing it the fixture's clock
+// (at 2026-04-01 09:00 UTC) as now; the server is closed when the test
+// ends. The caller sets Client.
+func Start[Emu, Client any](t testing.TB, start func(now func() time.Time) (Emu, *httptest.Server)) *Fixture[Emu, Client] {
+	t.Helper()
+	clk := testkit.NewClock(time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
+	emu, srv := start(clk.Now)
+	t.Cleanup(srv.Close)
+	return &Fixture[Emu, Client]{Emu: emu, Clock: clk, URL: srv.URL}
+}
+
 // Build makes a network client for a test: edit (when not nil) changes the
 // test's configuration, then build makes the client; the test fails if it
 // cannot.
@@ -136,4 +159,16 @@ func PublishThread(ctx context.Context, t testing.TB, p Publisher, message func(
 		out = append(out, Publish(ctx, t, p, m))
 	}
 	return out
+}
+
+// PublishOnly publishes m, which must then be the only post that posts
+// (the emulation's list) returns, and returns the receipt and that post.
+func PublishOnly[Post any](ctx context.Context, t testing.TB, p Publisher, m herald.Message, posts func() []Post) (herald.Receipt, Post) {
+	t.Helper()
+	r := Publish(ctx, t, p, m)
+	ps := posts()
+	if len(ps) != 1 {
+		t.Fatalf("%d posts after one publish, want 1: %+v", len(ps), ps)
+	}
+	return r, ps[0]
 }
