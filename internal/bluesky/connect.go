@@ -2,15 +2,12 @@ package bluesky
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/heraldhq/herald/internal/herald"
-	"github.com/heraldhq/herald/internal/httpjson"
 )
 
 // DefaultEntryway resolves handles and creates sessions for accounts hosted
@@ -68,29 +65,4 @@ func Connect(ctx context.Context, entry, handle, appPassword string, client *htt
 		}
 	}
 	return c, nil
-}
-
-// xrpcCall makes one XRPC call without a session and decodes a 200 answer
-// into out; an XRPC error answer comes back as an *XRPCError.
-func xrpcCall(ctx context.Context, client *http.Client, method, u string, in, out any) error {
-	target, err := url.Parse(u)
-	if err != nil {
-		return err
-	}
-	a, err := httpjson.Do(ctx, client, httpjson.Request{Method: method, URL: target, JSON: in})
-	if err != nil {
-		return err
-	}
-	if a.Status != http.StatusOK {
-		var e struct {
-			Error   string `json:"error"`
-			Message string `json:"message"`
-		}
-		_ = json.Unmarshal(a.Body, &e)
-		return &XRPCError{Status: a.Status, Name: e.Error, Message: e.Message}
-	}
-	if err := json.Unmarshal(a.Body, out); err != nil {
-		return errors.New("unreadable answer")
-	}
-	return nil
 }

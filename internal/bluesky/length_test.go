@@ -38,7 +38,7 @@ func TestGraphemeLimit(t *testing.T) {
 			n = 3000 / len(unit) // stay under the byte limit: still far more code points than clusters
 		}
 		ok := strings.Repeat(unit, n)
-		if _, err := f.client.Publish(ctx, herald.Message{Text: ok}); err != nil {
+		if _, err := f.Client.Publish(ctx, herald.Message{Text: ok}); err != nil {
 			t.Errorf("%d × %q (%d code points): %v", n, unit, utf8.RuneCountInString(ok), err)
 		}
 	}
@@ -47,10 +47,10 @@ func TestGraphemeLimit(t *testing.T) {
 	if c := uniseg.GraphemeClusterCount(mixed); c != 300 || len(mixed) > 3000 {
 		t.Fatalf("mixed text is %d clusters, %d bytes", c, len(mixed))
 	}
-	if _, err := f.client.Publish(ctx, herald.Message{Text: mixed}); err != nil {
+	if _, err := f.Client.Publish(ctx, herald.Message{Text: mixed}); err != nil {
 		t.Errorf("300 mixed clusters: %v", err)
 	}
-	_, err := f.client.Publish(ctx, herald.Message{Text: mixed + combining})
+	_, err := f.Client.Publish(ctx, herald.Message{Text: mixed + combining})
 	if he := f.asError(t, err); he.Kind != herald.ErrPermanent || !strings.Contains(he.Message, "300 graphemes") {
 		t.Errorf("301 clusters: %+v", he)
 	}
@@ -75,10 +75,10 @@ func TestComposerFitsBluesky(t *testing.T) {
 	if n > 300 || n < 290 || !strings.HasSuffix(m.Text, link) || !strings.Contains(m.Text, "…") {
 		t.Fatalf("composed %d clusters: %q", n, m.Text)
 	}
-	if _, err := f.client.Publish(context.Background(), m); err != nil {
+	if _, err := f.Client.Publish(context.Background(), m); err != nil {
 		t.Fatalf("composed post refused: %v", err)
 	}
-	p := f.sky.Posts()[0]
+	p := f.Emu.Posts()[0]
 	if len(p.Facets) != 1 || p.Facets[0].Text != link || p.Embed == nil || p.Embed.URI != link {
 		t.Errorf("facets %+v card %+v", p.Facets, p.Embed)
 	}

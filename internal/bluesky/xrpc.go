@@ -69,15 +69,11 @@ func (c *Client) send(ctx context.Context, x xcall, bearer string, out any) (htt
 // classify turns a non-2xx answer into a *herald.Error on its XRPC error
 // name, then its status.
 func (c *Client) classify(op string, status int, h http.Header, body []byte) *herald.Error {
-	xe := &XRPCError{Status: status}
-	var v struct {
-		Error   string `json:"error"`
-		Message string `json:"message"`
-	}
-	if json.Unmarshal(body, &v) == nil && v.Error != "" {
-		xe.Name, xe.Message = v.Error, c.scrub(v.Message)
+	xe, ok := decodeXRPCError(status, body)
+	if ok {
+		xe.Message = c.scrub(xe.Message)
 	} else {
-		xe.Message = fmt.Sprintf("non-XRPC body (%s, %d bytes)", h.Get("Content-Type"), len(body))
+		xe.Name, xe.Message = "", fmt.Sprintf("non-XRPC body (%s, %d bytes)", h.Get("Content-Type"), len(body))
 	}
 	e := &herald.Error{Network: herald.Bluesky, Op: op, Status: status, Message: strings.TrimPrefix(xe.Name+": "+xe.Message, ": "), Err: xe}
 	// The XRPC error name first, then the status; InvalidRequest (too long,
@@ -94,6 +90,38 @@ func (c *Client) classify(op string, status int, h http.Header, body []byte) *he
 		e.RetryAt = httpjson.RetryAt(h, "ratelimit-reset", c.cfg.Now(), c.cfg.RateLimitWait)
 	}
 	return e
+}
+
+// decodeXRPCError reads an XRPC error answer, {"error": Name, "message":
+// Message}; ok reports a body that is one, with a name.
+func decodeXRPCError(status int, body []byte) (xe *XRPCError, ok bool) {
+	var v struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}
+	err := json.Unmarshal(body, &v)
+	return &XRPCError{Status: status, Name: v.Error, Message: v.Message}, err == nil && v.Error != ""
+}
+
+// xrpcCall makes one XRPC call without a session and decodes a 200 answer
+// into out; an XRPC error answer comes back as an *XRPCError.
+func xrpcCall(ctx context.Context, client *http.Client, method, u string, in, out any) error {
+	target, err := url.Parse(u)
+	if err != nil {
+		return err
+	}
+	a, err := httpjson.Do(ctx, client, httpjson.Request{Method: method, URL: target, JSON: in})
+	if err != nil {
+		return err
+	}
+	if a.Status != http.StatusOK {
+		xe, _ := decodeXRPCError(a.Status, a.Body)
+		return xe
+	}
+	if err := json.Unmarshal(a.Body, out); err != nil {
+		return errors.New("unreadable answer")
+	}
+	return nil
 }
 
 // xrpcName returns the XRPC error name carried by err, "" when none.

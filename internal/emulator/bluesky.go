@@ -163,27 +163,13 @@ func NewBluesky(opts BlueskyOptions) *Bluesky {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.AccessTTL <= 0 {
-		opts.AccessTTL = 2 * time.Hour
-	}
-	if opts.RefreshTTL <= 0 {
-		opts.RefreshTTL = 90 * 24 * time.Hour
-	}
-	if opts.WritePoints <= 0 {
-		opts.WritePoints = 5000
-	}
-	if opts.ReadLimit <= 0 {
-		opts.ReadLimit = 3000
-	}
-	if opts.MaxBlobSize <= 0 {
-		opts.MaxBlobSize = 1000000
-	}
-	if opts.FaultReset <= 0 {
-		opts.FaultReset = time.Second
-	}
-	if opts.MaxLog <= 0 {
-		opts.MaxLog = 10000
-	}
+	orDefault(&opts.AccessTTL, 2*time.Hour)
+	orDefault(&opts.RefreshTTL, 90*24*time.Hour)
+	orDefault(&opts.WritePoints, 5000)
+	orDefault(&opts.ReadLimit, 3000)
+	orDefault(&opts.MaxBlobSize, 1000000)
+	orDefault(&opts.FaultReset, time.Second)
+	orDefault(&opts.MaxLog, 10000)
 	b := &Bluesky{
 		faults: &Faults{}, opts: opts,
 		rng:      rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x61c8864680b583eb)),

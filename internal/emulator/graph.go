@@ -156,27 +156,13 @@ func NewGraph(opts GraphOptions) *Graph {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.DefaultVersion == "" {
-		opts.DefaultVersion = "v25.0"
-	}
-	if opts.PageCallLimit <= 0 {
-		opts.PageCallLimit = DefaultGraphCallLimit
-	}
-	if opts.AppCallLimit <= 0 {
-		opts.AppCallLimit = DefaultGraphCallLimit
-	}
-	if opts.Window <= 0 {
-		opts.Window = time.Hour
-	}
-	if opts.PageLimitCode == 0 {
-		opts.PageLimitCode = 80001
-	}
-	if opts.ThrottleCode == 0 {
-		opts.ThrottleCode = 613
-	}
-	if opts.MaxLog <= 0 {
-		opts.MaxLog = 10000
-	}
+	opts.DefaultVersion = cmp.Or(opts.DefaultVersion, "v25.0")
+	orDefault(&opts.PageCallLimit, DefaultGraphCallLimit)
+	orDefault(&opts.AppCallLimit, DefaultGraphCallLimit)
+	orDefault(&opts.Window, time.Hour)
+	opts.PageLimitCode = cmp.Or(opts.PageLimitCode, 80001)
+	opts.ThrottleCode = cmp.Or(opts.ThrottleCode, 613)
+	orDefault(&opts.MaxLog, 10000)
 	return &Graph{
 		faults:    &Faults{},
 		opts:      opts,

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -147,36 +148,16 @@ func NewMastodon(opts MastodonOptions) *Mastodon {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.Domain == "" {
-		opts.Domain = "mastodon.example"
-	}
-	if opts.MaxChars <= 0 {
-		opts.MaxChars = 500
-	}
-	if opts.URLLength <= 0 {
-		opts.URLLength = mastoURLLength
-	}
-	if opts.APILimit <= 0 {
-		opts.APILimit = 300
-	}
-	if opts.APIWindow <= 0 {
-		opts.APIWindow = 5 * time.Minute
-	}
-	if opts.StatusLimit <= 0 {
-		opts.StatusLimit = 300
-	}
-	if opts.StatusWindow <= 0 {
-		opts.StatusWindow = 3 * time.Hour
-	}
-	if opts.IdempotencyTTL <= 0 {
-		opts.IdempotencyTTL = time.Hour
-	}
-	if opts.FaultReset <= 0 {
-		opts.FaultReset = time.Second
-	}
-	if opts.MaxLog <= 0 {
-		opts.MaxLog = 10000
-	}
+	opts.Domain = cmp.Or(opts.Domain, "mastodon.example")
+	orDefault(&opts.MaxChars, 500)
+	orDefault(&opts.URLLength, mastoURLLength)
+	orDefault(&opts.APILimit, 300)
+	orDefault(&opts.APIWindow, 5*time.Minute)
+	orDefault(&opts.StatusLimit, 300)
+	orDefault(&opts.StatusWindow, 3*time.Hour)
+	orDefault(&opts.IdempotencyTTL, time.Hour)
+	orDefault(&opts.FaultReset, time.Second)
+	orDefault(&opts.MaxLog, 10000)
 	m := &Mastodon{
 		faults:   &Faults{},
 		opts:     opts,

@@ -228,3 +228,11 @@ func (b *Bluesky) Restore(s BlueskyState) error {
 	b.lastTID = s.LastTID
 	return nil
 }
+
+// orDefault sets *v to def when it is not positive: an emulation's options
+// take zero (or less) as "the network's default".
+func orDefault[T int | int64 | float64 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}

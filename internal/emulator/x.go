@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -159,27 +160,13 @@ type xBearer struct {
 
 // NewX returns an X emulation with opts' users registered.
 func NewX(opts XOptions) *X {
-	if opts.PostLimit == 0 {
-		opts.PostLimit = 100
-	}
-	if opts.PostLimit24h == 0 {
-		opts.PostLimit24h = 2400
-	}
-	if opts.ReadLimit == 0 {
-		opts.ReadLimit = 900
-	}
-	if opts.Window <= 0 {
-		opts.Window = 15 * time.Minute
-	}
-	if opts.FaultReset <= 0 {
-		opts.FaultReset = time.Second
-	}
-	if opts.AccessTokenLifetime <= 0 {
-		opts.AccessTokenLifetime = 2 * time.Hour
-	}
-	if opts.RequestLogSize <= 0 {
-		opts.RequestLogSize = 10000
-	}
+	opts.PostLimit = cmp.Or(opts.PostLimit, 100)
+	opts.PostLimit24h = cmp.Or(opts.PostLimit24h, 2400)
+	opts.ReadLimit = cmp.Or(opts.ReadLimit, 900)
+	orDefault(&opts.Window, 15*time.Minute)
+	orDefault(&opts.FaultReset, time.Second)
+	orDefault(&opts.AccessTokenLifetime, 2*time.Hour)
+	orDefault(&opts.RequestLogSize, 10000)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

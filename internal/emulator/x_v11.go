@@ -26,6 +26,15 @@ func (x *X) v11Gate(r *http.Request, c *xCall) *reply {
 	return nil
 }
 
+// v11ReadGate is v11Gate for a read, which it then counts against the
+// user's allowance on endpoint; it returns the answer to give instead, or nil.
+func (x *X) v11ReadGate(r *http.Request, c *xCall, endpoint string) (*reply, []xLimit) {
+	if rep := x.v11Gate(r, c); rep != nil {
+		return rep, nil
+	}
+	return x.countRead(c, endpoint, true)
+}
+
 // v11Update serves POST /1.1/statuses/update.json.
 func (x *X) v11Update(r *http.Request, c *xCall) reply {
 	if rep := x.v11Gate(r, c); rep != nil {
@@ -59,10 +68,7 @@ func (x *X) v11Update(r *http.Request, c *xCall) reply {
 
 // v11Lookup serves GET /1.1/statuses/lookup.json: missing ids are left out.
 func (x *X) v11Lookup(r *http.Request, c *xCall) reply {
-	if rep := x.v11Gate(r, c); rep != nil {
-		return *rep
-	}
-	rep, limits := x.countRead(c, "statuses/lookup", true)
+	rep, limits := x.v11ReadGate(r, c, "statuses/lookup")
 	if rep != nil {
 		return *rep
 	}
@@ -106,10 +112,7 @@ func (x *X) v11Destroy(r *http.Request, c *xCall) reply {
 // v11Timeline serves GET /1.1/statuses/user_timeline.json (user_id, count,
 // since_id, max_id), newest first.
 func (x *X) v11Timeline(r *http.Request, c *xCall) reply {
-	if rep := x.v11Gate(r, c); rep != nil {
-		return *rep
-	}
-	rep, limits := x.countRead(c, "statuses/user_timeline", true)
+	rep, limits := x.v11ReadGate(r, c, "statuses/user_timeline")
 	if rep != nil {
 		return *rep
 	}
@@ -145,10 +148,7 @@ func (x *X) v11Timeline(r *http.Request, c *xCall) reply {
 
 // v11Verify serves GET /1.1/account/verify_credentials.json.
 func (x *X) v11Verify(r *http.Request, c *xCall) reply {
-	if rep := x.v11Gate(r, c); rep != nil {
-		return *rep
-	}
-	rep, limits := x.countRead(c, "account/verify_credentials", true)
+	rep, limits := x.v11ReadGate(r, c, "account/verify_credentials")
 	if rep != nil {
 		return *rep
 	}

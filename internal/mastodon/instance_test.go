@@ -15,20 +15,20 @@ import (
 // composer fed by the client fits posts to them, not to 500 and 23.
 func TestInstanceLimits(t *testing.T) {
 	f := setup(t, emulator.MastodonOptions{MaxChars: 1000, URLLength: 30}, nil)
-	if n, u := f.client.TextLimits(); n != 0 || u != 0 {
+	if n, u := f.Client.TextLimits(); n != 0 || u != 0 {
 		t.Fatalf("limits before any call = %d, %d", n, u)
 	}
-	if _, err := f.client.Check(context.Background()); err != nil {
+	if _, err := f.Client.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n, u := f.client.TextLimits(); n != 1000 || u != 30 {
+	if n, u := f.Client.TextLimits(); n != 1000 || u != 30 {
 		t.Fatalf("limits = %d, %d; want the instance's 1000 and 30", n, u)
 	}
 	c, err := compose.New(compose.Options{Network: herald.Mastodon})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.UseServerLimits(f.client)
+	c.UseServerLimits(f.Client)
 	if c.Limit() != 1000 || c.Length("see https://news.com/a") != 4+30 {
 		t.Errorf("composer limit %d, length %d", c.Limit(), c.Length("see https://news.com/a"))
 	}
@@ -37,7 +37,7 @@ func TestInstanceLimits(t *testing.T) {
 	if err != nil {
 		t.Fatalf("an 830-character text on a 1000-character instance: %v", err)
 	}
-	if _, err := f.client.Publish(context.Background(), herald.Message{Text: m.Text, IdempotencyKey: "k1"}); err != nil {
+	if _, err := f.Client.Publish(context.Background(), herald.Message{Text: m.Text, IdempotencyKey: "k1"}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -46,10 +46,10 @@ func TestInstanceLimits(t *testing.T) {
 // first post reads the instance's limits.
 func TestInstanceLimitsReadBeforeFirstPost(t *testing.T) {
 	f := setup(t, emulator.MastodonOptions{MaxChars: 300}, nil)
-	if _, err := f.client.Publish(context.Background(), msg("hello", "k")); err != nil {
+	if _, err := f.Client.Publish(context.Background(), msg("hello", "k")); err != nil {
 		t.Fatal(err)
 	}
-	if n, u := f.client.TextLimits(); n != 300 || u != 23 {
+	if n, u := f.Client.TextLimits(); n != 300 || u != 23 {
 		t.Errorf("limits = %d, %d; want 300 and 23", n, u)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/mastodon"
-	"github.com/heraldhq/herald/internal/testkit"
 	"github.com/heraldhq/herald/internal/testkit/nettest"
 )
 
@@ -22,24 +21,19 @@ const (
 	accountID = "109000000000000001"
 )
 
-type fixture struct {
-	masto  *emulator.Mastodon
-	client *mastodon.Client
-	clock  *testkit.Clock
-	url    string
-}
+type fixture = nettest.Fixture[*emulator.Mastodon, *mastodon.Client]
 
 func setup(t *testing.T, opts emulator.MastodonOptions, edit func(*mastodon.Config)) *fixture {
 	t.Helper()
-	clk := testkit.NewClock(time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
-	opts.Now = clk.Now
-	m, srv := emulator.StartMastodon(opts)
-	t.Cleanup(srv.Close)
-	m.AddAccount(emulator.MastodonAccount{ID: accountID, Username: "dailynews", Token: token})
-	cfg := mastodon.Config{AccountID: "masto", InstanceURL: srv.URL, AccessToken: token,
-		Visibility: "unlisted", Language: "es", HTTPTimeout: 5 * time.Second, Now: clk.Now}
-	c := nettest.Build(t, cfg, edit, func(cfg mastodon.Config) (*mastodon.Client, error) { return mastodon.New(cfg, nil) })
-	return &fixture{masto: m, client: c, clock: clk, url: srv.URL}
+	f := nettest.Start[*emulator.Mastodon, *mastodon.Client](t, func(now func() time.Time) (*emulator.Mastodon, *httptest.Server) {
+		opts.Now = now
+		return emulator.StartMastodon(opts)
+	})
+	f.Emu.AddAccount(emulator.MastodonAccount{ID: accountID, Username: "dailynews", Token: token})
+	cfg := mastodon.Config{AccountID: "masto", InstanceURL: f.URL, AccessToken: token,
+		Visibility: "unlisted", Language: "es", HTTPTimeout: 5 * time.Second, Now: f.Clock.Now}
+	f.Client = nettest.Build(t, cfg, edit, func(cfg mastodon.Config) (*mastodon.Client, error) { return mastodon.New(cfg, nil) })
+	return f
 }
 
 func msg(text, key string) herald.Message {
@@ -55,28 +49,20 @@ func asError(t *testing.T, err error) *herald.Error {
 func TestPublish(t *testing.T) {
 	f := setup(t, emulator.MastodonOptions{}, nil)
 	text := "Tormenta en la costa: ¿qué sabemos? https://news.example/storm?utm_source=mastodon&utm_medium=social"
-	r, err := f.client.Publish(context.Background(), msg(text, "herald-1-masto-0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	posts := f.masto.Posts()
-	if len(posts) != 1 {
-		t.Fatalf("%d statuses", len(posts))
-	}
-	p := posts[0]
+	r, p := nettest.PublishOnly(context.Background(), t, f.Client, msg(text, "herald-1-masto-0"), f.Emu.Posts)
 	if p.Text != text || p.Visibility != "unlisted" || p.Language != "es" || p.IdempotencyKey != "herald-1-masto-0" ||
 		p.AccountID != accountID {
 		t.Errorf("status = %+v", p)
 	}
-	if r.RemoteID != p.ID || r.Permalink != "https://mastodon.example/@dailynews/"+p.ID || !r.At.Equal(f.clock.Now()) {
+	if r.RemoteID != p.ID || r.Permalink != "https://mastodon.example/@dailynews/"+p.ID || !r.At.Equal(f.Clock.Now()) {
 		t.Errorf("receipt = %+v for status %s", r, p.ID)
 	}
 	if len(r.Limits) != 1 || r.Limits[0].Limit != 300 || r.Limits[0].Remaining != 299 ||
-		!r.Limits[0].Reset.Equal(f.clock.Now().Truncate(3*time.Hour).Add(3*time.Hour)) {
+		!r.Limits[0].Reset.Equal(f.Clock.Now().Truncate(3*time.Hour).Add(3*time.Hour)) {
 		t.Errorf("limits = %+v", r.Limits)
 	}
-	if f.client.Network() != herald.Mastodon {
-		t.Errorf("network = %q", f.client.Network())
+	if f.Client.Network() != herald.Mastodon {
+		t.Errorf("network = %q", f.Client.Network())
 	}
 }
 
@@ -86,29 +72,22 @@ func TestIdempotencyAfterDrop(t *testing.T) {
 	f := setup(t, emulator.MastodonOptions{}, nil)
 	ctx := context.Background()
 	m := msg("Storm hits the coast https://news.example/storm", "herald-7-masto-0")
-	emulatortest.Faults(f.masto).Next(emulator.FaultDrop)
-	_, err := f.client.Publish(ctx, m)
+	emulatortest.Faults(f.Emu).Next(emulator.FaultDrop)
+	_, err := f.Client.Publish(ctx, m)
 	if he := asError(t, err); he.Kind != herald.ErrUnknownOutcome {
 		t.Fatalf("kind = %s, want unknown_outcome (%v)", he.Kind, err)
 	}
-	r, err := f.client.Publish(ctx, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	posts := f.masto.Posts()
+	r := nettest.Publish(ctx, t, f.Client, m)
+	posts := f.Emu.Posts()
 	if len(posts) != 1 || r.RemoteID != posts[0].ID {
 		t.Fatalf("%d statuses, receipt %s: the retry duplicated the post", len(posts), r.RemoteID)
 	}
 	// An hour later the key is forgotten, as on a real server.
-	f.clock.Advance(61 * time.Minute)
-	if _, err := f.client.Publish(ctx, m); err != nil {
-		t.Fatal(err)
-	}
+	f.Clock.Advance(61 * time.Minute)
+	nettest.Publish(ctx, t, f.Client, m)
 	// Another job's key is another status.
-	if _, err := f.client.Publish(ctx, msg(m.Text, "herald-7-masto-1")); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(f.masto.Posts()); n != 3 {
+	nettest.Publish(ctx, t, f.Client, msg(m.Text, "herald-7-masto-1"))
+	if n := len(f.Emu.Posts()); n != 3 {
 		t.Errorf("%d statuses, want 3", n)
 	}
 }
@@ -118,10 +97,10 @@ func TestLength(t *testing.T) {
 	f := setup(t, emulator.MastodonOptions{}, nil)
 	link := "https://news.example/" + strings.Repeat("long-path/", 20)
 	fits := strings.Repeat("é", 500-23-1) + " " + link
-	if _, err := f.client.Publish(context.Background(), msg(fits, "a")); err != nil {
+	if _, err := f.Client.Publish(context.Background(), msg(fits, "a")); err != nil {
 		t.Fatalf("500 characters: %v", err)
 	}
-	_, err := f.client.Publish(context.Background(), msg("é"+fits, "b"))
+	_, err := f.Client.Publish(context.Background(), msg("é"+fits, "b"))
 	he := asError(t, err)
 	if he.Kind != herald.ErrPermanent || he.Status != http.StatusUnprocessableEntity ||
 		!strings.Contains(he.Message, "character limit of 500") {
@@ -133,48 +112,48 @@ func TestErrors(t *testing.T) {
 	ctx := context.Background()
 	t.Run("revoked token", func(t *testing.T) {
 		f := setup(t, emulator.MastodonOptions{}, nil)
-		emulatortest.RevokeToken(f.masto, token)
-		_, err := f.client.Publish(ctx, msg("x", "k"))
+		emulatortest.RevokeToken(f.Emu, token)
+		_, err := f.Client.Publish(ctx, msg("x", "k"))
 		if he := asError(t, err); he.Kind != herald.ErrAuth || he.Status != 401 || he.Message != "The access token is invalid" {
 			t.Errorf("%+v", he)
 		}
 	})
 	t.Run("missing scope", func(t *testing.T) {
 		f := setup(t, emulator.MastodonOptions{}, nil)
-		f.masto.AddAccount(emulator.MastodonAccount{ID: accountID, Username: "dailynews", Token: token, Scopes: []string{"read"}})
-		_, err := f.client.Publish(ctx, msg("x", "k"))
+		f.Emu.AddAccount(emulator.MastodonAccount{ID: accountID, Username: "dailynews", Token: token, Scopes: []string{"read"}})
+		_, err := f.Client.Publish(ctx, msg("x", "k"))
 		if he := asError(t, err); he.Kind != herald.ErrAuth || he.Status != 403 {
 			t.Errorf("%+v", he)
 		}
 	})
 	t.Run("injected 429", func(t *testing.T) {
 		f := setup(t, emulator.MastodonOptions{FaultReset: 90 * time.Second}, nil)
-		emulatortest.Faults(f.masto).Next(emulator.FaultRateLimit)
-		_, err := f.client.Publish(ctx, msg("x", "k"))
+		emulatortest.Faults(f.Emu).Next(emulator.FaultRateLimit)
+		_, err := f.Client.Publish(ctx, msg("x", "k"))
 		he := asError(t, err)
-		if he.Kind != herald.ErrRateLimited || !he.RetryAt.Equal(f.clock.Now().Add(90*time.Second)) {
+		if he.Kind != herald.ErrRateLimited || !he.RetryAt.Equal(f.Clock.Now().Add(90*time.Second)) {
 			t.Errorf("%+v", he)
 		}
-		if len(f.masto.Posts()) != 0 {
+		if len(f.Emu.Posts()) != 0 {
 			t.Error("a throttled request made a status")
 		}
 	})
 	t.Run("status limit", func(t *testing.T) {
 		f := setup(t, emulator.MastodonOptions{StatusLimit: 1, StatusWindow: time.Hour}, nil)
-		r, err := f.client.Publish(ctx, msg("one", "k1"))
+		r, err := f.Client.Publish(ctx, msg("one", "k1"))
 		if err != nil || len(r.Limits) != 1 || r.Limits[0].Remaining != 0 {
 			t.Fatalf("first: %v %+v", err, r.Limits)
 		}
-		_, err = f.client.Publish(ctx, msg("two", "k2"))
+		_, err = f.Client.Publish(ctx, msg("two", "k2"))
 		he := asError(t, err)
-		if he.Kind != herald.ErrRateLimited || !he.RetryAt.Equal(f.clock.Now().Truncate(time.Hour).Add(time.Hour)) {
+		if he.Kind != herald.ErrRateLimited || !he.RetryAt.Equal(f.Clock.Now().Truncate(time.Hour).Add(time.Hour)) {
 			t.Errorf("%+v", he)
 		}
 	})
 	t.Run("503 from a proxy", func(t *testing.T) {
 		f := setup(t, emulator.MastodonOptions{}, nil)
-		emulatortest.Faults(f.masto).Next(emulator.FaultServerError)
-		_, err := f.client.Publish(ctx, msg("x", "k"))
+		emulatortest.Faults(f.Emu).Next(emulator.FaultServerError)
+		_, err := f.Client.Publish(ctx, msg("x", "k"))
 		if he := asError(t, err); he.Kind != herald.ErrRetryable || he.Status != 503 || !strings.Contains(he.Message, "non-JSON") {
 			t.Errorf("%+v", he)
 		}
@@ -219,23 +198,20 @@ func TestEngagementAndDelete(t *testing.T) {
 	ctx := context.Background()
 	var ids []string
 	for i := range 3 {
-		r, err := f.client.Publish(ctx, msg(fmt.Sprintf("Story %d https://news.example/%d", i, i), fmt.Sprint(i)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := nettest.Publish(ctx, t, f.Client, msg(fmt.Sprintf("Story %d https://news.example/%d", i, i), fmt.Sprint(i)))
 		ids = append(ids, r.RemoteID)
 	}
-	f.masto.SetEngagement(ids[0], emulator.MastodonEngagement{Reblogs: 7, Favourites: 21, Replies: 3})
-	if err := f.client.Delete(ctx, ids[2]); err != nil {
+	f.Emu.SetEngagement(ids[0], emulator.MastodonEngagement{Reblogs: 7, Favourites: 21, Replies: 3})
+	if err := f.Client.Delete(ctx, ids[2]); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.client.Delete(ctx, ids[2]); err != nil {
+	if err := f.Client.Delete(ctx, ids[2]); err != nil {
 		t.Errorf("deleting a deleted status: %v", err)
 	}
-	if !f.masto.Posts()[2].Deleted {
+	if !f.Emu.Posts()[2].Deleted {
 		t.Error("status not deleted")
 	}
-	counts, gone, err := f.client.Engagement(ctx, ids)
+	counts, gone, err := f.Client.Engagement(ctx, ids)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +224,7 @@ func TestEngagementAndDelete(t *testing.T) {
 	if len(gone) != 1 || gone[0] != ids[2] {
 		t.Errorf("gone = %v", gone)
 	}
-	if he := asError(t, f.client.Delete(ctx, "../accounts")); he.Kind != herald.ErrPermanent {
+	if he := asError(t, f.Client.Delete(ctx, "../accounts")); he.Kind != herald.ErrPermanent {
 		t.Errorf("%+v", he)
 	}
 }
@@ -256,22 +232,19 @@ func TestEngagementAndDelete(t *testing.T) {
 func TestFindPost(t *testing.T) {
 	f := setup(t, emulator.MastodonOptions{}, nil)
 	ctx := context.Background()
-	start := f.clock.Now()
+	start := f.Clock.Now()
 	link := func(i int) string {
 		return fmt.Sprintf("https://news.example/2026/04/01/a-long-story-slug-%d?utm_source=mastodon&utm_medium=social", i)
 	}
 	var want herald.Receipt
 	for i := range 45 {
-		r, err := f.client.Publish(ctx, msg("Story "+link(i), fmt.Sprint(i)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := nettest.Publish(ctx, t, f.Client, msg("Story "+link(i), fmt.Sprint(i)))
 		if i == 2 {
 			want = r
 		}
-		f.clock.Advance(time.Minute)
+		f.Clock.Advance(time.Minute)
 	}
-	r, found, reads, err := f.client.FindPost(ctx, link(2), start)
+	r, found, reads, err := f.Client.FindPost(ctx, link(2), start)
 	if err != nil || !found {
 		t.Fatalf("found %v, err %v", found, err)
 	}
@@ -282,11 +255,11 @@ func TestFindPost(t *testing.T) {
 		t.Errorf("reads = %d", reads)
 	}
 	// Looking only at the last ten minutes stops at the first older status.
-	_, found, reads, err = f.client.FindPost(ctx, link(2), f.clock.Now().Add(-10*time.Minute))
+	_, found, reads, err = f.Client.FindPost(ctx, link(2), f.Clock.Now().Add(-10*time.Minute))
 	if err != nil || found || reads > 40 {
 		t.Errorf("found %v reads %d err %v", found, reads, err)
 	}
-	_, found, _, err = f.client.FindPost(ctx, "https://news.example/never", start)
+	_, found, _, err = f.Client.FindPost(ctx, "https://news.example/never", start)
 	if err != nil || found {
 		t.Errorf("found %v err %v", found, err)
 	}
@@ -294,16 +267,37 @@ func TestFindPost(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	f := setup(t, emulator.MastodonOptions{}, nil)
-	id, err := f.client.Check(context.Background())
+	id, err := f.Client.Check(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if id.ID != accountID || !strings.HasPrefix(id.Name, "@dailynews@") {
 		t.Errorf("identity = %+v", id)
 	}
-	emulatortest.RevokeToken(f.masto, token)
-	_, err = f.client.Check(context.Background())
+	emulatortest.RevokeToken(f.Emu, token)
+	_, err = f.Client.Check(context.Background())
 	if he := asError(t, err); he.Kind != herald.ErrAuth {
 		t.Errorf("%+v", he)
+	}
+}
+
+// TestReplyThread posts a thread of three, each status answering the one
+// before; a reply to a status that is not there is refused for good.
+func TestReplyThread(t *testing.T) {
+	f := setup(t, emulator.MastodonOptions{}, nil)
+	ctx := context.Background()
+	nettest.PublishThread(ctx, t, f.Client, func(i int, text string) herald.Message {
+		return msg(text, "digest-"+string(rune('a'+i)))
+	})
+	posts := f.Emu.Posts()
+	if len(posts) != 3 || posts[0].InReplyToID != "" || posts[1].InReplyToID != posts[0].ID ||
+		posts[2].InReplyToID != posts[1].ID {
+		t.Fatalf("thread = %+v", posts)
+	}
+	m := msg("late reply", "digest-z")
+	m.ReplyTo = "1"
+	_, err := f.Client.Publish(ctx, m)
+	if he := asError(t, err); he.Kind != herald.ErrPermanent {
+		t.Errorf("reply to a missing status: kind %v", he.Kind)
 	}
 }

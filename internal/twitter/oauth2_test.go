@@ -30,10 +30,7 @@ func TestOAuth2RotationPersisted(t *testing.T) {
 		t.Fatalf("after first refresh: saves %d, token rotated=%v current=%v", saves,
 			tok.RefreshToken != alice.RefreshToken, tok.RefreshToken == x.RefreshToken(alice.ID))
 	}
-	r, err := c.Publish(ctx, herald.Message{Text: "Posted with a user token https://example.com/o2"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := nettest.Publish(ctx, t, c, herald.Message{Text: "Posted with a user token https://example.com/o2"})
 	req := lastRequest(t, x, "POST /2/tweets")
 	if req.Auth != "oauth2" || req.UserID != alice.ID || r.Permalink != "https://x.com/alice_news/status/"+r.RemoteID {
 		t.Errorf("request %+v receipt %+v", req, r)
@@ -55,7 +52,7 @@ func TestOAuth2RotationPersisted(t *testing.T) {
 
 	// Without the store, the spent configured token is refused: auth.
 	c3 := client(t, base, alice, Config{Auth: "oauth2", RefreshToken: alice.RefreshToken}, &nettest.Tokens{})
-	_, err = c3.Check(ctx)
+	_, err := c3.Check(ctx)
 	if he := kindOf(t, err, herald.ErrAuth); he.Op != "refresh token" || he.Message != "invalid_request: Value passed for the token was invalid." {
 		t.Errorf("spent refresh token: %v", he)
 	}
@@ -82,9 +79,7 @@ func TestOAuth2TokenReusedUntilNearExpiry(t *testing.T) {
 
 	// X ends the access token early: one refresh and a retry, no error.
 	emulatortest.ExpireAccessTokens(x, bob.ID)
-	if _, err := c.Publish(ctx, herald.Message{Text: "after an early expiry"}); err != nil {
-		t.Fatal(err)
-	}
+	nettest.Publish(ctx, t, c, herald.Message{Text: "after an early expiry"})
 	if n := x.Count("POST /2/oauth2/token"); n != 2 {
 		t.Errorf("refreshes %d, want 2", n)
 	}

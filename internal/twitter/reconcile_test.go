@@ -10,6 +10,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit/nettest"
 )
 
 // skewedClock lets the emulation make a post "ten minutes ago".
@@ -28,9 +29,7 @@ func TestFindPostAfterDroppedAnswer(t *testing.T) {
 			// An old post with the same link, made before the attempt: not ours.
 			clock.offset.Store(int64(-10 * time.Minute))
 			link := "https://example.com/story?utm_source=x"
-			if _, err := c.Publish(ctx, herald.Message{Text: "Earlier version " + link}); err != nil {
-				t.Fatal(err)
-			}
+			nettest.Publish(ctx, t, c, herald.Message{Text: "Earlier version " + link})
 			clock.offset.Store(0)
 
 			since := time.Now()
@@ -41,9 +40,7 @@ func TestFindPostAfterDroppedAnswer(t *testing.T) {
 			made := posts[len(posts)-1]
 			// Newer posts push it to the second page.
 			for i := range 7 {
-				if _, err := c.Publish(ctx, herald.Message{Text: "Other " + strconv.Itoa(i) + " https://example.com/o/" + strconv.Itoa(i)}); err != nil {
-					t.Fatal(err)
-				}
+				nettest.Publish(ctx, t, c, herald.Message{Text: "Other " + strconv.Itoa(i) + " https://example.com/o/" + strconv.Itoa(i)})
 			}
 
 			r, found, reads, err := c.FindPost(ctx, link, since)
@@ -89,61 +86,54 @@ func TestFindPostRequestShape(t *testing.T) {
 }
 
 func TestEngagementAndDelete(t *testing.T) {
-	for _, api := range []string{"v2", "v1.1"} {
-		t.Run(api, func(t *testing.T) {
-			ctx := context.Background()
-			x, base := emulation(t, emulator.XOptions{})
-			c := client(t, base, alice, Config{API: api}, nil)
-			var ids []string
-			for i := range 3 {
-				r, err := c.Publish(ctx, herald.Message{Text: "Story " + strconv.Itoa(i)})
-				if err != nil {
-					t.Fatal(err)
-				}
-				ids = append(ids, r.RemoteID)
-			}
-			x.SetMetrics(ids[0], emulator.XMetrics{Retweets: 5, Quotes: 2, Likes: 30, Replies: 4, Impressions: 900, Bookmarks: 1})
-			if err := c.Delete(ctx, ids[1]); err != nil {
-				t.Fatal(err)
-			}
-			if p, _ := x.Post(ids[1]); !p.Deleted {
-				t.Fatal("delete did not reach the emulation")
-			}
-			if err := c.Delete(ctx, ids[1]); err != nil {
-				t.Errorf("deleting again: %v", err)
-			}
+	bothAPIs(t, func(t *testing.T, api string, x *emulator.X, c *Client) {
+		ctx := context.Background()
+		var ids []string
+		for i := range 3 {
+			r := nettest.Publish(ctx, t, c, herald.Message{Text: "Story " + strconv.Itoa(i)})
+			ids = append(ids, r.RemoteID)
+		}
+		x.SetMetrics(ids[0], emulator.XMetrics{Retweets: 5, Quotes: 2, Likes: 30, Replies: 4, Impressions: 900, Bookmarks: 1})
+		if err := c.Delete(ctx, ids[1]); err != nil {
+			t.Fatal(err)
+		}
+		if p, _ := x.Post(ids[1]); !p.Deleted {
+			t.Fatal("delete did not reach the emulation")
+		}
+		if err := c.Delete(ctx, ids[1]); err != nil {
+			t.Errorf("deleting again: %v", err)
+		}
 
-			// 150 ids: two batches; 147 of them never existed.
-			ask := append([]string{}, ids...)
-			for i := range 147 {
-				ask = append(ask, strconv.Itoa(1000+i))
-			}
-			counts, gone, err := c.Engagement(ctx, ask)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := herald.Engagement{Retweets: 5, Quotes: 2, Likes: 30, Replies: 4}
-			if api == "v2" {
-				want.Impressions, want.Bookmarks = 900, 1
-			}
-			if counts[ids[0]] != want {
-				t.Errorf("counts %+v, want %+v", counts[ids[0]], want)
-			}
-			if _, ok := counts[ids[2]]; !ok || len(counts) != 2 {
-				t.Errorf("counts for %d posts, want 2", len(counts))
-			}
-			if len(gone) != 148 || !contains(gone, ids[1]) || contains(gone, ids[0]) {
-				t.Errorf("gone %d (deleted one in: %v)", len(gone), contains(gone, ids[1]))
-			}
-			route := "GET /2/tweets"
-			if api == "v1.1" {
-				route = "GET /1.1/statuses/lookup.json"
-			}
-			if n := x.Count(route); n != 2 {
-				t.Errorf("%s called %d times, want 2", route, n)
-			}
-		})
-	}
+		// 150 ids: two batches; 147 of them never existed.
+		ask := append([]string{}, ids...)
+		for i := range 147 {
+			ask = append(ask, strconv.Itoa(1000+i))
+		}
+		counts, gone, err := c.Engagement(ctx, ask)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := herald.Engagement{Retweets: 5, Quotes: 2, Likes: 30, Replies: 4}
+		if api == "v2" {
+			want.Impressions, want.Bookmarks = 900, 1
+		}
+		if counts[ids[0]] != want {
+			t.Errorf("counts %+v, want %+v", counts[ids[0]], want)
+		}
+		if _, ok := counts[ids[2]]; !ok || len(counts) != 2 {
+			t.Errorf("counts for %d posts, want 2", len(counts))
+		}
+		if len(gone) != 148 || !contains(gone, ids[1]) || contains(gone, ids[0]) {
+			t.Errorf("gone %d (deleted one in: %v)", len(gone), contains(gone, ids[1]))
+		}
+		route := "GET /2/tweets"
+		if api == "v1.1" {
+			route = "GET /1.1/statuses/lookup.json"
+		}
+		if n := x.Count(route); n != 2 {
+			t.Errorf("%s called %d times, want 2", route, n)
+		}
+	})
 }
 
 func contains(s []string, v string) bool {
@@ -167,10 +157,7 @@ func TestFieldsParamFollowsX(t *testing.T) {
 		ctx := context.Background()
 		since := time.Now().Add(-time.Minute)
 		link := "https://news.example.com/fields"
-		r, err := c.Publish(ctx, herald.Message{Text: "Fields " + link, Link: link})
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := nettest.Publish(ctx, t, c, herald.Message{Text: "Fields " + link, Link: link})
 		if _, found, _, err := c.FindPost(ctx, link, since); err != nil || !found {
 			t.Fatalf("%s: find post: %v %v", name, found, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/heraldhq/herald/internal/emulator/emulatortest"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/nettest"
 )
 
 var (
@@ -32,6 +33,17 @@ func emulation(t *testing.T, opts emulator.XOptions) (*emulator.X, string) {
 	x, srv := emulator.StartX(opts)
 	t.Cleanup(srv.Close)
 	return x, srv.URL
+}
+
+// bothAPIs runs test once per API, "v2" and "v1.1", each time with a new
+// emulation and a client for alice.
+func bothAPIs(t *testing.T, test func(t *testing.T, api string, x *emulator.X, c *Client)) {
+	for _, api := range []string{"v2", "v1.1"} {
+		t.Run(api, func(t *testing.T) {
+			x, base := emulation(t, emulator.XOptions{})
+			test(t, api, x, client(t, base, alice, Config{API: api}, nil))
+		})
+	}
 }
 
 // client returns a Client for user u against base; cfg fields set by the
@@ -149,10 +161,7 @@ func TestPublishV11(t *testing.T) {
 	ctx := context.Background()
 	c := client(t, base, alice, Config{API: "v1.1"}, nil)
 	text := "Old API still works https://example.com/v11"
-	r, err := c.Publish(ctx, herald.Message{Text: text})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := nettest.Publish(ctx, t, c, herald.Message{Text: text})
 	req := lastRequest(t, x, "POST /1.1/statuses/update.json")
 	// go-twitter asked for api.twitter.com; the host was rewritten before
 	// signing, so the emulation verifies the signature for its own address.
@@ -167,7 +176,7 @@ func TestPublishV11(t *testing.T) {
 		t.Errorf("limits %+v", r.Limits)
 	}
 
-	_, err = c.Publish(ctx, herald.Message{Text: text})
+	_, err := c.Publish(ctx, herald.Message{Text: text})
 	if he := kindOf(t, err, herald.ErrDuplicate); he.Code != 187 {
 		t.Errorf("duplicate: %v", he)
 	}
@@ -224,4 +233,28 @@ func BenchmarkPublish(b *testing.B) {
 	if len(x.Posts()) != i {
 		b.Fatalf("posts %d, want %d", len(x.Posts()), i)
 	}
+}
+
+// TestReplyThread posts a thread of three, each post answering the one
+// before, through both APIs; a reply to a deleted post is refused on v2,
+// as retryable (X says the same of a post made a moment ago), not as a
+// credentials matter that would pause the account.
+func TestReplyThread(t *testing.T) {
+	bothAPIs(t, func(t *testing.T, api string, x *emulator.X, c *Client) {
+		ctx := context.Background()
+		nettest.PublishThread(ctx, t, c, nil)
+		posts := x.PostsByUser(alice.ID)
+		if len(posts) != 3 || posts[0].InReplyTo != "" || posts[1].InReplyTo != posts[0].ID ||
+			posts[2].InReplyTo != posts[1].ID {
+			t.Fatalf("thread = %+v", posts)
+		}
+		if api != "v2" {
+			return
+		}
+		if err := c.Delete(ctx, posts[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.Publish(ctx, herald.Message{Text: "late reply", ReplyTo: posts[2].ID})
+		kindOf(t, err, herald.ErrRetryable)
+	})
 }

@@ -9,11 +9,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/testkit"
 )
 
 // Tokens is a herald.TokenStore in memory; safe for concurrent use. Its zero
@@ -88,6 +91,26 @@ func AsError(t testing.TB, err error, network herald.Network, secrets ...string)
 	return he
 }
 
+// Fixture is a network client under test, the emulation it calls at URL,
+// and the fake clock both of them read.
+type Fixture[Emu, Client any] struct {
+	Emu    Emu
+	Client Client
+	Clock  *testkit.Clock
+	URL    string
+}
+
+// Start serves the emulation start makes, handing it the fixture's clock
+// (at 2026-04-01 09:00 UTC) as now; the server is closed when the test
+// ends. The caller sets Client.
+func Start[Emu, Client any](t testing.TB, start func(now func() time.Time) (Emu, *httptest.Server)) *Fixture[Emu, Client] {
+	t.Helper()
+	clk := testkit.NewClock(time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
+	emu, srv := start(clk.Now)
+	t.Cleanup(srv.Close)
+	return &Fixture[Emu, Client]{Emu: emu, Clock: clk, URL: srv.URL}
+}
+
 // Build makes a network client for a test: edit (when not nil) changes the
 // test's configuration, then build makes the client; the test fails if it
 // cannot.
@@ -101,4 +124,51 @@ func Build[Config, Client any](t testing.TB, cfg Config, edit func(*Config), bui
 		t.Fatal(err)
 	}
 	return c
+}
+
+// Publisher is the part of a network client Publish and PublishThread use.
+type Publisher interface {
+	Publish(ctx context.Context, m herald.Message) (herald.Receipt, error)
+}
+
+// Publish publishes m and returns its receipt; the test fails if it cannot.
+func Publish(ctx context.Context, t testing.TB, p Publisher, m herald.Message) herald.Receipt {
+	t.Helper()
+	r, err := p.Publish(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// PublishThread publishes a thread of three posts, each after the first a
+// reply to the one before, and returns their receipts; the test fails if one
+// cannot be published. message (nil: one with only the text) makes the i-th
+// message from its text.
+func PublishThread(ctx context.Context, t testing.TB, p Publisher, message func(i int, text string) herald.Message) []herald.Receipt {
+	t.Helper()
+	var out []herald.Receipt
+	for i, text := range []string{"Most shared today 1/3", "2/3 https://example.com/a", "3/3 https://example.com/b"} {
+		m := herald.Message{Text: text}
+		if message != nil {
+			m = message(i, text)
+		}
+		if i > 0 {
+			m.ReplyTo = out[i-1].RemoteID
+		}
+		out = append(out, Publish(ctx, t, p, m))
+	}
+	return out
+}
+
+// PublishOnly publishes m, which must then be the only post that posts
+// (the emulation's list) returns, and returns the receipt and that post.
+func PublishOnly[Post any](ctx context.Context, t testing.TB, p Publisher, m herald.Message, posts func() []Post) (herald.Receipt, Post) {
+	t.Helper()
+	r := Publish(ctx, t, p, m)
+	ps := posts()
+	if len(ps) != 1 {
+		t.Fatalf("%d posts after one publish, want 1: %+v", len(ps), ps)
+	}
+	return r, ps[0]
 }

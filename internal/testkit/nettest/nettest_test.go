@@ -3,6 +3,7 @@ package nettest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/heraldhq/herald/internal/herald"
@@ -28,5 +29,32 @@ func TestTokens(t *testing.T) {
 	}
 	if tok, saves := s.Get("a"); tok.AccessToken != "y" || saves != 1 {
 		t.Fatalf("Get = %+v, %d saves", tok, saves)
+	}
+}
+
+// threadPub numbers what it publishes and keeps the messages.
+type threadPub struct{ got []herald.Message }
+
+func (p *threadPub) Publish(_ context.Context, m herald.Message) (herald.Receipt, error) {
+	p.got = append(p.got, m)
+	return herald.Receipt{RemoteID: fmt.Sprint("id", len(p.got))}, nil
+}
+
+func TestPublishThread(t *testing.T) {
+	var p threadPub
+	rs := PublishThread(context.Background(), t, &p, func(i int, text string) herald.Message {
+		return herald.Message{Text: text, IdempotencyKey: fmt.Sprint("k", i)}
+	})
+	if len(rs) != 3 || len(p.got) != 3 || rs[2].RemoteID != "id3" {
+		t.Fatalf("receipts %+v, published %+v", rs, p.got)
+	}
+	for i, m := range p.got {
+		want := ""
+		if i > 0 {
+			want = rs[i-1].RemoteID
+		}
+		if m.ReplyTo != want || m.IdempotencyKey != fmt.Sprint("k", i) || m.Text == "" {
+			t.Errorf("message %d = %+v, want a reply to %q", i, m, want)
+		}
 	}
 }
