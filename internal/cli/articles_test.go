@@ -14,10 +14,7 @@ import (
 func articleTitles(t *testing.T, cfg string, args ...string) []string {
 	t.Helper()
 	out := ok(t, cfg, append([]string{"articles", "--format", "json"}, args...)...)
-	var rows []articleRow
-	if err := jsonList([]byte(out), "articles", &rows); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
+	rows := jsonRows[articleRow](t, out, "articles")
 	titles := make([]string, len(rows))
 	for i, r := range rows {
 		titles[i] = r.Title

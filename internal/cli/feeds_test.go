@@ -43,15 +43,9 @@ func TestFeedsList(t *testing.T) {
 	}
 	out := ok(t, cfg, "feeds", "list", "--format", "json")
 	golden(t, "feeds-list.json.golden", out)
-	var rows []feedRow
-	if err := jsonList([]byte(out), "feeds", &rows); err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, r := range rows {
-		got[r.Name] = r.Status
-	}
-	if len(rows) != 3 || got["world"] != feedOK || got["sports"] != feedFailing || got["business"] != feedNever ||
+	rows := jsonRows[feedRow](t, out, "feeds")
+	got := byKey(rows, func(r feedRow) string { return r.Name })
+	if len(rows) != 3 || got["world"].Status != feedOK || got["sports"].Status != feedFailing || got["business"].Status != feedNever ||
 		rows[0].Articles != 2 || rows[1].Failures != 3 {
 		t.Errorf("rows %+v", rows)
 	}

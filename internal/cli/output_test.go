@@ -282,6 +282,26 @@ func jsonList(out []byte, key string, rows any) error {
 	return json.Unmarshal(list, rows)
 }
 
+// jsonRows decodes the list under key in a command's JSON output, or fails
+// the test showing the output.
+func jsonRows[T any](t *testing.T, out, key string) []T {
+	t.Helper()
+	var rows []T
+	if err := jsonList([]byte(out), key, &rows); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	return rows
+}
+
+// byKey indexes rows by key(row).
+func byKey[T any](rows []T, key func(T) string) map[string]T {
+	m := make(map[string]T, len(rows))
+	for _, r := range rows {
+		m[key(r)] = r
+	}
+	return m
+}
+
 // usingOf decodes the configuration and database a command's JSON names.
 func usingOf(t *testing.T, what, out string) using {
 	t.Helper()

@@ -115,10 +115,7 @@ func newsDesk(t *testing.T, db *sqlite.DB) map[string]int64 {
 // queueIDs runs herald queue --format json with args and returns the job IDs.
 func queueIDs(t *testing.T, cfg string, args ...string) []int64 {
 	t.Helper()
-	var rows []queueRow
-	if err := jsonList([]byte(ok(t, cfg, append([]string{"queue", "--format", "json"}, args...)...)), "jobs", &rows); err != nil {
-		t.Fatal(err)
-	}
+	rows := jsonRows[queueRow](t, ok(t, cfg, append([]string{"queue", "--format", "json"}, args...)...), "jobs")
 	ids := make([]int64, len(rows))
 	for i, r := range rows {
 		ids[i] = r.ID

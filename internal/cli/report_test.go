@@ -89,10 +89,7 @@ func heraldOK(t *testing.T, cfg string, args ...string) string {
 func reportKeys(t *testing.T, cfg string, args ...string) []string {
 	t.Helper()
 	out := heraldOK(t, cfg, append([]string{"report", "--format", "json"}, args...)...)
-	var rows []herald.ReportRow
-	if err := jsonList([]byte(out), "stories", &rows); err != nil {
-		t.Fatalf("report output is not JSON: %v\n%s", err, out)
-	}
+	rows := jsonRows[herald.ReportRow](t, out, "stories")
 	keys := make([]string, len(rows))
 	for i, r := range rows {
 		if r.Rank != i+1 {

@@ -172,11 +172,7 @@ func (d *desk) xTexts() []string {
 
 func repostRows(t *testing.T, out string) []repostRow {
 	t.Helper()
-	var rows []repostRow
-	if err := jsonList([]byte(out), "reposts", &rows); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, out)
-	}
-	return rows
+	return jsonRows[repostRow](t, out, "reposts")
 }
 
 func TestRepostSendsWithTheRepostTemplate(t *testing.T) {
