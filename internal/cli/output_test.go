@@ -103,6 +103,25 @@ func fails(t *testing.T, cfg string, code int, args []string, want ...string) (s
 	return out, errOut
 }
 
+// usageCase is a command line refused as a usage error whose message
+// holds want.
+type usageCase struct {
+	args []string
+	want string
+}
+
+// refusesUsage runs herald -c cfg cmd ARGS for each case: each exits 2 with
+// nothing on standard output and the error, printed once, holding want.
+func refusesUsage(t *testing.T, cfg, cmd string, cases []usageCase) {
+	t.Helper()
+	for _, tc := range cases {
+		out, errOut := fails(t, cfg, ExitUsage, append([]string{cmd}, tc.args...), tc.want)
+		if out != "" || strings.Count(errOut, "herald: ") != 1 {
+			t.Errorf("%s %v: stdout %q, stderr %q", cmd, tc.args, out, errOut)
+		}
+	}
+}
+
 // golden compares got with testdata/name, or rewrites it when the tests
 // run with -update. The tests' temporary directories (where the
 // configuration and the database a command names are) read TMP.

@@ -62,10 +62,7 @@ func TestPreviewFromFlags(t *testing.T) {
 		t.Errorf("stdout:\n%s\nstderr:\n%s", out, errOut)
 	}
 
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
+	refusesUsage(t, cfg, "preview", []usageCase{
 		{[]string{}, "--url or both --title and --link"},
 		{[]string{"--title", "T"}, "--url or both --title and --link"},
 		{[]string{"--url", "https://example.com/a", "--title", "T", "--link", "https://example.com/a"}, "--url"},
@@ -73,9 +70,7 @@ func TestPreviewFromFlags(t *testing.T) {
 		{[]string{"--title", "T", "--link", "https://example.com/t", "--format", "csv"}, "--format"},
 		{[]string{"--title", "T", "--link", "https://example.com/t", "--text", "x", "--repost"}, "--text"},
 		{[]string{"--url", "not a url"}, "--url"},
-	} {
-		fails(t, cfg, ExitUsage, append([]string{"preview"}, tc.args...), tc.want)
-	}
+	})
 	fails(t, cfg, ExitFailure, []string{"preview", "--title", "T", "--link", "https://example.com/t", "--account", "x_backup"},
 		`--account: no account is named "x_backup"`)
 }

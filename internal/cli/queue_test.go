@@ -155,17 +155,12 @@ func TestQueueList(t *testing.T) {
 	if out := ok(t, cfg, "queue", "--state", "sending"); out != "No jobs match.\n" {
 		t.Errorf("no match: %q", out)
 	}
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
+	refusesUsage(t, cfg, "queue", []usageCase{
 		{[]string{"--state", "done"}, "--state"},
 		{[]string{"--limit", "-5"}, "--limit"},
 		{[]string{"--format", "html"}, "--format"},
 		{[]string{"nope"}, `unknown command "nope"`},
-	} {
-		fails(t, cfg, ExitUsage, append([]string{"queue"}, tc.args...), tc.want)
-	}
+	})
 	fails(t, cfg, ExitFailure, []string{"queue", "--account", "x_backup"}, `--account: no account is named "x_backup"`)
 }
 
