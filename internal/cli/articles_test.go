@@ -13,12 +13,7 @@ import (
 func articleTitles(t *testing.T, cfg string, args ...string) []string {
 	t.Helper()
 	out := ok(t, cfg, append([]string{"articles", "--format", "json"}, args...)...)
-	rows := jsonRows[articleRow](t, out, "articles")
-	titles := make([]string, len(rows))
-	for i, r := range rows {
-		titles[i] = r.Title
-	}
-	return titles
+	return pluck(jsonRows[articleRow](t, out, "articles"), func(r articleRow) string { return r.Title })
 }
 
 func TestArticles(t *testing.T) {

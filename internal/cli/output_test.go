@@ -321,6 +321,15 @@ func byKey[T any](rows []T, key func(T) string) map[string]T {
 	return m
 }
 
+// pluck returns f of each row, in order.
+func pluck[T, V any](rows []T, f func(T) V) []V {
+	out := make([]V, len(rows))
+	for i, r := range rows {
+		out[i] = f(r)
+	}
+	return out
+}
+
 // usingOf decodes the configuration and database a command's JSON names.
 func usingOf(t *testing.T, what, out string) using {
 	t.Helper()

@@ -116,11 +116,7 @@ func newsDesk(t *testing.T, db *sqlite.DB) map[string]int64 {
 func queueIDs(t *testing.T, cfg string, args ...string) []int64 {
 	t.Helper()
 	rows := jsonRows[queueRow](t, ok(t, cfg, append([]string{"queue", "--format", "json"}, args...)...), "jobs")
-	ids := make([]int64, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-	return ids
+	return pluck(rows, func(r queueRow) int64 { return r.ID })
 }
 
 func TestQueueList(t *testing.T) {

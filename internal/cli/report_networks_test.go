@@ -255,11 +255,7 @@ func TestReportShowsEveryNetwork(t *testing.T) {
 			if network != "" {
 				args = append(args, "--network", string(network))
 			}
-			rows := reportRows(t, cfg, args...)
-			got := make([]string, len(rows))
-			for i, r := range rows {
-				got[i] = storyKey(r.ReportRow)
-			}
+			got := pluck(reportRows(t, cfg, args...), func(r rank.Row) string { return storyKey(r.ReportRow) })
 			if want := fourExpected(t, by, network); !slices.Equal(got, want) {
 				t.Errorf("report %s = %v, want %v", strings.Join(args, " "), got, want)
 			}
