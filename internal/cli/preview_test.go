@@ -76,7 +76,7 @@ func TestPreviewFromFlags(t *testing.T) {
 }
 
 func TestPreviewFromURL(t *testing.T) {
-	srv := pageServer(t)
+	base := pageServer(t)
 	cfg, db := opsWorld(t, previewConfig)
 	// Herald knows this one (as its feed gave it).
 	saveArticles(t, db, "world", opsT0.Add(-time.Hour), nil, herald.ArticleInput{
@@ -92,16 +92,16 @@ func TestPreviewFromURL(t *testing.T) {
 		t.Errorf("known article: %s", js)
 	}
 	// Not known: read from its page (after a redirect), and nothing is stored.
-	out := ok(t, cfg, "preview", "--url", srv.URL+"/amp/storm", "--account", "x_main")
-	want := "Storm & floods hit the coast " + srv.URL + "/news/storm?id=7&utm_source=twitter&utm_medium=social #Storms #Coast"
+	out := ok(t, cfg, "preview", "--url", base+"/amp/storm", "--account", "x_main")
+	want := "Storm & floods hit the coast " + base + "/news/storm?id=7&utm_source=twitter&utm_medium=social #Storms #Coast"
 	if !strings.Contains(out, "(read from its page)") || !strings.Contains(out, "\n  "+want+"\n") {
 		t.Errorf("page article:\n%s\nwant %q", out, want)
 	}
 	if arts, err := db.ListArticles(t.Context(), herald.ArticleFilter{}); err != nil || len(arts) != 1 {
 		t.Errorf("preview stored an article: %d, %v", len(arts), err)
 	}
-	fails(t, cfg, ExitFailure, []string{"preview", "--url", srv.URL + "/missing"}, "HTTP 404")
-	fails(t, cfg, ExitFailure, []string{"preview", "--url", srv.URL + "/untitled"}, "no <title>")
+	fails(t, cfg, ExitFailure, []string{"preview", "--url", base + "/missing"}, "HTTP 404")
+	fails(t, cfg, ExitFailure, []string{"preview", "--url", base + "/untitled"}, "no <title>")
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
