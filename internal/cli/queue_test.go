@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
-
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
 )
@@ -227,9 +225,7 @@ func TestQueueRetryAndCancel(t *testing.T) {
 // the terminal showed.
 func onTerminal(t *testing.T, answer string, args ...string) (int, string) {
 	t.Helper()
-	ptmx, tty, err := pty.Open()
-	needTool(t, "no pseudo-terminal", err)
-	t.Cleanup(func() { ptmx.Close(); tty.Close() })
+	ptmx, tty := openPTY(t)
 	var (
 		mu   sync.Mutex
 		seen bytes.Buffer
