@@ -245,15 +245,11 @@ func (a *App) checkAccounts(ctx context.Context, named []string, format string) 
 	if err != nil {
 		return err
 	}
-	st, done, err := a.openForNetworks(ctx, cfg)
+	st, pubs, done, err := a.openPublishers(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer done()
-	pubs, err := buildPublishers(ctx, cfg, st, a.Logger())
-	if err != nil {
-		return err
-	}
 	rows := make([]checkRow, len(ids))
 	var mu sync.Mutex // the store records expiries one at a time
 	g, gctx := errgroup.WithContext(ctx)

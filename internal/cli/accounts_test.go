@@ -19,14 +19,7 @@ func TestAccountsList(t *testing.T) {
 	golden(t, "accounts.json.golden", ok(t, cfg, "accounts", "--format", "json"))
 	golden(t, "accounts.csv.golden", ok(t, cfg, "accounts", "list", "--format", "csv"))
 
-	var rows []accountRow
-	if err := jsonList([]byte(ok(t, cfg, "accounts", "--format", "json")), "accounts", &rows); err != nil {
-		t.Fatal(err)
-	}
-	byID := map[string]accountRow{}
-	for _, r := range rows {
-		byID[r.ID] = r
-	}
+	byID := byKey(jsonRows[accountRow](t, ok(t, cfg, "accounts", "--format", "json"), "accounts"), accountID)
 	x, fb := byID["x_main"], byID["fb_page"]
 	// Month to date: one post with a link and two reads; last month's read is not counted.
 	if x.Status != acctHeld || x.SentToday != 1 || x.MonthSpend != 0.21 || x.MonthlyBudget != 5 || x.PendingJobs != 1 ||
@@ -71,16 +64,9 @@ func TestAccountsBudgetAndNotConfigured(t *testing.T) {
 	if err := db.SyncAccounts(ctx, []herald.Account{{ID: "x_old", Network: herald.Twitter}}); err != nil {
 		t.Fatal(err)
 	}
-	var rows []accountRow
-	if err := jsonList([]byte(ok(t, cfg, "accounts", "--format", "json")), "accounts", &rows); err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, r := range rows {
-		got[r.ID] = r.Status
-	}
-	if got["x_main"] != acctBudget || got["x_old"] != acctNotConfigured || got["fb_page"] != acctOK {
-		t.Errorf("statuses %v", got)
+	got := byKey(jsonRows[accountRow](t, ok(t, cfg, "accounts", "--format", "json"), "accounts"), accountID)
+	if got["x_main"].Status != acctBudget || got["x_old"].Status != acctNotConfigured || got["fb_page"].Status != acctOK {
+		t.Errorf("accounts %+v", got)
 	}
 	if table := ok(t, cfg, "accounts"); !strings.Contains(table, "$4.90") || !strings.Contains(table, "$5.00") {
 		t.Errorf("table:\n%s", table)
@@ -128,14 +114,7 @@ func TestAccountsCheckAgainstTheEmulations(t *testing.T) {
 	if code != ExitFailure || !strings.Contains(errOut, "2 of 4 accounts failed the check") {
 		t.Errorf("exit %d, stderr:\n%s", code, errOut)
 	}
-	var rows []checkRow
-	if err := jsonList([]byte(out), "checks", &rows); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	got := map[string]checkRow{}
-	for _, r := range rows {
-		got[r.Account] = r
-	}
+	got := byKey(jsonRows[checkRow](t, out, "checks"), func(r checkRow) string { return r.Account })
 	if r := got["x_ok"]; !r.OK || r.UserID != "1800000001" || r.Name != "@herald_x_ok" || r.Error != "" {
 		t.Errorf("x_ok %+v", r)
 	}
@@ -180,11 +159,7 @@ func TestAccountsCheckAgainstTheEmulations(t *testing.T) {
 	}
 
 	// The Page token's expiry is recorded for herald accounts.
-	var accts []accountRow
-	if err := jsonList([]byte(ok(t, cfg, "accounts", "--format", "json")), "accounts", &accts); err != nil {
-		t.Fatal(err)
-	}
-	for _, a := range accts {
+	for _, a := range jsonRows[accountRow](t, ok(t, cfg, "accounts", "--format", "json"), "accounts") {
 		if (a.ID == "fb_ok") != (a.TokenExpiresAt != nil) {
 			t.Errorf("%s token expiry %v", a.ID, a.TokenExpiresAt)
 		}
@@ -197,3 +172,6 @@ func TestAccountsCheckAgainstTheEmulations(t *testing.T) {
 	// An account that does not exist: a failure, exit 1, like "not found" everywhere.
 	fails(t, cfg, ExitFailure, []string{"accounts", "check", "x_nobody"}, `check: no account is named "x_nobody"`)
 }
+
+// accountID keys accountRows for byKey.
+func accountID(r accountRow) string { return r.ID }

@@ -3,15 +3,14 @@ package cli
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 )
 
-// pageServer serves the article pages of the tests.
-func pageServer(t *testing.T) *httptest.Server {
+// pageServer serves the article pages of the tests and returns its URL.
+func pageServer(t *testing.T) string {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/news/storm", func(w http.ResponseWriter, r *http.Request) {
@@ -65,30 +64,28 @@ func pageServer(t *testing.T) *httptest.Server {
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/loop", http.StatusFound)
 	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv
+	return serve(t, mux)
 }
 
 func TestFetchArticlePage(t *testing.T) {
-	srv := pageServer(t)
+	base := pageServer(t)
 	ctx := context.Background()
 	client := newPageClient(2 * time.Second)
 	for _, path := range []string{"/news/storm", "/amp/storm"} {
-		a, err := fetchArticlePage(ctx, client, srv.URL+path, "")
+		a, err := fetchArticlePage(ctx, client, base+path, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a.Title != "Storm & floods hit the coast" || a.URL != srv.URL+"/news/storm?id=7" ||
-			a.Summary != "Winds of 120 km/h." || a.ImageURL != srv.URL+"/img/storm.jpg" || a.Section != "Weather" ||
+		if a.Title != "Storm & floods hit the coast" || a.URL != base+"/news/storm?id=7" ||
+			a.Summary != "Winds of 120 km/h." || a.ImageURL != base+"/img/storm.jpg" || a.Section != "Weather" ||
 			!slices.Equal(a.Categories, []string{"Storms", "Coast"}) || a.Author != "Ana Ruiz" ||
 			!a.PublishedAt.Equal(time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC)) || a.ID != 0 {
 			t.Errorf("%s: %+v", path, a)
 		}
 	}
 	for path, title := range map[string]string{"/latin1": "Café reopens – at last", "/plain-title": "Only a title", "/huge": "Huge"} {
-		a, err := fetchArticlePage(ctx, client, srv.URL+path, "")
-		if err != nil || a.Title != title || a.URL != srv.URL+path {
+		a, err := fetchArticlePage(ctx, client, base+path, "")
+		if err != nil || a.Title != title || a.URL != base+path {
 			t.Errorf("%s: %+v, %v", path, a, err)
 		}
 	}
@@ -103,7 +100,7 @@ func TestFetchArticlePage(t *testing.T) {
 		if path == "/slow" {
 			c = newPageClient(100 * time.Millisecond)
 		}
-		if _, err := fetchArticlePage(ctx, c, srv.URL+path, ""); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := fetchArticlePage(ctx, c, base+path, ""); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v, want %q", path, err, want)
 		}
 	}

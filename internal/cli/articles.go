@@ -63,7 +63,7 @@ with every section that carried it.`,
 			}
 			defer st.Close()
 			if source != "" {
-				if err := knownSource(cmd.Context(), st, source); err != nil {
+				if err := knownSource(cmd.Context(), st, "--source", source); err != nil {
 					return err
 				}
 			}
@@ -119,9 +119,9 @@ func articleColumns(now time.Time) []column[articleRow] {
 	}
 }
 
-// knownSource fails (not found, exit 1) naming --source and the sources
-// when name is not one of them.
-func knownSource(ctx context.Context, st herald.Store, name string) error {
+// knownSource fails (not found, exit 1) naming flag (--source, --section)
+// and the sources when name is not one of them.
+func knownSource(ctx context.Context, st herald.Store, flag, name string) error {
 	srcs, err := st.ListSources(ctx)
 	if err != nil {
 		return fmt.Errorf("list sources: %w", err)
@@ -133,5 +133,5 @@ func knownSource(ctx context.Context, st herald.Store, name string) error {
 		}
 		names = append(names, s.Name)
 	}
-	return notFoundErrorf("--source: no source is named %q (sources: %s)", name, strings.Join(names, ", "))
+	return notFoundErrorf("%s: no source is named %q (sources: %s)", flag, name, strings.Join(names, ", "))
 }

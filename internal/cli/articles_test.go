@@ -2,7 +2,6 @@ package cli
 
 import (
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,15 +13,7 @@ import (
 func articleTitles(t *testing.T, cfg string, args ...string) []string {
 	t.Helper()
 	out := ok(t, cfg, append([]string{"articles", "--format", "json"}, args...)...)
-	var rows []articleRow
-	if err := jsonList([]byte(out), "articles", &rows); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	titles := make([]string, len(rows))
-	for i, r := range rows {
-		titles[i] = r.Title
-	}
-	return titles
+	return pluck(jsonRows[articleRow](t, out, "articles"), func(r articleRow) string { return r.Title })
 }
 
 func TestArticles(t *testing.T) {
@@ -64,21 +55,13 @@ func TestArticles(t *testing.T) {
 	if out := ok(t, cfg, "articles", "--source", "business"); out != "No article was first seen in the last 24h in business.\n" {
 		t.Errorf("empty: %q", out)
 	}
-	for _, tc := range []struct {
-		args []string
-		flag string
-	}{
+	refusesUsage(t, cfg, "articles", []usageCase{
 		{[]string{"--since", "yesterday"}, "--since"},
 		{[]string{"--since", "-2h"}, "--since"},
 		{[]string{"--limit", "-1"}, "--limit"},
 		{[]string{"--limit", "many"}, "--limit"},
 		{[]string{"--format", "xml"}, "--format"},
-	} {
-		out, errOut := fails(t, cfg, ExitUsage, append([]string{"articles"}, tc.args...), tc.flag)
-		if out != "" || strings.Count(errOut, "herald: ") != 1 {
-			t.Errorf("articles %v: stdout %q, stderr %q", tc.args, out, errOut)
-		}
-	}
+	})
 	// A source that does not exist is "not found": exit 1.
 	fails(t, cfg, ExitFailure, []string{"articles", "--source", "weather"}, `--source: no source is named "weather"`)
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
 	"github.com/spf13/cobra"
 )
 
@@ -337,9 +336,7 @@ func TestLoggerFormat(t *testing.T) {
 	}
 
 	// On a terminal, auto means text.
-	ptmx, tty, err := pty.Open()
-	needTool(t, "no pseudo-terminal", err)
-	t.Cleanup(func() { ptmx.Close(); tty.Close() })
+	_, tty := openPTY(t)
 	a := runLogger(t, tty, "-c", path)
 	if _, ok := a.Logger().Handler().(*slog.TextHandler); !ok {
 		t.Errorf("auto on a terminal: handler %T, want text", a.Logger().Handler())
@@ -351,9 +348,7 @@ func TestLoggerFormat(t *testing.T) {
 
 func TestColor(t *testing.T) {
 	clearEnv(t)
-	ptmx, tty, err := pty.Open()
-	needTool(t, "no pseudo-terminal", err)
-	t.Cleanup(func() { ptmx.Close(); tty.Close() })
+	_, tty := openPTY(t)
 	a := NewApp(tty, tty)
 	t.Setenv("NO_COLOR", "")
 	if !a.Color() || !a.Interactive() {

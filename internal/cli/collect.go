@@ -40,15 +40,11 @@ the others are still read.`,
 				return err
 			}
 			ctx := cmd.Context()
-			st, done, err := a.openForNetworks(ctx, cfg)
-			if err != nil {
-				return err
-			}
-			defer done()
-			pubs, err := buildPublishers(ctx, cfg, st, a.Logger())
+			st, pubs, done, err := a.openPublishers(ctx, cfg)
 			if err != nil {
 				return fmt.Errorf("collect: %w", err)
 			}
+			defer done()
 			opts := rankOptions(cfg)
 			opts.Now = a.now
 			var bar *progressbar.ProgressBar

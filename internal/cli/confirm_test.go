@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/creack/pty"
 )
 
 func TestConfirmOnATerminal(t *testing.T) {
@@ -16,8 +14,7 @@ func TestConfirmOnATerminal(t *testing.T) {
 		answer string
 		want   error
 	}{{"y\n", nil}, {"YES\n", nil}, {"n\n", errCancelled}, {"\n", errCancelled}, {"maybe\n", errCancelled}} {
-		ptmx, tty, err := pty.Open()
-		needTool(t, "no pseudo-terminal", err)
+		ptmx, tty := openPTY(t)
 		a := NewApp(tty, tty)
 		a.SetIn(tty)
 		var seen bytes.Buffer
@@ -66,8 +63,7 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	none.Add(1) // a nil bar is a no-op
 	none.Finish()
 
-	ptmx, tty, err := pty.Open()
-	needTool(t, "no pseudo-terminal", err)
+	ptmx, tty := openPTY(t)
 	defer ptmx.Close()
 	var seen bytes.Buffer
 	read := make(chan struct{})

@@ -14,39 +14,30 @@ import (
 )
 
 // connectX2 connects x_main with OAuth 2.0 through the binary (--manual).
-func (w *connectWorld) connectX2(t *testing.T, bin string) {
+func (w *connectWorld) connectX2(t *testing.T) {
 	t.Helper()
-	term := w.connect(t, bin, "--manual")
+	term := w.connect(t, "--manual")
 	term.waitFor("Paste the URL")
 	term.typeKeys(approve(t, authorizeIn(t, term)).String() + "\r")
 	term.succeeds(t, "connect")
 }
 
 // accountPaused reports whether `herald accounts` shows x_main paused.
-func (w *connectWorld) accountPaused(t *testing.T, bin string) bool {
+func (w *connectWorld) accountPaused(t *testing.T) bool {
 	t.Helper()
-	var rows []accountRow
-	if err := jsonList([]byte(runHerald(t, bin, "-c", w.cfg, "accounts", "--format", "json")), "accounts", &rows); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if r.ID == "x_main" {
-			return r.Status == acctPaused
-		}
-	}
-	return false
+	rows := jsonRows[accountRow](t, runHerald(t, w.bin, "-c", w.cfg, "accounts", "--format", "json"), "accounts")
+	r, found := byKey(rows, accountID)["x_main"]
+	return found && r.Status == acctPaused
 }
 
 // TestDaemonResumesAfterConnect: a running daemon whose account was paused
 // by a refused token posts again, without a restart, within 5 s of
 // `herald accounts connect`.
 func TestDaemonResumesAfterConnect(t *testing.T) {
-	clearEnv(t)
-	bin := buildHerald(t)
 	w := newConnectWorld(t)
-	w.connectX2(t, bin)
+	w.connectX2(t)
 
-	daemon := exec.Command(bin, "-c", w.cfg, "--log-format", "json", "run")
+	daemon := exec.Command(w.bin, "-c", w.cfg, "--log-format", "json", "run")
 	daemon.Env = append(os.Environ(), "HERALD_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(freePort(t)))
 	logs := &testkit.Buffer{}
 	daemon.Stdout, daemon.Stderr = logs, logs
@@ -64,10 +55,10 @@ func TestDaemonResumesAfterConnect(t *testing.T) {
 	// The user revokes the app: the next post is refused and pauses x_main.
 	emulatortest.ExpireUser(w.x, "4242")
 	// (herald post fails: the post waits, x_main paused.)
-	_ = exec.Command(bin, "-c", w.cfg, "post", "--account", "x_main", "--link", "https://example.com/paused",
+	_ = exec.Command(w.bin, "-c", w.cfg, "post", "--account", "x_main", "--link", "https://example.com/paused",
 		"--title", "Paused", "--wait", "0s").Run()
 	deadline := time.Now().Add(30 * time.Second)
-	for !w.accountPaused(t, bin) {
+	for !w.accountPaused(t) {
 		if time.Now().After(deadline) {
 			t.Fatal("x_main was never paused")
 		}
@@ -77,7 +68,7 @@ func TestDaemonResumesAfterConnect(t *testing.T) {
 		t.Fatalf("X holds %d posts before the new connect", n)
 	}
 
-	w.connectX2(t, bin)
+	w.connectX2(t)
 	connected := time.Now()
 	for len(w.x.PostsByUser("4242")) == 0 {
 		if time.Since(connected) > 5*time.Second {
@@ -115,8 +106,8 @@ accounts:
   x_main: {network: twitter, api_base_url: "`+srv.URL+`", client_id: client-1}
 `)
 	}
-	w := &connectWorld{x: x, url: srv.URL, cfg: config("one"), port: port}
-	w.connectX2(t, bin)
+	w := &connectWorld{bin: bin, x: x, url: srv.URL, cfg: config("one"), port: port}
+	w.connectX2(t)
 	two := config("two")
 	for i, cfg := range []string{w.cfg, two, w.cfg, two} {
 		runHerald(t, bin, "-c", cfg, "post", "--account", "x_main", "--link", "https://example.com/pg/"+strconv.Itoa(i),

@@ -17,9 +17,11 @@ import (
 	"github.com/heraldhq/herald/internal/sqlite"
 )
 
-// connectWorld is an X emulation with an app and a signed-in user, and a
-// configuration whose x_main has the app's client ID and no credentials.
+// connectWorld is an X emulation with an app and a signed-in user, a
+// configuration whose x_main has the app's client ID and no credentials, and
+// the herald binary that runs against them.
 type connectWorld struct {
+	bin  string
 	x    *emulator.X
 	url  string
 	cfg  string
@@ -37,11 +39,13 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+// newConnectWorld clears the HERALD_* variables and sets up a connectWorld.
 func newConnectWorld(t *testing.T) *connectWorld {
 	t.Helper()
+	clearEnv(t)
 	x, srv := emulator.StartX(emulator.XOptions{})
 	t.Cleanup(srv.Close)
-	w := &connectWorld{x: x, url: srv.URL, port: freePort(t)}
+	w := &connectWorld{bin: buildHerald(t), x: x, url: srv.URL, port: freePort(t)}
 	x.AddUser(emulator.XUser{ID: "4242", Username: "daily_news"})
 	x.SignIn("4242")
 	x.AddApp(emulator.XApp{ClientID: "client-1", ConsumerKey: "ck-1", ConsumerSecret: "cs-1",
@@ -139,17 +143,17 @@ func (w *connectWorld) stored(t *testing.T) (herald.Credentials, error) {
 	return db.LoadCredentials(t.Context(), "x_main")
 }
 
-func (w *connectWorld) connect(t *testing.T, bin string, args ...string) *terminal {
-	return startTerminal(t, bin, append([]string{"-c", w.cfg, "accounts", "connect", "x_main",
+func (w *connectWorld) connect(t *testing.T, args ...string) *terminal {
+	return startTerminal(t, w.bin, append([]string{"-c", w.cfg, "accounts", "connect", "x_main",
 		"--port", strconv.Itoa(w.port)}, args...)...)
 }
 
 // postWith sends a post through the built binary and checks that X got it
 // from the connected user.
-func (w *connectWorld) postWith(t *testing.T, bin string) {
+func (w *connectWorld) postWith(t *testing.T) {
 	t.Helper()
 	before := len(w.x.PostsByUser("4242"))
-	cmd := exec.Command(bin, "-c", w.cfg, "post", "--account", "x_main", "--link", "https://example.com/news/"+strconv.Itoa(before),
+	cmd := exec.Command(w.bin, "-c", w.cfg, "post", "--account", "x_main", "--link", "https://example.com/news/"+strconv.Itoa(before),
 		"--title", "Connected "+strconv.Itoa(before))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("herald post: %v\n%s", err, out)
@@ -160,12 +164,10 @@ func (w *connectWorld) postWith(t *testing.T, bin string) {
 }
 
 func TestConnectXOAuth2(t *testing.T) {
-	clearEnv(t)
-	bin := buildHerald(t)
 	w := newConnectWorld(t)
 
 	// --manual: the user pastes the URL the browser was sent to.
-	term := w.connect(t, bin, "--manual")
+	term := w.connect(t, "--manual")
 	term.waitFor("Paste the URL")
 	auth := authorizeIn(t, term)
 	q, _ := url.ParseQuery(strings.SplitN(auth, "?", 2)[1])
@@ -185,17 +187,17 @@ func TestConnectXOAuth2(t *testing.T) {
 	if err != nil || cr.Method != "oauth2" || cr.Public["user_id"] != "4242" {
 		t.Fatalf("stored = %+v, %v", cr, err)
 	}
-	w.postWith(t, bin)
+	w.postWith(t)
 
 	// Loopback: Herald catches the redirect itself.
-	term = w.connect(t, bin)
+	term = w.connect(t)
 	term.waitFor("Waiting for X")
 	visitAuthorize(t, term)
 	term.succeeds(t, "connect (loopback)")
-	w.postWith(t, bin)
+	w.postWith(t)
 
 	// Disconnect revokes the tokens and forgets them.
-	cmd := exec.Command(bin, "-c", w.cfg, "accounts", "disconnect", "x_main")
+	cmd := exec.Command(w.bin, "-c", w.cfg, "accounts", "disconnect", "x_main")
 	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "revoked and forgotten") {
 		t.Fatalf("disconnect: %v\n%s", err, out)
 	}
@@ -207,13 +209,11 @@ func TestConnectXOAuth2(t *testing.T) {
 // TestConnectXOAuth2Refusals: a wrong state, a code already used and a
 // code issued for another PKCE challenge each fail clearly and store nothing.
 func TestConnectXOAuth2Refusals(t *testing.T) {
-	clearEnv(t)
-	bin := buildHerald(t)
 	w := newConnectWorld(t)
 
 	refused := func(name string, tamper func(auth string) string, want string) {
 		t.Helper()
-		term := w.connect(t, bin, "--manual")
+		term := w.connect(t, "--manual")
 		term.waitFor("Paste the URL")
 		term.typeKeys(tamper(authorizeIn(t, term)) + "\r")
 		if code := term.exit(); code == ExitOK {
@@ -371,23 +371,21 @@ accounts:
 var pinCode = regexp.MustCompile(`<code>(\d+)</code>`)
 
 func TestConnectXOAuth1PIN(t *testing.T) {
-	clearEnv(t)
-	bin := buildHerald(t)
 	w := newConnectWorld(t)
-	term := w.connect(t, bin, "--oauth1")
+	term := w.connect(t, "--oauth1")
 	term.waitFor("PIN: ")
 	pasteShown(t, term, pinCode, "PIN")
 	term.succeeds(t, "connect --oauth1")
 	if out := term.output(); !strings.Contains(out, "Connected x_main (twitter @daily_news) with oauth1") {
 		t.Errorf("connect --oauth1:\n%s", out)
 	}
-	w.postWith(t, bin)
-	if out := runHerald(t, bin, "-c", w.cfg, "accounts"); !strings.Contains(out, "connected") {
+	w.postWith(t)
+	if out := runHerald(t, w.bin, "-c", w.cfg, "accounts"); !strings.Contains(out, "connected") {
 		t.Errorf("herald accounts does not say the credentials are connected:\n%s", out)
 	}
 
 	// A wrong PIN is refused, and nothing changes.
-	term = w.connect(t, bin, "--oauth1")
+	term = w.connect(t, "--oauth1")
 	term.waitFor("PIN: ")
 	term.typeKeys("0000000\r")
 	if rc := term.exit(); rc == ExitOK || !strings.Contains(term.output(), "is the PIN right?") {

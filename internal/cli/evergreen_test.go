@@ -32,11 +32,7 @@ func evergreenDesk(t *testing.T, extra string) *desk {
 }
 
 func titles(rows []repostRow) []string {
-	var out []string
-	for _, r := range rows {
-		out = append(out, strings.TrimPrefix(r.Title, "Story ")+"/"+r.Account)
-	}
-	return out
+	return pluck(rows, func(r repostRow) string { return strings.TrimPrefix(r.Title, "Story ") + "/" + r.Account })
 }
 
 func TestRepostTopReshareTheBestEligible(t *testing.T) {

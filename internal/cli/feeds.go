@@ -50,10 +50,7 @@ how many articles it carried, and when it is polled next.`,
 		Example: "  herald feeds list\n  herald feeds list --format json",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			cfg, srcs, err := a.readSources(cmd.Context())
+			cfg, srcs, err := a.readSources(cmd.Context(), format)
 			if err != nil {
 				return err
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -43,15 +42,9 @@ func TestFeedsList(t *testing.T) {
 	}
 	out := ok(t, cfg, "feeds", "list", "--format", "json")
 	golden(t, "feeds-list.json.golden", out)
-	var rows []feedRow
-	if err := jsonList([]byte(out), "feeds", &rows); err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, r := range rows {
-		got[r.Name] = r.Status
-	}
-	if len(rows) != 3 || got["world"] != feedOK || got["sports"] != feedFailing || got["business"] != feedNever ||
+	rows := jsonRows[feedRow](t, out, "feeds")
+	got := byKey(rows, func(r feedRow) string { return r.Name })
+	if len(rows) != 3 || got["world"].Status != feedOK || got["sports"].Status != feedFailing || got["business"].Status != feedNever ||
 		rows[0].Articles != 2 || rows[1].Failures != 3 {
 		t.Errorf("rows %+v", rows)
 	}
@@ -93,7 +86,7 @@ const checkFeed = `<?xml version="1.0" encoding="UTF-8"?>
 </rss>`
 
 func TestFeedsCheck(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	base := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/feed.xml":
 			w.Header().Set("Content-Type", "application/rss+xml")
@@ -105,10 +98,9 @@ func TestFeedsCheck(t *testing.T) {
 			http.NotFound(w, r)
 		}
 	}))
-	t.Cleanup(srv.Close)
-	cfg, _ := opsWorld(t, strings.Replace(opsConfig, "sources:\n", "sources:\n  - {name: local, url: \""+srv.URL+
+	cfg, _ := opsWorld(t, strings.Replace(opsConfig, "sources:\n", "sources:\n  - {name: local, url: \""+base+
 		"/feed.xml\", targets: [x_main]}\n", 1)+"publish: {breaking_categories: [breaking], max_age: 48h}\nfeed: {timeout: 5s}\n")
-	url := srv.URL + "/feed.xml"
+	url := base + "/feed.xml"
 	table := ok(t, cfg, "feeds", "check", url)
 	golden(t, "feeds-check.golden", table)
 
@@ -139,8 +131,8 @@ func TestFeedsCheck(t *testing.T) {
 	if byName := ok(t, cfg, "feeds", "check", "local"); byName != table {
 		t.Errorf("check by source name:\n%s", byName)
 	}
-	fails(t, cfg, ExitFailure, []string{"feeds", "check", srv.URL + "/gone.xml"}, "404")
-	fails(t, cfg, ExitFailure, []string{"feeds", "check", srv.URL + "/page.html"}, "feed: ")
+	fails(t, cfg, ExitFailure, []string{"feeds", "check", base + "/gone.xml"}, "404")
+	fails(t, cfg, ExitFailure, []string{"feeds", "check", base + "/page.html"}, "feed: ")
 	fails(t, cfg, ExitFailure, []string{"feeds", "check", "file:///nonexistent/feed.xml"}, "no such file")
 	fails(t, cfg, ExitFailure, []string{"feeds", "check", "nosuch"}, `no source is named "nosuch"`)
 	fails(t, cfg, ExitUsage, []string{"feeds", "check"}, "accepts 1 arg")

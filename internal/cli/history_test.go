@@ -50,10 +50,7 @@ func TestHistoryGolden(t *testing.T) {
 	golden(t, "history.json.golden", heraldOK(t, d.cfg, "history", id, "--format", "json"))
 	golden(t, "history.csv.golden", heraldOK(t, d.cfg, "history", id, "--format", "csv"))
 
-	var rows []historyRow
-	if err := jsonList([]byte(heraldOK(t, d.cfg, "history", "https://example.com/storm?utm_source=x", "--format", "json")), "posts", &rows); err != nil {
-		t.Fatal(err)
-	}
+	rows := jsonRows[historyRow](t, heraldOK(t, d.cfg, "history", "https://example.com/storm?utm_source=x", "--format", "json"), "posts")
 	var seqs []string
 	for _, r := range rows {
 		seqs = append(seqs, r.Account+"/"+strconv.Itoa(r.Seq)+"/"+r.State)

@@ -103,6 +103,25 @@ func fails(t *testing.T, cfg string, code int, args []string, want ...string) (s
 	return out, errOut
 }
 
+// usageCase is a command line refused as a usage error whose message
+// holds want.
+type usageCase struct {
+	args []string
+	want string
+}
+
+// refusesUsage runs herald -c cfg cmd ARGS for each case: each exits 2 with
+// nothing on standard output and the error, printed once, holding want.
+func refusesUsage(t *testing.T, cfg, cmd string, cases []usageCase) {
+	t.Helper()
+	for _, tc := range cases {
+		out, errOut := fails(t, cfg, ExitUsage, append([]string{cmd}, tc.args...), tc.want)
+		if out != "" || strings.Count(errOut, "herald: ") != 1 {
+			t.Errorf("%s %v: stdout %q, stderr %q", cmd, tc.args, out, errOut)
+		}
+	}
+}
+
 // golden compares got with testdata/name, or rewrites it when the tests
 // run with -update. The tests' temporary directories (where the
 // configuration and the database a command names are) read TMP.
@@ -280,6 +299,35 @@ func jsonList(out []byte, key string, rows any) error {
 		return fmt.Errorf("no %q in %s", key, out)
 	}
 	return json.Unmarshal(list, rows)
+}
+
+// jsonRows decodes the list under key in a command's JSON output, or fails
+// the test showing the output.
+func jsonRows[T any](t *testing.T, out, key string) []T {
+	t.Helper()
+	var rows []T
+	if err := jsonList([]byte(out), key, &rows); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	return rows
+}
+
+// byKey indexes rows by key(row).
+func byKey[T any](rows []T, key func(T) string) map[string]T {
+	m := make(map[string]T, len(rows))
+	for _, r := range rows {
+		m[key(r)] = r
+	}
+	return m
+}
+
+// pluck returns f of each row, in order.
+func pluck[T, V any](rows []T, f func(T) V) []V {
+	out := make([]V, len(rows))
+	for i, r := range rows {
+		out[i] = f(r)
+	}
+	return out
 }
 
 // usingOf decodes the configuration and database a command's JSON names.

@@ -115,10 +115,7 @@ func TestPostFailuresSayWhy(t *testing.T) {
 		t.Errorf("%d posts reached X", n)
 	}
 
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
+	refusesUsage(t, cfg, "post", []usageCase{
 		{[]string{"--title", "T", "--link", "https://example.com/t"}, "--account: required"},
 		{[]string{"--account", "x_ok", "--title", "T"}, "--link: required"},
 		{[]string{"--account", "x_ok", "--title", "T", "--link", "example.com/t"}, "--link: must be an absolute"},
@@ -126,9 +123,7 @@ func TestPostFailuresSayWhy(t *testing.T) {
 		{[]string{"--account", "x_ok", "--title", "T", "--link", "https://example.com/t", "--format", "csv"}, "--format"},
 		{[]string{"--account", "x_ok", "--title", "T", "--link", "https://example.com/t", "--wait", "-1s"}, "--wait"},
 		{[]string{"--account", "x_ok", "--title", "T", "--link", "https://example.com/t", "extra"}, "unknown command"},
-	} {
-		fails(t, cfg, ExitUsage, append([]string{"post"}, tc.args...), tc.want)
-	}
+	})
 	// An account that does not exist is "not found": exit 1.
 	fails(t, cfg, ExitFailure, []string{"post", "--account", "x_nobody", "--title", "T", "--link", "https://example.com/t"},
 		`--account: no account is named "x_nobody"`)

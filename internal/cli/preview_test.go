@@ -62,10 +62,7 @@ func TestPreviewFromFlags(t *testing.T) {
 		t.Errorf("stdout:\n%s\nstderr:\n%s", out, errOut)
 	}
 
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
+	refusesUsage(t, cfg, "preview", []usageCase{
 		{[]string{}, "--url or both --title and --link"},
 		{[]string{"--title", "T"}, "--url or both --title and --link"},
 		{[]string{"--url", "https://example.com/a", "--title", "T", "--link", "https://example.com/a"}, "--url"},
@@ -73,15 +70,13 @@ func TestPreviewFromFlags(t *testing.T) {
 		{[]string{"--title", "T", "--link", "https://example.com/t", "--format", "csv"}, "--format"},
 		{[]string{"--title", "T", "--link", "https://example.com/t", "--text", "x", "--repost"}, "--text"},
 		{[]string{"--url", "not a url"}, "--url"},
-	} {
-		fails(t, cfg, ExitUsage, append([]string{"preview"}, tc.args...), tc.want)
-	}
+	})
 	fails(t, cfg, ExitFailure, []string{"preview", "--title", "T", "--link", "https://example.com/t", "--account", "x_backup"},
 		`--account: no account is named "x_backup"`)
 }
 
 func TestPreviewFromURL(t *testing.T) {
-	srv := pageServer(t)
+	base := pageServer(t)
 	cfg, db := opsWorld(t, previewConfig)
 	// Herald knows this one (as its feed gave it).
 	saveArticles(t, db, "world", opsT0.Add(-time.Hour), nil, herald.ArticleInput{
@@ -97,16 +92,16 @@ func TestPreviewFromURL(t *testing.T) {
 		t.Errorf("known article: %s", js)
 	}
 	// Not known: read from its page (after a redirect), and nothing is stored.
-	out := ok(t, cfg, "preview", "--url", srv.URL+"/amp/storm", "--account", "x_main")
-	want := "Storm & floods hit the coast " + srv.URL + "/news/storm?id=7&utm_source=twitter&utm_medium=social #Storms #Coast"
+	out := ok(t, cfg, "preview", "--url", base+"/amp/storm", "--account", "x_main")
+	want := "Storm & floods hit the coast " + base + "/news/storm?id=7&utm_source=twitter&utm_medium=social #Storms #Coast"
 	if !strings.Contains(out, "(read from its page)") || !strings.Contains(out, "\n  "+want+"\n") {
 		t.Errorf("page article:\n%s\nwant %q", out, want)
 	}
 	if arts, err := db.ListArticles(t.Context(), herald.ArticleFilter{}); err != nil || len(arts) != 1 {
 		t.Errorf("preview stored an article: %d, %v", len(arts), err)
 	}
-	fails(t, cfg, ExitFailure, []string{"preview", "--url", srv.URL + "/missing"}, "HTTP 404")
-	fails(t, cfg, ExitFailure, []string{"preview", "--url", srv.URL + "/untitled"}, "no <title>")
+	fails(t, cfg, ExitFailure, []string{"preview", "--url", base + "/missing"}, "HTTP 404")
+	fails(t, cfg, ExitFailure, []string{"preview", "--url", base + "/untitled"}, "no <title>")
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
-
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
 )
@@ -115,15 +113,8 @@ func newsDesk(t *testing.T, db *sqlite.DB) map[string]int64 {
 // queueIDs runs herald queue --format json with args and returns the job IDs.
 func queueIDs(t *testing.T, cfg string, args ...string) []int64 {
 	t.Helper()
-	var rows []queueRow
-	if err := jsonList([]byte(ok(t, cfg, append([]string{"queue", "--format", "json"}, args...)...)), "jobs", &rows); err != nil {
-		t.Fatal(err)
-	}
-	ids := make([]int64, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-	}
-	return ids
+	rows := jsonRows[queueRow](t, ok(t, cfg, append([]string{"queue", "--format", "json"}, args...)...), "jobs")
+	return pluck(rows, func(r queueRow) int64 { return r.ID })
 }
 
 func TestQueueList(t *testing.T) {
@@ -158,17 +149,12 @@ func TestQueueList(t *testing.T) {
 	if out := ok(t, cfg, "queue", "--state", "sending"); out != "No jobs match.\n" {
 		t.Errorf("no match: %q", out)
 	}
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
+	refusesUsage(t, cfg, "queue", []usageCase{
 		{[]string{"--state", "done"}, "--state"},
 		{[]string{"--limit", "-5"}, "--limit"},
 		{[]string{"--format", "html"}, "--format"},
 		{[]string{"nope"}, `unknown command "nope"`},
-	} {
-		fails(t, cfg, ExitUsage, append([]string{"queue"}, tc.args...), tc.want)
-	}
+	})
 	fails(t, cfg, ExitFailure, []string{"queue", "--account", "x_backup"}, `--account: no account is named "x_backup"`)
 }
 
@@ -239,9 +225,7 @@ func TestQueueRetryAndCancel(t *testing.T) {
 // the terminal showed.
 func onTerminal(t *testing.T, answer string, args ...string) (int, string) {
 	t.Helper()
-	ptmx, tty, err := pty.Open()
-	needTool(t, "no pseudo-terminal", err)
-	t.Cleanup(func() { ptmx.Close(); tty.Close() })
+	ptmx, tty := openPTY(t)
 	var (
 		mu   sync.Mutex
 		seen bytes.Buffer

@@ -99,7 +99,7 @@ func paramUsageError(err error) error {
 // report runs q and writes the result in format.
 func (a *App) report(ctx context.Context, st herald.Store, q herald.ReportQuery, since, format string) error {
 	if q.Section != "" {
-		if err := knownSection(ctx, st, q.Section); err != nil {
+		if err := knownSource(ctx, st, "--section", q.Section); err != nil {
 			return err
 		}
 	}
@@ -135,23 +135,6 @@ func (a *App) report(ctx context.Context, st herald.Store, q herald.ReportQuery,
 		return rank.WriteTableByClicks(a.Out(), rows, series, opts)
 	}
 	return rank.WriteTable(a.Out(), rows, series, opts)
-}
-
-// knownSection fails (not found, exit 1) naming the sources when section is
-// not one of them.
-func knownSection(ctx context.Context, st herald.Store, section string) error {
-	srcs, err := st.ListSources(ctx)
-	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	names := make([]string, 0, len(srcs))
-	for _, s := range srcs {
-		if s.Name == section {
-			return nil
-		}
-		names = append(names, s.Name)
-	}
-	return notFoundErrorf("--section: no source is named %q (sources: %s)", section, strings.Join(names, ", "))
 }
 
 // tableWidth is the width tables are fitted to: the terminal's when w is

@@ -225,11 +225,7 @@ func fourExpected(t *testing.T, by string, network herald.Network) []string {
 func reportRows(t *testing.T, cfg string, args ...string) []rank.Row {
 	t.Helper()
 	out := heraldOK(t, cfg, append([]string{"report", "--format", "json"}, args...)...)
-	var rows []rank.Row
-	if err := jsonList([]byte(out), "stories", &rows); err != nil {
-		t.Fatalf("report output is not JSON: %v\n%s", err, out)
-	}
-	return rows
+	return jsonRows[rank.Row](t, out, "stories")
 }
 
 func storyKey(r herald.ReportRow) string { return strings.TrimPrefix(r.URL, "https://example.com/") }
@@ -259,11 +255,7 @@ func TestReportShowsEveryNetwork(t *testing.T) {
 			if network != "" {
 				args = append(args, "--network", string(network))
 			}
-			rows := reportRows(t, cfg, args...)
-			got := make([]string, len(rows))
-			for i, r := range rows {
-				got[i] = storyKey(r.ReportRow)
-			}
+			got := pluck(reportRows(t, cfg, args...), func(r rank.Row) string { return storyKey(r.ReportRow) })
 			if want := fourExpected(t, by, network); !slices.Equal(got, want) {
 				t.Errorf("report %s = %v, want %v", strings.Join(args, " "), got, want)
 			}

@@ -89,10 +89,7 @@ func heraldOK(t *testing.T, cfg string, args ...string) string {
 func reportKeys(t *testing.T, cfg string, args ...string) []string {
 	t.Helper()
 	out := heraldOK(t, cfg, append([]string{"report", "--format", "json"}, args...)...)
-	var rows []herald.ReportRow
-	if err := jsonList([]byte(out), "stories", &rows); err != nil {
-		t.Fatalf("report output is not JSON: %v\n%s", err, out)
-	}
+	rows := jsonRows[herald.ReportRow](t, out, "stories")
 	keys := make([]string, len(rows))
 	for i, r := range rows {
 		if r.Rank != i+1 {
@@ -314,10 +311,7 @@ func TestReportFormats(t *testing.T) {
 
 func TestReportRejectsBadFlags(t *testing.T) {
 	_, _, cfg := newsroom(t)
-	for _, tc := range []struct {
-		args []string
-		flag string
-	}{
+	refusesUsage(t, cfg, "report", []usageCase{
 		{[]string{"--since", "yesterday"}, "--since"},
 		{[]string{"--since", "-7d"}, "--since"},
 		{[]string{"--by", "likes"}, "--by"},
@@ -326,12 +320,7 @@ func TestReportRejectsBadFlags(t *testing.T) {
 		{[]string{"--limit", "5000"}, "--limit"},
 		{[]string{"--format", "xml"}, "--format"},
 		{[]string{"--limit", "ten"}, "--limit"},
-	} {
-		code, out, errOut := run(t, append([]string{"--config", cfg, "report"}, tc.args...)...)
-		if code != ExitUsage || !strings.Contains(errOut, tc.flag) || out != "" {
-			t.Errorf("report %v: exit %d, stdout %q, stderr %q; want 2 naming %s", tc.args, code, out, errOut, tc.flag)
-		}
-	}
+	})
 	// A section that does not exist is "not found": exit 1.
 	if code, out, errOut := run(t, "--config", cfg, "report", "--section", "sports"); code != ExitFailure ||
 		!strings.Contains(errOut, "--section") || out != "" {

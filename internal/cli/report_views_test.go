@@ -25,12 +25,8 @@ func TestReportByViews(t *testing.T) {
 			}
 		}
 	}
-	var rows []herald.ReportRow
-	if err := jsonList([]byte(heraldOK(t, cfg, "report", "--by", "views", "--format", "json")), "stories", &rows); err != nil {
-		t.Fatal(err)
-	}
 	var got []string
-	for _, r := range rows {
+	for _, r := range jsonRows[herald.ReportRow](t, heraldOK(t, cfg, "report", "--by", "views", "--format", "json"), "stories") {
 		got = append(got, fmt.Sprintf("%s=%d", strings.TrimPrefix(r.Title, "Story "), r.Views))
 	}
 	if strings.Join(got, " ") != "c=4 e=3 a=2" {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -172,11 +171,7 @@ func (d *desk) xTexts() []string {
 
 func repostRows(t *testing.T, out string) []repostRow {
 	t.Helper()
-	var rows []repostRow
-	if err := jsonList([]byte(out), "reposts", &rows); err != nil {
-		t.Fatalf("not JSON: %v\n%s", err, out)
-	}
-	return rows
+	return jsonRows[repostRow](t, out, "reposts")
 }
 
 func TestRepostSendsWithTheRepostTemplate(t *testing.T) {
@@ -242,14 +237,13 @@ func TestRepostSendsWithTheRepostTemplate(t *testing.T) {
 
 func TestRepostUnknownURLReadsThePage(t *testing.T) {
 	d := newDesk(t, "", "")
-	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	page := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, `<html><head><title>Site | Quake</title><meta property="og:title" content="Quake shakes the capital">
 <link rel="canonical" href="https://example.com/quake?utm_source=feed"></head><body>...</body></html>`)
 	}))
-	t.Cleanup(page.Close)
 	// A dry run reads the page and records nothing.
-	out, _ := fails(t, d.cfg, ExitOK, []string{"repost", page.URL + "/amp/quake", "--dry-run", "--format", "json"})
+	out, _ := fails(t, d.cfg, ExitOK, []string{"repost", page + "/amp/quake", "--dry-run", "--format", "json"})
 	rows := repostRows(t, out)
 	if len(rows) != 2 || rows[0].State != "dry-run" || rows[1].Text != "ICYMI: Quake shakes the capital https://example.com/quake" {
 		t.Errorf("dry run: %+v", rows)
@@ -257,7 +251,7 @@ func TestRepostUnknownURLReadsThePage(t *testing.T) {
 	// As a table off a terminal, the text it exists to show is whole,
 	// however narrow $COLUMNS says a terminal would be.
 	t.Setenv("COLUMNS", "60")
-	if out, _ := fails(t, d.cfg, ExitOK, []string{"repost", page.URL + "/amp/quake", "--dry-run"}); !strings.Contains(out,
+	if out, _ := fails(t, d.cfg, ExitOK, []string{"repost", page + "/amp/quake", "--dry-run"}); !strings.Contains(out,
 		"ICYMI: Quake shakes the capital https://example.com/quake") || strings.Contains(out, "…") {
 		t.Errorf("dry run table cut:\n%s", out)
 	}
@@ -268,7 +262,7 @@ func TestRepostUnknownURLReadsThePage(t *testing.T) {
 		t.Errorf("a dry run posted %d times", n)
 	}
 
-	_, errOut := fails(t, d.cfg, ExitOK, []string{"repost", page.URL + "/amp/quake", "--account", "x_main"})
+	_, errOut := fails(t, d.cfg, ExitOK, []string{"repost", page + "/amp/quake", "--account", "x_main"})
 	art, err := d.w.Store.FindArticle(context.Background(), "https://example.com/quake")
 	if err != nil || art.Title != "Quake shakes the capital" || art.Section != "adhoc" {
 		t.Fatalf("article %+v, %v; want it recorded on adhoc", art, err)
@@ -288,20 +282,6 @@ func TestRepostUnknownURLReadsThePage(t *testing.T) {
 	if jobs := d.jobs(t, art.ID); len(jobs) != 2 {
 		t.Errorf("second repost by URL: %d jobs, want 2", len(jobs))
 	}
-}
-
-// healthz serves GET /healthz as a running daemon does and returns its address.
-func healthz(t *testing.T) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/healthz" {
-			http.NotFound(w, r)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	}))
-	t.Cleanup(srv.Close)
-	return strings.TrimPrefix(srv.URL, "http://")
 }
 
 func TestRepostLeavesJobsToARunningDaemon(t *testing.T) {

@@ -85,14 +85,8 @@ func TestSandboxCmdSharesOneEmulation(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	one, err := buildPublishers(ctx, inst, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	two, err := buildPublishers(ctx, inst, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	one := mustPublishers(t, inst)
+	two := mustPublishers(t, inst)
 	sent := map[string]string{} // account → remote ID
 	for i, id := range accountIDs(inst) {
 		pub := one[id]
@@ -163,10 +157,7 @@ func TestSandboxCmdSharesOneEmulation(t *testing.T) {
 	x.AccessTokenSecret = "guessed"
 	wrong := *inst
 	wrong.Accounts = map[string]config.Account{"x_main": x}
-	pubs, err := buildPublishers(ctx, &wrong, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pubs := mustPublishers(t, &wrong)
 	if _, err := pubs["x_main"].Check(ctx); err == nil {
 		t.Error("a wrong access token secret was let in")
 	}
@@ -184,10 +175,7 @@ func TestSandboxCmdKeepsTheConfiguredCredentials(t *testing.T) {
 	x, fb := inst.Accounts["x_main"], inst.Accounts["fb_page"]
 	x.APIBaseURL, fb.GraphBaseURL = url, url
 	inst.Accounts = map[string]config.Account{"x_main": x, "fb_page": fb}
-	pubs, err := buildPublishers(context.Background(), inst, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pubs := mustPublishers(t, inst)
 	for _, id := range accountIDs(inst) {
 		if _, err := pubs[id].Check(context.Background()); err != nil {
 			t.Errorf("%s: %v", id, err)

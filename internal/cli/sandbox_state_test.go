@@ -39,15 +39,9 @@ func TestSandboxStateOutlivesTheProcess(t *testing.T) {
 	ctx := context.Background()
 	publish := func(cfg *config.Config, text string) (map[string]herald.Receipt, string) {
 		t.Helper()
-		sb, err := startSandbox(cfg, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sb := mustSandbox(t, cfg)
 		defer sb.Close()
-		pubs, err := buildPublishers(ctx, cfg, nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		pubs := mustPublishers(t, cfg)
 		out := map[string]herald.Receipt{}
 		for _, id := range accountIDs(cfg) {
 			r, err := pubs[id].Publish(ctx, herald.Message{Text: text + " https://news.example/" + id, Link: "https://news.example/" + id})
@@ -61,17 +55,11 @@ func TestSandboxStateOutlivesTheProcess(t *testing.T) {
 	first, url1 := publish(stateConfig(t, dir), "First")
 
 	cfg := stateConfig(t, dir)
-	sb, err := startSandbox(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := mustSandbox(t, cfg)
 	if sb.srv.URL != url1 {
 		t.Errorf("started again on %s, first on %s", sb.srv.URL, url1)
 	}
-	pubs, err := buildPublishers(ctx, cfg, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pubs := mustPublishers(t, cfg)
 	for _, id := range accountIDs(cfg) {
 		counts, gone, err := pubs[id].Engagement(ctx, []string{first[id].RemoteID})
 		if err != nil || len(gone) != 0 {
@@ -105,10 +93,7 @@ func TestSandboxStateOutlivesTheProcess(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "herald.db")); err != nil {
 		t.Fatal(err)
 	}
-	sb, err = startSandbox(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb = mustSandbox(t, cfg)
 	defer sb.Close()
 	if n := len(sb.posts()); n != 0 {
 		t.Errorf("with a new database the sandbox starts with %d posts, want none", n)
@@ -122,25 +107,16 @@ func TestSandboxJoinsTheOneServed(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	serving := stateConfig(t, dir)
-	sb, err := startSandbox(serving, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := mustSandbox(t, serving)
 	t.Cleanup(sb.Close)
 
 	cfg := stateConfig(t, dir)
-	joined, err := startSandbox(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	joined := mustSandbox(t, cfg)
 	defer joined.Close()
 	if joined.remote != sb.srv.URL || joined.emulations != nil {
 		t.Fatalf("joined %q, want the sandbox at %s", joined.remote, sb.srv.URL)
 	}
-	pubs, err := buildPublishers(ctx, cfg, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pubs := mustPublishers(t, cfg)
 	r, err := pubs["x_main"].Publish(ctx, herald.Message{Text: "Joined https://news.example/j", Link: "https://news.example/j"})
 	if err != nil || !strings.HasPrefix(r.Permalink, sb.srv.URL+"/") {
 		t.Fatalf("post through the served sandbox: %+v, %v", r, err)
@@ -170,14 +146,8 @@ func TestDaemonDoesNotLeanOnACommandsSandbox(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
 	cmdCfg := stateConfig(t, dir)
-	cmd, err := startSandbox(cmdCfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pubs, err := buildPublishers(ctx, cmdCfg, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cmd := mustSandbox(t, cmdCfg)
+	pubs := mustPublishers(t, cmdCfg)
 	r, err := pubs["fb_page"].Publish(ctx, herald.Message{Text: "Command", Link: "https://news.example/c"})
 	if err != nil {
 		t.Fatal(err)
@@ -230,10 +200,7 @@ func TestSandboxCommandJoinsHeraldSandbox(t *testing.T) {
 
 	cfg := sandboxCmdConfig()
 	cfg.Sandbox, cfg.Database.URL = true, served.Database.URL
-	sb, err := startSandbox(cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb := mustSandbox(t, cfg)
 	defer sb.Close()
 	if sb.remote != url {
 		t.Fatalf("the command serves its own sandbox (%q), not herald sandbox's at %s", sb.remote, url)
@@ -241,13 +208,31 @@ func TestSandboxCommandJoinsHeraldSandbox(t *testing.T) {
 	if got := cfg.Accounts["toot"].AccessToken; got != "sandbox-toot-access_token" {
 		t.Errorf("toot's credential %q, want herald sandbox's fixed one", got)
 	}
-	pubs, err := buildPublishers(context.Background(), cfg, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pubs := mustPublishers(t, cfg)
 	for _, id := range accountIDs(cfg) {
 		if _, err := pubs[id].Check(context.Background()); err != nil {
 			t.Errorf("%s: check through herald sandbox: %v", id, err)
 		}
 	}
+}
+
+// mustSandbox starts cfg's sandbox, or fails the test; the caller closes it.
+func mustSandbox(t *testing.T, cfg *config.Config) *sandbox {
+	t.Helper()
+	sb, err := startSandbox(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb
+}
+
+// mustPublishers builds cfg's publishers (over a started sandbox), or fails
+// the test.
+func mustPublishers(t *testing.T, cfg *config.Config) map[string]herald.Publisher {
+	t.Helper()
+	pubs, err := buildPublishers(context.Background(), cfg, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pubs
 }

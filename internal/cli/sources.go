@@ -40,10 +40,7 @@ active lease; the feed is still polled, less often) or "polling".`,
 		Example: "  herald sources\n  herald sources --format json\n  herald sources --format csv",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format); err != nil {
-				return err
-			}
-			cfg, srcs, err := a.readSources(cmd.Context())
+			cfg, srcs, err := a.readSources(cmd.Context(), format)
 			if err != nil {
 				return err
 			}
@@ -56,8 +53,11 @@ active lease; the feed is still polled, less often) or "polling".`,
 }
 
 // readSources returns the configuration and the sources in the store, for
-// a command that only reads.
-func (a *App) readSources(ctx context.Context) (*config.Config, []herald.Source, error) {
+// a command that lists them in format (checked first, before any reading).
+func (a *App) readSources(ctx context.Context, format string) (*config.Config, []herald.Source, error) {
+	if err := checkFormat(format); err != nil {
+		return nil, nil, err
+	}
 	cfg, err := a.Config()
 	if err != nil {
 		return nil, nil, err

@@ -64,14 +64,8 @@ func TestSourcesShowsPushState(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var rows []sourceRow
-	if err := jsonList([]byte(out), "sources", &rows); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-	got := map[string]sourceRow{}
-	for _, r := range rows {
-		got[r.Name] = r
-	}
+	rows := jsonRows[sourceRow](t, out, "sources")
+	got := byKey(rows, func(r sourceRow) string { return r.Name })
 	if len(rows) != 3 || got["webhook"].FedBy != "webhook" || got["sports"].FedBy != "polling" || got["world"].FedBy != "websub" {
 		t.Fatalf("rows %+v", rows)
 	}

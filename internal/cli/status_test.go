@@ -3,9 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -128,12 +125,4 @@ func TestHealthzURL(t *testing.T) {
 		"[::1]:9000":     "http://[::1]:9000/healthz",
 		"herald.lan:80":  "http://herald.lan:80/healthz",
 	})
-}
-
-// serveText serves body on every path and returns the server's URL.
-func serveText(t *testing.T, body string) string {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) }))
-	t.Cleanup(srv.Close)
-	return srv.URL
 }

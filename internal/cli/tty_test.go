@@ -34,6 +34,16 @@ func buildHerald(t *testing.T) string {
 	return heraldBin.Path(t)
 }
 
+// openPTY opens a pseudo-terminal, closed when the test ends, or skips the
+// test when none can be had (fails it under HERALD_REQUIRE_TOOLS=1).
+func openPTY(t *testing.T) (ptmx, tty *os.File) {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	needTool(t, "no pseudo-terminal", err)
+	t.Cleanup(func() { ptmx.Close(); tty.Close() })
+	return ptmx, tty
+}
+
 // terminal is the herald binary running in a pseudo-terminal.
 type terminal struct {
 	t    *testing.T

@@ -9,6 +9,7 @@ package cli
 //	st, err := a.OpenStore(ctx)                   // migrated, sources and accounts synced
 //	st, done, err := a.openForNetworks(ctx, cfg)  // both; defer done()
 //	pubs, err := buildPublishers(ctx, cfg, st, logger)  // account ID → herald.Publisher
+//	st, pubs, done, err := a.openPublishers(ctx, cfg)   // all three; defer done()
 //	d, err := app.New(app.Options{Config: cfg, Store: st, Publishers: pubs, ...})      // herald run
 //	d, err := app.NewDispatcher(cfg, st, pubs, app.SenderOptions{...}, logger)         // post, repost
 //
@@ -51,6 +52,21 @@ func (a *App) openForNetworks(ctx context.Context, cfg *config.Config) (st heral
 		return nil, nil, err
 	}
 	return st, func() { st.Close(); sb.Close() }, nil
+}
+
+// openPublishers is openForNetworks followed by buildPublishers over the
+// store, for a command that talks to every account's network.
+func (a *App) openPublishers(ctx context.Context, cfg *config.Config) (herald.Store, map[string]herald.Publisher, func(), error) {
+	st, done, err := a.openForNetworks(ctx, cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	pubs, err := buildPublishers(ctx, cfg, st, a.Logger())
+	if err != nil {
+		done()
+		return nil, nil, nil, err
+	}
+	return st, pubs, done, nil
 }
 
 func accountIDs(cfg *config.Config) []string { return app.AccountIDs(cfg) }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -227,7 +226,7 @@ func TestOptionsFollowTheConfiguration(t *testing.T) {
 // answer names no reset time is held for the configured wait.
 func TestPublishersWaitAsConfigured(t *testing.T) {
 	graphCode := 4
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	base := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if strings.Contains(r.URL.Path, "/statuses") { // Mastodon: a bare 429
 			w.WriteHeader(http.StatusTooManyRequests)
@@ -237,12 +236,11 @@ func TestPublishersWaitAsConfigured(t *testing.T) {
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, `{"error":{"message":"limit","type":"OAuthException","code":%d,"fbtrace_id":"x"}}`, graphCode)
 	}))
-	t.Cleanup(srv.Close)
 	cfg := wireConfig()
 	fb := cfg.Accounts["fb_page"]
-	fb.GraphBaseURL, fb.RateLimitWait, fb.BlockedWait = srv.URL, 7*time.Minute, 3*time.Hour
+	fb.GraphBaseURL, fb.RateLimitWait, fb.BlockedWait = base, 7*time.Minute, 3*time.Hour
 	m := config.DefaultAccount(config.NetworkMastodon)
-	m.InstanceURL, m.AccessToken, m.RateLimitWait = srv.URL, "token", 11*time.Minute
+	m.InstanceURL, m.AccessToken, m.RateLimitWait = base, "token", 11*time.Minute
 	cfg.Accounts["fb_page"], cfg.Accounts["masto"] = fb, m
 
 	for _, c := range []struct {
