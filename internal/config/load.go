@@ -189,12 +189,7 @@ func applyCollectionEnv(settings map[string]any, environ []string, errs *[]Field
 				*errs = append(*errs, FieldError{name, "names no key of an account defined in the configuration file"})
 				continue
 			}
-			m, ok := accounts[id].(map[string]any)
-			if !ok {
-				m = make(map[string]any)
-				accounts[id] = m
-			}
-			setPath(m, key, value)
+			setPath(accounts, id+"."+key, value) // ids hold no "." (viper's key delimiter)
 		}
 		if rest, ok := strings.CutPrefix(name, EnvPrefix+"SOURCES_"); ok {
 			applyListEnv(sources, sourceKeys, name, rest, value, "a source", errs)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/heraldhq/herald/internal/tick"
 )
 
 // DefaultInterval is how often the scheduler looks at the digests: about
@@ -51,16 +53,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	if s == nil || len(s.digests) == 0 {
 		return nil
 	}
-	tick := time.NewTicker(s.opts.Interval)
-	defer tick.Stop()
-	for {
-		s.Tick(ctx)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-tick.C:
-		}
-	}
+	return tick.Every(ctx, s.opts.Interval, func(ctx context.Context) { s.Tick(ctx) })
 }
 
 // Tick moves each due digest on by a part where it can and returns how many

@@ -61,16 +61,13 @@ func splitJSON(b []byte, i int) (split, bool) {
 					return split{}, false
 				}
 				s.items = append(s.items, span{i, end})
-				i = skipSpace(b, end)
-				if i < len(b) && b[i] == ',' {
-					i++
-					continue
+				var more bool
+				if i, more, ok = afterElement(b, end, ']'); !ok {
+					return split{}, false
 				}
-				if i < len(b) && b[i] == ']' {
-					i++
+				if !more {
 					break
 				}
-				return split{}, false
 			}
 		} else {
 			end, ok := jsonValue(b, i)
@@ -79,21 +76,32 @@ func splitJSON(b []byte, i int) (split, bool) {
 			}
 			i = end
 		}
-		i = skipSpace(b, i)
-		if i < len(b) && b[i] == ',' {
-			i++
-			continue
+		var more bool
+		if i, more, ok = afterElement(b, i, '}'); !ok {
+			return split{}, false
 		}
-		if i < len(b) && b[i] == '}' {
-			i++
+		if !more {
 			break
 		}
-		return split{}, false
 	}
 	if skipSpace(b, i) != len(b) {
 		return split{}, false
 	}
 	return s, true
+}
+
+// afterElement reads what follows an element of an array or object that
+// ends at b[i]: a comma (more follows) or close (the end); next is the offset
+// after it.
+func afterElement(b []byte, i int, close byte) (next int, more, ok bool) {
+	i = skipSpace(b, i)
+	switch {
+	case i < len(b) && b[i] == ',':
+		return i + 1, true, true
+	case i < len(b) && b[i] == close:
+		return i + 1, false, true
+	}
+	return i, false, false
 }
 
 // jsonString returns the offset after the string that starts at b[i] ('"').

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/tick"
 )
 
 // Events: the kinds of alert, the first part of a cause.
@@ -112,18 +113,11 @@ func (n *Notifier) Run(ctx context.Context) error {
 		g.Go(func() error { return s.run(gctx) })
 	}
 	g.Go(func() error {
-		t := time.NewTicker(n.opts.Interval)
-		defer t.Stop()
-		for {
-			if err := n.Check(gctx); err != nil && gctx.Err() == nil {
+		return tick.Every(gctx, n.opts.Interval, func(ctx context.Context) {
+			if err := n.Check(ctx); err != nil && ctx.Err() == nil {
 				n.log.Error("notify: look for alerts", "error", err)
 			}
-			select {
-			case <-gctx.Done():
-				return nil
-			case <-t.C:
-			}
-		}
+		})
 	})
 	return g.Wait()
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/heraldhq/herald/internal/lease"
 	"github.com/heraldhq/herald/internal/limit"
 	"github.com/heraldhq/herald/internal/netguard"
+	"github.com/heraldhq/herald/internal/tick"
 )
 
 // Subscription states, as kept in the store.
@@ -234,16 +235,7 @@ func (s *Subscriber) Run(ctx context.Context) error {
 			"public_url", s.opts.PublicURL)
 	}
 	defer s.lock.Release()
-	ticker := time.NewTicker(s.opts.CheckInterval)
-	defer ticker.Stop()
-	for {
-		s.sync(ctx)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-ticker.C:
-		}
-	}
+	return tick.Every(ctx, s.opts.CheckInterval, s.sync)
 }
 
 // sync looks at every websub source once and acts on what is due.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/tick"
 )
 
 // Store is what the sweeper needs of the store.
@@ -41,18 +42,11 @@ func (s *Sweeper) Run(ctx context.Context) error {
 	if iv <= 0 {
 		iv = min(max(s.Timeout/10, time.Second), time.Minute)
 	}
-	t := time.NewTicker(iv)
-	defer t.Stop()
-	for {
+	return tick.Every(ctx, iv, func(ctx context.Context) {
 		if _, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
 			s.logger().Error("review: release held posts", "error", err)
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // Sweep releases once the posts held for Timeout or longer and returns how

@@ -77,19 +77,14 @@ func (s *Store) ListAccounts(ctx context.Context, now time.Time) ([]herald.Accou
 	if err != nil {
 		return nil, s.wrap("list accounts", err)
 	}
-	defer rows.Close()
-	var out []herald.Account
-	for rows.Next() {
+	out, err := Collect(rows, func(r Row) (herald.Account, error) {
 		var sent, pending int
 		var spend int64
-		a, err := scanAccount(rows, &sent, &spend, &pending)
-		if err != nil {
-			return nil, s.wrap("list accounts", err)
-		}
+		a, err := scanAccount(r, &sent, &spend, &pending)
 		a.SentToday, a.MonthSpend, a.PendingJobs = sent, herald.Money(spend), pending
-		out = append(out, a)
-	}
-	return out, s.wrap("list accounts", rows.Err())
+		return a, err
+	})
+	return out, s.wrap("list accounts", err)
 }
 
 // PauseAccount pauses an account (its jobs stay pending) with a reason.

@@ -40,17 +40,13 @@ func (s *Store) ListAlerts(ctx context.Context) ([]herald.Alert, error) {
 	if err != nil {
 		return nil, s.wrap("list alerts", err)
 	}
-	defer rows.Close()
-	var out []herald.Alert
-	for rows.Next() {
+	out, err := Collect(rows, func(r Row) (herald.Alert, error) {
 		var a herald.Alert
 		var since int64
 		var raised int
-		if err := rows.Scan(&a.Cause, &a.Message, &since, &raised); err != nil {
-			return nil, s.wrap("list alerts", err)
-		}
+		err := r.Scan(&a.Cause, &a.Message, &since, &raised)
 		a.Since, a.Raised = FromMS(since), raised == 1
-		out = append(out, a)
-	}
-	return out, s.wrap("list alerts", rows.Err())
+		return a, err
+	})
+	return out, s.wrap("list alerts", err)
 }

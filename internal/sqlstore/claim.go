@@ -123,16 +123,7 @@ func Strings(rows Rows, err error) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return Collect(rows, func(r Row) (v string, err error) { return v, r.Scan(&v) })
 }
 
 // FirstCandidates returns the first limit of cs in dispatch order (all for

@@ -16,16 +16,11 @@ func QueryPosts(ctx context.Context, q Querier, query string, args ...any) ([]he
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []herald.Post
-	for rows.Next() {
+	return Collect(rows, func(r Row) (herald.Post, error) {
 		var p herald.Post
-		if err := rows.Scan(&p.JobID, &p.ArticleID, &p.Account, &p.RemoteID, TM(&p.SentAt), TM(&p.LastCollectedAt)); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		err := r.Scan(&p.JobID, &p.ArticleID, &p.Account, &p.RemoteID, TM(&p.SentAt), TM(&p.LastCollectedAt))
+		return p, err
+	})
 }
 
 // SaveSnapshots stores engagement readings in one transaction and makes each

@@ -39,16 +39,7 @@ func QueryJobs(ctx context.Context, q Querier, query string, args ...any) ([]her
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []herald.Job
-	for rows.Next() {
-		j, err := ScanJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
+	return Collect(rows, ScanJob)
 }
 
 // GetJob returns a job with its article, inside q's transaction.

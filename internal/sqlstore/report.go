@@ -167,17 +167,10 @@ func queryIDs(ctx context.Context, tx Querier, query string, args ...any) ([]int
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
+	return Collect(rows, func(r Row) (id int64, err error) {
 		var m any
-		if err := rows.Scan(&id, &m); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+		return id, r.Scan(&id, &m)
+	})
 }
 
 // reportRows fills the ranked articles' rows, in the order of ids, from

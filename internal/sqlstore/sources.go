@@ -24,16 +24,7 @@ func ScanSource(row Row) (herald.Source, error) {
 
 // ScanSources scans every row of rows and closes them.
 func ScanSources(rows Rows) ([]herald.Source, error) {
-	defer rows.Close()
-	var out []herald.Source
-	for rows.Next() {
-		s, err := ScanSource(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return Collect(rows, ScanSource)
 }
 
 // Prefix qualifies each column of a comma-separated list with p ("s.").

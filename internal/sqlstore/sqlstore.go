@@ -40,6 +40,20 @@ type Rows interface {
 	Close()
 }
 
+// Collect scans every row of rows with scan, in order, and closes them.
+func Collect[T any](rows Rows, scan func(Row) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // Querier runs statements, on a pool or inside a transaction.
 type Querier interface {
 	// Exec runs a statement and returns how many rows it changed.
