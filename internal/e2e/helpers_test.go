@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -37,21 +36,11 @@ var heraldBinary = &testkit.Binary{Name: "herald", Pkg: "./cmd/herald", Dir: rep
 // more than the machine has cores, as the tests mostly wait (on child
 // processes, loopback servers and PostgreSQL), and each has its own
 // directory, database or schema, and ports.
-const parallel = "6"
+const parallel = 6
 
 func TestMain(m *testing.M) {
-	flag.Parse()
-	given := false
-	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
-	if !given {
-		if err := flag.Set("test.parallel", parallel); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	heraldBinary.Remove()
-	os.Exit(code)
+	testkit.DefaultParallel(parallel)
+	testkit.Main(m, heraldBinary)
 }
 
 // repoRoot is the module's root directory (this package is internal/e2e).
