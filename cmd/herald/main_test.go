@@ -21,11 +21,7 @@ import (
 // herald is the binary the tests run, built once for all of them.
 var herald = &testkit.Binary{Name: "herald", Pkg: "."}
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	herald.Remove()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testkit.Main(m, herald) }
 
 // needBinary returns the binary's path; the test runs beside the others,
 // and not at all with -short.

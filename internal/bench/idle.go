@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/heraldhq/herald/internal/bench/feedserver"
 	"github.com/heraldhq/herald/internal/sqlite"
 )
 
@@ -38,7 +39,7 @@ func runIdle(ctx context.Context, e *env) []Result {
 	if err != nil {
 		return fail(err)
 	}
-	srv := startFeeds(feedItems, time.Now().Add(-time.Hour))
+	srv := feedserver.Start(feedItems, time.Now().Add(-time.Hour))
 	defer srv.Close()
 	dir, err := os.MkdirTemp(e.dir, "idle-")
 	if err != nil {
@@ -101,7 +102,7 @@ func runIdle(ctx context.Context, e *env) []Result {
 
 // idleConfig is the child's configuration: an SQLite file, a dry run (no
 // credentials, nothing sent), n sources on the feed server.
-func idleConfig(srv *feedServer, n int, interval time.Duration, dbPath string) []byte {
+func idleConfig(srv *feedserver.Server, n int, interval time.Duration, dbPath string) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, "database:\n  url: %q\nhttp:\n  addr: \"127.0.0.1:0\"\npublish:\n  dry_run: true\n", "sqlite:"+dbPath)
 	b.WriteString("log:\n  level: warn\n  format: text\naccounts:\n  x_main:\n    network: twitter\nsources:\n")

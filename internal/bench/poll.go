@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldhq/herald/internal/bench/feedserver"
 	"github.com/heraldhq/herald/internal/cputime"
 	"github.com/heraldhq/herald/internal/emulator"
 	"github.com/heraldhq/herald/internal/feed"
@@ -24,7 +25,7 @@ func runPoll(ctx context.Context, e *env) []Result {
 	n := e.size(10_000, 200)
 	firstSize := fmt.Sprintf("%d feeds × %d items", n, feedItems)
 	firstTarget, sameTarget := "≤ 30 s, peak RSS ≤ 150 MB", "≤ 3 s"
-	srv := startFeeds(feedItems, time.Now())
+	srv := feedserver.Start(feedItems, time.Now())
 	defer srv.Close()
 	s, err := newStack(ctx, e, "poll", stackOptions{xAccounts: 1})
 	if err != nil {
@@ -122,7 +123,7 @@ func runNewItems(ctx context.Context, e *env) []Result {
 	want := make([]string, n)
 	for i := range n {
 		r.srv.Add(i, 1, time.Now())
-		want[i] = Title(i, feedItems)
+		want[i] = feedserver.Title(i, feedItems)
 	}
 	r.s.clock.Skip(2 * time.Minute)
 	resetPeak()
@@ -155,7 +156,7 @@ func runNewItems(ctx context.Context, e *env) []Result {
 // server whose backlog is recorded already (not posted): what a new item
 // in them becomes is a post on the X emulation.
 type posting struct {
-	srv  *feedServer
+	srv  *feedserver.Server
 	s    *stack
 	p    *feed.Poller
 	stop func() // the dispatcher's
@@ -164,7 +165,7 @@ type posting struct {
 // startPosting starts a posting run named name over feeds feeds, their
 // backlog published an hour ago and polled once.
 func startPosting(ctx context.Context, e *env, name string, feeds int) (*posting, error) {
-	r := &posting{srv: startFeeds(feedItems, time.Now().Add(-time.Hour))}
+	r := &posting{srv: feedserver.Start(feedItems, time.Now().Add(-time.Hour))}
 	s, err := newStack(ctx, e, name, stackOptions{xAccounts: 1})
 	if err != nil {
 		r.srv.Close()
@@ -247,7 +248,7 @@ func runBurst(ctx context.Context, e *env) []Result {
 	want := make([]string, n)
 	for k := range n {
 		r.srv.Add(0, 1, time.Now().Add(time.Duration(k-n)*time.Second))
-		want[k] = Title(0, feedItems+k)
+		want[k] = feedserver.Title(0, feedItems+k)
 	}
 	r.s.clock.Skip(2 * time.Minute)
 	start := time.Now()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/internal/app"
+	"github.com/heraldhq/herald/internal/bench/feedserver"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/dispatch"
 	"github.com/heraldhq/herald/internal/emulator"
@@ -197,7 +198,7 @@ func (s *stack) addAccount(id, network string, p herald.Publisher) {
 
 // poller builds the feed poller over n feeds of srv targeting targets, its
 // OnNew waking the dispatcher, as `herald run` does.
-func (s *stack) poller(srv *feedServer, n int, interval time.Duration, targets []string) *feed.Poller {
+func (s *stack) poller(srv *feedserver.Server, n int, interval time.Duration, targets []string) *feed.Poller {
 	srcs := make([]feed.SourceConfig, n)
 	for i := range srcs {
 		srcs[i] = feed.SourceConfig{Name: "feed-" + strconv.Itoa(i), URL: srv.URL(i), Interval: interval, Targets: targets}

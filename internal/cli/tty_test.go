@@ -22,11 +22,7 @@ import (
 // for the package's tests.
 var heraldBin = &testkit.Binary{Name: "herald", Pkg: "./cmd/herald", Dir: filepath.Join("..", "..")}
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	heraldBin.Remove()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testkit.Main(m, heraldBin) }
 
 // buildHerald returns the path of the built herald binary.
 func buildHerald(t *testing.T) string {

@@ -19,6 +19,7 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/mastodon"
 	"github.com/heraldhq/herald/internal/sqlite"
+	"github.com/heraldhq/herald/internal/testkit/nettest"
 	"github.com/heraldhq/herald/internal/twitter"
 )
 
@@ -65,12 +66,12 @@ func newWorld(t *testing.T) *world {
 	w.store = db
 	w.xUser = emulator.XUser{ID: "3001", Username: "daily", ConsumerKey: "ck", ConsumerSecret: "cs",
 		AccessToken: "at", AccessTokenSecret: "ats"}
-	var srv *httptest.Server
-	w.x, srv = emulator.StartX(emulator.XOptions{Users: []emulator.XUser{w.xUser}, PostLimit: -1, PostLimit24h: -1, ReadLimit: -1})
-	t.Cleanup(srv.Close)
-	xc, err := twitter.New(twitter.Config{AccountID: "x_main", BaseURL: srv.URL, UserID: w.xUser.ID, ConsumerKey: "ck",
+	var xURL string
+	w.x, xURL = nettest.StartX(t, w.xUser)
+	xc, err := twitter.New(twitter.Config{AccountID: "x_main", BaseURL: xURL, UserID: w.xUser.ID, ConsumerKey: "ck",
 		ConsumerSecret: "cs", AccessToken: "at", AccessTokenSecret: "ats", HTTPTimeout: 5 * time.Second}, db, nil)
 	must(t, err)
+	var srv *httptest.Server
 	w.masto, srv = emulator.StartMastodon(emulator.MastodonOptions{})
 	t.Cleanup(srv.Close)
 	w.masto.AddAccount(emulator.MastodonAccount{ID: "777", Username: "dailynews", Token: mastoTok})
@@ -83,11 +84,10 @@ func newWorld(t *testing.T) *world {
 	bc, err := bluesky.New(bluesky.Config{AccountID: "b_one", PDSURL: srv.URL, Handle: skyHandle, AppPassword: skyPass,
 		HTTPTimeout: 5 * time.Second}, db, nil)
 	must(t, err)
-	w.graph, srv = emulator.StartGraph(emulator.GraphOptions{})
-	t.Cleanup(srv.Close)
-	w.graph.AddPage(emulator.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken})
+	var gURL string
+	w.graph, gURL = nettest.StartGraph(t, emulator.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken})
 	fc, err := facebook.New(facebook.Config{AccountID: "fb_page", PageID: pageID, PageAccessToken: pageToken,
-		GraphBaseURL: srv.URL, HTTPTimeout: 5 * time.Second}, nil)
+		GraphBaseURL: gURL, HTTPTimeout: 5 * time.Second}, nil)
 	must(t, err)
 
 	var accts []dispatch.Account

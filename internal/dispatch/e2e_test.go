@@ -3,7 +3,6 @@ package dispatch
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/heraldhq/herald/internal/facebook"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/nettest"
 	"github.com/heraldhq/herald/internal/testkit/teststore"
 	"github.com/heraldhq/herald/internal/twitter"
 )
@@ -54,17 +54,13 @@ func announce(fx *fixture, d *Dispatcher, n int) {
 func startEmulations(t testing.TB, fx *fixture) *emulations {
 	t.Helper()
 	e := &emulations{users: map[string]emulator.XUser{"x_main": xUser("3001", "daily_main"), "x_biz": xUser("3002", "daily_biz")}}
-	var xsrv, gsrv *httptest.Server
-	e.x, xsrv = emulator.StartX(emulator.XOptions{Users: []emulator.XUser{e.users["x_main"], e.users["x_biz"]},
-		PostLimit: -1, PostLimit24h: -1, ReadLimit: -1})
-	t.Cleanup(xsrv.Close)
-	e.graph, gsrv = emulator.StartGraph(emulator.GraphOptions{})
-	t.Cleanup(gsrv.Close)
-	e.graph.AddPage(emulator.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken})
+	var xURL, gURL string
+	e.x, xURL = nettest.StartX(t, e.users["x_main"], e.users["x_biz"])
+	e.graph, gURL = nettest.StartGraph(t, emulator.GraphPage{ID: pageID, Name: "The Daily", AccessToken: pageToken})
 
 	for _, id := range []string{"x_main", "x_biz"} {
 		u := e.users[id]
-		c, err := twitter.New(twitter.Config{AccountID: id, BaseURL: xsrv.URL, UserID: u.ID,
+		c, err := twitter.New(twitter.Config{AccountID: id, BaseURL: xURL, UserID: u.ID,
 			ConsumerKey: u.ConsumerKey, ConsumerSecret: u.ConsumerSecret, AccessToken: u.AccessToken,
 			AccessTokenSecret: u.AccessTokenSecret, HTTPTimeout: 5 * time.Second}, fx.store, nil)
 		if err != nil {
@@ -73,7 +69,7 @@ func startEmulations(t testing.TB, fx *fixture) *emulations {
 		e.accts = append(e.accts, Account{ID: id, Network: herald.Twitter, Publisher: c, Compose: composer(t, herald.Twitter), Cost: XPrices})
 	}
 	fb, err := facebook.New(facebook.Config{AccountID: "fb_page", PageID: pageID, PageAccessToken: pageToken,
-		GraphBaseURL: gsrv.URL, HTTPTimeout: 5 * time.Second, RateLimitWait: 200 * time.Millisecond}, nil)
+		GraphBaseURL: gURL, HTTPTimeout: 5 * time.Second, RateLimitWait: 200 * time.Millisecond}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

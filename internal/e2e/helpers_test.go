@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,6 +27,7 @@ import (
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/sqlite"
 	"github.com/heraldhq/herald/internal/testkit"
+	"github.com/heraldhq/herald/internal/testkit/nettest"
 )
 
 // heraldBinary is the herald command, built once on first need.
@@ -37,21 +37,11 @@ var heraldBinary = &testkit.Binary{Name: "herald", Pkg: "./cmd/herald", Dir: rep
 // more than the machine has cores, as the tests mostly wait (on child
 // processes, loopback servers and PostgreSQL), and each has its own
 // directory, database or schema, and ports.
-const parallel = "6"
+const parallel = 6
 
 func TestMain(m *testing.M) {
-	flag.Parse()
-	given := false
-	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
-	if !given {
-		if err := flag.Set("test.parallel", parallel); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	heraldBinary.Remove()
-	os.Exit(code)
+	testkit.DefaultParallel(parallel)
+	testkit.Main(m, heraldBinary)
 }
 
 // repoRoot is the module's root directory (this package is internal/e2e).
@@ -188,15 +178,9 @@ func startEmulations(t *testing.T) *emulations {
 		e.users[id] = emulator.XUser{ID: fmt.Sprint(4001 + i), Username: "daily_" + id, ConsumerKey: "ck-e2e",
 			ConsumerSecret: "cs-e2e", AccessToken: id + "-at", AccessTokenSecret: id + "-ats"}
 	}
-	var xs, gs *httptest.Server
-	e.x, xs = emulator.StartX(emulator.XOptions{Users: []emulator.XUser{e.users["x_one"], e.users["x_two"]},
-		PostLimit: -1, PostLimit24h: -1, ReadLimit: -1})
-	t.Cleanup(xs.Close)
-	e.graph, gs = emulator.StartGraph(emulator.GraphOptions{})
-	t.Cleanup(gs.Close)
+	e.x, e.xURL = nettest.StartX(t, e.users["x_one"], e.users["x_two"])
 	e.page = emulator.GraphPage{ID: "7771", Name: "The Daily", AccessToken: "page-token-7771"}
-	e.graph.AddPage(e.page)
-	e.xURL, e.gURL = xs.URL, gs.URL
+	e.graph, e.gURL = nettest.StartGraph(t, e.page)
 	return e
 }
 

@@ -12,13 +12,13 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mmcdole/gofeed"
 
+	"github.com/heraldhq/herald/internal/bench/feedserver"
 	"github.com/heraldhq/herald/internal/sqlite"
 	"github.com/heraldhq/herald/internal/testkit"
 	"github.com/heraldhq/herald/internal/testkit/teststore"
@@ -43,7 +43,7 @@ func BenchmarkPollCycle(b *testing.B) {
 		n = v
 	}
 	const items = 50
-	srv := httptest.NewServer(benchFeeds{items: items})
+	srv := feedserver.Start(items, benchEpoch)
 	b.Cleanup(srv.Close)
 	dir := b.TempDir()
 	if d := os.Getenv("HERALD_BENCH_DIR"); d != "" {
@@ -57,7 +57,7 @@ func BenchmarkPollCycle(b *testing.B) {
 	sources := make([]SourceConfig, n)
 	for i := range sources {
 		sources[i] = SourceConfig{
-			Name: fmt.Sprintf("feed-%d", i), URL: fmt.Sprintf("%s/feed/%d", srv.URL, i),
+			Name: fmt.Sprintf("feed-%d", i), URL: srv.URL(i),
 			Interval: 5 * time.Minute, Targets: []string{"x_main"},
 		}
 	}
@@ -155,46 +155,8 @@ func peakRSS() int64 {
 	return 0
 }
 
-// benchFeeds serves /feed/N: a realistic 50-item RSS feed rendered on the
-// fly (so the server holds no 2,000 bodies), with a fixed ETag per feed.
-type benchFeeds struct{ items int }
-
-var benchBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-func (h benchFeeds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	id, ok := strings.CutPrefix(r.URL.Path, "/feed/")
-	if !ok {
-		http.NotFound(w, r)
-		return
-	}
-	etag := `"v1-` + id + `"`
-	w.Header().Set("ETag", etag)
-	if r.Header.Get("If-None-Match") == etag {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	buf := benchBufs.Get().(*bytes.Buffer)
-	defer benchBufs.Put(buf)
-	buf.Reset()
-	fmt.Fprintf(buf, `<?xml version="1.0" encoding="UTF-8"?>
-<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
-<title>Section %s</title><link>https://news.example/section/%s</link><description>Section %s</description>
-`, id, id, id)
-	base := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	for i := range h.items {
-		fmt.Fprintf(buf, `<item><title>Council approves budget for bridge repairs in district %s, item %d</title>
-<link>https://news.example/section/%s/2026/11/28/story-%d-council-approves-budget?utm_source=rss</link>
-<guid isPermaLink="false">s%s-i%d</guid><pubDate>%s</pubDate><dc:creator>Staff Writer</dc:creator>
-<category>Local</category><category>Politics</category>
-<description><![CDATA[<p>The vote funds repairs to two bridges closed to trucks since the spring inspection; work begins in March and should end before the autumn, officials said.</p>]]></description>
-</item>
-`, id, i, id, i, id, i, base.Add(-time.Duration(i)*time.Minute).Format(time.RFC1123Z))
-	}
-	buf.WriteString("</channel></rss>\n")
-	w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.Write(buf.Bytes())
-}
+// benchEpoch is when the benchmark feeds' newest base item was published.
+var benchEpoch = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
 // BenchmarkChangedBody compares what a poll spends on a changed 50-item
 // body with one new item: parsed whole (as before fingerprints) and
@@ -207,20 +169,16 @@ func (h benchFeeds) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // scan, the fingerprint and the lookup (the one new item's parse excluded by
 // the all-known case).
 func BenchmarkChangedBody(b *testing.B) {
-	render := func(added int) []byte {
+	srv := feedserver.Start(50, benchEpoch)
+	b.Cleanup(srv.Close)
+	render := func() []byte {
 		rec := httptest.NewRecorder()
-		benchFeeds{items: 50}.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/feed/7", nil))
-		body := rec.Body.Bytes()
-		if added > 0 {
-			extra := fmt.Sprintf(`<item><title>Breaking: new item %d</title>
-<link>https://news.example/section/7/2026/11/28/new-%d</link><guid isPermaLink="false">new-%d</guid>
-<pubDate>Sat, 28 Nov 2026 13:00:00 +0000</pubDate><description>Fresh.</description></item>
-`, added, added, added)
-			body = bytes.Replace(body, []byte("<item>"), []byte(extra+"<item>"), 1)
-		}
-		return body
+		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/feed/7", nil))
+		return rec.Body.Bytes()
 	}
-	prev, cur := render(0), render(1)
+	prev := render()
+	srv.Add(7, 1, benchEpoch.Add(time.Hour))
+	cur := render()
 	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
 	mapFor := func(f *gofeed.Feed) *mapper { return newMapper(f, "https://news.example/feed/7", now) }
 	first, err := parseBody(prev, "", nil, mapFor)

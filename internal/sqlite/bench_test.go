@@ -138,27 +138,13 @@ func reportDB(b *testing.B) *sqlite.DB {
 	n := storebench.Articles(b)
 	path := filepath.Join(os.TempDir(), fmt.Sprintf("herald-report-bench-%s-%d.db", schemaHash(b), n))
 	ctx := context.Background()
-	if _, err := os.Stat(path + ".done"); err != nil {
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			os.Remove(path + suffix)
-		}
-		db, err := sqlite.Open(ctx, path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		start := time.Now()
-		err = db.Migrate(ctx)
-		if err == nil {
-			err = storebench.SQLite(ctx, path, storebench.Data{Articles: n, PostsPerArticle: 2, SnapshotsPerPost: 10, Now: benchNow})
-		}
-		db.Close()
-		if err != nil {
-			b.Fatal(err)
-		}
+	start := time.Now()
+	fresh, err := storebench.CachedSQLite(ctx, path, storebench.Data{Articles: n, PostsPerArticle: 2, SnapshotsPerPost: 10, Now: benchNow})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if fresh {
 		b.Logf("generated %d articles in %v", n, time.Since(start).Round(time.Second))
-		if err := os.WriteFile(path+".done", nil, 0o600); err != nil {
-			b.Fatal(err)
-		}
 	}
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {

@@ -1,4 +1,8 @@
-package bench
+// Package feedserver serves many realistic RSS feeds on loopback for the
+// polling benchmarks (herald-bench's scenarios and the feed package's
+// benchmarks): rendered on the fly, with ETags, and items added on demand.
+// It imports only the standard library.
+package feedserver
 
 import (
 	"bytes"
@@ -11,11 +15,11 @@ import (
 	"time"
 )
 
-// feedServer serves /feed/N on loopback: RSS 2.0 feeds rendered on the fly
+// Server serves /feed/N on loopback: RSS 2.0 feeds rendered on the fly
 // (so that the server holds no bodies), each with a base of items and the
 // items added since, newest first, and an ETag that changes with the feed,
 // so an unchanged feed is a 304.
-type feedServer struct {
+type Server struct {
 	srv   *httptest.Server
 	base  int       // items every feed starts with
 	epoch time.Time // publication of the base items (item k: k minutes before)
@@ -24,19 +28,21 @@ type feedServer struct {
 	added map[int][]time.Time // feed → publication times of added items, oldest first
 }
 
-func startFeeds(base int, epoch time.Time) *feedServer {
-	f := &feedServer{base: base, epoch: epoch, added: map[int][]time.Time{}}
+// Start starts a server whose feeds have base items each, item k published
+// k minutes before epoch.
+func Start(base int, epoch time.Time) *Server {
+	f := &Server{base: base, epoch: epoch, added: map[int][]time.Time{}}
 	f.srv = httptest.NewServer(f)
 	return f
 }
 
-func (f *feedServer) Close() { f.srv.Close() }
+func (f *Server) Close() { f.srv.Close() }
 
 // URL is feed n's address.
-func (f *feedServer) URL(n int) string { return f.srv.URL + "/feed/" + strconv.Itoa(n) }
+func (f *Server) URL(n int) string { return f.srv.URL + "/feed/" + strconv.Itoa(n) }
 
 // Add publishes k new items in feed n, one millisecond apart (the last newest).
-func (f *feedServer) Add(n, k int, at time.Time) {
+func (f *Server) Add(n, k int, at time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for i := range k {
@@ -52,7 +58,7 @@ func Title(n, k int) string {
 
 var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-func (f *feedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (f *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id, ok := strings.CutPrefix(r.URL.Path, "/feed/")
 	n, err := strconv.Atoi(id)
 	if !ok || err != nil {
