@@ -343,6 +343,7 @@ accounts:
 	term.waitFor("Bluesky handle")
 	term.typeKeys("news.example.com\r")
 	term.waitFor("App password")
+	term.waitNoEcho()
 	term.typeKeys("abcd-efgh-ijkl-mnop\r")
 	term.succeeds(t, "connect")
 	out := term.output()
