@@ -96,20 +96,7 @@ func TestDemoShowsRankingsWithinAMinute(t *testing.T) {
 	daemon := exec.Command(bin, "run")
 	daemon.Dir, daemon.Env, daemon.Stdout, daemon.Stderr = root, env, io.Discard, &logs
 	start := time.Now()
-	if err := daemon.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- daemon.Wait() }()
-	t.Cleanup(func() {
-		_ = daemon.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			_ = daemon.Process.Kill()
-			<-exited
-		}
-	})
+	proc := testkit.StartProcess(t, daemon, syscall.SIGTERM)
 
 	// The acceptance is the issue's: a newcomer sees rankings within a minute.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -130,8 +117,8 @@ func TestDemoShowsRankingsWithinAMinute(t *testing.T) {
 		select {
 		case <-ctx.Done():
 			t.Fatalf("no ranked story with engagement after 60s; report %s (%v); daemon log:\n%s", out, err, logs.String())
-		case err := <-exited:
-			t.Fatalf("herald run exited: %v\n%s", err, logs.String())
+		case <-proc.Done():
+			t.Fatalf("herald run exited: %v\n%s", proc.Err(), logs.String())
 		case <-time.After(500 * time.Millisecond):
 		}
 	}

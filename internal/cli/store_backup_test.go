@@ -52,21 +52,7 @@ func TestStoreBackupWhileWebhooksArrive(t *testing.T) {
 	var logs bytes.Buffer
 	daemon := exec.Command(bin, "--config", cfg, "run")
 	daemon.Stdout, daemon.Stderr = io.Discard, &logs
-	if err := daemon.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- daemon.Wait() }()
-	stop := sync.OnceFunc(func() {
-		_ = daemon.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			_ = daemon.Process.Kill()
-			<-exited
-		}
-	})
-	defer stop()
+	stop := testkit.StartProcess(t, daemon, os.Interrupt).Stop
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for !healthy(ctx, "http://"+addr+"/healthz") {
