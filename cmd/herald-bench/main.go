@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -40,10 +41,15 @@ type multi []string
 func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, strings.Split(v, ",")...); return nil }
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run is main with an exit status, so that deferred work (the CPU profile)
+// is done before the process exits.
+func run() int {
 	var opts bench.Options
 	var scenarios multi
 	var asJSON, verbose bool
+	var cpuProfile string
 	fs := flag.NewFlagSet("herald-bench", flag.ContinueOnError)
 	fs.BoolVar(&opts.Quick, "quick", false, "run every scenario at its small size (under a minute)")
 	fs.Var(&scenarios, "scenario", "run only this scenario (repeatable): "+strings.Join(bench.Names(), ", "))
@@ -53,19 +59,33 @@ func main() {
 	fs.StringVar(&opts.HeraldBin, "herald-bin", "", "herald binary the idle scenario runs (default: built from this module)")
 	fs.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
 	fs.BoolVar(&verbose, "v", false, "log each scenario on stderr as it runs")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
-		os.Exit(2)
+		return 2
 	}
 	opts.Scenarios = scenarios
 	if verbose {
 		opts.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "herald-bench: --cpuprofile:", err)
+			return 2
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "herald-bench: --cpuprofile:", err)
+			return 2
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep, err := bench.Run(ctx, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "herald-bench:", err)
-		os.Exit(2)
+		return 2
 	}
 	if asJSON {
 		err = bench.WriteJSON(os.Stdout, rep)
@@ -74,10 +94,11 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "herald-bench:", err)
-		os.Exit(1)
+		return 1
 	}
 	if rep.Failed() {
 		fmt.Fprintln(os.Stderr, "herald-bench: a scenario failed (see the table)")
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
