@@ -13,8 +13,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/heraldhq/herald/internal/config"
@@ -24,6 +22,7 @@ import (
 	"github.com/heraldhq/herald/internal/feed"
 	"github.com/heraldhq/herald/internal/health"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/metrics"
 	"github.com/heraldhq/herald/internal/push"
 	"github.com/heraldhq/herald/internal/rank"
 	"github.com/heraldhq/herald/internal/web"
@@ -45,11 +44,12 @@ type Options struct {
 	Publishers map[string]herald.Publisher
 	// Now is the clock of every part [time.Now].
 	Now func() time.Time
-	// Registry receives the metrics [a new registry].
-	Registry *prometheus.Registry
+	// Metrics receives the daemon's series, served on /metrics with the
+	// process's go_* and process_* series [a new set].
+	Metrics *metrics.Set
 	// Listener, when set, returns a part that wakes the dispatcher when
 	// another instance creates jobs in a shared database (nil: none).
-	Listener func(wake func(), reg prometheus.Registerer) Part
+	Listener func(wake func(), set *metrics.Set) Part
 	Logger   *slog.Logger
 }
 
@@ -57,7 +57,7 @@ type Options struct {
 type Daemon struct {
 	Config     *config.Config
 	Store      herald.Store
-	Registry   *prometheus.Registry
+	Metrics    *metrics.Set
 	Dispatcher *dispatch.Dispatcher
 	Poller     *feed.Poller
 	Push       *push.Subscriber
@@ -80,25 +80,24 @@ func New(o Options) (*Daemon, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if o.Registry == nil {
-		o.Registry = prometheus.NewRegistry()
+	if o.Metrics == nil {
+		o.Metrics = metrics.NewSet()
 	}
-	d := &Daemon{Config: cfg, Store: o.Store, Registry: o.Registry, log: o.Logger}
+	d := &Daemon{Config: cfg, Store: o.Store, Metrics: o.Metrics, log: o.Logger}
 	comps, err := Composers(cfg)
 	if err != nil {
 		return nil, err
 	}
-	d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		&sourceMetrics{store: d.Store})
+	d.Metrics.RegisterMetricsWriter((&sourceMetrics{store: d.Store, log: o.Logger}).write)
 	d.Health = health.NewRecorder(nil)
 	d.Dispatcher, err = NewDispatcher(cfg, d.Store, o.Publishers,
-		SenderOptions{Now: o.Now, Metrics: dispatch.NewMetrics(d.Registry), WriteFailed: d.Health.WriteFailed}, o.Logger)
+		SenderOptions{Now: o.Now, Metrics: dispatch.NewMetrics(d.Metrics), WriteFailed: d.Health.WriteFailed}, o.Logger)
 	if err != nil {
 		return nil, err
 	}
 	wake := d.Dispatcher.Wake
 	if o.Listener != nil {
-		d.listener = o.Listener(wake, d.Registry)
+		d.listener = o.Listener(wake, d.Metrics)
 	}
 	// Whatever brings a new article (a poll, a push, a webhook) wakes the
 	// dispatcher, so its post goes out now rather than at the next look.
@@ -107,13 +106,13 @@ func New(o Options) (*Daemon, error) {
 	d.Poller = feed.New(d.Store, fo, o.Logger)
 	d.Push = push.NewSubscriber(push.SubscriberOptions{
 		Store: d.Store, Guard: OutboundGuard(cfg), PublicURL: cfg.HTTP.PublicURL, Sources: PushSources(cfg), Owner: cfg.Dispatch.InstanceID,
-		Now: o.Now, Registry: d.Registry, ClientKey: web.ClientKey,
+		Now: o.Now, Metrics: d.Metrics, ClientKey: web.ClientKey,
 		Ingest: func(ctx context.Context, source string, body []byte, contentType string) error {
 			_, err := d.Poller.Ingest(ctx, source, body, contentType)
 			return err
 		},
 	}, o.Logger)
-	d.Watchers = NewWatchers(cfg, d.Store, wake, d.Registry, o.Logger)
+	d.Watchers = NewWatchers(cfg, d.Store, wake, d.Metrics, o.Logger)
 	ro := RankOptions(cfg)
 	ro.Now = o.Now
 	d.Collector = rank.NewCollector(d.Store, RankAccounts(cfg, o.Publishers), ro, o.Logger)
@@ -124,7 +123,7 @@ func New(o Options) (*Daemon, error) {
 		return nil, err
 	}
 	d.Web = web.New(web.Options{
-		Addr: cfg.HTTP.Addr, PublicURL: cfg.HTTP.PublicURL, Store: d.Store, Registry: d.Registry,
+		Addr: cfg.HTTP.Addr, PublicURL: cfg.HTTP.PublicURL, Store: d.Store, Metrics: d.Metrics,
 		Ready: d.ready, Warnings: d.warnings, Push: d.Push, Webhook: WebhookOptions(cfg, wake),
 		Health: d.Health,
 	}, o.Logger)

@@ -2,15 +2,16 @@ package app
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/dispatch"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/metrics"
 	"github.com/heraldhq/herald/internal/notify"
 	"github.com/heraldhq/herald/internal/review"
 )
@@ -25,15 +26,18 @@ type Watchers struct {
 
 // NewWatchers builds the watchers of cfg over st; wake wakes the
 // dispatcher when held posts become pending.
-// The alerts dropped from a full queue are counted in reg.
-func NewWatchers(cfg *config.Config, st herald.Store, wake func(), reg prometheus.Registerer, logger *slog.Logger) *Watchers {
+// The alerts dropped because an alert webhook's queue was full are exposed
+// in set as herald_notify_dropped_total.
+func NewWatchers(cfg *config.Config, st herald.Store, wake func(), set *metrics.Set, logger *slog.Logger) *Watchers {
 	w := &Watchers{
 		review: &review.Sweeper{Store: st, Timeout: cfg.Publish.ReviewTimeout,
 			Drop: cfg.Publish.ReviewTimeoutAction == "drop", Wake: wake, Logger: logger},
 		notify: notify.New(st, notifyOptions(cfg), logger),
 	}
-	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "herald_notify_dropped_total",
-		Help: "Alerts dropped because an alert webhook's queue was full."}, func() float64 { return float64(w.notify.Dropped()) }))
+	set.RegisterMetricsWriter(func(out io.Writer) {
+		metrics.WriteFamily(out, "herald_notify_dropped_total", "counter",
+			[]metrics.Sample{{Value: float64(w.notify.Dropped())}})
+	})
 	return w
 }
 

@@ -5,9 +5,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/metrics"
 )
 
 // jobListener wakes this instance's dispatcher when another instance (or a
@@ -20,19 +19,16 @@ type jobListener struct {
 	jobs    herald.JobNotifier
 	wake    func()
 	log     *slog.Logger
-	wakeups prometheus.Counter
+	wakeups *metrics.Counter
 }
 
 // newJobListener listens through jobs (the store: SQLite's never calls, as
-// its one process's own writers wake the dispatcher directly).
-func newJobListener(jobs herald.JobNotifier, wake func(), reg prometheus.Registerer, logger *slog.Logger) *jobListener {
-	l := &jobListener{jobs: jobs, wake: wake, log: logger,
-		wakeups: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "herald_dispatch_notifications_total",
-			Help: "Notifications of new or retried jobs received from the shared database.",
-		})}
-	reg.MustRegister(l.wakeups)
-	return l
+// its one process's own writers wake the dispatcher directly). The
+// notifications of new or retried jobs received from the shared database are
+// counted in set as herald_dispatch_notifications_total.
+func newJobListener(jobs herald.JobNotifier, wake func(), set *metrics.Set, logger *slog.Logger) *jobListener {
+	return &jobListener{jobs: jobs, wake: wake, log: logger,
+		wakeups: set.GetOrCreateCounter("herald_dispatch_notifications_total")}
 }
 
 // Run listens until ctx is done.

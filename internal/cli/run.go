@@ -10,12 +10,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/heraldhq/herald/internal/app"
 	"github.com/heraldhq/herald/internal/config"
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/metrics"
 	"github.com/heraldhq/herald/internal/rank"
 	"github.com/heraldhq/herald/internal/secrets"
 )
@@ -130,9 +130,9 @@ func (d *daemon) build(ctx context.Context, cfg *config.Config) (*app.Daemon, er
 		return nil, err
 	}
 	ad, err := app.New(app.Options{Config: cfg, Store: d.store, Publishers: pubs, Logger: d.log,
-		Listener: func(wake func(), reg prometheus.Registerer) app.Part {
+		Listener: func(wake func(), set *metrics.Set) app.Part {
 			// Jobs another instance creates in a shared database wake it.
-			return newJobListener(d.store, wake, reg, d.log)
+			return newJobListener(d.store, wake, set, d.log)
 		}})
 	if err != nil {
 		return nil, fromApp(err)

@@ -4,52 +4,31 @@ import (
 	"context"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/metrics"
 )
 
-// Metrics are the dispatcher's Prometheus collectors.
+// latencyBuckets are the bounds of herald_api_latency_seconds.
+var latencyBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
+
+// Metrics are the dispatcher's series.
 type Metrics struct {
-	jobs    *prometheus.GaugeVec
-	sends   *prometheus.CounterVec
-	latency *prometheus.HistogramVec
-	paused  *prometheus.GaugeVec
-	budget  *prometheus.GaugeVec
+	set *metrics.Set
 }
 
-// NewMetrics creates the dispatcher's collectors and registers them on reg
-// (nil: not registered):
+// NewMetrics returns the dispatcher's series, kept in set (nil: a set of
+// their own, exposed nowhere):
 //
-//	herald_jobs{state}                               jobs by state (whole queue)
-//	herald_sends_total{account,outcome}              attempts by outcome
-//	herald_api_latency_seconds{account,network,op}   network call latency
-//	herald_account_paused{account}                   1 while paused by an auth error
-//	herald_account_budget_reached{account}           1 while the monthly budget is spent
-func NewMetrics(reg prometheus.Registerer) *Metrics {
-	m := &Metrics{
-		jobs: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "herald_jobs", Help: "Post jobs by state.",
-		}, []string{"state"}),
-		sends: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "herald_sends_total", Help: "Post jobs handled, by account and outcome.",
-		}, []string{"account", "outcome"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "herald_api_latency_seconds",
-			Help:    "Latency of calls to the networks' APIs.",
-			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"account", "network", "op"}),
-		paused: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "herald_account_paused", Help: "1 while an account is paused by an auth error.",
-		}, []string{"account"}),
-		budget: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "herald_account_budget_reached", Help: "1 while an account's monthly budget is spent.",
-		}, []string{"account"}),
+//	herald_jobs{state}                               post jobs by state (whole queue)
+//	herald_sends_total{account,outcome}              post jobs handled, by account and outcome
+//	herald_api_latency_seconds{account,network,op}   latency of calls to the networks' APIs
+//	herald_account_paused{account}                   1 while an account is paused by an auth error
+//	herald_account_budget_reached{account}           1 while an account's monthly budget is spent
+func NewMetrics(set *metrics.Set) *Metrics {
+	if set == nil {
+		set = metrics.NewSet()
 	}
-	if reg != nil {
-		reg.MustRegister(m.jobs, m.sends, m.latency, m.paused, m.budget)
-	}
-	return m
+	return &Metrics{set: set}
 }
 
 // ObserveAPI records the latency of one network call (op: "publish",
@@ -58,7 +37,13 @@ func (m *Metrics) ObserveAPI(account string, network herald.Network, op string, 
 	if m == nil {
 		return
 	}
-	m.latency.WithLabelValues(account, string(network), op).Observe(d.Seconds())
+	m.set.GetOrCreatePrometheusHistogramExt(metrics.Series("herald_api_latency_seconds",
+		"account", account, "network", string(network), "op", op), latencyBuckets).Update(d.Seconds())
+}
+
+// gauge sets the gauge family{labels} to v.
+func (m *Metrics) gauge(family string, v float64, labels ...string) {
+	m.set.GetOrCreateGauge(metrics.Series(family, labels...), nil).Set(v)
 }
 
 func (d *Dispatcher) metric(f func(m *Metrics)) {
@@ -83,7 +68,7 @@ func (d *Dispatcher) count(a *Account, _ herald.Job, o herald.Outcome) {
 				outcome = string(o.ErrorKind)
 			}
 		}
-		m.sends.WithLabelValues(a.ID, outcome).Inc()
+		m.set.GetOrCreateCounter(metrics.Series("herald_sends_total", "account", a.ID, "outcome", outcome)).Inc()
 	})
 }
 
@@ -99,7 +84,7 @@ func (d *Dispatcher) refreshGauge(ctx context.Context) {
 		return
 	}
 	for _, s := range herald.JobStates {
-		m.jobs.WithLabelValues(string(s)).Set(float64(counts[s]))
+		m.gauge("herald_jobs", float64(counts[s]), "state", string(s))
 	}
 	for _, id := range d.order {
 		acc, err := d.store.GetAccount(ctx, id)
@@ -110,6 +95,6 @@ func (d *Dispatcher) refreshGauge(ctx context.Context) {
 		if acc.Paused {
 			v = 1
 		}
-		m.paused.WithLabelValues(id).Set(v)
+		m.gauge("herald_account_paused", v, "account", id)
 	}
 }

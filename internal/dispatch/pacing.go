@@ -35,7 +35,7 @@ func postCost(a *Account) herald.Money { return max(a.Cost.PostWithLink, a.Cost.
 // in a month it is, it warns once (the jobs wait).
 func (d *Dispatcher) noteBudget(a *Account, reached bool, spent herald.Money, now time.Time) {
 	if !reached {
-		d.metric(func(m *Metrics) { m.budget.WithLabelValues(a.ID).Set(0) })
+		d.metric(func(m *Metrics) { m.gauge("herald_account_budget_reached", 0, "account", a.ID) })
 		return
 	}
 	month := monthStart(now).Format("2006-01")
@@ -47,7 +47,7 @@ func (d *Dispatcher) noteBudget(a *Account, reached bool, spent herald.Money, no
 		d.log.Warn("monthly budget reached: posts wait for next month", "account", a.ID,
 			"spent_usd", spent.Dollars(), "budget_usd", a.Cost.MonthlyBudget.Dollars())
 	}
-	d.metric(func(m *Metrics) { m.budget.WithLabelValues(a.ID).Set(1) })
+	d.metric(func(m *Metrics) { m.gauge("herald_account_budget_reached", 1, "account", a.ID) })
 }
 
 // overBudgetLastMonth reports whether job j, due since before this month,

@@ -1,16 +1,19 @@
 package dispatch
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/heraldhq/herald/internal/herald"
+	"github.com/heraldhq/herald/internal/metrics"
 	"github.com/heraldhq/herald/internal/testkit"
 	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
@@ -187,14 +190,36 @@ func TestMetrics(t *testing.T) {
 	accts := []Account{xAccount("x", x)}
 	fx.sync(accts...)
 	fx.articles(3, "x")
-	reg := prometheus.NewRegistry()
+	reg := metrics.NewSet()
 	d := fx.dispatcher(accts, Options{Metrics: NewMetrics(reg)})
 	fx.runOnce(d)
 	d.refreshGauge(context.Background())
 
-	families, err := reg.Gather()
+	got := scrape(t, reg)
+	for key, want := range map[string]float64{
+		`herald_sends_total{account="x",outcome="sent"}`:                         2,
+		`herald_sends_total{account="x",outcome="retryable"}`:                    1,
+		`herald_api_latency_seconds{account="x",network="twitter",op="publish"}`: 3,
+		`herald_jobs{state="sent"}`:                                              2,
+		`herald_jobs{state="pending"}`:                                           1,
+		`herald_account_paused{account="x"}`:                                     0,
+	} {
+		if got[key] != want {
+			t.Errorf("%s = %v, want %v", key, got[key], want)
+		}
+	}
+}
+
+// scrape reads the series of set as exposed, by name with their labels
+// ({} for none); a histogram by its sample count.
+func scrape(t *testing.T, set *metrics.Set) map[string]float64 {
+	t.Helper()
+	var b bytes.Buffer
+	set.WritePrometheus(&b)
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(&b)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\n%s", err, b.String())
 	}
 	got := map[string]float64{}
 	for _, mf := range families {
@@ -210,18 +235,7 @@ func TestMetrics(t *testing.T) {
 			}
 		}
 	}
-	for key, want := range map[string]float64{
-		`herald_sends_total{account="x",outcome="sent"}`:                         2,
-		`herald_sends_total{account="x",outcome="retryable"}`:                    1,
-		`herald_api_latency_seconds{account="x",network="twitter",op="publish"}`: 3,
-		`herald_jobs{state="sent"}`:                                              2,
-		`herald_jobs{state="pending"}`:                                           1,
-		`herald_account_paused{account="x"}`:                                     0,
-	} {
-		if got[key] != want {
-			t.Errorf("%s = %v, want %v", key, got[key], want)
-		}
-	}
+	return got
 }
 
 func labels(m *dto.Metric) string {

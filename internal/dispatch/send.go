@@ -328,7 +328,7 @@ func (d *Dispatcher) answer(ctx context.Context, log *slog.Logger, a *Account, e
 		}
 		log.Error("account paused: its credentials were refused; fix them, then run `herald accounts resume "+a.ID+"`",
 			"reason", reason)
-		d.metric(func(m *Metrics) { m.paused.WithLabelValues(a.ID).Set(1) })
+		d.metric(func(m *Metrics) { m.gauge("herald_account_paused", 1, "account", a.ID) })
 		return false
 	case herald.ErrRateLimited, herald.ErrBudget:
 		until := now.Add(d.opts.RateLimitWait)

@@ -145,7 +145,7 @@ func (s *Subscriber) receive(w http.ResponseWriter, r *http.Request, sc SourceCo
 	log := s.logger.With("source", sc.Name)
 	client := s.opts.ClientKey(r)
 	if !s.rejects.Allow(client) {
-		s.rejected.WithLabelValues("rate_limited").Inc()
+		s.countRejected("rate_limited")
 		w.Header().Set("Retry-After", strconv.Itoa(s.rejects.RetryAfter()))
 		http.Error(w, "too many rejected pushes: slow down", http.StatusTooManyRequests)
 		return
@@ -189,7 +189,7 @@ func (s *Subscriber) receive(w http.ResponseWriter, r *http.Request, sc SourceCo
 // answered 202.
 func (s *Subscriber) reject(w http.ResponseWriter, log *slog.Logger, client, reason string, n int) {
 	s.rejects.Add(client)
-	s.rejected.WithLabelValues(strings.ReplaceAll(reason, " ", "_")).Inc()
+	s.countRejected(strings.ReplaceAll(reason, " ", "_"))
 	log.Warn("websub: push discarded", "reason", reason, "bytes", n, "client", client)
 	w.WriteHeader(http.StatusAccepted)
 }

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/heraldhq/herald/internal/metrics"
 )
 
 // spyBody is a request body that records whether anyone read it.
@@ -47,8 +47,8 @@ func (f *wsFixture) callback(t *testing.T, target, sig, client string) (int, boo
 // active subscription, with the right callback key and a signature header;
 // anything else is answered before one byte of its body is read.
 func TestCallbackChecksBeforeReading(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	f := newWS(t, "sync", func(o *SubscriberOptions) { o.Registry = reg; o.RejectLimit = 8 })
+	reg := metrics.NewSet()
+	f := newWS(t, "sync", func(o *SubscriberOptions) { o.Metrics = reg; o.RejectLimit = 8 })
 	const client = "203.0.113.7"
 	// No subscription yet.
 	if code, read := f.callback(t, "/websub/world?k=abc", "sha256=00", client); read || code != http.StatusAccepted {
@@ -100,24 +100,8 @@ func TestCallbackChecksBeforeReading(t *testing.T) {
 	}
 }
 
-// rejectedCount reads herald_websub_rejected_total{reason} from reg.
-func rejectedCount(t *testing.T, reg *prometheus.Registry, reason string) float64 {
+// rejectedCount reads herald_websub_rejected_total{reason} from set.
+func rejectedCount(t *testing.T, set *metrics.Set, reason string) float64 {
 	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "herald_websub_rejected_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "reason" && l.GetValue() == reason {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
+	return float64(set.GetOrCreateCounter(metrics.Series("herald_websub_rejected_total", "reason", reason)).Get())
 }

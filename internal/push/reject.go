@@ -4,9 +4,8 @@ import (
 	"net"
 	"net/http"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/heraldhq/herald/internal/limit"
+	"github.com/heraldhq/herald/internal/metrics"
 )
 
 // DefaultRejectLimit is how many rejected pushes one client may send a
@@ -31,11 +30,14 @@ func (s *Subscriber) initRejects() {
 		s.opts.RejectLimit = DefaultRejectLimit
 	}
 	s.rejects = limit.NewFailures(s.opts.RejectLimit, s.opts.Now)
-	s.rejected = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "herald_websub_rejected_total",
-		Help: "WebSub pushes refused, by reason (no_subscription, wrong_callback_key, missing_signature, invalid_signature, rate_limited).",
-	}, []string{"reason"})
-	if s.opts.Registry != nil {
-		s.opts.Registry.MustRegister(s.rejected)
+	s.metrics = s.opts.Metrics
+	if s.metrics == nil {
+		s.metrics = metrics.NewSet()
 	}
+}
+
+// countRejected counts a push refused for reason in
+// herald_websub_rejected_total.
+func (s *Subscriber) countRejected(reason string) {
+	s.metrics.GetOrCreateCounter(metrics.Series("herald_websub_rejected_total", "reason", reason)).Inc()
 }

@@ -26,11 +26,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/lease"
 	"github.com/heraldhq/herald/internal/limit"
+	"github.com/heraldhq/herald/internal/metrics"
 	"github.com/heraldhq/herald/internal/netguard"
 	"github.com/heraldhq/herald/internal/tick"
 )
@@ -107,8 +106,10 @@ type SubscriberOptions struct {
 	DeniedRetry time.Duration
 	// MaxBody caps a pushed body (default 10 MiB).
 	MaxBody int64
-	// Registry, when set, gets herald_websub_rejected_total.
-	Registry prometheus.Registerer
+	// Metrics, when set, gets herald_websub_rejected_total{reason}: pushes
+	// refused, by reason (no_subscription, wrong_callback_key,
+	// missing_signature, invalid_signature, rate_limited).
+	Metrics *metrics.Set
 	// ClientKey names the client of a callback call for RejectLimit
 	// (default: the peer's IP address).
 	ClientKey func(*http.Request) string
@@ -134,8 +135,8 @@ type Subscriber struct {
 	mu    sync.Mutex
 	state map[string]*subState // per source, this process's view
 
-	rejects  *limit.Failures
-	rejected *prometheus.CounterVec
+	rejects *limit.Failures
+	metrics *metrics.Set
 }
 
 // subState is what this process remembers about one subscription beyond the store.

@@ -1,56 +1,36 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/heraldhq/herald/internal/metrics"
 )
 
-// metrics are the server's own Prometheus collectors.
-type metrics struct {
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	articles *prometheus.CounterVec
+// durationBuckets are the bounds of herald_http_request_duration_seconds.
+var durationBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10}
+
+// serverMetrics are the server's own series, in a set that two servers may
+// share (they then count into the same series):
+//
+//	herald_http_requests_total{route,code}            HTTP requests served, by route pattern and status code
+//	herald_http_request_duration_seconds{route}       time to serve an HTTP request, by route pattern
+//	herald_webhook_articles_total{result}             articles received by the CMS webhook: new, or already known
+type serverMetrics struct {
+	set *metrics.Set
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
-	m := &metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "herald_http_requests_total",
-			Help: "HTTP requests served, by route pattern and status code.",
-		}, []string{"route", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "herald_http_request_duration_seconds",
-			Help:    "Time to serve an HTTP request, by route pattern.",
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
-		}, []string{"route"}),
-		articles: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "herald_webhook_articles_total",
-			Help: "Articles received by the CMS webhook: new, or already known.",
-		}, []string{"result"}),
-	}
-	m.requests = register(reg, m.requests)
-	m.duration = register(reg, m.duration)
-	m.articles = register(reg, m.articles)
-	return m
+// request counts and times one request.
+func (m serverMetrics) request(route string, code int, d time.Duration) {
+	m.set.GetOrCreateCounter(metrics.Series("herald_http_requests_total", "route", route, "code", strconv.Itoa(code))).Inc()
+	m.set.GetOrCreatePrometheusHistogramExt(metrics.Series("herald_http_request_duration_seconds", "route", route),
+		durationBuckets).Update(d.Seconds())
 }
 
-// register registers c, or returns the collector already registered under
-// the same description (two servers on one registry share their metrics).
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		panic(err) // a programming error: two different metrics with one name
-	}
-	return c
+// article counts one article received by the webhook.
+func (m serverMetrics) article(result string) {
+	m.set.GetOrCreateCounter(metrics.Series("herald_webhook_articles_total", "result", result)).Inc()
 }
 
 // statusWriter records the status code written.
@@ -92,8 +72,7 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 			route = "unmatched"
 		}
 		elapsed := time.Since(start)
-		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
-		s.metrics.duration.WithLabelValues(route).Observe(elapsed.Seconds())
+		s.metrics.request(route, sw.code, elapsed)
 		s.logger.Debug("http request", "method", r.Method, "path", r.URL.Path,
 			"route", route, "status", sw.code, "duration", elapsed)
 	})

@@ -12,12 +12,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/heraldhq/herald/internal/health"
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/limit"
+	"github.com/heraldhq/herald/internal/metrics"
 	"github.com/heraldhq/herald/internal/push"
 )
 
@@ -41,9 +39,10 @@ type Options struct {
 	PublicURL string
 	// Store records webhook articles and answers the default readiness check.
 	Store herald.Store
-	// Registry is served on /metrics; the server registers its own request
-	// metrics on it. Nil: a private registry with the server's metrics only.
-	Registry *prometheus.Registry
+	// Metrics is served on /metrics (with the process's go_* and process_*
+	// series); the server counts its own requests in it. Nil: a set of its
+	// own.
+	Metrics *metrics.Set
 	// Ready reports whether the daemon can do its work; a non-nil error makes
 	// /readyz answer 503 with the error (or each error of an errors.Join) as
 	// reasons. Nil: the store must answer a query.
@@ -70,7 +69,7 @@ type Server struct {
 	logger  *slog.Logger
 	mux     *http.ServeMux
 	handler http.Handler
-	metrics *metrics
+	metrics serverMetrics
 
 	mu       sync.Mutex
 	addr     string
@@ -98,8 +97,8 @@ func New(opts Options, logger *slog.Logger) *Server {
 	if opts.ShutdownTimeout <= 0 {
 		opts.ShutdownTimeout = DefaultShutdownTimeout
 	}
-	if opts.Registry == nil {
-		opts.Registry = prometheus.NewRegistry()
+	if opts.Metrics == nil {
+		opts.Metrics = metrics.NewSet()
 	}
 	if opts.Health == nil {
 		opts.Health = health.NewRecorder(opts.Now)
@@ -108,16 +107,14 @@ func New(opts Options, logger *slog.Logger) *Server {
 		opts:      opts,
 		logger:    logger,
 		mux:       http.NewServeMux(),
-		metrics:   newMetrics(opts.Registry),
+		metrics:   serverMetrics{set: opts.Metrics},
 		listened:  make(chan struct{}),
 		sourceIDs: map[string]int64{},
 	}
 	s.authFailures = limit.NewFailures(maxAuthFailures, opts.Now)
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.Handle("GET /readyz", s.guardProbe(http.HandlerFunc(s.handleReadyz)))
-	s.mux.Handle("GET /metrics", s.guardProbe(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	})))
+	s.mux.Handle("GET /metrics", s.guardProbe(metrics.Handler(opts.Metrics)))
 	s.mux.HandleFunc("POST /hooks/articles", s.handleWebhook)
 	if opts.Push != nil {
 		s.mux.Handle(push.CallbackPattern, opts.Push)

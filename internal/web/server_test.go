@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/heraldhq/herald/internal/push"
 )
 
@@ -27,8 +25,7 @@ func get(t *testing.T, url string) (int, http.Header, string) {
 }
 
 func TestHealthzReadyzMetrics(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	f := newFixture(t, func(o *Options) { o.Registry = reg })
+	f := newFixture(t, nil)
 
 	code, _, body := get(t, f.ts.URL+"/healthz")
 	if code != http.StatusOK || strings.TrimSpace(body) != "ok" {
@@ -38,9 +35,13 @@ func TestHealthzReadyzMetrics(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, `"status":"ready"`) {
 		t.Errorf("/readyz with a reachable store: %d %s", code, body)
 	}
-	code, _, body = get(t, f.ts.URL+"/metrics")
-	if code != http.StatusOK || !strings.Contains(body, `herald_http_requests_total{code="200",route="GET /readyz"} 1`) {
+	code, hdr, body := get(t, f.ts.URL+"/metrics")
+	if code != http.StatusOK || !strings.Contains(body, `herald_http_requests_total{code="200",route="GET /readyz"} 1`) ||
+		!strings.Contains(body, "# TYPE herald_http_request_duration_seconds histogram") {
 		t.Errorf("/metrics: %d\n%s", code, body)
+	}
+	if ct := hdr.Get("Content-Type"); ct != "text/plain; version=0.0.4; charset=utf-8" {
+		t.Errorf("/metrics Content-Type %q", ct)
 	}
 	code, _, _ = get(t, f.ts.URL+"/no/such/page")
 	if code != http.StatusNotFound {
@@ -136,9 +137,7 @@ func TestRunListenError(t *testing.T) {
 }
 
 func TestWebSubCallbackIsMounted(t *testing.T) {
-	reg := prometheus.NewRegistry()
 	f := newFixture(t, func(o *Options) {
-		o.Registry = reg
 		o.Push = push.NewSubscriber(push.SubscriberOptions{Store: o.Store,
 			Sources: []push.SourceConfig{{Name: "mexico", URL: "https://news.example/rss/mexico.xml", WebSub: true}},
 			Ingest:  func(context.Context, string, []byte, string) error { t.Error("ingested"); return nil }}, nil)

@@ -326,7 +326,7 @@ func (s *Server) saveWebhook(ctx context.Context, inputs []webhookInput, now tim
 			if res.New {
 				result = "new"
 			}
-			s.metrics.articles.WithLabelValues(result).Inc()
+			s.metrics.article(result)
 		}
 	}
 	if jobs > 0 && s.opts.Webhook.OnNew != nil {
