@@ -109,11 +109,12 @@ func WriteFamily(w io.Writer, family, typ string, samples []Sample) {
 }
 
 // Handler serves the series of set and the go_* and process_* series of
-// the process.
+// the process (process_open_fds and process_max_fds included).
 func Handler(set *Set) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", ContentType)
 		set.WritePrometheus(w)
 		vm.WriteProcessMetrics(w)
+		vm.WriteFDMetrics(w)
 	})
 }

@@ -132,7 +132,7 @@ func TestScrapeRoundTrips(t *testing.T) {
 			t.Errorf("bucket le=%v: %d, want %d", b.GetUpperBound(), b.GetCumulativeCount(), want)
 		}
 	}
-	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes", "process_cpu_seconds_total"} {
+	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds"} {
 		if families[name] == nil || len(families[name].GetMetric()) == 0 {
 			t.Errorf("no %s", name)
 		}
