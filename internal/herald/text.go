@@ -102,9 +102,19 @@ func collapseSpace(s string) string {
 	b.Grow(len(s))
 	space := false
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
 		i += size
 		switch {
+		case r < utf8.RuneSelf:
+			// ASCII white space and control characters are the bytes up
+			// to ' ' and DEL.
+			if r <= ' ' || r == 0x7f {
+				space = true
+				continue
+			}
 		case r == utf8.RuneError && size == 1, r == '\uFEFF', isBidiControl(r):
 			continue
 		case unicode.IsSpace(r) || unicode.IsControl(r):

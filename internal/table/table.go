@@ -13,8 +13,12 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/olekukonko/tablewriter/pkg/twwidth"
+	"github.com/clipperhouse/displaywidth"
 )
+
+// display measures text as a terminal shows it: an escape sequence (the
+// colors Write paints) takes no room.
+var display = displaywidth.Options{ControlSequences: true}
 
 // MinFlex is the least room a free-text column gets, however narrow the
 // terminal.
@@ -43,11 +47,11 @@ type Options struct {
 func Write(w io.Writer, cols []Column, cells [][]string, colors [][]string, opts Options) error {
 	widths := make([]int, len(cols))
 	for i, c := range cols {
-		widths[i] = twwidth.Width(c.Head)
+		widths[i] = display.String(c.Head)
 	}
 	for _, row := range cells {
 		for i := range cols {
-			widths[i] = max(widths[i], twwidth.Width(row[i]))
+			widths[i] = max(widths[i], display.String(row[i]))
 		}
 	}
 	if opts.Width > 0 {
@@ -64,7 +68,7 @@ func Write(w io.Writer, cols []Column, cells [][]string, colors [][]string, opts
 		var l strings.Builder
 		for i, c := range cols {
 			s := row[i]
-			pad := strings.Repeat(" ", widths[i]-twwidth.Width(s))
+			pad := strings.Repeat(" ", widths[i]-display.String(s))
 			s = paint(code(i), s)
 			if i > 0 {
 				l.WriteString("  ")
@@ -119,7 +123,7 @@ func fit(cols []Column, cells [][]string, widths []int, width int) {
 	if total <= width || widest < 0 {
 		return
 	}
-	room := max(widths[widest]-(total-width), MinFlex, twwidth.Width(cols[widest].Head))
+	room := max(widths[widest]-(total-width), MinFlex, display.String(cols[widest].Head))
 	if room >= widths[widest] {
 		return
 	}
@@ -131,10 +135,10 @@ func fit(cols []Column, cells [][]string, widths []int, width int) {
 
 // Cut shortens s to width display columns, ending it with "…" when cut.
 func Cut(s string, width int) string {
-	if twwidth.Width(s) <= width {
+	if display.String(s) <= width {
 		return s
 	}
-	return twwidth.Truncate(s, width, "…")
+	return display.TruncateString(s, width, "…")
 }
 
 // Clean makes text from the outside (a feed's title, an API's error) safe
@@ -156,4 +160,4 @@ func Clean(s string) string {
 }
 
 // Width is the display width of s.
-func Width(s string) int { return twwidth.Width(s) }
+func Width(s string) int { return display.String(s) }
