@@ -80,7 +80,9 @@ func (db *DB) enqueue(r *writeReq) error {
 	lead := !w.busy
 	w.busy = true
 	w.mu.Unlock()
-	if !lead {
+	if lead {
+		db.shrink.busy()
+	} else {
 		if err := <-r.done; err != errLead {
 			return err
 		}
@@ -94,12 +96,16 @@ func (db *DB) enqueue(r *writeReq) error {
 	db.runBatch(batch)
 
 	w.mu.Lock()
-	if len(w.queue) > 0 {
-		w.queue[0].done <- errLead
-	} else {
+	idle := len(w.queue) == 0
+	if idle {
 		w.busy, w.queue = false, nil
+	} else {
+		w.queue[0].done <- errLead
 	}
 	w.mu.Unlock()
+	if idle {
+		db.shrink.quiet()
+	}
 	return <-r.done
 }
 
