@@ -64,7 +64,18 @@ var inline = map[string]bool{
 	"time": true, "tt": true, "u": true, "var": true, "wbr": true,
 }
 
+// stripTags drops s's tags, and the content of script and style, keeping
+// its text (entities decoded) with a space where an element that is not
+// inline began or ended.
 func stripTags(s string) string {
+	if out, ok := stripSimple(s); ok {
+		return out
+	}
+	return stripTokens(s)
+}
+
+// stripTokens is stripTags by the HTML tokenizer, for any input.
+func stripTokens(s string) string {
 	z := html.NewTokenizerFragment(strings.NewReader(s), "div")
 	var b strings.Builder
 	b.Grow(len(s))

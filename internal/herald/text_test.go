@@ -104,3 +104,39 @@ func BenchmarkPlainText(b *testing.B) {
 		PlainText(PlainText(summary))
 	}
 }
+
+// FuzzStripSimple checks that wherever stripSimple takes a string, it
+// gives what the tokenizer gives.
+func FuzzStripSimple(f *testing.F) {
+	for _, s := range []string{
+		"<p>The vote funds repairs.</p>", "<a href=\"https://x.example/?a=1&amp;b=2\">link</a> &amp; more",
+		"<br/>a<br />b<BR>c", "<img src=x.png alt='a > b'>", "<a href=x/>y", "5 < 6 and <3", "</p >x</P>",
+		"<b>bold</b><i>it</i><span class=\"k\">s</span>", "<script>x</script>", "<!-- c -->", "<a b\"c>",
+		"x\r\ny\rz", "<p\nclass=a\n>t</p>", "<a =b>", "<a b = \"c\" d>", "&lt;b&gt;", "<a href=`x`>",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got, ok := stripSimple(in)
+		if !ok {
+			return
+		}
+		if want := stripTokens(in); got != want {
+			t.Fatalf("stripSimple(%q) = %q, the tokenizer gives %q", in, got, want)
+		}
+	})
+}
+
+// TestStripSimpleTakesCommonMarkup checks that the markup of common
+// summaries does not fall back to the tokenizer.
+func TestStripSimpleTakesCommonMarkup(t *testing.T) {
+	for _, in := range []string{
+		"<p>The vote funds repairs to two bridges; work begins in March.</p>",
+		"<p><a href=\"https://news.example/a?b=1&amp;c=2\" target=\"_blank\">Read</a> &mdash; <em>more</em></p><br/>",
+		"<img src=\"https://news.example/i.jpg\" alt=\"Bridge\" width=600 height=400 /> Caption",
+	} {
+		if _, ok := stripSimple(in); !ok {
+			t.Errorf("stripSimple declined %q", in)
+		}
+	}
+}
