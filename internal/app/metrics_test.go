@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
-
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/metrics"
+	"github.com/heraldhq/herald/internal/metrics/metricstest"
 )
 
 // sourcesStore answers ListSources only.
@@ -37,24 +36,12 @@ func TestSourceMetricsReadTheStore(t *testing.T) {
 	}}
 	set := metrics.NewSet()
 	set.RegisterMetricsWriter((&sourceMetrics{store: st, log: slog.New(slog.DiscardHandler)}).write)
-	var b bytes.Buffer
-	set.WritePrometheus(&b)
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := p.TextToMetricFamilies(&b)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, b.String())
-	}
-	got := map[string]float64{}
-	for name, mf := range families {
-		for _, m := range mf.GetMetric() {
-			got[name+"/"+m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
-		}
-	}
+	got := metricstest.Scrape(t, set)
 	want := map[string]float64{
-		"herald_source_failures/" + odd: 2, "herald_source_articles/" + odd: 7,
-		"herald_source_last_poll_timestamp_seconds/" + odd: float64(polled.Unix()),
-		"herald_source_last_status/" + odd:                 304,
-		"herald_source_failures/new":                       0, "herald_source_articles/new": 0,
+		"herald_source_failures" + src(odd): 2, "herald_source_articles" + src(odd): 7,
+		"herald_source_last_poll_timestamp_seconds" + src(odd): float64(polled.Unix()),
+		"herald_source_last_status" + src(odd):                 304,
+		"herald_source_failures" + src("new"):                  0, "herald_source_articles" + src("new"): 0,
 	}
 	if len(got) != len(want) {
 		t.Errorf("series %v, want %v", got, want)
@@ -68,9 +55,12 @@ func TestSourceMetricsReadTheStore(t *testing.T) {
 	set = metrics.NewSet()
 	set.RegisterMetricsWriter((&sourceMetrics{store: sourcesStore{err: errors.New("down")},
 		log: slog.New(slog.DiscardHandler)}).write)
-	b.Reset()
+	var b bytes.Buffer
 	set.WritePrometheus(&b)
 	if b.Len() != 0 {
 		t.Errorf("a failing store: %s", b.String())
 	}
 }
+
+// src is the label set of a source's series, as metricstest.Scrape keys it.
+func src(name string) string { return fmt.Sprintf("{source=%q}", name) }

@@ -1,19 +1,15 @@
 package dispatch
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
-
 	"github.com/heraldhq/herald/internal/herald"
 	"github.com/heraldhq/herald/internal/metrics"
+	"github.com/heraldhq/herald/internal/metrics/metricstest"
 	"github.com/heraldhq/herald/internal/testkit"
 	"github.com/heraldhq/herald/internal/testkit/teststore"
 )
@@ -195,7 +191,7 @@ func TestMetrics(t *testing.T) {
 	fx.runOnce(d)
 	d.refreshGauge(context.Background())
 
-	got := scrape(t, reg)
+	got := metricstest.Scrape(t, reg)
 	for key, want := range map[string]float64{
 		`herald_sends_total{account="x",outcome="sent"}`:                         2,
 		`herald_sends_total{account="x",outcome="retryable"}`:                    1,
@@ -208,45 +204,6 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s = %v, want %v", key, got[key], want)
 		}
 	}
-}
-
-// scrape reads the series of set as exposed, by name with their labels
-// ({} for none); a histogram by its sample count.
-func scrape(t *testing.T, set *metrics.Set) map[string]float64 {
-	t.Helper()
-	var b bytes.Buffer
-	set.WritePrometheus(&b)
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := p.TextToMetricFamilies(&b)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, b.String())
-	}
-	got := map[string]float64{}
-	for _, mf := range families {
-		for _, m := range mf.GetMetric() {
-			key := mf.GetName() + labels(m)
-			switch {
-			case m.Counter != nil:
-				got[key] = m.Counter.GetValue()
-			case m.Gauge != nil:
-				got[key] = m.Gauge.GetValue()
-			case m.Histogram != nil:
-				got[key] = float64(m.Histogram.GetSampleCount())
-			}
-		}
-	}
-	return got
-}
-
-func labels(m *dto.Metric) string {
-	s := "{"
-	for i, l := range m.GetLabel() {
-		if i > 0 {
-			s += ","
-		}
-		s += fmt.Sprintf("%s=%q", l.GetName(), l.GetValue())
-	}
-	return s + "}"
 }
 
 func TestTokenExpiryWarnsSevenDaysAhead(t *testing.T) {
