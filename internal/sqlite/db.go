@@ -65,8 +65,6 @@ type DB struct {
 	w    *pool // one connection, transactions BEGIN IMMEDIATE
 	r    *pool // read pool
 	wq   writer
-	// shrink hands the write connection's cache back once writes are quiet.
-	shrink shrinker
 }
 
 // Open opens (creating it and its directory if needed) the SQLite database at
@@ -118,7 +116,6 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(5 * time.Minute)
 	db := &DB{path: path, w: newPool(w), r: newPool(r)}
-	db.shrink.shrink = db.shrinkWriteCache
 	db.Store = sqlstore.New(newDialect(), backend{db})
 	return db, nil
 }
@@ -129,7 +126,6 @@ func (db *DB) Path() string { return db.path }
 // Close releases the database, first letting SQLite refresh the planner's
 // statistics where they have gone stale (PRAGMA optimize).
 func (db *DB) Close() error {
-	db.shrink.close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	db.w.DB.ExecContext(ctx, `PRAGMA optimize`) // best effort: a query plan, not data, is at stake
 	cancel()

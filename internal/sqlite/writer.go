@@ -80,9 +80,7 @@ func (db *DB) enqueue(r *writeReq) error {
 	lead := !w.busy
 	w.busy = true
 	w.mu.Unlock()
-	if lead {
-		db.shrink.busy()
-	} else {
+	if !lead {
 		if err := <-r.done; err != errLead {
 			return err
 		}
@@ -96,16 +94,12 @@ func (db *DB) enqueue(r *writeReq) error {
 	db.runBatch(batch)
 
 	w.mu.Lock()
-	idle := len(w.queue) == 0
-	if idle {
-		w.busy, w.queue = false, nil
-	} else {
+	if len(w.queue) > 0 {
 		w.queue[0].done <- errLead
+	} else {
+		w.busy, w.queue = false, nil
 	}
 	w.mu.Unlock()
-	if idle {
-		db.shrink.quiet()
-	}
 	return <-r.done
 }
 
