@@ -47,8 +47,10 @@ const BusyTimeout = 10 * time.Second
 // with 1 MiB (BenchmarkSaveBacklog -benchtime 10000x, BenchmarkSaveArticles,
 // BenchmarkSaveArticlesSeen, BenchmarkClaimFinish, alternating runs), while
 // an idle daemon holds 3.0 MiB of SQLite memory instead of 5.0 MiB
-// (herald-bench --scenario idle); a first poll cycle over 10,000 feeds
-// peaked about 30 MB lower with 1 MiB than with 16.
+// (herald-bench --scenario idle). The first poll cycle over 10,000 feeds,
+// whose inserts land all over a 500,000-article index, takes about a tenth
+// longer than with 1 MiB (herald-bench --scenario poll), and peaked about
+// 30 MB lower with 1 MiB than with 16.
 //
 // A read connection's cache is dropped whenever another connection has
 // committed (WAL mode), so in a running daemon it holds pages only while
