@@ -20,8 +20,10 @@ import (
 // maxPrints bounds the items whose fingerprints are kept for one source.
 const maxPrints = 10_000
 
-// printsVersion is the first byte of the stored encoding.
-const printsVersion = 1
+// printsVersion is the first byte of the stored encoding: 2 adds the
+// envelope's key and the feed information gofeed read from it; a set of
+// version 1 is still read (as one whose envelope is unknown).
+const printsVersion = 2
 
 // parsedBody is what a feed body holds that Herald has not recorded yet.
 type parsedBody struct {
@@ -33,11 +35,14 @@ type parsedBody struct {
 }
 
 // prints is a stored set of fingerprints, read in place: the mapper's base
-// they hold for, and per fingerprint (sorted) the key of the URL the item was
-// recorded under (0 for an item without a usable link).
+// they hold for, the key of the body's envelope and the feed information
+// gofeed read from it (version 2), and per fingerprint (sorted) the key of
+// the URL the item was recorded under (0 for an item without a usable link).
 type prints struct {
-	base  uint64
-	items []byte // 16 bytes an item: fingerprint, URL key
+	base     uint64
+	envelope uint64 // 0: unknown
+	info     FeedInfo
+	items    []byte // 16 bytes an item: fingerprint, URL key
 }
 
 // url returns the URL key of fingerprint fp, and whether the set has fp.
@@ -63,10 +68,12 @@ func (p *prints) len() int { return len(p.items) / 16 }
 // mapperFor returns the mapper of a parsed feed's items.
 type mapperFor func(*gofeed.Feed) *mapper
 
-// parseBody parses a feed body like parse and maps its items like
-// mapper.items, leaving out the items whose fingerprints are in known (an
-// encoding parseBody returned before, for the same source; nil for none).
-func parseBody(body []byte, contentType string, known []byte, mapFor mapperFor) (parsedBody, error) {
+// parseBody parses a feed body fetched from the address from like parse and
+// maps its items like mapper.items, leaving out the items whose fingerprints
+// are in known (an encoding parseBody returned before, for the same source;
+// nil for none). When every item and the envelope are those of known, gofeed
+// is not called at all.
+func parseBody(body []byte, contentType, from string, known []byte, mapFor mapperFor) (parsedBody, error) {
 	clean, err := prepare(body, contentType)
 	if err != nil {
 		return parsedBody{}, err
@@ -76,6 +83,7 @@ func parseBody(body []byte, contentType string, known []byte, mapFor mapperFor) 
 		return parseWhole(clean, mapFor)
 	}
 	fps := sp.fingerprints(clean)
+	env := sp.envelopeKey(clean, from)
 	prev := decodePrints(known)
 	drop := make([]bool, len(fps))
 	dropped := 0
@@ -85,6 +93,11 @@ func parseBody(body []byte, contentType string, known []byte, mapFor mapperFor) 
 				drop[i] = true
 				dropped++
 			}
+		}
+		if dropped == len(fps) && prev.envelope == env {
+			// Nothing new, around the items either: gofeed would read
+			// what it read last time.
+			return knownBody(prev, fps), nil
 		}
 	}
 	f, info, err := parsePrepared(sp.without(clean, drop))
@@ -112,7 +125,25 @@ func parseBody(body []byte, contentType string, known []byte, mapFor mapperFor) 
 		}
 		return mapWhole(f, info, m), nil
 	}
-	return mapNew(f, info, m, fps, drop, prev), nil
+	return mapNew(f, info, m, env, fps, drop, prev), nil
+}
+
+// knownBody is what a body holds whose envelope and items are all those of
+// the stored set prev: nothing to record, the feed information read last
+// time, and the set again in the body's terms.
+func knownBody(prev *prints, fps []uint64) parsedBody {
+	out := parsedBody{info: prev.info}
+	out.info.Items = len(fps)
+	next := make([][2]uint64, 0, len(fps))
+	for _, fp := range fps {
+		u, _ := prev.url(fp)
+		if u == 0 {
+			out.info.Skipped++
+		}
+		next = append(next, [2]uint64{fp, u})
+	}
+	out.prints = encodePrints(prev.base, prev.envelope, prev.info, next)
+	return out
 }
 
 // parseWhole parses and maps a prepared body whole, as before fingerprints.
@@ -133,7 +164,7 @@ func mapWhole(f *gofeed.Feed, info FeedInfo, m *mapper) parsedBody {
 // mapNew maps f's items, which are the body's items not dropped, in body
 // order. As in mapper.items the first item with a URL wins, known ones
 // included: a known item holds its URL where it stands.
-func mapNew(f *gofeed.Feed, info FeedInfo, m *mapper, fps []uint64, drop []bool, prev *prints) parsedBody {
+func mapNew(f *gofeed.Feed, info FeedInfo, m *mapper, env uint64, fps []uint64, drop []bool, prev *prints) parsedBody {
 	out := parsedBody{info: info}
 	out.info.Items = len(fps)
 	seen := make(map[uint64]bool, len(fps))
@@ -170,7 +201,7 @@ func mapNew(f *gofeed.Feed, info FeedInfo, m *mapper, fps []uint64, drop []bool,
 		next = append(next, [2]uint64{fp, u})
 	}
 	out.info.Skipped = len(out.skipped) + knownSkipped
-	out.prints = encodePrints(m.baseKey(), next)
+	out.prints = encodePrints(m.baseKey(), env, info, next)
 	return out
 }
 
@@ -187,8 +218,9 @@ func urlKey(u string) uint64 {
 }
 
 // encodePrints writes a set sorted by fingerprint, so that the same items in
-// another order encode the same.
-func encodePrints(base uint64, items [][2]uint64) []byte {
+// another order encode the same, with the envelope's key and the feed
+// information read from it (its counts left out: they are the body's).
+func encodePrints(base, envelope uint64, info FeedInfo, items [][2]uint64) []byte {
 	slices.SortFunc(items, func(a, b [2]uint64) int {
 		switch {
 		case a[0] < b[0]:
@@ -200,9 +232,14 @@ func encodePrints(base uint64, items [][2]uint64) []byte {
 	})
 	items = slices.CompactFunc(items, func(a, b [2]uint64) bool { return a[0] == b[0] })
 	items = items[:min(len(items), maxPrints)]
-	out := make([]byte, 9, 9+16*len(items))
+	out := make([]byte, 17, 17+16*len(items)+64)
 	out[0] = printsVersion
 	binary.LittleEndian.PutUint64(out[1:], base)
+	binary.LittleEndian.PutUint64(out[9:], envelope)
+	for _, f := range infoFields(&info) {
+		out = binary.AppendUvarint(out, uint64(len(*f)))
+		out = append(out, *f...)
+	}
 	for _, it := range items {
 		out = binary.LittleEndian.AppendUint64(out, it[0])
 		out = binary.LittleEndian.AppendUint64(out, it[1])
@@ -210,11 +247,40 @@ func encodePrints(base uint64, items [][2]uint64) []byte {
 	return out
 }
 
-// decodePrints reads what encodePrints wrote; nil for nothing or anything
-// else.
+// infoFields are the feed information fields a set keeps, in their order.
+func infoFields(info *FeedInfo) []*string {
+	return []*string{&info.Title, &info.Link, &info.Format, &info.HubURL, &info.SelfURL}
+}
+
+// decodePrints reads what encodePrints wrote (or version 1 of it); nil for
+// nothing or anything else.
 func decodePrints(b []byte) *prints {
-	if len(b) < 9 || b[0] != printsVersion || (len(b)-9)%16 != 0 {
+	if len(b) < 9 {
 		return nil
 	}
-	return &prints{base: binary.LittleEndian.Uint64(b[1:]), items: b[9:]}
+	p := &prints{base: binary.LittleEndian.Uint64(b[1:])}
+	switch b[0] {
+	case 1:
+		b = b[9:]
+	case printsVersion:
+		if len(b) < 17 {
+			return nil
+		}
+		p.envelope = binary.LittleEndian.Uint64(b[9:])
+		b = b[17:]
+		for _, f := range infoFields(&p.info) {
+			n, k := binary.Uvarint(b)
+			if k <= 0 || n > uint64(len(b)-k) {
+				return nil
+			}
+			*f, b = string(b[k:k+int(n)]), b[k+int(n):]
+		}
+	default:
+		return nil
+	}
+	if len(b)%16 != 0 {
+		return nil
+	}
+	p.items = b
+	return p
 }

@@ -30,11 +30,11 @@ func checkIncremental(t testing.TB, old, cur []byte, contentType string) parsedB
 	t.Helper()
 	var known []byte
 	var oldItems []herald.ArticleInput
-	if pb, err := parseBody(old, contentType, nil, incMapper); err == nil {
+	if pb, err := parseBody(old, contentType, incFetched, nil, incMapper); err == nil {
 		known = pb.prints
 		oldItems = wholeItems(t, old, contentType)
 	}
-	got, gerr := parseBody(cur, contentType, known, incMapper)
+	got, gerr := parseBody(cur, contentType, incFetched, known, incMapper)
 	f, winfo, werr := parse(cur, contentType)
 	if werr != nil {
 		if gerr == nil {
@@ -298,4 +298,53 @@ func FuzzIncrementalSplice(f *testing.F) {
 		checkIncremental(t, body, cur, "")
 		checkIncremental(t, cur, body, "")
 	})
+}
+
+// TestNothingNewIsNotParsed checks that a body whose envelope and items are
+// all known from the last one (here reordered) is not given to gofeed at
+// all, yet reads as a whole parse does; that the same body fetched from
+// another address is (a relative link may resolve otherwise); and that a set
+// stored in the first encoding is still read.
+func TestNothingNewIsNotParsed(t *testing.T) {
+	items := []testItem{
+		{GUID: "a", Title: "First story", Link: "https://news.example/a", Published: incNow.Add(-time.Hour)},
+		{GUID: "b", Title: "Second story", Link: "/b", Published: incNow.Add(-2 * time.Hour)},
+	}
+	v1 := rss("t", items)
+	cur := rss("t", []testItem{items[1], items[0]})
+	first, err := parseBody(v1, "", incFetched, nil, incMapper)
+	if err != nil || first.prints == nil {
+		t.Fatal(err)
+	}
+	mapped := 0
+	counting := func(f *gofeed.Feed) *mapper { mapped++; return incMapper(f) }
+	got, err := parseBody(cur, "", incFetched, first.prints, counting)
+	if err != nil || mapped != 0 || len(got.items) != 0 {
+		t.Fatalf("known body: err %v, mapped %d times, items %+v", err, mapped, got.items)
+	}
+	_, want, _ := parse(cur, "")
+	want.Skipped, want.Parsed = 0, 0
+	if got.info != want {
+		t.Errorf("known body: info %+v, want %+v", got.info, want)
+	}
+	if !bytes.Equal(got.prints, first.prints) {
+		t.Errorf("known body: the stored set changed")
+	}
+
+	if _, err := parseBody(cur, "", "https://elsewhere.example/feed.xml", first.prints, counting); err != nil || mapped != 1 {
+		t.Errorf("another address: err %v, mapped %d times, want 1", err, mapped)
+	}
+
+	// The first encoding: no envelope key nor feed information.
+	p := decodePrints(first.prints)
+	old := append([]byte{1}, first.prints[1:9]...)
+	old = append(old, p.items...)
+	mapped = 0
+	got, err = parseBody(cur, "", incFetched, old, counting)
+	if err != nil || mapped != 1 || len(got.items) != 0 || got.info.Parsed != 0 {
+		t.Errorf("version 1 set: err %v, mapped %d, items %+v, info %+v", err, mapped, got.items, got.info)
+	}
+	if q := decodePrints(got.prints); q == nil || q.envelope == 0 || q.info.Title != "t" || q.len() != 2 {
+		t.Errorf("version 1 set: not written again as version 2: %+v", q)
+	}
 }

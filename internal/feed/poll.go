@@ -142,7 +142,7 @@ func (p *Poller) poll(ctx context.Context, src herald.Source, cfg SourceConfig, 
 func (p *Poller) process(ctx context.Context, src herald.Source, cfg SourceConfig, body []byte,
 	contentType, fetchedFrom string, now time.Time, skipKnown bool) ([]herald.SaveResult, FeedInfo, int, error) {
 	known, fps := p.loadPrints(ctx, src, skipKnown)
-	pb, err := parseBody(body, contentType, known, func(f *gofeed.Feed) *mapper {
+	pb, err := parseBody(body, contentType, fetchedFrom, known, func(f *gofeed.Feed) *mapper {
 		return newMapper(f, fetchedFrom, now)
 	})
 	if err != nil {

@@ -50,6 +50,22 @@ func (s *split) fingerprints(body []byte) []uint64 {
 	return out
 }
 
+// envelopeKey hashes what of body is not an item (the document around and
+// between the items) with the address it came from, which the mapper may
+// resolve relative links against. It is never 0.
+func (s *split) envelopeKey(body []byte, from string) uint64 {
+	d := xxhash.New()
+	d.WriteString(from)
+	d.Write([]byte{0})
+	last := 0
+	for _, sp := range s.items {
+		d.Write(body[last:sp.start])
+		last = sp.end
+	}
+	d.Write(body[last:])
+	return max(d.Sum64(), 1)
+}
+
 // without returns body with the items for which drop is true cut out (body
 // itself when none is).
 func (s *split) without(body []byte, drop []bool) []byte {
