@@ -125,25 +125,19 @@ func parseBody(body []byte, contentType, from string, known []byte, mapFor mappe
 		}
 		return mapWhole(f, info, m), nil
 	}
-	return mapNew(f, info, m, env, fps, drop, prev), nil
+	return mapNew(f, info, m, m.baseKey(), env, fps, drop, prev), nil
 }
 
 // knownBody is what a body holds whose envelope and items are all those of
 // the stored set prev: nothing to record, the feed information read last
-// time, and the set again in the body's terms.
+// time, and the set again in the body's terms. With every item dropped,
+// mapNew reads neither a parsed feed nor a mapper.
 func knownBody(prev *prints, fps []uint64) parsedBody {
-	out := parsedBody{info: prev.info}
-	out.info.Items = len(fps)
-	next := make([][2]uint64, 0, len(fps))
-	for _, fp := range fps {
-		u, _ := prev.url(fp)
-		if u == 0 {
-			out.info.Skipped++
-		}
-		next = append(next, [2]uint64{fp, u})
+	drop := make([]bool, len(fps))
+	for i := range drop {
+		drop[i] = true
 	}
-	out.prints = encodePrints(prev.base, prev.envelope, prev.info, next)
-	return out
+	return mapNew(nil, prev.info, nil, prev.base, prev.envelope, fps, drop, prev)
 }
 
 // parseWhole parses and maps a prepared body whole, as before fingerprints.
@@ -162,9 +156,10 @@ func mapWhole(f *gofeed.Feed, info FeedInfo, m *mapper) parsedBody {
 }
 
 // mapNew maps f's items, which are the body's items not dropped, in body
-// order. As in mapper.items the first item with a URL wins, known ones
-// included: a known item holds its URL where it stands.
-func mapNew(f *gofeed.Feed, info FeedInfo, m *mapper, env uint64, fps []uint64, drop []bool, prev *prints) parsedBody {
+// order, with m; base and env are the keys the new set holds for. As in
+// mapper.items the first item with a URL wins, known ones included: a known
+// item holds its URL where it stands.
+func mapNew(f *gofeed.Feed, info FeedInfo, m *mapper, base, env uint64, fps []uint64, drop []bool, prev *prints) parsedBody {
 	out := parsedBody{info: info}
 	out.info.Items = len(fps)
 	seen := make(map[uint64]bool, len(fps))
@@ -201,7 +196,7 @@ func mapNew(f *gofeed.Feed, info FeedInfo, m *mapper, env uint64, fps []uint64, 
 		next = append(next, [2]uint64{fp, u})
 	}
 	out.info.Skipped = len(out.skipped) + knownSkipped
-	out.prints = encodePrints(m.baseKey(), env, info, next)
+	out.prints = encodePrints(base, env, info, next)
 	return out
 }
 
