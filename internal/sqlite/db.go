@@ -38,28 +38,14 @@ const BusyTimeout = 10 * time.Second
 // through modernc.org/sqlite's allocator a cached 4 KiB page takes 8 KiB;
 // freed pages stay resident, up to a few MiB, for reuse.
 //
-// The write connection's cache survives its own commits, so it fills up to
-// its bound and stays full (unless another process writes); modernc's
-// allocator keeps the pages it mapped for it even when SQLite frees them.
-// It is small: a write touches a few index paths and a miss is a read from
-// the operating system's cache. Saving backlogs (500,000 articles), new
-// stories and known ones, and dispatching jobs cost the same with 256 KiB as
-// with 1 MiB (BenchmarkSaveBacklog -benchtime 10000x, BenchmarkSaveArticles,
-// BenchmarkSaveArticlesSeen, BenchmarkClaimFinish, alternating runs), while
-// an idle daemon holds 3.0 MiB of SQLite memory instead of 5.0 MiB
-// (herald-bench --scenario idle). The first poll cycle over 10,000 feeds,
-// whose inserts land all over a 500,000-article index, takes about a tenth
-// longer than with 1 MiB (herald-bench --scenario poll), and peaked about
-// 30 MB lower with 1 MiB than with 16.
+// The write connection's cache starts at writeCacheKiB and grows with the
+// database (cache.go).
 //
 // A read connection's cache is dropped whenever another connection has
 // committed (WAL mode), so in a running daemon it holds pages only while
 // queries run. The larger reports (30 days, trending) over a million
 // articles use 10 to 16 MiB of it.
-const (
-	writeCacheKiB = 256
-	readCacheKiB  = 16000
-)
+const readCacheKiB = 16000
 
 // cacheSize is the DSN parameter that bounds a connection's page cache.
 func cacheSize(kib int) string { return "&_pragma=cache_size(-" + strconv.Itoa(kib) + ")" }

@@ -52,6 +52,8 @@ type writer struct {
 	// Only the batch leader reads or sets it. A connection opened anew
 	// starts FULL (the DSN), so a stale true errs on the durable side.
 	normal bool
+	// batches counts the batches run, for fitWriteCache; the leader's.
+	batches int
 }
 
 // write runs fn in a write transaction (BEGIN IMMEDIATE on the single write
@@ -114,13 +116,19 @@ func (db *DB) runBatch(batch []*writeReq) {
 	if err == nil {
 		tx, err = db.w.BeginTx(ctx, nil)
 	}
+	var t *txn
+	if err == nil {
+		t = &txn{Tx: tx, cache: db.w.cache}
+		if err = db.fitWriteCache(ctx, t); err != nil {
+			tx.Rollback()
+		}
+	}
 	if err != nil {
 		for _, r := range batch {
 			r.done <- err
 		}
 		return
 	}
-	t := &txn{Tx: tx, cache: db.w.cache}
 	results := make([]error, len(batch))
 	alone := len(batch) == 1
 	if !alone {
