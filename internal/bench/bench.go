@@ -201,9 +201,14 @@ func failed(name, size, target string, err error) Result {
 	return Result{Scenario: name, Size: size, Target: target, Error: err.Error(), Metrics: map[string]float64{}}
 }
 
-// waitFor polls cond every few milliseconds until it holds, ctx ends or
-// limit passes.
+// waitFor polls cond every 2 ms until it holds, ctx ends or limit passes.
 func waitFor(ctx context.Context, limit time.Duration, cond func() (bool, error)) error {
+	return waitEvery(ctx, limit, 2*time.Millisecond, cond)
+}
+
+// waitEvery is waitFor polling every interval: a cond that costs the
+// process under measurement more than a little is asked less often.
+func waitEvery(ctx context.Context, limit, interval time.Duration, cond func() (bool, error)) error {
 	deadline := time.Now().Add(limit)
 	for {
 		ok, err := cond()
@@ -216,7 +221,7 @@ func waitFor(ctx context.Context, limit time.Duration, cond func() (bool, error)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(2 * time.Millisecond):
+		case <-time.After(interval):
 		}
 	}
 }

@@ -126,7 +126,9 @@ func runDispatch(ctx context.Context, e *env) []Result {
 	start, cpu0 := time.Now(), cputime.Used()
 	stop := s.runDispatcher()
 	defer stop()
-	err = waitFor(ctx, 10*time.Minute, func() (bool, error) {
+	// Counting 20,000 jobs every 2 ms took a quarter of the run's CPU: the
+	// end is found to within 20 ms of a run of 10 s or more.
+	err = waitEvery(ctx, 10*time.Minute, 20*time.Millisecond, func() (bool, error) {
 		c, err := s.store.CountJobs(ctx, "")
 		return c[herald.JobSent] >= n, err
 	})
