@@ -165,7 +165,7 @@ func (d *daemon) awaitReload(ctx context.Context, done <-chan error, reloads <-c
 }
 
 // reload reads and validates the configuration and builds the parts for
-// it; the store then records its sources and accounts. In the sandbox the
+// it; the store then records its accounts. In the sandbox the
 // accounts stay those the sandbox registered at the start.
 func (d *daemon) reload(ctx context.Context, load func() (*config.Config, error)) (*app.Daemon, error) {
 	cfg, err := load()
@@ -189,7 +189,10 @@ func (d *daemon) reload(ctx context.Context, load func() (*config.Config, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := syncConfig(ctx, d.store, cfg); err != nil {
+	// The sources are written by the new poller as it starts, once the
+	// running parts have stopped: a source the running poller does not know
+	// yet, claimed by it meanwhile, would be given back for a lease.
+	if err := syncAccounts(ctx, d.store, cfg); err != nil {
 		return nil, err
 	}
 	return next, nil

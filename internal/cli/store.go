@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/heraldhq/herald/internal/config"
@@ -128,12 +126,5 @@ func syncConfig(ctx context.Context, st herald.Store, cfg *config.Config) error 
 	if err := st.SyncSources(ctx, specs); err != nil {
 		return fmt.Errorf("sync sources: %w", err)
 	}
-	accounts := make([]herald.Account, 0, len(cfg.Accounts))
-	for _, id := range slices.Sorted(maps.Keys(cfg.Accounts)) {
-		accounts = append(accounts, herald.Account{ID: id, Network: herald.Network(cfg.Accounts[id].Network)})
-	}
-	if err := st.SyncAccounts(ctx, accounts); err != nil {
-		return fmt.Errorf("sync accounts: %w", err)
-	}
-	return nil
+	return syncAccounts(ctx, st, cfg)
 }
