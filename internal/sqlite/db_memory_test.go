@@ -77,8 +77,7 @@ func TestWriteCacheGrowsWithTheDatabase(t *testing.T) {
 	}
 	write(`DELETE FROM pad WHERE 0`)
 	var size int64
-	if err := db.w.DB.QueryRowContext(ctx,
-		`SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()`).Scan(&size); err != nil {
+	if err := db.w.DB.QueryRowContext(ctx, qDatabaseSize).Scan(&size); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := cacheSize(), int(size/1024/cacheShare); got != want || got <= writeCacheKiB {
