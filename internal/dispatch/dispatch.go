@@ -258,6 +258,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			errLog.Do(func() { d.log.Error("dispatch: claim jobs", "error", err) })
 		case n > 0:
 			wait = 0 // more may be due
+		case d.allBusy():
+			// Nothing can be claimed before a batch ends, and its end
+			// wakes Run: no need to look at the queue.
 		default:
 			wait = d.nextWait(ctx, now)
 		}
@@ -313,6 +316,13 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		}
 	}
 	return total, nil
+}
+
+// allBusy reports whether every account is sending a batch.
+func (d *Dispatcher) allBusy() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.order) > 0 && len(d.busy) == len(d.order)
 }
 
 // nextWait is how long Run may sleep before the queue needs another look.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,6 +44,57 @@ func TestWakeSendsAtOnce(t *testing.T) {
 	fx.articles(1, "x")
 	d.Wake()
 	testkit.WaitFor(t, "the post", time.Minute, func() bool { return len(x.Posts()) == 1 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// nextDueLog counts the looks at the queue's next due time.
+type nextDueLog struct {
+	Store
+	n atomic.Int64
+}
+
+func (l *nextDueLog) NextDue(ctx context.Context) (time.Time, error) {
+	l.n.Add(1)
+	return l.Store.NextDue(ctx)
+}
+
+// TestBusyAccountsLeaveTheQueueAlone: while every account is sending,
+// nothing can be claimed before a batch ends, and its end wakes Run; so Run
+// does not ask for the next due time, a query that reads every pending job.
+func TestBusyAccountsLeaveTheQueueAlone(t *testing.T) {
+	t.Parallel()
+	fx := newFixture(t)
+	x := newFake(herald.Twitter, time.Now)
+	started, release := make(chan struct{}), make(chan struct{})
+	x.publish = func(call int, _ herald.Message) (bool, error) {
+		if call == 1 {
+			close(started)
+			<-release
+		}
+		return true, nil
+	}
+	accts := []Account{xAccount("x", x)}
+	fx.sync(accts...)
+	fx.clock.Set(time.Now())
+	fx.articles(2, "x")
+	var turns atomic.Int64 // Run reads the clock once a turn of its loop
+	store := &nextDueLog{Store: fx.store}
+	d, err := New(store, accts, Options{Owner: "test", MaxIdle: time.Millisecond,
+		Now: func() time.Time { turns.Add(1); return time.Now() }}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := runDispatcher(t, d)
+	<-started
+	looks, from := store.n.Load(), turns.Load()
+	testkit.WaitFor(t, "20 turns of Run's loop", time.Minute, func() bool { return turns.Load() >= from+20 })
+	if n := store.n.Load() - looks; n != 0 {
+		t.Errorf("%d looks at the next due time while the only account was sending, want 0", n)
+	}
+	close(release)
+	testkit.WaitFor(t, "both posts", time.Minute, func() bool { return len(x.Posts()) == 2 })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
