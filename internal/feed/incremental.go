@@ -161,6 +161,9 @@ func mapWhole(f *gofeed.Feed, info FeedInfo, m *mapper) parsedBody {
 // item holds its URL where it stands.
 func mapNew(f *gofeed.Feed, info FeedInfo, m *mapper, base, env uint64, fps []uint64, drop []bool, prev *prints) parsedBody {
 	out := parsedBody{info: info}
+	if f != nil {
+		out.items = make([]herald.ArticleInput, 0, len(f.Items))
+	}
 	out.info.Items = len(fps)
 	seen := make(map[uint64]bool, len(fps))
 	next := make([][2]uint64, 0, len(fps))
