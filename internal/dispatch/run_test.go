@@ -49,6 +49,26 @@ func TestWakeSendsAtOnce(t *testing.T) {
 	}
 }
 
+// heldFirstCall is a fixture on the wall clock with one X account "x" on a
+// fake network whose first call closes started, then waits for release.
+func heldFirstCall(t *testing.T) (fx *fixture, x *fakePub, accts []Account, started, release chan struct{}) {
+	t.Helper()
+	fx = newFixture(t)
+	x = newFake(herald.Twitter, time.Now)
+	started, release = make(chan struct{}), make(chan struct{})
+	x.publish = func(call int, _ herald.Message) (bool, error) {
+		if call == 1 {
+			close(started)
+			<-release
+		}
+		return true, nil
+	}
+	accts = []Account{xAccount("x", x)}
+	fx.sync(accts...)
+	fx.clock.Set(time.Now())
+	return fx, x, accts, started, release
+}
+
 // nextDueLog counts the looks at the queue's next due time.
 type nextDueLog struct {
 	Store
@@ -65,19 +85,7 @@ func (l *nextDueLog) NextDue(ctx context.Context) (time.Time, error) {
 // does not ask for the next due time, a query that reads every pending job.
 func TestBusyAccountsLeaveTheQueueAlone(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, time.Now)
-	started, release := make(chan struct{}), make(chan struct{})
-	x.publish = func(call int, _ herald.Message) (bool, error) {
-		if call == 1 {
-			close(started)
-			<-release
-		}
-		return true, nil
-	}
-	accts := []Account{xAccount("x", x)}
-	fx.sync(accts...)
-	fx.clock.Set(time.Now())
+	fx, x, accts, started, release := heldFirstCall(t)
 	fx.articles(2, "x")
 	var turns atomic.Int64 // Run reads the clock once a turn of its loop
 	store := &nextDueLog{Store: fx.store}
@@ -102,19 +110,7 @@ func TestBusyAccountsLeaveTheQueueAlone(t *testing.T) {
 
 func TestShutdownFinishesInFlightAndGivesBackTheRest(t *testing.T) {
 	t.Parallel()
-	fx := newFixture(t)
-	x := newFake(herald.Twitter, time.Now)
-	started, release := make(chan struct{}), make(chan struct{})
-	x.publish = func(call int, _ herald.Message) (bool, error) {
-		if call == 1 {
-			close(started)
-			<-release
-		}
-		return true, nil
-	}
-	accts := []Account{xAccount("x", x)}
-	fx.sync(accts...)
-	fx.clock.Set(time.Now())
+	fx, x, accts, started, release := heldFirstCall(t)
 	ids := fx.articles(3, "x")
 	d := fx.dispatcher(accts, Options{Now: time.Now, ShutdownWait: 10 * time.Second})
 	stop := runDispatcher(t, d)
