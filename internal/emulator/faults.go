@@ -37,6 +37,7 @@ type Faults struct {
 	drop      float64
 	delay     time.Duration
 	forced    []Fault // served first, in order, before the random ones
+	arrived   int     // write requests decided, answered or not yet
 }
 
 // Set sets the probabilities (0..1) of a 5xx, a 429 and an accept-then-drop,
@@ -55,10 +56,19 @@ func (f *Faults) Next(faults ...Fault) {
 	f.forced = append(f.forced, faults...)
 }
 
+// Arrived counts the write requests that have reached the emulation,
+// including those still waiting out a delay: a call on the wire.
+func (f *Faults) Arrived() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.arrived
+}
+
 // Decide picks the fault for one write request and returns the delay to apply.
 func (f *Faults) Decide() (Fault, time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.arrived++
 	if len(f.forced) > 0 {
 		x := f.forced[0]
 		f.forced = f.forced[1:]
