@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"weak"
 )
 
 // burstSink keeps the compiler from dropping the test's allocations.
@@ -56,6 +58,22 @@ func TestReleaseAfterBursts(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("nothing released within a minute of a burst")
 	}
+}
+
+// TestReleaseMemoryEmptiesPools: what a burst left in a sync.Pool is
+// collected by the release, not kept in the pool's victim cache until the
+// next collection.
+func TestReleaseMemoryEmptiesPools(t *testing.T) {
+	var pool sync.Pool
+	buf := new([1 << 20]byte)
+	held := weak.Make(buf)
+	pool.Put(buf)
+	buf = nil
+	releaseMemory()
+	if held.Value() != nil {
+		t.Error("a pooled buffer outlived the release")
+	}
+	runtime.KeepAlive(&pool)
 }
 
 func TestStartReleasingStops(t *testing.T) {

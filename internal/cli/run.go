@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -52,7 +51,7 @@ the running configuration is kept.`,
 			// The collector's target, once, as the daemon starts.
 			app.TuneRuntime(os.Getenv)
 			// Hand the memory of each burst of work back once it is over.
-			defer startReleasing(cmd.Context(), debug.FreeOSMemory)()
+			defer startReleasing(cmd.Context(), releaseMemory)()
 			d, err := newDaemon(cmd.Context(), cfg, a.Logger())
 			if err != nil {
 				return err
