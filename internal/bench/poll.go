@@ -55,6 +55,7 @@ func runPoll(ctx context.Context, e *env) []Result {
 			"allocs_per_article": float64(allocs) / articles}}
 
 	s.clock.Skip(time.Hour) // every feed due again
+	settle(ctx)
 	resetPeak()
 	start, cpu0 = time.Now(), cputime.Used()
 	err = p.PollOnce(ctx)
@@ -177,6 +178,7 @@ func startPosting(ctx context.Context, e *env, name string, feeds int) (*posting
 		r.Close()
 		return nil, err
 	}
+	settle(ctx)
 	return r, nil
 }
 

@@ -114,7 +114,7 @@ func newStack(ctx context.Context, env *env, name string, o stackOptions) (*stac
 	s := &stack{clock: &clock{}, cfg: config.Default(), pubs: map[string]herald.Publisher{}}
 	// The daemon's runtime settings, as `herald run` sets them, for as long
 	// as the stack lives.
-	s.cleanup = append(s.cleanup, app.TuneRuntime(os.Getenv))
+	s.cleanup = append(s.cleanup, app.TuneRuntime(ctx, os.Getenv))
 	s.cfg.Accounts = map[string]config.Account{}
 	s.cfg.Dispatch.InstanceID = "bench"
 	// The burst scenario measures 100 stories of one poll posted, which the
@@ -229,4 +229,15 @@ func (s *stack) Close() {
 		s.cleanup[i]()
 	}
 	s.cleanup = nil
+}
+
+// settle gives the daemon's runtime the pause a daemon has between two
+// poll cycles (a minute by default), in which app.TuneRuntime sees a burst
+// end, puts the collector's target back and releases the burst's memory: a
+// second is ample for it.
+func settle(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(time.Second):
+	}
 }

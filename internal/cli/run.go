@@ -48,10 +48,9 @@ the running configuration is kept.`,
 			if err != nil {
 				return err
 			}
-			// The collector's target, once, as the daemon starts.
-			app.TuneRuntime(os.Getenv)
-			// Hand the memory of each burst of work back once it is over.
-			defer startReleasing(cmd.Context(), releaseMemory)()
+			// The collector's target, and the memory of each burst of work
+			// handed back once it is over.
+			defer app.TuneRuntime(cmd.Context(), os.Getenv)()
 			d, err := newDaemon(cmd.Context(), cfg, a.Logger())
 			if err != nil {
 				return err
