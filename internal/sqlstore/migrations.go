@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"embed"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -11,6 +12,31 @@ import (
 
 	"github.com/heraldhq/herald/internal/herald"
 )
+
+// shared holds the migrations whose SQL is the same in both dialects (a
+// BIGINT column has SQLite's INTEGER affinity). A store's migration file
+// whose only line is "-- shared: NAME" applies migrations/NAME of it, under
+// the store's own version.
+//
+//go:embed migrations/*.sql
+var shared embed.FS
+
+const sharedPrefix = "-- shared: "
+
+// migrationSQL is what a migration file's body applies: its own SQL, or the
+// shared migration it names.
+func migrationSQL(body []byte) ([]byte, error) {
+	line := strings.TrimSpace(string(body))
+	name, ok := strings.CutPrefix(line, sharedPrefix)
+	if !ok || strings.Contains(name, "\n") {
+		return body, nil
+	}
+	b, err := fs.ReadFile(shared, "migrations/"+name)
+	if err != nil {
+		return nil, fmt.Errorf("shared migration: %w", err)
+	}
+	return b, nil
+}
 
 // Migration is one schema migration file, NNNN_name.sql.
 type Migration struct {
@@ -53,6 +79,9 @@ func ApplyMigration(ctx context.Context, q Querier, fsys fs.FS, dir string, m Mi
 		return nil
 	}
 	body, err := fs.ReadFile(fsys, dir+"/"+m.Name)
+	if err == nil {
+		body, err = migrationSQL(body)
+	}
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,11 @@
 package sqlstore
 
-import "testing"
+import (
+	"bytes"
+	"io/fs"
+	"strings"
+	"testing"
+)
 
 func TestRebind(t *testing.T) {
 	for in, want := range map[string]string{
@@ -13,5 +18,29 @@ func TestRebind(t *testing.T) {
 		if got := Rebind(in); got != want {
 			t.Errorf("Rebind(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestSharedMigrations: a store's file that names a shared migration
+// applies it; any other file applies its own SQL; a name that is not there
+// is an error, not an empty migration.
+func TestSharedMigrations(t *testing.T) {
+	names, err := fs.Glob(shared, "migrations/*.sql")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("shared migrations: %v, %v", names, err)
+	}
+	for _, name := range names {
+		want, _ := fs.ReadFile(shared, name)
+		got, err := migrationSQL([]byte(sharedPrefix + strings.TrimPrefix(name, "migrations/") + "\n"))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s: got %d bytes (%v), want the shared file's %d", name, len(got), err, len(want))
+		}
+	}
+	own := []byte("-- shared: not a directive on its own\nCREATE TABLE t (x INTEGER);\n")
+	if got, err := migrationSQL(own); err != nil || !bytes.Equal(got, own) {
+		t.Errorf("own SQL: got %q, %v", got, err)
+	}
+	if _, err := migrationSQL([]byte(sharedPrefix + "missing.sql")); err == nil {
+		t.Error("a missing shared migration applied without an error")
 	}
 }
