@@ -32,11 +32,34 @@ func requireChromium(t *testing.T) string {
 	return chromiumPath
 }
 
+// chromiumProfile returns a fresh profile directory for one chromium,
+// removed when the test ends. Chromium's helper processes may still write
+// into it for a moment after the browser process has ended, so the removal
+// is tried again for a few seconds: t.TempDir's fails the test at the first
+// "directory not empty".
+func chromiumProfile(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "herald-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if err = os.RemoveAll(dir); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Errorf("remove chromium's profile: %v", err)
+	})
+	return dir
+}
+
 // chromium runs headless chromium with a fresh profile on args and returns
 // its standard output.
 func chromium(t *testing.T, bin string, args ...string) string {
 	t.Helper()
-	profile := t.TempDir()
+	profile := chromiumProfile(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

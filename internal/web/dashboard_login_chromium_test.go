@@ -13,7 +13,7 @@ import (
 // context that drives it over the DevTools protocol.
 func browser(t *testing.T, bin string) context.Context {
 	t.Helper()
-	profile := t.TempDir()
+	profile := chromiumProfile(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-crash-reporter", true),

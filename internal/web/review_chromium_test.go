@@ -30,7 +30,7 @@ type cdp struct {
 // opens a session with its page.
 func startCDP(t *testing.T, bin string) *cdp {
 	t.Helper()
-	profile := t.TempDir()
+	profile := chromiumProfile(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
 		"--no-default-browser-check", "--disable-background-networking", "--disable-component-update",
