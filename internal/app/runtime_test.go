@@ -140,7 +140,7 @@ func TestReleaseMemoryEmptiesPools(t *testing.T) {
 	runtime.KeepAlive(&pool)
 }
 
-func TestStartReleasingStops(t *testing.T) {
+func TestMemoryWatchStops(t *testing.T) {
 	var released atomic.Int32
 	stop := (&memoryWatch{releaseMin: releaseMin, boostAfter: boostAfter,
 		release: func() { released.Add(1) }}).start(t.Context())
